@@ -1,0 +1,24 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'reports/**', '.cache/**', 'dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Only the CLI entry points decide the exit code.
+      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Only scripts/ may call process.exit: throw a LeakbenchError instead.' }],
+    },
+  },
+  {
+    files: ['scripts/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

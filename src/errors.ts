@@ -1,0 +1,31 @@
+/**
+ * One error type for everything the user can fix. The entry point catches it, prints the
+ * message as one line and exits with `exitCode`; anything else is a bug and prints a stack.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** The run failed: target died, could not start, could not be reached. */
+  failure: 1,
+  /** Bad flags or values: nothing was started. */
+  usage: 2,
+  /** A stored run directory (or one of its files) cannot be read. */
+  badRunDir: 3,
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class LeakbenchError extends Error {
+  readonly exitCode: ExitCodeValue;
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.failure) {
+    super(message);
+    this.name = 'LeakbenchError';
+    this.exitCode = exitCode;
+  }
+}
+
+export class UsageError extends LeakbenchError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+    this.name = 'UsageError';
+  }
+}

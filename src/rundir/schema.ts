@@ -1,0 +1,235 @@
+/**
+ * The run directory's file formats. Every file carries a schema id with a version; readers
+ * check it, so a report from an older or newer pack fails with a clear message instead of
+ * drawing nonsense. NDJSON files start with a header line `{"schema": ...}`.
+ *
+ * Memory figures are bytes, times are seconds since the run started (`t`), unless named
+ * otherwise. A figure that a source could not give is absent, never 0.
+ */
+
+export const SCHEMA = {
+  run: 'leakbench.run/1',
+  samples: 'leakbench.samples/1',
+  load: 'leakbench.load/1',
+  probes: 'leakbench.probes/1',
+  events: 'leakbench.events/1',
+  summary: 'leakbench.summary/1',
+} as const;
+export type SchemaId = (typeof SCHEMA)[keyof typeof SCHEMA];
+
+export const FILES = {
+  run: 'run.json',
+  samples: 'samples.ndjson',
+  load: 'load.ndjson',
+  probes: 'probes.ndjson',
+  events: 'events.ndjson',
+  summary: 'summary.json',
+  summaryMd: 'summary.md',
+  html: 'index.html',
+  memoryPng: 'memory.png',
+  loadPng: 'load.png',
+} as const;
+
+/** Header line of every NDJSON file. */
+export interface NdjsonHeader {
+  schema: SchemaId;
+  /** Wall-clock time (epoch ms) of t = 0. */
+  startedAtMs: number;
+}
+
+/** One memory sample. Every figure is optional: a failed source leaves its fields out. */
+export interface Sample {
+  /** Seconds since run start, when the sample was taken. */
+  t: number;
+  // /proc/PID/status
+  vmRss?: number;
+  rssAnon?: number;
+  rssFile?: number;
+  vmHwm?: number;
+  threads?: number;
+  // /proc/PID/smaps_rollup
+  pss?: number;
+  anonymous?: number;
+  // cgroup of the target (v2 memory.current, v1 memory.usage_in_bytes)
+  cgroupMemory?: number;
+  // the target's Prometheus /metrics
+  processRss?: number;
+  heapInuse?: number;
+  stackInuse?: number;
+  goSys?: number;
+  heapReleased?: number;
+  goroutines?: number;
+}
+
+/** Keys of Sample that carry a figure (everything but `t`). */
+export type SampleFigure = Exclude<keyof Sample, 't'>;
+
+export interface FigureInfo {
+  key: SampleFigure;
+  label: string;
+  source: 'proc-status' | 'smaps-rollup' | 'cgroup' | 'metrics';
+  unit: 'bytes' | 'count';
+}
+
+/** Display order and labels; the report and summary walk this list. */
+export const FIGURES: readonly FigureInfo[] = [
+  { key: 'vmRss', label: 'RSS (VmRSS)', source: 'proc-status', unit: 'bytes' },
+  { key: 'pss', label: 'PSS', source: 'smaps-rollup', unit: 'bytes' },
+  { key: 'rssAnon', label: 'RSS anonymous', source: 'proc-status', unit: 'bytes' },
+  { key: 'rssFile', label: 'RSS file-backed', source: 'proc-status', unit: 'bytes' },
+  { key: 'anonymous', label: 'Anonymous (smaps)', source: 'smaps-rollup', unit: 'bytes' },
+  { key: 'vmHwm', label: 'RSS high-water mark (VmHWM)', source: 'proc-status', unit: 'bytes' },
+  { key: 'cgroupMemory', label: 'cgroup memory', source: 'cgroup', unit: 'bytes' },
+  { key: 'processRss', label: 'process_resident_memory_bytes', source: 'metrics', unit: 'bytes' },
+  { key: 'heapInuse', label: 'Go heap in use', source: 'metrics', unit: 'bytes' },
+  { key: 'stackInuse', label: 'Go stack in use', source: 'metrics', unit: 'bytes' },
+  { key: 'goSys', label: 'Go sys', source: 'metrics', unit: 'bytes' },
+  { key: 'heapReleased', label: 'Go heap released', source: 'metrics', unit: 'bytes' },
+  { key: 'goroutines', label: 'goroutines', source: 'metrics', unit: 'count' },
+  { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
+];
+
+/** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
+export interface LoadSecond {
+  phase: string;
+  /** Seconds since run start at the end of this one-second bucket. */
+  t: number;
+  completed: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+}
+
+/** One idle probe, as a kubelet would send it. */
+export interface Probe {
+  phase: string;
+  seq: number;
+  /** When the schedule said to send it (seconds since run start). */
+  scheduledT: number;
+  /** When it was actually sent. */
+  sentT: number;
+  status?: number;
+  latencyMs?: number;
+  error?: string;
+}
+
+export type EventType =
+  | 'run-start'
+  | 'run-end'
+  | 'phase-start'
+  | 'phase-end'
+  | 'target-start'
+  | 'target-ready'
+  | 'target-exit'
+  | 'warning'
+  | 'info';
+
+export interface RunEvent {
+  t: number;
+  type: EventType;
+  phase?: string;
+  message?: string;
+  /** Target exit details for `target-exit`. */
+  code?: number | null;
+  signal?: string | null;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface TargetInfo {
+  kind: 'bundled' | 'command' | 'attach';
+  /** Short name used in the run directory name: the variant, or a name for the target. */
+  label: string;
+  url: string;
+  metricsUrl?: string;
+  pid?: number;
+  variant?: 'plain' | 'race';
+  command?: string;
+  binary?: string;
+  buildFlags?: string[];
+}
+
+export interface RunFile {
+  schema: typeof SCHEMA.run;
+  scenario: string;
+  status: RunStatus;
+  startedAt: string;
+  startedAtMs: number;
+  endedAt?: string;
+  /** Why the run ended other than by completing, in words. */
+  endReason?: string;
+  options: Record<string, unknown>;
+  target: TargetInfo;
+  versions: { leakbench: string; node: string; autocannon: string; go?: string; os: string };
+  /** Phases in order, with their parameters as run. */
+  phases: PhaseRecord[];
+}
+
+export interface PhaseRecord {
+  name: string;
+  kind: 'idle' | 'burst';
+  params: Record<string, unknown>;
+  startT?: number;
+  endT?: number;
+  /** The phase's load result, written when the phase ends (absent if it never ended). */
+  result?: PhaseLoadSummary;
+}
+
+export interface LatencySummary {
+  /** Milliseconds. */
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  min: number;
+}
+
+export interface PhaseLoadSummary {
+  phase: string;
+  kind: 'idle' | 'burst';
+  requested: number;
+  sent: number;
+  completed: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  durationS: number;
+  /** Completed responses per second over the phase. */
+  rate: number;
+  latency?: LatencySummary;
+  /** Idle only: |sent - scheduled| in ms. */
+  pacing?: { p50: number; p99: number; max: number };
+  /** HDR histogram of latencies (µs), base64-compressed, so runs can be merged later. */
+  histogram?: string;
+}
+
+export interface FigureSummary {
+  key: SampleFigure;
+  label: string;
+  unit: 'bytes' | 'count';
+  samples: number;
+  start: number;
+  peak: number;
+  peakT: number;
+  end: number;
+  change: number;
+}
+
+export interface SummaryFile {
+  schema: typeof SCHEMA.summary;
+  scenario: string;
+  status: RunStatus;
+  target: TargetInfo;
+  durationS: number;
+  load: PhaseLoadSummary[];
+  memory: FigureSummary[];
+  warnings: string[];
+  /** One-line plain-words statement about memory, e.g. "RSS grew 250 MiB (+780%) ...". */
+  headline: string;
+}
