@@ -232,4 +232,6 @@ export interface SummaryFile {
   warnings: string[];
   /** One-line plain-words statement about memory, e.g. "RSS grew 250 MiB (+780%) ...". */
   headline: string;
+  /** `target-exit` events of the run, in time order (absent when the target never exited). */
+  targetExits?: RunEvent[];
 }

@@ -1,0 +1,66 @@
+import type { FigureSummary, SampleFigure } from '../rundir/schema.ts';
+import { formatDuration, formatMiB, formatPercentChange, formatSignedMiB } from './format.ts';
+
+export interface HeadlineInput {
+  memory: readonly FigureSummary[];
+  /** Samples taken, whatever figures they carry. */
+  sampleCount: number;
+  /** Seconds between the first and the last sample. */
+  sampleSpanS: number;
+}
+
+/**
+ * The OS's view of the process, best first: VmRSS is exact; the Prometheus figure is the same
+ * number seen through the target; the cgroup figure also counts page cache and children.
+ */
+const RSS_PREFERENCE: readonly { key: SampleFigure; name: string }[] = [
+  { key: 'vmRss', name: 'RSS' },
+  { key: 'processRss', name: 'RSS (process_resident_memory_bytes)' },
+  { key: 'cgroupMemory', name: 'cgroup memory' },
+];
+
+/**
+ * One sentence of measured facts about memory: what the OS saw next to what the Go runtime
+ * saw. It states no verdict; a verdict is a later clause to add to `describe`, not a rewrite.
+ */
+export function headline(input: HeadlineInput): string {
+  if (input.sampleCount < 2) {
+    return `Not enough samples to describe memory (${input.sampleCount} sample${input.sampleCount === 1 ? '' : 's'} taken; at least 2 are needed).`;
+  }
+  return describe(input) + '.';
+}
+
+function describe(input: HeadlineInput): string {
+  const rss = pickRss(input.memory);
+  const heap = input.memory.find((f) => f.key === 'heapInuse');
+  const over = input.sampleSpanS > 0 ? ` over ${formatDuration(input.sampleSpanS)}` : '';
+  if (rss === undefined && heap === undefined) return 'No RSS or Go heap figure was sampled, so memory cannot be described';
+  if (rss === undefined) return `No RSS figure was sampled; ${goesFrom('Go heap in use', heap!)}${over}`;
+  const os = `${changeClause(rss.name, rss.figure)}${over}`;
+  if (heap === undefined) return `${os} (Go runtime metrics were not available)`;
+  return `${os} while ${goesFrom('Go heap in use', heap)}`;
+}
+
+function pickRss(memory: readonly FigureSummary[]): { name: string; figure: FigureSummary } | undefined {
+  const present = RSS_PREFERENCE.flatMap(({ key, name }) => {
+    const figure = memory.find((f) => f.key === key);
+    return figure ? [{ name, figure }] : [];
+  });
+  // A figure with a single sample has no change to tell; prefer one that can.
+  return present.find((p) => p.figure.samples >= 2) ?? present[0];
+}
+
+/** "RSS grew from 32.1 MiB to 279.4 MiB (+247.3 MiB, +770%)", with the peak when it was well above the end. */
+function changeClause(name: string, f: FigureSummary): string {
+  if (f.change === 0 && f.peak === f.end) return `${name} stayed at ${formatMiB(f.start)}`;
+  const verb = f.change > 0 ? 'grew' : f.change < 0 ? 'fell' : 'ended where it started';
+  const pct = formatPercentChange(f.change, f.start);
+  const delta = pct === undefined ? formatSignedMiB(f.change) : `${formatSignedMiB(f.change)}, ${pct}`;
+  const base = f.change === 0 ? `${name} ${verb}, at ${formatMiB(f.start)}` : `${name} ${verb} from ${formatMiB(f.start)} to ${formatMiB(f.end)} (${delta})`;
+  // A peak well above the end is a drop: an OOM kill and restart, or memory given back.
+  return f.peak > f.end * 1.05 && f.peak > f.start ? `${base}, peaking at ${formatMiB(f.peak)} at ${formatDuration(f.peakT)}` : base;
+}
+
+function goesFrom(name: string, f: FigureSummary): string {
+  return `${name} went from ${formatMiB(f.start)} to ${formatMiB(f.end)} (${formatSignedMiB(f.change)})`;
+}

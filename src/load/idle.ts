@@ -1,0 +1,133 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import type { LoadSecond, PhaseLoadSummary, Probe } from '../rundir/schema.ts';
+import type { RunClock } from './clock.ts';
+import { encodeHistogram, latencySummary, newLatencyHistogram, recordMs } from './latency.ts';
+import { pace, probeCount } from './pacer.ts';
+import { SecondBuckets } from './second-buckets.ts';
+import { errorText } from '../target/readiness.ts';
+
+export interface IdlePhase {
+  name: string;
+  url: URL;
+  rate: number;
+  durationMs: number;
+  timeoutMs: number;
+}
+
+export interface IdleSinks {
+  clock: RunClock;
+  signal: AbortSignal;
+  onProbe(p: Probe): void;
+  onSecond(s: LoadSecond): void;
+}
+
+interface ProbeOutcome {
+  status?: number;
+  latencyMs?: number;
+  error?: string;
+  timedOut: boolean;
+}
+
+/**
+ * One kubelet-style probe: a fresh TCP connection (no agent, Connection: close), the whole
+ * exchange bounded by the timeout, as `timeoutSeconds: 1` bounds an httpGet probe.
+ */
+function probe(url: URL, timeoutMs: number): Promise<ProbeOutcome> {
+  const sent = performance.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (o: ProbeOutcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(o);
+    };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { method: 'GET', agent: false, headers: { 'User-Agent': 'kube-probe/1.27 (leakbench)', Accept: '*/*', Connection: 'close' }, rejectUnauthorized: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => finish({ status: res.statusCode ?? 0, latencyMs: performance.now() - sent, timedOut: false }));
+        res.on('error', (err) => finish({ error: errorText(err), timedOut: false }));
+      },
+    );
+    const timer = setTimeout(() => {
+      finish({ error: `timeout after ${timeoutMs} ms`, timedOut: true });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (err) => finish({ error: errorText(err), timedOut: false }));
+    req.end();
+  });
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<PhaseLoadSummary> {
+  const count = probeCount(phase.rate, phase.durationMs);
+  const hist = newLatencyHistogram();
+  const pacing: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let completed = 0, errors = 0, timeouts = 0, non2xx = 0;
+  const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond);
+  const inFlight = new Set<Promise<void>>();
+  // Perf-clock origin of the run, so scheduled times can be written as run seconds.
+  const originPerf = performance.now() - sinks.clock.now() * 1000;
+  const startT = sinks.clock.now();
+  buckets.start();
+
+  const sent = await pace({ rate: phase.rate, count, startPerfMs: performance.now() + 1, signal: sinks.signal }, (seq, duePerf) => {
+    const sentPerf = performance.now();
+    pacing.push(Math.abs(sentPerf - duePerf));
+    const p = probe(phase.url, phase.timeoutMs).then((o) => {
+      if (o.status !== undefined) {
+        completed++;
+        statusCodes[o.status] = (statusCodes[o.status] ?? 0) + 1;
+        if (o.status < 200 || o.status > 299) non2xx++;
+        recordMs(hist, o.latencyMs!);
+        buckets.response(o.status, o.latencyMs!);
+      } else {
+        errors++;
+        if (o.timedOut) timeouts++;
+        buckets.error(o.timedOut);
+      }
+      sinks.onProbe({
+        phase: phase.name,
+        seq,
+        scheduledT: round3((duePerf - originPerf) / 1000),
+        sentT: round3((sentPerf - originPerf) / 1000),
+        ...(o.status !== undefined && { status: o.status }),
+        ...(o.latencyMs !== undefined && { latencyMs: round3(o.latencyMs) }),
+        ...(o.error !== undefined && { error: o.error }),
+      });
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  });
+  // Every probe ends within its timeout, so this wait is bounded.
+  await Promise.all(inFlight);
+  buckets.stop();
+  const durationS = sinks.clock.now() - startT;
+  pacing.sort((a, b) => a - b);
+  const pick = (q: number) => round3(pacing[Math.min(pacing.length - 1, Math.floor(q * pacing.length))] ?? 0);
+  const latency = latencySummary(hist);
+  const summary: PhaseLoadSummary = {
+    phase: phase.name,
+    kind: 'idle',
+    requested: count,
+    sent,
+    completed,
+    errors,
+    timeouts,
+    non2xx,
+    statusCodes,
+    durationS: round3(durationS),
+    rate: round3(completed / Math.max(durationS, 1e-9)),
+    ...(latency && { latency }),
+    ...(pacing.length > 0 && { pacing: { p50: pick(0.5), p99: pick(0.99), max: round3(pacing.at(-1)!) } }),
+    histogram: encodeHistogram(hist),
+  };
+  hist.destroy();
+  return summary;
+}

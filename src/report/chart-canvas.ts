@@ -1,0 +1,70 @@
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import annotationPlugin from 'chartjs-plugin-annotation';
+import type { PlotPoint } from './downsample.ts';
+
+/*
+ * Chart.js drawn on @napi-rs/canvas: no browser, no DOM. Chart.js picks its "basic" platform
+ * when there is no `window`, which only needs a 2d context with the canvas API.
+ */
+Chart.register(...registerables, annotationPlugin);
+// The fonts Chart.js asks for by default are rarely on a Linux CI box; DejaVu usually is.
+Chart.defaults.font.family = "'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif";
+Chart.defaults.font.size = 13;
+Chart.defaults.color = '#333';
+
+export type LineConfig = ChartConfiguration<'line', PlotPoint[]>;
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** PNG of `config` drawn on a white canvas; `noData` is written across an empty chart. */
+export async function drawChart(config: LineConfig, size: Size, extra: { noData?: string; plugins?: Plugin<'line'>[] } = {}): Promise<Buffer> {
+  const canvas = createCanvas(size.width, size.height);
+  const ctx = canvas.getContext('2d');
+  const plugins: Plugin<'line'>[] = [whiteBackground, ...(extra.plugins ?? [])];
+  if (extra.noData !== undefined) plugins.push(noDataNote(extra.noData));
+  const chart = new Chart(ctx as unknown as ConstructorParameters<typeof Chart>[0], {
+    ...config,
+    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+    plugins: [...(config.plugins ?? []), ...plugins],
+  } as LineConfig);
+  try {
+    return await canvas.encode('png');
+  } finally {
+    chart.destroy();
+  }
+}
+
+/** PNGs are transparent by default, which reads as black in some viewers and issue trackers. */
+const whiteBackground: Plugin<'line'> = {
+  id: 'leakbenchWhiteBackground',
+  beforeDraw(chart) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+function noDataNote(text: string): Plugin<'line'> {
+  return {
+    id: 'leakbenchNoData',
+    afterDraw(chart) {
+      const { ctx, chartArea } = chart;
+      ctx.save();
+      ctx.fillStyle = '#666';
+      ctx.font = `16px ${String(Chart.defaults.font.family)}`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(text, (chartArea.left + chartArea.right) / 2, (chartArea.top + chartArea.bottom) / 2);
+      ctx.restore();
+    },
+  };
+}
+
+/** The 2d context type of the canvas package, for plugins that draw by hand. */
+export type Context2D = SKRSContext2D;

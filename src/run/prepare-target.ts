@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { LeakbenchError, UsageError } from '../errors.ts';
+import type { RunOptions, TargetChoice } from '../options/run-options.ts';
+import type { TargetInfo } from '../rundir/schema.ts';
+import { fetchMetrics } from '../sample/metrics.ts';
+import { validatePid } from '../sample/sampler.ts';
+import { ensureBundledBinary, type BundledBinary } from '../target/bundled-build.ts';
+import { freePort } from '../target/free-port.ts';
+import { launchTarget, type LaunchedTarget } from '../target/launch.ts';
+import { errorText, probeOnce } from '../target/readiness.ts';
+
+export interface PreparedTarget {
+  info: TargetInfo;
+  /** The URL load goes to (base URL plus the scenario path). */
+  baseUrl: URL;
+  pid?: number;
+  metricsUrl?: URL;
+  launched?: LaunchedTarget;
+  goVersion?: string;
+}
+
+export function targetLabel(t: TargetChoice): string {
+  if (t.kind === 'bundled') return t.variant;
+  if (t.kind === 'command') return 'cmd';
+  return `attach-${t.url.port || (t.url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** Runs before the run directory exists: a bad --pid or a dead --url must not leave one behind. */
+export async function checkAttach(t: TargetChoice): Promise<void> {
+  if (t.kind !== 'attach') return;
+  if (t.pid !== undefined) {
+    const why = validatePid(t.pid);
+    if (why) throw new UsageError(`--pid: ${t.pid} is not a process this user can read: ${why}`);
+  }
+  try {
+    await probeOnce(t.url, 3000);
+  } catch (err) {
+    throw new LeakbenchError(`--url: ${t.url.href} did not answer (${errorText(err)}); is the server running?`);
+  }
+}
+
+/** Bundled build first (slow the first time) so that its messages come before the run starts. */
+export async function buildIfBundled(t: TargetChoice, log: (l: string) => void): Promise<BundledBinary | undefined> {
+  return t.kind === 'bundled' ? ensureBundledBinary(t.variant, log) : undefined;
+}
+
+async function detectMetrics(base: URL, log: (l: string) => void): Promise<URL | undefined> {
+  const candidate = new URL('/metrics', base);
+  try {
+    await fetchMetrics(candidate.href, 2000);
+    log(`found Go runtime metrics at ${candidate.href}`);
+    return candidate;
+  } catch {
+    log(`no Go runtime metrics at ${candidate.href}; sampling the process from /proc only (give --metrics-url if they live elsewhere)`);
+    return undefined;
+  }
+}
+
+export async function startTarget(
+  options: RunOptions,
+  binary: BundledBinary | undefined,
+  runDir: string,
+  log: (l: string) => void,
+): Promise<PreparedTarget> {
+  const t = options.target;
+  const logFile = join(runDir, 'target.log');
+  if (t.kind === 'bundled') {
+    if (!binary) throw new Error('bundled target without a binary');
+    const port = await freePort();
+    const baseUrl = new URL(`http://127.0.0.1:${port}/`);
+    const launched = await launchTarget({
+      command: { file: binary.path, args: ['-addr', `127.0.0.1:${port}`] },
+      readyUrl: new URL(options.path, baseUrl),
+      readyTimeoutMs: options.readyTimeoutMs,
+      logFile,
+    });
+    const metricsUrl = new URL('/metrics', baseUrl);
+    return {
+      baseUrl,
+      launched,
+      pid: launched.pid,
+      metricsUrl,
+      goVersion: binary.goVersion,
+      info: {
+        kind: 'bundled', label: t.variant, variant: t.variant, url: baseUrl.href, metricsUrl: metricsUrl.href,
+        pid: launched.pid, binary: binary.path, buildFlags: binary.buildArgs.slice(1, -3),
+      },
+    };
+  }
+  if (t.kind === 'command') {
+    log(`starting: ${t.command}`);
+    const launched = await launchTarget({ command: { shell: t.command }, readyUrl: new URL(options.path, t.url), readyTimeoutMs: options.readyTimeoutMs, logFile });
+    const metricsUrl = t.metricsUrl ?? (await detectMetrics(t.url, log));
+    return {
+      baseUrl: t.url,
+      launched,
+      pid: launched.pid,
+      ...(metricsUrl && { metricsUrl }),
+      info: { kind: 'command', label: 'cmd', command: t.command, url: t.url.href, pid: launched.pid, ...(metricsUrl && { metricsUrl: metricsUrl.href }) },
+    };
+  }
+  return {
+    baseUrl: t.url,
+    ...(t.pid !== undefined && { pid: t.pid }),
+    ...(t.metricsUrl && { metricsUrl: t.metricsUrl }),
+    info: { kind: 'attach', label: targetLabel(t), url: t.url.href, ...(t.pid !== undefined && { pid: t.pid }), ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) },
+  };
+}

@@ -1,0 +1,147 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode, LeakbenchError } from '../errors.ts';
+import { readJson } from './json.ts';
+import { readNdjson } from './ndjson.ts';
+import {
+  FIGURES,
+  FILES,
+  SCHEMA,
+  type LoadSecond,
+  type NdjsonHeader,
+  type Probe,
+  type RunEvent,
+  type RunFile,
+  type Sample,
+  type SchemaId,
+} from './schema.ts';
+
+/** Everything the analysis and the report need, read from a run directory and nothing else. */
+export interface RunData {
+  dir: string;
+  run: RunFile;
+  samples: Sample[];
+  /** Absent when samples.ndjson is missing. */
+  samplesHeader: NdjsonHeader | undefined;
+  load: LoadSecond[];
+  probes: Probe[];
+  events: RunEvent[];
+  /** Problems that did not stop reading: missing files, a cut-short last line, dropped records. */
+  warnings: string[];
+}
+
+/**
+ * Reads a run directory. Only run.json is required: a run killed early, or one that never
+ * reached its load phase, still deserves a report of what it did write.
+ */
+export function readRunDir(dir: string): RunData {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new LeakbenchError(`${dir}: not a run directory (it does not exist or is not a directory)`, ExitCode.badRunDir);
+  }
+  const run = readJson<RunFile>(join(dir, FILES.run), SCHEMA.run);
+  checkRunShape(run);
+  const warnings: string[] = [];
+
+  const samplesFile = readOptional<Sample>(dir, FILES.samples, SCHEMA.samples, warnings, true);
+  const loadFile = readOptional<LoadSecond>(dir, FILES.load, SCHEMA.load, warnings, true);
+  // Burst-only runs send no probes and so write no probes file: absence is normal.
+  const probesFile = readOptional<Probe>(dir, FILES.probes, SCHEMA.probes, warnings, false);
+  const eventsFile = readOptional<RunEvent>(dir, FILES.events, SCHEMA.events, warnings, true);
+
+  return {
+    dir,
+    run,
+    samples: byTime(keepValid(samplesFile.records, FILES.samples, isTimed, warnings).map(cleanSample), (s) => s.t),
+    samplesHeader: samplesFile.header,
+    load: byTime(keepValid(loadFile.records, FILES.load, isLoadSecond, warnings), (l) => l.t),
+    probes: byTime(keepValid(probesFile.records, FILES.probes, isProbe, warnings), (p) => p.scheduledT),
+    events: byTime(keepValid(eventsFile.records, FILES.events, isEvent, warnings), (e) => e.t),
+    warnings,
+  };
+}
+
+interface OptionalContents<T> {
+  header: NdjsonHeader | undefined;
+  records: T[];
+}
+
+function readOptional<T>(dir: string, file: string, schema: SchemaId, warnings: string[], warnIfMissing: boolean): OptionalContents<T> {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    if (warnIfMissing) warnings.push(`${file} is missing; the report has no ${file.replace('.ndjson', '')} data`);
+    return { header: undefined, records: [] };
+  }
+  const contents = readNdjson<T>(path, schema);
+  warnings.push(...contents.warnings);
+  return { header: contents.header, records: contents.records };
+}
+
+/**
+ * run.json is written by this pack, but it may come from a hand-edited or half-written run:
+ * check the fields the report cannot do without, so a bad file is a message and not a crash.
+ */
+function checkRunShape(run: RunFile): void {
+  const bad = (field: string, expected: string): never => {
+    throw new LeakbenchError(`${FILES.run}: field "${field}" is missing or not ${expected}`, ExitCode.badRunDir);
+  };
+  if (typeof run.scenario !== 'string') bad('scenario', 'a string');
+  if (typeof run.status !== 'string') bad('status', 'a string');
+  if (typeof run.startedAtMs !== 'number') bad('startedAtMs', 'a number');
+  if (!isObject(run.target) || typeof run.target.label !== 'string') bad('target.label', 'a string');
+  if (!isObject(run.versions)) bad('versions', 'an object');
+  if (!Array.isArray(run.phases)) bad('phases', 'an array');
+  run.phases.forEach((p, i) => {
+    if (!isObject(p) || typeof p.name !== 'string') bad(`phases[${i}].name`, 'a string');
+    if (p.kind !== 'idle' && p.kind !== 'burst') bad(`phases[${i}].kind`, '"idle" or "burst"');
+  });
+}
+
+/**
+ * A line that parsed as JSON but is not a record of the expected shape is dropped with one
+ * warning per file: plotting it would draw nonsense, and failing would lose the rest.
+ */
+function keepValid<T>(records: unknown[], file: string, valid: (r: unknown) => r is T, warnings: string[]): T[] {
+  const kept = records.filter(valid);
+  const dropped = records.length - kept.length;
+  if (dropped > 0) warnings.push(`${file}: ${dropped} record${dropped === 1 ? '' : 's'} without the expected fields ignored`);
+  return kept;
+}
+
+/** A figure that is not a finite number is treated as absent, never as 0. */
+function cleanSample(s: Sample): Sample {
+  const out: Sample = { t: s.t };
+  for (const { key } of FIGURES) {
+    const v = s[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
+  }
+  return out;
+}
+
+/** Stable sort by time, so series can be drawn and downsampled without further checks. */
+function byTime<T>(records: T[], time: (r: T) => number): T[] {
+  return records.map((r, i) => ({ r, i })).sort((a, b) => time(a.r) - time(b.r) || a.i - b.i).map(({ r }) => r);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isTimed(r: unknown): r is Sample {
+  return isObject(r) && isNum(r.t);
+}
+
+function isLoadSecond(r: unknown): r is LoadSecond {
+  return isObject(r) && isNum(r.t) && typeof r.phase === 'string' && isNum(r.completed) && isNum(r.errors) && isNum(r.timeouts) && isNum(r.non2xx);
+}
+
+function isProbe(r: unknown): r is Probe {
+  return isObject(r) && typeof r.phase === 'string' && isNum(r.seq) && isNum(r.scheduledT) && isNum(r.sentT);
+}
+
+function isEvent(r: unknown): r is RunEvent {
+  return isObject(r) && isNum(r.t) && typeof r.type === 'string';
+}

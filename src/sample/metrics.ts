@@ -1,0 +1,101 @@
+import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
+import { LeakbenchError } from '../errors.ts';
+import type { Sample, SampleFigure } from '../rundir/schema.ts';
+
+/** Prometheus names (client_golang's Go and process collectors) of the figures we keep. */
+export const GO_METRICS = {
+  process_resident_memory_bytes: 'processRss',
+  go_memstats_heap_inuse_bytes: 'heapInuse',
+  go_memstats_stack_inuse_bytes: 'stackInuse',
+  go_memstats_sys_bytes: 'goSys',
+  go_memstats_heap_released_bytes: 'heapReleased',
+  go_goroutines: 'goroutines',
+} as const satisfies Record<string, SampleFigure>;
+
+type GoMetricName = keyof typeof GO_METRICS;
+
+function isGoMetric(name: string): name is GoMetricName {
+  return Object.hasOwn(GO_METRICS, name);
+}
+
+/**
+ * The Go runtime figures in a Prometheus text exposition. A figure missing from the text (or
+ * NaN) is left out. Text without any of them (an HTML page, another exporter, garbage) is an
+ * error, because a sampler that silently collects nothing looks like a target that uses nothing.
+ */
+export function parseGoMetrics(text: string, url?: string): Partial<Sample> {
+  const figures = goFigures(text);
+  if (Object.keys(figures).length === 0) throw new LeakbenchError(`${url ?? 'the response'} ${notGoMetrics(text)}`);
+  return figures;
+}
+
+function goFigures(text: string): Partial<Sample> {
+  let families: PromFamily[];
+  try {
+    families = parsePrometheusTextFormat(text);
+  } catch {
+    return {};
+  }
+  const out: Partial<Sample> = {};
+  for (const family of families) {
+    if (!isGoMetric(family.name)) continue;
+    // These are unlabelled gauges; prefer the unlabelled series should an exporter add others.
+    const series = family.metrics.find((m) => !m.labels || Object.keys(m.labels).length === 0) ?? family.metrics[0];
+    const value = Number(series?.value);
+    if (series?.value !== undefined && Number.isFinite(value)) out[GO_METRICS[family.name]] = value;
+  }
+  return out;
+}
+
+function notGoMetrics(text: string): string {
+  const got = /^\s*</.test(text) ? ' (it looks like an HTML page)' : text.trim() === '' ? ' (the body is empty)' : '';
+  return `did not return Prometheus metrics with Go runtime figures${got}: none of ${Object.keys(GO_METRICS).join(', ')} found`;
+}
+
+/** Timeout for one /metrics scrape, so a slow target delays sampling by at most this. */
+export function metricsTimeoutMs(intervalMs: number): number {
+  return Math.min(Math.max(intervalMs, 1000), 5000);
+}
+
+/**
+ * Fetches and parses a /metrics page. Errors are LeakbenchErrors whose message starts with
+ * "metrics <url>:" and names the cause (status, refused connection, timeout).
+ *
+ * Node's fetch keeps the connection alive between calls, which matters here: against a
+ * -race build every new connection leaves a goroutine record behind, so scraping with a new
+ * connection each time would itself add to the leak being measured.
+ */
+export async function fetchMetrics(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Partial<Sample>> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
+  const fail = (reason: string): LeakbenchError => new LeakbenchError(`metrics ${url}: ${reason}`);
+  let text: string;
+  try {
+    // Ask for the text format: promhttp would otherwise negotiate protobuf or OpenMetrics.
+    const res = await fetch(url, { signal: combined, headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' } });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw fail(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    }
+    text = await res.text();
+  } catch (err) {
+    if (err instanceof LeakbenchError) throw err;
+    throw fail(describeFetchError(err, timeoutMs));
+  }
+  const figures = goFigures(text);
+  if (Object.keys(figures).length === 0) throw fail(notGoMetrics(text));
+  return figures;
+}
+
+/** undici wraps the useful part ("connect ECONNREFUSED 127.0.0.1:9") in `cause`. */
+export function describeFetchError(err: unknown, timeoutMs: number): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  if (err.name === 'AbortError') return 'aborted';
+  const cause: unknown = err.cause;
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return [...new Set(cause.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))))].join('; ');
+  }
+  if (cause instanceof Error && cause.message) return cause.message;
+  return err.message;
+}

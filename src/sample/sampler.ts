@@ -1,0 +1,298 @@
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { FigureInfo, Sample } from '../rundir/schema.ts';
+import { readCgroupMemory, resolveCgroupMemoryFile } from './cgroup.ts';
+import { fetchMetrics, metricsTimeoutMs } from './metrics.ts';
+import { isProcessGone, parseProcState, ProcessGoneError, readProcStatus, statusPath } from './proc-status.ts';
+import { readSmapsRollup } from './smaps-rollup.ts';
+import { errorCode } from './proc-fields.ts';
+
+export type SampleSource = FigureInfo['source'];
+
+export interface SamplerOptions {
+  pid?: number;
+  metricsUrl?: string;
+  /** At least 100. */
+  intervalMs: number;
+  writer?: { write(s: Sample): void };
+  /** Seconds since run start; stamps each sample. */
+  now: () => number;
+  /** `source` is a figure source ('proc-status', 'smaps-rollup', 'cgroup', 'metrics') or 'sampler'. */
+  onWarning: (source: string, message: string) => void;
+  cgroupRoot?: string;
+}
+
+export const MIN_INTERVAL_MS = 100;
+
+/** A flapping source would otherwise fill the events file with fail/recover pairs. */
+const MAX_REPORTS_PER_SOURCE = 6;
+
+interface Source {
+  name: SampleSource;
+  /** Prefix of its warnings, unless the error already names itself. */
+  label: string;
+  needsPid: boolean;
+  read: () => Promise<Partial<Sample>>;
+  failing: boolean;
+  reports: number;
+}
+
+type Outcome = { source: Source; fields: Partial<Sample> } | { source: Source; error: unknown };
+
+/**
+ * Samples memory figures of one target on a fixed clock and writes one line per sample.
+ *
+ * Ticks are at start + k * interval, so per-sample work does not make the series drift; a
+ * sample that overruns its slot makes the sampler skip the ticks it missed rather than run
+ * two at once, which would measure the sampler's own backlog.
+ */
+export class Sampler {
+  private readonly options: SamplerOptions;
+  private readonly sources: Source[];
+  private readonly pid: number | undefined;
+  private pidGone = false;
+  private cgroupFile: string | undefined;
+  private sharedCgroupChecked = false;
+  private timer: NodeJS.Timeout | undefined;
+  private t0 = 0;
+  private lastTick = -1;
+  private started = false;
+  private stopped = false;
+  /** Every sample runs through this chain, so timer ticks and sampleOnce() never overlap. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private last: Sample | undefined;
+  private taken = 0;
+  private slowReported = false;
+  private writeFailed = false;
+
+  constructor(options: SamplerOptions) {
+    if (!Number.isFinite(options.intervalMs) || options.intervalMs < MIN_INTERVAL_MS) {
+      throw new RangeError(`sampler interval must be at least ${MIN_INTERVAL_MS} ms, got ${options.intervalMs}`);
+    }
+    if (options.pid === undefined && options.metricsUrl === undefined) {
+      throw new Error('the sampler needs a pid or a metrics URL: with neither there is nothing to sample');
+    }
+    this.options = options;
+    this.pid = options.pid;
+    this.sources = [];
+    const pid = options.pid;
+    if (pid !== undefined) {
+      this.sources.push(
+        source('proc-status', 'status', true, () => readProcStatus(pid)),
+        source('smaps-rollup', 'smaps_rollup', true, () => readSmapsRollup(pid)),
+        source('cgroup', 'cgroup', true, () => this.readCgroup(pid)),
+      );
+    }
+    const url = options.metricsUrl;
+    if (url !== undefined) {
+      const timeoutMs = metricsTimeoutMs(options.intervalMs);
+      this.sources.push(source('metrics', `metrics ${url}`, false, () => fetchMetrics(url, timeoutMs)));
+    }
+  }
+
+  /** Samples taken (and written) so far. */
+  get count(): number {
+    return this.taken;
+  }
+
+  /** True once the target pid has exited; /proc and cgroup figures are no longer read. */
+  get processGone(): boolean {
+    return this.pidGone;
+  }
+
+  latest(): Sample | undefined {
+    return this.last;
+  }
+
+  /** Takes the first sample now, then one per interval until stop(). */
+  start(): void {
+    if (this.started) throw new Error('the sampler was already started');
+    if (this.stopped) throw new Error('the sampler is stopped');
+    this.started = true;
+    this.t0 = performance.now();
+    this.scheduleTick(0);
+  }
+
+  /** Stops the clock and waits for a sample in flight; nothing is sampled or written after. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.queue;
+  }
+
+  /** Takes one sample now (after any in flight), writes it and returns it. */
+  sampleOnce(): Promise<Sample> {
+    const run = this.queue.then(() => this.takeSample());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private scheduleTick(k: number): void {
+    this.lastTick = k;
+    const delay = Math.max(0, this.t0 + k * this.options.intervalMs - performance.now());
+    this.timer = setTimeout(() => this.onTick(), delay);
+    // The run, not the sampler, decides when the process is done; stop() clears it anyway.
+    this.timer.unref();
+  }
+
+  private onTick(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const began = performance.now();
+    this.sampleOnce()
+      .catch((err: unknown) => {
+        if (!this.stopped) this.warn('sampler', `sampling failed: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        if (this.stopped) return;
+        const now = performance.now();
+        const took = now - began;
+        const interval = this.options.intervalMs;
+        if (took > interval && !this.slowReported) {
+          this.slowReported = true;
+          this.warn('sampler', `a sample took ${Math.round(took)} ms, longer than the ${interval} ms interval; missed ticks are skipped`);
+        }
+        this.scheduleTick(Math.max(this.lastTick + 1, Math.floor((now - this.t0) / interval) + 1));
+      });
+  }
+
+  private async takeSample(): Promise<Sample> {
+    // A sample already running when stop() came is finished; one still queued is not.
+    if (this.stopped) throw new Error('the sampler is stopped');
+    const t = Math.round(this.options.now() * 1000) / 1000;
+    const active = this.sources.filter((s) => !(s.needsPid && this.pidGone));
+    const outcomes = await Promise.all(
+      active.map(async (s): Promise<Outcome> => {
+        try {
+          return { source: s, fields: await s.read() };
+        } catch (error) {
+          return { source: s, error };
+        }
+      }),
+    );
+    this.checkGone(outcomes);
+    const sample: Sample = { t };
+    for (const o of outcomes) {
+      if ('error' in o) {
+        // Once the process is gone every /proc read fails; the one "gone" warning says it all.
+        if (!(o.source.needsPid && this.pidGone)) this.noteFailure(o.source, o.error);
+      } else {
+        this.noteRecovery(o.source);
+        Object.assign(sample, o.fields);
+      }
+    }
+    this.last = sample;
+    this.taken++;
+    this.write(sample);
+    return sample;
+  }
+
+  private checkGone(outcomes: Outcome[]): void {
+    if (this.pid === undefined || this.pidGone) return;
+    const pidFailures = outcomes.filter((o): o is Extract<Outcome, { error: unknown }> => 'error' in o && o.source.needsPid);
+    if (pidFailures.length === 0) return;
+    const gone = pidFailures.find((o) => o.error instanceof ProcessGoneError)?.error as ProcessGoneError | undefined;
+    if (!gone && !isProcessGone(this.pid)) return;
+    this.pidGone = true;
+    // A recycled pid would be someone else's process, so /proc is not read again.
+    const what = gone ? gone.message : `process ${this.pid} is gone`;
+    this.warn('proc-status', `${what}; its /proc and cgroup figures are no longer sampled`);
+  }
+
+  private noteFailure(s: Source, err: unknown): void {
+    if (s.failing) return;
+    s.failing = true;
+    const message = err instanceof Error ? err.message : String(err);
+    const text = message.startsWith(s.label) ? message : `${s.label}: ${message}`;
+    this.report(s, `${text}; its figures are left out until it works again`);
+  }
+
+  private noteRecovery(s: Source): void {
+    if (!s.failing) return;
+    s.failing = false;
+    this.report(s, `${s.label}: recovered; its figures are sampled again`);
+  }
+
+  private report(s: Source, message: string): void {
+    if (s.reports >= MAX_REPORTS_PER_SOURCE) return;
+    s.reports++;
+    const last = s.reports === MAX_REPORTS_PER_SOURCE ? ' (further failures and recoveries of this source are not reported)' : '';
+    this.warn(s.name, message + last);
+  }
+
+  private warn(source: string, message: string): void {
+    this.options.onWarning(source, message);
+  }
+
+  private write(sample: Sample): void {
+    if (!this.options.writer) return;
+    try {
+      this.options.writer.write(sample);
+    } catch (err) {
+      // A full disk fails every line; one warning is enough, and sampling goes on for latest().
+      if (this.writeFailed) return;
+      this.writeFailed = true;
+      this.warn('sampler', `cannot write a sample: ${(err as Error).message}`);
+    }
+  }
+
+  private async readCgroup(pid: number): Promise<Partial<Sample>> {
+    if (this.cgroupFile === undefined) {
+      const resolved = await resolveCgroupMemoryFile(pid, { root: this.options.cgroupRoot });
+      if ('reason' in resolved) throw new Error(resolved.reason);
+      this.cgroupFile = resolved.file;
+      await this.checkSharedCgroup(pid, resolved.file);
+    }
+    try {
+      return { cgroupMemory: await readCgroupMemory(this.cgroupFile) };
+    } catch (err) {
+      // The target may have moved or its cgroup been removed: resolve again next tick.
+      this.cgroupFile = undefined;
+      throw err;
+    }
+  }
+
+  private async checkSharedCgroup(pid: number, file: string): Promise<void> {
+    if (this.sharedCgroupChecked || pid === process.pid) return;
+    this.sharedCgroupChecked = true;
+    const own = await resolveCgroupMemoryFile(process.pid, { root: this.options.cgroupRoot });
+    if ('file' in own && own.file === file) {
+      this.warn(
+        'cgroup',
+        `the target shares its cgroup with leakbench (${file}), so the cgroup figure includes leakbench's own memory and that of anything else in it`,
+      );
+    }
+  }
+}
+
+function source(name: SampleSource, label: string, needsPid: boolean, read: () => Promise<Partial<Sample>>): Source {
+  return { name, label, needsPid, read, failing: false, reports: 0 };
+}
+
+/**
+ * Why `pid` cannot be sampled, or undefined if its /proc/PID/status is readable and it is alive.
+ * For option validation of --pid.
+ */
+export function validatePid(pid: number): string | undefined {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return `pid must be a positive integer, got ${pid}`;
+  const path = statusPath(pid);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ESRCH') {
+      try {
+        readFileSync('/proc/self/status');
+      } catch {
+        return 'there is no /proc on this system: leakbench reads process memory from /proc, which only Linux has';
+      }
+      return `no process with pid ${pid} (${path} does not exist)`;
+    }
+    return `cannot read ${path}: ${(err as Error).message}`;
+  }
+  const state = parseProcState(text);
+  if (state === 'Z' || state === 'X') return `process ${pid} has exited (it is a zombie waiting for its parent to reap it)`;
+  return undefined;
+}

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { LeakbenchError } from '../errors.ts';
+import { signalGroup, trackGroup, untrackGroup } from './process-group.ts';
+import { waitUntilAnswers } from './readiness.ts';
+
+export interface TargetExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LaunchSpec {
+  /** argv form for the bundled binary, or a shell command line for --cmd. */
+  command: { file: string; args: string[] } | { shell: string };
+  readyUrl: URL;
+  readyTimeoutMs: number;
+  /** The target's stdout and stderr go here, for the user and for error messages. */
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LaunchedTarget {
+  /** The process group leader (what we spawned). */
+  pgid: number;
+  /** The process to sample: the server itself, not a wrapping shell. */
+  pid: number;
+  exited: Promise<TargetExit>;
+  exit: TargetExit | undefined;
+  /** SIGTERM to the whole group, then SIGKILL after the grace period. */
+  stop(graceMs: number): Promise<TargetExit>;
+}
+
+function children(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * `sh -c "cd x && ./server"` leaves a shell between us and the server: follow single-child
+ * links down so the memory we sample is the server's, not the shell's.
+ */
+export function serverPid(leader: number): number {
+  let pid = leader;
+  for (let depth = 0; depth < 8; depth++) {
+    const kids = children(pid);
+    if (kids.length !== 1) break;
+    pid = kids[0]!;
+  }
+  return pid;
+}
+
+function tail(file: string, lines = 5): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+export function describeExit(exit: TargetExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
+  const out = openSync(spec.logFile, 'a');
+  const child = 'shell' in spec.command
+    ? spawn('/bin/sh', ['-c', spec.command.shell], { detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env })
+    : spawn(spec.command.file, spec.command.args, { detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env });
+  closeSync(out);
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  if (child.pid === undefined) {
+    const err = await spawnError;
+    throw new LeakbenchError(`could not start the target: ${err.message}`);
+  }
+  const pgid = child.pid;
+  trackGroup(pgid);
+
+  let exit: TargetExit | undefined;
+  const exited = new Promise<TargetExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    });
+  });
+  // Reap the rest of the group when the leader goes, so no grandchild is left behind.
+  void exited.then(() => {
+    signalGroup(pgid, 'SIGKILL');
+    untrackGroup(pgid);
+  });
+
+  const target: LaunchedTarget = {
+    pgid,
+    pid: pgid,
+    exited,
+    get exit() {
+      return exit;
+    },
+    async stop(graceMs: number): Promise<TargetExit> {
+      if (exit) return exit;
+      signalGroup(pgid, 'SIGTERM');
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+      if ((await Promise.race([exited, timer])) === 'timeout') signalGroup(pgid, 'SIGKILL');
+      return exited;
+    },
+  };
+
+  try {
+    await waitUntilAnswers(spec.readyUrl, spec.readyTimeoutMs, () =>
+      exit ? `the target ${describeExit(exit)} before answering at ${spec.readyUrl.href}${logTail(spec.logFile)}` : undefined,
+    );
+  } catch (err) {
+    await target.stop(1000);
+    throw new LeakbenchError(`target not ready: ${(err as Error).message}`);
+  }
+  target.pid = serverPid(pgid);
+  return target;
+}
+
+function logTail(file: string): string {
+  const t = tail(file);
+  return t ? ` (its last output: ${t})` : '';
+}

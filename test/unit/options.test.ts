@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRunArgs, DEFAULTS, type RunOptions } from '../../src/options/run-options.ts';
+import { UsageError } from '../../src/errors.ts';
+
+function opts(...args: string[]): RunOptions {
+  const r = parseRunArgs(args);
+  assert.equal(r.help, false);
+  return (r as { options: RunOptions }).options;
+}
+
+/** Every rejection is a UsageError (exit 2) whose one-line message starts with the flag. */
+function rejects(args: string[], message: RegExp) {
+  assert.throws(() => parseRunArgs(args), (e: unknown) => {
+    assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
+    assert.equal(e.exitCode, 2);
+    assert.doesNotMatch(e.message, /\n/);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test('defaults are the report\'s numbers and the race build', () => {
+  const o = opts('burst');
+  assert.deepEqual(o.target, { kind: 'bundled', variant: 'race' });
+  assert.equal(o.requests, 1_000_000);
+  assert.equal(o.connections, 100);
+  assert.equal(o.path, '/health_check');
+  assert.equal(o.durationMs, 10 * 60_000);
+  assert.equal(o.rate, 1);
+  assert.equal(o.probeTimeoutMs, 1000);
+  assert.equal(o.sampleIntervalMs, 1000);
+  assert.ok(Object.isFrozen(DEFAULTS));
+});
+
+test('values parse: durations with units, 1e6 and 1_000_000 counts, variant', () => {
+  const o = opts('idle', '--duration', '1h30m', '--rate', '2.5', '--sample-interval', '100ms', '--variant', 'plain');
+  assert.equal(o.durationMs, 90 * 60_000);
+  assert.equal(o.rate, 2.5);
+  assert.equal(o.sampleIntervalMs, 100);
+  assert.deepEqual(o.target, { kind: 'bundled', variant: 'plain' });
+  assert.equal(opts('burst', '--requests', '1e6').requests, 1_000_000);
+  assert.equal(opts('burst', '--requests', '1_000_000').requests, 1_000_000);
+});
+
+test('--help', () => assert.deepEqual(parseRunArgs(['--help']), { help: true }));
+
+test('missing scenario', () => rejects([], /^scenario: expected one of idle, burst$/));
+test('unknown scenario', () => rejects(['soak2'], /^--scenario: expected one of idle, burst, got "soak2"$/));
+test('extra positional', () => rejects(['idle', 'burst'], /^unexpected argument "burst"/));
+test('unknown flag', () => rejects(['idle', '--bogus', '1'], /^--bogus: unknown flag/));
+test('flag without value', () => rejects(['idle', '--duration'], /^--duration: expected a value$/));
+test('unknown variant', () => rejects(['idle', '--variant', 'debug'], /^--variant: expected one of plain, race, got "debug"$/));
+test('duration without unit', () => rejects(['idle', '--duration', '10'], /^--duration: expected a duration with a unit/));
+test('malformed duration', () => rejects(['idle', '--duration', 'ten minutes'], /^--duration: expected a duration with a unit/));
+test('negative duration', () => rejects(['idle', '--duration=-5s'], /^--duration: must be at least/));
+test('a dash value without =', () => rejects(['idle', '--duration', '-5s'], /^--duration: expected a value; a value starting with a dash is written --duration=-5s$/));
+test('zero duration', () => rejects(['idle', '--duration', '0s'], /^--duration: must be at least 1s/));
+test('sample interval below 100ms', () => rejects(['idle', '--sample-interval', '50ms'], /^--sample-interval: must be at least 100ms/));
+test('zero requests', () => rejects(['burst', '--requests', '0'], /^--requests: expected a whole number greater than 0, got "0"$/));
+test('negative connections', () => rejects(['burst', '--connections=-3'], /^--connections: expected a whole number greater than 0/));
+test('fractional requests', () => rejects(['burst', '--requests', '2.5'], /^--requests: expected a whole number greater than 0/));
+test('non-numeric rate', () => rejects(['idle', '--rate', 'fast'], /^--rate: expected a number greater than 0, got "fast"$/));
+test('zero rate', () => rejects(['idle', '--rate', '0'], /^--rate: expected a number greater than 0/));
+test('huge rate', () => rejects(['idle', '--rate', '1e9'], /^--rate: must be at most 1000/));
+test('more connections than requests', () => rejects(['burst', '--requests', '10', '--connections', '100'], /^--connections: 100 connections cannot share 10 requests/));
+test('url with another scheme', () => rejects(['idle', '--cmd', 'x', '--url', 'ftp://127.0.0.1/'], /^--url: expected an http:\/\/ or https:\/\/ URL, got scheme "ftp"$/));
+test('url that is not a URL', () => rejects(['idle', '--cmd', 'x', '--url', 'localhost:8080x'], /^--url: expected an http/));
+test('metrics url with another scheme', () => rejects(['idle', '--url', 'http://127.0.0.1:1/', '--metrics-url', 'file:///etc/passwd'], /^--metrics-url: expected an http/));
+test('path without leading slash', () => rejects(['idle', '--path', 'health'], /^--path: expected a path starting with \//));
+test('--cmd without --url', () => rejects(['idle', '--cmd', './server'], /^--cmd: also give --url/));
+test('empty --cmd', () => rejects(['idle', '--cmd', ' ', '--url', 'http://127.0.0.1:1/'], /^--cmd: expected a command line/));
+test('--url alone has nothing to sample', () => rejects(['idle', '--url', 'http://127.0.0.1:1/'], /^--url: attaching to a running server needs --pid and\/or --metrics-url/));
+test('--pid without --url', () => rejects(['idle', '--pid', '1'], /^--pid: also give --url/));
+test('--pid not a number', () => rejects(['idle', '--url', 'http://127.0.0.1:1/', '--pid', 'abc'], /^--pid: expected a whole number greater than 0/));
+test('--variant with --cmd', () => rejects(['idle', '--variant', 'plain', '--cmd', 'x', '--url', 'http://127.0.0.1:1/'], /^--variant: applies to the bundled target only/));
+test('--name that escapes the reports folder', () => rejects(['idle', '--name', '../etc'], /^--name: expected 1-80 letters/));
+test('bad progress mode', () => rejects(['idle', '--progress', 'maybe'], /^--progress: expected one of auto, on, off/));
+
+test('--url with a path sets the request path; --path wins over it', () => {
+  const a = opts('idle', '--cmd', './srv', '--url', 'http://127.0.0.1:9000/healthz');
+  assert.equal(a.path, '/healthz');
+  assert.equal(a.target.kind, 'command');
+  const b = opts('idle', '--cmd', './srv', '--url', 'http://127.0.0.1:9000/healthz', '--path', '/ready');
+  assert.equal(b.path, '/ready');
+});
+
+test('attach with --pid and --metrics-url', () => {
+  const o = opts('burst', '--url', 'http://[::1]:8080/', '--pid', '1234', '--metrics-url', 'http://[::1]:8080/metrics');
+  assert.equal(o.target.kind, 'attach');
+  if (o.target.kind !== 'attach') return;
+  assert.equal(o.target.pid, 1234);
+  assert.equal(o.target.metricsUrl?.href, 'http://[::1]:8080/metrics');
+});
