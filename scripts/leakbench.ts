@@ -63,6 +63,7 @@ async function run(args: string[]): Promise<number> {
 
   const progress = new ProgressLine(options.progress);
   const outcome = await runScenario(options, { log: (l) => progress.log(l), progress, signal: abort.signal });
+  if (outcome.status === 'failed' && outcome.endReason) say(`leakbench: ${outcome.endReason}`);
   const s = outcome.summary;
   const lines: string[] = [];
   lines.push(`\n${options.scenario} ${outcome.status}${outcome.endReason ? `: ${outcome.endReason}` : ''}`);

@@ -17,10 +17,14 @@ export function formatMiB(bytes: number): string {
   return `${fixed(bytes / MIB, 1)} MiB`;
 }
 
-/** "+247.3 MiB" / "-0.3 MiB" / "+0.0 MiB": a change always shows its sign. */
+/**
+ * "+247.3 MiB" / "-0.3 MiB": a change always shows its sign. A change that would round to
+ * "+0.0 MiB" but is not zero is given in KiB: a few KiB per idle probe is the signal there.
+ */
 export function formatSignedMiB(bytes: number): string {
-  const s = fixed(bytes / MIB, 1);
-  return `${s.startsWith('-') ? s : `+${s}`} MiB`;
+  const small = bytes !== 0 && Math.abs(bytes) < 0.05 * MIB;
+  const s = small ? fixed(bytes / 1024, 1) : fixed(bytes / MIB, 1);
+  return `${s.startsWith('-') ? s : `+${s}`} ${small ? 'KiB' : 'MiB'}`;
 }
 
 /** "1,000,000", without depending on the ICU data or locale of the machine. */

@@ -36,9 +36,10 @@ function describe(input: HeadlineInput): string {
   const over = input.sampleSpanS > 0 ? ` over ${formatDuration(input.sampleSpanS)}` : '';
   if (rss === undefined && heap === undefined) return 'No RSS or Go heap figure was sampled, so memory cannot be described';
   if (rss === undefined) return `No RSS figure was sampled; ${goesFrom('Go heap in use', heap!)}${over}`;
-  const os = `${changeClause(rss.name, rss.figure)}${over}`;
-  if (heap === undefined) return `${os} (Go runtime metrics were not available)`;
-  return `${os} while ${goesFrom('Go heap in use', heap)}`;
+  const os = changeClause(rss.name, rss.figure, over);
+  if (heap === undefined) return `${os.text} (Go runtime metrics were not available)`;
+  // After a parenthetical ", peaking at ..." the sentence needs a comma to read on.
+  return `${os.text}${os.aside ? ',' : ''} while ${goesFrom('Go heap in use', heap)}`;
 }
 
 function pickRss(memory: readonly FigureSummary[]): { name: string; figure: FigureSummary } | undefined {
@@ -50,15 +51,18 @@ function pickRss(memory: readonly FigureSummary[]): { name: string; figure: Figu
   return present.find((p) => p.figure.samples >= 2) ?? present[0];
 }
 
-/** "RSS grew from 32.1 MiB to 279.4 MiB (+247.3 MiB, +770%)", with the peak when it was well above the end. */
-function changeClause(name: string, f: FigureSummary): string {
-  if (f.change === 0 && f.peak === f.end) return `${name} stayed at ${formatMiB(f.start)}`;
-  const verb = f.change > 0 ? 'grew' : f.change < 0 ? 'fell' : 'ended where it started';
+/**
+ * "RSS grew from 32.1 MiB to 279.4 MiB (+247.3 MiB, +770%) over 5 min", with the peak when it
+ * was well above the end: a drop is an OOM kill and restart, or memory given back.
+ */
+function changeClause(name: string, f: FigureSummary, over: string): { text: string; aside: boolean } {
+  const aside = f.peak > f.end * 1.05 && f.peak > f.start;
+  const peak = aside ? `, peaking at ${formatMiB(f.peak)} at ${formatDuration(f.peakT)}` : '';
+  if (f.change === 0 && !aside) return { text: `${name} stayed at ${formatMiB(f.start)}${over}`, aside };
+  if (f.change === 0) return { text: `${name} ended where it started, at ${formatMiB(f.start)}${over}${peak}`, aside };
   const pct = formatPercentChange(f.change, f.start);
   const delta = pct === undefined ? formatSignedMiB(f.change) : `${formatSignedMiB(f.change)}, ${pct}`;
-  const base = f.change === 0 ? `${name} ${verb}, at ${formatMiB(f.start)}` : `${name} ${verb} from ${formatMiB(f.start)} to ${formatMiB(f.end)} (${delta})`;
-  // A peak well above the end is a drop: an OOM kill and restart, or memory given back.
-  return f.peak > f.end * 1.05 && f.peak > f.start ? `${base}, peaking at ${formatMiB(f.peak)} at ${formatDuration(f.peakT)}` : base;
+  return { text: `${name} ${f.change > 0 ? 'grew' : 'fell'} from ${formatMiB(f.start)} to ${formatMiB(f.end)} (${delta})${over}${peak}`, aside };
 }
 
 function goesFrom(name: string, f: FigureSummary): string {

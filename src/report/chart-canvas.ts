@@ -1,5 +1,5 @@
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { createCanvas } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type LegendOptions, type Plugin } from 'chart.js';
 import annotationPlugin from 'chartjs-plugin-annotation';
 import type { PlotPoint } from './downsample.ts';
 
@@ -66,5 +66,42 @@ function noDataNote(text: string): Plugin<'line'> {
   };
 }
 
-/** The 2d context type of the canvas package, for plugins that draw by hand. */
-export type Context2D = SKRSContext2D;
+/**
+ * A fixed y-axis width, so the plot areas of memory.png and load.png start and end at the same
+ * pixel and a moment can be read across both.
+ */
+export const Y_AXIS_WIDTH = 78;
+
+export function fixedWidth(scale: { width: number }): void {
+  scale.width = Y_AXIS_WIDTH;
+}
+
+/**
+ * Legend entries drawn as short lines in each dataset's own width and dash. With point-style
+ * legends Chart.js takes the style from the (invisible) points, which loses the dashes that
+ * tell the Go runtime's figures apart from the OS's.
+ */
+export function lineLegend(): LegendOptions<'line'> {
+  const base = Chart.defaults.plugins.legend;
+  return {
+    ...base,
+    position: 'top',
+    labels: {
+      ...base.labels,
+      usePointStyle: true,
+      pointStyle: 'line',
+      pointStyleWidth: 40,
+      padding: 14,
+      generateLabels(chart) {
+        return base.labels.generateLabels(chart).map((item) => {
+          const ds = chart.data.datasets[item.datasetIndex ?? -1];
+          if (ds === undefined) return item;
+          const dash = 'borderDash' in ds && Array.isArray(ds.borderDash) ? (ds.borderDash as number[]) : [];
+          const width = 'borderWidth' in ds && typeof ds.borderWidth === 'number' ? Math.max(ds.borderWidth, 1.5) : 2;
+          const color = typeof ds.borderColor === 'string' ? ds.borderColor : item.strokeStyle;
+          return { ...item, lineDash: dash, lineWidth: width, strokeStyle: color };
+        });
+      },
+    },
+  } as LegendOptions<'line'>;
+}

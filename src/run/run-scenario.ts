@@ -112,17 +112,14 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
       stop.abort(new TargetDied(exit));
     });
 
-    const warnedSources = new Set<string>();
     sampler = new Sampler({
       ...(target.pid !== undefined && { pid: target.pid }),
       ...(target.metricsUrl && { metricsUrl: target.metricsUrl.href }),
       intervalMs: options.sampleIntervalMs,
       writer: samples,
       now: clock.now,
-      onWarning: (source, message) => {
-        warnedSources.add(source);
-        warn(`${source}: ${message}`);
-      },
+      onWarning: (_source: string, message: string) => warn(message),
+      onInfo: (message: string) => event({ type: 'info', message }),
     });
     sampler.start();
 
@@ -166,7 +163,8 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         );
       }
       io.progress.done();
-      run.phases[i]!.endT = clock.now();
+      // The engine may notice the end a moment late (autocannon's 1 s tick): end at the last answer.
+      run.phases[i]!.endT = Math.min(clock.now(), run.phases[i]!.startT! + result.durationS);
       run.phases[i]!.result = result;
       writeJsonAtomic(join(dir, FILES.run), run);
       event({ type: 'phase-end', phase: phase.name, message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s` });
@@ -188,7 +186,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     if (target?.launched) {
       stoppingTarget = !target.launched.exit;
       const exit = await target.launched.stop(options.stopGraceMs);
-      if (stoppingTarget) event({ type: 'target-exit', code: exit.code, signal: exit.signal, message: `stopped by the pack (${describeExit(exit)})` });
+      if (stoppingTarget) event({ type: 'target-stop', code: exit.code, signal: exit.signal, message: `stopped by the pack (${describeExit(exit)})` });
     }
   }
 

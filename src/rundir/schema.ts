@@ -124,6 +124,8 @@ export type EventType =
   | 'target-start'
   | 'target-ready'
   | 'target-exit'
+  /** The pack stopped a target it started, at the end of the run (not a death). */
+  | 'target-stop'
   | 'warning'
   | 'info';
 

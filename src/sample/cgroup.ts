@@ -44,8 +44,8 @@ export interface CgroupMount {
   root: string;
   mountPoint: string;
   version: 1 | 2;
-  /** v1 only: the controllers of that hierarchy, from the super options. */
-  controllers: string[];
+  /** Super options: for v1 they include the hierarchy's controllers ("rw,memory"). */
+  superOptions: string[];
 }
 
 /** cgroup mounts from /proc/self/mountinfo text (fields per proc(5)). */
@@ -60,9 +60,9 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     const mountPoint = left[4];
     if (root === undefined || mountPoint === undefined) continue;
     if (fsType === 'cgroup2') {
-      mounts.push({ root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint), version: 2, controllers: [] });
+      mounts.push({ root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint), version: 2, superOptions: superOptions.split(',') });
     } else if (fsType === 'cgroup') {
-      mounts.push({ root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint), version: 1, controllers: superOptions.split(',') });
+      mounts.push({ root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint), version: 1, superOptions: superOptions.split(',') });
     }
   }
   return mounts;
@@ -121,7 +121,7 @@ function candidateDirs(cgroup: MemoryCgroup, root: string, mountinfo: string | u
   const dirs = mountDirs.map((d) => join(d, rel));
   for (const mount of cgroupMounts(mountinfo)) {
     if (!isUnder(mount.mountPoint, root)) continue;
-    if (cgroup.version === 2 ? mount.version !== 2 : mount.version !== 1 || !mount.controllers.includes('memory')) continue;
+    if (cgroup.version === 2 ? mount.version !== 2 : mount.version !== 1 || !mount.superOptions.includes('memory')) continue;
     const inside = relativeToMountRoot(cgroup.path, mount.root);
     if (inside !== undefined) dirs.push(join(mount.mountPoint, inside));
   }

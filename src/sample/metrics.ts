@@ -71,20 +71,38 @@ export async function fetchMetrics(url: string, timeoutMs: number, signal?: Abor
   const fail = (reason: string): LeakbenchError => new LeakbenchError(`metrics ${url}: ${reason}`);
   let text: string;
   try {
-    // Ask for the text format: promhttp would otherwise negotiate protobuf or OpenMetrics.
-    const res = await fetch(url, { signal: combined, headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' } });
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      throw fail(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-    }
-    text = await res.text();
+    text = await getText(url, combined, fail);
   } catch (err) {
     if (err instanceof LeakbenchError) throw err;
-    throw fail(describeFetchError(err, timeoutMs));
+    if (!isStaleConnection(err) || combined.aborted) throw fail(describeFetchError(err, timeoutMs));
+    // A kept-alive connection the target closed (it restarted, or idled it out) fails once
+    // before the pool notices; a second try on a new connection gives the real answer.
+    try {
+      text = await getText(url, combined, fail);
+    } catch (again) {
+      if (again instanceof LeakbenchError) throw again;
+      throw fail(describeFetchError(again, timeoutMs));
+    }
   }
   const figures = goFigures(text);
   if (Object.keys(figures).length === 0) throw fail(notGoMetrics(text));
   return figures;
+}
+
+async function getText(url: string, signal: AbortSignal, fail: (reason: string) => LeakbenchError): Promise<string> {
+  // Ask for the text format: promhttp would otherwise negotiate protobuf or OpenMetrics.
+  const res = await fetch(url, { signal, headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' } });
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw fail(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  }
+  return res.text();
+}
+
+function isStaleConnection(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 /** undici wraps the useful part ("connect ECONNREFUSED 127.0.0.1:9") in `cause`. */

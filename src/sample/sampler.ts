@@ -19,6 +19,8 @@ export interface SamplerOptions {
   now: () => number;
   /** `source` is a figure source ('proc-status', 'smaps-rollup', 'cgroup', 'metrics') or 'sampler'. */
   onWarning: (source: string, message: string) => void;
+  /** Facts worth recording that are not problems (e.g. why a figure is not sampled). */
+  onInfo?: (message: string) => void;
   cgroupRoot?: string;
 }
 
@@ -53,6 +55,7 @@ export class Sampler {
   private pidGone = false;
   private cgroupFile: string | undefined;
   private sharedCgroupChecked = false;
+  private cgroupShared = false;
   private timer: NodeJS.Timeout | undefined;
   private t0 = 0;
   private lastTick = -1;
@@ -174,9 +177,13 @@ export class Sampler {
     this.checkGone(outcomes);
     const sample: Sample = { t };
     for (const o of outcomes) {
+      if (o.source.needsPid && this.pidGone) {
+        // Once the process is gone every /proc read fails and the one "gone" warning says it
+        // all; the cgroup file may still read, but it no longer describes this target.
+        continue;
+      }
       if ('error' in o) {
-        // Once the process is gone every /proc read fails; the one "gone" warning says it all.
-        if (!(o.source.needsPid && this.pidGone)) this.noteFailure(o.source, o.error);
+        this.noteFailure(o.source, o.error);
       } else {
         this.noteRecovery(o.source);
         Object.assign(sample, o.fields);
@@ -238,11 +245,13 @@ export class Sampler {
   }
 
   private async readCgroup(pid: number): Promise<Partial<Sample>> {
+    if (this.cgroupShared) return {};
     if (this.cgroupFile === undefined) {
       const resolved = await resolveCgroupMemoryFile(pid, { root: this.options.cgroupRoot });
       if ('reason' in resolved) throw new Error(resolved.reason);
       this.cgroupFile = resolved.file;
       await this.checkSharedCgroup(pid, resolved.file);
+      if (this.cgroupShared) return {};
     }
     try {
       return { cgroupMemory: await readCgroupMemory(this.cgroupFile) };
@@ -258,10 +267,9 @@ export class Sampler {
     this.sharedCgroupChecked = true;
     const own = await resolveCgroupMemoryFile(process.pid, { root: this.options.cgroupRoot });
     if ('file' in own && own.file === file) {
-      this.warn(
-        'cgroup',
-        `the target shares its cgroup with leakbench (${file}), so the cgroup figure includes leakbench's own memory and that of anything else in it`,
-      );
+      // Not a problem with the target, and the figure would mostly be the pack's own memory.
+      this.cgroupShared = true;
+      this.options.onInfo?.(`cgroup: the target shares leakbench's cgroup (${file}), so cgroup memory is not sampled (it would include leakbench's own)`);
     }
   }
 }

@@ -26,7 +26,7 @@ export function errorText(err: unknown): string {
  */
 export async function waitUntilAnswers(url: URL, timeoutMs: number, gone: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no attempt';
+  let last: string;
   for (;;) {
     const reason = gone();
     if (reason) throw new Error(reason);

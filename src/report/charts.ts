@@ -1,0 +1,17 @@
+import type { RunData } from '../rundir/read-run.ts';
+import type { SummaryFile } from '../rundir/schema.ts';
+import { renderLoadChart } from './load-chart.ts';
+import { renderMemoryChart } from './memory-chart.ts';
+
+export { renderLoadChart, LOAD_CHART_SIZE } from './load-chart.ts';
+export { renderMemoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
+
+export interface ChartImages {
+  memory: Buffer;
+  load: Buffer;
+}
+
+/** Both PNGs of a run, drawn from its data only. */
+export async function renderCharts(data: RunData, summary: SummaryFile): Promise<ChartImages> {
+  return { memory: await renderMemoryChart(data, summary), load: await renderLoadChart(data, summary) };
+}

@@ -1,0 +1,94 @@
+import type { RunFile, SummaryFile } from '../rundir/schema.ts';
+import { reportContent, type Table } from './tables.ts';
+
+/** The one escape for HTML text and attribute values: every interpolation goes through it. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Markup built by `html`, already safe; anything else interpolated into `html` is escaped. */
+class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type Interpolation = SafeHtml | string | number | readonly SafeHtml[] | undefined;
+
+/**
+ * Template tag that escapes every interpolated value unless it is markup made by this tag, so
+ * escaping is the default and forgetting it is impossible rather than merely unlikely.
+ */
+function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0]!;
+  values.forEach((v, i) => {
+    out += render(v) + strings[i + 1]!;
+  });
+  return new SafeHtml(out);
+}
+
+function render(v: Interpolation): string {
+  if (v === undefined) return '';
+  if (v instanceof SafeHtml) return v.value;
+  if (Array.isArray(v)) return v.map((x: SafeHtml) => x.value).join('');
+  return escapeHtml(String(v));
+}
+
+const CSS = `
+body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif; color: #222; margin: 2rem auto; max-width: 1240px; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: .3rem; }
+h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+.headline { font-size: 1.1rem; font-weight: 600; background: #f4f7fb; border-left: 4px solid #1f77b4; padding: .6rem .9rem; }
+table { border-collapse: collapse; margin: .5rem 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; }
+th { background: #f6f6f6; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.facts th { width: 9rem; }
+.scroll { overflow-x: auto; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .5rem 0; }
+.warnings li { color: #8a4b00; }
+.status-completed { color: #1a7f37; } .status-failed, .status-interrupted, .status-running { color: #b42318; }
+`;
+
+/** index.html: one self-contained page (charts inline as data: URIs), readable offline and as a CI artifact. */
+export function renderHtml(summary: SummaryFile, run: RunFile, images: { memory: Buffer; load: Buffer }): string {
+  const c = reportContent(summary, run);
+  const facts = c.facts.map(([k, v]) =>
+    k === 'status' ? html`<tr><th>${k}</th><td class="status-${summary.status}">${v}</td></tr>` : html`<tr><th>${k}</th><td>${v}</td></tr>`,
+  );
+  const page = html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${c.title}</title>
+<style>${new SafeHtml(CSS)}</style>
+</head>
+<body>
+<h1>${c.title}</h1>
+<p class="headline">${c.headline}</p>
+<table class="facts">${facts}</table>
+
+<h2>Memory</h2>
+<img src="data:image/png;base64,${images.memory.toString('base64')}" alt="Memory over time: RSS and Go runtime figures" width="1200">
+${c.memory.rows.length > 0 ? table(c.memory) : html`<p>No memory samples were taken.</p>`}
+
+<h2>Load</h2>
+<img src="data:image/png;base64,${images.load.toString('base64')}" alt="Load over time: requests per second and latency" width="1200">
+${c.load.rows.length > 0 ? table(c.load) : html`<p>No load was recorded.</p>`}
+${c.statusCodes.rows.length > 0 ? table(c.statusCodes) : undefined}
+${c.targetExits.rows.length > 0 ? html`<h2>Target exits</h2>${table(c.targetExits)}` : undefined}
+${c.warnings.length > 0 ? html`<h2>Warnings</h2><ul class="warnings">${c.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : undefined}
+</body>
+</html>
+`;
+  return page.value;
+}
+
+function table(t: Table): SafeHtml {
+  const cell = (text: string, i: number): SafeHtml => (t.numeric[i] ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`);
+  const head = t.head.map((h) => html`<th>${h}</th>`);
+  const rows = t.rows.map((r) => html`<tr>${r.map(cell)}</tr>`);
+  return html`<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+}

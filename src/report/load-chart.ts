@@ -1,0 +1,168 @@
+import type { ChartDataset, ScriptableContext } from 'chart.js';
+import { formatCount, formatMs, formatRate } from '../analyse/format.ts';
+import { percentile } from '../analyse/stats.ts';
+import type { RunData } from '../rundir/read-run.ts';
+import type { LoadSecond, Probe, SummaryFile } from '../rundir/schema.ts';
+import { drawChart, fixedWidth, lineLegend, Y_AXIS_WIDTH, type LineConfig, type Size } from './chart-canvas.ts';
+import { downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
+import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, wrap, type TimeAxis } from './timeline.ts';
+
+export const LOAD_CHART_SIZE: Size = { width: 1200, height: 500 };
+
+/** More than this between two seconds of one phase is a pause, not a line to draw across. */
+const GAP_S = 2.5;
+
+/** Completed requests per second and latency per second, on the same time axis as memory.png. */
+export async function renderLoadChart(data: RunData, summary: SummaryFile, size: Size = LOAD_CHART_SIZE): Promise<Buffer> {
+  const seconds = loadSeconds(data);
+  const endS = Math.max(summary.durationS, seconds.at(-1)?.t ?? 0);
+  const axis = timeAxis(endS);
+  const spans = phaseSpans(data, endS);
+  const datasets = loadDatasets(seconds, axis);
+  const empty = datasets.length === 0;
+  const hasLatency = datasets.some((d) => d.yAxisID === 'y1');
+  const log = needsLogScale(seconds);
+  const config: LineConfig = {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      normalized: true,
+      layout: { padding: { right: hasLatency ? 4 : 4 + Y_AXIS_WIDTH, left: 4, top: 4, bottom: 4 } },
+      scales: {
+        x: { type: 'linear', min: 0, max: axis.max, title: { display: true, text: axis.title }, ticks: { includeBounds: false } },
+        y: log
+          ? { type: 'logarithmic', title: { display: true, text: 'requests per second (log scale)' }, afterFit: fixedWidth }
+          : { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'requests per second' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
+        ...(hasLatency && {
+          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: 'latency (ms)' }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
+        }),
+      },
+      plugins: {
+        title: { display: true, text: `${summary.scenario} · ${summary.target.label} — load`, font: { size: 18, weight: 'bold' }, padding: { top: 6, bottom: 4 } },
+        subtitle: { display: summary.load.length > 0, text: wrap(loadSubtitle(summary), 160), font: { size: 13 }, padding: { bottom: 8 } },
+        legend: lineLegend(),
+        annotation: { annotations: timelineAnnotations(data, spans, axis) },
+      },
+    },
+  };
+  return drawChart(config, size, { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no load recorded in this run' }) });
+}
+
+/**
+ * A burst of thousands a second next to probes at one a second flattens the probes onto the
+ * axis; past two decades between the busiest and the quietest second, a log scale shows both.
+ */
+function needsLogScale(seconds: readonly LoadSecond[]): boolean {
+  let min = Infinity;
+  let max = 0;
+  for (const s of seconds) {
+    if (s.completed <= 0) continue;
+    min = Math.min(min, s.completed);
+    max = Math.max(max, s.completed);
+  }
+  return max > 0 && max / min >= 100;
+}
+
+/** load.ndjson, plus seconds rebuilt from probes for any phase that has probes but no seconds. */
+function loadSeconds(data: RunData): LoadSecond[] {
+  const withSeconds = new Set(data.load.map((l) => l.phase));
+  const fromProbes = secondsFromProbes(data.probes.filter((p) => !withSeconds.has(p.phase)));
+  return [...data.load, ...fromProbes].sort((a, b) => a.t - b.t);
+}
+
+function secondsFromProbes(probes: readonly Probe[]): LoadSecond[] {
+  const buckets = new Map<string, { phase: string; t: number; probes: Probe[] }>();
+  for (const p of probes) {
+    const t = Math.floor(p.sentT) + 1;
+    const key = `${p.phase}\u0000${t}`;
+    const b = buckets.get(key) ?? { phase: p.phase, t, probes: [] };
+    b.probes.push(p);
+    buckets.set(key, b);
+  }
+  return [...buckets.values()].map(({ phase, t, probes: ps }) => {
+    const latencies = ps.flatMap((p) => (p.status !== undefined && p.latencyMs !== undefined ? [p.latencyMs] : [])).sort((a, b) => a - b);
+    const failed = ps.filter((p) => p.status === undefined && p.error !== undefined);
+    const second: LoadSecond = {
+      phase,
+      t,
+      completed: ps.filter((p) => p.status !== undefined).length,
+      errors: failed.length,
+      timeouts: failed.filter((p) => /timeout|timed out|ETIMEDOUT/i.test(p.error ?? '')).length,
+      non2xx: ps.filter((p) => p.status !== undefined && (p.status < 200 || p.status > 299)).length,
+    };
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    if (p50 !== undefined) second.p50 = p50;
+    if (p99 !== undefined) second.p99 = p99;
+    return second;
+  });
+}
+
+interface SeriesStyle {
+  label: string;
+  value: (s: LoadSecond) => number | undefined;
+  color: string;
+  width: number;
+  dash?: number[];
+  fill?: boolean;
+  axis: 'y' | 'y1';
+  /** Error series are drawn only when something went wrong, so a clean run's chart stays clean. */
+  onlyIfNonZero?: boolean;
+}
+
+const SERIES: readonly SeriesStyle[] = [
+  { label: 'completed/s', value: (s) => s.completed, color: '#1f77b4', width: 1.5, fill: true, axis: 'y' },
+  { label: 'errors/s (incl. timeouts)', value: (s) => s.errors, color: '#d62728', width: 1.5, axis: 'y', onlyIfNonZero: true },
+  { label: 'non-2xx/s', value: (s) => s.non2xx, color: '#e377c2', width: 1.5, axis: 'y', onlyIfNonZero: true },
+  { label: 'latency p50 (right axis)', value: (s) => s.p50, color: '#2ca02c', width: 1.5, dash: [6, 3], axis: 'y1' },
+  { label: 'latency p99 (right axis)', value: (s) => s.p99, color: '#9467bd', width: 1.5, dash: [2, 2], axis: 'y1' },
+];
+
+function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis): ChartDataset<'line', PlotPoint[]>[] {
+  const phases = [...new Set(seconds.map((s) => s.phase))];
+  return SERIES.flatMap((style) => {
+    const segments = phases.flatMap((phase) => {
+      // Plotted at the middle of the second each bucket counts.
+      const points: Point[] = seconds.flatMap((s) => {
+        const v = s.phase === phase ? style.value(s) : undefined;
+        return v === undefined ? [] : [{ x: Math.max(0, s.t - 0.5) / axis.divisor, y: v }];
+      });
+      return splitAtGaps(points, GAP_S / axis.divisor);
+    });
+    if (segments.every((seg) => seg.length === 0)) return [];
+    if (style.onlyIfNonZero && segments.every((seg) => seg.every((p) => p.y === 0))) return [];
+    const data = downsampleSegments(segments);
+    return [
+      {
+        label: style.label,
+        data,
+        borderColor: style.color,
+        backgroundColor: style.fill ? 'rgba(31, 119, 180, 0.22)' : style.color,
+        fill: style.fill ? 'origin' : false,
+        borderWidth: style.width,
+        borderDash: style.dash ?? [],
+        // Error counts are tiny next to completions: mark every second that had any.
+        pointRadius: style.onlyIfNonZero ? (ctx: ScriptableContext<'line'>) => (isNonZero(ctx.raw) ? 3 : 0) : data.length <= 3 ? 3 : 0,
+        spanGaps: false,
+        tension: 0,
+        yAxisID: style.axis,
+      },
+    ];
+  });
+}
+
+function isNonZero(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'y' in raw && typeof raw.y === 'number' && raw.y !== 0;
+}
+
+/** "warmup: 10,000 responses at 9,812/s, p99 3.10 ms · idle: 3,600 responses at 1.00/s, p99 1.20 ms". */
+function loadSubtitle(summary: SummaryFile): string {
+  return summary.load
+    .map((l) => {
+      const p99 = l.latency ? `, p99 ${formatMs(l.latency.p99)}` : '';
+      const bad = l.errors + l.non2xx > 0 ? `, ${formatCount(l.errors)} errors, ${formatCount(l.non2xx)} non-2xx` : '';
+      return `${l.phase}: ${formatCount(l.completed)} responses at ${formatRate(l.rate)}${p99}${bad}`;
+    })
+    .join(' · ');
+}

@@ -1,0 +1,51 @@
+import { FILES, type RunFile, type SummaryFile } from '../rundir/schema.ts';
+import { reportContent, type Table } from './tables.ts';
+
+/**
+ * Makes text from the user or the target inert in Markdown, also inside tables: a `|` would
+ * end a cell, a backtick open code, `<...>` pass through as raw HTML on GitHub. Backslash
+ * escapes work for ASCII punctuation in CommonMark; angle brackets and `&` become entities so
+ * renderers that allow HTML see text.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`);
+}
+
+/** summary.md: the same facts as index.html, for pasting into an issue or reading in CI. */
+export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
+  const c = reportContent(summary, run);
+  const out: string[] = [];
+  out.push(`# ${escapeMarkdown(c.title)}`, '', `**${escapeMarkdown(c.headline)}**`, '');
+  out.push(table({ head: ['', ''], rows: c.facts.map(([k, v]) => [k, v]), numeric: [false, false] }), '');
+
+  out.push('## Load', '');
+  out.push(c.load.rows.length > 0 ? table(c.load) : 'No load was recorded.', '');
+  if (c.statusCodes.rows.length > 0) out.push(table(c.statusCodes), '');
+
+  out.push('## Memory', '');
+  out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');
+
+  if (c.targetExits.rows.length > 0) out.push('## Target exits', '', table(c.targetExits), '');
+
+  if (c.warnings.length > 0) {
+    out.push('## Warnings', '');
+    for (const w of c.warnings) out.push(`- ${escapeMarkdown(w)}`);
+    out.push('');
+  }
+
+  out.push('## Charts', '');
+  out.push(`![Memory over time: RSS and Go runtime figures](${FILES.memoryPng})`, '');
+  out.push(`![Load over time: requests per second and latency](${FILES.loadPng})`, '');
+  return out.join('\n');
+}
+
+function table(t: Table): string {
+  const row = (cells: readonly string[]): string => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+  const rule = `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
+  return [row(t.head), rule, ...t.rows.map(row)].join('\n');
+}

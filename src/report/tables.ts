@@ -1,0 +1,127 @@
+import {
+  formatCount,
+  formatDuration,
+  formatFigure,
+  formatFigureChange,
+  formatMs,
+  formatRate,
+} from '../analyse/format.ts';
+import type { PhaseLoadSummary, RunFile, SummaryFile } from '../rundir/schema.ts';
+
+/**
+ * The report's content as plain, unescaped text, laid out once and rendered twice (Markdown and
+ * HTML), so the two can never disagree. Escaping is the renderers' job, not this module's.
+ */
+
+export interface Table {
+  head: string[];
+  rows: string[][];
+  /** Columns holding numbers, right-aligned. */
+  numeric: boolean[];
+}
+
+export interface ReportContent {
+  title: string;
+  headline: string;
+  /** Key-value facts about the run: status, target, versions. */
+  facts: [string, string][];
+  load: Table;
+  statusCodes: Table;
+  memory: Table;
+  targetExits: Table;
+  warnings: string[];
+}
+
+const NONE = '—';
+
+export function reportContent(summary: SummaryFile, run: RunFile): ReportContent {
+  return {
+    title: `leakbench: ${summary.scenario} against ${summary.target.label}`,
+    headline: summary.headline,
+    facts: facts(summary, run),
+    load: loadTable(summary.load),
+    statusCodes: statusCodeTable(summary.load),
+    memory: memoryTable(summary),
+    targetExits: exitTable(summary),
+    warnings: summary.warnings,
+  };
+}
+
+function facts(summary: SummaryFile, run: RunFile): [string, string][] {
+  const t = summary.target;
+  const v = run.versions;
+  const out: [string, string][] = [
+    ['status', run.endReason ? `${summary.status}: ${run.endReason}` : summary.status],
+    ['scenario', summary.scenario],
+    ['target', [t.label, t.kind, t.variant && `${t.variant} build`].filter(Boolean).join(', ')],
+    ['url', t.url],
+  ];
+  if (t.metricsUrl) out.push(['metrics url', t.metricsUrl]);
+  if (t.pid !== undefined) out.push(['pid', String(t.pid)]);
+  if (t.command) out.push(['command', t.command]);
+  if (t.binary) out.push(['binary', t.binary]);
+  if (t.buildFlags && t.buildFlags.length > 0) out.push(['build flags', t.buildFlags.join(' ')]);
+  out.push(['started', run.startedAt]);
+  out.push(['duration', formatDuration(summary.durationS)]);
+  const versions = [`leakbench ${v.leakbench}`, `node ${v.node}`, `autocannon ${v.autocannon}`, v.go && `go ${v.go}`, v.os].filter(Boolean);
+  out.push(['versions', versions.join(', ')]);
+  return out;
+}
+
+function loadTable(load: readonly PhaseLoadSummary[]): Table {
+  const head = ['phase', 'kind', 'requested', 'sent', 'completed', 'errors', 'timeouts', 'non-2xx', 'duration', 'rate', 'p50', 'p90', 'p99', 'max', 'pacing p50 / p99 / max'];
+  const rows = load.map((l) => [
+    l.phase,
+    l.kind,
+    formatCount(l.requested),
+    formatCount(l.sent),
+    formatCount(l.completed),
+    formatCount(l.errors),
+    formatCount(l.timeouts),
+    formatCount(l.non2xx),
+    formatDuration(l.durationS),
+    formatRate(l.rate),
+    l.latency ? formatMs(l.latency.p50) : NONE,
+    l.latency ? formatMs(l.latency.p90) : NONE,
+    l.latency ? formatMs(l.latency.p99) : NONE,
+    l.latency ? formatMs(l.latency.max) : NONE,
+    l.pacing ? `${formatMs(l.pacing.p50)} / ${formatMs(l.pacing.p99)} / ${formatMs(l.pacing.max)}` : NONE,
+  ]);
+  return { head, rows, numeric: head.map((_, i) => i >= 2) };
+}
+
+function statusCodeTable(load: readonly PhaseLoadSummary[]): Table {
+  const rows = load
+    .filter((l) => Object.keys(l.statusCodes).length > 0)
+    .map((l) => [
+      l.phase,
+      Object.entries(l.statusCodes)
+        .map(([code, n]) => `${code} × ${formatCount(n)}`)
+        .join(', '),
+    ]);
+  return { head: ['phase', 'status codes'], rows, numeric: [false, false] };
+}
+
+function memoryTable(summary: SummaryFile): Table {
+  const head = ['figure', 'samples', 'start', 'peak', 'peak at', 'end', 'change'];
+  const rows = summary.memory.map((f) => [
+    f.label,
+    formatCount(f.samples),
+    formatFigure(f.start, f.unit),
+    formatFigure(f.peak, f.unit),
+    formatDuration(f.peakT),
+    formatFigure(f.end, f.unit),
+    formatFigureChange(f.change, f.start, f.unit),
+  ]);
+  return { head, rows, numeric: head.map((_, i) => i >= 1) };
+}
+
+function exitTable(summary: SummaryFile): Table {
+  const rows = (summary.targetExits ?? []).map((e) => [
+    formatDuration(e.t),
+    e.code === undefined || e.code === null ? NONE : String(e.code),
+    e.signal ?? NONE,
+    e.message ?? '',
+  ]);
+  return { head: ['time since start', 'exit code', 'signal', 'message'], rows, numeric: [true, true, false, false] };
+}
