@@ -82,6 +82,7 @@ export function formatFigure(value: number, unit: 'bytes' | 'count'): string {
 
 /** A change in its own unit, with a sign, and a percentage when the start is known. */
 export function formatFigureChange(change: number, start: number, unit: 'bytes' | 'count'): string {
+  if (change === 0) return 'no change';
   const abs = unit === 'bytes' ? formatSignedMiB(change) : formatSignedCount(change);
   const pct = formatPercentChange(change, start);
   return pct === undefined ? abs : `${abs} (${pct})`;

@@ -18,10 +18,10 @@ export async function renderLoadChart(data: RunData, summary: SummaryFile, size:
   const endS = Math.max(summary.durationS, seconds.at(-1)?.t ?? 0);
   const axis = timeAxis(endS);
   const spans = phaseSpans(data, endS);
-  const datasets = loadDatasets(seconds, axis);
+  const log = needsLogScale(seconds);
+  const datasets = loadDatasets(seconds, axis, log);
   const empty = datasets.length === 0;
   const hasLatency = datasets.some((d) => d.yAxisID === 'y1');
-  const log = needsLogScale(seconds);
   const config: LineConfig = {
     type: 'line',
     data: { datasets },
@@ -32,7 +32,13 @@ export async function renderLoadChart(data: RunData, summary: SummaryFile, size:
       scales: {
         x: { type: 'linear', min: 0, max: axis.max, title: { display: true, text: axis.title }, ticks: { includeBounds: false } },
         y: log
-          ? { type: 'logarithmic', title: { display: true, text: 'requests per second (log scale)' }, afterFit: fixedWidth }
+          ? {
+              type: 'logarithmic',
+              min: 0.5,
+              title: { display: true, text: 'requests per second (log scale)' },
+              ticks: { callback: (v) => (Number(v) >= 1 ? formatCount(Number(v)) : String(v)) },
+              afterFit: fixedWidth,
+            }
           : { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'requests per second' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
         ...(hasLatency && {
           y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: 'latency (ms)' }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
@@ -119,14 +125,16 @@ const SERIES: readonly SeriesStyle[] = [
   { label: 'latency p99 (right axis)', value: (s) => s.p99, color: '#9467bd', width: 1.5, dash: [2, 2], axis: 'y1' },
 ];
 
-function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis): ChartDataset<'line', PlotPoint[]>[] {
+function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis, log: boolean): ChartDataset<'line', PlotPoint[]>[] {
   const phases = [...new Set(seconds.map((s) => s.phase))];
   return SERIES.flatMap((style) => {
     const segments = phases.flatMap((phase) => {
       // Plotted at the middle of the second each bucket counts.
       const points: Point[] = seconds.flatMap((s) => {
         const v = s.phase === phase ? style.value(s) : undefined;
-        return v === undefined ? [] : [{ x: Math.max(0, s.t - 0.5) / axis.divisor, y: v }];
+        // A log axis has no zero: such seconds are left out (a gap) rather than drawn wrong.
+        if (v === undefined || (log && style.axis === 'y' && v <= 0)) return [];
+        return [{ x: Math.max(0, s.t - 0.5) / axis.divisor, y: v }];
       });
       return splitAtGaps(points, GAP_S / axis.divisor);
     });
@@ -161,7 +169,7 @@ function loadSubtitle(summary: SummaryFile): string {
   return summary.load
     .map((l) => {
       const p99 = l.latency ? `, p99 ${formatMs(l.latency.p99)}` : '';
-      const bad = l.errors + l.non2xx > 0 ? `, ${formatCount(l.errors)} errors, ${formatCount(l.non2xx)} non-2xx` : '';
+      const bad = l.errors + l.non2xx > 0 ? `, ${formatCount(l.errors)} error${l.errors === 1 ? '' : 's'}, ${formatCount(l.non2xx)} non-2xx` : '';
       return `${l.phase}: ${formatCount(l.completed)} responses at ${formatRate(l.rate)}${p99}${bad}`;
     })
     .join(' · ');

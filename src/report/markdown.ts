@@ -5,7 +5,8 @@ import { reportContent, type Table } from './tables.ts';
  * Makes text from the user or the target inert in Markdown, also inside tables: a `|` would
  * end a cell, a backtick open code, `<...>` pass through as raw HTML on GitHub. Backslash
  * escapes work for ASCII punctuation in CommonMark; angle brackets and `&` become entities so
- * renderers that allow HTML see text.
+ * renderers that allow HTML see text. An underscore inside a word cannot start emphasis in
+ * GFM, and escaping it would split autolinked URLs such as .../health_check, so it is kept.
  */
 export function escapeMarkdown(text: string): string {
   return text
@@ -13,7 +14,8 @@ export function escapeMarkdown(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`);
+    .replace(/[\\`*[\]|~]/g, (c) => `\\${c}`)
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_');
 }
 
 /** summary.md: the same facts as index.html, for pasting into an issue or reading in CI. */

@@ -42,11 +42,11 @@ export function readRunDir(dir: string): RunData {
   checkRunShape(run);
   const warnings: string[] = [];
 
-  const samplesFile = readOptional<Sample>(dir, FILES.samples, SCHEMA.samples, warnings, true);
-  const loadFile = readOptional<LoadSecond>(dir, FILES.load, SCHEMA.load, warnings, true);
+  const samplesFile = readOptional<Sample>(dir, FILES.samples, SCHEMA.samples, warnings, 'memory samples');
+  const loadFile = readOptional<LoadSecond>(dir, FILES.load, SCHEMA.load, warnings, 'per-second load');
   // Burst-only runs send no probes and so write no probes file: absence is normal.
-  const probesFile = readOptional<Probe>(dir, FILES.probes, SCHEMA.probes, warnings, false);
-  const eventsFile = readOptional<RunEvent>(dir, FILES.events, SCHEMA.events, warnings, true);
+  const probesFile = readOptional<Probe>(dir, FILES.probes, SCHEMA.probes, warnings, undefined);
+  const eventsFile = readOptional<RunEvent>(dir, FILES.events, SCHEMA.events, warnings, 'events (phase marks, target exits)');
 
   return {
     dir,
@@ -65,10 +65,11 @@ interface OptionalContents<T> {
   records: T[];
 }
 
-function readOptional<T>(dir: string, file: string, schema: SchemaId, warnings: string[], warnIfMissing: boolean): OptionalContents<T> {
+/** `lost` names what the report goes without when the file is missing; undefined if nothing is. */
+function readOptional<T>(dir: string, file: string, schema: SchemaId, warnings: string[], lost: string | undefined): OptionalContents<T> {
   const path = join(dir, file);
   if (!existsSync(path)) {
-    if (warnIfMissing) warnings.push(`${file} is missing; the report has no ${file.replace('.ndjson', '')} data`);
+    if (lost !== undefined) warnings.push(`${file} is missing, so the report has no ${lost}`);
     return { header: undefined, records: [] };
   }
   const contents = readNdjson<T>(path, schema);
