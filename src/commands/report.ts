@@ -1,0 +1,20 @@
+import { existsSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
+import { ExitCode, UsageError } from '../errors.ts';
+import { renderReport } from '../report/render.ts';
+import type { CommandContext } from './context.ts';
+
+const show = (p: string) => relative(process.cwd(), p) || p;
+
+/** `leakbench report <run dir>`: re-render a stored run from its files alone. */
+export async function reportCommand(args: string[], ctx: CommandContext): Promise<number> {
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
+    throw new UsageError('report: expected one argument, the run directory (e.g. npm run report -- reports/burst-race-2026-11-26T10-00-00Z)');
+  }
+  const dir = args[0]!;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`report: ${dir} is not a directory`);
+  const { summary, files, warnings } = await renderReport(dir);
+  for (const w of warnings) ctx.err(`warning: ${w}`);
+  ctx.out(`${summary.headline}\nwrote ${files.map(show).join(', ')}`);
+  return ExitCode.ok;
+}
