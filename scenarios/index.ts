@@ -1,6 +1,8 @@
 import type { ScenarioDefinition } from '../src/load/phases.ts';
-import type { RunOptions, ScenarioName } from '../src/options/run-options.ts';
 import burst from './burst.ts';
 import idle from './idle.ts';
+import soak from './soak.ts';
 
-export const scenarios: Record<ScenarioName, ScenarioDefinition<RunOptions>> = { idle, burst };
+/** The built-in scenarios, by name. A user's own file is loaded with loadScenarioFile(). */
+export const scenarios = { idle, burst, soak } satisfies Record<string, ScenarioDefinition>;
+export type BuiltInScenario = keyof typeof scenarios;

@@ -10,6 +10,8 @@ export const ExitCode = {
   usage: 2,
   /** A stored run directory (or one of its files) cannot be read. */
   badRunDir: 3,
+  /** `--fail-on growth` and the verdict is a kind of memory growth (the run itself worked). */
+  memoryGrowth: 4,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

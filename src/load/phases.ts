@@ -1,4 +1,7 @@
-/** What a scenario is made of: phases run one after another against one target. */
+/**
+ * What a scenario is made of: phases run one after another against one target. Pure data and
+ * no Node imports: the k6 scripts build their options from the same definitions.
+ */
 export interface IdlePhaseSpec {
   name: string;
   kind: 'idle';
@@ -19,8 +22,34 @@ export interface BurstPhaseSpec {
 
 export type PhaseSpec = IdlePhaseSpec | BurstPhaseSpec;
 
-export interface ScenarioDefinition<O> {
+/** The knobs a scenario may read; the CLI's RunOptions and the k6 scripts' __ENV both give them. */
+export interface ScenarioParams {
+  path: string;
+  rate: number;
+  durationMs: number;
+  probeTimeoutMs: number;
+  requests: number;
+  connections: number;
+  requestTimeoutMs: number;
+  idleBeforeMs: number;
+  idleAfterMs: number;
+}
+
+export interface ScenarioDefinition {
   name: string;
   description: string;
-  phases(options: O): PhaseSpec[];
+  phases(params: ScenarioParams): PhaseSpec[];
+}
+
+/** Helpers so scenario files read like the traffic they describe. */
+export function idlePhase(name: string, p: ScenarioParams, durationMs: number): IdlePhaseSpec {
+  return { name, kind: 'idle', path: p.path, rate: p.rate, durationMs, timeoutMs: p.probeTimeoutMs };
+}
+
+export function burstPhase(name: string, p: ScenarioParams): BurstPhaseSpec {
+  return { name, kind: 'burst', path: p.path, requests: p.requests, connections: p.connections, timeoutMs: p.requestTimeoutMs };
+}
+
+export function defineScenario(def: ScenarioDefinition): ScenarioDefinition {
+  return def;
 }

@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { DEFAULTS } from './defaults.ts';
 import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, urlPath } from './values.ts';
 
-export const SCENARIOS = ['idle', 'burst'] as const;
+export const SCENARIOS = ['idle', 'burst', 'soak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const VARIANTS = ['plain', 'race'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -14,7 +17,10 @@ export type TargetChoice =
   | { kind: 'attach'; url: URL; pid?: number; metricsUrl?: URL };
 
 export interface RunOptions {
-  scenario: ScenarioName;
+  /** A built-in scenario's name, or the name a scenario file gives itself (known once loaded). */
+  scenario: string;
+  /** Absolute path of a user's scenario file (`npm run scenario -- ./my-scenario.ts`). */
+  scenarioFile?: string;
   target: TargetChoice;
   /** Request path for both scenarios; taken from --path, else from a --url with a path. */
   path: string;
@@ -27,6 +33,9 @@ export interface RunOptions {
   requests: number;
   connections: number;
   requestTimeoutMs: number;
+  // soak
+  idleBeforeMs: number;
+  idleAfterMs: number;
   // run
   settleMs: number;
   readyTimeoutMs: number;
@@ -36,23 +45,7 @@ export interface RunOptions {
   progress: ProgressMode;
 }
 
-/** The report's numbers: kubelet probes at 1/s with a 1 s timeout; 1M requests over 100 connections. */
-export const DEFAULTS = Object.freeze({
-  variant: 'race' as Variant,
-  path: '/health_check',
-  sampleIntervalMs: 1000,
-  durationMs: 10 * 60_000,
-  rate: 1,
-  probeTimeoutMs: 1000,
-  requests: 1_000_000,
-  connections: 100,
-  requestTimeoutMs: 10_000,
-  settleMs: 5000,
-  readyTimeoutMs: 30_000,
-  stopGraceMs: 5000,
-  outDir: 'reports',
-  progress: 'auto' as ProgressMode,
-});
+export { DEFAULTS } from './defaults.ts';
 
 const FLAGS = {
   variant: { type: 'string' },
@@ -69,6 +62,8 @@ const FLAGS = {
   connections: { type: 'string' },
   'request-timeout': { type: 'string' },
   settle: { type: 'string' },
+  'idle-before': { type: 'string' },
+  'idle-after': { type: 'string' },
   'ready-timeout': { type: 'string' },
   'stop-grace': { type: 'string' },
   out: { type: 'string' },
@@ -99,9 +94,9 @@ function parseStrict(args: string[]) {
 export function parseRunArgs(args: string[]): ParsedRun {
   const { values: v, positionals } = parseStrict(args);
   if (v.help) return { help: true };
-  if (positionals.length === 0) throw new UsageError(`scenario: expected one of ${SCENARIOS.join(', ')}`);
+  if (positionals.length === 0) throw new UsageError(`scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts)`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} (flags start with --)`);
-  const scenario = oneOf('scenario', positionals[0]!, SCENARIOS);
+  const { scenario, scenarioFile } = scenarioArg(positionals[0]!);
 
   const url = v.url === undefined ? undefined : httpUrl('url', v.url);
   const metricsUrl = v['metrics-url'] === undefined ? undefined : httpUrl('metrics-url', v['metrics-url']);
@@ -136,6 +131,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
 
   const options: RunOptions = {
     scenario,
+    ...(scenarioFile && { scenarioFile }),
     target,
     path,
     sampleIntervalMs,
@@ -145,6 +141,8 @@ export function parseRunArgs(args: string[]): ParsedRun {
     requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, { max: 1e9 }),
     connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, { max: 10_000 }),
     requestTimeoutMs: v['request-timeout'] === undefined ? DEFAULTS.requestTimeoutMs : durationMs('request-timeout', v['request-timeout'], { min: 1000, max: 600_000 }),
+    idleBeforeMs: v['idle-before'] === undefined ? DEFAULTS.idleBeforeMs : durationMs('idle-before', v['idle-before'], { min: 0 }),
+    idleAfterMs: v['idle-after'] === undefined ? DEFAULTS.idleAfterMs : durationMs('idle-after', v['idle-after'], { min: 0 }),
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
     readyTimeoutMs: v['ready-timeout'] === undefined ? DEFAULTS.readyTimeoutMs : durationMs('ready-timeout', v['ready-timeout'], { min: 100 }),
     stopGraceMs: v['stop-grace'] === undefined ? DEFAULTS.stopGraceMs : durationMs('stop-grace', v['stop-grace'], { min: 0, max: 600_000 }),
@@ -158,13 +156,26 @@ export function parseRunArgs(args: string[]): ParsedRun {
   return { help: false, options };
 }
 
+/** A built-in name, or a path to a scenario file (anything with a slash or a .ts/.js/.mjs ending). */
+function scenarioArg(raw: string): { scenario: string; scenarioFile?: string } {
+  if ((SCENARIOS as readonly string[]).includes(raw)) return { scenario: raw };
+  if (raw.includes('/') || /\.(ts|js|mjs)$/.test(raw)) {
+    const file = resolve(raw);
+    if (!/\.(ts|js|mjs)$/.test(file)) throw new UsageError(`scenario: a scenario file must end in .ts, .js or .mjs, got ${JSON.stringify(raw)}`);
+    if (!existsSync(file)) throw new UsageError(`scenario: file ${JSON.stringify(raw)} does not exist`);
+    return { scenario: basename(file).replace(/\.(ts|js|mjs)$/, ''), scenarioFile: file };
+  }
+  throw new UsageError(`--scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts), got ${JSON.stringify(raw)}`);
+}
+
 function nonEmpty(flag: string, raw: string): string {
   if (raw.trim() === '') throw new UsageError(`--${flag}: expected a folder path, got an empty string`);
   return raw;
 }
 
-export const RUN_HELP = `Usage: npm run scenario:<idle|burst> -- [flags]
-       (or: tsx scripts/leakbench.ts run <idle|burst> [flags])
+export const RUN_HELP = `Usage: npm run scenario:<idle|burst|soak> -- [flags]
+       npm run scenario -- ./my-scenario.ts [flags]
+       (or: tsx scripts/leakbench.ts run <idle|burst|soak|file> [flags])
 
 Target (default: the bundled Gin server from gin-gonic/gin#3789, built with -race):
   --variant plain|race     which build of the bundled server (default race)
@@ -179,6 +190,7 @@ Traffic:
          --rate 1          probes per second (default 1, like a kubelet)
          --probe-timeout 1s
   burst: --requests 1000000  --connections 100  --request-timeout 10s
+  soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
 
 Sampling and output:
   --sample-interval 1s     memory sample period, 100ms or more (default 1s)

@@ -1,5 +1,4 @@
 import { join, relative } from 'node:path';
-import { scenarios } from '../../scenarios/index.ts';
 import { ExitCode, LeakbenchError, type ExitCodeValue } from '../errors.ts';
 import type { ProgressLine } from '../console/progress.ts';
 import { runBurst } from '../load/burst.ts';
@@ -16,6 +15,7 @@ import { describeExit, type TargetExit } from '../target/launch.ts';
 import { createRunDir, timestamp } from './run-dir.ts';
 import { buildIfBundled, checkAttach, startTarget, targetLabel, type PreparedTarget } from './prepare-target.ts';
 import { toolVersions } from './versions.ts';
+import { buildPhases, loadScenario } from './load-scenario.ts';
 
 export interface RunIo {
   log(line: string): void;
@@ -57,8 +57,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * closed, run.json records how it ended, and the report is rendered from what is on disk.
  */
 export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOutcome> {
-  const def = scenarios[options.scenario];
-  const phases: PhaseSpec[] = def.phases(options);
+  const def = await loadScenario(options.scenario, options.scenarioFile);
+  const phases: PhaseSpec[] = buildPhases(def, options);
   await checkAttach(options.target);
   const binary = await buildIfBundled(options.target, io.log);
 

@@ -168,6 +168,19 @@ export interface RunFile {
   versions: { leakbench: string; node: string; autocannon: string; go?: string; os: string };
   /** Phases in order, with their parameters as run. */
   phases: PhaseRecord[];
+  /** /proc/PID/smaps snapshots taken at the start, phase boundaries and the end (files in the run dir). */
+  smapsSnapshots?: Artifact[];
+  /** Heap profiles from the target's /debug/pprof/heap at the start and end (files in the run dir). */
+  heapProfiles?: Artifact[];
+}
+
+/** A file the run wrote beside its NDJSON, e.g. smaps/01-start.txt. */
+export interface Artifact {
+  /** e.g. "start", "after-burst", "end". */
+  label: string;
+  t: number;
+  /** Relative to the run directory. */
+  file: string;
 }
 
 export interface PhaseRecord {

@@ -45,8 +45,10 @@ test('values parse: durations with units, 1e6 and 1_000_000 counts, variant', ()
 
 test('--help', () => assert.deepEqual(parseRunArgs(['--help']), { help: true }));
 
-test('missing scenario', () => rejects([], /^scenario: expected one of idle, burst$/));
-test('unknown scenario', () => rejects(['soak2'], /^--scenario: expected one of idle, burst, got "soak2"$/));
+test('missing scenario', () => rejects([], /^scenario: expected one of idle, burst, soak or a scenario file/));
+test('unknown scenario', () => rejects(['soak2'], /^--scenario: expected one of idle, burst, soak or a scenario file \(\.\/my-scenario\.ts\), got "soak2"$/));
+test('scenario file that does not exist', () => rejects(['./nope.ts'], /^scenario: file "\.\/nope\.ts" does not exist$/));
+test('scenario file with another extension', () => rejects(['./README.md'], /^scenario: a scenario file must end in \.ts, \.js or \.mjs/));
 test('extra positional', () => rejects(['idle', 'burst'], /^unexpected argument "burst"/));
 test('unknown flag', () => rejects(['idle', '--bogus', '1'], /^--bogus: unknown flag/));
 test('flag without value', () => rejects(['idle', '--duration'], /^--duration: expected a value$/));

@@ -1,0 +1,24 @@
+/**
+ * Defaults shared by the built-in runner and the k6 scripts, so the two cannot drift. No Node
+ * imports here: esbuild bundles this file into k6 scripts.
+ */
+/** The report's numbers: kubelet probes at 1/s with a 1 s timeout; 1M requests over 100 connections. */
+export const DEFAULTS = Object.freeze({
+  variant: 'race' as 'plain' | 'race',
+  path: '/health_check',
+  sampleIntervalMs: 1000,
+  durationMs: 10 * 60_000,
+  rate: 1,
+  probeTimeoutMs: 1000,
+  requests: 1_000_000,
+  connections: 100,
+  requestTimeoutMs: 10_000,
+  /** soak: idle probes before and after the burst, sized so the whole soak takes minutes. */
+  idleBeforeMs: 60_000,
+  idleAfterMs: 120_000,
+  settleMs: 5000,
+  readyTimeoutMs: 30_000,
+  stopGraceMs: 5000,
+  outDir: 'reports',
+  progress: 'auto' as 'auto' | 'on' | 'off',
+});
