@@ -92,3 +92,16 @@ export function formatFigureChange(change: number, start: number, unit: 'bytes' 
 export function formatT(t: number): string {
   return `t=${formatDuration(t)}`;
 }
+
+/**
+ * A signed amount of memory in the unit that keeps its digits: "+562.3 KiB", "+5.3 MiB",
+ * "-120 B". Rates per request or per hour span bytes to hundreds of MiB.
+ */
+export function formatSignedBytes(bytes: number): string {
+  const sign = bytes < 0 ? '-' : '+';
+  const abs = Math.abs(bytes);
+  if (abs >= 1024 * MIB) return `${sign}${fixed(abs / (1024 * MIB), 2)} GiB`;
+  if (abs >= MIB) return `${sign}${fixed(abs / MIB, 1)} MiB`;
+  if (abs >= 1024) return `${sign}${fixed(abs / 1024, 1)} KiB`;
+  return `${sign}${fixed(abs, 0)} B`;
+}

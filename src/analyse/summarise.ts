@@ -31,6 +31,7 @@ export function summarise(data: RunData): SummaryFile {
   };
   const exits = data.events.filter((e) => e.type === 'target-exit');
   if (exits.length > 0) summary.targetExits = exits;
+  if (data.prometheus) summary.prometheusMemory = summariseMemory(data.prometheus);
   summary.warnings = [...new Set(warnings)];
   return summary;
 }

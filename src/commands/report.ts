@@ -3,11 +3,13 @@ import { relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.ts';
 import { renderReport } from '../report/render.ts';
 import type { CommandContext } from './context.ts';
+import { k6ImportCommand } from './k6-import.ts';
 
 const show = (p: string) => relative(process.cwd(), p) || p;
 
 /** `leakbench report <run dir>`: re-render a stored run from its files alone. */
 export async function reportCommand(args: string[], ctx: CommandContext): Promise<number> {
+  if (args.some((a) => a === '--k6' || a.startsWith('--k6='))) return k6ImportCommand(args, ctx);
   if (args.length !== 1 || args[0]!.startsWith('-')) {
     throw new UsageError('report: expected one argument, the run directory (e.g. npm run report -- reports/burst-race-2026-11-26T10-00-00Z)');
   }

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { ProgressLine } from '../console/progress.ts';
 import { ExitCode } from '../errors.ts';
 import { parseRunArgs, RUN_HELP } from '../options/run-options.ts';
+import { appendStepSummary } from '../report/step-summary.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import type { CommandContext } from './context.ts';
 
@@ -31,6 +32,14 @@ export async function runCommand(args: string[], ctx: CommandContext): Promise<n
   if (s) lines.push(`  memory: ${s.headline}`);
   lines.push(`  report: ${show(outcome.dir)}/index.html (summary.md, memory.png, load.png)`);
   ctx.out(lines.join('\n'));
+  // In GitHub Actions the job's page then shows this run's tables and verdict (README "In CI").
+  if (s) {
+    try {
+      appendStepSummary(outcome.dir, process.env);
+    } catch (err) {
+      ctx.err(`warning: could not append to $GITHUB_STEP_SUMMARY: ${(err as Error).message}`);
+    }
+  }
   if (outcome.exitCode === ExitCode.interrupted && ctx.signal.reason === 'SIGTERM') return 143;
   return outcome.exitCode;
 }

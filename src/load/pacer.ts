@@ -14,9 +14,23 @@ export function scheduledOffsetMs(seq: number, rate: number): number {
   return (seq * 1000) / rate;
 }
 
-/** setTimeout is good to about a millisecond; spin the last stretch for sub-millisecond sends. */
-const SPIN_MS = 1.5;
+/**
+ * setTimeout wakes within about a millisecond of its time, and later when the machine is busy:
+ * it is set this far ahead of the send, and the rest is waited out precisely.
+ */
+const LEAD_MS = 3;
+/** The last stretch is spun: short enough to cost nothing, long enough to cover a futex wake-up. */
+const SPIN_MS = 0.1;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Resolves at `targetPerfMs`, to within tens of microseconds when the process gets the CPU.
+ *
+ * The precise part sleeps in Atomics.wait (a futex with a sub-millisecond timeout) rather than
+ * spinning: on a shared machine a thread that spins for milliseconds is a CPU hog the scheduler
+ * may preempt just before the send, while one that sleeps is woken promptly. Either way the
+ * event loop is held for at most LEAD_MS per probe, which at probe rates costs nothing.
+ */
 export function sleepUntil(targetPerfMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const onAbort = () => {
@@ -25,12 +39,14 @@ export function sleepUntil(targetPerfMs: number, signal?: AbortSignal): Promise<
     };
     const finish = () => {
       signal?.removeEventListener('abort', onAbort);
+      const rest = targetPerfMs - performance.now() - SPIN_MS;
+      if (rest > 0 && !signal?.aborted) Atomics.wait(sleeper, 0, 0, rest);
       while (performance.now() < targetPerfMs && !signal?.aborted) {
-        // busy-wait: at most SPIN_MS per probe
+        // busy-wait: at most SPIN_MS, plus however late the futex woke
       }
       resolve();
     };
-    const wait = targetPerfMs - performance.now() - SPIN_MS;
+    const wait = targetPerfMs - performance.now() - LEAD_MS;
     const timer = setTimeout(finish, Math.max(0, wait));
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -18,6 +18,11 @@ export class SecondBuckets {
     private readonly phase: string,
     private readonly now: () => number,
     private readonly emit: (s: LoadSecond) => void,
+    /**
+     * If given, each second's latencies are added to it at the flush, so a caller that wants
+     * the whole phase's histogram too records each response once, not twice.
+     */
+    private readonly total?: Histogram,
   ) {}
 
   start(): void {
@@ -45,6 +50,7 @@ export class SecondBuckets {
       non2xx: this.non2xx,
       ...secondStats(this.hist),
     });
+    if (this.total && this.hist.totalCount > 0) this.total.add(this.hist);
     this.hist.reset();
     this.completed = this.errors = this.timeouts = this.non2xx = 0;
   }

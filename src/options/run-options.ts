@@ -3,7 +3,10 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { DEFAULTS } from './defaults.ts';
-import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, urlPath } from './values.ts';
+import { PRESET_NAMES, PRESETS, type PresetName } from './presets.ts';
+import { parsePrometheusFlags } from './prometheus-options.ts';
+import type { PrometheusOptions } from '../sample/prometheus-source.ts';
+import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, sizeBytes, urlPath } from './values.ts';
 
 export const SCENARIOS = ['idle', 'burst', 'soak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -43,6 +46,17 @@ export interface RunOptions {
   outDir: string;
   name?: string;
   progress: ProgressMode;
+  /** Pod-style memory limit for a target the pack starts: its own cgroup with this limit. */
+  memoryLimitBytes?: number;
+  /** Start the target again when it exits (as a kubelet would), up to maxRestarts times. */
+  restart: boolean;
+  maxRestarts: number;
+  /** Exit with ExitCode.memoryGrowth when the verdict is a kind of growth. */
+  failOn?: 'growth';
+  /** --preset: the set of smaller defaults in use (explicit flags still won). */
+  preset?: PresetName;
+  /** --prometheus-url: read these figures back from a Prometheus server at the end of the run. */
+  prometheus?: PrometheusOptions;
 }
 
 export { DEFAULTS } from './defaults.ts';
@@ -69,6 +83,16 @@ const FLAGS = {
   out: { type: 'string' },
   name: { type: 'string' },
   progress: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  restart: { type: 'boolean' },
+  'max-restarts': { type: 'string' },
+  'fail-on': { type: 'string' },
+  preset: { type: 'string' },
+  'prometheus-url': { type: 'string' },
+  'prometheus-query': { type: 'string', multiple: true },
+  'prometheus-selector': { type: 'string' },
+  'prometheus-step': { type: 'string' },
+  pod: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,6 +118,9 @@ function parseStrict(args: string[]) {
 export function parseRunArgs(args: string[]): ParsedRun {
   const { values: v, positionals } = parseStrict(args);
   if (v.help) return { help: true };
+  // --preset fills only the flags not given, as if typed, so they go through the same checks below.
+  const preset = v.preset === undefined ? undefined : oneOf('preset', v.preset, PRESET_NAMES);
+  if (preset !== undefined) for (const [flag, value] of Object.entries(PRESETS[preset]) as [keyof typeof PRESETS.ci, string][]) v[flag] ??= value;
   if (positionals.length === 0) throw new UsageError(`scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts)`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} (flags start with --)`);
   const { scenario, scenarioFile } = scenarioArg(positionals[0]!);
@@ -149,10 +176,22 @@ export function parseRunArgs(args: string[]): ParsedRun {
     outDir: v.out === undefined ? DEFAULTS.outDir : nonEmpty('out', v.out),
     ...(v.name !== undefined && { name: runName('name', v.name) }),
     progress: v.progress === undefined ? DEFAULTS.progress : oneOf('progress', v.progress, ['auto', 'on', 'off'] as const),
+    restart: v.restart === true,
+    maxRestarts: v['max-restarts'] === undefined ? 10 : positiveInt('max-restarts', v['max-restarts'], { max: 1000 }),
   };
+  if (v['memory-limit'] !== undefined) {
+    if (target.kind === 'attach') throw new UsageError('--memory-limit: only for a target the pack starts (the bundled one or --cmd), not with --url/--pid');
+    options.memoryLimitBytes = sizeBytes('memory-limit', v['memory-limit'], { min: 4 * 2 ** 20 });
+  }
+  if (v.restart && target.kind === 'attach') throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
+  if (v['max-restarts'] !== undefined && !v.restart) throw new UsageError('--max-restarts: only with --restart');
+  if (v['fail-on'] !== undefined) options.failOn = oneOf('fail-on', v['fail-on'], ['growth'] as const);
   if (options.connections > options.requests) {
     throw new UsageError(`--connections: ${options.connections} connections cannot share ${options.requests} requests (each connection needs at least one)`);
   }
+  if (preset !== undefined) options.preset = preset;
+  const prometheus = parsePrometheusFlags(v, sampleIntervalMs);
+  if (prometheus) options.prometheus = prometheus;
   return { help: false, options };
 }
 
@@ -200,5 +239,24 @@ Sampling and output:
   --out reports            where run directories go
   --name NAME              run directory name (default <scenario>-<target>-<timestamp>)
   --progress auto|on|off   progress line (auto: only on a terminal)
+  --preset ci              smaller defaults for CI (burst 100k requests, idle 30s at 2/s, soak idle
+                           10s before / 20s after, samples every 500ms); flags given still win
 
-Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 130/143 interrupted.`;
+Memory from a Prometheus server (a target in Kubernetes), read back at the end of the run:
+  --prometheus-url URL     the server, e.g. http://prometheus.monitoring:9090
+  --pod [NAMESPACE/]NAME   the default queries: the pod's container_memory_working_set_bytes
+                           (summed over its containers) and its go_memstats_* series
+  --prometheus-selector 'job="gin",instance="10.0.0.5:8080"'
+                           label matchers for the Go series instead of pod="NAME"
+  --prometheus-query figure=PROMQL   override or add one figure's query (repeatable),
+                           e.g. cgroupMemory='sum(container_memory_rss{pod="x"})'
+  --prometheus-step 1s     range-query step (default: the sample interval)
+
+Diagnosis:
+  --memory-limit 256Mi     run a started target in its own cgroup with this limit (OOM-killed like a pod)
+                           and project the time to reach it at the measured idle growth
+  --restart                start the target again after it exits, as a kubelet would (--max-restarts 10)
+  --fail-on growth         exit 4 when the verdict is a kind of memory growth (for CI gates)
+
+Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 unreadable run directory,
+4 memory growth with --fail-on growth, 130/143 interrupted.`;

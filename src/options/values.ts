@@ -78,8 +78,36 @@ export function runName(flag: string, raw: string): string {
 }
 
 export function formatMs(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms % 3600_000 === 0) return `${ms / 3600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1, B: 1,
+  K: 1e3, M: 1e6, G: 1e9, T: 1e12,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+  KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30,
+};
+
+/** Kubernetes-style quantities (256Mi, 1Gi, 500M) as pod limits are written, or plain bytes. */
+export function sizeBytes(flag: string, raw: string, { min = 1, max = 2 ** 50 } = {}): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(raw);
+  const unit = m ? SIZE_UNITS[m[2]!] : undefined;
+  if (!m || unit === undefined) {
+    throw new UsageError(`--${flag}: expected a size like 256Mi, 1Gi or 500M, got ${JSON.stringify(raw)}`);
+  }
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (bytes < min) throw new UsageError(`--${flag}: must be at least ${formatSize(min)}, got ${JSON.stringify(raw)}`);
+  if (bytes > max) throw new UsageError(`--${flag}: must be at most ${formatSize(max)}, got ${JSON.stringify(raw)}`);
+  return bytes;
+}
+
+function formatSize(bytes: number): string {
+  for (const [unit, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes} bytes`;
 }

@@ -46,7 +46,7 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
   return out.join('\n');
 }
 
-function table(t: Table): string {
+export function table(t: Table): string {
   const row = (cells: readonly string[]): string => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
   const rule = `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
   return [row(t.head), rule, ...t.rows.map(row)].join('\n');

@@ -104,7 +104,9 @@ function statusCodeTable(load: readonly PhaseLoadSummary[]): Table {
 
 function memoryTable(summary: SummaryFile): Table {
   const head = ['figure', 'samples', 'start', 'peak', 'peak at', 'end', 'change'];
-  const rows = summary.memory.map((f) => [
+  // A Prometheus server's figures (--prometheus-url) sit under the pack's own, marked as such.
+  const prometheus = (summary.prometheusMemory ?? []).map((f) => ({ ...f, label: `${f.label} (prometheus)` }));
+  const rows = [...summary.memory, ...prometheus].map((f) => [
     f.label,
     formatCount(f.samples),
     formatFigure(f.start, f.unit),

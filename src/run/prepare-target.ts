@@ -9,14 +9,16 @@ import { freePort } from '../target/free-port.ts';
 import { launchTarget, type LaunchedTarget } from '../target/launch.ts';
 import { errorText, probeOnce } from '../target/readiness.ts';
 
-export interface PreparedTarget {
+/** Where the target is and how to (re)start it; `launch` is absent when attaching. */
+export interface TargetPlan {
   info: TargetInfo;
   /** The URL load goes to (base URL plus the scenario path). */
   baseUrl: URL;
   pid?: number;
   metricsUrl?: URL;
-  launched?: LaunchedTarget;
   goVersion?: string;
+  /** Starts the target (again, after a crash or OOM kill: same port, same command). */
+  launch?: (cgroupProcsFile?: string) => Promise<LaunchedTarget>;
 }
 
 export function targetLabel(t: TargetChoice): string {
@@ -44,7 +46,7 @@ export async function buildIfBundled(t: TargetChoice, log: (l: string) => void):
   return t.kind === 'bundled' ? ensureBundledBinary(t.variant, log) : undefined;
 }
 
-async function detectMetrics(base: URL, log: (l: string) => void): Promise<URL | undefined> {
+export async function detectMetrics(base: URL, log: (l: string) => void): Promise<URL | undefined> {
   const candidate = new URL('/metrics', base);
   try {
     await fetchMetrics(candidate.href, 2000);
@@ -56,47 +58,42 @@ async function detectMetrics(base: URL, log: (l: string) => void): Promise<URL |
   }
 }
 
-export async function startTarget(
-  options: RunOptions,
-  binary: BundledBinary | undefined,
-  runDir: string,
-  log: (l: string) => void,
-): Promise<PreparedTarget> {
+export async function planTarget(options: RunOptions, binary: BundledBinary | undefined, runDir: string): Promise<TargetPlan> {
   const t = options.target;
   const logFile = join(runDir, 'target.log');
   if (t.kind === 'bundled') {
     if (!binary) throw new Error('bundled target without a binary');
     const port = await freePort();
     const baseUrl = new URL(`http://127.0.0.1:${port}/`);
-    const launched = await launchTarget({
-      command: { file: binary.path, args: ['-addr', `127.0.0.1:${port}`] },
-      readyUrl: new URL(options.path, baseUrl),
-      readyTimeoutMs: options.readyTimeoutMs,
-      logFile,
-    });
     const metricsUrl = new URL('/metrics', baseUrl);
     return {
       baseUrl,
-      launched,
-      pid: launched.pid,
       metricsUrl,
       goVersion: binary.goVersion,
-      info: {
-        kind: 'bundled', label: t.variant, variant: t.variant, url: baseUrl.href, metricsUrl: metricsUrl.href,
-        pid: launched.pid, binary: binary.path, buildFlags: binary.buildArgs.slice(1, -3),
-      },
+      info: { kind: 'bundled', label: t.variant, variant: t.variant, url: baseUrl.href, metricsUrl: metricsUrl.href, binary: binary.path, buildFlags: binary.buildArgs.slice(1, -3) },
+      launch: (cgroupProcsFile) =>
+        launchTarget({
+          command: { file: binary.path, args: ['-addr', `127.0.0.1:${port}`] },
+          readyUrl: new URL(options.path, baseUrl),
+          readyTimeoutMs: options.readyTimeoutMs,
+          logFile,
+          ...(cgroupProcsFile && { cgroupProcsFile }),
+        }),
     };
   }
   if (t.kind === 'command') {
-    log(`starting: ${t.command}`);
-    const launched = await launchTarget({ command: { shell: t.command }, readyUrl: new URL(options.path, t.url), readyTimeoutMs: options.readyTimeoutMs, logFile });
-    const metricsUrl = t.metricsUrl ?? (await detectMetrics(t.url, log));
     return {
       baseUrl: t.url,
-      launched,
-      pid: launched.pid,
-      ...(metricsUrl && { metricsUrl }),
-      info: { kind: 'command', label: 'cmd', command: t.command, url: t.url.href, pid: launched.pid, ...(metricsUrl && { metricsUrl: metricsUrl.href }) },
+      ...(t.metricsUrl && { metricsUrl: t.metricsUrl }),
+      info: { kind: 'command', label: 'cmd', command: t.command, url: t.url.href, ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) },
+      launch: (cgroupProcsFile) =>
+        launchTarget({
+          command: { shell: t.command },
+          readyUrl: new URL(options.path, t.url),
+          readyTimeoutMs: options.readyTimeoutMs,
+          logFile,
+          ...(cgroupProcsFile && { cgroupProcsFile }),
+        }),
     };
   }
   return {

@@ -26,6 +26,8 @@ export interface RunData {
   load: LoadSecond[];
   probes: Probe[];
   events: RunEvent[];
+  /** Figures read back from a Prometheus server (--prometheus-url); absent when the run had none. */
+  prometheus?: Sample[];
   /** Problems that did not stop reading: missing files, a cut-short last line, dropped records. */
   warnings: string[];
 }
@@ -47,6 +49,8 @@ export function readRunDir(dir: string): RunData {
   // Burst-only runs send no probes and so write no probes file: absence is normal.
   const probesFile = readOptional<Probe>(dir, FILES.probes, SCHEMA.probes, warnings, undefined);
   const eventsFile = readOptional<RunEvent>(dir, FILES.events, SCHEMA.events, warnings, 'events (phase marks, target exits)');
+  // Only runs with --prometheus-url have it; a run whose server failed says so in its events.
+  const prometheusFile = readOptional<Sample>(dir, FILES.prometheus, SCHEMA.samples, warnings, undefined);
 
   return {
     dir,
@@ -56,6 +60,7 @@ export function readRunDir(dir: string): RunData {
     load: byTime(keepValid(loadFile.records, FILES.load, isLoadSecond, warnings), (l) => l.t),
     probes: byTime(keepValid(probesFile.records, FILES.probes, isProbe, warnings), (p) => p.scheduledT),
     events: byTime(keepValid(eventsFile.records, FILES.events, isEvent, warnings), (e) => e.t),
+    ...(prometheusFile.header && { prometheus: byTime(keepValid(prometheusFile.records, FILES.prometheus, isTimed, warnings).map(cleanSample), (s) => s.t) }),
     warnings,
   };
 }

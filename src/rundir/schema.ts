@@ -14,6 +14,7 @@ export const SCHEMA = {
   probes: 'leakbench.probes/1',
   events: 'leakbench.events/1',
   summary: 'leakbench.summary/1',
+  compare: 'leakbench.compare/1',
 } as const;
 export type SchemaId = (typeof SCHEMA)[keyof typeof SCHEMA];
 
@@ -28,6 +29,10 @@ export const FILES = {
   html: 'index.html',
   memoryPng: 'memory.png',
   loadPng: 'load.png',
+  /** One test case per load check and per verdict, for CI systems that show JUnit natively. */
+  junit: 'junit.xml',
+  /** Figures read back from a Prometheus server (--prometheus-url); samples.ndjson's format. */
+  prometheus: 'prometheus.ndjson',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -137,6 +142,10 @@ export interface RunEvent {
   /** Target exit details for `target-exit`. */
   code?: number | null;
   signal?: string | null;
+  /** `target-exit`: the kernel's OOM killer ended it (its cgroup's oom_kill count went up). */
+  oomKill?: boolean;
+  /** `target-start` / `target-ready` / `target-exit`: the process concerned. */
+  pid?: number;
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
@@ -172,6 +181,19 @@ export interface RunFile {
   smapsSnapshots?: Artifact[];
   /** Heap profiles from the target's /debug/pprof/heap at the start and end (files in the run dir). */
   heapProfiles?: Artifact[];
+  /** A run imported from k6 outputs (`npm run report -- --k6`): what was read and from which runners. */
+  k6?: K6ImportRecord;
+}
+
+/** Where an imported k6 run came from, so its totals can be traced back to each runner's output. */
+export interface K6ImportRecord {
+  files: { path: string; format: 'json' | 'csv' | 'summary'; points: number; summaries: number; skippedLines: number }[];
+  /** One per k6 instance (k6-operator's instance_id tag), or per file for a plain `k6 run`. */
+  runners: { id: string; file: string; requests: number; firstT: number; lastT: number }[];
+  /** Totals from the end-of-test summaries, added over runners (absent when none was given). */
+  summary?: { files: number; httpReqs?: number; failed?: number; checks?: { passes: number; fails: number }; thresholdsCrossed: string[] };
+  /** The samples.ndjson joined by wall-clock time (a `npm run sample` run), if any. */
+  samplesFrom?: string;
 }
 
 /** A file the run wrote beside its NDJSON, e.g. smaps/01-start.txt. */
@@ -249,4 +271,6 @@ export interface SummaryFile {
   headline: string;
   /** `target-exit` events of the run, in time order (absent when the target never exited). */
   targetExits?: RunEvent[];
+  /** Figures from prometheus.ndjson (--prometheus-url), kept apart from the pack's own samples. */
+  prometheusMemory?: FigureSummary[];
 }

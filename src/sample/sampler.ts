@@ -22,6 +22,12 @@ export interface SamplerOptions {
   /** Facts worth recording that are not problems (e.g. why a figure is not sampled). */
   onInfo?: (message: string) => void;
   cgroupRoot?: string;
+  /**
+   * Where cgroup memory comes from instead of the pid's own cgroup: a memory.current file
+   * given by the user, or a Prometheus query for a pod. Without a pid, this alone is enough to
+   * sample (e.g. a pod's cgroup seen from its node).
+   */
+  cgroupSource?: { label: string; read: () => Promise<number> };
 }
 
 export const MIN_INTERVAL_MS = 100;
@@ -72,8 +78,8 @@ export class Sampler {
     if (!Number.isFinite(options.intervalMs) || options.intervalMs < MIN_INTERVAL_MS) {
       throw new RangeError(`sampler interval must be at least ${MIN_INTERVAL_MS} ms, got ${options.intervalMs}`);
     }
-    if (options.pid === undefined && options.metricsUrl === undefined) {
-      throw new Error('the sampler needs a pid or a metrics URL: with neither there is nothing to sample');
+    if (options.pid === undefined && options.metricsUrl === undefined && options.cgroupSource === undefined) {
+      throw new Error('the sampler needs a pid or a metrics URL (or a cgroup source): with none there is nothing to sample');
     }
     this.options = options;
     this.pid = options.pid;
@@ -83,9 +89,11 @@ export class Sampler {
       this.sources.push(
         source('proc-status', 'status', true, () => readProcStatus(pid)),
         source('smaps-rollup', 'smaps_rollup', true, () => readSmapsRollup(pid)),
-        source('cgroup', 'cgroup', true, () => this.readCgroup(pid)),
       );
+      if (options.cgroupSource === undefined) this.sources.push(source('cgroup', 'cgroup', true, () => this.readCgroup(pid)));
     }
+    const cgroup = options.cgroupSource;
+    if (cgroup !== undefined) this.sources.push(source('cgroup', cgroup.label, false, async () => ({ cgroupMemory: await cgroup.read() })));
     const url = options.metricsUrl;
     if (url !== undefined) {
       const timeoutMs = metricsTimeoutMs(options.intervalMs);
@@ -302,5 +310,8 @@ export function validatePid(pid: number): string | undefined {
   }
   const state = parseProcState(text);
   if (state === 'Z' || state === 'X') return `process ${pid} has exited (it is a zombie waiting for its parent to reap it)`;
+  if (pid === process.pid || pid === process.ppid) return `process ${pid} is leakbench itself (or the shell that started it), not a server`;
+  // Kernel threads have no user memory to sample (VmRSS is absent from their status).
+  if (!/^VmRSS:/m.test(text)) return `process ${pid} is a kernel thread, which has no memory of its own to sample`;
   return undefined;
 }

@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { LeakbenchError } from '../errors.ts';
 import { signalGroup, trackGroup, untrackGroup } from './process-group.ts';
 import { waitUntilAnswers } from './readiness.ts';
+import { inCgroup } from './memory-cgroup.ts';
 
 export interface TargetExit {
   code: number | null;
@@ -17,6 +18,8 @@ export interface LaunchSpec {
   /** The target's stdout and stderr go here, for the user and for error messages. */
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Join this cgroup (its cgroup.procs file) before the target starts, for --memory-limit. */
+  cgroupProcsFile?: string;
 }
 
 export interface LaunchedTarget {
@@ -68,9 +71,10 @@ export function describeExit(exit: TargetExit): string {
 
 export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
   const out = openSync(spec.logFile, 'a');
-  const child = 'shell' in spec.command
-    ? spawn('/bin/sh', ['-c', spec.command.shell], { detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env })
-    : spawn(spec.command.file, spec.command.args, { detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env });
+  const argv = spec.cgroupProcsFile
+    ? inCgroup(spec.cgroupProcsFile, spec.command)
+    : 'shell' in spec.command ? { file: '/bin/sh', args: ['-c', spec.command.shell] } : spec.command;
+  const child = spawn(argv.file, argv.args, { detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env });
   closeSync(out);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid === undefined) {

@@ -23,7 +23,9 @@ export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      // SIGTERM first, so the pack stops the target it started; SIGKILL if that hangs too.
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       reject(new Error(`leakbench ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 120_000} ms\n${stderr}`));
     }, opts.timeoutMs ?? 120_000);
     if (child.pid !== undefined) opts.onStart?.(child.pid);

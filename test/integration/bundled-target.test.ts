@@ -154,6 +154,12 @@ test('bad input: one line naming the flag, exit 2, no run directory', async () =
   const pid = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--pid', '4000000', '--out', out]);
   assert.equal(pid.code, 2);
   assert.match(pid.stderr, /^leakbench: --pid: 4000000 is not a process/);
+  const kthread = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--pid', '2', '--out', out]);
+  assert.equal(kthread.code, 2);
+  assert.match(kthread.stderr, /^leakbench: --pid: 2 is not a process this user can read: process 2 is a kernel thread/);
+  const self = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--pid', String(process.pid), '--out', out]);
+  assert.equal(self.code, 2);
+  assert.match(self.stderr, /is leakbench itself \(or the shell that started it\)/);
   const unreachable = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--metrics-url', 'http://127.0.0.1:9/metrics', '--out', out]);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^leakbench: --url: http:\/\/127\.0\.0\.1:9\/ did not answer \(ECONNREFUSED\)/);

@@ -36,3 +36,29 @@ test('go missing: the error says so and names --cmd / --url', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^leakbench: go: not found on PATH.*--cmd .*--url/);
 });
+
+test('SIGKILL of the pack itself: the watchdog still stops the target within seconds', async () => {
+  const name = 'int-SIGKILL';
+  const dir = join(out, name);
+  let cliPid = 0;
+  const running = runCli(['run', 'burst', '--variant', 'plain', '--requests', '50000000', '--out', out, '--name', name], { onStart: (pid) => (cliPid = pid) });
+  let targetPid: number | undefined;
+  for (let i = 0; i < 200 && targetPid === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      targetPid = (JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile).target.pid;
+    } catch {
+      // run.json not there yet
+    }
+  }
+  assert.ok(targetPid && processAlive(targetPid), 'target never started');
+  process.kill(cliPid, 'SIGKILL');
+  const r = await running;
+  assert.equal(r.signal, 'SIGKILL');
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    alive = processAlive(targetPid);
+  }
+  assert.ok(!alive, 'target outlived a SIGKILLed pack by more than 5 s');
+});

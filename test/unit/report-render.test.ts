@@ -27,10 +27,10 @@ function hostileRun(): SyntheticRun {
   return spec;
 }
 
-test('renders all five files into the run directory, summary.json first', async () => {
+test('renders all six files into the run directory, summary.json first', async () => {
   const dir = writeSyntheticRun(leakingBurstRun());
   const out = await renderReport(dir);
-  const names = [FILES.summary, FILES.memoryPng, FILES.loadPng, FILES.summaryMd, FILES.html];
+  const names = [FILES.summary, FILES.memoryPng, FILES.loadPng, FILES.summaryMd, FILES.html, FILES.junit];
   assert.deepEqual(out.files, names.map((n) => join(dir, n)));
   for (const n of names) assert.ok(existsSync(join(dir, n)), `${n} was not written`);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, FILES.summary), 'utf8')), out.summary);
@@ -54,7 +54,7 @@ test('a long run (5,400 samples, minutes axis, a target exit, log-scale load) re
 test('a run with no samples and no load still renders every file', async () => {
   const dir = writeSyntheticRun({ run: baseRunFile({ status: 'failed', endReason: 'the target exited before it was ready' }), samples: [], load: null, probes: null, events: null });
   const out = await renderReport(dir);
-  assert.equal(out.files.length, 5);
+  assert.equal(out.files.length, 6);
   assert.match(out.summary.headline, /Not enough samples/);
   assert.deepEqual(await pngSize(readFileSync(join(dir, FILES.memoryPng))), { width: 1200, height: 700 });
   const md = readFileSync(join(dir, FILES.summaryMd), 'utf8');

@@ -1,0 +1,137 @@
+import type { SampleFigure } from '../rundir/schema.ts';
+import type { SmapsReport } from './smaps.ts';
+
+/**
+ * The shape of `summary.json`'s `diagnosis`: what grew, where, how fast, and one verdict.
+ * Memory in bytes, times in seconds since the run started, rates per hour or per 1,000
+ * completed requests as named.
+ */
+
+export type VerdictKind =
+  /** No figure grows beyond noise, and nothing high is held. */
+  | 'stable'
+  /** RSS grows while Go heap, stacks and Go sys stay flat: race runtime, cgo, C allocations. */
+  | 'growth-outside-go-runtime'
+  /** RSS grows and the Go heap in use carries it. */
+  | 'go-heap-growth'
+  /** The goroutine count grows: goroutines that never exit. */
+  | 'goroutine-growth'
+  /** RSS grows, but without Go runtime metrics or smaps snapshots the pack cannot say where. */
+  | 'rss-growth'
+  /** RSS rose under load and stays up without growing at rest: the runtime keeps freed memory. */
+  | 'high-water-held'
+  /** Too few samples, or windows too short, to tell. */
+  | 'not-enough-data';
+
+/** Verdicts that are a kind of memory growth (`--fail-on growth`). */
+export const GROWTH_VERDICTS: readonly VerdictKind[] = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth'];
+
+export function isGrowthKind(kind: string): boolean {
+  return (GROWTH_VERDICTS as readonly string[]).includes(kind);
+}
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** One or two sentences, plain words. */
+  summary: string;
+  /** The measurements behind it, each a sentence with its numbers, most telling first. */
+  evidence: string[];
+  /** What the data could not tell, and why. */
+  caveats: string[];
+  /** What to do next: commands to run, issues to read. */
+  suggestions: string[];
+}
+
+export type Trend = 'growing' | 'flat' | 'falling';
+
+/** One robust fit of a figure in one window. */
+export interface RateFit {
+  /** `per-hour`: against time; `per-1k-requests`: against completed requests of the phase. */
+  basis: 'per-hour' | 'per-1k-requests';
+  /** False when there was not enough data; `reason` says what was missing. */
+  ok: boolean;
+  reason?: string;
+  points: number;
+  /** Theil–Sen slope in the figure's unit per hour or per 1,000 requests, with Sen's 95% CI. */
+  rate?: number;
+  low?: number;
+  high?: number;
+  /** Kendall's tau-b of the figure against the basis. */
+  tau?: number;
+  pValue?: number;
+  /** Fitted change over the window (rate × span). */
+  rise?: number;
+  /** Rate over the second half of the window: a leak keeps it, a warm-up loses it. */
+  lateRate?: number;
+  trend?: Trend;
+  /** Why a rising slope was not called growth: the test it failed. */
+  why?: string;
+}
+
+export interface WindowFigure {
+  /** Phase name, or "run". */
+  window: string;
+  kind: 'idle' | 'burst';
+  startT: number;
+  endT: number;
+  samples: number;
+  /** First sample in the window, median of its last few, highest. */
+  start?: number;
+  end?: number;
+  peak?: number;
+  change?: number;
+  /** Completed requests in the window, when known. */
+  requests?: number;
+  perHour?: RateFit;
+  per1k?: RateFit;
+}
+
+export interface FigureDiagnosis {
+  key: SampleFigure;
+  label: string;
+  unit: 'bytes' | 'count';
+  samples: number;
+  baseline: number;
+  /** How the baseline was taken, in words. */
+  baselineFrom: string;
+  peak: number;
+  peakT: number;
+  end: number;
+  windows: WindowFigure[];
+  /** End of the last idle phase that follows a burst, minus the baseline. */
+  retainedAfterBurst?: number;
+}
+
+export interface Projection {
+  figure: SampleFigure;
+  label: string;
+  limitBytes: number;
+  /** Where the figure is now (median of the last samples). */
+  current: number;
+  idleRatePerHour?: number;
+  hoursToLimit?: number;
+  burstRatePer1k?: number;
+  requestsToLimit?: number;
+  /** The projection in words, one sentence per rate. */
+  text: string[];
+}
+
+export interface HeapProfileDiff {
+  /** Files relative to the run directory. */
+  start: string;
+  end: string;
+  /** To run in the run directory. */
+  command: string;
+}
+
+export interface Diagnosis {
+  verdict: Verdict;
+  /** The OS's view of the process that the verdict rests on. */
+  rssFigure?: SampleFigure;
+  figures: FigureDiagnosis[];
+  projection?: Projection;
+  /** Where RSS grew by kind of mapping, when the run took two smaps snapshots or more. */
+  smaps?: SmapsReport;
+  heapProfiles?: HeapProfileDiff;
+  targetExits: { count: number; oomKills: number };
+}

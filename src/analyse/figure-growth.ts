@@ -1,0 +1,173 @@
+import { median } from 'simple-statistics';
+import type { RunData } from '../rundir/read-run.ts';
+import { FIGURES, type FigureInfo, type Sample } from '../rundir/schema.ts';
+import type { FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
+import { formatCount, formatDuration } from './format.ts';
+import { fitTrend, type TrendFit, type TrendPoint } from './growth.ts';
+import { THRESHOLDS } from './thresholds.ts';
+import { figureIn, segmentAt, type FigurePoint, type Window } from './windows.ts';
+
+/**
+ * Baseline, per-window change and robust growth rates of every sampled figure. Pure.
+ * Rates: against time in idle windows (per hour), against completed requests wherever the
+ * run recorded them (per 1,000): under load, memory follows requests, not the clock, and a
+ * rate per request compares across machines that serve at different speeds.
+ */
+export function diagnoseFigures(data: RunData, windows: readonly Window[], exits: readonly number[]): FigureDiagnosis[] {
+  const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
+  const out: FigureDiagnosis[] = [];
+  for (const info of FIGURES) {
+    const series = figureIn(data.samples, info.key, -Infinity, Infinity);
+    if (series.length === 0) continue;
+    const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);
+    let peak = -Infinity;
+    let peakT = 0;
+    for (const p of series) {
+      if (p.y > peak) {
+        peak = p.y;
+        peakT = p.t;
+      }
+    }
+    const perWindow = windows.map((w) => windowFigure(data.samples, info, w, exits));
+    const diag: FigureDiagnosis = {
+      key: info.key,
+      label: info.label,
+      unit: info.unit,
+      samples: series.length,
+      baseline,
+      baselineFrom,
+      peak,
+      peakT,
+      end: series.at(-1)!.y,
+      windows: perWindow,
+    };
+    const retained = retainedAfterBurst(perWindow, baseline);
+    if (retained !== undefined) diag.retainedAfterBurst = retained;
+    out.push(diag);
+  }
+  return out;
+}
+
+function baselineOf(series: readonly FigurePoint[], firstPhaseT: number | undefined): { value: number; from: string } {
+  const before = firstPhaseT === undefined ? [] : series.filter((p) => p.t < firstPhaseT);
+  if (before.length >= THRESHOLDS.baselineSamples) {
+    return { value: median(before.map((p) => p.y)), from: `median of the ${before.length} samples before the first phase` };
+  }
+  const first = series.slice(0, THRESHOLDS.baselineSamples);
+  return { value: median(first.map((p) => p.y)), from: first.length === 1 ? 'the first sample' : `median of the first ${first.length} samples` };
+}
+
+/** The end of the last idle window that comes after a burst, against the baseline. */
+function retainedAfterBurst(windows: readonly WindowFigure[], baseline: number): number | undefined {
+  const burstAt = windows.findIndex((w) => w.kind === 'burst');
+  if (burstAt < 0) return undefined;
+  const after = windows.slice(burstAt + 1).filter((w) => w.kind === 'idle' && w.end !== undefined);
+  const last = after.at(-1);
+  return last === undefined ? undefined : last.end! - baseline;
+}
+
+function windowFigure(samples: readonly Sample[], info: FigureInfo, w: Window, exits: readonly number[]): WindowFigure {
+  const points = figureIn(samples, info.key, w.startT, w.endT);
+  const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: points.length };
+  if (w.requests !== undefined) out.requests = w.requests;
+  if (points.length > 0) {
+    const tail = points.slice(-THRESHOLDS.endSamples).map((p) => p.y);
+    out.start = points[0]!.y;
+    out.end = median(tail);
+    out.peak = Math.max(...points.map((p) => p.y));
+    out.change = out.end - out.start;
+  }
+  const segmentOf = (t: number): number => segmentAt(t, exits);
+  if (w.kind === 'idle' || !w.requestsAt) {
+    out.perHour = rateFit(
+      points.map((p) => ({ x: p.t / 3600, y: p.y, segment: segmentOf(p.t) })),
+      'per-hour',
+      info.unit,
+    );
+  }
+  if (w.requestsAt) {
+    const at = w.requestsAt;
+    out.per1k = rateFit(
+      points.map((p) => ({ x: at(p.t) / 1000, y: p.y, segment: segmentOf(p.t) })),
+      'per-1k-requests',
+      info.unit,
+    );
+  }
+  return out;
+}
+
+/** One fit, its second-half fit, and the call: growing, flat or falling. */
+export function rateFit(points: readonly TrendPoint[], basis: RateFit['basis'], unit: 'bytes' | 'count'): RateFit {
+  const minSpan = basis === 'per-hour' ? THRESHOLDS.minIdleSpanS / 3600 : THRESHOLDS.minBurstKRequests;
+  const fit = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints, minSpan });
+  if (!fit.ok) return { basis, ok: false, reason: notEnoughReason(fit.points, fit.span, basis), points: fit.points };
+  const late = fitTrend(secondHalf(points), { minPoints: THRESHOLDS.minLatePoints, minSpan: minSpan / 2 });
+  const call = judge(fit, late.ok ? late : undefined, basis, unit);
+  const out: RateFit = {
+    basis,
+    ok: true,
+    points: fit.points,
+    rate: fit.slope,
+    low: fit.slopeLow,
+    high: fit.slopeHigh,
+    tau: round(fit.tau, 3),
+    pValue: fit.pValue,
+    rise: fit.rise,
+    trend: call.trend,
+  };
+  if (late.ok) out.lateRate = late.slope;
+  if (call.why) out.why = call.why;
+  return out;
+}
+
+function notEnoughReason(points: number, span: number, basis: RateFit['basis']): string {
+  if (points < THRESHOLDS.minFitPoints) return `${points} sample${points === 1 ? '' : 's'} in the window; at least ${THRESHOLDS.minFitPoints} are needed`;
+  return basis === 'per-hour'
+    ? `the window covers ${formatDuration(span * 3600)}; at least ${formatDuration(THRESHOLDS.minIdleSpanS)} is needed`
+    : `${formatCount(span * 1000)} requests completed in the window; at least ${formatCount(THRESHOLDS.minBurstKRequests * 1000)} are needed`;
+}
+
+/** The later half of each segment (by x): where a warm-up has levelled off and a leak has not. */
+function secondHalf(points: readonly TrendPoint[]): TrendPoint[] {
+  const bounds = new Map<number, { lo: number; hi: number }>();
+  for (const p of points) {
+    const s = p.segment ?? 0;
+    const b = bounds.get(s) ?? { lo: Infinity, hi: -Infinity };
+    bounds.set(s, { lo: Math.min(b.lo, p.x), hi: Math.max(b.hi, p.x) });
+  }
+  return points.filter((p) => {
+    const b = bounds.get(p.segment ?? 0)!;
+    return p.x >= (b.lo + b.hi) / 2;
+  });
+}
+
+/**
+ * Growth needs all of: a confidence interval above zero, most pairs rising (tau), a rate and a
+ * total rise above noise, and a second half that still rises. Any one alone is fooled by
+ * something common in memory series: autocorrelation (CI, tau), a tiny but steady drift
+ * (rate), a single step (rise), a warm-up or high-water climb (persistence).
+ */
+function judge(fit: TrendFit, late: TrendFit | undefined, basis: RateFit['basis'], unit: 'bytes' | 'count'): { trend: Trend; why?: string } {
+  const minRate = unit === 'bytes'
+    ? basis === 'per-hour' ? THRESHOLDS.idleBytesPerHour : THRESHOLDS.burstBytesPer1k
+    : basis === 'per-hour' ? THRESHOLDS.idleGoroutinesPerHour : THRESHOLDS.burstGoroutinesPer1k;
+  const minRise = unit === 'bytes' ? THRESHOLDS.minRiseBytes : THRESHOLDS.minGoroutineRise;
+  if (fit.slope > 0) {
+    const persistent = late === undefined || late.slope >= THRESHOLDS.persistenceRatio * fit.slope;
+    const failed =
+      fit.slopeLow <= 0 ? 'its 95% confidence interval includes no growth'
+      : fit.tau < THRESHOLDS.minTau ? `Kendall's tau ${fit.tau.toFixed(2)} is below ${THRESHOLDS.minTau}: samples rise and fall about as often`
+      : fit.slope < minRate ? 'the rate is below the threshold for growth'
+      : fit.rise < minRise ? 'the fitted rise over the window is within noise'
+      : !persistent ? 'it levelled off: the second half of the window grew at less than half the rate'
+      : undefined;
+    return failed === undefined ? { trend: 'growing' } : { trend: 'flat', why: failed };
+  }
+  if (fit.slopeHigh < 0 && fit.tau <= -THRESHOLDS.minTau && -fit.rise >= minRise) return { trend: 'falling' };
+  return { trend: 'flat' };
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,0 +1,284 @@
+import { errorFunction, median } from 'simple-statistics';
+
+/**
+ * Robust trend fitting for memory series: the Theil–Sen slope (the median of the slopes
+ * between every pair of points) with Kendall's tau and the Mann–Kendall test as its measure of
+ * confidence, and Sen's distribution-free confidence interval for the slope.
+ *
+ * Why Theil–Sen and not least squares: memory series carry GC sawtooth, page-sized steps and
+ * single wild samples (a scrape that caught a burst of allocations); least squares lets one
+ * such point tilt the line, the median of pairwise slopes ignores up to ~29% of them.
+ *
+ * Why Kendall's tau: it is the statistic Theil–Sen is built on (the share of pairwise slopes
+ * that are positive minus the share that are negative), it needs no assumption about the
+ * noise, and ties (RSS that does not move for minutes) are handled by tau-b. Its p-value (the
+ * Mann–Kendall normal approximation) assumes independent samples; memory samples one second
+ * apart are not independent, so the p-value is optimistic. The verdict therefore never rests
+ * on it alone: it also asks for a minimum size of effect and for growth that persists into
+ * the second half of the window (see verdict.ts).
+ *
+ * Pure and deterministic: long series are thinned evenly and pairs are taken at a fixed
+ * stride, never at random, so the same run always gives the same figures.
+ */
+
+export interface TrendPoint {
+  x: number;
+  y: number;
+  /**
+   * Points are only paired within one segment. A target that was OOM-killed and restarted
+   * starts a new segment: a pair across the restart would measure the kill, not the growth.
+   */
+  segment?: number;
+}
+
+export interface TrendOptions {
+  /** Fewer points than this (in segments of at least 2) is "not enough data". Default 5. */
+  minPoints?: number;
+  /** The points must cover at least this much of x (summed over segments). Default 0. */
+  minSpan?: number;
+  /** Series longer than this are thinned evenly first. Default 2000. */
+  maxPoints?: number;
+  /** At most this many pairwise slopes are computed, at an even stride. Default 100,000. */
+  maxPairs?: number;
+}
+
+export interface TrendFit {
+  ok: true;
+  /** Points given (with finite values, in segments of at least 2). */
+  points: number;
+  /** Points used after thinning. */
+  used: number;
+  /** Pairwise slopes computed. */
+  pairs: number;
+  /** x covered, summed over segments. */
+  span: number;
+  /** Theil–Sen slope: y units per x unit. */
+  slope: number;
+  /** Median of y - slope·x over the last segment (the process that is running now). */
+  intercept: number;
+  /** Sen's 95% confidence interval for the slope. */
+  slopeLow: number;
+  slopeHigh: number;
+  /** Kendall's tau-b in [-1, 1]: 1 when every later point is higher, 0 when there is no order. */
+  tau: number;
+  /** Two-sided Mann–Kendall p-value for "no trend" (optimistic for autocorrelated samples). */
+  pValue: number;
+  /** The fitted change over the window: slope × span. */
+  rise: number;
+  /** Robust spread of the residuals around the fitted lines (1.4826 × median |residual|). */
+  noise: number;
+}
+
+export interface NotEnoughData {
+  ok: false;
+  /** In words, e.g. "3 points; at least 5 are needed". */
+  reason: string;
+  points: number;
+  span: number;
+}
+
+export type TrendResult = TrendFit | NotEnoughData;
+
+const DEFAULTS = { minPoints: 5, minSpan: 0, maxPoints: 2000, maxPairs: 100_000 } as const;
+
+/** z of the two-sided 95% interval. */
+const Z_975 = 1.959963984540054;
+
+/** Scales a median absolute deviation to a standard deviation for normal noise. */
+const MAD_TO_SD = 1.4826;
+
+/** Fits a trend to `points`. Never throws: too little data is a value saying what is missing. */
+export function fitTrend(points: readonly TrendPoint[], options: TrendOptions = {}): TrendResult {
+  const opts = { ...DEFAULTS, ...options };
+  const segments = toSegments(points);
+  const n = segments.reduce((s, g) => s + g.length, 0);
+  const span = segments.reduce((s, g) => s + (g.at(-1)!.x - g[0]!.x), 0);
+  if (n < opts.minPoints) return notEnough(`${n} point${n === 1 ? '' : 's'}; at least ${opts.minPoints} are needed`, n, span);
+  if (!(span > 0) || span < opts.minSpan) return notEnough(`the points span ${fmt(span)}; at least ${fmt(Math.max(opts.minSpan, Number.MIN_VALUE))} is needed`, n, span);
+
+  const thinned = segments.map((g) => thin(g, Math.max(2, Math.round((g.length * opts.maxPoints) / Math.max(n, opts.maxPoints)))));
+  const used = thinned.reduce((s, g) => s + g.length, 0);
+  const pairs = samplePairs(thinned, opts.maxPairs);
+  if (pairs.slopes.length === 0) return notEnough('no two points differ in x', n, span);
+
+  const slopes = pairs.slopes.sort();
+  const slope = medianOfSorted(slopes);
+
+  const variance = thinned.reduce((v, g) => v + mannKendallVariance(g), 0);
+  // The sampled pairs stand for all of them: scale S up to the full pair count.
+  const s = (pairs.concordant - pairs.discordant) * (pairs.total / pairs.taken);
+  const z = variance > 0 ? (s - Math.sign(s)) / Math.sqrt(variance) : 0;
+  const pValue = variance > 0 ? Math.min(1, 2 * (1 - normalCdf(Math.abs(z)))) : 1;
+  const untiedX = pairs.taken - pairs.tiedX;
+  const untiedY = pairs.taken - pairs.tiedY;
+  const tau = untiedX > 0 && untiedY > 0 ? (pairs.concordant - pairs.discordant) / Math.sqrt(untiedX * untiedY) : 0;
+
+  // Sen (1968): the interval's ends are order statistics of the slopes at ranks (N ∓ C)/2,
+  // N counted over all pairs; with sampled pairs the ranks scale to the sample.
+  const c = Z_975 * Math.sqrt(variance) * (slopes.length / Math.max(1, pairs.total - pairs.tiedXTotal));
+  const lowRank = Math.floor((slopes.length - c) / 2) - 1;
+  const highRank = Math.ceil((slopes.length + c) / 2);
+  const slopeLow = slopes[clamp(lowRank, 0, slopes.length - 1)]!;
+  const slopeHigh = slopes[clamp(highRank, 0, slopes.length - 1)]!;
+
+  const intercepts = thinned.map((g) => median(g.map((p) => p.y - slope * p.x)));
+  const residuals = thinned.flatMap((g, i) => g.map((p) => Math.abs(p.y - (slope * p.x + intercepts[i]!))));
+
+  return {
+    ok: true,
+    points: n,
+    used,
+    pairs: slopes.length,
+    span,
+    slope,
+    intercept: intercepts.at(-1)!,
+    slopeLow: Math.min(slopeLow, slope),
+    slopeHigh: Math.max(slopeHigh, slope),
+    tau,
+    pValue,
+    rise: slope * span,
+    noise: MAD_TO_SD * median(residuals),
+  };
+}
+
+function notEnough(reason: string, points: number, span: number): NotEnoughData {
+  return { ok: false, reason, points, span };
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? String(Math.round(v * 1000) / 1000) : String(v);
+}
+
+/** Finite points grouped by segment in first-seen order, each sorted by x; singletons dropped. */
+function toSegments(points: readonly TrendPoint[]): TrendPoint[][] {
+  const bySegment = new Map<number, TrendPoint[]>();
+  for (const p of points) {
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+    const key = p.segment ?? 0;
+    let g = bySegment.get(key);
+    if (!g) bySegment.set(key, (g = []));
+    g.push(p);
+  }
+  return [...bySegment.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
+}
+
+/** `k` points at evenly spaced indices, first and last always kept. */
+function thin(g: readonly TrendPoint[], k: number): TrendPoint[] {
+  if (g.length <= k) return [...g];
+  const out: TrendPoint[] = [];
+  for (let i = 0; i < k; i++) out.push(g[Math.round((i * (g.length - 1)) / (k - 1))]!);
+  return out;
+}
+
+interface PairSample {
+  slopes: Float64Array;
+  /** Pairs in all segments, and how many of them were looked at. */
+  total: number;
+  taken: number;
+  concordant: number;
+  discordant: number;
+  tiedX: number;
+  tiedY: number;
+  /** Pairs tied in x over all pairs (estimated from the sample): they have no slope. */
+  tiedXTotal: number;
+}
+
+/**
+ * Every `stride`-th pair in row-major order (i, then j > i) within each segment. A fixed
+ * stride over that order takes pairs of every lag in proportion, as the full set has them.
+ */
+function samplePairs(segments: readonly TrendPoint[][], maxPairs: number): PairSample {
+  const total = segments.reduce((s, g) => s + (g.length * (g.length - 1)) / 2, 0);
+  const stride = Math.max(1, Math.ceil(total / maxPairs));
+  const slopes = new Float64Array(Math.ceil(total / stride));
+  let count = 0;
+  let taken = 0;
+  let concordant = 0;
+  let discordant = 0;
+  let tiedX = 0;
+  let tiedY = 0;
+  // Offset of the next pair to take within the current row.
+  let offset = 0;
+  for (const g of segments) {
+    for (let i = 0; i < g.length - 1; i++) {
+      const row = g.length - 1 - i;
+      const a = g[i]!;
+      let k = offset;
+      for (; k < row; k += stride) {
+        const b = g[i + 1 + k]!;
+        const dx = b.x - a.x;
+        const dy = b.y - a.y;
+        taken++;
+        if (dx === 0) tiedX++;
+        if (dy === 0) tiedY++;
+        if (dx > 0) {
+          slopes[count++] = dy / dx;
+          if (dy > 0) concordant++;
+          else if (dy < 0) discordant++;
+        }
+      }
+      offset = k - row;
+    }
+  }
+  return {
+    slopes: slopes.subarray(0, count),
+    total,
+    taken,
+    concordant,
+    discordant,
+    tiedX,
+    tiedY,
+    tiedXTotal: taken > 0 ? (tiedX * total) / taken : 0,
+  };
+}
+
+function medianOfSorted(sorted: Float64Array): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Variance of Kendall's S under "no trend", corrected for ties in x and in y (the form used
+ * for tau-b, e.g. scipy.stats.kendalltau): RSS that sits on one value for minutes is all ties.
+ */
+function mannKendallVariance(g: readonly TrendPoint[]): number {
+  const n = g.length;
+  if (n < 2) return 0;
+  const tx = tieGroups(g.map((p) => p.x));
+  const ty = tieGroups(g.map((p) => p.y));
+  const v0 = n * (n - 1) * (2 * n + 5);
+  const vt = sumOver(tx, (t) => t * (t - 1) * (2 * t + 5));
+  const vu = sumOver(ty, (t) => t * (t - 1) * (2 * t + 5));
+  const v1 = (sumOver(tx, (t) => t * (t - 1)) * sumOver(ty, (t) => t * (t - 1))) / (2 * n * (n - 1));
+  const v2 = n > 2 ? (sumOver(tx, (t) => t * (t - 1) * (t - 2)) * sumOver(ty, (t) => t * (t - 1) * (t - 2))) / (9 * n * (n - 1) * (n - 2)) : 0;
+  return Math.max(0, (v0 - vt - vu) / 18 + v1 + v2);
+}
+
+/** Sizes of groups of equal values (only groups of 2 or more matter). */
+function tieGroups(values: readonly number[]): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const out: number[] = [];
+  let run = 1;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i] === sorted[i - 1]) run++;
+    else {
+      if (run > 1) out.push(run);
+      run = 1;
+    }
+  }
+  return out;
+}
+
+function sumOver(values: readonly number[], f: (v: number) => number): number {
+  let s = 0;
+  for (const v of values) s += f(v);
+  return s;
+}
+
+function normalCdf(z: number): number {
+  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}

@@ -1,0 +1,95 @@
+/**
+ * Every threshold the verdict uses, in one place, each with the reason for its value. The
+ * numbers are set against what this pack measured (README, /work/shared/design.md): a plain Go
+ * server rises a few MiB under 1M requests and is then flat; the -race build grows about
+ * 500 MiB per 1M requests and 1-2 KB per new-connection probe (more on newer Go); GC and the
+ * scavenger move RSS by a few hundred KiB at a time in either direction.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const THRESHOLDS = {
+  /**
+   * The baseline is the median of the samples before the first phase, or of the first this
+   * many samples when fewer were taken before it: a median of five ignores a single sample
+   * caught mid-allocation, and five seconds is still before most of a warm-up.
+   */
+  baselineSamples: 5,
+  /** "End" values (end of a phase, of the run) are the median of the last this many samples. */
+  endSamples: 5,
+
+  /**
+   * A fit needs this many samples in its window. Six points give Kendall's test a p-value
+   * below 0.01 for a clean trend, and a CI-sized burst (100k requests at 20k/s, sampled every
+   * 500 ms) still has about ten.
+   */
+  minFitPoints: 6,
+  /** The second half of a window, fitted again to see whether growth persists. */
+  minLatePoints: 3,
+  /** Idle windows shorter than this are not fitted: a minute of probes is one GC cycle or two. */
+  minIdleSpanS: 30,
+  /** Burst windows need this many requests (in thousands) to give a per-request rate. */
+  minBurstKRequests: 1,
+
+  /**
+   * Kendall's tau-b at or above this: clearly more pairs of samples rise than fall. A GC
+   * sawtooth around a flat level has tau near 0; a leak under noise keeps tau well above 0.5.
+   */
+  minTau: 0.3,
+  /**
+   * Growth persists when the second half of the window still grows at least this fraction of
+   * the whole window's rate. It separates a leak (steady) from a warm-up or a high-water rise
+   * (steep, then flat), which least-squares or a single fit over the window would call growth.
+   */
+  persistenceRatio: 0.5,
+
+  /**
+   * The fitted rise over a window must exceed this to count. A plain Go server's RSS steps by
+   * a few hundred KiB as the heap reaches its goal or the scavenger returns pages, and a page
+   * fault burst in the kernel does the same; 1 MiB is above those steps.
+   */
+  minRiseBytes: 1 * MiB,
+  /**
+   * Growth at rest worth reporting. The -race build probed once a second (a kubelet) grows
+   * 1-2 KB per probe, 3.5-7 MiB per hour; 1 MiB/h catches it with room, and is far above the
+   * drift of a plain Go server once warmed up (flat to the page).
+   */
+  idleBytesPerHour: 1 * MiB,
+  /**
+   * Growth under load worth reporting, per 1,000 requests. The -race build grows about
+   * 500 KiB per 1k requests; a plain server's few MiB over 1M requests is 3-6 KiB per 1k and
+   * almost all of it in the first seconds (which the persistence check removes anyway).
+   */
+  burstBytesPer1k: 16 * KiB,
+
+  /**
+   * Goroutines: a leak of one per probe at 1/s is 3,600/h; 60/h (one a minute) is well above
+   * the count's jitter (a probe or a scrape in flight adds 2 for a moment).
+   */
+  idleGoroutinesPerHour: 60,
+  /** One leaked goroutine per 2,000 requests; a burst's 2 per connection is a plateau, not a slope. */
+  burstGoroutinesPer1k: 0.5,
+  /** And the fitted rise must be more goroutines than a burst's connections bring and take away. */
+  minGoroutineRise: 20,
+
+  /**
+   * Attribution of RSS growth, comparing fitted rises over the window where RSS grew. Go heap
+   * in use carrying half of it or more makes it heap growth; Go sys (all the Go runtime got
+   * from the OS: heap, stacks, runtime structures) carrying less than a quarter of it means
+   * the runtime does not see it: race runtime, cgo or C allocations.
+   */
+  heapShare: 0.5,
+  goRuntimeShare: 0.25,
+  /** smaps: the kind that carried at least this share of the growth is named as where it grew. */
+  smapsShare: 0.5,
+
+  /**
+   * RSS held after load this much above the baseline, and not growing, is a high-water mark
+   * held. A plain Go server keeps 3-6 MiB after 1M requests (README), which is "stable";
+   * 16 MiB is well beyond it.
+   */
+  highWaterBytes: 16 * MiB,
+} as const;
+
+export type Thresholds = typeof THRESHOLDS;

@@ -1,0 +1,70 @@
+import { UsageError } from '../errors.ts';
+import { FIGURES, type SampleFigure } from '../rundir/schema.ts';
+import { defaultPrometheusQueries, type PrometheusOptions, type PrometheusQueries } from '../sample/prometheus-source.ts';
+import { durationMs, httpUrl } from './values.ts';
+
+/** The flags of this feature as parseArgs gives them. */
+export interface PrometheusFlagValues {
+  'prometheus-url'?: string;
+  'prometheus-query'?: string[];
+  'prometheus-selector'?: string;
+  'prometheus-step'?: string;
+  pod?: string;
+}
+
+const FIGURE_KEYS = FIGURES.map((f) => f.key);
+
+/**
+ * --prometheus-url and its companions, checked together: which series to read must be known
+ * before the run, because a mistake found only at the end would cost the whole run's wait.
+ */
+export function parsePrometheusFlags(v: PrometheusFlagValues, sampleIntervalMs: number): PrometheusOptions | undefined {
+  if (v['prometheus-url'] === undefined) {
+    for (const flag of ['pod', 'prometheus-selector', 'prometheus-query', 'prometheus-step'] as const) {
+      if (v[flag] !== undefined) throw new UsageError(`--${flag}: only with --prometheus-url (the Prometheus server to read it from)`);
+    }
+    return undefined;
+  }
+  const url = httpUrl('prometheus-url', v['prometheus-url']);
+  const pod = v.pod === undefined ? undefined : podArg(v.pod);
+  const selector = v['prometheus-selector'] === undefined ? undefined : selectorArg(v['prometheus-selector']);
+  const overrides: PrometheusQueries = {};
+  for (const raw of v['prometheus-query'] ?? []) {
+    const [figure, query] = queryArg(raw);
+    if (overrides[figure] !== undefined) throw new UsageError(`--prometheus-query: ${figure} is given twice`);
+    overrides[figure] = query;
+  }
+  const queries = { ...defaultPrometheusQueries({ ...(pod && { pod }), ...(selector !== undefined && { selector }) }), ...overrides };
+  if (Object.keys(queries).length === 0) {
+    throw new UsageError('--prometheus-url: also say which series to read: --pod NAME, --prometheus-selector \'job="x"\' or --prometheus-query figure=PROMQL');
+  }
+  const stepMs = v['prometheus-step'] === undefined ? sampleIntervalMs : durationMs('prometheus-step', v['prometheus-step'], { min: 100, max: 3600_000 });
+  return { url, queries, stepMs };
+}
+
+/** NAME or NAMESPACE/NAME; Kubernetes names are DNS labels, so nothing here needs quoting in PromQL. */
+function podArg(raw: string): { name: string; namespace?: string } {
+  const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(raw);
+  if (!m) throw new UsageError(`--pod: expected a pod name or NAMESPACE/NAME (lower-case letters, digits, - and .), got ${JSON.stringify(raw)}`);
+  return { name: m[3]!, ...(m[1] !== undefined && { namespace: m[1] }) };
+}
+
+/** Label matchers as written inside {...}; the braces are the pack's. */
+function selectorArg(raw: string): string {
+  const value = raw.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*\s*(=|!=|=~|!~)\s*"/.test(value) || /[{}]/.test(value)) {
+    throw new UsageError(`--prometheus-selector: expected label matchers without braces, like job="gin",instance="10.0.0.5:8080", got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function queryArg(raw: string): [SampleFigure, string] {
+  const eq = raw.indexOf('=');
+  const figure = eq < 0 ? raw : raw.slice(0, eq);
+  if (eq < 0 || !(FIGURE_KEYS as string[]).includes(figure)) {
+    throw new UsageError(`--prometheus-query: expected figure=PROMQL with a figure among ${FIGURE_KEYS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  const query = raw.slice(eq + 1).trim();
+  if (query === '') throw new UsageError(`--prometheus-query: ${figure}= has no query`);
+  return [figure as SampleFigure, query];
+}

@@ -1,0 +1,175 @@
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ChartDataset } from 'chart.js';
+import { formatFigure, formatSignedMiB } from '../analyse/format.ts';
+import { summarise } from '../analyse/summarise.ts';
+import { readRunDir } from '../rundir/read-run.ts';
+import { writeJsonAtomic } from '../rundir/json.ts';
+import { SCHEMA, type Sample, type SampleFigure, type SummaryFile } from '../rundir/schema.ts';
+import { drawChart, lineLegend, type LineConfig } from './chart-canvas.ts';
+import { downsample, type PlotPoint } from './downsample.ts';
+import { escapeHtml } from './html.ts';
+import { escapeMarkdown } from './markdown.ts';
+import { timeAxis } from './timeline.ts';
+
+export interface ComparedRun {
+  label: string;
+  dir: string;
+}
+
+interface Row {
+  label: string;
+  dir: string;
+  status: string;
+  requests: number;
+  rssStart?: number;
+  rssPeak?: number;
+  rssEnd?: number;
+  heapStart?: number;
+  heapEnd?: number;
+  verdict: string;
+  evidence: string;
+}
+
+export interface ComparisonFile {
+  schema: typeof SCHEMA.compare;
+  scenario: string;
+  runs: Row[];
+}
+
+const COLOURS = ['#2ca02c', '#d62728', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b'];
+const MIB = 1024 * 1024;
+
+function figure(summary: SummaryFile, key: SampleFigure) {
+  return summary.memory.find((m) => m.key === key);
+}
+
+function verdictOf(summary: SummaryFile): { kind: string; text: string } {
+  const d = (summary as { diagnosis?: { verdict?: { kind?: string; summary?: string; evidence?: string[] | string } } }).diagnosis?.verdict;
+  if (!d?.kind) return { kind: 'n/a', text: summary.headline };
+  const evidence = Array.isArray(d.evidence) ? d.evidence.join(' ') : (d.evidence ?? '');
+  return { kind: d.kind, text: [d.summary, evidence].filter(Boolean).join(' ') || summary.headline };
+}
+
+function series(samples: readonly Sample[], key: SampleFigure, divisor: number): PlotPoint[] {
+  const pts = samples.filter((s) => typeof s[key] === 'number').map((s) => ({ x: s.t / divisor, y: (s[key] as number) / MIB }));
+  return downsample(pts, 800);
+}
+
+/**
+ * One report over several runs of the same scenario (the bundled plain and race builds by
+ * default): RSS of each overlaid, heap against RSS per run, and a verdict table.
+ */
+export async function renderComparison(dir: string, scenario: string, runs: readonly ComparedRun[]): Promise<{ file: ComparisonFile; files: string[] }> {
+  const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
+  const summaries = loaded.map((r) => summarise(r.data));
+  const rows: Row[] = loaded.map((r, i) => {
+    const s = summaries[i]!;
+    const rss = figure(s, 'vmRss') ?? figure(s, 'processRss');
+    const heap = figure(s, 'heapInuse');
+    const v = verdictOf(s);
+    return {
+      label: r.label,
+      dir: relative(dir, r.dir) || '.',
+      status: s.status,
+      requests: s.load.reduce((n, l) => n + l.completed, 0),
+      ...(rss && { rssStart: rss.start, rssPeak: rss.peak, rssEnd: rss.end }),
+      ...(heap && { heapStart: heap.start, heapEnd: heap.end }),
+      verdict: v.kind,
+      evidence: v.text,
+    };
+  });
+  const endS = Math.max(1, ...loaded.map((r) => r.data.samples.at(-1)?.t ?? 0));
+  const axis = timeAxis(endS);
+  const xScale = { type: 'linear' as const, min: 0, max: axis.max, title: { display: true, text: axis.title } };
+  const yScale = { type: 'linear' as const, beginAtZero: true, title: { display: true, text: 'memory (MiB)' } };
+
+  const rssDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
+    label: `${r.label}: RSS`,
+    data: series(r.data.samples, r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss', axis.divisor),
+    borderColor: COLOURS[i % COLOURS.length]!,
+    backgroundColor: COLOURS[i % COLOURS.length]!,
+    borderWidth: 2.5,
+    pointRadius: 0,
+  }));
+  const rssConfig: LineConfig = {
+    type: 'line',
+    data: { datasets: rssDatasets },
+    options: {
+      parsing: false,
+      plugins: { title: { display: true, text: `${scenario}: RSS by build`, font: { size: 18 } }, legend: lineLegend() },
+      scales: { x: xScale, y: yScale },
+    },
+  };
+  const heapDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.flatMap((r, i) => [
+    { ...rssDatasets[i]! },
+    {
+      label: `${r.label}: Go heap in use`,
+      data: series(r.data.samples, 'heapInuse', axis.divisor),
+      borderColor: COLOURS[i % COLOURS.length]!,
+      backgroundColor: COLOURS[i % COLOURS.length]!,
+      borderWidth: 2,
+      borderDash: [8, 4],
+      pointRadius: 0,
+    },
+  ]);
+  const heapConfig: LineConfig = {
+    type: 'line',
+    data: { datasets: heapDatasets },
+    options: {
+      parsing: false,
+      plugins: { title: { display: true, text: `${scenario}: RSS (solid) against Go heap in use (dashed)`, font: { size: 18 } }, legend: lineLegend() },
+      scales: { x: xScale, y: yScale },
+    },
+  };
+  const size = { width: 1200, height: 600 };
+  const [rssPng, heapPng] = await Promise.all([drawChart(rssConfig, size), drawChart(heapConfig, size)]);
+  const file: ComparisonFile = { schema: SCHEMA.compare, scenario, runs: rows };
+  writeJsonAtomic(join(dir, 'compare.json'), file);
+  writeFileSync(join(dir, 'rss.png'), rssPng);
+  writeFileSync(join(dir, 'heap-vs-rss.png'), heapPng);
+  writeFileSync(join(dir, 'compare.md'), comparisonMarkdown(file));
+  writeFileSync(join(dir, 'index.html'), comparisonHtml(file, rssPng, heapPng));
+  return { file, files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png'].map((f) => join(dir, f)) };
+}
+
+const mib = (v: number | undefined) => (v === undefined ? 'n/a' : formatFigure(v, 'bytes'));
+const change = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'n/a' : formatSignedMiB(b - a));
+
+function cells(r: Row): string[] {
+  return [
+    r.label,
+    r.status,
+    r.requests.toLocaleString('en-US'),
+    `${mib(r.rssStart)} → ${mib(r.rssPeak)} → ${mib(r.rssEnd)}`,
+    change(r.rssStart, r.rssEnd),
+    `${mib(r.heapStart)} → ${mib(r.heapEnd)}`,
+    change(r.heapStart, r.heapEnd),
+    r.verdict,
+  ];
+}
+
+const HEAD = ['build', 'status', 'responses', 'RSS start → peak → end', 'RSS change', 'Go heap start → end', 'heap change', 'verdict'];
+
+export function comparisonMarkdown(f: ComparisonFile): string {
+  const lines = [`# leakbench comparison: ${escapeMarkdown(f.scenario)}`, '', `| ${HEAD.join(' | ')} |`, `| ${HEAD.map(() => '---').join(' | ')} |`];
+  for (const r of f.runs) lines.push(`| ${cells(r).map(escapeMarkdown).join(' | ')} |`);
+  lines.push('', '## Verdicts', '');
+  for (const r of f.runs) lines.push(`- **${escapeMarkdown(r.label)}** (${escapeMarkdown(r.verdict)}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`);
+  lines.push('', '![RSS by build](rss.png)', '', '![RSS against Go heap](heap-vs-rss.png)', '');
+  return lines.join('\n');
+}
+
+export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer): string {
+  const row = (r: Row) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>leakbench comparison: ${escapeHtml(f.scenario)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}img{max-width:100%}</style></head>
+<body><h1>leakbench comparison: ${escapeHtml(f.scenario)}</h1>
+<table><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${f.runs.map(row).join('')}</tbody></table>
+<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(r.verdict)}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
+<img alt="RSS by build" src="data:image/png;base64,${rss.toString('base64')}">
+<img alt="RSS against Go heap in use" src="data:image/png;base64,${heap.toString('base64')}">
+</body></html>
+`;
+}

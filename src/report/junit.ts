@@ -1,0 +1,136 @@
+import { GROWTH_VERDICTS } from '../run/fail-on.ts';
+import { formatCount } from '../analyse/format.ts';
+import type { PhaseLoadSummary, RunFile, SummaryFile } from '../rundir/schema.ts';
+
+/**
+ * junit.xml: the run as test cases, because CI systems (GitLab, Jenkins, Azure, GitHub through
+ * a reporter action) show JUnit natively. One case per load check of each phase and one per
+ * verdict, so a failing one names exactly what went wrong.
+ */
+
+export interface Verdict {
+  kind: string;
+  /** Plain words: the verdict's summary and its evidence. */
+  text: string;
+}
+
+/**
+ * The verdicts in summary.diagnosis, read by shape: the diagnosis is written by the analysis
+ * and may be absent (older runs, a run without samples), and this file must not break either way.
+ */
+export function readVerdicts(summary: SummaryFile): Verdict[] {
+  const diagnosis = (summary as { diagnosis?: unknown }).diagnosis;
+  if (typeof diagnosis !== 'object' || diagnosis === null) return [];
+  const d = diagnosis as { verdict?: unknown; verdicts?: unknown };
+  const raw = [d.verdict, ...(Array.isArray(d.verdicts) ? (d.verdicts as unknown[]) : [])];
+  const out: Verdict[] = [];
+  for (const v of raw) {
+    if (typeof v !== 'object' || v === null) continue;
+    const { kind, summary: words, evidence } = v as { kind?: unknown; summary?: unknown; evidence?: unknown };
+    if (typeof kind !== 'string' || kind === '') continue;
+    const lines = [words, ...(Array.isArray(evidence) ? (evidence as unknown[]) : [evidence])].filter((x): x is string => typeof x === 'string' && x !== '');
+    out.push({ kind, text: lines.join('\n') });
+  }
+  return out;
+}
+
+export function isGrowthKind(kind: string): boolean {
+  return (GROWTH_VERDICTS as readonly string[]).includes(kind);
+}
+
+/** XML 1.0 cannot carry most control characters even escaped; they are dropped. */
+export function escapeXml(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+    // Lone surrogate halves are not characters XML allows; a proper pair (an emoji) is kept.
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+interface Case {
+  classname: string;
+  name: string;
+  timeS: number;
+  failure?: { type: string; message: string; body: string };
+  skipped?: string;
+}
+
+function phaseCases(prefix: string, l: PhaseLoadSummary): Case[] {
+  const classname = `${prefix}.load.${l.phase}`;
+  const check = (name: string, ok: boolean, type: string, message: string): Case => ({
+    classname,
+    name,
+    timeS: l.durationS,
+    ...(!ok && { failure: { type, message, body: `${l.phase} (${l.kind}): requested ${formatCount(l.requested)}, sent ${formatCount(l.sent)}, completed ${formatCount(l.completed)}, errors ${formatCount(l.errors)}, timeouts ${formatCount(l.timeouts)}, non-2xx ${formatCount(l.non2xx)}` } }),
+  });
+  const codes = Object.entries(l.statusCodes).filter(([c]) => !/^2\d\d$/.test(c)).map(([c, n]) => `${c} × ${formatCount(n)}`).join(', ');
+  return [
+    check('errors == 0', l.errors === 0, 'errors', `${formatCount(l.errors)} requests failed (${formatCount(l.timeouts)} of them timeouts)`),
+    check('non-2xx == 0', l.non2xx === 0, 'non-2xx', `${formatCount(l.non2xx)} responses were not 2xx${codes ? `: ${codes}` : ''}`),
+    check('sent == requested', l.sent === l.requested, 'sent', `sent ${formatCount(l.sent)} of ${formatCount(l.requested)} requested`),
+  ];
+}
+
+/** Pure: the same summary always gives the same XML. */
+export function renderJunit(summary: SummaryFile, run: RunFile): string {
+  const prefix = `leakbench.${summary.scenario}.${summary.target.label}`;
+  const cases: Case[] = [];
+  cases.push({
+    classname: `${prefix}.run`,
+    name: 'run completed',
+    timeS: summary.durationS,
+    ...(summary.status !== 'completed' && { failure: { type: summary.status, message: `the run ${summary.status}${run.endReason ? `: ${run.endReason}` : ''}`, body: summary.headline } }),
+  });
+  for (const l of summary.load) cases.push(...phaseCases(prefix, l));
+  const verdicts = readVerdicts(summary);
+  for (const v of verdicts) {
+    cases.push({
+      classname: `${prefix}.memory`,
+      name: `verdict: ${v.kind}`,
+      timeS: summary.durationS,
+      ...(isGrowthKind(v.kind) && { failure: { type: v.kind, message: v.text.split('\n')[0] || summary.headline, body: [summary.headline, v.text].filter(Boolean).join('\n') } }),
+    });
+  }
+  if (verdicts.length === 0) cases.push({ classname: `${prefix}.memory`, name: 'verdict', timeS: 0, skipped: 'this summary has no verdict' });
+
+  const failures = cases.filter((c) => c.failure).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const time = seconds(summary.durationS);
+  const a = escapeXml;
+  const out: string[] = [];
+  out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  out.push(`<testsuites name="leakbench" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}">`);
+  out.push(`  <testsuite name="${a(prefix)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}" timestamp="${a(run.startedAt.replace(/Z$/, ''))}">`);
+  out.push('    <properties>');
+  const props: [string, string | undefined][] = [
+    ['status', summary.status],
+    ['target', summary.target.label],
+    ['url', summary.target.url],
+    ['headline', summary.headline],
+  ];
+  for (const [name, value] of props) if (value !== undefined) out.push(`      <property name="${a(name)}" value="${a(value)}"/>`);
+  out.push('    </properties>');
+  for (const c of cases) {
+    const open = `    <testcase classname="${a(c.classname)}" name="${a(c.name)}" time="${seconds(c.timeS)}"`;
+    if (c.failure) {
+      out.push(`${open}>`, `      <failure type="${a(c.failure.type)}" message="${a(c.failure.message)}">${a(c.failure.body)}</failure>`, '    </testcase>');
+    } else if (c.skipped !== undefined) {
+      out.push(`${open}>`, `      <skipped message="${a(c.skipped)}"/>`, '    </testcase>');
+    } else {
+      out.push(`${open}/>`);
+    }
+  }
+  const notes = [summary.headline, ...summary.warnings.map((w) => `warning: ${w}`)].join('\n');
+  out.push(`    <system-out>${a(notes)}</system-out>`);
+  out.push('  </testsuite>', '</testsuites>', '');
+  return out.join('\n');
+}
+
+function seconds(s: number): string {
+  return Number.isFinite(s) ? s.toFixed(3) : '0.000';
+}

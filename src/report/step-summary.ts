@@ -1,0 +1,45 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson } from '../rundir/json.ts';
+import { FILES, SCHEMA, type RunFile, type SummaryFile } from '../rundir/schema.ts';
+import { isGrowthKind, readVerdicts } from './junit.ts';
+import { escapeMarkdown, table } from './markdown.ts';
+import { reportContent } from './tables.ts';
+
+/**
+ * GitHub Actions shows the Markdown appended to the file named by $GITHUB_STEP_SUMMARY on the
+ * job's page. Each run appends its own section, so a job that runs several scenarios gets them
+ * one under the other, without a separate step to collect them.
+ */
+export function renderStepSummary(summary: SummaryFile, run: RunFile, dir: string): string {
+  const c = reportContent(summary, run);
+  const out: string[] = [];
+  out.push(`### ${escapeMarkdown(c.title)} (${escapeMarkdown(summary.status)})`, '');
+  out.push(`**${escapeMarkdown(c.headline)}**`, '');
+  for (const v of readVerdicts(summary)) {
+    const mark = isGrowthKind(v.kind) ? '❌' : '✅';
+    out.push(`${mark} **verdict: ${escapeMarkdown(v.kind)}**${v.text ? ` — ${escapeMarkdown(v.text)}` : ''}`, '');
+  }
+  out.push(c.load.rows.length > 0 ? table(c.load) : 'No load was recorded.', '');
+  out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');
+  if (c.warnings.length > 0) {
+    out.push('<details><summary>warnings</summary>', '');
+    for (const w of c.warnings) out.push(`- ${escapeMarkdown(w)}`);
+    out.push('', '</details>', '');
+  }
+  out.push(`Run directory: \`${dir.replace(/`/g, '')}\` (index.html, summary.md, junit.xml)`, '', '');
+  return out.join('\n');
+}
+
+/**
+ * Appends the run's section when $GITHUB_STEP_SUMMARY is set; returns the file written, or
+ * undefined when the variable is not set. `env` is a parameter so tests can aim it at a temp file.
+ */
+export function appendStepSummary(dir: string, env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (file === undefined || file === '') return undefined;
+  const summary = readJson<SummaryFile>(join(dir, FILES.summary), SCHEMA.summary);
+  const run = readJson<RunFile>(join(dir, FILES.run), SCHEMA.run);
+  appendFileSync(file, renderStepSummary(summary, run, dir));
+  return file;
+}

@@ -1,0 +1,68 @@
+import { writeFile } from 'node:fs/promises';
+import { LeakbenchError } from '../errors.ts';
+import { describeFetchError } from './metrics.ts';
+
+/** A heap profile is a few KiB to a few MiB; anything far larger is not one. */
+const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Fetches the target's heap profile (net/http/pprof's `/debug/pprof/heap`, gzipped protobuf)
+ * into `file`. Returns false when the target does not serve one (404, or a body that is not
+ * gzip, such as an HTML catch-all page): not every server mounts pprof, and that is no error.
+ * Throws a LeakbenchError when it should have worked and did not (timeout, refused, 5xx, disk).
+ *
+ * `gc=1` makes the runtime collect before writing the profile, so in-use figures are live
+ * memory rather than whatever garbage the last cycle left; the diff of two such profiles is
+ * then growth, not GC timing.
+ */
+export async function captureHeapProfile(baseUrl: URL, file: string, timeoutMs: number): Promise<boolean> {
+  const url = new URL('/debug/pprof/heap?gc=1', baseUrl);
+  const fail = (reason: string): LeakbenchError => new LeakbenchError(`heap profile ${url.href}: ${reason}`);
+  let body: Buffer;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status === 404) {
+      await res.body?.cancel().catch(() => undefined);
+      return false;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw fail(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    }
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > MAX_PROFILE_BYTES) {
+      await res.body?.cancel().catch(() => undefined);
+      throw fail(`the response is ${declared} bytes, too large to be a heap profile`);
+    }
+    body = Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    if (err instanceof LeakbenchError) throw err;
+    throw fail(describeFetchError(err, timeoutMs));
+  }
+  if (!isGzip(body)) return false;
+  try {
+    await writeFile(file, body);
+  } catch (err) {
+    throw fail(`cannot write ${file}: ${(err as Error).message}`);
+  }
+  return true;
+}
+
+/** pprof profiles are always gzipped; the two magic bytes tell a profile from a web page. */
+function isGzip(body: Buffer): boolean {
+  return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+}
+
+/**
+ * The command that shows what grew between two heap profiles: `-diff_base` subtracts the
+ * first from the second, so only allocation sites whose in-use memory changed remain.
+ * Paths are quoted for a POSIX shell when they need it, so the line can be pasted as is.
+ */
+export function pprofDiffCommand(startFile: string, endFile: string): string {
+  return `go tool pprof -diff_base ${shellQuote(startFile)} ${shellQuote(endFile)}`;
+}
+
+function shellQuote(word: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Verdicts against Go servers with a known memory behaviour (test/fixtures/go-servers), the
+ * bundled server in both builds, and a pod-style memory limit with OOM kills and restarts.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNdjson } from '../../src/rundir/ndjson.ts';
+import { FILES, SCHEMA, type RunEvent, type RunFile, type SummaryFile } from '../../src/rundir/schema.ts';
+import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
+import { freePort } from '../../src/target/free-port.ts';
+import { ensureFixtureBinary, type FixtureMode } from '../helpers/go-fixture.ts';
+import { processAlive, runCli } from '../helpers/cli.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'leakbench-diag-'));
+let fixture = '';
+const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
+type Verdict = { kind: string };
+const verdictOf = (dir: string) => (readJson<SummaryFile & { diagnosis?: { verdict: Verdict } }>(join(dir, FILES.summary)).diagnosis?.verdict.kind);
+
+before(async () => {
+  fixture = await ensureFixtureBinary();
+  await ensureBundledBinary('plain', () => {});
+  await ensureBundledBinary('race', () => {});
+});
+
+/** A small soak: idle probes, a burst, idle probes again, with 200 ms samples. */
+const SOAK = ['--idle-before', '3s', '--idle-after', '4s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s'];
+
+async function soakFixture(mode: FixtureMode, requests: number, extra: string[] = []) {
+  const port = await freePort();
+  const name = `fixture-${mode}`;
+  const r = await runCli(['run', 'soak', '--cmd', `${fixture} -mode ${mode} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
+    '--requests', String(requests), '--connections', '20', ...SOAK, ...extra, '--out', out, '--name', name]);
+  return { r, dir: join(out, name) };
+}
+
+test('a Go heap leak is called go-heap-growth, with the pprof diff command', async () => {
+  const { r, dir } = await soakFixture('heap-leak', 4000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(verdictOf(dir), 'go-heap-growth');
+  const run = readJson<RunFile>(join(dir, FILES.run));
+  assert.ok((run.heapProfiles?.length ?? 0) === 0, 'the fixture has no /debug/pprof: no profiles claimed');
+  assert.ok((run.smapsSnapshots?.length ?? 0) >= 4, 'smaps at start, after each phase, end');
+  for (const s of run.smapsSnapshots ?? []) assert.ok(existsSync(join(dir, s.file)));
+});
+
+test('a goroutine leak is called goroutine-growth', async () => {
+  const { r, dir } = await soakFixture('goroutine-leak', 20_000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(verdictOf(dir), 'goroutine-growth');
+});
+
+test('a server that allocates in bursts but keeps nothing is not called a leak', async () => {
+  const { r, dir } = await soakFixture('bursty', 4000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(['stable', 'high-water-held'].includes(verdictOf(dir) ?? ''), `verdict ${verdictOf(dir)}`);
+});
+
+test('--fail-on growth: exit 4 on a leak, 0 on a flat server', async () => {
+  const leak = await soakFixture('heap-leak', 4000, ['--fail-on', 'growth', '--name', 'failon-leak']);
+  assert.equal(leak.r.code, 4, leak.r.stderr);
+  const flat = await soakFixture('flat', 4000, ['--fail-on', 'growth', '--name', 'failon-flat']);
+  assert.equal(flat.r.code, 0, flat.r.stderr);
+});
+
+test('the bundled server: race grows outside the Go runtime (golang/go#63276), plain is stable', async () => {
+  const r = await runCli(['compare', 'soak', '--requests', '60000', '--connections', '50', ...SOAK, '--out', out, '--name', 'cmp']);
+  assert.equal(r.code, 0, r.stderr);
+  const cmp = readJson<{ schema: string; runs: { label: string; verdict: string; evidence: string }[] }>(join(out, 'cmp', 'compare.json'));
+  assert.equal(cmp.schema, SCHEMA.compare);
+  const by = Object.fromEntries(cmp.runs.map((x) => [x.label, x]));
+  assert.equal(by.race?.verdict, 'growth-outside-go-runtime');
+  assert.match(by.race?.evidence ?? '', /63276/);
+  assert.equal(by.plain?.verdict, 'stable');
+  for (const f of ['rss.png', 'heap-vs-rss.png', 'index.html', 'compare.md']) assert.ok(existsSync(join(out, 'cmp', f)), f);
+  const race = readJson<RunFile>(join(out, 'cmp', 'race', FILES.run));
+  assert.ok((race.heapProfiles?.length ?? 0) >= 2, 'heap profiles at start and end from /debug/pprof');
+});
+
+test('--memory-limit: the target is OOM-killed like a pod, --restart brings it back, the run goes on', async () => {
+  const port = await freePort();
+  const r = await runCli(['run', 'burst', '--cmd', `${fixture} -mode hog -hog-mib 4 -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
+    '--memory-limit', '48Mi', '--restart', '--max-restarts', '2', '--requests', '60', '--connections', '1', '--request-timeout', '2s',
+    '--sample-interval', '100ms', '--settle', '0s', '--out', out, '--name', 'oom']);
+  const dir = join(out, 'oom');
+  const { records: events } = readNdjson<RunEvent>(join(dir, FILES.events), SCHEMA.events);
+  const exits = events.filter((e) => e.type === 'target-exit');
+  assert.ok(exits.length >= 1, `no target-exit event: ${r.stderr}`);
+  assert.ok(exits.every((e) => e.oomKill === true), JSON.stringify(exits));
+  assert.ok(events.some((e) => e.type === 'target-start' && /restart 1/.test(e.message ?? '')), 'restarted');
+  const run = readJson<RunFile>(join(dir, FILES.run));
+  for (const e of exits) assert.ok(e.pid && !processAlive(e.pid));
+  assert.ok(run.target.pid && !processAlive(run.target.pid));
+  // Three lives of 48 MiB at 4 MiB a request cannot serve 60 requests: the third death ends the run.
+  assert.equal(exits.length, 3);
+  assert.equal(r.code, 1);
+  assert.equal(run.status, 'failed');
+  assert.match(run.endReason ?? '', /OOM-killed .* after 2 restarts/);
+});

@@ -1,0 +1,73 @@
+/**
+ * `npm run sample`: the sampler on its own, through the real CLI, against a real process.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNdjson } from '../../src/rundir/ndjson.ts';
+import { FILES, SCHEMA, type RunFile, type Sample } from '../../src/rundir/schema.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/synthetic-run.ts';
+
+const out = tempDir('leakbench-sample-');
+// Something with memory to sample that is not leakbench itself.
+const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+after(() => {
+  sleeper.kill('SIGKILL');
+});
+const readRun = (dir: string) => JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile;
+
+test('--pid --duration: samples on disk, run.json, the report', async () => {
+  const r = await runCli(['sample', '--pid', String(sleeper.pid), '--duration', '2s', '--sample-interval', '200ms', '--out', out, '--name', 'timed'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const dir = join(out, 'timed');
+  const run = readRun(dir);
+  assert.equal(run.scenario, 'sample');
+  assert.equal(run.status, 'completed');
+  assert.equal(run.target.pid, sleeper.pid);
+  const { header, records } = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples);
+  assert.equal(header.startedAtMs, run.startedAtMs, 'the wall-clock anchor a k6 import aligns by');
+  assert.ok(records.length >= 8, `${records.length} samples`);
+  assert.ok(records.every((s) => s.vmRss! > 0));
+  for (const f of [FILES.summary, FILES.summaryMd, FILES.html, FILES.memoryPng]) assert.ok(existsSync(join(dir, f)), f);
+  assert.match(r.stdout, /npm run report -- --k6 <k6 output> --samples /);
+});
+
+test('--until-signal: Ctrl-C is the normal end; --cgroup reads the file it names', async () => {
+  const cg = join(out, 'fake-cgroup');
+  mkdirSync(cg);
+  writeFileSync(join(cg, 'memory.current'), '123456789\n');
+  const r = await runCli(['sample', '--cgroup', cg, '--until-signal', '--sample-interval', '200ms', '--out', out, '--name', 'signal'], {
+    timeoutMs: 30_000,
+    onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 3000),
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const dir = join(out, 'signal');
+  const run = readRun(dir);
+  assert.equal(run.status, 'completed');
+  assert.equal(run.endReason, 'stopped by SIGINT');
+  const { records } = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples);
+  assert.ok(records.length >= 3, `${records.length} samples`);
+  assert.ok(records.every((s) => s.cgroupMemory === 123456789 && s.vmRss === undefined));
+});
+
+test('bad flags: one line naming the flag, exit code 2, nothing written', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--duration', '5s'], /^leakbench: sample: give at least one source: --pid, --metrics-url, --cgroup or --prometheus-url/],
+    [['--pid', String(sleeper.pid)], /^leakbench: sample: give --duration \(e\.g\. 10m\) or --until-signal/],
+    [['--pid', String(sleeper.pid), '--duration', '5s', '--until-signal'], /^leakbench: --duration: not with --until-signal/],
+    [['--cgroup', '/nonexistent/cgroup', '--duration', '5s'], /^leakbench: --cgroup: no such file or cgroup/],
+    [['--pid', '99999999', '--duration', '5s'], /^leakbench: --pid: /],
+    [['--pid', String(sleeper.pid), '--duration', '5'], /^leakbench: --duration: expected a duration with a unit/],
+    [['--pid', String(sleeper.pid), '--duration', '5s', '--bogus'], /^leakbench: --bogus: unknown flag for sample/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(['sample', ...args, '--out', out, '--name', 'never'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  assert.ok(!existsSync(join(out, 'never')));
+});
