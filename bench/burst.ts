@@ -24,7 +24,9 @@ export interface BurstMeasurement {
   targetCpuMsPerKreq: number;
 }
 
-export type BurstTool = 'pack' | 'pack-autocannon' | 'wrk' | 'autocannon-cli';
+export type BurstTool = 'pack' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
+
+export const BURST_TOOLS: readonly BurstTool[] = ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2'];
 
 export interface BurstSetup {
   url: URL;
@@ -136,15 +138,15 @@ async function wrk(setup: BurstSetup): Promise<BurstMeasurement> {
  * connection count and the request count set. Its time is its process's wall time, Node's
  * start-up included, as a user waits for it.
  */
-async function autocannonCli(setup: BurstSetup): Promise<BurstMeasurement> {
+async function autocannonCli(setup: BurstSetup, workers?: number): Promise<BurstMeasurement> {
   const bin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
   const target0 = processCpuS(setup.targetPid);
-  const r = await runChild(process.execPath, [bin, '-c', String(setup.connections), '-a', String(setup.requests), '-j', setup.url.href], 600_000);
+  const r = await runChild(process.execPath, [bin, '-c', String(setup.connections), '-a', String(setup.requests), ...(workers ? ['-w', String(workers)] : []), '-j', setup.url.href], 600_000);
   const targetCpu = processCpuS(setup.targetPid) - target0;
   const res = JSON.parse(r.stdout) as { requests: { total: number }; errors: number; timeouts: number; non2xx: number; duration: number };
   // Its rate is over its own reported duration (start-up excluded, its trailing 1 s tick
   // included); its wall time is the process's.
-  return measurement('autocannon-cli', res.requests.total, res.errors, res.duration, r.wallS, r.cpuS, targetCpu);
+  return measurement(workers ? 'autocannon-cli-w2' : 'autocannon-cli', res.requests.total, res.errors, res.duration, r.wallS, r.cpuS, targetCpu);
 }
 
 export function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
@@ -157,5 +159,8 @@ export function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstM
       return wrk(setup);
     case 'autocannon-cli':
       return autocannonCli(setup);
+    case 'autocannon-cli-w2':
+      // Worker threads: each runs its share of connections, results are merged by the main thread.
+      return autocannonCli(setup, 2);
   }
 }

@@ -82,12 +82,22 @@ export interface WindowFigure {
   change?: number;
   /** Completed requests in the window, when known. */
   requests?: number;
+  /** Where the per-request x axis came from: per-second load records, probes, or a phase total spread evenly. */
+  requestsFrom?: 'load.ndjson' | 'probes.ndjson' | 'phase result (assumed uniform)';
   perHour?: RateFit;
   per1k?: RateFit;
 }
 
+/**
+ * `outsideGo` is derived, not sampled: resident anonymous memory minus what the Go runtime
+ * holds from the OS (RssAnon − (go_memstats_sys − heap_released)). Go sys counts mapped
+ * memory, resident or not, so this is a lower bound of memory outside the Go runtime; it is
+ * flat for a plain Go server once warmed up and climbs with the race runtime's records.
+ */
+export type DiagnosedFigure = SampleFigure | 'outsideGo';
+
 export interface FigureDiagnosis {
-  key: SampleFigure;
+  key: DiagnosedFigure;
   label: string;
   unit: 'bytes' | 'count';
   samples: number;
@@ -100,10 +110,12 @@ export interface FigureDiagnosis {
   windows: WindowFigure[];
   /** End of the last idle phase that follows a burst, minus the baseline. */
   retainedAfterBurst?: number;
+  /** For a derived figure: how it is computed. */
+  derivation?: string;
 }
 
 export interface Projection {
-  figure: SampleFigure;
+  figure: DiagnosedFigure;
   label: string;
   limitBytes: number;
   /** Where the figure is now (median of the last samples). */

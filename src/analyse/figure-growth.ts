@@ -1,11 +1,51 @@
 import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
-import { FIGURES, type FigureInfo, type Sample } from '../rundir/schema.ts';
-import type { FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
+import { FIGURES, type Sample } from '../rundir/schema.ts';
+import type { DiagnosedFigure, FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
 import { formatCount, formatDuration } from './format.ts';
 import { fitTrend, type TrendFit, type TrendPoint } from './growth.ts';
 import { THRESHOLDS } from './thresholds.ts';
-import { figureIn, segmentAt, type FigurePoint, type Window } from './windows.ts';
+import { segmentAt, type FigurePoint, type Window } from './windows.ts';
+
+/** A figure to diagnose: a sampled one, or one derived from several in the same sample. */
+interface SeriesDef {
+  key: DiagnosedFigure;
+  label: string;
+  unit: 'bytes' | 'count';
+  value: (s: Sample) => number | undefined;
+  derivation?: string;
+}
+
+const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({ key: f.key, label: f.label, unit: f.unit, value: (s: Sample) => s[f.key] }));
+
+/**
+ * Resident memory the Go runtime cannot account for. RssAnon is preferred: it leaves out the
+ * binary's and libraries' pages, which fault in during warm-up and would read as growth.
+ * Without it, total RSS (VmRSS, or process_resident_memory_bytes in attach mode) still works,
+ * with the file-backed pages as a roughly constant offset.
+ */
+const OUTSIDE_GO: SeriesDef = {
+  key: 'outsideGo',
+  label: 'RSS outside the Go runtime',
+  unit: 'bytes',
+  value: (s) => {
+    const resident = s.rssAnon ?? (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ?? s.vmRss ?? s.processRss;
+    if (resident === undefined || s.goSys === undefined) return undefined;
+    return resident - (s.goSys - (s.heapReleased ?? 0));
+  },
+  derivation:
+    'RssAnon (or RSS when RssAnon is not sampled) − (go_memstats_sys_bytes − go_memstats_heap_released_bytes): resident memory beyond everything the Go runtime got from the OS, a lower bound of memory outside the Go runtime',
+};
+
+function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, endT: number): FigurePoint[] {
+  const out: FigurePoint[] = [];
+  for (const s of samples) {
+    if (s.t < startT || s.t > endT) continue;
+    const y = def.value(s);
+    if (y !== undefined && Number.isFinite(y)) out.push({ t: s.t, y });
+  }
+  return out;
+}
 
 /**
  * Baseline, per-window change and robust growth rates of every sampled figure. Pure.
@@ -16,8 +56,8 @@ import { figureIn, segmentAt, type FigurePoint, type Window } from './windows.ts
 export function diagnoseFigures(data: RunData, windows: readonly Window[], exits: readonly number[]): FigureDiagnosis[] {
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
   const out: FigureDiagnosis[] = [];
-  for (const info of FIGURES) {
-    const series = figureIn(data.samples, info.key, -Infinity, Infinity);
+  for (const info of [...SAMPLED, OUTSIDE_GO]) {
+    const series = seriesOf(data.samples, info, -Infinity, Infinity);
     if (series.length === 0) continue;
     const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);
     let peak = -Infinity;
@@ -43,6 +83,7 @@ export function diagnoseFigures(data: RunData, windows: readonly Window[], exits
     };
     const retained = retainedAfterBurst(perWindow, baseline);
     if (retained !== undefined) diag.retainedAfterBurst = retained;
+    if (info.derivation) diag.derivation = info.derivation;
     out.push(diag);
   }
   return out;
@@ -66,10 +107,11 @@ function retainedAfterBurst(windows: readonly WindowFigure[], baseline: number):
   return last === undefined ? undefined : last.end! - baseline;
 }
 
-function windowFigure(samples: readonly Sample[], info: FigureInfo, w: Window, exits: readonly number[]): WindowFigure {
-  const points = figureIn(samples, info.key, w.startT, w.endT);
+function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, exits: readonly number[]): WindowFigure {
+  const points = seriesOf(samples, info, w.startT, w.endT);
   const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: points.length };
   if (w.requests !== undefined) out.requests = w.requests;
+  if (w.requestsFrom !== undefined) out.requestsFrom = w.requestsFrom;
   if (points.length > 0) {
     const tail = points.slice(-THRESHOLDS.endSamples).map((p) => p.y);
     out.start = points[0]!.y;
@@ -159,7 +201,7 @@ function judge(fit: TrendFit, late: TrendFit | undefined, basis: RateFit['basis'
       : fit.tau < THRESHOLDS.minTau ? `Kendall's tau ${fit.tau.toFixed(2)} is below ${THRESHOLDS.minTau}: samples rise and fall about as often`
       : fit.slope < minRate ? 'the rate is below the threshold for growth'
       : fit.rise < minRise ? 'the fitted rise over the window is within noise'
-      : !persistent ? 'it levelled off: the second half of the window grew at less than half the rate'
+      : !persistent ? `it levelled off: the second half of the window grew at less than ${Math.round(THRESHOLDS.persistenceRatio * 100)}% of the whole window's rate`
       : undefined;
     return failed === undefined ? { trend: 'growing' } : { trend: 'flat', why: failed };
   }

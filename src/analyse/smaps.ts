@@ -2,12 +2,14 @@
  * /proc/PID/smaps, parsed and diffed: which mappings, and which kinds of memory, grew between
  * two snapshots. Pure: text in, figures out.
  *
- * The kinds follow the address layout of linux/amd64 Go (tsan's `MappingGo48` for -race
- * builds), so the report can say "the growth is outside the Go heap": the Go heap arena
- * hints start at 0xc000000000, the race runtime's shadow and meta shadow live at fixed high
+ * Kinds follow the address layout of linux/amd64 Go. A -race build keeps tsan's fixed layout
+ * (`MappingGo48`): the Go heap at 0xc000000000, the shadow and meta shadow at fixed high
  * addresses, and ThreadSanitizer's own allocator (the ThreadContext records of
- * golang/go#63276) takes plain anonymous mmaps near the top of the user address space
- * (0x7f...), where glibc malloc arenas and thread stacks also land.
+ * golang/go#63276) in plain anonymous mmaps near the top of the address space (0x7f...),
+ * where glibc malloc arenas and thread stacks also land. A plain build of Go 1.26 or later
+ * puts its heap at a random 64 MiB-aligned address below 0x400000000000 (runtime/malloc.go,
+ * randomizeHeapBase; off under -race), which can fall inside the race ranges; so the race
+ * ranges are used only for a process whose mappings show the race layout.
  */
 
 export type MappingKind = 'go-heap' | 'race-shadow' | 'race-meta-shadow' | 'stack' | 'file' | 'anonymous' | 'kernel';
@@ -29,15 +31,34 @@ export function kindLabel(kind: MappingKind): string {
 
 /**
  * Address ranges [from, to) of linux/amd64 Go. Numbers are exact: every bound is below 2^53.
- * Go heap: arena hints 0x00c0 << 32 onwards (runtime/malloc.go), up to where tsan's Go
- * mapping ends the application range. Shadow and meta shadow: compiler-rt
- * tsan_platform.h, MappingGo48.
+ * raceHeap/raceShadow/raceMetaShadow: compiler-rt tsan_platform.h, MappingGo48, and the race
+ * arena hints in runtime/malloc.go. goHeap: where a plain build's arenas go, 0xc000000000
+ * before Go 1.26 and anywhere in 46 bits after; the kernel maps libraries, thread stacks and
+ * malloc arenas top-down from near 0x7fff..., far above it.
  */
 export const ADDRESS_RANGES = {
-  goHeap: [0xc000000000, 0xe000000000],
+  raceHeap: [0xc000000000, 0xe000000000],
   raceShadow: [0x200000000000, 0x21c000000000],
   raceMetaShadow: [0x300000000000, 0x400000000000],
+  goHeap: [0x100000000, 0x400000000000],
 } as const;
+
+/** `race`: tsan's fixed layout; `go`: any other process (plain Go, or not Go at all). */
+export type AddressLayout = 'race' | 'go';
+
+type Range = readonly [number, number];
+const within = (start: number, [from, to]: Range): boolean => start >= from && start < to;
+
+/**
+ * A race build has its heap in tsan's application range and shadow for it; a plain Go 1.26
+ * heap that lands in the shadow range has nothing at 0xc000000000 (no plain build uses that
+ * hint any more), and an older plain build has its heap there but no shadow.
+ */
+export function detectLayout(headers: readonly { start: number; pathname: string }[]): AddressLayout {
+  const anon = headers.filter((h) => h.pathname === '');
+  const has = (r: Range): boolean => anon.some((h) => within(h.start, r));
+  return has(ADDRESS_RANGES.raceHeap) && has(ADDRESS_RANGES.raceShadow) ? 'race' : 'go';
+}
 
 export interface Mapping {
   /** Addresses as numbers; those above 2^53 (only [vsyscall]) are approximate, `range` is exact. */
@@ -65,8 +86,17 @@ export interface Mapping {
 const HEADER = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+(\S+)\s+(\d+)(?:\s+(.*))?$/;
 const FIELD = /^([A-Za-z_][\w()]*):\s+(\d+)(\s+kB)?\s*$/;
 
-/** Parses smaps text. Lines of another shape (VmFlags, blank) are skipped, never fatal. */
-export function parseSmaps(text: string): Mapping[] {
+/**
+ * Parses smaps text. Lines of another shape (VmFlags, blank) are skipped, never fatal. The
+ * layout is detected from the mappings unless given.
+ */
+export function parseSmaps(text: string, layout?: AddressLayout): Mapping[] {
+  const mappings = parseMappings(text);
+  const chosen = layout ?? detectLayout(mappings);
+  return mappings.map((m) => ({ ...m, kind: classify(m.start, m.pathname, chosen) }));
+}
+
+function parseMappings(text: string): Mapping[] {
   const out: Mapping[] = [];
   let current: Mapping | undefined;
   for (const raw of text.split('\n')) {
@@ -85,7 +115,7 @@ export function parseSmaps(text: string): Mapping[] {
         dev: h[5]!,
         inode: Number(h[6]),
         pathname,
-        kind: classify(start, pathname),
+        kind: 'anonymous',
         size: 0,
         rss: 0,
         pss: 0,
@@ -110,18 +140,20 @@ function finish(m: Mapping): Mapping {
 /**
  * The kind of a mapping. A named pseudo-file decides first; the brk heap ([heap], where C
  * malloc and cgo allocations go) and named anonymous regions ([anon:...]) count as anonymous
- * memory outside Go. Unnamed mappings are told apart by address.
+ * memory outside Go. Unnamed mappings are told apart by address, per layout.
  */
-export function classify(start: number, pathname: string): MappingKind {
+export function classify(start: number, pathname: string, layout: AddressLayout): MappingKind {
   if (pathname.startsWith('[stack')) return 'stack';
   if (pathname === '[vdso]' || pathname === '[vvar]' || pathname === '[vsyscall]' || pathname === '[vvar_vclock]') return 'kernel';
   if (pathname === '[heap]' || pathname.startsWith('[anon')) return 'anonymous';
   if (pathname !== '') return 'file';
-  const within = ([from, to]: readonly [number, number]): boolean => start >= from && start < to;
-  if (within(ADDRESS_RANGES.goHeap)) return 'go-heap';
-  if (within(ADDRESS_RANGES.raceShadow)) return 'race-shadow';
-  if (within(ADDRESS_RANGES.raceMetaShadow)) return 'race-meta-shadow';
-  return 'anonymous';
+  if (layout === 'race') {
+    if (within(start, ADDRESS_RANGES.raceHeap)) return 'go-heap';
+    if (within(start, ADDRESS_RANGES.raceShadow)) return 'race-shadow';
+    if (within(start, ADDRESS_RANGES.raceMetaShadow)) return 'race-meta-shadow';
+    return 'anonymous';
+  }
+  return within(start, ADDRESS_RANGES.goHeap) ? 'go-heap' : 'anonymous';
 }
 
 export interface KindTotals {

@@ -4,6 +4,7 @@ import { derivePhaseLoad } from './derive-load.ts';
 import { formatT } from './format.ts';
 import { headline } from './headline.ts';
 import { round } from './stats.ts';
+import { diagnose } from './verdict.ts';
 
 /**
  * The analysis: a run's data in, its summary out. Pure (no I/O, no clock) so the same run
@@ -31,6 +32,7 @@ export function summarise(data: RunData): SummaryFile {
   };
   const exits = data.events.filter((e) => e.type === 'target-exit');
   if (exits.length > 0) summary.targetExits = exits;
+  summary.diagnosis = diagnose(data, memoryLimit(data));
   if (data.prometheus) summary.prometheusMemory = summariseMemory(data.prometheus);
   summary.warnings = [...new Set(warnings)];
   return summary;
@@ -112,6 +114,12 @@ export function runDuration(data: RunData): number {
   for (const e of data.events) latest = Math.max(latest, e.t);
   for (const p of data.run.phases) latest = Math.max(latest, p.endT ?? 0, p.startT ?? 0);
   return round(latest);
+}
+
+/** The limit the run was started with (--memory-limit, kept in run.json's options), if any. */
+function memoryLimit(data: RunData): { memoryLimitBytes?: number } {
+  const v = data.run.options.memoryLimitBytes;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? { memoryLimitBytes: v } : {};
 }
 
 function statusWarnings(data: RunData): string[] {

@@ -1,5 +1,5 @@
 import type { RunData } from '../rundir/read-run.ts';
-import type { LoadSecond, PhaseRecord, Probe, RunEvent, Sample, SampleFigure } from '../rundir/schema.ts';
+import type { LoadSecond, PhaseRecord, Probe, RunEvent } from '../rundir/schema.ts';
 
 /**
  * The stretches of a run that the diagnosis fits separately, and the x axes it fits against:
@@ -57,16 +57,6 @@ export function segmentAt(t: number, exits: readonly number[]): number {
 export interface FigurePoint {
   t: number;
   y: number;
-}
-
-/** The samples of one figure inside [startT, endT], in time order; absent values skipped. */
-export function figureIn(samples: readonly Sample[], key: SampleFigure, startT: number, endT: number): FigurePoint[] {
-  const out: FigurePoint[] = [];
-  for (const s of samples) {
-    const y = s[key];
-    if (y !== undefined && s.t >= startT && s.t <= endT) out.push({ t: s.t, y });
-  }
-  return out;
 }
 
 type Counter = Pick<Window, 'requestsAt' | 'requestsFrom' | 'requests'>;

@@ -82,7 +82,7 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
   const accs = [...agg.phases.values()].sort((a, b) => a.firstMs - b.firstMs);
   const k6Start = Math.min(...accs.map((a) => a.firstMs));
   const k6End = Math.max(...accs.map((a) => a.lastMs));
-  const sideEnd = side ? side.startedAtMs + 1000 * Math.max(0, ...side.samples.map((s) => s.t)) : undefined;
+  const sideEnd = side ? side.startedAtMs + 1000 * side.samples.reduce((m, s) => Math.max(m, s.t), 0) : undefined;
   const t0 = Math.floor(Math.min(k6Start, side?.startedAtMs ?? Infinity));
   const endMs = Math.max(k6End, sideEnd ?? -Infinity);
   const t = (ms: number) => r3((ms - t0) / 1000);

@@ -41,6 +41,8 @@ export function requestBytes(url: URL): Buffer {
   return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
 }
 
+const BATCH = process.env.LEAKBENCH_BATCH === '1';
+
 const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
 
 /**
@@ -80,6 +82,15 @@ class BurstEngine {
   private finish: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly errorMessages = new Map<string, number>();
+  /** Connections whose next request waits for the end of this round of reads. */
+  private readonly toSend: Conn[] = [];
+  private flushScheduled = false;
+  private readonly flush = () => {
+    this.flushScheduled = false;
+    const n = this.toSend.length;
+    for (let i = 0; i < n; i++) this.toSend[i]!.sendNow();
+    this.toSend.length = 0;
+  };
 
   constructor(
     readonly phase: BurstPhase,
@@ -130,6 +141,20 @@ class BurstEngine {
     if (!this.claim()) return;
     const conn = new Conn(this);
     this.conns.add(conn);
+  }
+
+  /**
+   * Queues a connection's next request until every answer this round of I/O brought in has
+   * been read (setImmediate runs after the poll phase), then writes them all.
+   */
+  queueSend(conn: Conn): void {
+    if (BATCH) {
+      this.toSend.push(conn);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    } else conn.sendNow();
   }
 
   forget(conn: Conn): void {
@@ -268,10 +293,11 @@ class Conn implements ResponseSink {
   private onConnect(): void {
     this.connected = true;
     this.socket.setNoDelay(true);
-    this.send();
+    this.sendNow();
   }
 
-  private send(): void {
+  sendNow(): void {
+    if (this.dead) return;
     this.sentAt = performance.now();
     this.socket.write(this.engine.requestBuffer);
   }
@@ -300,7 +326,7 @@ class Conn implements ResponseSink {
       this.engine.open();
     } else if (this.engine.claim()) {
       this.pending = true;
-      this.send();
+      this.engine.queueSend(this);
     } else {
       this.retire();
     }

@@ -63,6 +63,8 @@ function probe(url: URL, timeoutMs: number): Promise<ProbeOutcome> {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+/** Probe times to the microsecond: pacing is judged at a scale well below a millisecond. */
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<PhaseLoadSummary> {
   const count = probeCount(phase.rate, phase.durationMs);
@@ -95,8 +97,8 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
       sinks.onProbe({
         phase: phase.name,
         seq,
-        scheduledT: round3((duePerf - originPerf) / 1000),
-        sentT: round3((sentPerf - originPerf) / 1000),
+        scheduledT: round6((duePerf - originPerf) / 1000),
+        sentT: round6((sentPerf - originPerf) / 1000),
         ...(o.status !== undefined && { status: o.status }),
         ...(o.latencyMs !== undefined && { latencyMs: round3(o.latencyMs) }),
         ...(o.error !== undefined && { error: o.error }),

@@ -239,8 +239,8 @@ Sampling and output:
   --out reports            where run directories go
   --name NAME              run directory name (default <scenario>-<target>-<timestamp>)
   --progress auto|on|off   progress line (auto: only on a terminal)
-  --preset ci              smaller defaults for CI (burst 100k requests, idle 30s at 2/s, soak idle
-                           10s before / 20s after, samples every 500ms); flags given still win
+  --preset ci              smaller defaults for CI (burst 200k requests, idle 40s at 2/s, soak idle
+                           10s before / 40s after, samples every 500ms); flags given still win
 
 Memory from a Prometheus server (a target in Kubernetes), read back at the end of the run:
   --prometheus-url URL     the server, e.g. http://prometheus.monitoring:9090

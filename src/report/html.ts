@@ -1,4 +1,5 @@
 import type { RunFile, SummaryFile } from '../rundir/schema.ts';
+import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import { reportContent, type Table } from './tables.ts';
 
 /** The one escape for HTML text and attribute values: every interpolation goes through it. */
@@ -49,11 +50,16 @@ table.facts th { width: 9rem; }
 img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .5rem 0; }
 .warnings li { color: #8a4b00; }
 .status-completed { color: #1a7f37; } .status-failed, .status-interrupted, .status-running { color: #b42318; }
+.verdict { border-left: 4px solid #888; padding: .2rem .9rem; margin: 1rem 0; background: #fafafa; }
+.verdict h2 { border: none; margin-top: .4rem; }
+.verdict-growth { border-color: #b42318; } .verdict-ok { border-color: #1a7f37; } .verdict-unknown { border-color: #b7791f; }
+pre.cmd { background: #f4f4f4; padding: .5rem .7rem; overflow-x: auto; }
 `;
 
 /** index.html: one self-contained page (charts inline as data: URIs), readable offline and as a CI artifact. */
 export function renderHtml(summary: SummaryFile, run: RunFile, images: { memory: Buffer; load: Buffer }): string {
   const c = reportContent(summary, run);
+  const d = diagnosisContent(summary.diagnosis);
   const facts = c.facts.map(([k, v]) =>
     k === 'status' ? html`<tr><th>${k}</th><td class="status-${summary.status}">${v}</td></tr>` : html`<tr><th>${k}</th><td>${v}</td></tr>`,
   );
@@ -68,11 +74,13 @@ export function renderHtml(summary: SummaryFile, run: RunFile, images: { memory:
 <body>
 <h1>${c.title}</h1>
 <p class="headline">${c.headline}</p>
+${d ? verdictSection(d) : undefined}
 <table class="facts">${facts}</table>
 
 <h2>Memory</h2>
 <img src="data:image/png;base64,${images.memory.toString('base64')}" alt="Memory over time: RSS and Go runtime figures" width="1200">
 ${c.memory.rows.length > 0 ? table(c.memory) : html`<p>No memory samples were taken.</p>`}
+${d ? growthSections(d) : undefined}
 
 <h2>Load</h2>
 <img src="data:image/png;base64,${images.load.toString('base64')}" alt="Load over time: requests per second and latency" width="1200">
@@ -91,4 +99,37 @@ function table(t: Table): SafeHtml {
   const head = t.head.map((h) => html`<th>${h}</th>`);
   const rows = t.rows.map((r) => html`<tr>${r.map(cell)}</tr>`);
   return html`<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+const GROWTH_KINDS = new Set(['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth']);
+
+function verdictSection(d: DiagnosisContent): SafeHtml {
+  const tone = GROWTH_KINDS.has(d.kind) ? 'verdict-growth' : d.kind === 'not-enough-data' ? 'verdict-unknown' : 'verdict-ok';
+  const list = (title: string, items: readonly string[]): SafeHtml | undefined =>
+    items.length === 0 ? undefined : html`<p><strong>${title}</strong></p><ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
+  return html`<section class="verdict ${tone}">
+<h2>Verdict: ${d.title}</h2>
+<p>${d.summary}</p>
+${list('Evidence', d.evidence)}
+${list('Could not tell', d.caveats)}
+${list('Next steps', d.suggestions)}
+${d.pprofCommand ? html`<p><strong>Heap profile diff</strong> (run it in the run directory):</p><pre class="cmd"><code>${d.pprofCommand}</code></pre>` : undefined}
+</section>`;
+}
+
+function growthSections(d: DiagnosisContent): SafeHtml {
+  const smaps = d.smaps;
+  return html`<h2>Growth by figure and phase</h2>
+<p>Robust (Theil–Sen) rates: per hour at rest, per 1,000 completed requests under load; the trend column says whether it counts as growth.</p>
+${d.growth.rows.length > 0 ? table(d.growth) : html`<p>No figure had enough samples to fit.</p>`}
+${
+  smaps
+    ? html`<h2>Where it grew (smaps)</h2>
+<p>${smaps.caption}</p>
+${table(smaps.kinds)}
+${smaps.mappings.rows.length > 0 ? html`<p>Mappings that grew most:</p>${table(smaps.mappings)}` : undefined}
+${smaps.steps ? html`<p>Between consecutive snapshots:</p>${table(smaps.steps)}` : undefined}
+${smaps.notes.length > 0 ? html`<ul>${smaps.notes.map((n) => html`<li>${n}</li>`)}</ul>` : undefined}`
+    : undefined
+}`;
 }

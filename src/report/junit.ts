@@ -1,4 +1,4 @@
-import { GROWTH_VERDICTS } from '../run/fail-on.ts';
+import { isGrowthKind } from '../analyse/diagnosis.ts';
 import { formatCount } from '../analyse/format.ts';
 import type { PhaseLoadSummary, RunFile, SummaryFile } from '../rundir/schema.ts';
 
@@ -8,34 +8,17 @@ import type { PhaseLoadSummary, RunFile, SummaryFile } from '../rundir/schema.ts
  * verdict, so a failing one names exactly what went wrong.
  */
 
-export interface Verdict {
+export interface VerdictText {
   kind: string;
-  /** Plain words: the verdict's summary and its evidence. */
+  /** The verdict's summary, then its evidence, one per line. */
   text: string;
 }
 
-/**
- * The verdicts in summary.diagnosis, read by shape: the diagnosis is written by the analysis
- * and may be absent (older runs, a run without samples), and this file must not break either way.
- */
-export function readVerdicts(summary: SummaryFile): Verdict[] {
-  const diagnosis = (summary as { diagnosis?: unknown }).diagnosis;
-  if (typeof diagnosis !== 'object' || diagnosis === null) return [];
-  const d = diagnosis as { verdict?: unknown; verdicts?: unknown };
-  const raw = [d.verdict, ...(Array.isArray(d.verdicts) ? (d.verdicts as unknown[]) : [])];
-  const out: Verdict[] = [];
-  for (const v of raw) {
-    if (typeof v !== 'object' || v === null) continue;
-    const { kind, summary: words, evidence } = v as { kind?: unknown; summary?: unknown; evidence?: unknown };
-    if (typeof kind !== 'string' || kind === '') continue;
-    const lines = [words, ...(Array.isArray(evidence) ? (evidence as unknown[]) : [evidence])].filter((x): x is string => typeof x === 'string' && x !== '');
-    out.push({ kind, text: lines.join('\n') });
-  }
-  return out;
-}
-
-export function isGrowthKind(kind: string): boolean {
-  return (GROWTH_VERDICTS as readonly string[]).includes(kind);
+/** The run's verdicts in words; none for a summary without a diagnosis (older runs). */
+export function readVerdicts(summary: SummaryFile): VerdictText[] {
+  const v = summary.diagnosis?.verdict;
+  if (!v) return [];
+  return [{ kind: v.kind, text: [v.summary, ...v.evidence].filter((x) => x !== '').join('\n') }];
 }
 
 /** XML 1.0 cannot carry most control characters even escaped; they are dropped. */

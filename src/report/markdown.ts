@@ -1,4 +1,5 @@
 import { FILES, type RunFile, type SummaryFile } from '../rundir/schema.ts';
+import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import { reportContent, type Table } from './tables.ts';
 
 /**
@@ -23,6 +24,8 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
   const c = reportContent(summary, run);
   const out: string[] = [];
   out.push(`# ${escapeMarkdown(c.title)}`, '', `**${escapeMarkdown(c.headline)}**`, '');
+  const d = diagnosisContent(summary.diagnosis);
+  if (d) out.push(...verdictSection(d));
   out.push(table({ head: ['', ''], rows: c.facts.map(([k, v]) => [k, v]), numeric: [false, false] }), '');
 
   out.push('## Load', '');
@@ -31,6 +34,7 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
 
   out.push('## Memory', '');
   out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');
+  if (d) out.push(...growthSections(d));
 
   if (c.targetExits.rows.length > 0) out.push('## Target exits', '', table(c.targetExits), '');
 
@@ -50,4 +54,40 @@ export function table(t: Table): string {
   const row = (cells: readonly string[]): string => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
   const rule = `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
   return [row(t.head), rule, ...t.rows.map(row)].join('\n');
+}
+
+/** The verdict at the top: what it is, the numbers behind it, what was not measured, what next. */
+function verdictSection(d: DiagnosisContent): string[] {
+  const out = [`## Verdict: ${escapeMarkdown(d.title)}`, '', escapeMarkdown(d.summary), ''];
+  const list = (title: string, items: readonly string[]): void => {
+    if (items.length === 0) return;
+    out.push(`${title}:`, '', ...items.map((i) => `- ${escapeMarkdown(i)}`), '');
+  };
+  list('Evidence', d.evidence);
+  list('Could not tell', d.caveats);
+  list('Next steps', d.suggestions);
+  if (d.pprofCommand) out.push('Heap profile diff (run it in the run directory):', '', ...codeBlock(d.pprofCommand), '');
+  return out;
+}
+
+function growthSections(d: DiagnosisContent): string[] {
+  const out = ['## Growth by figure and phase', ''];
+  out.push('Robust (Theil–Sen) rates: per hour at rest, per 1,000 completed requests under load; the trend column says whether it counts as growth.', '');
+  out.push(d.growth.rows.length > 0 ? table(d.growth) : 'No figure had enough samples to fit.', '');
+  if (d.smaps) {
+    out.push('## Where it grew (smaps)', '', escapeMarkdown(d.smaps.caption), '', table(d.smaps.kinds), '');
+    if (d.smaps.mappings.rows.length > 0) out.push('Mappings that grew most:', '', table(d.smaps.mappings), '');
+    if (d.smaps.steps) out.push('Between consecutive snapshots:', '', table(d.smaps.steps), '');
+    for (const n of d.smaps.notes) out.push(`- ${escapeMarkdown(n)}`);
+    if (d.smaps.notes.length > 0) out.push('');
+  }
+  return out;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside, so nothing can close it. */
+function codeBlock(text: string): string[] {
+  const body = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [`${fence}sh`, body, fence];
 }

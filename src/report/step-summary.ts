@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../rundir/json.ts';
 import { FILES, SCHEMA, type RunFile, type SummaryFile } from '../rundir/schema.ts';
-import { isGrowthKind, readVerdicts } from './junit.ts';
+import { isGrowthKind } from '../analyse/diagnosis.ts';
 import { escapeMarkdown, table } from './markdown.ts';
 import { reportContent } from './tables.ts';
 
@@ -16,9 +16,10 @@ export function renderStepSummary(summary: SummaryFile, run: RunFile, dir: strin
   const out: string[] = [];
   out.push(`### ${escapeMarkdown(c.title)} (${escapeMarkdown(summary.status)})`, '');
   out.push(`**${escapeMarkdown(c.headline)}**`, '');
-  for (const v of readVerdicts(summary)) {
-    const mark = isGrowthKind(v.kind) ? '❌' : '✅';
-    out.push(`${mark} **verdict: ${escapeMarkdown(v.kind)}**${v.text ? ` — ${escapeMarkdown(v.text)}` : ''}`, '');
+  const v = summary.diagnosis?.verdict;
+  if (v) {
+    out.push(`${isGrowthKind(v.kind) ? '❌' : '✅'} **verdict: ${escapeMarkdown(v.kind)}** — ${escapeMarkdown(v.summary)}`, '');
+    if (v.evidence.length > 0) out.push(...v.evidence.map((e) => `- ${escapeMarkdown(e)}`), '');
   }
   out.push(c.load.rows.length > 0 ? table(c.load) : 'No load was recorded.', '');
   out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');

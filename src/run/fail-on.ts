@@ -1,9 +1,10 @@
+import { GROWTH_VERDICTS, isGrowthKind } from '../analyse/diagnosis.ts';
 import type { SummaryFile } from '../rundir/schema.ts';
 
-/** Verdicts that `--fail-on growth` turns into exit code 4. */
-export const GROWTH_VERDICTS = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth'] as const;
+export { GROWTH_VERDICTS };
 
+/** `--fail-on growth`: exit code 4 when the verdict is a kind of memory growth. */
 export function isGrowthVerdict(summary: SummaryFile): boolean {
-  const kind = (summary as { diagnosis?: { verdict?: { kind?: string } } }).diagnosis?.verdict?.kind;
-  return kind !== undefined && (GROWTH_VERDICTS as readonly string[]).includes(kind);
+  const kind = (summary as { diagnosis?: { verdict: { kind: string } } }).diagnosis?.verdict.kind;
+  return kind !== undefined && isGrowthKind(kind);
 }

@@ -58,28 +58,40 @@ export interface NdjsonContents<T> {
 export function readNdjson<T>(path: string, schema: SchemaId): NdjsonContents<T> {
   const name = basename(path);
   if (!existsSync(path)) throw new LeakbenchError(`${path}: file is missing`, ExitCode.badRunDir);
-  const lines = readFileSync(path, 'utf8').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  if (lines.length === 0) throw new LeakbenchError(`${path}: file is empty (expected a ${schema} header line)`, ExitCode.badRunDir);
+  const text = readFileSync(path, 'utf8');
+  if (text === '') throw new LeakbenchError(`${path}: file is empty (expected a ${schema} header line)`, ExitCode.badRunDir);
+  // Lines are cut out one at a time rather than split() into an array first: a run can have
+  // a million probe lines, and the array of them all would double the memory of reading it.
+  // A final newline ends the last line and starts none.
+  const end = text.endsWith('\n') ? text.length - 1 : text.length;
+  const lineEnd = (from: number) => {
+    const e = text.indexOf('\n', from);
+    return e < 0 || e > end ? end : e;
+  };
   let header: NdjsonHeader;
+  const headerEnd = lineEnd(0);
   try {
-    header = JSON.parse(lines[0]!) as NdjsonHeader;
+    header = JSON.parse(text.slice(0, headerEnd)) as NdjsonHeader;
   } catch {
     throw new LeakbenchError(`${name}:1: not a JSON header line (expected {"schema":"${schema}",...})`, ExitCode.badRunDir);
   }
   checkSchema(name, header.schema, schema);
   const records: T[] = [];
   const warnings: string[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
+  let lineNo = 1;
+  for (let start = headerEnd + 1; start <= end; ) {
+    const e = lineEnd(start);
+    const line = text.slice(start, e);
+    start = e + 1;
+    lineNo++;
     if (line.trim() === '') continue;
     try {
       records.push(JSON.parse(line) as T);
     } catch {
-      if (i === lines.length - 1) {
-        warnings.push(`${name}:${i + 1}: last line is cut short (the run was probably killed while writing it); ignored`);
+      if (e === end) {
+        warnings.push(`${name}:${lineNo}: last line is cut short (the run was probably killed while writing it); ignored`);
       } else {
-        throw new LeakbenchError(`${name}:${i + 1}: not valid JSON`, ExitCode.badRunDir);
+        throw new LeakbenchError(`${name}:${lineNo}: not valid JSON`, ExitCode.badRunDir);
       }
     }
   }

@@ -1,9 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ExitCode, LeakbenchError } from '../errors.ts';
 import { readJson } from './json.ts';
 import { readNdjson } from './ndjson.ts';
 import {
+  type Artifact,
   FIGURES,
   FILES,
   SCHEMA,
@@ -30,6 +32,13 @@ export interface RunData {
   prometheus?: Sample[];
   /** Problems that did not stop reading: missing files, a cut-short last line, dropped records. */
   warnings: string[];
+  /** The text of each readable snapshot listed in run.smapsSnapshots, in the listed order. */
+  smaps?: SmapsText[];
+}
+
+/** An smaps snapshot (run.json's Artifact) with the file's contents. */
+export interface SmapsText extends Artifact {
+  text: string;
 }
 
 /**
@@ -62,7 +71,36 @@ export function readRunDir(dir: string): RunData {
     events: byTime(keepValid(eventsFile.records, FILES.events, isEvent, warnings), (e) => e.t),
     ...(prometheusFile.header && { prometheus: byTime(keepValid(prometheusFile.records, FILES.prometheus, isTimed, warnings).map(cleanSample), (s) => s.t) }),
     warnings,
+    smaps: readSmapsSnapshots(dir, run.smapsSnapshots, warnings),
   };
+}
+
+/**
+ * Snapshots are large and optional: one that is missing or unreadable is a warning naming it,
+ * and the report compares the ones that are there. A `.gz` name is read gunzipped.
+ */
+function readSmapsSnapshots(dir: string, artifacts: readonly Artifact[] | undefined, warnings: string[]): SmapsText[] {
+  if (!Array.isArray(artifacts)) return [];
+  const out: SmapsText[] = [];
+  for (const [i, a] of artifacts.entries()) {
+    if (!isObject(a) || typeof a.file !== 'string' || typeof a.label !== 'string' || !isNum(a.t)) {
+      warnings.push(`${FILES.run}: smapsSnapshots[${i}] is not a {label, t, file} record; ignored`);
+      continue;
+    }
+    // Only files inside the run directory: run.json may come from elsewhere.
+    if (isAbsolute(a.file) || normalize(a.file).startsWith('..')) {
+      warnings.push(`${FILES.run}: smaps snapshot "${a.label}" points outside the run directory (${a.file}); ignored`);
+      continue;
+    }
+    try {
+      const raw = readFileSync(join(dir, a.file));
+      out.push({ label: a.label, t: a.t, file: a.file, text: a.file.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8') });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      warnings.push(`smaps snapshot "${a.label}" (${a.file}) ${code === 'ENOENT' ? 'is missing' : `cannot be read: ${(err as Error).message}`}, so it is left out of "where it grew"`);
+    }
+  }
+  return out;
 }
 
 interface OptionalContents<T> {
@@ -125,7 +163,9 @@ function cleanSample(s: Sample): Sample {
 
 /** Stable sort by time, so series can be drawn and downsampled without further checks. */
 function byTime<T>(records: T[], time: (r: T) => number): T[] {
-  return records.map((r, i) => ({ r, i })).sort((a, b) => time(a.r) - time(b.r) || a.i - b.i).map(({ r }) => r);
+  // Array sort is stable (ES2019), so records with equal times keep their file order; the
+  // records are mostly in order already, which the sort handles in about one pass.
+  return records.sort((a, b) => time(a) - time(b));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

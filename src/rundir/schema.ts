@@ -7,6 +7,8 @@
  * otherwise. A figure that a source could not give is absent, never 0.
  */
 
+import type { Diagnosis } from '../analyse/diagnosis.ts';
+
 export const SCHEMA = {
   run: 'leakbench.run/1',
   samples: 'leakbench.samples/1',
@@ -271,6 +273,8 @@ export interface SummaryFile {
   headline: string;
   /** `target-exit` events of the run, in time order (absent when the target never exited). */
   targetExits?: RunEvent[];
+  /** Growth rates per figure and phase, where it grew (smaps), and one verdict with its evidence. */
+  diagnosis?: Diagnosis;
   /** Figures from prometheus.ndjson (--prometheus-url), kept apart from the pack's own samples. */
   prometheusMemory?: FigureSummary[];
 }

@@ -18,27 +18,22 @@ const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
 export async function captureHeapProfile(baseUrl: URL, file: string, timeoutMs: number): Promise<boolean> {
   const url = new URL('/debug/pprof/heap?gc=1', baseUrl);
   const fail = (reason: string): LeakbenchError => new LeakbenchError(`heap profile ${url.href}: ${reason}`);
-  let body: Buffer;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let body: Buffer | undefined;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status === 404) {
-      await res.body?.cancel().catch(() => undefined);
-      return false;
-    }
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      throw fail(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-    }
-    const declared = Number(res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > MAX_PROFILE_BYTES) {
-      await res.body?.cancel().catch(() => undefined);
-      throw fail(`the response is ${declared} bytes, too large to be a heap profile`);
-    }
-    body = Buffer.from(await res.arrayBuffer());
+    body = await download(url, signal, fail);
   } catch (err) {
     if (err instanceof LeakbenchError) throw err;
-    throw fail(describeFetchError(err, timeoutMs));
+    // A kept-alive connection to a target that restarted fails once before the pool notices.
+    if (!isStaleConnection(err) || signal.aborted) throw fail(describeFetchError(err, timeoutMs));
+    try {
+      body = await download(url, signal, fail);
+    } catch (again) {
+      if (again instanceof LeakbenchError) throw again;
+      throw fail(describeFetchError(again, timeoutMs));
+    }
   }
+  if (body === undefined) return false;
   if (!isGzip(body)) return false;
   try {
     await writeFile(file, body);
@@ -46,6 +41,31 @@ export async function captureHeapProfile(baseUrl: URL, file: string, timeoutMs: 
     throw fail(`cannot write ${file}: ${(err as Error).message}`);
   }
   return true;
+}
+
+/** The body, or undefined for a 404 (no pprof mounted). */
+async function download(url: URL, signal: AbortSignal, fail: (reason: string) => LeakbenchError): Promise<Buffer | undefined> {
+  const res = await fetch(url, { signal });
+  if (res.status === 404) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw fail(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  }
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_PROFILE_BYTES) {
+    await res.body?.cancel().catch(() => undefined);
+    throw fail(`the response is ${declared} bytes, too large to be a heap profile`);
+  }
+  return Buffer.from(await res.arrayBuffer());
+}
+
+function isStaleConnection(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 /** pprof profiles are always gzipped; the two magic bytes tell a profile from a web page. */

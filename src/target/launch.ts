@@ -65,8 +65,13 @@ function tail(file: string, lines = 5): string {
   }
 }
 
+/** Signal names by number, for shells that report a killed child as exit code 128+N. */
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+
 export function describeExit(exit: TargetExit): string {
-  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  const sig = exit.code !== null && exit.code > 128 ? SIGNALS[exit.code - 128] : undefined;
+  return sig ? `exited with code ${exit.code} (its shell's way of saying the server was killed by ${sig})` : `exited with code ${exit.code}`;
 }
 
 export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {

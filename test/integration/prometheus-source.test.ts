@@ -81,6 +81,15 @@ async function rawScrapes(base: string, query: string, timeS: number): Promise<[
   return body.data.result[0]!.values.map(([ts, v]) => [Math.round(ts * 1000), Number(v)]);
 }
 
+/** CPUs the kernel counts per-CPU batches for: the online ones, not the cgroup's share. */
+function cpusOnline(): number {
+  const ranges = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim().split(',');
+  return ranges.reduce((n, r) => {
+    const [a, b] = r.split('-').map(Number);
+    return n + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
+}
+
 function nearest(samples: readonly Sample[], key: SampleFigure, t: number): Sample | undefined {
   let best: Sample | undefined;
   for (const s of samples) if (s[key] !== undefined && (!best || Math.abs(s.t - t) < Math.abs(best.t - t))) best = s;
@@ -157,51 +166,71 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
   assert.ok(mapped >= theirs.length * 5, `only ${mapped} values checked against raw scrapes`);
 
   // 2. Agreement with the pack's own samples, once per scrape. A scrape at s (the server's own
-  //    timestamp) is compared with the pack's sample nearest to s, at most 250 ms away. They
-  //    must agree within the figure's change over one scrape interval around s, as either
-  //    source saw it: the larger of the server's own steps into and out of that scrape, and the
-  //    spread (max - min) of the pack's samples in [s - scrape, s + scrape].
-  //    That holds for RSS and Go sys throughout, and for every figure once the burst is over.
-  //    During the burst, Go heap in use, heap released, stack in use and goroutines go up and
-  //    down many times a second (every GC cycle, every scavenger pass, every in-flight
-  //    request), faster than either sampler looks: a scrape 20 ms from a pack sample was seen
-  //    to differ by more than either source saw the figure move in two seconds. Those are
-  //    reported, not asserted. A misread time axis fails on RSS, which climbs by megabytes a
-  //    second during the burst. Scrapes in the first sample interval are left out: the pack's
-  //    start-of-run heap profile moves the figures at t = 0, before its first sample has a
-  //    neighbour.
+  //    timestamp) is compared with the pack's sample nearest to s, at most 250 ms away.
+  //    Tolerance: the figure's change over one scrape interval around s, as either source saw
+  //    it (the larger of the server's own steps into and out of that scrape, and the spread,
+  //    max - min, of the pack's samples in [s - scrape, s + scrape]), plus what a reading of
+  //    the figure cannot pin down:
+  //    - RSS: the kernel keeps it in per-CPU counters (file, anon, shmem) that flush in batches
+  //      of max(32, 2 x CPUs) pages, and /proc reads them without the CPUs' pending parts, so
+  //      a read can be off by up to 3 x CPUs x batch pages (768 KiB on 2 CPUs).
+  //    - goroutines and stack in use: the other observer's request, when in flight, runs one
+  //      more goroutine (net/http's background read) on one more 32 KiB stack span.
+  //    Asserted for RSS and Go sys over the whole run (a misread time axis fails there: RSS
+  //    climbs by megabytes a second during the burst), for goroutines and stack once the burst
+  //    is over. Go heap in use and heap released are a sawtooth (every GC cycle, every
+  //    scavenger pass; under the burst many a second) faster than either sampler looks: a
+  //    scrape 20 ms from a pack sample was seen to differ by more than either source saw the
+  //    figure move in two seconds. Per scrape they are reported, not asserted; what is
+  //    asserted is that after the burst the two sources' means agree within the pack's spread.
+  //    Scrapes in the first sample interval are left out: the pack's start-of-run heap profile
+  //    moves the figures at t = 0, before its first sample has a neighbour.
+  const cpus = cpusOnline();
+  const rssSlack = 3 * cpus * Math.max(32, 2 * cpus) * 4096;
+  const allowance: Partial<Record<SampleFigure, number>> = { processRss: rssSlack, vmRss: rssSlack, goroutines: 1, stackInuse: 32 * 1024 };
   const burstEnd = (JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile).phases[0]!.endT!;
   const span = (t: number) => t >= SAMPLE_S && t + SAMPLE_S <= runEnd;
-  const pairs: [SampleFigure, SampleFigure, 'always' | 'after the burst'][] = [
+  const afterBurst = (t: number) => t - SCRAPE_S > burstEnd;
+  type When = 'always' | 'after the burst' | 'mean after the burst';
+  const pairs: [SampleFigure, SampleFigure, When][] = [
     ['processRss', 'processRss', 'always'], ['processRss', 'vmRss', 'always'], ['goSys', 'goSys', 'always'],
-    ['heapInuse', 'heapInuse', 'after the burst'], ['heapReleased', 'heapReleased', 'after the burst'],
     ['stackInuse', 'stackInuse', 'after the burst'], ['goroutines', 'goroutines', 'after the burst'],
+    ['heapInuse', 'heapInuse', 'mean after the burst'], ['heapReleased', 'heapReleased', 'mean after the burst'],
   ];
   const report: string[] = [];
   for (const [promKey, ourKey, when] of pairs) {
     const scrapes = raw.get(promKey)!;
-    const rows: { diff: number; tol: number; asserted: boolean }[] = [];
+    const rows: { t: number; v: number; diff: number; tol: number }[] = [];
     scrapes.forEach(([ts, v], i) => {
       const st = (ts - runJson.startedAtMs) / 1000;
       if (!span(st)) return;
       const m = nearest(ours, ourKey, st)!;
       const diff = Math.abs(v - m[ourKey]!);
       const serverStep = Math.max(i > 0 ? Math.abs(v - scrapes[i - 1]![1]) : 0, i + 1 < scrapes.length ? Math.abs(scrapes[i + 1]![1] - v) : 0);
-      const tol = Math.max(serverStep, spread(ours, ourKey, st - SCRAPE_S, st + SCRAPE_S));
-      const asserted = when === 'always' || st - SCRAPE_S > burstEnd;
-      if (asserted) {
+      const tol = Math.max(serverStep, spread(ours, ourKey, st - SCRAPE_S, st + SCRAPE_S)) + (allowance[ourKey] ?? 0);
+      if (when === 'always' || (when === 'after the burst' && afterBurst(st))) {
         assert.ok(diff <= tol, `${promKey} (prometheus) scraped at t=${st.toFixed(3)}s is ${v}, ${ourKey} nearest (t=${m.t}s) is ${m[ourKey]}: they differ by ${diff}, more than the ${tol} the figure moved over one scrape interval around then`);
       }
-      rows.push({ diff, tol, asserted });
+      rows.push({ t: st, v, diff, tol });
     });
-    const checked = rows.filter((r) => r.asserted);
-    assert.ok(checked.length >= 3, `${promKey}: only ${checked.length} scrapes compared`);
-    const unit = (b: number) => (ourKey === 'goroutines' ? String(b) : `${(b / 1048576).toFixed(2)} MiB`);
+    const unit = (b: number) => (ourKey === 'goroutines' ? String(Math.round(b * 10) / 10) : `${(b / 1048576).toFixed(2)} MiB`);
     const line = (rs: typeof rows) =>
       `${rs.length} scrapes, ${rs.filter((r) => r.diff === 0).length} equal, ${rs.filter((r) => r.diff <= r.tol).length} within tolerance, ` +
       `max |diff| ${unit(Math.max(...rs.map((r) => r.diff)))}, max diff/tolerance ${Math.max(...rs.map((r) => (r.tol === 0 ? (r.diff === 0 ? 0 : Infinity) : r.diff / r.tol))).toFixed(2)}`;
-    const during = rows.filter((r) => !r.asserted);
-    report.push(`${promKey} (prometheus) vs ${ourKey}: asserted ${when}: ${line(checked)}${during.length > 0 ? `; during the burst (not asserted): ${line(during)}` : ''}`);
+    const after = rows.filter((r) => afterBurst(r.t));
+    const during = rows.filter((r) => !afterBurst(r.t));
+    assert.ok(after.length >= 3 && during.length >= 5, `${promKey}: only ${during.length} scrapes during and ${after.length} after the burst`);
+    let text = `${promKey} (prometheus) vs ${ourKey}: during the burst ${line(during)}; after it ${line(after)}`;
+    if (when === 'mean after the burst') {
+      const from = Math.min(...after.map((r) => r.t));
+      const packAfter = ours.filter((x) => x.t >= from && x.t <= runEnd && x[ourKey] !== undefined).map((x) => x[ourKey]!);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const gap = Math.abs(mean(after.map((r) => r.v)) - mean(packAfter));
+      const band = Math.max(...packAfter) - Math.min(...packAfter);
+      assert.ok(gap <= band, `${promKey}: after the burst the server's mean and the pack's differ by ${gap}, more than the pack's spread ${band}`);
+      text += `; means after it differ by ${unit(gap)} (pack's spread ${unit(band)})`;
+    }
+    report.push(text);
   }
   t.diagnostic(report.join('\n'));
 

@@ -71,3 +71,9 @@ test('bad flags: one line naming the flag, exit code 2, nothing written', async 
   }
   assert.ok(!existsSync(join(out, 'never')));
 });
+
+test('report --k6 with input it cannot use: one line naming --k6, exit code 2', async () => {
+  const r = await runCli(['report', '--k6', join(out, 'missing.json')], { timeoutMs: 30_000 });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^leakbench: --k6: .*missing\.json: no such file or directory\n$/);
+});

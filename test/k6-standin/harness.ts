@@ -25,11 +25,8 @@ export interface LoadedBundle {
   fn(name: string): (data?: unknown) => unknown;
 }
 
-declare global {
-  var __ENV: Record<string, string>;
-  var __VU: number;
-  var __ITER: number;
-}
+/** k6's globals, set on this process's global object only while a bundle runs here. */
+const k6Globals = globalThis as unknown as { __ENV: Record<string, string>; __VU: number; __ITER: number };
 
 let copies = 0;
 
@@ -48,9 +45,9 @@ export async function loadBundle(bundle: string, env: Record<string, string>): P
   writeFileSync(copy, rewritten);
   await startStandinHttp();
   resetState();
-  globalThis.__ENV = { ...env };
-  globalThis.__VU = 0;
-  globalThis.__ITER = 0;
+  k6Globals.__ENV = { ...env };
+  k6Globals.__VU = 0;
+  k6Globals.__ITER = 0;
   const exports = (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
   const options = (exports.options ?? {}) as Record<string, unknown>;
   state.noConnectionReuse = options.noConnectionReuse === true;
@@ -76,8 +73,8 @@ export function runIterations(b: LoadedBundle, scenario: string, vu: number, ite
     state.scenario = scenario;
     state.vu = vu;
     state.iter = i;
-    globalThis.__VU = vu;
-    globalThis.__ITER = i;
+    k6Globals.__VU = vu;
+    k6Globals.__ITER = i;
     f(data);
   }
 }

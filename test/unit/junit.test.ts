@@ -15,7 +15,8 @@ const cases = (xml: string) => [...xml.matchAll(/<testcase classname="([^"]*)" n
 
 test('one case per load check and phase, a skipped verdict case when there is no diagnosis', () => {
   const { summary, run } = leakingSummary();
-  const xml = renderJunit(summary, run);
+  const { diagnosis: _dropped, ...older } = summary;
+  const xml = renderJunit(older, run);
   assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="leakbench" tests="5" failures="1" errors="0" skipped="1" time="\d+\.\d{3}">/);
   assert.deepEqual(cases(xml), [
     { classname: 'leakbench.burst.race.run', name: 'run completed', outcome: 'pass' },
@@ -30,19 +31,21 @@ test('one case per load check and phase, a skipped verdict case when there is no
   assert.equal(xml.match(/<testcase /g)?.length, 5);
 });
 
-test('a growth verdict fails with its evidence; a flat one passes', () => {
+test('a growth verdict fails with its summary as the message and its evidence as the body; a stable one passes', () => {
   const { summary, run } = leakingSummary();
-  const growth = { ...summary, diagnosis: { verdict: { kind: 'growth-outside-go-runtime', summary: 'RSS grew 250 MiB while the Go heap stayed flat', evidence: ['RSS +250 MiB', 'heap +0.1 MiB'] } } } as SummaryFile;
-  const xml = renderJunit(growth, run);
-  assert.match(xml, /<testcase classname="leakbench\.burst\.race\.memory" name="verdict: growth-outside-go-runtime" time="[\d.]+">\n\s*<failure type="growth-outside-go-runtime" message="RSS grew 250 MiB while the Go heap stayed flat">[^<]*RSS \+250 MiB\nheap \+0\.1 MiB<\/failure>/);
-  assert.deepEqual(readVerdicts(growth), [{ kind: 'growth-outside-go-runtime', text: 'RSS grew 250 MiB while the Go heap stayed flat\nRSS +250 MiB\nheap +0.1 MiB' }]);
+  const verdict = summary.diagnosis!.verdict;
+  assert.equal(verdict.kind, 'growth-outside-go-runtime', "the synthetic leak is diagnosed as the report's");
+  const xml = renderJunit(summary, run);
+  const failure = /<testcase classname="leakbench\.burst\.race\.memory" name="verdict: growth-outside-go-runtime" time="[\d.]+">\n\s*<failure type="growth-outside-go-runtime" message="([^"]*)">([^<]*)<\/failure>/.exec(xml);
+  assert.ok(failure, xml);
+  assert.equal(failure[1], escapeXml(verdict.summary));
+  assert.equal(failure[2], escapeXml([summary.headline, verdict.summary, ...verdict.evidence].join('\n')));
+  assert.deepEqual(readVerdicts(summary), [{ kind: verdict.kind, text: [verdict.summary, ...verdict.evidence].join('\n') }]);
 
-  const flat = { ...summary, diagnosis: { verdict: { kind: 'flat', summary: 'no growth', evidence: 'RSS +0.2 MiB' } } } as SummaryFile;
-  const ok = renderJunit(flat, run);
-  assert.match(ok, /<testcase classname="leakbench\.burst\.race\.memory" name="verdict: flat" time="[\d.]+"\/>/);
+  const stable: SummaryFile = { ...summary, diagnosis: { ...summary.diagnosis!, verdict: { ...verdict, kind: 'stable', summary: 'No figure grows.', evidence: ['RSS +0.2 MiB'] } } };
+  const ok = renderJunit(stable, run);
+  assert.match(ok, /<testcase classname="leakbench\.burst\.race\.memory" name="verdict: stable" time="[\d.]+"\/>/);
   assert.doesNotMatch(ok, /<skipped/);
-  // A diagnosis of another shape is not a crash, just no verdict.
-  assert.deepEqual(readVerdicts({ ...summary, diagnosis: 'odd' } as unknown as SummaryFile), []);
 });
 
 test('failed runs, short sends and non-2xx fail their cases', () => {
@@ -56,7 +59,8 @@ test('failed runs, short sends and non-2xx fail their cases', () => {
   assert.match(xml, /<failure type="failed" message="the run failed: the target exited with code 2 during the run">/);
   assert.match(xml, /<failure type="non-2xx" message="3 responses were not 2xx: 503 × 3">/);
   assert.match(xml, /<failure type="sent" message="sent 500 of 1,000,000 requested">/);
-  assert.match(xml, /tests="5" failures="3"/);
+  // The leaking run's growth verdict is the fourth failure.
+  assert.match(xml, /tests="5" failures="4"/);
 });
 
 test('hostile text is escaped, and characters XML cannot hold are dropped', () => {

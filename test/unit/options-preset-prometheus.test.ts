@@ -22,12 +22,12 @@ function rejects(args: string[], message: RegExp) {
 test('--preset ci sets the smaller defaults and records itself', () => {
   const o = opts('soak', '--preset', 'ci');
   assert.equal(o.preset, 'ci');
-  assert.equal(o.requests, 100_000);
+  assert.equal(o.requests, 200_000);
   assert.equal(o.connections, 100);
-  assert.equal(o.durationMs, 30_000);
+  assert.equal(o.durationMs, 40_000);
   assert.equal(o.rate, 2);
   assert.equal(o.idleBeforeMs, 10_000);
-  assert.equal(o.idleAfterMs, 20_000);
+  assert.equal(o.idleAfterMs, 40_000);
   assert.equal(o.sampleIntervalMs, 500);
   assert.equal(opts('burst').preset, undefined);
 });

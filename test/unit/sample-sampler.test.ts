@@ -206,7 +206,8 @@ test('bad options are refused; validatePid names the problem', () => {
   const base = { now: () => 0, onWarning: () => undefined };
   assert.throws(() => new Sampler({ ...base, pid: process.pid, intervalMs: 50 }), RangeError);
   assert.throws(() => new Sampler({ ...base, intervalMs: 1000 }), /needs a pid or a metrics URL/);
-  assert.equal(validatePid(process.pid), undefined);
+  assert.match(validatePid(process.pid)!, /is leakbench itself/);
+  assert.match(validatePid(2)!, /kernel thread/);
   assert.match(validatePid(0)!, /positive integer/);
   assert.match(validatePid(4194305)!, /no process with pid 4194305/);
 });

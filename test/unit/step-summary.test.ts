@@ -20,13 +20,16 @@ test('each run appends its headline, load and memory tables; a verdict when the 
   writeFileSync(file, '# earlier step\n');
   const first = writeSyntheticRun(leakingBurstRun());
   await renderReport(first);
+  // A summary from before verdicts existed.
+  const { diagnosis: _dropped, ...older } = JSON.parse(readFileSync(join(first, FILES.summary), 'utf8')) as SummaryFile;
+  writeJsonAtomic(join(first, FILES.summary), older);
   assert.equal(appendStepSummary(first, { GITHUB_STEP_SUMMARY: file }), file);
 
   const second = writeSyntheticRun(leakingBurstRun());
   await renderReport(second);
   const summaryPath = join(second, FILES.summary);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryFile;
-  writeJsonAtomic(summaryPath, { ...summary, diagnosis: { verdict: { kind: 'growth-outside-go-runtime', summary: 'RSS grew | while the heap did not' } } });
+  writeJsonAtomic(summaryPath, { ...summary, diagnosis: { ...summary.diagnosis!, verdict: { ...summary.diagnosis!.verdict, summary: 'RSS grew | while the heap did not', evidence: ['RSS +250 MiB'] } } });
   appendStepSummary(second, { GITHUB_STEP_SUMMARY: file });
 
   const text = readFileSync(file, 'utf8');
@@ -38,6 +41,7 @@ test('each run appends its headline, load and memory tables; a verdict when the 
   // Only the second has a verdict; text from the summary is escaped for the table-free line too.
   assert.equal(text.match(/verdict:/g)?.length, 1);
   assert.match(text, /^❌ \*\*verdict: growth-outside-go-runtime\*\* — RSS grew \\\| while the heap did not$/m);
+  assert.match(text, /^- RSS \+250 MiB$/m);
   assert.ok(text.includes(`\`${second}\``));
 });
 

@@ -1,0 +1,239 @@
+import type { BurstMeasurement, BurstTool } from './burst.ts';
+import type { Machine } from './machine.ts';
+import type { PacingRun } from './pacing.ts';
+import type { ReportCost } from './report-cost.ts';
+import type { RunnerCost } from './runner-cost.ts';
+import type { SampleCost, SamplerRun, SamplingMode } from './sampler.ts';
+import { max, median, pairedRatio, percentile, ratio } from './stats.ts';
+
+export interface SectionLoad {
+  before: [number, number, number];
+  after: [number, number, number];
+}
+
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  machine: Machine;
+  loadAfter: [number, number, number];
+  target: { goVersion: string; binary: string };
+  burst?: { requests: number; connections: number; rounds: number; wrkSeconds: number; runs: BurstMeasurement[]; skipped: string[]; load: SectionLoad };
+  sampler?: { requests: number; rounds: number; runs: SamplerRun[]; cost: SampleCost; load: SectionLoad };
+  pacing?: { runs: PacingRun[]; load: SectionLoad };
+  runner?: { runs: RunnerCost[]; load: SectionLoad };
+  report?: { cases: ReportCost[]; load: SectionLoad };
+}
+
+/** Goals from the issue; `met` is decided from the measured medians, not by hand. */
+const GOALS = {
+  burstVsWrk: 0.9,
+  sampler1s: 0.02,
+  sampler100ms: 0.05,
+  pacingP99Ms: 2,
+  runnerRssMb: 200,
+  reportS: 3,
+};
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const f = (x: number, d = 2) => x.toFixed(d);
+const pct = (x: number | undefined, d = 1) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(d)}%`);
+const yes = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'yes' : '**no**');
+const loads = (l: [number, number, number]) => l.map((x) => x.toFixed(2)).join(' ');
+const sectionLoad = (l: SectionLoad) => `load average (1/5/15 min) before ${loads(l.before)}, after ${loads(l.after)}`;
+
+const TOOL_LABEL: Record<BurstTool, string> = {
+  pack: 'pack burst engine (node:net, this issue)',
+  'pack-autocannon': 'pack burst engine before (autocannon library)',
+  wrk: 'wrk -t2 -c100',
+  'autocannon-cli': 'autocannon CLI, defaults (1 thread)',
+  'autocannon-cli-w2': 'autocannon CLI, -w 2 (worker threads)',
+};
+
+function byTool(runs: BurstMeasurement[]): Map<BurstTool, BurstMeasurement[]> {
+  const m = new Map<BurstTool, BurstMeasurement[]>();
+  for (const r of runs) m.set(r.tool, [...(m.get(r.tool) ?? []), r]);
+  return m;
+}
+
+/** pack's rate over wrk's: ratio of the medians (the goal's figure) and median of per-round ratios. */
+export function burstRatios(runs: BurstMeasurement[], tool: BurstTool, peer: BurstTool): { ofMedians?: number; paired?: number } {
+  const m = byTool(runs);
+  const a = m.get(tool)?.map((r) => r.rate);
+  const b = m.get(peer)?.map((r) => r.rate);
+  if (!a?.length || !b?.length) return {};
+  const ofMedians = ratio(median(a), median(b));
+  const paired = pairedRatio(a, b);
+  return { ...(ofMedians !== undefined && { ofMedians }), ...(paired !== undefined && { paired }) };
+}
+
+/** 1 - (rate with sampling / rate without), from medians and from per-round pairs. */
+export function samplerOverhead(runs: SamplerRun[], mode: SamplingMode): { ofMedians?: number; paired?: number } {
+  const rates = (m: SamplingMode) => runs.filter((r) => r.mode === m).map((r) => r.burst.rate);
+  const a = rates(mode);
+  const off = rates('off');
+  if (a.length === 0 || off.length === 0) return {};
+  const r = ratio(median(a), median(off));
+  const p = pairedRatio(a, off);
+  return { ...(r !== undefined && { ofMedians: 1 - r }), ...(p !== undefined && { paired: 1 - p }) };
+}
+
+function pooledLateness(runs: PacingRun[]): number[] {
+  return runs.flatMap((r) => r.latenessMs);
+}
+
+interface GoalRow {
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+function goalRows(r: BenchResults): GoalRow[] {
+  const rows: GoalRow[] = [];
+  if (r.burst) {
+    const { ofMedians, paired } = burstRatios(r.burst.runs, 'pack', 'wrk');
+    rows.push({ goal: `burst throughput >= ${GOALS.burstVsWrk} of wrk's`, measured: ofMedians === undefined ? 'wrk not measured' : `${f(ofMedians)} (per-round pairs: ${paired === undefined ? 'n/a' : f(paired)})`, met: ofMedians === undefined ? undefined : ofMedians >= GOALS.burstVsWrk });
+  }
+  if (r.sampler) {
+    const s1 = samplerOverhead(r.sampler.runs, '1s');
+    const s100 = samplerOverhead(r.sampler.runs, '100ms');
+    rows.push({ goal: `sampler overhead at 1 s < ${pct(GOALS.sampler1s, 0)}`, measured: `${pct(s1.ofMedians)} (pairs: ${pct(s1.paired)})`, met: s1.ofMedians === undefined ? undefined : s1.ofMedians < GOALS.sampler1s });
+    rows.push({ goal: `sampler overhead at 100 ms < ${pct(GOALS.sampler100ms, 0)}`, measured: `${pct(s100.ofMedians)} (pairs: ${pct(s100.paired)})`, met: s100.ofMedians === undefined ? undefined : s100.ofMedians < GOALS.sampler100ms });
+  }
+  if (r.pacing) {
+    const all = pooledLateness(r.pacing.runs);
+    const p99 = all.length ? percentile(all, 99) : undefined;
+    rows.push({ goal: `probe pacing p99 < ${GOALS.pacingP99Ms} ms`, measured: p99 === undefined ? 'n/a' : `${f(p99, 3)} ms over ${int(all.length)} probes`, met: p99 === undefined ? undefined : p99 < GOALS.pacingP99Ms });
+    const exact = r.pacing.runs.every((x) => x.sent === x.scheduled && x.recorded === x.scheduled);
+    const scheduled = r.pacing.runs.reduce((n, x) => n + x.scheduled, 0);
+    const sent = r.pacing.runs.reduce((n, x) => n + x.sent, 0);
+    rows.push({ goal: 'exactly the scheduled number of probes', measured: `${int(sent)} sent of ${int(scheduled)} scheduled`, met: exact });
+  }
+  if (r.runner) {
+    const peak = max(r.runner.runs.map((x) => x.burstPeakRssMb));
+    rows.push({ goal: `runner peak RSS < ${GOALS.runnerRssMb} MB during the ${int(r.runner.runs[0]!.requests)}-request burst`, measured: `${f(peak, 1)} MB`, met: peak < GOALS.runnerRssMb });
+  }
+  if (r.report) {
+    for (const c of r.report.cases) {
+      const t = median(c.renderS);
+      rows.push({ goal: `report of the 1-hour run < ${GOALS.reportS} s (${c.name})`, measured: `${f(t)} s`, met: t < GOALS.reportS });
+    }
+  }
+  return rows;
+}
+
+export function renderResults(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`# leakbench benchmark, ${r.date}${r.quick ? ' (quick smoke run: small counts, not for comparison)' : ''}`);
+  out.push('');
+  out.push(`Machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Node ${m.node}, ${r.target.goVersion.replace(/^go version /, '')}; ${m.wrk}; autocannon ${m.autocannon}.`);
+  out.push(`Load average (1/5/15 min) before ${loads(m.loadBefore)}, after ${loads(r.loadAfter)}. The machine is shared: other jobs ran at the same time, which is why every`);
+  out.push('measurement alternates with its peers (the order rotates each round) and is reported as a median.');
+  out.push(`Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`);
+  out.push('');
+  out.push('## Goals');
+  out.push('');
+  out.push('| goal | measured | met |');
+  out.push('| --- | --- | --- |');
+  for (const g of goalRows(r)) out.push(`| ${g.goal} | ${g.measured} | ${yes(g.met)} |`);
+
+  if (r.burst) {
+    const b = r.burst;
+    out.push('');
+    out.push(`## 1. Burst throughput: ${int(b.requests)} requests, ${b.connections} connections, ${b.rounds} round${b.rounds === 1 ? '' : 's'}`);
+    out.push('');
+    out.push('| tool | req/s (median) | wall time for the requests (median) | vs wrk (ratio of medians / per-round) | load generator CPU µs/req | target CPU µs/req | errors |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const groups = byTool(b.runs);
+    for (const [tool, runs] of groups) {
+      const vs = tool === 'wrk' ? { ofMedians: 1, paired: 1 } : burstRatios(b.runs, tool, 'wrk');
+      const vsText = vs.ofMedians === undefined ? 'n/a' : `${f(vs.ofMedians)} / ${vs.paired === undefined ? 'n/a' : f(vs.paired)}`;
+      out.push(
+        `| ${TOOL_LABEL[tool]} | ${int(median(runs.map((x) => x.rate)))} | ${f(median(runs.map((x) => x.wallForN)))} s | ${vsText} | ` +
+          `${f(median(runs.map((x) => x.clientCpuMsPerKreq)), 1)} | ${f(median(runs.map((x) => x.targetCpuMsPerKreq)), 1)} | ${int(runs.reduce((n, x) => n + x.errors, 0))} |`,
+      );
+    }
+    out.push('');
+    out.push(`How: the pack's engines run in the benchmark's process, timed from the call to the last answer (connections opened inside the time). wrk has no fixed-count mode: it runs for ${b.wrkSeconds} s (about as long as the pack needs for the same count) and its wall time for ${int(b.requests)} requests is derived from its rate. The autocannon CLI runs with \`-c ${b.connections} -a ${b.requests}\` and no other option; its rate is over its own reported duration (which includes its trailing one-second tick), its wall time is its process's (Node start-up included). CPU per request is user + system time of the load generator and of the target from /proc, less sensitive to other jobs than rates are.`);
+    for (const s of b.skipped) out.push(`Skipped: ${s}.`);
+    out.push('');
+    out.push(`Per round (req/s): ${[...groups].map(([tool, runs]) => `${tool} ${runs.map((x) => int(x.rate)).join(', ')}`).join('; ')}. ${sectionLoad(b.load)}.`);
+  }
+
+  if (r.sampler) {
+    const s = r.sampler;
+    out.push('');
+    out.push(`## 2. Sampler overhead: the target's throughput under the same burst (${int(s.requests)} requests, pack engine), ${s.rounds} round${s.rounds === 1 ? '' : 's'}`);
+    out.push('');
+    out.push('| sampling | req/s (median) | overhead (ratio of medians) | overhead (median of per-round pairs) | samples per burst (median) | goal |');
+    out.push('| --- | ---: | ---: | ---: | ---: | --- |');
+    for (const mode of ['off', '1s', '100ms'] as const) {
+      const runs = s.runs.filter((x) => x.mode === mode);
+      if (runs.length === 0) continue;
+      const o = mode === 'off' ? { ofMedians: 0, paired: 0 } : samplerOverhead(s.runs, mode);
+      const goal = mode === '1s' ? `< ${pct(GOALS.sampler1s, 0)}` : mode === '100ms' ? `< ${pct(GOALS.sampler100ms, 0)}` : '';
+      out.push(`| ${mode} | ${int(median(runs.map((x) => x.burst.rate)))} | ${pct(o.ofMedians)} | ${pct(o.paired)} | ${int(median(runs.map((x) => x.samples)))} | ${goal} |`);
+    }
+    const c = s.cost;
+    const share = (intervalMs: number) => (c.packCpuMs + c.targetCpuMs) / intervalMs / m.cpus;
+    out.push('');
+    out.push(
+      `Each sample reads /proc/PID/status, /proc/PID/smaps_rollup and the cgroup file, scrapes /metrics and appends a line to a file. Measured directly over ${c.samples} samples without load: ` +
+        `${f(c.packCpuMs, 3)} ms of the pack's CPU and ${f(c.targetCpuMs, 3)} ms of the target's per sample (${f(c.wallMs, 3)} ms wall), so at most ${pct(share(1000), 2)} of this machine's CPU at 1 s and ${pct(share(100), 2)} at 100 ms: ` +
+        'the throughput differences above are within the run-to-run noise of a shared machine, and a negative overhead means the sampled runs happened to be faster.',
+    );
+    out.push('');
+    out.push(`Per round (req/s): ${(['off', '1s', '100ms'] as const).map((mode) => `${mode} ${s.runs.filter((x) => x.mode === mode).map((x) => int(x.burst.rate)).join(', ')}`).join('; ')}. ${sectionLoad(s.load)}.`);
+  }
+
+  if (r.pacing) {
+    const p = r.pacing;
+    const all = pooledLateness(p.runs);
+    out.push('');
+    out.push(`## 3. Probe pacing: the idle engine at ${p.runs[0]!.rate}/s for ${p.runs[0]!.durationS} s, ${p.runs.length} run${p.runs.length === 1 ? '' : 's'}, sampler at 1 s`);
+    out.push('');
+    out.push('| run | scheduled | sent | recorded | answered | p50 | p99 | max |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    p.runs.forEach((x, i) => {
+      out.push(`| ${i + 1} | ${int(x.scheduled)} | ${int(x.sent)} | ${int(x.recorded)} | ${int(x.completed)} | ${f(percentile(x.latenessMs, 50), 3)} ms | ${f(percentile(x.latenessMs, 99), 3)} ms | ${f(max(x.latenessMs), 3)} ms |`);
+    });
+    if (all.length) out.push(`| all | ${int(p.runs.reduce((n, x) => n + x.scheduled, 0))} | ${int(p.runs.reduce((n, x) => n + x.sent, 0))} | ${int(p.runs.reduce((n, x) => n + x.recorded, 0))} | ${int(p.runs.reduce((n, x) => n + x.completed, 0))} | ${f(percentile(all, 50), 3)} ms | ${f(percentile(all, 99), 3)} ms | ${f(max(all), 3)} ms |`);
+    out.push('');
+    out.push("Lateness is |sentT - scheduledT| of each probe record (microsecond resolution): the send time is when the engine starts the probe (opens its connection), the schedule is start + k/rate. Percentiles are nearest-rank. `recorded` counts distinct probe numbers written.");
+    out.push('');
+    out.push(`${sectionLoad(p.load)}.`);
+  }
+
+  if (r.runner) {
+    const rc = r.runner;
+    out.push('');
+    out.push(`## 4. The runner's own cost: \`leakbench run burst --variant plain --requests ${int(rc.runs[0]!.requests)}\` (sampling 1 s, progress line on)`);
+    out.push('');
+    out.push('| run | burst time | burst req/s | CPU s during the burst | peak RSS during the burst | whole process: wall, CPU s, peak RSS |');
+    out.push('| --- | ---: | ---: | ---: | ---: | --- |');
+    rc.runs.forEach((x, i) => {
+      out.push(`| ${i + 1} | ${f(x.burstS, 1)} s | ${int(x.rate)} | ${f(x.burstCpuS, 1)} (${f((x.burstCpuS * 1e6) / x.requests, 1)} µs/req) | ${f(x.burstPeakRssMb, 1)} MB | ${f(x.wallS, 1)} s, ${f(x.cpuS, 1)} s, ${f(x.peakRssMb, 1)} MB |`);
+    });
+    out.push('');
+    out.push('One Node process running the real CLI (`node --import tsx scripts/leakbench.ts run burst ...`), watched from /proc every 100 ms between the burst\'s phase-start and phase-end events; the whole-process figures come from the process itself at exit (start-up, target start, burst, report).');
+    out.push('');
+    out.push(`${sectionLoad(rc.load)}.`);
+  }
+
+  if (r.report) {
+    out.push('');
+    out.push('## 5. Report cost: analyse and render a 1-hour run (`renderReport`, in a fresh process each time)');
+    out.push('');
+    out.push('| run | samples | probe records | render time (median) | CPU s (median) | peak RSS (max) | of which Node + modules | reading the files | analysis |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of r.report.cases) {
+      out.push(`| ${c.name} | ${int(c.samples)} | ${int(c.probes)} | ${f(median(c.renderS))} s | ${f(median(c.cpuS))} | ${f(max(c.peakMb), 0)} MB | ${f(c.baseMb, 0)} MB | ${f(c.readS)} s | ${f(c.summariseS)} s |`);
+    }
+    out.push('');
+    out.push('Both runs: 1 hour of samples every 100 ms with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack\'s own NDJSON writers (bench/synthetic.ts).');
+    out.push('');
+    out.push(`${sectionLoad(r.report.load)}.`);
+  }
+  out.push('');
+  return out.join('\n');
+}

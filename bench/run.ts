@@ -1,0 +1,258 @@
+/**
+ * `npm run bench`: the pack's burst engine against wrk and the autocannon CLI, the sampler's
+ * overhead, probe pacing, the runner's own cost and the report's cost, on the bundled plain
+ * target, in one process. Results are printed and written to bench/results/<date>.md.
+ *
+ *   npm run bench                  the full run (about 7 minutes on 2 cores)
+ *   npm run bench -- --quick       a smoke run with small counts (about half a minute), printed only
+ *   npm run bench -- --sections burst,pacing --rounds 3 --requests 300000 --out /tmp/b.md
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../src/target/bundled-build.ts';
+import { BURST_TOOLS, measureBurst, type BurstMeasurement, type BurstSetup, type BurstTool } from './burst.ts';
+import { describeMachine } from './machine.ts';
+import { renderResults, type BenchResults, type SectionLoad } from './markdown.ts';
+import { measurePacing, type PacingRun } from './pacing.ts';
+import { loadAverage } from './proc.ts';
+import { measureReportCost, type ReportCost } from './report-cost.ts';
+import { measureRunnerCost, type RunnerCost } from './runner-cost.ts';
+import { measureSampleCost, measureSampledBurst, SAMPLING_MODES, type SamplerRun } from './sampler.ts';
+import { rotatedOrder } from './stats.ts';
+import { startPlainTarget, type BenchTarget } from './target.ts';
+
+const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: npm run bench -- [--quick] [--sections ${SECTIONS.join(',')}] [--tools ${BURST_TOOLS.join(',')}]
+                       [--rounds N] [--requests N] [--out FILE] [--wait-quiet MINUTES] [--max-load L]`;
+
+interface Plan {
+  quick: boolean;
+  sections: Section[];
+  tools: BurstTool[];
+  rounds: number;
+  requests: number;
+  connections: number;
+  pacing: { rate: number; durationS: number; runs: number };
+  runner: { requests: number; runs: number };
+  report: { durationS: number; repeat: number; bigProbes: number };
+  out: string | undefined;
+  waitQuietMin: number;
+  maxLoad: number;
+}
+
+class BenchUsageError extends Error {}
+
+function list<T extends string>(raw: string | undefined, allowed: readonly T[], what: string, fallback: readonly T[]): T[] {
+  if (raw === undefined) return [...fallback];
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.find((s) => !(allowed as readonly string[]).includes(s));
+  if (bad !== undefined) throw new BenchUsageError(`--${what}: unknown ${JSON.stringify(bad)}; expected some of ${allowed.join(',')}`);
+  return items as T[];
+}
+
+function positive(raw: string | undefined, what: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new BenchUsageError(`--${what}: expected a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function plan(argv: string[]): Plan {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      sections: { type: 'string' },
+      tools: { type: 'string' },
+      rounds: { type: 'string' },
+      requests: { type: 'string' },
+      out: { type: 'string' },
+      'wait-quiet': { type: 'string' },
+      'max-load': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (v.help) throw new BenchUsageError(USAGE);
+  const quick = v.quick === true;
+  const date = new Date().toISOString().slice(0, 10);
+  const rounds = Math.floor(positive(v.rounds, 'rounds', quick ? 1 : 5));
+  return {
+    quick,
+    sections: list(v.sections, SECTIONS, 'sections', SECTIONS),
+    tools: list(v.tools, BURST_TOOLS, 'tools', ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli']),
+    rounds,
+    requests: Math.floor(positive(v.requests, 'requests', quick ? 40_000 : 500_000)),
+    connections: 100,
+    pacing: quick ? { rate: 50, durationS: 4, runs: 1 } : { rate: 50, durationS: 12, runs: 2 },
+    runner: quick ? { requests: 100_000, runs: 1 } : { requests: 1_000_000, runs: 2 },
+    report: quick ? { durationS: 600, repeat: 1, bigProbes: 20_000 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
+    // A smoke run is for seeing that it works; its numbers are not worth a file unless asked.
+    out: v.out ?? (quick ? undefined : join(REPO_ROOT, 'bench', 'results', `${date}.md`)),
+    waitQuietMin: positive(v['wait-quiet'], 'wait-quiet', 0.001),
+    maxLoad: positive(v['max-load'], 'max-load', 1.5),
+  };
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch (err) {
+    // wrk -v exits 1 after printing its version; only a missing binary is ENOENT.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** Waits (bounded) for other jobs on the machine to calm down, so the run starts quiet. */
+async function waitQuiet(p: Plan): Promise<void> {
+  const until = Date.now() + p.waitQuietMin * 60_000;
+  for (;;) {
+    const [one] = loadAverage();
+    if (one <= p.maxLoad) return;
+    if (Date.now() >= until) {
+      log(`1-minute load average is ${one.toFixed(2)} (above ${p.maxLoad}): other jobs are running; measuring anyway, the results say so`);
+      return;
+    }
+    log(`1-minute load average ${one.toFixed(2)} is above ${p.maxLoad}; waiting (up to ${p.waitQuietMin} min)`);
+    await new Promise((r) => setTimeout(r, 15_000));
+  }
+}
+
+async function section<T>(name: string, body: () => Promise<T>): Promise<T & { load: SectionLoad }> {
+  const before = loadAverage();
+  const started = Date.now();
+  log(`${name}: start (load ${before[0].toFixed(2)})`);
+  const result = await body();
+  const after = loadAverage();
+  log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s (load ${after[0].toFixed(2)})`);
+  return { ...result, load: { before, after } };
+}
+
+async function burstSection(p: Plan, setup: BurstSetup): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
+  const skipped: string[] = [];
+  let tools = p.tools;
+  if (tools.includes('wrk') && !hasWrk()) {
+    skipped.push('wrk is not installed (Debian: apt-get install wrk)');
+    tools = tools.filter((t) => t !== 'wrk');
+  }
+  const runs: BurstMeasurement[] = [];
+  for (const [i, order] of rotatedOrder(tools, p.rounds).entries()) {
+    for (const tool of order) {
+      const m = await measureBurst(tool, setup);
+      log(`burst round ${i + 1}/${p.rounds} ${tool}: ${Math.round(m.rate).toLocaleString('en-US')} req/s, ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req`);
+      runs.push(m);
+    }
+  }
+  return { requests: p.requests, connections: p.connections, rounds: p.rounds, wrkSeconds: setup.wrkSeconds, runs, skipped };
+}
+
+async function samplerSection(p: Plan, setup: BurstSetup, target: BenchTarget): Promise<Omit<NonNullable<BenchResults['sampler']>, 'load'>> {
+  const cost = await measureSampleCost(setup, target.metricsUrl, p.quick ? 30 : 200);
+  const runs: SamplerRun[] = [];
+  for (const [i, order] of rotatedOrder(SAMPLING_MODES, p.rounds).entries()) {
+    for (const mode of order) {
+      const r = await measureSampledBurst(mode, setup, target.metricsUrl);
+      log(`sampler round ${i + 1}/${p.rounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples`);
+      runs.push(r);
+    }
+  }
+  return { requests: p.requests, rounds: p.rounds, runs, cost };
+}
+
+async function pacingSection(p: Plan, target: BenchTarget): Promise<{ runs: PacingRun[] }> {
+  const runs: PacingRun[] = [];
+  for (let i = 0; i < p.pacing.runs; i++) {
+    const r = await measurePacing(target.url, target.pid, target.metricsUrl, p.pacing.rate, p.pacing.durationS);
+    log(`pacing run ${i + 1}/${p.pacing.runs}: ${r.sent}/${r.scheduled} probes sent`);
+    runs.push(r);
+  }
+  return { runs };
+}
+
+async function runnerSection(p: Plan): Promise<{ runs: RunnerCost[] }> {
+  const runs: RunnerCost[] = [];
+  for (let i = 0; i < p.runner.runs; i++) {
+    const r = await measureRunnerCost(p.runner.requests, log);
+    log(`runner run ${i + 1}/${p.runner.runs}: peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
+    runs.push(r);
+  }
+  return { runs };
+}
+
+async function reportSection(p: Plan): Promise<{ cases: ReportCost[] }> {
+  const base = { durationS: p.report.durationS, sampleIntervalMs: 100, burstRequests: 1_000_000 };
+  const idleS = p.report.durationS - 40;
+  const cases = [
+    { name: '1/s probes', spec: { ...base, probes: idleS } },
+    { name: `${p.report.bigProbes >= 1e6 ? `${p.report.bigProbes / 1e6}M` : p.report.bigProbes.toLocaleString('en-US')} probe records`, spec: { ...base, probes: p.report.bigProbes } },
+  ];
+  const out: ReportCost[] = [];
+  for (const c of cases) {
+    const r = await measureReportCost(c, p.report.repeat);
+    log(`report ${c.name}: ${r.renderS.map((s) => s.toFixed(2)).join(', ')} s`);
+    out.push(r);
+  }
+  return { cases: out };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const p = plan(argv);
+  const machine = describeMachine();
+  log(`${machine.cpus} CPUs, ${machine.cpuModel}; load average ${machine.loadBefore.join(' ')}`);
+  await waitQuiet(p);
+  machine.loadBefore = loadAverage();
+  const target = await startPlainTarget(log);
+  const results: BenchResults = {
+    date: new Date().toISOString().slice(0, 10),
+    quick: p.quick,
+    machine,
+    loadAfter: machine.loadBefore,
+    target: { goVersion: target.binary.goVersion, binary: relative(REPO_ROOT, target.binary.path) },
+  };
+  try {
+    const setup: BurstSetup = { url: target.url, targetPid: target.pid, requests: p.requests, connections: p.connections, wrkSeconds: 2, timeoutMs: 10_000 };
+    if (p.sections.includes('burst') || p.sections.includes('sampler')) {
+      // Warm the target (and the JIT) up, and size wrk's run to about the pack's time for the count.
+      const warm = await measureBurst('pack', { ...setup, requests: Math.max(10_000, Math.floor(p.requests / 5)) });
+      setup.wrkSeconds = Math.min(60, Math.max(2, Math.round(p.requests / warm.rate)));
+      log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
+    }
+    if (p.sections.includes('burst')) results.burst = await section('burst', () => burstSection(p, setup));
+    if (p.sections.includes('sampler')) results.sampler = await section('sampler', () => samplerSection(p, setup, target));
+    if (p.sections.includes('pacing')) results.pacing = await section('pacing', () => pacingSection(p, target));
+  } finally {
+    await target.stop();
+  }
+  // These start their own processes (and the runner its own target): the bench target is gone.
+  if (p.sections.includes('runner')) results.runner = await section('runner', () => runnerSection(p));
+  if (p.sections.includes('report')) results.report = await section('report', () => reportSection(p));
+  results.loadAfter = loadAverage();
+
+  const text = renderResults(results);
+  process.stdout.write(text);
+  if (p.out) {
+    mkdirSync(dirname(p.out), { recursive: true });
+    writeFileSync(p.out, text);
+    log(`written to ${relative(process.cwd(), p.out) || p.out}`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof BenchUsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`${(err as Error).message}\n${err instanceof BenchUsageError ? '' : USAGE + '\n'}`);
+      process.exit(2);
+    }
+    process.stderr.write(`bench: failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
