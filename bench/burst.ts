@@ -24,9 +24,9 @@ export interface BurstMeasurement {
   targetCpuMsPerKreq: number;
 }
 
-export type BurstTool = 'pack' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
+export type BurstTool = 'pack' | 'pack-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
 
-export const BURST_TOOLS: readonly BurstTool[] = ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2'];
+export const BURST_TOOLS: readonly BurstTool[] = ['pack', 'pack-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2'];
 
 export interface BurstSetup {
   url: URL;
@@ -46,7 +46,7 @@ function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
 async function inProcess(
-  tool: 'pack' | 'pack-autocannon',
+  tool: 'pack' | 'pack-unbatched' | 'pack-autocannon',
   engine: (p: BurstPhase, s: BurstSinks) => Promise<PhaseLoadSummary>,
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
@@ -153,6 +153,8 @@ export function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstM
   switch (tool) {
     case 'pack':
       return inProcess(tool, runBurst, setup);
+    case 'pack-unbatched':
+      return inProcess(tool, (p, s) => runBurst(p, s, { batchWrites: false }), setup);
     case 'pack-autocannon':
       return inProcess(tool, runBurstAutocannon, setup);
     case 'wrk':

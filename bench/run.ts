@@ -80,17 +80,17 @@ function plan(argv: string[]): Plan {
   if (v.help) throw new BenchUsageError(USAGE);
   const quick = v.quick === true;
   const date = new Date().toISOString().slice(0, 10);
-  const rounds = Math.floor(positive(v.rounds, 'rounds', quick ? 1 : 5));
+  const rounds = Math.floor(positive(v.rounds, 'rounds', quick ? 1 : 7));
   return {
     quick,
     sections: list(v.sections, SECTIONS, 'sections', SECTIONS),
-    tools: list(v.tools, BURST_TOOLS, 'tools', ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli']),
+    tools: list(v.tools, BURST_TOOLS, 'tools', quick ? ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli'] : ['pack', 'pack-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli']),
     rounds,
-    requests: Math.floor(positive(v.requests, 'requests', quick ? 40_000 : 500_000)),
+    requests: Math.floor(positive(v.requests, 'requests', quick ? 30_000 : 300_000)),
     connections: 100,
-    pacing: quick ? { rate: 50, durationS: 4, runs: 1 } : { rate: 50, durationS: 12, runs: 2 },
-    runner: quick ? { requests: 100_000, runs: 1 } : { requests: 1_000_000, runs: 2 },
-    report: quick ? { durationS: 600, repeat: 1, bigProbes: 20_000 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
+    pacing: quick ? { rate: 50, durationS: 3, runs: 1 } : { rate: 50, durationS: 12, runs: 2 },
+    runner: quick ? { requests: 50_000, runs: 1 } : { requests: 1_000_000, runs: 2 },
+    report: quick ? { durationS: 600, repeat: 1, bigProbes: 0 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
     // A smoke run is for seeing that it works; its numbers are not worth a file unless asked.
     out: v.out ?? (quick ? undefined : join(REPO_ROOT, 'bench', 'results', `${date}.md`)),
     waitQuietMin: positive(v['wait-quiet'], 'wait-quiet', 0.001),
@@ -189,10 +189,11 @@ async function runnerSection(p: Plan): Promise<{ runs: RunnerCost[] }> {
 async function reportSection(p: Plan): Promise<{ cases: ReportCost[] }> {
   const base = { durationS: p.report.durationS, sampleIntervalMs: 100, burstRequests: 1_000_000 };
   const idleS = p.report.durationS - 40;
-  const cases = [
-    { name: '1/s probes', spec: { ...base, probes: idleS } },
-    { name: `${p.report.bigProbes >= 1e6 ? `${p.report.bigProbes / 1e6}M` : p.report.bigProbes.toLocaleString('en-US')} probe records`, spec: { ...base, probes: p.report.bigProbes } },
-  ];
+  const cases = [{ name: '1/s probes', spec: { ...base, probes: idleS } }];
+  if (p.report.bigProbes > 0) {
+    const label = p.report.bigProbes >= 1e6 ? `${p.report.bigProbes / 1e6}M` : p.report.bigProbes.toLocaleString('en-US');
+    cases.push({ name: `${label} probe records`, spec: { ...base, probes: p.report.bigProbes } });
+  }
   const out: ReportCost[] = [];
   for (const c of cases) {
     const r = await measureReportCost(c, p.report.repeat);
@@ -212,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     quick: p.quick,
+    ...(p.sections.includes('report') && { reportRunS: p.report.durationS }),
     machine,
     loadAfter: machine.loadBefore,
     target: { goVersion: target.binary.goVersion, binary: relative(REPO_ROOT, target.binary.path) },

@@ -20,15 +20,19 @@ export const THRESHOLDS = {
   endSamples: 5,
 
   /**
-   * A fit needs this many samples in its window. Six points give Kendall's test a p-value
-   * below 0.01 for a clean trend, and a CI-sized burst (100k requests at 20k/s, sampled every
-   * 500 ms) still has about ten.
+   * A fit needs this many samples in its window: five is the fewest for which Kendall's test
+   * can reach p < 0.05 at all (with four, even a perfect rise has p = 0.09).
    */
-  minFitPoints: 6,
+  minFitPoints: 5,
   /** The second half of a window, fitted again to see whether growth persists. */
   minLatePoints: 3,
-  /** Idle windows shorter than this are not fitted: a minute of probes is one GC cycle or two. */
-  minIdleSpanS: 30,
+  /**
+   * Idle windows shorter than this are not fitted. The span only has to hold the samples:
+   * what keeps a short window from calling noise growth is minRiseBytes (512 KiB in a 3 s
+   * window is 600 MiB/h) with tau, the CI and the persistence check, and the report says how
+   * slow a leak a window that short could have missed. Under 2 s is a gap between phases.
+   */
+  minIdleSpanS: 2,
   /** Burst windows need this many requests (in thousands) to give a per-request rate. */
   minBurstKRequests: 1,
 

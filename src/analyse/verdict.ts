@@ -112,7 +112,14 @@ function decide(ctx: Context): Verdict {
   }
   const fitted = rss.windows.filter((w) => ctx.primary(w)?.ok);
   if (fitted.length === 0) {
-    return notEnough(ctx, rss.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`));
+    // No phase was long enough for a rate; what the load left behind can still be measured.
+    const missing = rss.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`);
+    const held = heldAfterLoad(ctx, rss);
+    if (held) {
+      ctx.caveats.push(`No phase was long enough to fit a growth rate (${missing.join(' ')}), so the verdict rests on what was still held after the load.`);
+      return held;
+    }
+    return notEnough(ctx, missing);
   }
   for (const w of rss.windows) {
     const p = ctx.primary(w);
@@ -286,29 +293,75 @@ function heapOnlyGrowth(ctx: Context, w: WindowFigure): Verdict {
 }
 
 function highWaterOrStable(ctx: Context, rss: FigureDiagnosis): Verdict {
-  const evidence: string[] = [rssStatus(ctx, rss)];
-  const bursts = rss.windows.filter((w) => w.kind === 'burst' && w.peak !== undefined);
-  const burst = bursts.sort((a, b) => b.peak! - a.peak!)[0];
-  const idleAfter = burst ? rss.windows.filter((w) => w.kind === 'idle' && w.startT >= burst.endT - 1e-9).at(-1) : undefined;
+  const held = heldAfterLoad(ctx, rss);
+  if (held) return held;
   const endNow = tailMedian(ctx.data.samples, ctx.rssKey!);
-  const held = rss.retainedAfterBurst ?? endNow - rss.baseline;
-  const rose = burst ? burst.peak! - rss.baseline : 0;
-  evidence.push(...goroutineStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
-  if (burst && rose >= THRESHOLDS.highWaterBytes && held >= THRESHOLDS.highWaterBytes) {
-    evidence.unshift(
-      `${rss.label} rose ${formatSignedBytes(rose)} above its baseline of ${formatMiB(rss.baseline)} during ${burst.window}${burst.requests !== undefined ? ` (${formatCount(burst.requests)} requests)` : ''} and ${idleAfter ? `was still ${formatSignedBytes(held)} above it at the end of ${idleAfter.window}` : `was ${formatSignedBytes(held)} above it at the end of the run`}.`,
-    );
-    evidence.push(...releasedEvidence(ctx, idleAfter));
-    if (!idleAfter) ctx.caveats.push('No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.');
-    return finish(
-      ctx,
-      'high-water-held',
-      `${rss.label} rose under load and stays up, but does not grow at rest: a high-water mark, not a leak. The Go runtime keeps freed heap for reuse and returns it to the OS gradually (go_memstats_heap_released_bytes shows how much it has).`,
-      evidence,
-      ['If the held memory matters (a tight pod limit), set GOMEMLIMIT so the runtime returns memory sooner under pressure, or call debug.FreeOSMemory() after a known peak.'],
-    );
-  }
+  const evidence = [rssStatus(ctx, rss), ...goroutineStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx)];
   return finish(ctx, 'stable', `No memory figure grows beyond noise: ${rss.label} ends ${formatSignedBytes(endNow - rss.baseline)} from its baseline of ${formatMiB(rss.baseline)}.`, evidence, []);
+}
+
+/**
+ * RSS that rose under load and stays up, judged by what holds it once the load is over:
+ * goroutines still alive or live heap still referenced are leaks the load left behind (a
+ * leak per request is flat at rest, when no requests come); memory outside the runtime that
+ * stays is the race runtime's (or C's) and is not given back; memory the runtime holds while
+ * its live heap is back down is a high-water mark. Undefined when nothing high is held.
+ */
+function heldAfterLoad(ctx: Context, rss: FigureDiagnosis): Verdict | undefined {
+  const burst = rss.windows.filter((w) => w.kind === 'burst').sort((a, b) => (b.peak ?? -Infinity) - (a.peak ?? -Infinity))[0];
+  if (!burst) return undefined;
+  const idleAfter = rss.windows.filter((w) => w.kind === 'idle' && w.startT >= burst.endT - 1e-9 && w.end !== undefined).at(-1);
+  const peakFrom = Math.max(...rss.windows.filter((w) => w.startT >= burst.startT && w.peak !== undefined).map((w) => w.peak!));
+  const rose = peakFrom - rss.baseline;
+  const after = (f: FigureDiagnosis): number => (idleAfter ? (ctx.windowOf(f, idleAfter.window)?.end ?? f.end) : tailOf(ctx, f));
+  const held = after(rss) - rss.baseline;
+  if (!(rose >= THRESHOLDS.highWaterBytes && held >= THRESHOLDS.highWaterBytes)) return undefined;
+
+  const where = idleAfter ? `at the end of ${idleAfter.window}` : 'at the end of the run';
+  const evidence = [
+    `${rss.label} rose ${formatSignedBytes(rose)} above its baseline of ${formatMiB(rss.baseline)} during ${burst.window}${burst.requests !== undefined ? ` (${formatCount(burst.requests)} requests)` : ''} and was still ${formatSignedBytes(held)} above it ${where}.`,
+  ];
+  if (!idleAfter) ctx.caveats.push('No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.');
+  const kept = (key: DiagnosedFigure): number | undefined => {
+    const f = ctx.fig(key);
+    return f ? after(f) - f.baseline : undefined;
+  };
+  const goroutines = kept('goroutines');
+  const heap = kept('heapInuse');
+  const outside = kept('outsideGo');
+  const tail = [rssStatus(ctx, rss), ...exitEvidence(ctx), ...smapsEvidence(ctx)];
+
+  if (goroutines !== undefined && goroutines >= THRESHOLDS.minGoroutineRise) {
+    const g = ctx.fig('goroutines')!;
+    evidence.push(`goroutines: ${formatCount(g.baseline)} before the load, ${formatCount(after(g))} ${where}: ${formatCount(goroutines)} started by the load never exited.`, ...tail);
+    return finish(ctx, 'goroutine-growth', 'Goroutines started by the load are still alive after it: they never exit, and each holds a stack and whatever it references.', evidence, [
+      `See where they wait: curl -s '${targetBase(ctx)}/debug/pprof/goroutine?debug=1' groups live goroutines by stack; the largest group is the leak.`,
+      ...profileSuggestion(ctx),
+    ]);
+  }
+  if (heap !== undefined && heap >= THRESHOLDS.heapShare * held) {
+    evidence.push(`Go heap in use is still ${formatSignedBytes(heap)} above its baseline ${where} (${share(heap, held)} of what RSS holds): objects from the load are still referenced.`, ...tail);
+    return finish(ctx, 'go-heap-growth', 'The Go heap keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a slice, a goroutine), so memory grows with every request served.', evidence, profileSuggestion(ctx));
+  }
+  if (outside !== undefined && outside >= THRESHOLDS.goRuntimeShare * held) {
+    evidence.push(`RSS outside the Go runtime is still ${formatSignedBytes(outside)} above its baseline ${where} (${share(outside, held)} of what RSS holds).`, ...tail);
+    return outsideGoRuntime(ctx, evidence, `${share(outside, held)} of what the load left behind is resident memory beyond everything the Go runtime got from the OS`);
+  }
+  evidence.push(...releasedEvidence(ctx, idleAfter), ...goroutineStatus(ctx), ...tail);
+  if (!ctx.hasGoMetrics) ctx.caveats.push('Without Go runtime metrics, whether the Go heap still holds the load\'s objects cannot be told: a leak per request would look the same.');
+  return finish(
+    ctx,
+    'high-water-held',
+    `${rss.label} rose under load and stays up, but does not grow at rest: a high-water mark, not a leak. The Go runtime keeps freed heap for reuse and returns it to the OS gradually (go_memstats_heap_released_bytes shows how much it has).`,
+    evidence,
+    ['If the held memory matters (a tight pod limit), set GOMEMLIMIT so the runtime returns memory sooner under pressure, or call debug.FreeOSMemory() after a known peak.'],
+  );
+}
+
+/** Median of a figure's last few samples (for a derived figure, its last window's end). */
+function tailOf(ctx: Context, f: FigureDiagnosis): number {
+  if (f.key === 'outsideGo') return f.windows.at(-1)?.end ?? f.end;
+  return tailMedian(ctx.data.samples, f.key);
 }
 
 function notEnough(ctx: Context, missing: string[]): Verdict {

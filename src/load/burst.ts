@@ -41,8 +41,6 @@ export function requestBytes(url: URL): Buffer {
   return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
 }
 
-const BATCH = process.env.LEAKBENCH_BATCH === '1';
-
 const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
 
 /**
@@ -58,9 +56,15 @@ const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
  * every claimed request ends as one response or one error (refused, reset, closed mid-response,
  * unparseable, or timed out); an error drops that connection and opens a new one.
  */
-export async function runBurst(phase: BurstPhase, sinks: BurstSinks): Promise<PhaseLoadSummary> {
-  const engine = new BurstEngine(phase, sinks);
+export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: BurstTuning = {}): Promise<PhaseLoadSummary> {
+  const engine = new BurstEngine(phase, sinks, tuning.batchWrites ?? true);
   return engine.run();
+}
+
+/** Knobs for the benchmark, which measures what each is worth; the pack uses the defaults. */
+export interface BurstTuning {
+  /** Write the next requests together after each round of reads (default) or one by one. */
+  batchWrites?: boolean;
 }
 
 class BurstEngine {
@@ -95,6 +99,7 @@ class BurstEngine {
   constructor(
     readonly phase: BurstPhase,
     private readonly sinks: BurstSinks,
+    private readonly batchWrites: boolean,
   ) {
     this.request = requestBytes(phase.url);
     // Per-second histograms are merged into the phase's at each flush, so a response is recorded once.
@@ -145,16 +150,18 @@ class BurstEngine {
 
   /**
    * Queues a connection's next request until every answer this round of I/O brought in has
-   * been read (setImmediate runs after the poll phase), then writes them all.
+   * been read (setImmediate runs after the poll phase), then writes them all, as wrk does.
+   * Writing each request as soon as its answer is read wakes a server goroutine per request;
+   * writing them together lets the target's netpoller pick up many at once. Measured on
+   * 2 cores: about 10% less target CPU per request (bench/results).
    */
   queueSend(conn: Conn): void {
-    if (BATCH) {
-      this.toSend.push(conn);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
-    } else conn.sendNow();
+    if (!this.batchWrites) return conn.sendNow();
+    this.toSend.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
 
   forget(conn: Conn): void {
@@ -309,7 +316,9 @@ class Conn implements ResponseSink {
       return false;
     }
     try {
-      this.parser.execute(b, 0, n);
+      const used = this.parser.execute(b, 0, n);
+      // More bytes than one answer: they cannot belong to a request not yet written.
+      if (used < n) this.fail('the server sent more than one response to one request', false);
     } catch (err) {
       this.fail(`bad response: ${(err as Error).message}`, false);
     }

@@ -67,6 +67,8 @@ export class ResponseParser {
   private close = false;
   /** Bytes of the current trailer line, to find the empty line that ends a chunked body. */
   private lineLength = 0;
+  /** A response ended in the current execute() call. */
+  private ended = false;
   /** Part of a head that ended a read; only used when a head is split, which is rare. */
   private partial: Buffer | undefined;
 
@@ -96,10 +98,16 @@ export class ResponseParser {
     return false;
   }
 
-  /** Parses b[start, end). `b` may be a reused buffer: nothing past this call keeps a view of it. */
-  execute(b: Uint8Array, start: number, end: number): void {
+  /**
+   * Parses b[start, end) up to the end of one response and returns the index after the bytes
+   * it used: less than `end` means the server sent more than one response's worth, which a
+   * client with one request outstanding never asked for. `b` may be a reused buffer: nothing
+   * past this call keeps a view of it.
+   */
+  execute(b: Uint8Array, start: number, end: number): number {
     let i = start;
-    while (i < end) {
+    this.ended = false;
+    while (i < end && !this.ended) {
       switch (this.state) {
         case State.Head: {
           if (this.partial !== undefined) {
@@ -108,7 +116,7 @@ export class ResponseParser {
             if (used < 0) {
               if (joined.length > MAX_HEAD_BYTES) throw new ResponseParseError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
               this.partial = joined;
-              return;
+              return end;
             }
             // The part of the joined buffer past the head is this read's bytes, from here on.
             i = end - (joined.length - used);
@@ -117,7 +125,7 @@ export class ResponseParser {
             const used = this.head(b, i, end);
             if (used < 0) {
               this.partial = Buffer.from(b.subarray(i, end));
-              return;
+              return end;
             }
             i = used;
           }
@@ -183,13 +191,15 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose:
-          return;
+          return end;
       }
     }
+    return i;
   }
 
   private done(): void {
     this.state = State.Head;
+    this.ended = true;
     this.sink.onResponse(this.status, this.close);
   }
 

@@ -119,7 +119,9 @@ export async function queryPrometheusRange(req: PrometheusRangeRequest): Promise
     for (const point of a.series[0]!.values as { time: Date; value: number }[]) {
       // A NaN or infinite value is no measurement: leave the figure out, never write 0.
       if (!Number.isFinite(point.value)) continue;
-      const ts = point.time.getTime();
+      // query_range evaluates at exactly start + k * step; the client's float seconds → Date can
+      // land a millisecond off, so snap back to the grid (figures of one step then share a sample).
+      const ts = req.startMs + Math.round((point.time.getTime() - req.startMs) / stepMs) * stepMs;
       let sample = byTs.get(ts);
       if (!sample) {
         sample = { t: Math.round(ts - req.startedAtMs) / 1000 };

@@ -29,16 +29,17 @@ before(async () => {
 /** A small soak: idle probes, a burst, idle probes again, with 200 ms samples. */
 const SOAK = ['--idle-before', '3s', '--idle-after', '4s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s'];
 
-async function soakFixture(mode: FixtureMode, requests: number, extra: string[] = []) {
+/** Bursts are sized to last a few seconds, so the verdict has samples under load to fit. */
+async function soakFixture(mode: FixtureMode, requests: number, opts: { name?: string; flags?: string; extra?: string[] } = {}) {
   const port = await freePort();
-  const name = `fixture-${mode}`;
-  const r = await runCli(['run', 'soak', '--cmd', `${fixture} -mode ${mode} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
-    '--requests', String(requests), '--connections', '20', ...SOAK, ...extra, '--out', out, '--name', name]);
+  const name = opts.name ?? `fixture-${mode}`;
+  const r = await runCli(['run', 'soak', '--cmd', `${fixture} -mode ${mode} -addr 127.0.0.1:${port} ${opts.flags ?? ''}`, '--url', `http://127.0.0.1:${port}`,
+    '--requests', String(requests), '--connections', '20', ...SOAK, '--out', out, '--name', name, ...(opts.extra ?? [])]);
   return { r, dir: join(out, name) };
 }
 
 test('a Go heap leak is called go-heap-growth, with the pprof diff command', async () => {
-  const { r, dir } = await soakFixture('heap-leak', 4000);
+  const { r, dir } = await soakFixture('heap-leak', 60_000, { flags: '-leak-kib 4' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(verdictOf(dir), 'go-heap-growth');
   const run = readJson<RunFile>(join(dir, FILES.run));
@@ -48,21 +49,22 @@ test('a Go heap leak is called go-heap-growth, with the pprof diff command', asy
 });
 
 test('a goroutine leak is called goroutine-growth', async () => {
-  const { r, dir } = await soakFixture('goroutine-leak', 20_000);
+  // Parking a goroutine is cheap, so two connections keep the burst long enough to sample.
+  const { r, dir } = await soakFixture('goroutine-leak', 40_000, { extra: ['--connections', '2'] });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(verdictOf(dir), 'goroutine-growth');
 });
 
 test('a server that allocates in bursts but keeps nothing is not called a leak', async () => {
-  const { r, dir } = await soakFixture('bursty', 4000);
+  const { r, dir } = await soakFixture('bursty', 20_000);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(['stable', 'high-water-held'].includes(verdictOf(dir) ?? ''), `verdict ${verdictOf(dir)}`);
 });
 
 test('--fail-on growth: exit 4 on a leak, 0 on a flat server', async () => {
-  const leak = await soakFixture('heap-leak', 4000, ['--fail-on', 'growth', '--name', 'failon-leak']);
+  const leak = await soakFixture('heap-leak', 60_000, { flags: '-leak-kib 4', name: 'failon-leak', extra: ['--fail-on', 'growth'] });
   assert.equal(leak.r.code, 4, leak.r.stderr);
-  const flat = await soakFixture('flat', 4000, ['--fail-on', 'growth', '--name', 'failon-flat']);
+  const flat = await soakFixture('flat', 60_000, { name: 'failon-flat', extra: ['--fail-on', 'growth'] });
   assert.equal(flat.r.code, 0, flat.r.stderr);
 });
 
@@ -82,8 +84,10 @@ test('the bundled server: race grows outside the Go runtime (golang/go#63276), p
 
 test('--memory-limit: the target is OOM-killed like a pod, --restart brings it back, the run goes on', async () => {
   const port = await freePort();
-  const r = await runCli(['run', 'burst', '--cmd', `${fixture} -mode hog -hog-mib 4 -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
-    '--memory-limit', '48Mi', '--restart', '--max-restarts', '2', '--requests', '60', '--connections', '1', '--request-timeout', '2s',
+  // Probes, not a burst: a burst would spend all its requests on refused connections in the
+  // milliseconds a restart takes, while probes keep coming at their pace, as a kubelet's do.
+  const r = await runCli(['run', 'idle', '--cmd', `${fixture} -mode hog -hog-mib 4 -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
+    '--memory-limit', '48Mi', '--restart', '--max-restarts', '2', '--rate', '20', '--duration', '8s', '--probe-timeout', '500ms',
     '--sample-interval', '100ms', '--settle', '0s', '--out', out, '--name', 'oom']);
   const dir = join(out, 'oom');
   const { records: events } = readNdjson<RunEvent>(join(dir, FILES.events), SCHEMA.events);
@@ -94,7 +98,7 @@ test('--memory-limit: the target is OOM-killed like a pod, --restart brings it b
   const run = readJson<RunFile>(join(dir, FILES.run));
   for (const e of exits) assert.ok(e.pid && !processAlive(e.pid));
   assert.ok(run.target.pid && !processAlive(run.target.pid));
-  // Three lives of 48 MiB at 4 MiB a request cannot serve 60 requests: the third death ends the run.
+  // Three lives of 48 MiB at 4 MiB a probe cannot last 160 probes: the third death ends the run.
   assert.equal(exits.length, 3);
   assert.equal(r.code, 1);
   assert.equal(run.status, 'failed');

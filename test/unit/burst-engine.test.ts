@@ -17,7 +17,8 @@ function parse(text: string, step = Infinity): { status: number; close: boolean 
     const buf = Buffer.alloc(size + 16, 'Z');
     const piece = bytes.subarray(i, i + size);
     piece.copy(buf);
-    p.execute(buf, 0, piece.length);
+    // One response per call at most: feed the rest of the piece again, as a new read would.
+    for (let at = 0; at < piece.length; ) at = p.execute(buf, at, piece.length);
   }
   if (p.end()) seen.at(-1)!.close = true;
   return seen;
@@ -154,6 +155,19 @@ test('burst: a refused port makes every request an error, and the burst still en
   assert.equal(summary.errors, 40);
   assert.equal(summary.completed, 0);
   assert.equal(summary.latency, undefined);
+});
+
+test('burst: an answer with extra bytes after it is an error (nothing was asked for them)', async () => {
+  const s = await server((sock, n) => sock.write(n === 3 ? OK + OK : OK));
+  try {
+    const { summary } = await burst(s.url, 50);
+    assert.equal(summary.sent, 50);
+    // The first of the two answers counts; the request claimed next is the error.
+    assert.equal(summary.errors, 1);
+    assert.equal(summary.completed, 49);
+  } finally {
+    s.srv.close();
+  }
 });
 
 test('burst: garbage from the server is an error on that connection only', async () => {

@@ -253,6 +253,50 @@ test('without load.ndjson, a burst falls back to its result spread evenly, then 
   assert.ok(timed.verdict.caveats.some((c) => /^burst recorded no per-request progress .* per hour, not per request/.test(c)));
 });
 
+test('phases too short for a rate: the verdict rests on what the load left behind', () => {
+  // Four samples per idle phase and three in the burst: nothing can be fitted.
+  const phases: PhaseSpec[] = [
+    { name: 'idle-before', kind: 'idle', startT: 0, endT: 1.5 },
+    { name: 'burst', kind: 'burst', startT: 1.5, endT: 2.5, requests: 60_000 },
+    { name: 'idle-after', kind: 'idle', startT: 2.5, endT: 4 },
+  ];
+  const short = (kept: 'heap' | 'goroutines' | 'outside' | 'nothing'): Diagnosis => {
+    const spec = seriesRun({
+      phases,
+      endT: 4,
+      every: 0.5,
+      seed: 41,
+      figures: (c) => {
+        const done = requestsAt(phases.filter((p) => p.kind === 'burst'), c.t) / 60_000;
+        const rss = 20 * MiB + 200 * MiB * done;
+        const inRuntime = kept === 'outside' ? 0 : 200 * MiB * done;
+        const liveHeap = kept === 'heap' || (c.phase?.kind === 'burst' && kept === 'nothing') ? 180 * MiB * done : 0;
+        return {
+          vmRss: rss,
+          rssAnon: rss - 12 * MiB,
+          heapInuse: 4 * MiB + liveHeap,
+          stackInuse: 512 * KiB,
+          goSys: 14 * MiB + inRuntime,
+          heapReleased: 2 * MiB,
+          goroutines: 6 + (kept === 'goroutines' ? Math.round(500 * done) : 0),
+        };
+      },
+    });
+    return diagnosisOf(spec);
+  };
+  const heap = short('heap');
+  assert.equal(heap.verdict.kind, 'go-heap-growth', heap.verdict.evidence.join('\n'));
+  assert.ok(heap.verdict.caveats.some((c) => /^No phase was long enough to fit a growth rate \(idle-before: 4 samples in the window; at least 5 are needed\./.test(c)));
+  assert.ok(heap.verdict.evidence.some((e) => /^Go heap in use is still \+180\.0 MiB above its baseline at the end of idle-after \(90% of what RSS holds\)/.test(e)), heap.verdict.evidence.join('\n'));
+  assert.equal(short('goroutines').verdict.kind, 'goroutine-growth');
+  assert.ok(short('goroutines').verdict.evidence.some((e) => /^goroutines: 6 before the load, 506 at the end of idle-after: 500 started by the load never exited\.$/.test(e)));
+  assert.equal(short('outside').verdict.kind, 'growth-outside-go-runtime');
+  assert.equal(short('nothing').verdict.kind, 'high-water-held');
+  // Nothing high held and nothing fitted: no verdict can be given.
+  const flat = seriesRun({ phases, endT: 4, every: 0.5, figures: () => ({ vmRss: 20 * MiB }) });
+  assert.equal(diagnosisOf(flat).verdict.kind, 'not-enough-data');
+});
+
 test('sawtooth after an OOM kill: fitted per process, the kill named, time to the limit projected', () => {
   const d = diagnosisOf(sawtoothAttachRun(), { memoryLimitBytes: 200 * MiB });
   assert.equal(d.verdict.kind, 'growth-outside-go-runtime');
@@ -314,12 +358,12 @@ test('too few samples, or phases too short: not-enough-data saying what is missi
   const three = seriesRun({ phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 2 }], endT: 2, figures: () => ({ vmRss: 10 * MiB }) });
   const d3 = diagnosisOf(three);
   assert.equal(d3.verdict.kind, 'not-enough-data');
-  assert.match(d3.verdict.summary, /idle: 3 samples in the window; at least 6 are needed\./);
+  assert.match(d3.verdict.summary, /idle: 3 samples in the window; at least 5 are needed\./);
 
-  const short = seriesRun({ phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 20 }], endT: 20, figures: (c) => ({ vmRss: 10 * MiB + c.t * MiB }) });
+  const short = seriesRun({ phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 1.5 }], endT: 1.5, every: 0.25, figures: (c) => ({ vmRss: 10 * MiB + c.t * MiB }) });
   const ds = diagnosisOf(short);
   assert.equal(ds.verdict.kind, 'not-enough-data');
-  assert.match(ds.verdict.summary, /the window covers 20\.0 s; at least 30\.0 s is needed/);
+  assert.match(ds.verdict.summary, /the window covers 1\.50 s; at least 2\.00 s is needed/);
 
   const none = diagnosisOf({ ...three, samples: [] });
   assert.equal(none.verdict.kind, 'not-enough-data');
