@@ -6,7 +6,7 @@ import { runBurst, type BurstPhase, type BurstSinks } from '../src/load/burst.ts
 import { startClock } from '../src/load/clock.ts';
 import type { PhaseLoadSummary } from '../src/rundir/schema.ts';
 import { runBurstAutocannon } from './engines/autocannon-burst.ts';
-import { ownCpuS, processCpuS, waitedChildrenCpuS } from './proc.ts';
+import { otherCpuMeter, ownCpuS, processCpuS, waitedChildrenCpuS } from './proc.ts';
 
 /** One burst by one tool: what the table needs and what the CPU went on. */
 export interface BurstMeasurement {
@@ -22,6 +22,8 @@ export interface BurstMeasurement {
   /** CPU seconds of the load generator and of the target, per 1,000 requests. */
   clientCpuMsPerKreq: number;
   targetCpuMsPerKreq: number;
+  /** CPU other jobs on the machine used meanwhile, in cores. */
+  otherCores: number;
 }
 
 export type BurstTool = 'pack' | 'pack-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
@@ -74,6 +76,7 @@ function measurement(tool: BurstTool, requests: number, errors: number, seconds:
     wallForN,
     clientCpuMsPerKreq: (clientCpu * 1e6) / done,
     targetCpuMsPerKreq: (targetCpu * 1e6) / done,
+    otherCores: 0,
   };
 }
 
@@ -149,7 +152,13 @@ async function autocannonCli(setup: BurstSetup, workers?: number): Promise<Burst
   return measurement(workers ? 'autocannon-cli-w2' : 'autocannon-cli', res.requests.total, res.errors, res.duration, r.wallS, r.cpuS, targetCpu);
 }
 
-export function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
+export async function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
+  const meter = otherCpuMeter(setup.targetPid);
+  const m = await runTool(tool, setup);
+  return { ...m, otherCores: meter.stop() };
+}
+
+function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
   switch (tool) {
     case 'pack':
       return inProcess(tool, runBurst, setup);

@@ -18,6 +18,8 @@ export interface BenchResults {
   reportRunS?: number;
   machine: Machine;
   loadAfter: [number, number, number];
+  /** How long the benchmark waited for other jobs to go quiet before measurements. */
+  quietWait?: { waits: number; seconds: number; maxOtherCores: number };
   target: { goVersion: string; binary: string };
   burst?: { requests: number; connections: number; rounds: number; wrkSeconds: number; runs: BurstMeasurement[]; skipped: string[]; load: SectionLoad };
   sampler?: { requests: number; rounds: number; runs: SamplerRun[]; cost: SampleCost; load: SectionLoad };
@@ -134,6 +136,12 @@ export function renderResults(r: BenchResults): string {
   out.push(`Machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Node ${m.node}, ${r.target.goVersion.replace(/^go version /, '')}; ${m.wrk.replace(/\s*Copyright.*$/, '')}; autocannon ${m.autocannon}.`);
   out.push(`Load average (1/5/15 min) before ${loads(m.loadBefore)}, after ${loads(r.loadAfter)}. The machine is shared: other jobs ran at the same time, which is why every`);
   out.push('measurement alternates with its peers (the order rotates each round) and is reported as a median.');
+  if (r.quietWait) {
+    out.push(
+      `Before each measurement the benchmark waited for a second in which other jobs used less than ${r.quietWait.maxOtherCores} cores (${r.quietWait.waits} waits, ${Math.round(r.quietWait.seconds)} s in all); ` +
+        "what other jobs still used during each measurement (the machine's busy time less ours and the target's, from /proc) is in the tables as \"other jobs\".",
+    );
+  }
   out.push(`Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`);
   out.push('');
   out.push('## Goals');
@@ -147,22 +155,22 @@ export function renderResults(r: BenchResults): string {
     out.push('');
     out.push(`## 1. Burst throughput: ${int(b.requests)} requests, ${b.connections} connections, ${b.rounds} round${b.rounds === 1 ? '' : 's'}`);
     out.push('');
-    out.push('| tool | req/s (median) | wall time for the requests (median) | vs wrk (ratio of medians / per-round) | load generator CPU µs/req | target CPU µs/req | errors |');
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push('| tool | req/s (median) | wall time for the requests (median) | vs wrk (ratio of medians / per-round) | load generator CPU µs/req | target CPU µs/req | errors | other jobs (cores, median) |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     const groups = byTool(b.runs);
     for (const [tool, runs] of groups) {
       const vs = tool === 'wrk' ? { ofMedians: 1, paired: 1 } : burstRatios(b.runs, tool, 'wrk');
       const vsText = vs.ofMedians === undefined ? 'n/a' : `${f(vs.ofMedians)} / ${vs.paired === undefined ? 'n/a' : f(vs.paired)}`;
       out.push(
         `| ${TOOL_LABEL[tool]} | ${int(median(runs.map((x) => x.rate)))} | ${f(median(runs.map((x) => x.wallForN)))} s | ${vsText} | ` +
-          `${f(median(runs.map((x) => x.clientCpuMsPerKreq)), 1)} | ${f(median(runs.map((x) => x.targetCpuMsPerKreq)), 1)} | ${int(runs.reduce((n, x) => n + x.errors, 0))} |`,
+          `${f(median(runs.map((x) => x.clientCpuMsPerKreq)), 1)} | ${f(median(runs.map((x) => x.targetCpuMsPerKreq)), 1)} | ${int(runs.reduce((n, x) => n + x.errors, 0))} | ${f(median(runs.map((x) => x.otherCores)))} |`,
       );
     }
     out.push('');
     out.push(`How: the pack's engines run in the benchmark's process, timed from the call to the last answer (connections opened inside the time). wrk has no fixed-count mode: it runs for ${b.wrkSeconds} s (about as long as the pack needs for the same count) and its wall time for ${int(b.requests)} requests is derived from its rate. The autocannon CLI runs with \`-c ${b.connections} -a ${b.requests}\` and no other option; its rate is over its own reported duration (which includes its trailing one-second tick), its wall time is its process's (Node start-up included). CPU per request is user + system time of the load generator and of the target from /proc, less sensitive to other jobs than rates are.`);
     for (const s of b.skipped) out.push(`Skipped: ${s}.`);
     out.push('');
-    out.push(`Per round (req/s): ${[...groups].map(([tool, runs]) => `${tool} ${runs.map((x) => int(x.rate)).join(', ')}`).join('; ')}. ${sectionLoad(b.load)}.`);
+    out.push(`Per round (req/s, other jobs' cores): ${[...groups].map(([tool, runs]) => `${tool} ${runs.map((x) => `${int(x.rate)} (${f(x.otherCores)})`).join(', ')}`).join('; ')}. ${sectionLoad(b.load)}.`);
   }
 
   if (r.sampler) {
@@ -170,14 +178,14 @@ export function renderResults(r: BenchResults): string {
     out.push('');
     out.push(`## 2. Sampler overhead: the target's throughput under the same burst (${int(s.requests)} requests, pack engine), ${s.rounds} round${s.rounds === 1 ? '' : 's'}`);
     out.push('');
-    out.push('| sampling | req/s (median) | overhead (ratio of medians) | overhead (median of per-round pairs) | samples per burst (median) | goal |');
-    out.push('| --- | ---: | ---: | ---: | ---: | --- |');
+    out.push('| sampling | req/s (median) | overhead (ratio of medians) | overhead (median of per-round pairs) | samples per burst (median) | other jobs (cores, median) | goal |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const mode of ['off', '1s', '100ms'] as const) {
       const runs = s.runs.filter((x) => x.mode === mode);
       if (runs.length === 0) continue;
       const o = mode === 'off' ? { ofMedians: 0, paired: 0 } : samplerOverhead(s.runs, mode);
       const goal = mode === '1s' ? `< ${pct(GOALS.sampler1s, 0)}` : mode === '100ms' ? `< ${pct(GOALS.sampler100ms, 0)}` : '';
-      out.push(`| ${mode} | ${int(median(runs.map((x) => x.burst.rate)))} | ${pct(o.ofMedians)} | ${pct(o.paired)} | ${int(median(runs.map((x) => x.samples)))} | ${goal} |`);
+      out.push(`| ${mode} | ${int(median(runs.map((x) => x.burst.rate)))} | ${pct(o.ofMedians)} | ${pct(o.paired)} | ${int(median(runs.map((x) => x.samples)))} | ${f(median(runs.map((x) => x.burst.otherCores)))} | ${goal} |`);
     }
     const c = s.cost;
     const share = (intervalMs: number) => (c.packCpuMs + c.targetCpuMs) / intervalMs / m.cpus;
@@ -197,12 +205,12 @@ export function renderResults(r: BenchResults): string {
     out.push('');
     out.push(`## 3. Probe pacing: the idle engine at ${p.runs[0]!.rate}/s for ${p.runs[0]!.durationS} s, ${p.runs.length} run${p.runs.length === 1 ? '' : 's'}, sampler at 1 s`);
     out.push('');
-    out.push('| run | scheduled | sent | recorded | answered | p50 | p99 | max |');
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push('| run | scheduled | sent | recorded | answered | p50 | p99 | max | other jobs (cores) |');
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     p.runs.forEach((x, i) => {
-      out.push(`| ${i + 1} | ${int(x.scheduled)} | ${int(x.sent)} | ${int(x.recorded)} | ${int(x.completed)} | ${f(percentile(x.latenessMs, 50), 3)} ms | ${f(percentile(x.latenessMs, 99), 3)} ms | ${f(max(x.latenessMs), 3)} ms |`);
+      out.push(`| ${i + 1} | ${int(x.scheduled)} | ${int(x.sent)} | ${int(x.recorded)} | ${int(x.completed)} | ${f(percentile(x.latenessMs, 50), 3)} ms | ${f(percentile(x.latenessMs, 99), 3)} ms | ${f(max(x.latenessMs), 3)} ms | ${f(x.otherCores)} |`);
     });
-    if (all.length) out.push(`| all | ${int(p.runs.reduce((n, x) => n + x.scheduled, 0))} | ${int(p.runs.reduce((n, x) => n + x.sent, 0))} | ${int(p.runs.reduce((n, x) => n + x.recorded, 0))} | ${int(p.runs.reduce((n, x) => n + x.completed, 0))} | ${f(percentile(all, 50), 3)} ms | ${f(percentile(all, 99), 3)} ms | ${f(max(all), 3)} ms |`);
+    if (all.length) out.push(`| all | ${int(p.runs.reduce((n, x) => n + x.scheduled, 0))} | ${int(p.runs.reduce((n, x) => n + x.sent, 0))} | ${int(p.runs.reduce((n, x) => n + x.recorded, 0))} | ${int(p.runs.reduce((n, x) => n + x.completed, 0))} | ${f(percentile(all, 50), 3)} ms | ${f(percentile(all, 99), 3)} ms | ${f(max(all), 3)} ms | |`);
     out.push('');
     out.push("Lateness is |sentT - scheduledT| of each probe record (microsecond resolution): the send time is when the engine starts the probe (opens its connection), the schedule is start + k/rate. Percentiles are nearest-rank. `recorded` counts distinct probe numbers written.");
     out.push('');

@@ -6,6 +6,7 @@ import { runIdle } from '../src/load/idle.ts';
 import { NdjsonWriter } from '../src/rundir/ndjson.ts';
 import { SCHEMA, type PhaseLoadSummary, type Probe, type Sample } from '../src/rundir/schema.ts';
 import { Sampler } from '../src/sample/sampler.ts';
+import { otherCpuMeter } from './proc.ts';
 
 export interface PacingRun {
   rate: number;
@@ -21,6 +22,8 @@ export interface PacingRun {
   latenessMs: number[];
   /** The engine's own pacing figures, for a cross-check. */
   engine: PhaseLoadSummary['pacing'];
+  /** CPU other jobs on the machine used meanwhile, in cores. */
+  otherCores: number;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function measurePacing(url: URL, pid: number, metricsUrl: URL, rate
   const samplesFile = new NdjsonWriter<Sample>(join(dir, 'samples.ndjson'), { schema: SCHEMA.samples, ...header });
   const sampler = new Sampler({ pid, metricsUrl: metricsUrl.href, intervalMs: 1000, writer: samplesFile, now: clock.now, onWarning: () => {} });
   const probes: Probe[] = [];
+  const meter = otherCpuMeter(pid);
   try {
     sampler.start();
     const summary = await runIdle(
@@ -60,6 +64,7 @@ export async function measurePacing(url: URL, pid: number, metricsUrl: URL, rate
       errors: summary.errors,
       latenessMs: probes.map((p) => Math.abs(p.sentT - p.scheduledT) * 1000),
       engine: summary.pacing,
+      otherCores: meter.stop(),
     };
   } finally {
     await sampler.stop();

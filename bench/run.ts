@@ -20,6 +20,7 @@ import { loadAverage } from './proc.ts';
 import { measureReportCost, type ReportCost } from './report-cost.ts';
 import { measureRunnerCost, type RunnerCost } from './runner-cost.ts';
 import { measureSampleCost, measureSampledBurst, SAMPLING_MODES, type SamplerRun } from './sampler.ts';
+import { QuietGate, type QuietGateOptions } from './quiet.ts';
 import { rotatedOrder } from './stats.ts';
 import { startPlainTarget, type BenchTarget } from './target.ts';
 
@@ -27,7 +28,7 @@ const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--sections ${SECTIONS.join(',')}] [--tools ${BURST_TOOLS.join(',')}]
-                       [--rounds N] [--requests N] [--out FILE] [--wait-quiet MINUTES] [--max-load L]`;
+                       [--rounds N] [--requests N] [--out FILE] [--quiet-cores C] [--quiet-wait S] [--quiet-budget S]`;
 
 interface Plan {
   quick: boolean;
@@ -40,8 +41,7 @@ interface Plan {
   runner: { requests: number; runs: number };
   report: { durationS: number; repeat: number; bigProbes: number };
   out: string | undefined;
-  waitQuietMin: number;
-  maxLoad: number;
+  quiet: QuietGateOptions;
 }
 
 class BenchUsageError extends Error {}
@@ -71,8 +71,9 @@ function plan(argv: string[]): Plan {
       rounds: { type: 'string' },
       requests: { type: 'string' },
       out: { type: 'string' },
-      'wait-quiet': { type: 'string' },
-      'max-load': { type: 'string' },
+      'quiet-cores': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      'quiet-budget': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,8 +94,13 @@ function plan(argv: string[]): Plan {
     report: quick ? { durationS: 600, repeat: 1, bigProbes: 0 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
     // A smoke run is for seeing that it works; its numbers are not worth a file unless asked.
     out: v.out ?? (quick ? undefined : join(REPO_ROOT, 'bench', 'results', `${date}.md`)),
-    waitQuietMin: positive(v['wait-quiet'], 'wait-quiet', 0.001),
-    maxLoad: positive(v['max-load'], 'max-load', 1.5),
+    // A smoke run does not wait for the machine; a full run waits up to a minute before each
+    // measurement and fifteen minutes in all for other jobs to use less than a quarter core.
+    quiet: {
+      maxOtherCores: positive(v['quiet-cores'], 'quiet-cores', 0.25),
+      maxWaitS: v['quiet-wait'] === undefined && quick ? 0 : positive(v['quiet-wait'], 'quiet-wait', 60),
+      budgetS: v['quiet-budget'] === undefined && quick ? 0 : positive(v['quiet-budget'], 'quiet-budget', 900),
+    },
   };
 }
 
@@ -110,21 +116,6 @@ function hasWrk(): boolean {
   }
 }
 
-/** Waits (bounded) for other jobs on the machine to calm down, so the run starts quiet. */
-async function waitQuiet(p: Plan): Promise<void> {
-  const until = Date.now() + p.waitQuietMin * 60_000;
-  for (;;) {
-    const [one] = loadAverage();
-    if (one <= p.maxLoad) return;
-    if (Date.now() >= until) {
-      log(`1-minute load average is ${one.toFixed(2)} (above ${p.maxLoad}): other jobs are running; measuring anyway, the results say so`);
-      return;
-    }
-    log(`1-minute load average ${one.toFixed(2)} is above ${p.maxLoad}; waiting (up to ${p.waitQuietMin} min)`);
-    await new Promise((r) => setTimeout(r, 15_000));
-  }
-}
-
 async function section<T>(name: string, body: () => Promise<T>): Promise<T & { load: SectionLoad }> {
   const before = loadAverage();
   const started = Date.now();
@@ -135,7 +126,7 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T & { l
   return { ...result, load: { before, after } };
 }
 
-async function burstSection(p: Plan, setup: BurstSetup): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
+async function burstSection(p: Plan, setup: BurstSetup, gate: QuietGate): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
   const skipped: string[] = [];
   let tools = p.tools;
   if (tools.includes('wrk') && !hasWrk()) {
@@ -145,40 +136,45 @@ async function burstSection(p: Plan, setup: BurstSetup): Promise<Omit<NonNullabl
   const runs: BurstMeasurement[] = [];
   for (const [i, order] of rotatedOrder(tools, p.rounds).entries()) {
     for (const tool of order) {
+      await gate.wait();
       const m = await measureBurst(tool, setup);
-      log(`burst round ${i + 1}/${p.rounds} ${tool}: ${Math.round(m.rate).toLocaleString('en-US')} req/s, ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req`);
+      log(`burst round ${i + 1}/${p.rounds} ${tool}: ${Math.round(m.rate).toLocaleString('en-US')} req/s, ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req, others ${m.otherCores.toFixed(2)} cores`);
       runs.push(m);
     }
   }
   return { requests: p.requests, connections: p.connections, rounds: p.rounds, wrkSeconds: setup.wrkSeconds, runs, skipped };
 }
 
-async function samplerSection(p: Plan, setup: BurstSetup, target: BenchTarget): Promise<Omit<NonNullable<BenchResults['sampler']>, 'load'>> {
+async function samplerSection(p: Plan, setup: BurstSetup, target: BenchTarget, gate: QuietGate): Promise<Omit<NonNullable<BenchResults['sampler']>, 'load'>> {
+  await gate.wait();
   const cost = await measureSampleCost(setup, target.metricsUrl, p.quick ? 30 : 200);
   const runs: SamplerRun[] = [];
   for (const [i, order] of rotatedOrder(SAMPLING_MODES, p.rounds).entries()) {
     for (const mode of order) {
+      await gate.wait();
       const r = await measureSampledBurst(mode, setup, target.metricsUrl);
-      log(`sampler round ${i + 1}/${p.rounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples`);
+      log(`sampler round ${i + 1}/${p.rounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples, others ${r.burst.otherCores.toFixed(2)} cores`);
       runs.push(r);
     }
   }
   return { requests: p.requests, rounds: p.rounds, runs, cost };
 }
 
-async function pacingSection(p: Plan, target: BenchTarget): Promise<{ runs: PacingRun[] }> {
+async function pacingSection(p: Plan, target: BenchTarget, gate: QuietGate): Promise<{ runs: PacingRun[] }> {
   const runs: PacingRun[] = [];
   for (let i = 0; i < p.pacing.runs; i++) {
+    await gate.wait();
     const r = await measurePacing(target.url, target.pid, target.metricsUrl, p.pacing.rate, p.pacing.durationS);
-    log(`pacing run ${i + 1}/${p.pacing.runs}: ${r.sent}/${r.scheduled} probes sent`);
+    log(`pacing run ${i + 1}/${p.pacing.runs}: ${r.sent}/${r.scheduled} probes sent, others ${r.otherCores.toFixed(2)} cores`);
     runs.push(r);
   }
   return { runs };
 }
 
-async function runnerSection(p: Plan): Promise<{ runs: RunnerCost[] }> {
+async function runnerSection(p: Plan, gate: QuietGate): Promise<{ runs: RunnerCost[] }> {
   const runs: RunnerCost[] = [];
   for (let i = 0; i < p.runner.runs; i++) {
+    await gate.wait();
     const r = await measureRunnerCost(p.runner.requests, log);
     log(`runner run ${i + 1}/${p.runner.runs}: peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
     runs.push(r);
@@ -186,7 +182,7 @@ async function runnerSection(p: Plan): Promise<{ runs: RunnerCost[] }> {
   return { runs };
 }
 
-async function reportSection(p: Plan): Promise<{ cases: ReportCost[] }> {
+async function reportSection(p: Plan, gate: QuietGate): Promise<{ cases: ReportCost[] }> {
   const base = { durationS: p.report.durationS, sampleIntervalMs: 100, burstRequests: 1_000_000 };
   const idleS = p.report.durationS - 40;
   const cases = [{ name: '1/s probes', spec: { ...base, probes: idleS } }];
@@ -196,6 +192,7 @@ async function reportSection(p: Plan): Promise<{ cases: ReportCost[] }> {
   }
   const out: ReportCost[] = [];
   for (const c of cases) {
+    await gate.wait();
     const r = await measureReportCost(c, p.report.repeat);
     log(`report ${c.name}: ${r.renderS.map((s) => s.toFixed(2)).join(', ')} s`);
     out.push(r);
@@ -207,9 +204,8 @@ async function main(argv: string[]): Promise<number> {
   const p = plan(argv);
   const machine = describeMachine();
   log(`${machine.cpus} CPUs, ${machine.cpuModel}; load average ${machine.loadBefore.join(' ')}`);
-  await waitQuiet(p);
-  machine.loadBefore = loadAverage();
   const target = await startPlainTarget(log);
+  const gate = new QuietGate(target.pid, p.quiet, log);
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     quick: p.quick,
@@ -226,16 +222,18 @@ async function main(argv: string[]): Promise<number> {
       setup.wrkSeconds = Math.min(60, Math.max(2, Math.round(p.requests / warm.rate)));
       log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
     }
-    if (p.sections.includes('burst')) results.burst = await section('burst', () => burstSection(p, setup));
-    if (p.sections.includes('sampler')) results.sampler = await section('sampler', () => samplerSection(p, setup, target));
-    if (p.sections.includes('pacing')) results.pacing = await section('pacing', () => pacingSection(p, target));
+    if (p.sections.includes('burst')) results.burst = await section('burst', () => burstSection(p, setup, gate));
+    if (p.sections.includes('sampler')) results.sampler = await section('sampler', () => samplerSection(p, setup, target, gate));
+    if (p.sections.includes('pacing')) results.pacing = await section('pacing', () => pacingSection(p, target, gate));
   } finally {
     await target.stop();
   }
   // These start their own processes (and the runner its own target): the bench target is gone.
-  if (p.sections.includes('runner')) results.runner = await section('runner', () => runnerSection(p));
-  if (p.sections.includes('report')) results.report = await section('report', () => reportSection(p));
+  gate.setTarget(undefined);
+  if (p.sections.includes('runner')) results.runner = await section('runner', () => runnerSection(p, gate));
+  if (p.sections.includes('report')) results.report = await section('report', () => reportSection(p, gate));
   results.loadAfter = loadAverage();
+  results.quietWait = { waits: gate.waits, seconds: gate.waitedS, maxOtherCores: p.quiet.maxOtherCores };
 
   const text = renderResults(results);
   process.stdout.write(text);

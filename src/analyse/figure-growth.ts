@@ -14,9 +14,17 @@ interface SeriesDef {
   unit: 'bytes' | 'count';
   value: (s: Sample) => number | undefined;
   derivation?: string;
+  /** At rest, windows shorter than this (seconds) cannot show growth of this figure. */
+  minGrowthSpanS?: number;
 }
 
-const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({ key: f.key, label: f.label, unit: f.unit, value: (s: Sample) => s[f.key] }));
+const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({
+  key: f.key,
+  label: f.label,
+  unit: f.unit,
+  value: (s: Sample) => s[f.key],
+  ...(f.key === 'heapInuse' && { minGrowthSpanS: THRESHOLDS.heapMinSpanS }),
+}));
 
 /**
  * Resident memory the Go runtime cannot account for. RssAnon is preferred: it leaves out the
@@ -31,10 +39,12 @@ const OUTSIDE_GO: SeriesDef = {
   value: (s) => {
     const resident = s.rssAnon ?? (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ?? s.vmRss ?? s.processRss;
     if (resident === undefined || s.goSys === undefined) return undefined;
-    return resident - (s.goSys - (s.heapReleased ?? 0));
+    // Go sys counts memory mapped but not yet touched, so a negative difference proves
+    // nothing: all of RSS could still be Go's. Only what exceeds it is surely outside.
+    return Math.max(0, resident - (s.goSys - (s.heapReleased ?? 0)));
   },
   derivation:
-    'RssAnon (or RSS when RssAnon is not sampled) − (go_memstats_sys_bytes − go_memstats_heap_released_bytes): resident memory beyond everything the Go runtime got from the OS, a lower bound of memory outside the Go runtime',
+    'max(0, RssAnon (or RSS when RssAnon is not sampled) − (go_memstats_sys_bytes − go_memstats_heap_released_bytes)): resident memory beyond everything the Go runtime got from the OS, a lower bound of memory outside the Go runtime',
 };
 
 function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, endT: number): FigurePoint[] {
@@ -125,6 +135,7 @@ function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, ex
       points.map((p) => ({ x: p.t / 3600, y: p.y, segment: segmentOf(p.t) })),
       'per-hour',
       info.unit,
+      info.minGrowthSpanS,
     );
   }
   if (w.requestsAt) {
@@ -139,12 +150,16 @@ function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, ex
 }
 
 /** One fit, its second-half fit, and the call: growing, flat or falling. */
-export function rateFit(points: readonly TrendPoint[], basis: RateFit['basis'], unit: 'bytes' | 'count'): RateFit {
+export function rateFit(points: readonly TrendPoint[], basis: RateFit['basis'], unit: 'bytes' | 'count', minGrowthSpanS?: number): RateFit {
   const minSpan = basis === 'per-hour' ? THRESHOLDS.minIdleSpanS / 3600 : THRESHOLDS.minBurstKRequests;
   const fit = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints, minSpan });
   if (!fit.ok) return { basis, ok: false, reason: notEnoughReason(fit.points, fit.span, basis), points: fit.points };
   const late = fitTrend(secondHalf(points), { minPoints: THRESHOLDS.minLatePoints, minSpan: minSpan / 2 });
   const call = judge(fit, late.ok ? late : undefined, basis, unit);
+  if (call.trend === 'growing' && basis === 'per-hour' && minGrowthSpanS !== undefined && fit.span * 3600 < minGrowthSpanS) {
+    call.trend = 'flat';
+    call.why = `the window is shorter than ${formatDuration(minGrowthSpanS)}: inside a GC cycle heap in use only rises, and at rest a cycle can last 2 minutes`;
+  }
   const out: RateFit = {
     basis,
     ok: true,

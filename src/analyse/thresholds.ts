@@ -13,7 +13,7 @@ export const THRESHOLDS = {
   /**
    * The baseline is the median of the samples before the first phase, or of the first this
    * many samples when fewer were taken before it: a median of five ignores a single sample
-   * caught mid-allocation, and five seconds is still before most of a warm-up.
+   * caught mid-allocation, and five samples are still before most of a warm-up.
    */
   baselineSamples: 5,
   /** "End" values (end of a phase, of the run) are the median of the last this many samples. */
@@ -33,6 +33,17 @@ export const THRESHOLDS = {
    * slow a leak a window that short could have missed. Under 2 s is a gap between phases.
    */
   minIdleSpanS: 2,
+  /**
+   * Go heap in use rises between collections and drops at each: inside one GC cycle it only
+   * grows. At rest the runtime forces a collection at least every 2 minutes, so a window at
+   * rest must span 5 minutes (two forced cycles and then some) before heap growth in it counts.
+   */
+  heapMinSpanS: 300,
+  /**
+   * A time to the memory limit extrapolates an idle rate over hours; from a window shorter
+   * than this it would extrapolate what a burst left settling, so none is given.
+   */
+  projectionMinSpanS: 300,
   /** Burst windows need this many requests (in thousands) to give a per-request rate. */
   minBurstKRequests: 1,
 
@@ -82,12 +93,15 @@ export const THRESHOLDS = {
   minGoroutineRise: 20,
 
   /**
-   * Attribution of RSS growth, comparing fitted rises over the window where RSS grew.
-   * "Outside the Go runtime" is RssAnon − (Go sys − heap released): everything the runtime
-   * got from the OS is subtracted, resident or not, so it cannot be Go memory. Measured: flat
-   * (±0.5 MiB) for the plain build at rest, +28 MiB in 8 min for the race build while Go sys
-   * stood still. When it carries half the RSS growth or more, the growth is outside the
-   * runtime; otherwise, Go heap in use carrying half or more makes it heap growth.
+   * Attribution of RSS growth (or of what RSS still holds after a load), comparing fitted
+   * rises over the window where RSS grew. "Outside the Go runtime" is
+   * max(0, RssAnon − (Go sys − heap released)): everything the runtime got from the OS is
+   * subtracted, resident or not, so what is left cannot be Go memory. Measured: 0 throughout
+   * for the plain build (its RssAnon stays below what Go sys holds), 17 → 45 MiB in 8 min of
+   * probes for the race build while Go sys stood still. When it carries half the RSS growth or
+   * more, the growth is outside the runtime; otherwise Go heap in use carrying half or more
+   * (and growing itself) makes it heap growth; otherwise the runtime is filling memory it
+   * already holds, which is no leak.
    */
   goRuntimeShare: 0.5,
   heapShare: 0.5,

@@ -2,7 +2,7 @@ import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
 import type { Artifact, RunEvent, SampleFigure } from '../rundir/schema.ts';
 import { pprofDiffCommand } from '../sample/pprof.ts';
-import type { DiagnosedFigure, Diagnosis, FigureDiagnosis, HeapProfileDiff, Projection, RateFit, Verdict, VerdictKind, WindowFigure } from './diagnosis.ts';
+import { isGrowthKind, type DiagnosedFigure, type Diagnosis, type FigureDiagnosis, type HeapProfileDiff, type Projection, type RateFit, type Verdict, type VerdictKind, type WindowFigure } from './diagnosis.ts';
 import { diagnoseFigures } from './figure-growth.ts';
 import { formatCount, formatDuration, formatMiB, formatSignedBytes, formatT } from './format.ts';
 import { smapsReport, type MappingKind, type SmapsReport, type SmapsSnapshot } from './smaps.ts';
@@ -43,7 +43,7 @@ export function diagnose(data: RunData, opts: DiagnoseOptions = {}): Diagnosis {
   if (ctx.rssKey) diagnosis.rssFigure = ctx.rssKey;
   if (ctx.smaps) diagnosis.smaps = ctx.smaps;
   if (ctx.profiles) diagnosis.heapProfiles = ctx.profiles;
-  const projection = opts.memoryLimitBytes !== undefined && opts.memoryLimitBytes > 0 ? project(ctx, opts.memoryLimitBytes) : undefined;
+  const projection = opts.memoryLimitBytes !== undefined && opts.memoryLimitBytes > 0 ? project(ctx, opts.memoryLimitBytes, verdict) : undefined;
   if (projection) {
     diagnosis.projection = projection;
     verdict.evidence.push(...projection.text);
@@ -114,11 +114,10 @@ function decide(ctx: Context): Verdict {
   if (fitted.length === 0) {
     // No phase was long enough for a rate; what the load left behind can still be measured.
     const missing = rss.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`);
+    ctx.caveats.push(`No phase was long enough to fit a growth rate (${missing.join(' ')}), so the verdict rests on what was still held after the load.`);
     const held = heldAfterLoad(ctx, rss);
-    if (held) {
-      ctx.caveats.push(`No phase was long enough to fit a growth rate (${missing.join(' ')}), so the verdict rests on what was still held after the load.`);
-      return held;
-    }
+    if (held) return held;
+    ctx.caveats.pop();
     return notEnough(ctx, missing);
   }
   for (const w of rss.windows) {
@@ -209,7 +208,11 @@ function rssGrowth(ctx: Context, w: WindowFigure): Verdict | undefined {
     return fit?.ok ? fit.rise : fw?.change;
   };
   const outside = rise('outsideGo');
-  const heap = rise('heapInuse');
+  // The heap carries growth only if it grows itself: inside one GC cycle heap in use always
+  // rises, and a share of a rise that the next collection takes back is no evidence.
+  const heapFit = ctx.windowOf(ctx.fig('heapInuse'), w.window);
+  const heapGrows = (rssFit.basis === 'per-1k-requests' ? heapFit?.per1k : heapFit?.perHour)?.trend === 'growing';
+  const heap = heapGrows ? rise('heapInuse') : undefined;
   const goSide = goSideSentence(ctx, w, rssRise);
   if (goSide) evidence.push(goSide);
   evidence.push(...goroutineStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
@@ -221,7 +224,7 @@ function rssGrowth(ctx: Context, w: WindowFigure): Verdict | undefined {
       return heapGrowth(ctx, evidence, `Go heap in use carries ${share(heap, rssRise)} of the RSS growth`);
     }
     ctx.notes.push(
-      `${rss.label} rose ${formatSignedBytes(rssRise)} in ${w.window}, but within memory the Go runtime had already taken from the OS (RSS outside it ${formatSignedBytes(outside)}) while live heap and goroutines did not grow: the runtime touching pages it holds (warm-up, heap reaching its goal), not a leak.`,
+      `${rss.label} rose ${formatSignedBytes(rssRise)} in ${w.window}, but within memory the Go runtime had already taken from the OS (RSS outside it ${formatSignedBytes(outside)}) while neither live heap nor goroutines grew: the runtime touching pages it holds (warm-up, heap reaching its goal between collections), not a leak.`,
     );
     return undefined;
   }
@@ -565,7 +568,7 @@ function profilesOf(profiles: readonly Artifact[] | undefined): HeapProfileDiff 
  * Time (at the idle rate) and requests (at the burst rate) until `limit`, for the cgroup's
  * figure when sampled (what the OOM killer compares with the limit), else RSS.
  */
-function project(ctx: Context, limit: number): Projection | undefined {
+function project(ctx: Context, limit: number, verdict: Verdict): Projection | undefined {
   const f = ctx.fig('cgroupMemory') ?? ctx.rss;
   if (!f) return undefined;
   const lastWindow = f.windows.at(-1);
@@ -577,10 +580,17 @@ function project(ctx: Context, limit: number): Projection | undefined {
     out.text.push(`${f.label} is at ${formatMiB(current)}, already at or above ${lim}.`);
     return out;
   }
+  // A rising window that the verdict explained away (a warm-up, a heap goal) is no rate to project.
+  if (!isGrowthKind(verdict.kind)) {
+    out.text.push(`The verdict is ${verdict.kind}, so no time to ${lim} is projected (${f.label} ${formatMiB(current)} now).`);
+    return out;
+  }
   const idle = f.windows.filter((w) => w.kind === 'idle' && w.perHour?.ok).at(-1);
   if (idle?.perHour?.rate !== undefined) {
     out.idleRatePerHour = idle.perHour.rate;
-    if (idle.perHour.trend === 'growing') {
+    if (idle.perHour.trend === 'growing' && idle.endT - idle.startT < THRESHOLDS.projectionMinSpanS) {
+      out.text.push(`${idle.window} lasted ${formatDuration(idle.endT - idle.startT)}, too short to extrapolate a time to ${lim} (at least ${formatDuration(THRESHOLDS.projectionMinSpanS)} at rest is needed).`);
+    } else if (idle.perHour.trend === 'growing') {
       out.hoursToLimit = headroom / idle.perHour.rate;
       out.text.push(`At the idle rate of ${idle.window} (${rateText(idle.perHour.rate, 'per-hour', 'bytes')}), ${f.label} would reach ${lim} in about ${formatDuration(out.hoursToLimit * 3600)} (from ${formatMiB(current)} now).`);
     } else {

@@ -328,6 +328,19 @@ test('burst rate projection: requests until the limit', () => {
   assert.ok(d.verdict.evidence.some((e) => /more requests would reach the 512\.0 MiB limit/.test(e)));
 });
 
+test('no time to the limit is projected from a verdict that is not growth, nor from a short idle phase', () => {
+  const stable = diagnosisOf(seriesRun({ phases: SOAK, endT: SOAK_END, seed: 3, figures: (c) => ({ vmRss: 30 * MiB + 64 * KiB * c.noise() }) }), { memoryLimitBytes: 64 * MiB });
+  assert.equal(stable.verdict.kind, 'stable');
+  assert.equal(stable.projection?.hoursToLimit, undefined);
+  assert.match(stable.projection!.text[0]!, /^The verdict is stable, so no time to the 64\.0 MiB limit is projected \(RSS \(VmRSS\) (29\.9|30\.0) MiB now\)\.$/);
+  const phases: PhaseSpec[] = [{ name: 'idle', kind: 'idle', startT: 0, endT: 120 }];
+  const short = seriesRun({ phases, endT: 120, figures: (c) => ({ vmRss: 30 * MiB + c.t * 64 * KiB, rssAnon: 20 * MiB + c.t * 64 * KiB, goSys: 12 * MiB, heapInuse: 5 * MiB }) });
+  const d = diagnosisOf(short, { memoryLimitBytes: 64 * MiB });
+  assert.equal(d.verdict.kind, 'growth-outside-go-runtime');
+  assert.equal(d.projection?.hoursToLimit, undefined);
+  assert.ok(d.projection!.text.some((t) => /^idle lasted 2 min, too short to extrapolate a time to the 64\.0 MiB limit \(at least 5 min at rest is needed\)\.$/.test(t)), d.projection!.text.join('\n'));
+});
+
 test('without Go runtime metrics: an RSS-based verdict that says what it could not tell', () => {
   const d = diagnosisOf(raceSoak({ metrics: false }));
   assert.equal(d.verdict.kind, 'rss-growth');
