@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -40,32 +40,68 @@ export function loadAverage(): [number, number, number] {
   return [a ?? NaN, b ?? NaN, c ?? NaN];
 }
 
-/** CPU seconds the whole machine has spent in processes (all CPUs), from the first line of /proc/stat. */
-export function machineBusyS(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal ...: interrupt time is left out because
-  // loopback traffic is partly processed in softirq, charged to no process, so our own load
-  // would show up as someone else's; steal is the hypervisor's.
-  const [user = 0, nice = 0, system = 0] = f;
-  return (user + nice + system) / TICKS_PER_S;
+interface ProcCpu {
+  ppid: number;
+  /** Own CPU plus that of its waited-for children, in seconds. */
+  cpuS: number;
+}
+
+/** Every process's CPU from /proc/PID/stat; processes that vanish while being read are skipped. */
+function allProcesses(): Map<number, ProcCpu> {
+  const out = new Map<number, ProcCpu>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const f = statFields(pid);
+      out.set(pid, { ppid: Number(f[1]), cpuS: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_S });
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return out;
+}
+
+/** This process, the target and everything they started (wrk, autocannon, a CLI and its target). */
+function ours(procs: Map<number, ProcCpu>, targetPid: number | undefined): Set<number> {
+  const mine = new Set<number>([process.pid]);
+  if (targetPid !== undefined) mine.add(targetPid);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of procs) {
+      if (!mine.has(pid) && mine.has(p.ppid)) {
+        mine.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return mine;
 }
 
 /**
- * Measures how much CPU everything else on the machine used while something of ours ran: the
- * machine's busy time less this process, its waited-for children and the target. Returned in
- * cores (CPU seconds per second). Children must have exited by stop(), since their CPU is only
- * credited to us when they are waited for.
+ * Measures how much CPU other jobs on the machine used while something of ours ran: the CPU of
+ * every process that is not this one, the target or one of their descendants, kernel threads
+ * excepted (they do work for everyone, ours included). Other jobs' children that exit in the
+ * window count once their parent reaps them. Returned in cores (CPU seconds per second).
+ *
+ * Per process rather than from /proc/stat, whose softirq time (where loopback traffic is partly
+ * handled) cannot be told apart between our load and someone else's.
  */
 export function otherCpuMeter(targetPid?: number): { stop(): number } {
-  const oursNow = () => ownCpuS() + waitedChildrenCpuS() + (targetPid === undefined ? 0 : processCpuS(targetPid));
   const t0 = performance.now();
-  const busy0 = machineBusyS();
-  const ours0 = oursNow();
+  const before = allProcesses();
   return {
     stop() {
       const wall = (performance.now() - t0) / 1000;
-      const ours = oursNow() - ours0;
-      return Math.max(0, (machineBusyS() - busy0 - ours) / Math.max(wall, 1e-3));
+      const after = allProcesses();
+      const mine = ours(new Map([...before, ...after]), targetPid);
+      let other = 0;
+      for (const [pid, p] of after) {
+        // Kernel threads are children of kthreadd (pid 2).
+        if (mine.has(pid) || pid === 2 || p.ppid === 2) continue;
+        other += p.cpuS - (before.get(pid)?.cpuS ?? 0);
+      }
+      return Math.max(0, other / Math.max(wall, 1e-3));
     },
   };
 }

@@ -35,6 +35,8 @@ interface Plan {
   sections: Section[];
   tools: BurstTool[];
   rounds: number;
+  /** The sampler's effect is small, so it gets more rounds to rise above the noise. */
+  samplerRounds: number;
   requests: number;
   connections: number;
   pacing: { rate: number; durationS: number; runs: number };
@@ -87,6 +89,7 @@ function plan(argv: string[]): Plan {
     sections: list(v.sections, SECTIONS, 'sections', SECTIONS),
     tools: list(v.tools, BURST_TOOLS, 'tools', quick ? ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli'] : ['pack', 'pack-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli']),
     rounds,
+    samplerRounds: v.rounds === undefined && !quick ? 11 : rounds,
     requests: Math.floor(positive(v.requests, 'requests', quick ? 30_000 : 300_000)),
     connections: 100,
     pacing: quick ? { rate: 50, durationS: 3, runs: 1 } : { rate: 50, durationS: 12, runs: 2 },
@@ -149,15 +152,15 @@ async function samplerSection(p: Plan, setup: BurstSetup, target: BenchTarget, g
   await gate.wait();
   const cost = await measureSampleCost(setup, target.metricsUrl, p.quick ? 30 : 200);
   const runs: SamplerRun[] = [];
-  for (const [i, order] of rotatedOrder(SAMPLING_MODES, p.rounds).entries()) {
+  for (const [i, order] of rotatedOrder(SAMPLING_MODES, p.samplerRounds).entries()) {
     for (const mode of order) {
       await gate.wait();
       const r = await measureSampledBurst(mode, setup, target.metricsUrl);
-      log(`sampler round ${i + 1}/${p.rounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples, others ${r.burst.otherCores.toFixed(2)} cores`);
+      log(`sampler round ${i + 1}/${p.samplerRounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples, others ${r.burst.otherCores.toFixed(2)} cores`);
       runs.push(r);
     }
   }
-  return { requests: p.requests, rounds: p.rounds, runs, cost };
+  return { requests: p.requests, rounds: p.samplerRounds, runs, cost };
 }
 
 async function pacingSection(p: Plan, target: BenchTarget, gate: QuietGate): Promise<{ runs: PacingRun[] }> {

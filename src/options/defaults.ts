@@ -12,6 +12,8 @@ export const DEFAULTS = Object.freeze({
   probeTimeoutMs: 1000,
   requests: 1_000_000,
   connections: 100,
+  /** autocannon is the built-in burst engine; 'net' is the pack's lean client. */
+  engine: 'autocannon' as 'autocannon' | 'net',
   requestTimeoutMs: 10_000,
   /** soak: idle probes before and after the burst, sized so the whole soak takes minutes. */
   idleBeforeMs: 60_000,

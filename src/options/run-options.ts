@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { DEFAULTS } from './defaults.ts';
+import { BURST_ENGINES, type BurstEngineName } from '../load/burst-engines.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.ts';
 import { parsePrometheusFlags } from './prometheus-options.ts';
 import type { PrometheusOptions } from '../sample/prometheus-source.ts';
@@ -36,6 +37,7 @@ export interface RunOptions {
   requests: number;
   connections: number;
   requestTimeoutMs: number;
+  engine: BurstEngineName;
   // soak
   idleBeforeMs: number;
   idleAfterMs: number;
@@ -75,6 +77,7 @@ const FLAGS = {
   requests: { type: 'string' },
   connections: { type: 'string' },
   'request-timeout': { type: 'string' },
+  engine: { type: 'string' },
   settle: { type: 'string' },
   'idle-before': { type: 'string' },
   'idle-after': { type: 'string' },
@@ -168,6 +171,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
     requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, { max: 1e9 }),
     connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, { max: 10_000 }),
     requestTimeoutMs: v['request-timeout'] === undefined ? DEFAULTS.requestTimeoutMs : durationMs('request-timeout', v['request-timeout'], { min: 1000, max: 600_000 }),
+    engine: v.engine === undefined ? DEFAULTS.engine : oneOf('engine', v.engine, BURST_ENGINES),
     idleBeforeMs: v['idle-before'] === undefined ? DEFAULTS.idleBeforeMs : durationMs('idle-before', v['idle-before'], { min: 0 }),
     idleAfterMs: v['idle-after'] === undefined ? DEFAULTS.idleAfterMs : durationMs('idle-after', v['idle-after'], { min: 0 }),
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
@@ -229,6 +233,7 @@ Traffic:
          --rate 1          probes per second (default 1, like a kubelet)
          --probe-timeout 1s
   burst: --requests 1000000  --connections 100  --request-timeout 10s
+         --engine autocannon|net  (default autocannon; net: the pack's lean client, less CPU per request)
   soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
 
 Sampling and output:

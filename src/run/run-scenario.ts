@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ExitCode, LeakbenchError, type ExitCodeValue } from '../errors.ts';
 import type { ProgressLine } from '../console/progress.ts';
-import { runBurst } from '../load/burst.ts';
+import { runBurstWith } from '../load/burst-engines.ts';
 import { startClock, type RunClock } from '../load/clock.ts';
 import { runIdle } from '../load/idle.ts';
 import type { PhaseSpec } from '../load/phases.ts';
@@ -241,7 +241,8 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         }
       } else {
         let lastDraw = 0;
-        result = await runBurst(
+        result = await runBurstWith(
+          options.engine,
           { name: phase.name, url, requests: phase.requests, connections: phase.connections, timeoutMs: phase.timeoutMs },
           {
             clock,

@@ -77,6 +77,19 @@ test('burst against the plain build: exact counts, memory figures, charts, re-re
   assert.ok(run.target.pid && !processAlive(run.target.pid), 'target still running after the run');
 });
 
+test('--engine net: the lean client counts exactly too', async () => {
+  const requests = 20_000;
+  const r = await runCli(['run', 'burst', '--variant', 'plain', '--engine', 'net', '--requests', String(requests), '--connections', '50',
+    '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', 'burst-plain-net']);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = readJson<SummaryFile>(join(out, 'burst-plain-net', FILES.summary));
+  const load = summary.load[0]!;
+  assert.equal(load.sent, requests);
+  assert.equal(load.completed, requests);
+  assert.deepEqual(load.statusCodes, { '200': requests });
+  assert.equal((readJson<RunFile>(join(out, 'burst-plain-net', FILES.run)).options as { engine: string }).engine, 'net');
+});
+
 test('idle against the race build: every probe on schedule, new connection each, recorded', async () => {
   const r = await runCli(['run', 'idle', '--duration', '3s', '--rate', '10', '--sample-interval', '250ms', '--settle', '0s', '--out', out, '--name', 'idle-race']);
   assert.equal(r.code, 0, r.stderr);

@@ -78,6 +78,10 @@ test('the bundled server: race grows outside the Go runtime (golang/go#63276), p
   assert.match(by.race?.evidence ?? '', /63276/);
   assert.equal(by.plain?.verdict, 'stable');
   for (const f of ['rss.png', 'heap-vs-rss.png', 'index.html', 'compare.md']) assert.ok(existsSync(join(out, 'cmp', f)), f);
+  const before = readFileSync(join(out, 'cmp', 'compare.json'), 'utf8');
+  const again = await runCli(['report', join(out, 'cmp')]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(readFileSync(join(out, 'cmp', 'compare.json'), 'utf8'), before, 'npm run report re-renders a comparison the same');
   const race = readJson<RunFile>(join(out, 'cmp', 'race', FILES.run));
   assert.ok((race.heapProfiles?.length ?? 0) >= 2, 'heap profiles at start and end from /debug/pprof');
 });

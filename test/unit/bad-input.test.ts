@@ -8,6 +8,7 @@ import { parseRunArgs } from '../../src/options/run-options.ts';
 import { UsageError } from '../../src/errors.ts';
 
 const TABLE: [string[], string][] = [
+  [["burst", "--engine", "wrk"], "--engine: expected one of autocannon, net, got \"wrk\""],
   [["idle", "--duration", ""], "--duration: expected a duration with a unit like 30s, 10m or 1h30m, got \"\""],
   [["idle", "--duration=-1m"], "--duration: must be at least 1s, got \"-1m\""],
   [["idle", "--duration", "0s"], "--duration: must be at least 1s, got \"0s\""],
@@ -91,7 +92,7 @@ test('the table covers every flag that takes a value', () => {
   const flags = new Set(TABLE.flatMap(([args]) => args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!)));
   for (const f of ['--duration', '--rate', '--probe-timeout', '--requests', '--connections', '--request-timeout', '--sample-interval', '--settle',
     '--ready-timeout', '--stop-grace', '--idle-before', '--idle-after', '--variant', '--progress', '--url', '--metrics-url', '--pid', '--path',
-    '--name', '--out', '--memory-limit', '--max-restarts', '--fail-on']) {
+    '--name', '--out', '--memory-limit', '--max-restarts', '--fail-on', '--engine']) {
     assert.ok(flags.has(f), `no bad-input case for ${f}`);
   }
 });
