@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runBurstAutocannon } from '../src/load/burst-autocannon.ts';
 import { runBurst, type BurstPhase, type BurstSinks } from '../src/load/burst.ts';
 import { startClock } from '../src/load/clock.ts';
 import type { PhaseLoadSummary } from '../src/rundir/schema.ts';
-import { runBurstAutocannon } from './engines/autocannon-burst.ts';
 import { otherCpuMeter, ownCpuS, processCpuS, waitedChildrenCpuS } from './proc.ts';
 
 /** One burst by one tool: what the table needs and what the CPU went on. */
@@ -26,9 +26,9 @@ export interface BurstMeasurement {
   otherCores: number;
 }
 
-export type BurstTool = 'pack' | 'pack-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
+export type BurstTool = 'pack-net' | 'pack-net-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
 
-export const BURST_TOOLS: readonly BurstTool[] = ['pack', 'pack-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2'];
+export const BURST_TOOLS: readonly BurstTool[] = ['pack-net', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2'];
 
 export interface BurstSetup {
   url: URL;
@@ -48,7 +48,7 @@ function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
 async function inProcess(
-  tool: 'pack' | 'pack-unbatched' | 'pack-autocannon',
+  tool: 'pack-net' | 'pack-net-unbatched' | 'pack-autocannon',
   engine: (p: BurstPhase, s: BurstSinks) => Promise<PhaseLoadSummary>,
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
@@ -160,9 +160,9 @@ export async function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<
 
 function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
   switch (tool) {
-    case 'pack':
+    case 'pack-net':
       return inProcess(tool, runBurst, setup);
-    case 'pack-unbatched':
+    case 'pack-net-unbatched':
       return inProcess(tool, (p, s) => runBurst(p, s, { batchWrites: false }), setup);
     case 'pack-autocannon':
       return inProcess(tool, runBurstAutocannon, setup);

@@ -87,12 +87,13 @@ function plan(argv: string[]): Plan {
   return {
     quick,
     sections: list(v.sections, SECTIONS, 'sections', SECTIONS),
-    tools: list(v.tools, BURST_TOOLS, 'tools', quick ? ['pack', 'pack-autocannon', 'wrk', 'autocannon-cli'] : ['pack', 'pack-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli']),
+    tools: list(v.tools, BURST_TOOLS, 'tools', quick ? ['pack-net', 'pack-autocannon', 'wrk', 'autocannon-cli'] : ['pack-net', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli']),
     rounds,
     samplerRounds: v.rounds === undefined && !quick ? 11 : rounds,
     requests: Math.floor(positive(v.requests, 'requests', quick ? 30_000 : 300_000)),
     connections: 100,
     pacing: quick ? { rate: 50, durationS: 3, runs: 1 } : { rate: 50, durationS: 12, runs: 2 },
+    // Each run measures both engines, the default (autocannon) first on odd runs.
     runner: quick ? { requests: 50_000, runs: 1 } : { requests: 1_000_000, runs: 2 },
     report: quick ? { durationS: 600, repeat: 1, bigProbes: 0 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
     // A smoke run is for seeing that it works; its numbers are not worth a file unless asked.
@@ -176,10 +177,11 @@ async function pacingSection(p: Plan, target: BenchTarget, gate: QuietGate): Pro
 
 async function runnerSection(p: Plan, gate: QuietGate): Promise<{ runs: RunnerCost[] }> {
   const runs: RunnerCost[] = [];
-  for (let i = 0; i < p.runner.runs; i++) {
+  const engines = rotatedOrder(['autocannon', 'net'] as const, p.runner.runs).flat();
+  for (const [i, engine] of engines.entries()) {
     await gate.wait();
-    const r = await measureRunnerCost(p.runner.requests, log);
-    log(`runner run ${i + 1}/${p.runner.runs}: peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
+    const r = await measureRunnerCost(engine, p.runner.requests, log);
+    log(`runner run ${i + 1}/${engines.length} (--engine ${engine}): peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
     runs.push(r);
   }
   return { runs };
@@ -221,7 +223,7 @@ async function main(argv: string[]): Promise<number> {
     const setup: BurstSetup = { url: target.url, targetPid: target.pid, requests: p.requests, connections: p.connections, wrkSeconds: 2, timeoutMs: 10_000 };
     if (p.sections.includes('burst') || p.sections.includes('sampler')) {
       // Warm the target (and the JIT) up, and size wrk's run to about the pack's time for the count.
-      const warm = await measureBurst('pack', { ...setup, requests: Math.max(10_000, Math.floor(p.requests / 5)) });
+      const warm = await measureBurst('pack-net', { ...setup, requests: Math.max(10_000, Math.floor(p.requests / 5)) });
       setup.wrkSeconds = Math.min(60, Math.max(2, Math.round(p.requests / warm.rate)));
       log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
     }

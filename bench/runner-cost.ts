@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../src/target/bundled-build.ts';
 import { processCpuS } from './proc.ts';
 
 export interface RunnerCost {
+  engine: 'autocannon' | 'net';
   requests: number;
   /** The whole `leakbench run burst` process: start-up, target start, burst, report. */
   wallS: number;
@@ -40,12 +41,12 @@ function phaseMarks(eventsFile: string): { start?: boolean; end?: boolean } {
  * Runs the real CLI, `leakbench run burst --variant plain`, as one Node process (no tsx wrapper
  * process), with the progress line on and sampling every second, and watches it from outside.
  */
-export async function measureRunnerCost(requests: number, log: (line: string) => void): Promise<RunnerCost> {
+export async function measureRunnerCost(engine: RunnerCost['engine'], requests: number, log: (line: string) => void): Promise<RunnerCost> {
   const out = mkdtempSync(join(tmpdir(), 'leakbench-bench-cost-'));
   const usageFile = join(out, 'usage.json');
   const name = 'cost';
   const args = ['--import', 'tsx', '--import', join(REPO_ROOT, 'bench', 'child', 'usage-on-exit.ts'), join(REPO_ROOT, 'scripts', 'leakbench.ts'),
-    'run', 'burst', '--variant', 'plain', '--requests', String(requests), '--connections', '100', '--sample-interval', '1s', '--settle', '0s',
+    'run', 'burst', '--variant', 'plain', '--engine', engine, '--requests', String(requests), '--connections', '100', '--sample-interval', '1s', '--settle', '0s',
     '--progress', 'on', '--out', out, '--name', name];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LEAKBENCH_BENCH_USAGE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -89,6 +90,7 @@ export async function measureRunnerCost(requests: number, log: (line: string) =>
   rmSync(out, { recursive: true, force: true });
   if (!burstEndT) log('runner cost: the burst phase-end was not seen while polling; burst figures are partial');
   return {
+    engine,
     requests,
     wallS,
     cpuS: usage.userS + usage.systemS,

@@ -32,12 +32,12 @@ function newSampler(setup: BurstSetup, metricsUrl: URL, intervalMs: number, dir:
  * reading /proc/PID/status, smaps_rollup, the cgroup file and scraping /metrics, as a run does.
  */
 export async function measureSampledBurst(mode: SamplingMode, setup: BurstSetup, metricsUrl: URL): Promise<SamplerRun> {
-  if (mode === 'off') return { mode, burst: await measureBurst('pack', setup), samples: 0 };
+  if (mode === 'off') return { mode, burst: await measureBurst('pack-net', setup), samples: 0 };
   const dir = mkdtempSync(join(tmpdir(), 'leakbench-bench-sampler-'));
   const { sampler, writer } = newSampler(setup, metricsUrl, INTERVAL_MS[mode], dir);
   try {
     sampler.start();
-    const burst = await measureBurst('pack', setup);
+    const burst = await measureBurst('pack-net', setup);
     await sampler.stop();
     return { mode, burst, samples: sampler.count };
   } finally {

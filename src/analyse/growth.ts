@@ -217,8 +217,8 @@ function samplePairs(segments: readonly TrendPoint[][], maxPairs: number): PairS
 
 const PAIR_SEED = 0x5eed5eed;
 
-/** mulberry32: small, fast, well mixed; enough for choosing pairs. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: small, fast, well mixed; enough for choosing pairs (and for seeded tests). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,7 +1,8 @@
+import { finishPhaseSummary } from './phase-summary.ts';
 import autocannon from 'autocannon';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import type { BurstPhase, BurstSinks } from './burst.ts';
-import { encodeHistogram, latencySummary, newLatencyHistogram, recordMs } from './latency.ts';
+import { newLatencyHistogram, recordMs } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
 
 /*
@@ -10,7 +11,6 @@ import { SecondBuckets } from './second-buckets.ts';
  * bench/results for the two side by side against wrk.
  */
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * The report's load test: a fixed number of requests over keep-alive connections, with
@@ -70,22 +70,5 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   if (result.errors !== errors || result.timeouts !== timeouts) {
     sinks.onWarning(`burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`);
   }
-  const latency = latencySummary(hist);
-  const summary: PhaseLoadSummary = {
-    phase: phase.name,
-    kind: 'burst',
-    requested: phase.requests,
-    sent: sent(),
-    completed,
-    errors,
-    timeouts,
-    non2xx,
-    statusCodes,
-    durationS: round3(durationS),
-    rate: round3(completed / Math.max(durationS, 1e-9)),
-    ...(latency && { latency }),
-    histogram: encodeHistogram(hist),
-  };
-  hist.destroy();
-  return summary;
+  return finishPhaseSummary(phase.name, 'burst', { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes }, durationS, hist);
 }

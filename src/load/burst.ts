@@ -1,10 +1,11 @@
+import { finishPhaseSummary } from './phase-summary.ts';
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import type { LoadSecond, PhaseLoadSummary } from '../rundir/schema.ts';
 import type { RunClock } from './clock.ts';
 import { ResponseParser, type ResponseSink } from './http1-parser.ts';
-import { encodeHistogram, latencySummary, newLatencyHistogram } from './latency.ts';
+import { newLatencyHistogram } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
 
 export interface BurstPhase {
@@ -30,7 +31,6 @@ export interface BurstSinks {
 /** A power of two, so the check per response is a mask, and rare enough to cost nothing. */
 export const PROGRESS_EVERY = 1024;
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** One read buffer for every connection: reads are handled one at a time on this thread. */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -244,24 +244,8 @@ class BurstEngine {
     this.statusCounts.forEach((n, code) => {
       if (n > 0) statusCodes[code] = n;
     });
-    const latency = latencySummary(this.total);
-    const summary: PhaseLoadSummary = {
-      phase: phase.name,
-      kind: 'burst',
-      requested: phase.requests,
-      sent,
-      completed: this.completed,
-      errors: this.errors,
-      timeouts: this.timeouts,
-      non2xx: this.non2xx,
-      statusCodes,
-      durationS: round3(durationS),
-      rate: round3(this.completed / Math.max(durationS, 1e-9)),
-      ...(latency && { latency }),
-      histogram: encodeHistogram(this.total),
-    };
-    this.total.destroy();
-    return summary;
+    const counts = { requested: phase.requests, sent, completed: this.completed, errors: this.errors, timeouts: this.timeouts, non2xx: this.non2xx, statusCodes };
+    return finishPhaseSummary(phase.name, 'burst', counts, durationS, this.total);
   }
 }
 

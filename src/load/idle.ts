@@ -1,9 +1,10 @@
+import { finishPhaseSummary } from './phase-summary.ts';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { LoadSecond, PhaseLoadSummary, Probe } from '../rundir/schema.ts';
 import type { RunClock } from './clock.ts';
-import { encodeHistogram, latencySummary, newLatencyHistogram, recordMs } from './latency.ts';
+import { newLatencyHistogram, recordMs } from './latency.ts';
 import { pace, probeCount } from './pacer.ts';
 import { SecondBuckets } from './second-buckets.ts';
 import { errorText } from '../target/readiness.ts';
@@ -113,23 +114,6 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
   const durationS = sinks.clock.now() - startT;
   pacing.sort((a, b) => a - b);
   const pick = (q: number) => round3(pacing[Math.min(pacing.length - 1, Math.floor(q * pacing.length))] ?? 0);
-  const latency = latencySummary(hist);
-  const summary: PhaseLoadSummary = {
-    phase: phase.name,
-    kind: 'idle',
-    requested: count,
-    sent,
-    completed,
-    errors,
-    timeouts,
-    non2xx,
-    statusCodes,
-    durationS: round3(durationS),
-    rate: round3(completed / Math.max(durationS, 1e-9)),
-    ...(latency && { latency }),
-    ...(pacing.length > 0 && { pacing: { p50: pick(0.5), p99: pick(0.99), max: round3(pacing.at(-1)!) } }),
-    histogram: encodeHistogram(hist),
-  };
-  hist.destroy();
-  return summary;
+  const pacingSummary = pacing.length > 0 ? { pacing: { p50: pick(0.5), p99: pick(0.99), max: round3(pacing.at(-1)!) } } : {};
+  return finishPhaseSummary(phase.name, 'idle', { requested: count, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, hist, pacingSummary);
 }

@@ -7,17 +7,9 @@
 import type { Artifact, LoadSecond, PhaseRecord, RunEvent, Sample, TargetInfo } from '../../src/rundir/schema.ts';
 import { baseRunFile, type SyntheticRun } from './synthetic-run.ts';
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/analyse/growth.ts';
+
+export { mulberry32 };
 
 /** Standard normal from a uniform source (Box–Muller). */
 export function gaussian(rand: () => number): () => number {
