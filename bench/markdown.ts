@@ -146,7 +146,7 @@ export function renderResults(r: BenchResults): string {
   if (r.quietWait) {
     out.push(
       `Before each measurement the benchmark waited for a second in which other jobs used less than ${r.quietWait.maxOtherCores} cores (${r.quietWait.waits} waits, ${Math.round(r.quietWait.seconds)} s in all); ` +
-        "what other jobs still used during each measurement (the machine's busy time less ours and the target's, from /proc) is in the tables as \"other jobs\".",
+        "what other jobs still used during each measurement (the CPU of every process but the benchmark, the target and their children, from /proc/PID/stat) is in the tables as \"other jobs\".",
     );
   }
   out.push(`Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`);

@@ -3,7 +3,7 @@
  * overhead, probe pacing, the runner's own cost and the report's cost, on the bundled plain
  * target, in one process. Results are printed and written to bench/results/<date>.md.
  *
- *   npm run bench                  the full run (about 7 minutes on 2 cores)
+ *   npm run bench                  the full run (about 10 minutes on 2 cores)
  *   npm run bench -- --quick       a smoke run with small counts (about half a minute), printed only
  *   npm run bench -- --sections burst,pacing --rounds 3 --requests 300000 --out /tmp/b.md
  */
