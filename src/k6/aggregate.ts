@@ -10,16 +10,9 @@ import type { Histogram } from 'hdr-histogram-js';
 import { newLatencyHistogram, recordMs } from '../load/latency.ts';
 import { PHASE_KIND_TAG } from '../../scenarios/k6/lib/to-k6-options.ts';
 import type { K6Point } from './read-input.ts';
+import type { PhaseCounts } from '../load/phase-summary.ts';
 
-export interface RunnerPhase {
-  sent: number;
-  completed: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodes: Record<string, number>;
-  hist: Histogram;
-}
+export type RunnerPhase = Omit<PhaseCounts, 'requested'> & { hist: Histogram };
 
 export interface PhaseAcc {
   name: string;

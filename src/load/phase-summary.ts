@@ -2,15 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import { encodeHistogram, latencySummary } from './latency.ts';
 
-export interface PhaseCounts {
-  requested: number;
-  sent: number;
-  completed: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodes: Record<string, number>;
-}
+export type PhaseCounts = Pick<PhaseLoadSummary, 'requested' | 'sent' | 'completed' | 'errors' | 'timeouts' | 'non2xx' | 'statusCodes'>;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
