@@ -107,7 +107,7 @@ export function timelineAnnotations(data: RunData, spans: readonly PhaseSpan[], 
         drawTime: 'afterDatasetsDraw',
         label: {
           display: true,
-          content: exitLabel(e.code, e.signal),
+          content: e.oomKill ? 'OOM kill' : exitLabel(e.code, e.signal),
           position: 'end',
           backgroundColor: 'rgba(214, 39, 40, 0.85)',
           color: '#fff',
