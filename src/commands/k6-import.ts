@@ -5,7 +5,7 @@ import { DEFAULTS } from '../options/defaults.ts';
 import { runName } from '../options/values.ts';
 import { renderReport } from '../report/render.ts';
 import type { CommandContext } from './context.ts';
-import { parseFlags } from './parse-flags.ts';
+import { parseFlags } from '../options/parse-flags.ts';
 
 export const K6_IMPORT_HELP = `npm run report -- --k6 <k6 output> [--k6 <another>...] [--samples <dir>] [--out reports] [--name NAME]
 
@@ -28,7 +28,7 @@ const FLAGS = {
 
 /** `leakbench report --k6 ...`: import k6 outputs, then render like any run. */
 export async function k6ImportCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values: v, positionals } = parseFlags('report --k6', args, FLAGS);
+  const { values: v, positionals } = parseFlags(args, FLAGS, 'report --k6');
   if (v.help) {
     ctx.out(K6_IMPORT_HELP);
     return ExitCode.ok;

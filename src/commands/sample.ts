@@ -15,7 +15,7 @@ import { parsePrometheusFlags } from '../options/prometheus-options.ts';
 import { collectPrometheus, type PrometheusOptions } from '../sample/prometheus-source.ts';
 import { Sampler, validatePid } from '../sample/sampler.ts';
 import type { CommandContext } from './context.ts';
-import { parseFlags } from './parse-flags.ts';
+import { parseFlags } from '../options/parse-flags.ts';
 
 export const SAMPLE_HELP = `npm run sample -- [sources] (--duration 10m | --until-signal) [flags]
 
@@ -70,7 +70,7 @@ interface SampleOptions {
 }
 
 export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
-  const { values: v, positionals } = parseFlags('sample', args, FLAGS);
+  const { values: v, positionals } = parseFlags(args, FLAGS, 'sample');
   if (v.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`sample: unexpected argument ${JSON.stringify(positionals[0])} (flags start with --)`);
   const o: SampleOptions = {

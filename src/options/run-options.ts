@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { DEFAULTS } from './defaults.ts';
+import { parseFlags } from './parse-flags.ts';
 import { BURST_ENGINES, type BurstEngineName } from '../load/burst-engines.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.ts';
 import { parsePrometheusFlags } from './prometheus-options.ts';
@@ -101,25 +101,8 @@ const FLAGS = {
 
 export type ParsedRun = { help: true } | { help: false; options: RunOptions };
 
-/** Turns node's parseArgs errors (which name the flag) into one-line usage errors. */
-function parseStrict(args: string[]) {
-  try {
-    return parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true });
-  } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? String(err);
-    const unknown = /Unknown option '([^']+)'/.exec(message);
-    if (unknown) throw new UsageError(`${unknown[1]}: unknown flag (see --help)`);
-    const needsValue = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
-    if (needsValue) throw new UsageError(`${needsValue[1]}: expected a value`);
-    const ambiguous = /Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument is ambiguous/.exec(message);
-    const given = ambiguous ? args[args.indexOf(ambiguous[1]!) + 1] : undefined;
-    if (ambiguous) throw new UsageError(`${ambiguous[1]}: expected a value; a value starting with a dash is written ${ambiguous[1]}=${given ?? '-…'}`);
-    throw new UsageError(message);
-  }
-}
-
 export function parseRunArgs(args: string[]): ParsedRun {
-  const { values: v, positionals } = parseStrict(args);
+  const { values: v, positionals } = parseFlags(args, FLAGS);
   if (v.help) return { help: true };
   // --preset fills only the flags not given, as if typed, so they go through the same checks below.
   const preset = v.preset === undefined ? undefined : oneOf('preset', v.preset, PRESET_NAMES);
