@@ -45,10 +45,9 @@ function figure(summary: SummaryFile, key: SampleFigure) {
 }
 
 function verdictOf(summary: SummaryFile): { kind: string; text: string } {
-  const d = (summary as { diagnosis?: { verdict?: { kind?: string; summary?: string; evidence?: string[] | string } } }).diagnosis?.verdict;
-  if (!d?.kind) return { kind: 'n/a', text: summary.headline };
-  const evidence = Array.isArray(d.evidence) ? d.evidence.join(' ') : (d.evidence ?? '');
-  return { kind: d.kind, text: [d.summary, evidence].filter(Boolean).join(' ') || summary.headline };
+  const d = summary.diagnosis?.verdict;
+  if (!d) return { kind: 'n/a', text: summary.headline };
+  return { kind: d.kind, text: [d.summary, ...d.evidence].filter(Boolean).join(' ') || summary.headline };
 }
 
 function series(samples: readonly Sample[], key: SampleFigure, divisor: number): PlotPoint[] {

@@ -17,8 +17,7 @@ import { processAlive, runCli } from '../helpers/cli.ts';
 const out = mkdtempSync(join(tmpdir(), 'leakbench-diag-'));
 let fixture = '';
 const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
-type Verdict = { kind: string };
-const verdictOf = (dir: string) => (readJson<SummaryFile & { diagnosis?: { verdict: Verdict } }>(join(dir, FILES.summary)).diagnosis?.verdict.kind);
+const verdictOf = (dir: string) => readJson<SummaryFile>(join(dir, FILES.summary)).diagnosis?.verdict.kind;
 
 before(async () => {
   fixture = await ensureFixtureBinary();
