@@ -1,23 +1,8 @@
 import { test } from 'node:test';
+import { opts, rejects } from '../helpers/run-args.ts';
 import assert from 'node:assert/strict';
-import { UsageError } from '../../src/errors.ts';
-import { parseRunArgs, RUN_HELP, type RunOptions } from '../../src/options/run-options.ts';
+import { RUN_HELP } from '../../src/options/run-options.ts';
 
-function opts(...args: string[]): RunOptions {
-  const r = parseRunArgs(args);
-  assert.equal(r.help, false);
-  return (r as { options: RunOptions }).options;
-}
-
-function rejects(args: string[], message: RegExp) {
-  assert.throws(() => parseRunArgs(args), (e: unknown) => {
-    assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
-    assert.equal(e.exitCode, 2);
-    assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('--preset ci sets the smaller defaults and records itself', () => {
   const o = opts('soak', '--preset', 'ci');

@@ -1,24 +1,8 @@
 import { test } from 'node:test';
+import { opts, rejects } from '../helpers/run-args.ts';
 import assert from 'node:assert/strict';
-import { parseRunArgs, DEFAULTS, type RunOptions } from '../../src/options/run-options.ts';
-import { UsageError } from '../../src/errors.ts';
+import { parseRunArgs, DEFAULTS } from '../../src/options/run-options.ts';
 
-function opts(...args: string[]): RunOptions {
-  const r = parseRunArgs(args);
-  assert.equal(r.help, false);
-  return (r as { options: RunOptions }).options;
-}
-
-/** Every rejection is a UsageError (exit 2) whose one-line message starts with the flag. */
-function rejects(args: string[], message: RegExp) {
-  assert.throws(() => parseRunArgs(args), (e: unknown) => {
-    assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
-    assert.equal(e.exitCode, 2);
-    assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('defaults are the report\'s numbers and the race build', () => {
   const o = opts('burst');
