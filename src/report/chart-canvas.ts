@@ -72,6 +72,11 @@ function noDataNote(text: string): Plugin<'line'> {
  */
 export const Y_AXIS_WIDTH = 78;
 
+/** Padding that stands in for a missing right-hand axis, so plot areas line up across charts. */
+export function plotPadding(hasRightAxis: boolean) {
+  return { padding: { right: hasRightAxis ? 4 : 4 + Y_AXIS_WIDTH, left: 4, top: 4, bottom: 4 } };
+}
+
 export function fixedWidth(scale: { width: number }): void {
   scale.width = Y_AXIS_WIDTH;
 }

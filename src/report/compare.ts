@@ -10,7 +10,7 @@ import { drawChart, lineLegend, type LineConfig } from './chart-canvas.ts';
 import { downsample, type PlotPoint } from './downsample.ts';
 import { escapeHtml } from './html.ts';
 import { escapeMarkdown } from './markdown.ts';
-import { timeAxis } from './timeline.ts';
+import { timeAxis, timeScale } from './timeline.ts';
 
 export interface ComparedRun {
   label: string;
@@ -80,7 +80,7 @@ export async function renderComparison(dir: string, scenario: string, runs: read
   });
   const endS = Math.max(1, ...loaded.map((r) => r.data.samples.at(-1)?.t ?? 0));
   const axis = timeAxis(endS);
-  const xScale = { type: 'linear' as const, min: 0, max: axis.max, title: { display: true, text: axis.title } };
+  const xScale = timeScale(axis);
   const yScale = { type: 'linear' as const, beginAtZero: true, title: { display: true, text: 'memory (MiB)' } };
 
   const rssDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({

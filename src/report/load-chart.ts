@@ -3,9 +3,9 @@ import { formatCount, formatMs, formatRate } from '../analyse/format.ts';
 import { percentile } from '../analyse/stats.ts';
 import type { RunData } from '../rundir/read-run.ts';
 import type { LoadSecond, Probe, SummaryFile } from '../rundir/schema.ts';
-import { drawChart, fixedWidth, lineLegend, Y_AXIS_WIDTH, type LineConfig, type Size } from './chart-canvas.ts';
+import { drawChart, fixedWidth, lineLegend, plotPadding, type LineConfig, type Size } from './chart-canvas.ts';
 import { downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
-import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, wrap, type TimeAxis } from './timeline.ts';
+import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
 
 export const LOAD_CHART_SIZE: Size = { width: 1200, height: 500 };
 
@@ -28,9 +28,9 @@ export async function renderLoadChart(data: RunData, summary: SummaryFile, size:
     options: {
       parsing: false,
       normalized: true,
-      layout: { padding: { right: hasLatency ? 4 : 4 + Y_AXIS_WIDTH, left: 4, top: 4, bottom: 4 } },
+      layout: plotPadding(hasLatency),
       scales: {
-        x: { type: 'linear', min: 0, max: axis.max, title: { display: true, text: axis.title }, ticks: { includeBounds: false } },
+        x: timeScale(axis),
         y: log
           ? {
               type: 'logarithmic',

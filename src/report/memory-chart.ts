@@ -1,9 +1,9 @@
 import type { ChartDataset } from 'chart.js';
 import type { RunData } from '../rundir/read-run.ts';
 import type { SampleFigure, SummaryFile } from '../rundir/schema.ts';
-import { drawChart, fixedWidth, lineLegend, Y_AXIS_WIDTH, type LineConfig, type Size } from './chart-canvas.ts';
+import { drawChart, fixedWidth, lineLegend, plotPadding, type LineConfig, type Size } from './chart-canvas.ts';
 import { downsample, DEFAULT_MAX_POINTS, type PlotPoint } from './downsample.ts';
-import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, wrap, type TimeAxis } from './timeline.ts';
+import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
 
 export const MEMORY_CHART_SIZE: Size = { width: 1200, height: 700 };
 
@@ -48,9 +48,9 @@ export async function renderMemoryChart(data: RunData, summary: SummaryFile, siz
     options: {
       parsing: false,
       normalized: true,
-      layout: { padding: { right: hasCounts ? 4 : 4 + Y_AXIS_WIDTH, left: 4, top: 4, bottom: 4 } },
+      layout: plotPadding(hasCounts),
       scales: {
-        x: { type: 'linear', min: 0, max: axis.max, title: { display: true, text: axis.title }, ticks: { includeBounds: false } },
+        x: timeScale(axis),
         y: { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'memory (MiB)' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
         ...(hasCounts && {
           y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: 'goroutines' }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },

@@ -21,6 +21,11 @@ export function timeAxis(endS: number): TimeAxis {
   return { divisor, title: minutes ? 'time since start (min)' : 'time since start (s)', max: Math.max(endS, 1) / divisor };
 }
 
+/** The x axis every chart shares: from 0 to the run's end, without an odd tick at the end. */
+export function timeScale(axis: TimeAxis) {
+  return { type: 'linear' as const, min: 0, max: axis.max, title: { display: true, text: axis.title }, ticks: { includeBounds: false } };
+}
+
 export interface PhaseSpan {
   name: string;
   kind: 'idle' | 'burst';
