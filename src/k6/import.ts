@@ -2,10 +2,11 @@
  * k6 outputs → a run directory in the pack's format, so the report, summary and verdicts of a
  * k6 run are made by the same code as a built-in run's.
  */
+import { finishPhaseSummary } from '../load/phase-summary.ts';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { PhaseSpec } from '../load/phases.ts';
-import { encodeHistogram, latencySummary, newLatencyHistogram, recordMs, secondStats } from '../load/latency.ts';
+import { newLatencyHistogram, recordMs, secondStats } from '../load/latency.ts';
 import { probeCount } from '../load/pacer.ts';
 import { writeJsonAtomic } from '../rundir/json.ts';
 import { NdjsonWriter } from '../rundir/ndjson.ts';
@@ -173,25 +174,8 @@ function phaseResult(acc: PhaseAcc, kind: 'idle' | 'burst', spec: PhaseSpec | un
     merged.add(r.hist);
   }
   const durationS = r3(Math.max(acc.lastMs - acc.firstMs, 1) / 1000);
-  const latency = latencySummary(merged);
   const requested = spec === undefined ? sent : spec.kind === 'idle' ? probeCount(spec.rate, spec.durationMs) : spec.requests;
-  const result: PhaseLoadSummary = {
-    phase: acc.name,
-    kind,
-    requested,
-    sent,
-    completed,
-    errors,
-    timeouts,
-    non2xx,
-    statusCodes,
-    durationS,
-    rate: r3(completed / durationS),
-    ...(latency && { latency }),
-    histogram: encodeHistogram(merged),
-  };
-  merged.destroy();
-  return result;
+  return finishPhaseSummary(acc.name, kind, { requested, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, merged);
 }
 
 /**
