@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { LeakbenchError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 
 export function timestamp(d = new Date()): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -10,11 +10,11 @@ export function timestamp(d = new Date()): string {
 export function createRunDir(outDir: string, name: string, cwd = process.cwd()): string {
   const root = isAbsolute(outDir) ? outDir : resolve(cwd, outDir);
   const dir = join(root, name);
-  if (existsSync(dir)) throw new LeakbenchError(`--name: ${dir} already exists; pick another name (stored runs are never overwritten)`, 2);
+  if (existsSync(dir)) throw new UsageError(`--name: ${dir} already exists; pick another name (stored runs are never overwritten)`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new LeakbenchError(`--out: cannot create ${dir}: ${(err as Error).message}`, 2);
+    throw new UsageError(`--out: cannot create ${dir}: ${(err as Error).message}`);
   }
   return dir;
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessGone } from '../../src/sample/proc-status.ts';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
 
 export interface CliResult {
@@ -37,12 +37,7 @@ export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string;
   });
 }
 
-/** A zombie (exited, not yet reaped by whoever inherited it) counts as gone. */
+/** A zombie (exited, not yet reaped by whoever inherited it) counts as gone, as for the sampler. */
 export function processAlive(pid: number): boolean {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return !/^State:\s+Z/m.test(status);
-  } catch {
-    return false;
-  }
+  return !isProcessGone(pid);
 }
