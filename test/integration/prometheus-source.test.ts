@@ -226,9 +226,14 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
       const packAfter = ours.filter((x) => x.t >= from && x.t <= runEnd && x[ourKey] !== undefined).map((x) => x[ourKey]!);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const gap = Math.abs(mean(after.map((r) => r.v)) - mean(packAfter));
-      const band = Math.max(...packAfter) - Math.min(...packAfter);
-      assert.ok(gap <= band, `${promKey}: after the burst the server's mean and the pack's differ by ${gap}, more than the pack's spread ${band}`);
-      text += `; means after it differ by ${unit(gap)} (pack's spread ${unit(band)})`;
+      // The two read the same moving figure at different instants: a step the server's scrapes
+      // caught and the pack's samples happened to miss (the scavenger releasing a span) is as
+      // real as one the pack caught, so the band is the wider of the two sources' spreads, as
+      // the per-scrape check above already allows the server's own step.
+      const spreadOf = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+      const band = Math.max(spreadOf(packAfter), spreadOf(after.map((r) => r.v)));
+      assert.ok(gap <= band, `${promKey}: after the burst the server's mean and the pack's differ by ${gap}, more than either source's spread ${band}`);
+      text += `; means after it differ by ${unit(gap)} (wider spread of the two ${unit(band)})`;
     }
     report.push(text);
   }
