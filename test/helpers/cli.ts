@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 /** Runs the real entry point (tsx scripts/leakbench.ts), as `npm run` would. */
-export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; onStart?: (pid: number) => void } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; onStart?: (pid: number) => void; onStderr?: (stderrSoFar: string, pid: number) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'leakbench.ts'), ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
@@ -21,7 +21,10 @@ export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (child.pid !== undefined) opts.onStderr?.(stderr, child.pid);
+    });
     const timer = setTimeout(() => {
       // SIGTERM first, so the pack stops the target it started; SIGKILL if that hangs too.
       child.kill('SIGTERM');

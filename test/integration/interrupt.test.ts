@@ -12,10 +12,15 @@ const out = mkdtempSync(join(tmpdir(), 'leakbench-int-'));
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} during a burst: exit ${code}, run marked interrupted, report written, target stopped`, async () => {
     const name = `int-${signal}`;
+    let signalled = false;
     const r = await runCli(['run', 'burst', '--variant', 'plain', '--requests', '50000000', '--sample-interval', '200ms', '--out', out, '--name', name], {
-      onStart: (pid) => {
-        // Long enough for the target to be up and the burst to be under way.
-        setTimeout(() => process.kill(pid, signal), 2500);
+      // Once the burst has been announced, and a second into it: a fixed delay from spawn is not
+      // enough on a loaded machine, where the build check and start-up alone can take seconds.
+      onStderr: (text, pid) => {
+        if (!signalled && /^phase burst/m.test(text)) {
+          signalled = true;
+          setTimeout(() => process.kill(pid, signal), 1000);
+        }
       },
     });
     assert.equal(r.code, code, r.stderr);

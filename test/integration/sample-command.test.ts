@@ -39,9 +39,17 @@ test('--until-signal: Ctrl-C is the normal end; --cgroup reads the file it names
   const cg = join(out, 'fake-cgroup');
   mkdirSync(cg);
   writeFileSync(join(cg, 'memory.current'), '123456789\n');
+  let signalled = false;
   const r = await runCli(['sample', '--cgroup', cg, '--until-signal', '--sample-interval', '200ms', '--out', out, '--name', 'signal'], {
     timeoutMs: 30_000,
-    onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 3000),
+    // Signalled only once it says it samples: on a loaded machine tsx's start-up alone can take
+    // seconds, and a SIGINT before the entry point's handler exists would just kill it.
+    onStderr: (text, pid) => {
+      if (!signalled && text.includes('sampling ')) {
+        signalled = true;
+        setTimeout(() => process.kill(pid, 'SIGINT'), 1500);
+      }
+    },
   });
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'signal');

@@ -31,7 +31,10 @@ test('pace fires every probe on time even when a callback is slow', async () => 
   assert.equal(sent, 25);
   assert.deepEqual(fired.map((f) => f.seq), [...Array(25).keys()]);
   for (const f of fired) assert.equal(f.due, start + f.seq * 20);
-  for (const f of fired.filter((f) => f.seq > 5)) assert.ok(f.at - f.due < 5, `probe ${f.seq} was ${(f.at - f.due).toFixed(2)} ms late`);
+  // Had probe 3's 30 ms block shifted the schedule, every later probe would be about 30 ms late.
+  // The bound is well below that and well above a busy 2-core machine's scheduling noise (how
+  // close to on time the pacer is goes to npm run bench, not here).
+  for (const f of fired.filter((f) => f.seq > 5)) assert.ok(f.at - f.due < 15, `probe ${f.seq} was ${(f.at - f.due).toFixed(2)} ms late`);
   for (const f of fired) assert.ok(f.at >= f.due, `probe ${f.seq} went early`);
 });
 
