@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { renderComparison, type ComparisonFile } from '../report/compare.ts';
+import { COMPARE_SCHEMA, renderComparison, type ComparisonFile } from '../report/compare.ts';
 import { readJson } from '../rundir/json.ts';
-import { FILES, SCHEMA } from '../rundir/schema.ts';
+import { FILES } from '../rundir/schema.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { renderReport } from '../report/render.ts';
 import type { CommandContext } from './context.ts';
@@ -20,7 +20,7 @@ export async function reportCommand(args: string[], ctx: CommandContext): Promis
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`report: ${dir} is not a directory`);
   // A comparison directory holds one run directory per build and a compare.json naming them.
   if (!existsSync(join(dir, FILES.run)) && existsSync(join(dir, 'compare.json'))) {
-    const stored = readJson<ComparisonFile>(join(dir, 'compare.json'), SCHEMA.compare);
+    const stored = readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA);
     const { file, files } = await renderComparison(dir, stored.scenario, stored.runs.map((r) => ({ label: r.label, dir: join(dir, r.dir) })));
     ctx.out([...file.runs.map((r) => `${r.label}: ${r.verdict}`), `wrote ${files.map(show).join(', ')}`].join('\n'));
     return ExitCode.ok;

@@ -2,10 +2,11 @@ import type { ChartDataset, ScriptableContext } from 'chart.js';
 import { formatCount, formatMs, formatRate } from '../analyse/format.ts';
 import { percentile } from '../analyse/stats.ts';
 import type { RunData } from '../rundir/read-run.ts';
-import type { LoadSecond, Probe, SummaryFile } from '../rundir/schema.ts';
+import type { LoadSecond, Probe } from '../rundir/schema.ts';
 import { drawChart, fixedWidth, lineLegend, plotPadding, type LineConfig, type Size } from './chart-canvas.ts';
 import { downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export const LOAD_CHART_SIZE: Size = { width: 1200, height: 500 };
 

@@ -1,9 +1,10 @@
 import type { ChartDataset } from 'chart.js';
 import type { RunData } from '../rundir/read-run.ts';
-import type { SampleFigure, SummaryFile } from '../rundir/schema.ts';
+import type { SampleFigure } from '../rundir/schema.ts';
 import { drawChart, fixedWidth, lineLegend, plotPadding, type LineConfig, type Size } from './chart-canvas.ts';
 import { downsample, DEFAULT_MAX_POINTS, type PlotPoint } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export const MEMORY_CHART_SIZE: Size = { width: 1200, height: 700 };
 
