@@ -9,7 +9,7 @@ import { createMemoryCgroup, type MemoryCgroupHandle } from '../target/memory-cg
 import type { RunJournal } from './journal.ts';
 import { detectMetrics, planTarget, type TargetPlan } from './prepare-target.ts';
 import { TargetGone, type RunStop } from './stop.ts';
-import { TargetSupervisor } from './supervisor.ts';
+import { TargetSupervisor } from '../target/supervisor.ts';
 
 export interface TargetSessionIo {
   log(line: string): void;
