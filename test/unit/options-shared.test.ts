@@ -1,14 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { readScriptEnv } from '../../scenarios/k6/lib/env.ts';
 import { burstPhase, defineScenario } from '../../src/load/phases.ts';
 import { parseCompareArgs } from '../../src/options/compare-options.ts';
 import { parseK6ImportArgs } from '../../src/options/k6-import-options.ts';
+import { parseReportArgs } from '../../src/options/report-options.ts';
 import { LIMITS } from '../../src/options/rules.ts';
 import { recordedRunOptions } from '../../src/options/run-options.ts';
 import { parseSampleArgs } from '../../src/options/sample-options.ts';
 import { buildPhases } from '../../src/run/load-scenario.ts';
 import { opts, rejects } from '../helpers/run-args.ts';
+import { tempDir } from '../helpers/synthetic-run.ts';
 
 /*
  * Each rule is written once (src/options/rules.ts, src/options/sample-interval.ts); these check
@@ -46,6 +49,14 @@ test('compare checks every run\'s options before anything is created', () => {
   assert.deepEqual(o.runs.map((r) => [r.label, r.options.outDir, r.options.name, r.options.requests]), [['plain', o.dir, 'plain', 1000], ['race', o.dir, 'race', 1000]]);
   assert.equal(parseCompareArgs(['--help'], () => 'x'), 'help');
   assert.throws(() => parseCompareArgs(['--cmd', 'a'], () => 'x'), /--cmd: give two or more/);
+});
+
+test('report: one existing directory, or a k6 import', () => {
+  const dir = tempDir('leakbench-report-args-');
+  assert.deepEqual(parseReportArgs([dir]), { k6: false, dir });
+  assert.deepEqual(parseReportArgs(['--k6=x.json']), { k6: true });
+  assert.throws(() => parseReportArgs([]), /^UsageError: report: expected one argument, the run directory/);
+  assert.throws(() => parseReportArgs([join(dir, 'nope')]), /^UsageError: report: .*nope is not a directory$/);
 });
 
 test('report --k6 flags', () => {
