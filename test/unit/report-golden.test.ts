@@ -1,7 +1,8 @@
 /**
  * Golden tests of the report: every committed run directory under test/fixtures/runs renders
  * summary.md, summary.json and each chart's datasets (what is drawn, not the pixels) exactly as
- * the files committed under test/golden/<run>/. Any change to the analysis, the verdict's
+ * the files committed under test/golden/<run>/; the comparison of the two soaks renders
+ * compare.md, compare.json and its charts' datasets as test/golden/compare-soak/. Any change to the analysis, the verdict's
  * words, the tables or the charts' series shows here as a failing test and a diff in review.
  *
  * After an intended change: `npm run test:golden -- --update` rewrites the golden files.
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { summarise } from '../../src/analyse/summarise.ts';
 import { loadChart, memoryChart } from '../../src/report/charts.ts';
+import { comparison, comparisonMarkdown } from '../../src/report/compare.ts';
 import type { ChartSpec } from '../../src/report/chart-canvas.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { jsonText } from '../../src/rundir/json.ts';
@@ -99,21 +101,43 @@ function firstDifference(expected: string, actual: string): string {
   return 'identical';
 }
 
+/** The comparison report over two fixture runs, as `npm run scenario:compare` renders it. */
+function renderedComparison(scenario: string, runs: Record<string, string>): Record<string, string> {
+  const dir = tempDir('leakbench-golden-');
+  const compared = Object.entries(runs).map(([label, fixture]) => {
+    mkdirSync(join(dir, label));
+    return { label, dir: materialise(join(RUNS, fixture), join(dir, label)) };
+  });
+  const c = comparison(dir, scenario, compared);
+  return {
+    'compare.md': comparisonMarkdown(c.file),
+    'compare.json': jsonText(c.file),
+    'charts.json': chartsText({ rss: chartData(c.rss), heap: chartData(c.heap) }),
+  };
+}
+
 const fixtures = readdirSync(RUNS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const COMPARISONS: Record<string, () => Record<string, string>> = {
+  'compare-soak': () => renderedComparison('soak', { plain: 'soak-plain', race: 'soak-race' }),
+};
+const cases: Record<string, () => Record<string, string>> = {
+  ...Object.fromEntries(fixtures.map((name) => [name, () => rendered(materialise(join(RUNS, name)))])),
+  ...COMPARISONS,
+};
 
 test('there are golden files for every fixture run, and no others', () => {
   assert.ok(fixtures.length >= 5, `fixtures: ${fixtures.join(', ')}`);
   const folders = () => (existsSync(GOLDEN) ? readdirSync(GOLDEN, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : []);
   if (UPDATE) {
-    for (const f of folders()) if (!fixtures.includes(f)) rmSync(join(GOLDEN, f), { recursive: true });
+    for (const f of folders()) if (!(f in cases)) rmSync(join(GOLDEN, f), { recursive: true });
     return;
   }
-  assert.deepEqual(folders(), fixtures, `golden folders and fixture runs differ; ${REFRESH}`);
+  assert.deepEqual(folders(), Object.keys(cases).sort(), `golden folders and fixture runs differ; ${REFRESH}`);
 });
 
-for (const name of fixtures) {
+for (const [name, render] of Object.entries(cases)) {
   test(`the report of ${name} matches test/golden/${name}`, () => {
-    const out = rendered(materialise(join(RUNS, name)));
+    const out = render();
     const dir = join(GOLDEN, name);
     for (const [file, text] of Object.entries(out)) {
       const path = join(dir, file);
