@@ -31,3 +31,9 @@ export class UsageError extends LeakbenchError {
     this.name = 'UsageError';
   }
 }
+
+/** A socket or HTTP client error in one word where it has a code (ECONNREFUSED), else its message. */
+export function errorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  return e.code ?? e.cause?.code ?? e.message;
+}

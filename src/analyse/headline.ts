@@ -1,5 +1,6 @@
-import type { FigureSummary, SampleFigure } from '../rundir/schema.ts';
+import type { SampleFigure } from '../rundir/schema.ts';
 import { formatDuration, formatMiB, formatPercentChange, formatSignedMiB } from './format.ts';
+import type { FigureSummary } from './summary-file.ts';
 
 export interface HeadlineInput {
   memory: readonly FigureSummary[];

@@ -1,10 +1,11 @@
 import type { RunData } from '../rundir/read-run.ts';
-import { FIGURES, SCHEMA, type FigureSummary, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type Sample, type SummaryFile } from '../rundir/schema.ts';
+import { FIGURES, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type Sample } from '../rundir/schema.ts';
 import { derivePhaseLoad } from './derive-load.ts';
 import { formatT } from './format.ts';
 import { headline } from './headline.ts';
 import { round } from './stats.ts';
 import { diagnose } from './verdict.ts';
+import { SUMMARY_SCHEMA, type FigureSummary, type SummaryFile } from './summary-file.ts';
 
 /**
  * The analysis: a run's data in, its summary out. Pure (no I/O, no clock) so the same run
@@ -16,7 +17,7 @@ export function summarise(data: RunData): SummaryFile {
   const first = data.samples[0];
   const last = data.samples.at(-1);
   const summary: SummaryFile = {
-    schema: SCHEMA.summary,
+    schema: SUMMARY_SCHEMA,
     scenario: data.run.scenario,
     status: data.run.status,
     target: data.run.target,
@@ -118,7 +119,9 @@ export function runDuration(data: RunData): number {
 
 /** The limit the run was started with (--memory-limit, kept in run.json's options), if any. */
 function memoryLimit(data: RunData): { memoryLimitBytes?: number } {
-  const v = data.run.options.memoryLimitBytes;
+  const o = data.run.options;
+  // A stored run.json may have been written by another command, or edited: check, do not trust.
+  const v: unknown = typeof o === 'object' && o !== null && 'memoryLimitBytes' in o ? o.memoryLimitBytes : undefined;
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? { memoryLimitBytes: v } : {};
 }
 

@@ -1,7 +1,7 @@
 import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
 import type { Artifact, RunEvent, SampleFigure } from '../rundir/schema.ts';
-import { pprofDiffCommand } from '../sample/pprof.ts';
+import { pprofDiffCommand } from './pprof-command.ts';
 import { isGrowthKind, type DiagnosedFigure, type Diagnosis, type FigureDiagnosis, type HeapProfileDiff, type Projection, type RateFit, type Verdict, type VerdictKind, type WindowFigure } from './diagnosis.ts';
 import { diagnoseFigures } from './figure-growth.ts';
 import { formatCount, formatDuration, formatMiB, formatSignedBytes, formatT } from './format.ts';

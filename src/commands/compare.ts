@@ -1,10 +1,9 @@
-import { relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { ProgressLine } from '../console/progress.ts';
-import { ExitCode, UsageError } from '../errors.ts';
-import { parseRunArgs, VARIANTS, type Variant } from '../options/run-options.ts';
-import { runName } from '../options/values.ts';
+import { ExitCode } from '../errors.ts';
+import { parseCompareArgs } from '../options/compare-options.ts';
 import { renderComparison, type ComparedRun } from '../report/compare.ts';
-import { createRunDir, timestamp } from '../run/run-dir.ts';
+import { createRunDir, runDirName } from '../rundir/recorder.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import type { CommandContext } from './context.ts';
 
@@ -16,66 +15,14 @@ Runs one scenario (default soak) against each target in turn and writes one comp
   --cmd "<command line>"  repeat to compare your own builds instead (they share --url)
 Every other flag is passed to each run (see npm run scenario:soak -- --help).`;
 
-interface Split {
-  rest: string[];
-  variants?: Variant[];
-  cmds: string[];
-  out?: string;
-  name?: string;
-  help: boolean;
-}
-
-/** Pulls out the flags that differ per run (or belong to the comparison); the rest go to every run. */
-function split(args: string[]): Split {
-  const out: Split = { rest: [], cmds: [], help: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const eq = a.indexOf('=');
-    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    const take = (): string => {
-      if (eq > 0 && a.startsWith('--')) return a.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${flag}: expected a value`);
-      return v;
-    };
-    if (flag === '--variants') {
-      const list = take().split(',').map((v) => v.trim()).filter(Boolean);
-      for (const v of list) if (!(VARIANTS as readonly string[]).includes(v)) throw new UsageError(`--variants: expected a comma-separated list of ${VARIANTS.join(', ')}, got ${JSON.stringify(v)}`);
-      if (list.length < 2) throw new UsageError('--variants: name at least two builds to compare, e.g. plain,race');
-      out.variants = list as Variant[];
-    } else if (flag === '--cmd') out.cmds.push(take());
-    else if (flag === '--out') out.out = take();
-    else if (flag === '--name') out.name = runName('name', take());
-    else if (flag === '--variant') throw new UsageError('--variant: use --variants plain,race with compare');
-    else if (flag === '--help' || flag === '-h') out.help = true;
-    else out.rest.push(a);
-  }
-  return out;
-}
-
 export async function compareCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const s = split(args);
-  if (s.help) {
+  const o = parseCompareArgs(args, (scenario) => runDirName(['compare', scenario]));
+  if (o === 'help') {
     ctx.out(COMPARE_HELP);
     return ExitCode.ok;
   }
-  if (s.cmds.length === 1) throw new UsageError('--cmd: give two or more --cmd lines to compare (or none, for the bundled builds)');
-  if (s.cmds.length > 0 && s.variants) throw new UsageError('--variants: not with --cmd (compare either bundled builds or your own commands)');
-  const positional = s.rest[0] !== undefined && !s.rest[0].startsWith('-');
-  const rest = positional ? s.rest : ['soak', ...s.rest];
-  const scenario = rest[0]!;
-  const targets: { label: string; args: string[] }[] = s.cmds.length > 0
-    ? s.cmds.map((c, i) => ({ label: `cmd-${i + 1}`, args: ['--cmd', c] }))
-    : (s.variants ?? ['plain', 'race']).map((v) => ({ label: v, args: ['--variant', v] }));
-
-  // Parse every run's options before starting any, so a bad flag costs nothing.
-  const compareDir = createRunDir(s.out ?? 'reports', s.name ?? `compare-${scenario.replace(/[^\w.-]/g, '_')}-${timestamp()}`);
-  const plans = targets.map((t) => {
-    const parsed = parseRunArgs([...rest, ...t.args, '--out', compareDir, '--name', t.label]);
-    if (parsed.help) throw new UsageError('--help: use npm run scenario:compare -- --help');
-    return { ...t, options: parsed.options };
-  });
-
+  const { scenario, runs: plans } = o;
+  const compareDir = createRunDir(dirname(o.dir), basename(o.dir));
   const runs: ComparedRun[] = [];
   let exitCode: number = ExitCode.ok;
   for (const [i, p] of plans.entries()) {

@@ -1,21 +1,15 @@
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.ts';
 import { startClock } from '../load/clock.ts';
-import { DEFAULTS } from '../options/defaults.ts';
-import { durationMs, httpUrl, positiveInt, runName } from '../options/values.ts';
+import { parseSampleArgs, recordedSampleOptions, type SampleOptions } from '../options/sample-options.ts';
 import { renderReport } from '../report/render.ts';
-import { writeJsonAtomic } from '../rundir/json.ts';
-import { NdjsonWriter } from '../rundir/ndjson.ts';
-import { FILES, SCHEMA, type LoadSecond, type RunEvent, type RunFile, type Sample, type SchemaId } from '../rundir/schema.ts';
-import { createRunDir, timestamp } from '../run/run-dir.ts';
-import { toolVersions } from '../run/versions.ts';
+import { RunRecorder, runDirName } from '../rundir/recorder.ts';
+import { SCHEMA, type RunEvent } from '../rundir/schema.ts';
+import { toolVersions } from '../rundir/versions.ts';
 import { readCgroupMemory } from '../sample/cgroup.ts';
-import { resolveCgroupArg } from '../sample/explicit-cgroup.ts';
-import { parsePrometheusFlags } from '../options/prometheus-options.ts';
-import { collectPrometheus, type PrometheusOptions } from '../sample/prometheus-source.ts';
-import { Sampler, validatePid } from '../sample/sampler.ts';
+import { collectPrometheus } from '../sample/prometheus-source.ts';
+import { Sampler } from '../sample/sampler.ts';
 import type { CommandContext } from './context.ts';
-import { parseFlags } from '../options/parse-flags.ts';
 
 export const SAMPLE_HELP = `npm run sample -- [sources] (--duration 10m | --until-signal) [flags]
 
@@ -39,68 +33,6 @@ Stop:
 Flags:
   --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME`;
 
-const FLAGS = {
-  pid: { type: 'string' },
-  'metrics-url': { type: 'string' },
-  cgroup: { type: 'string' },
-  'prometheus-url': { type: 'string' },
-  'prometheus-query': { type: 'string', multiple: true },
-  'prometheus-selector': { type: 'string' },
-  'prometheus-step': { type: 'string' },
-  pod: { type: 'string' },
-  duration: { type: 'string' },
-  'until-signal': { type: 'boolean' },
-  'sample-interval': { type: 'string' },
-  label: { type: 'string' },
-  out: { type: 'string' },
-  name: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-interface SampleOptions {
-  pid?: number;
-  metricsUrl?: URL;
-  cgroupFile?: string;
-  prometheus?: PrometheusOptions;
-  durationMs?: number;
-  intervalMs: number;
-  label: string;
-  outDir: string;
-  name?: string;
-}
-
-export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
-  const { values: v, positionals } = parseFlags(args, FLAGS, 'sample');
-  if (v.help) return 'help';
-  if (positionals.length > 0) throw new UsageError(`sample: unexpected argument ${JSON.stringify(positionals[0])} (flags start with --)`);
-  const o: SampleOptions = {
-    intervalMs: v['sample-interval'] === undefined ? DEFAULTS.sampleIntervalMs : durationMs('sample-interval', v['sample-interval'], { min: 100, max: 60_000 }),
-    label: v.label === undefined ? 'sample' : runName('label', v.label),
-    outDir: v.out ?? DEFAULTS.outDir,
-    ...(v.name !== undefined && { name: runName('name', v.name) }),
-  };
-  if (v.pid !== undefined) {
-    o.pid = positiveInt('pid', v.pid, { max: 2 ** 22 });
-    const why = validatePid(o.pid);
-    if (why) throw new UsageError(`--pid: ${why}`);
-  }
-  if (v['metrics-url'] !== undefined) o.metricsUrl = httpUrl('metrics-url', v['metrics-url']);
-  if (v.cgroup !== undefined) {
-    const r = resolveCgroupArg(v.cgroup);
-    if ('reason' in r) throw new UsageError(`--cgroup: ${r.reason}`);
-    o.cgroupFile = r.file;
-  }
-  const prometheus = parsePrometheusFlags(v, o.intervalMs);
-  if (prometheus) o.prometheus = prometheus;
-  if (o.pid === undefined && o.metricsUrl === undefined && o.cgroupFile === undefined && o.prometheus === undefined) {
-    throw new UsageError('sample: give at least one source: --pid, --metrics-url, --cgroup or --prometheus-url (see --help)');
-  }
-  if (v.duration !== undefined && v['until-signal']) throw new UsageError('--duration: not with --until-signal (pick one way to stop)');
-  if (v.duration === undefined && !v['until-signal']) throw new UsageError('sample: give --duration (e.g. 10m) or --until-signal (stop with Ctrl-C or SIGTERM)');
-  if (v.duration !== undefined) o.durationMs = durationMs('duration', v.duration, { min: 1000 });
-  return o;
-}
-
 /** `leakbench sample` (npm run sample): the sampler on its own, until a signal or --duration. */
 export async function sampleCommand(args: string[], ctx: CommandContext): Promise<number> {
   const o = parseSampleArgs(args);
@@ -110,30 +42,14 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   }
   const cgroupSource = await checkCgroupSource(o);
 
-  const dir = createRunDir(o.outDir, o.name ?? `sample-${o.label === 'sample' ? '' : `${o.label}-`}${timestamp()}`);
   const clock = startClock();
-  const header = (schema: SchemaId) => ({ schema, startedAtMs: clock.startedAtMs });
-  const events = new NdjsonWriter<RunEvent>(join(dir, FILES.events), header(SCHEMA.events));
-  const samples = new NdjsonWriter<Sample>(join(dir, FILES.samples), header(SCHEMA.samples));
-  // No load here: an empty series says so, where a missing file would read as lost data.
-  new NdjsonWriter<LoadSecond>(join(dir, FILES.load), header(SCHEMA.load)).close();
-  const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
-
-  const run: RunFile = {
+  const recorder = RunRecorder.create(o.outDir, o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]), {
     schema: SCHEMA.run,
     scenario: 'sample',
     status: 'running',
     startedAt: new Date(clock.startedAtMs).toISOString(),
     startedAtMs: clock.startedAtMs,
-    options: {
-      pid: o.pid,
-      metricsUrl: o.metricsUrl?.href,
-      cgroup: o.cgroupFile,
-      prometheus: o.prometheus && { url: o.prometheus.url.href, queries: o.prometheus.queries, stepMs: o.prometheus.stepMs },
-      durationMs: o.durationMs,
-      untilSignal: o.durationMs === undefined,
-      sampleIntervalMs: o.intervalMs,
-    },
+    options: recordedSampleOptions(o),
     target: {
       kind: 'attach',
       label: o.label,
@@ -143,8 +59,13 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
     },
     versions: toolVersions(),
     phases: [],
-  };
-  writeJsonAtomic(join(dir, FILES.run), run);
+  });
+  const { dir, run } = recorder;
+  const events = recorder.series('events');
+  const samples = recorder.series('samples');
+  // No load here: an empty series says so, where a missing file would read as lost data.
+  recorder.writeSeries('load', []);
+  const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
   event({ type: 'run-start', message: `sampling ${describeSources(o)} every ${o.intervalMs} ms` });
   ctx.err(`sampling ${describeSources(o)} into ${relative(process.cwd(), dir) || dir}; ${o.durationMs === undefined ? 'Ctrl-C (or SIGTERM) stops it' : `for ${o.durationMs / 1000}s`}`);
 
@@ -167,7 +88,10 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   sampler?.start();
   const reason = await waitForEnd(ctx.signal, o.durationMs);
   await sampler?.stop();
-  if (o.prometheus) await collectPrometheus(o.prometheus, { dir, startedAtMs: clock.startedAtMs, endMs: Date.now() }, warn, (l) => ctx.err(l));
+  if (o.prometheus) {
+    const figures = await collectPrometheus(o.prometheus, { startedAtMs: clock.startedAtMs, endMs: Date.now() }, warn, (l) => ctx.err(l));
+    if (figures) recorder.writeSeries('prometheus', figures);
+  }
 
   // With --until-signal the signal is how it is meant to end; with --duration it cuts it short.
   const interrupted = reason === 'signal' && o.durationMs !== undefined;
@@ -175,9 +99,8 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   if (reason === 'signal') run.endReason = `stopped by ${String(ctx.signal.reason)}`;
   run.endedAt = new Date().toISOString();
   event({ type: 'run-end', message: run.endReason ?? `${o.durationMs! / 1000}s done` });
-  writeJsonAtomic(join(dir, FILES.run), run);
-  events.close();
-  samples.close();
+  recorder.saveRun();
+  recorder.close();
 
   const { summary, warnings } = await renderReport(dir);
   for (const w of warnings) ctx.err(`warning: ${w}`);

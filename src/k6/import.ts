@@ -2,41 +2,20 @@
  * k6 outputs → a run directory in the pack's format, so the report, summary and verdicts of a
  * k6 run are made by the same code as a built-in run's.
  */
-import { finishPhaseSummary } from '../load/phase-summary.ts';
-import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
-import type { PhaseSpec } from '../load/phases.ts';
+import { finishPhaseSummary } from '../load/phase-summary.ts';
+import { phaseParams, type PhaseSpec } from '../load/phases.ts';
 import { newLatencyHistogram, recordMs, secondStats } from '../load/latency.ts';
 import { probeCount } from '../load/pacer.ts';
-import { writeJsonAtomic } from '../rundir/json.ts';
-import { NdjsonWriter } from '../rundir/ndjson.ts';
-import {
-  FILES,
-  SCHEMA,
-  type K6ImportRecord,
-  type LoadSecond,
-  type PhaseLoadSummary,
-  type PhaseRecord,
-  type RunEvent,
-  type RunFile,
-  type SchemaId,
-} from '../rundir/schema.ts';
-import { createRunDir, timestamp } from '../run/run-dir.ts';
-import { toolVersions } from '../run/versions.ts';
+import type { K6ImportOptions } from '../options/k6-import-options.ts';
+import { recordRun, runDirName } from '../rundir/recorder.ts';
+import { SCHEMA, type K6ImportRecord, type LoadSecond, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type RunFile } from '../rundir/schema.ts';
+import { toolVersions } from '../rundir/versions.ts';
 import type { K6RunMeta } from '../../scenarios/k6/lib/summary.ts';
 import { DuplicateRunnerError, K6Aggregator, type PhaseAcc } from './aggregate.ts';
 import { expandInputs, readK6File, type FileReport } from './read-input.ts';
 import { readSampleSide, shiftSamples, type SampleSide } from './samples-join.ts';
 import type { K6SummaryInfo } from './summary.ts';
-
-export interface K6ImportOptions {
-  /** --k6 arguments: files or directories. */
-  inputs: string[];
-  /** --samples: a `npm run sample` run directory or a samples.ndjson. */
-  samples?: string;
-  outDir: string;
-  name?: string;
-}
 
 export interface K6ImportResult {
   dir: string;
@@ -138,13 +117,7 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
     k6: record,
   };
 
-  const dir = createRunDir(o.outDir, o.name ?? `k6-${run.scenario}-${timestamp()}`);
-  const header = (schema: SchemaId) => ({ schema, startedAtMs: t0 });
-  writeJsonAtomic(join(dir, FILES.run), run);
-  writeSeries(join(dir, FILES.load), header(SCHEMA.load), loadSeconds(agg, t0));
   if (side) {
-    writeSeries(join(dir, FILES.samples), header(SCHEMA.samples), shiftSamples(side.samples, side.startedAtMs, t0));
-    if (side.prometheus) writeSeries(join(dir, FILES.prometheus), header(SCHEMA.samples), shiftSamples(side.prometheus.samples, side.prometheus.startedAtMs, t0));
     const d = (side.startedAtMs - t0) / 1000;
     // The sample run's own warnings (a source that failed) belong to this report too.
     for (const e of side.events) if (e.type === 'warning' || e.type === 'info') events.push({ ...e, t: r3(e.t + d) });
@@ -155,7 +128,12 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
     ...warnings.map((message): RunEvent => ({ t: 0, type: 'warning', message })),
     { t: t(endMs), type: 'run-end', message: 'completed' } satisfies RunEvent,
   ].sort((a, b) => a.t - b.t);
-  writeSeries(join(dir, FILES.events), header(SCHEMA.events), allEvents);
+  const dir = recordRun(o.outDir, o.name ?? runDirName(['k6', run.scenario]), run, {
+    load: loadSeconds(agg, t0),
+    ...(side && { samples: shiftSamples(side.samples, side.startedAtMs, t0) }),
+    ...(side?.prometheus && { prometheus: shiftSamples(side.prometheus.samples, side.prometheus.startedAtMs, t0) }),
+    events: allEvents,
+  });
   return { dir, run };
 }
 
@@ -242,18 +220,3 @@ function targetUrl(meta: K6RunMeta | undefined, agg: K6Aggregator): string {
   if (meta && meta.baseUrl !== '' && meta.phases[0]) return meta.baseUrl + meta.phases[0].path;
   return agg.url ?? '';
 }
-
-function phaseParams(p: PhaseSpec): Record<string, unknown> {
-  const { name: _name, kind: _kind, ...params } = p;
-  return params;
-}
-
-function writeSeries<T>(path: string, header: { schema: SchemaId; startedAtMs: number }, records: T[]): void {
-  const w = new NdjsonWriter<T>(path, header);
-  try {
-    for (const r of records) w.write(r);
-  } finally {
-    w.close();
-  }
-}
-

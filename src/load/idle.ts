@@ -1,3 +1,4 @@
+import { errorText } from '../errors.ts';
 import { finishPhaseSummary } from './phase-summary.ts';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -7,7 +8,6 @@ import type { RunClock } from './clock.ts';
 import { newLatencyHistogram, recordMs } from './latency.ts';
 import { pace, probeCount } from './pacer.ts';
 import { SecondBuckets } from './second-buckets.ts';
-import { errorText } from '../target/readiness.ts';
 
 export interface IdlePhase {
   name: string;

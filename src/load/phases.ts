@@ -53,3 +53,9 @@ export function burstPhase(name: string, p: ScenarioParams): BurstPhaseSpec {
 export function defineScenario(def: ScenarioDefinition): ScenarioDefinition {
   return def;
 }
+
+/** A phase's parameters as run.json records them (its name and kind are fields of their own). */
+export function phaseParams(p: PhaseSpec): Record<string, unknown> {
+  const { name: _name, kind: _kind, ...params } = p;
+  return params;
+}

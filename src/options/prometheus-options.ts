@@ -1,7 +1,15 @@
 import { UsageError } from '../errors.ts';
-import { FIGURES, type SampleFigure } from '../rundir/schema.ts';
-import { defaultPrometheusQueries, type PrometheusOptions, type PrometheusQueries } from '../sample/prometheus-source.ts';
+import { FIGURES, type RecordedPrometheusOptions, type SampleFigure } from '../rundir/schema.ts';
 import { durationMs, httpUrl } from './values.ts';
+
+export type PrometheusQueries = Partial<Record<SampleFigure, string>>;
+
+export interface PrometheusOptions {
+  url: URL;
+  queries: PrometheusQueries;
+  /** Evaluation step of the range query. */
+  stepMs: number;
+}
 
 /** The flags of this feature as parseArgs gives them. */
 export interface PrometheusFlagValues {
@@ -67,4 +75,35 @@ function queryArg(raw: string): [SampleFigure, string] {
   const query = raw.slice(eq + 1).trim();
   if (query === '') throw new UsageError(`--prometheus-query: ${figure}= has no query`);
   return [figure as SampleFigure, query];
+}
+
+/**
+ * The queries used unless --prometheus-query overrides one. The cadvisor series (kubelet) has
+ * one series per container of the pod; the sum is the pod's working set. The Go and process
+ * series come from the target's own /metrics as the server scraped it; a pod label is what
+ * Kubernetes service discovery usually attaches, and `selector` replaces it for other setups.
+ */
+export function defaultPrometheusQueries({ pod, selector }: { pod?: { name: string; namespace?: string }; selector?: string }): PrometheusQueries {
+  const podMatchers = pod ? [pod.namespace !== undefined && `namespace="${pod.namespace}"`, `pod="${pod.name}"`].filter(Boolean).join(',') : undefined;
+  const queries: PrometheusQueries = {};
+  if (podMatchers !== undefined) {
+    // container!="" drops the pod-level cgroup series and "POD" the pause container, either of
+    // which would count the pod's memory twice in the sum.
+    queries.cgroupMemory = `sum(container_memory_working_set_bytes{${podMatchers},container!="",container!="POD"})`;
+  }
+  const go = selector ?? podMatchers;
+  if (go !== undefined) {
+    queries.processRss = `process_resident_memory_bytes{${go}}`;
+    queries.heapInuse = `go_memstats_heap_inuse_bytes{${go}}`;
+    queries.stackInuse = `go_memstats_stack_inuse_bytes{${go}}`;
+    queries.goSys = `go_memstats_sys_bytes{${go}}`;
+    queries.heapReleased = `go_memstats_heap_released_bytes{${go}}`;
+    queries.goroutines = `go_goroutines{${go}}`;
+  }
+  return queries;
+}
+
+/** What run.json keeps of them (the URL as a string). */
+export function recordedPrometheusOptions(p: PrometheusOptions): RecordedPrometheusOptions {
+  return { url: p.url.href, queries: p.queries, stepMs: p.stepMs };
 }

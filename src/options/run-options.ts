@@ -5,8 +5,10 @@ import { DEFAULTS } from './defaults.ts';
 import { parseFlags } from './parse-flags.ts';
 import { BURST_ENGINES, type BurstEngineName } from '../load/burst-engines.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.ts';
-import { parsePrometheusFlags } from './prometheus-options.ts';
-import type { PrometheusOptions } from '../sample/prometheus-source.ts';
+import type { RecordedRunOptions } from '../rundir/schema.ts';
+import { parsePrometheusFlags, recordedPrometheusOptions, type PrometheusOptions } from './prometheus-options.ts';
+import { connectionsExceedRequests, LIMITS } from './rules.ts';
+import { sampleIntervalMs } from './sample-interval.ts';
 import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, sizeBytes, urlPath } from './values.ts';
 
 export const SCENARIOS = ['idle', 'burst', 'soak'] as const;
@@ -138,25 +140,23 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (v.path !== undefined) path = urlPath('path', v.path);
   else if (url !== undefined && url.pathname !== '/') path = url.pathname + url.search;
 
-  const sampleIntervalMs = v['sample-interval'] === undefined
-    ? DEFAULTS.sampleIntervalMs
-    : durationMs('sample-interval', v['sample-interval'], { min: 100, max: 60_000 });
+  const interval = sampleIntervalMs(v['sample-interval']);
 
   const options: RunOptions = {
     scenario,
     ...(scenarioFile && { scenarioFile }),
     target,
     path,
-    sampleIntervalMs,
-    durationMs: v.duration === undefined ? DEFAULTS.durationMs : durationMs('duration', v.duration, { min: 1000 }),
-    rate: v.rate === undefined ? DEFAULTS.rate : positiveNumber('rate', v.rate, { max: 1000 }),
-    probeTimeoutMs: v['probe-timeout'] === undefined ? DEFAULTS.probeTimeoutMs : durationMs('probe-timeout', v['probe-timeout'], { min: 10, max: 60_000 }),
-    requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, { max: 1e9 }),
-    connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, { max: 10_000 }),
-    requestTimeoutMs: v['request-timeout'] === undefined ? DEFAULTS.requestTimeoutMs : durationMs('request-timeout', v['request-timeout'], { min: 1000, max: 600_000 }),
+    sampleIntervalMs: interval,
+    durationMs: v.duration === undefined ? DEFAULTS.durationMs : durationMs('duration', v.duration, LIMITS.durationMs),
+    rate: v.rate === undefined ? DEFAULTS.rate : positiveNumber('rate', v.rate, LIMITS.rate),
+    probeTimeoutMs: v['probe-timeout'] === undefined ? DEFAULTS.probeTimeoutMs : durationMs('probe-timeout', v['probe-timeout'], LIMITS.probeTimeoutMs),
+    requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, LIMITS.requests),
+    connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, LIMITS.connections),
+    requestTimeoutMs: v['request-timeout'] === undefined ? DEFAULTS.requestTimeoutMs : durationMs('request-timeout', v['request-timeout'], LIMITS.requestTimeoutMs),
     engine: v.engine === undefined ? DEFAULTS.engine : oneOf('engine', v.engine, BURST_ENGINES),
-    idleBeforeMs: v['idle-before'] === undefined ? DEFAULTS.idleBeforeMs : durationMs('idle-before', v['idle-before'], { min: 0 }),
-    idleAfterMs: v['idle-after'] === undefined ? DEFAULTS.idleAfterMs : durationMs('idle-after', v['idle-after'], { min: 0 }),
+    idleBeforeMs: v['idle-before'] === undefined ? DEFAULTS.idleBeforeMs : durationMs('idle-before', v['idle-before'], LIMITS.idleBeforeMs),
+    idleAfterMs: v['idle-after'] === undefined ? DEFAULTS.idleAfterMs : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
     readyTimeoutMs: v['ready-timeout'] === undefined ? DEFAULTS.readyTimeoutMs : durationMs('ready-timeout', v['ready-timeout'], { min: 100 }),
     stopGraceMs: v['stop-grace'] === undefined ? DEFAULTS.stopGraceMs : durationMs('stop-grace', v['stop-grace'], { min: 0, max: 600_000 }),
@@ -173,11 +173,10 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (v.restart && target.kind === 'attach') throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
   if (v['max-restarts'] !== undefined && !v.restart) throw new UsageError('--max-restarts: only with --restart');
   if (v['fail-on'] !== undefined) options.failOn = oneOf('fail-on', v['fail-on'], ['growth'] as const);
-  if (options.connections > options.requests) {
-    throw new UsageError(`--connections: ${options.connections} connections cannot share ${options.requests} requests (each connection needs at least one)`);
-  }
+  const tooMany = connectionsExceedRequests(options.connections, options.requests);
+  if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
   if (preset !== undefined) options.preset = preset;
-  const prometheus = parsePrometheusFlags(v, sampleIntervalMs);
+  const prometheus = parsePrometheusFlags(v, interval);
   if (prometheus) options.prometheus = prometheus;
   return { help: false, options };
 }
@@ -248,3 +247,16 @@ Diagnosis:
 
 Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 unreadable run directory,
 4 memory growth with --fail-on growth, 130/143 interrupted.`;
+
+/** What run.json keeps of them: the same fields, URLs as strings. */
+export function recordedRunOptions(o: RunOptions): RecordedRunOptions {
+  const t = o.target;
+  const target: RecordedRunOptions['target'] = t.kind === 'bundled'
+    ? { kind: t.kind, variant: t.variant }
+    : t.kind === 'command'
+      ? { kind: t.kind, command: t.command, url: t.url.href, ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) }
+      : { kind: t.kind, url: t.url.href, ...(t.pid !== undefined && { pid: t.pid }), ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) };
+  const { prometheus, ...rest } = o;
+  // Spread first so the keys keep RunOptions' order in run.json (prometheus is the last).
+  return { ...rest, target, ...(prometheus && { prometheus: recordedPrometheusOptions(prometheus) }) };
+}

@@ -20,8 +20,20 @@ export interface Size {
   height: number;
 }
 
+export interface ChartExtras {
+  /** Written across an empty chart. */
+  noData?: string;
+  plugins?: Plugin<'line'>[];
+}
+
+/** A chart before it is drawn. */
+export interface ChartSpec {
+  config: LineConfig;
+  extra: ChartExtras;
+}
+
 /** PNG of `config` drawn on a white canvas; `noData` is written across an empty chart. */
-export async function drawChart(config: LineConfig, size: Size, extra: { noData?: string; plugins?: Plugin<'line'>[] } = {}): Promise<Buffer> {
+export async function drawChart(config: LineConfig, size: Size, extra: ChartExtras = {}): Promise<Buffer> {
   const canvas = createCanvas(size.width, size.height);
   const ctx = canvas.getContext('2d');
   const plugins: Plugin<'line'>[] = [whiteBackground, ...(extra.plugins ?? [])];

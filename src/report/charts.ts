@@ -1,10 +1,11 @@
 import type { RunData } from '../rundir/read-run.ts';
-import type { SummaryFile } from '../rundir/schema.ts';
+
 import { renderLoadChart } from './load-chart.ts';
 import { renderMemoryChart } from './memory-chart.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
-export { renderLoadChart, LOAD_CHART_SIZE } from './load-chart.ts';
-export { renderMemoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
+export { renderLoadChart, loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
+export { renderMemoryChart, memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
 
 export interface ChartImages {
   memory: Buffer;

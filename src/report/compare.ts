@@ -1,16 +1,16 @@
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ChartDataset } from 'chart.js';
 import { formatFigure, formatSignedMiB } from '../analyse/format.ts';
 import { summarise } from '../analyse/summarise.ts';
 import { readRunDir } from '../rundir/read-run.ts';
-import { writeJsonAtomic } from '../rundir/json.ts';
-import { SCHEMA, type Sample, type SampleFigure, type SummaryFile } from '../rundir/schema.ts';
-import { drawChart, lineLegend, type LineConfig } from './chart-canvas.ts';
+import { writeOutput } from '../rundir/recorder.ts';
+import type { Sample, SampleFigure } from '../rundir/schema.ts';
+import { drawChart, lineLegend, type ChartSpec, type LineConfig } from './chart-canvas.ts';
 import { downsample, type PlotPoint } from './downsample.ts';
 import { escapeHtml } from './html.ts';
 import { escapeMarkdown } from './markdown.ts';
 import { timeAxis, timeScale } from './timeline.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export interface ComparedRun {
   label: string;
@@ -31,8 +31,11 @@ interface Row {
   evidence: string;
 }
 
+/** What compare.json holds; `npm run report` re-renders a comparison from it. */
+export const COMPARE_SCHEMA = 'leakbench.compare/1';
+
 export interface ComparisonFile {
-  schema: typeof SCHEMA.compare;
+  schema: typeof COMPARE_SCHEMA;
   scenario: string;
   runs: Row[];
 }
@@ -60,6 +63,19 @@ function series(samples: readonly Sample[], key: SampleFigure, divisor: number):
  * default): RSS of each overlaid, heap against RSS per run, and a verdict table.
  */
 export async function renderComparison(dir: string, scenario: string, runs: readonly ComparedRun[]): Promise<{ file: ComparisonFile; files: string[] }> {
+  const { file, rss, heap } = comparison(dir, scenario, runs);
+  const size = { width: 1200, height: 600 };
+  const [rssPng, heapPng] = await Promise.all([drawChart(rss.config, size), drawChart(heap.config, size)]);
+  writeOutput(dir, 'compare.json', file);
+  writeOutput(dir, 'rss.png', rssPng);
+  writeOutput(dir, 'heap-vs-rss.png', heapPng);
+  writeOutput(dir, 'compare.md', comparisonMarkdown(file));
+  writeOutput(dir, 'index.html', comparisonHtml(file, rssPng, heapPng));
+  return { file, files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png'].map((f) => join(dir, f)) };
+}
+
+/** The comparison before its charts are drawn: compare.json's rows and both charts. */
+export function comparison(dir: string, scenario: string, runs: readonly ComparedRun[]): { file: ComparisonFile; rss: ChartSpec; heap: ChartSpec } {
   const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
   const summaries = loaded.map((r) => summarise(r.data));
   const rows: Row[] = loaded.map((r, i) => {
@@ -121,15 +137,7 @@ export async function renderComparison(dir: string, scenario: string, runs: read
       scales: { x: xScale, y: yScale },
     },
   };
-  const size = { width: 1200, height: 600 };
-  const [rssPng, heapPng] = await Promise.all([drawChart(rssConfig, size), drawChart(heapConfig, size)]);
-  const file: ComparisonFile = { schema: SCHEMA.compare, scenario, runs: rows };
-  writeJsonAtomic(join(dir, 'compare.json'), file);
-  writeFileSync(join(dir, 'rss.png'), rssPng);
-  writeFileSync(join(dir, 'heap-vs-rss.png'), heapPng);
-  writeFileSync(join(dir, 'compare.md'), comparisonMarkdown(file));
-  writeFileSync(join(dir, 'index.html'), comparisonHtml(file, rssPng, heapPng));
-  return { file, files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png'].map((f) => join(dir, f)) };
+  return { file: { schema: COMPARE_SCHEMA, scenario, runs: rows }, rss: { config: rssConfig, extra: {} }, heap: { config: heapConfig, extra: {} } };
 }
 
 const mib = (v: number | undefined) => (v === undefined ? 'n/a' : formatFigure(v, 'bytes'));

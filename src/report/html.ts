@@ -1,6 +1,7 @@
-import type { RunFile, SummaryFile } from '../rundir/schema.ts';
+import type { RunFile } from '../rundir/schema.ts';
 import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import { reportContent, type Table } from './tables.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 /** The one escape for HTML text and attribute values: every interpolation goes through it. */
 export function escapeHtml(text: string): string {

@@ -1,6 +1,7 @@
 import { isGrowthKind } from '../analyse/diagnosis.ts';
 import { formatCount } from '../analyse/format.ts';
-import type { PhaseLoadSummary, RunFile, SummaryFile } from '../rundir/schema.ts';
+import type { PhaseLoadSummary, RunFile } from '../rundir/schema.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 /**
  * junit.xml: the run as test cases, because CI systems (GitLab, Jenkins, Azure, GitHub through

@@ -2,10 +2,11 @@ import type { ChartDataset, ScriptableContext } from 'chart.js';
 import { formatCount, formatMs, formatRate } from '../analyse/format.ts';
 import { percentile } from '../analyse/stats.ts';
 import type { RunData } from '../rundir/read-run.ts';
-import type { LoadSecond, Probe, SummaryFile } from '../rundir/schema.ts';
-import { drawChart, fixedWidth, lineLegend, plotPadding, type LineConfig, type Size } from './chart-canvas.ts';
+import type { LoadSecond, Probe } from '../rundir/schema.ts';
+import { drawChart, fixedWidth, lineLegend, plotPadding, type ChartSpec, type LineConfig, type Size } from './chart-canvas.ts';
 import { downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export const LOAD_CHART_SIZE: Size = { width: 1200, height: 500 };
 
@@ -14,6 +15,12 @@ const GAP_S = 2.5;
 
 /** Completed requests per second and latency per second, on the same time axis as memory.png. */
 export async function renderLoadChart(data: RunData, summary: SummaryFile, size: Size = LOAD_CHART_SIZE): Promise<Buffer> {
+  const chart = loadChart(data, summary);
+  return drawChart(chart.config, size, chart.extra);
+}
+
+/** What load.png draws, before it is drawn: the golden tests compare this, not pixels. */
+export function loadChart(data: RunData, summary: SummaryFile): ChartSpec {
   const seconds = loadSeconds(data);
   const endS = Math.max(summary.durationS, seconds.at(-1)?.t ?? 0);
   const axis = timeAxis(endS);
@@ -52,7 +59,7 @@ export async function renderLoadChart(data: RunData, summary: SummaryFile, size:
       },
     },
   };
-  return drawChart(config, size, { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no load recorded in this run' }) });
+  return { config, extra: { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no load recorded in this run' }) } };
 }
 
 /**

@@ -1,6 +1,7 @@
-import { FILES, type RunFile, type SummaryFile } from '../rundir/schema.ts';
+import { FILES, type RunFile } from '../rundir/schema.ts';
 import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import { reportContent, type Table } from './tables.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 /**
  * Makes text from the user or the target inert in Markdown, also inside tables: a `|` would

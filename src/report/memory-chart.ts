@@ -1,9 +1,10 @@
 import type { ChartDataset } from 'chart.js';
 import type { RunData } from '../rundir/read-run.ts';
-import type { SampleFigure, SummaryFile } from '../rundir/schema.ts';
-import { drawChart, fixedWidth, lineLegend, plotPadding, type LineConfig, type Size } from './chart-canvas.ts';
+import type { SampleFigure } from '../rundir/schema.ts';
+import { drawChart, fixedWidth, lineLegend, plotPadding, type ChartSpec, type LineConfig, type Size } from './chart-canvas.ts';
 import { downsample, DEFAULT_MAX_POINTS, type PlotPoint } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export const MEMORY_CHART_SIZE: Size = { width: 1200, height: 700 };
 
@@ -36,6 +37,12 @@ const LINES: readonly LineStyle[] = [
 
 /** RSS, PSS, cgroup memory and the Go runtime's figures over time, phases and target exits marked. */
 export async function renderMemoryChart(data: RunData, summary: SummaryFile, size: Size = MEMORY_CHART_SIZE): Promise<Buffer> {
+  const chart = memoryChart(data, summary);
+  return drawChart(chart.config, size, chart.extra);
+}
+
+/** What memory.png draws, before it is drawn: the golden tests compare this, not pixels. */
+export function memoryChart(data: RunData, summary: SummaryFile): ChartSpec {
   const endS = Math.max(summary.durationS, data.samples.at(-1)?.t ?? 0);
   const axis = timeAxis(endS);
   const spans = phaseSpans(data, endS);
@@ -64,7 +71,7 @@ export async function renderMemoryChart(data: RunData, summary: SummaryFile, siz
       },
     },
   };
-  return drawChart(config, size, { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no memory samples in this run' }) });
+  return { config, extra: { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no memory samples in this run' }) } };
 }
 
 function memoryDatasets(data: RunData, axis: TimeAxis): ChartDataset<'line', PlotPoint[]>[] {

@@ -1,14 +1,12 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { summarise } from '../analyse/summarise.ts';
-import { LeakbenchError } from '../errors.ts';
-import { writeJsonAtomic } from '../rundir/json.ts';
 import { readRunDir } from '../rundir/read-run.ts';
-import { FILES, type SummaryFile } from '../rundir/schema.ts';
+import { writeOutput } from '../rundir/recorder.ts';
+import { FILES } from '../rundir/schema.ts';
 import { renderCharts } from './charts.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export interface RenderedReport {
   summary: SummaryFile;
@@ -26,21 +24,13 @@ export async function renderReport(dir: string): Promise<RenderedReport> {
   const data = readRunDir(dir);
   const summary = summarise(data);
   const files: string[] = [];
+  const write = (name: string, contents: string | Buffer | object): void => {
+    files.push(writeOutput(dir, name, contents));
+  };
   // The summary goes first: if drawing fails, the numbers are still on disk.
-  const summaryPath = join(dir, FILES.summary);
-  writeJsonAtomic(summaryPath, summary);
-  files.push(summaryPath);
+  write(FILES.summary, summary);
 
   const images = await renderCharts(data, summary);
-  const write = (name: string, contents: string | Buffer): void => {
-    const path = join(dir, name);
-    try {
-      writeFileSync(path, contents);
-    } catch (err) {
-      throw new LeakbenchError(`cannot write ${path}: ${(err as Error).message}`);
-    }
-    files.push(path);
-  };
   write(FILES.memoryPng, images.memory);
   write(FILES.loadPng, images.load);
   write(FILES.summaryMd, renderMarkdown(summary, data.run));

@@ -1,10 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../rundir/json.ts';
-import { FILES, SCHEMA, type RunFile, type SummaryFile } from '../rundir/schema.ts';
+import { FILES, SCHEMA, type RunFile } from '../rundir/schema.ts';
 import { isGrowthKind } from '../analyse/diagnosis.ts';
 import { escapeMarkdown, table } from './markdown.ts';
 import { reportContent } from './tables.ts';
+import { SUMMARY_SCHEMA, type SummaryFile } from '../analyse/summary-file.ts';
 
 /**
  * GitHub Actions shows the Markdown appended to the file named by $GITHUB_STEP_SUMMARY on the
@@ -39,7 +40,7 @@ export function renderStepSummary(summary: SummaryFile, run: RunFile, dir: strin
 export function appendStepSummary(dir: string, env: NodeJS.ProcessEnv): string | undefined {
   const file = env.GITHUB_STEP_SUMMARY;
   if (file === undefined || file === '') return undefined;
-  const summary = readJson<SummaryFile>(join(dir, FILES.summary), SCHEMA.summary);
+  const summary = readJson<SummaryFile>(join(dir, FILES.summary), SUMMARY_SCHEMA);
   const run = readJson<RunFile>(join(dir, FILES.run), SCHEMA.run);
   appendFileSync(file, renderStepSummary(summary, run, dir));
   return file;

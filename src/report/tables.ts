@@ -6,7 +6,8 @@ import {
   formatMs,
   formatRate,
 } from '../analyse/format.ts';
-import type { PhaseLoadSummary, RunFile, SummaryFile } from '../rundir/schema.ts';
+import type { PhaseLoadSummary, RunFile } from '../rundir/schema.ts';
+import type { SummaryFile } from '../analyse/summary-file.ts';
 
 /**
  * The report's content as plain, unescaped text, laid out once and rendered twice (Markdown and

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { scenarios } from '../../scenarios/index.ts';
 import { UsageError } from '../errors.ts';
 import type { PhaseSpec, ScenarioDefinition, ScenarioParams } from '../load/phases.ts';
+import { connectionsExceedRequests } from '../options/rules.ts';
 
 /** A built-in scenario by name, or the default export of a user's scenario file. */
 export async function loadScenario(name: string, file?: string): Promise<ScenarioDefinition> {
@@ -43,7 +44,8 @@ export function buildPhases(def: ScenarioDefinition, params: ScenarioParams): Ph
       if (!Number.isInteger(p.requests) || p.requests <= 0 || !Number.isInteger(p.connections) || p.connections <= 0 || !(p.timeoutMs > 0)) {
         throw new UsageError(`${where} (${p.name}): burst needs whole requests and connections greater than 0, and timeoutMs`);
       }
-      if (p.connections > p.requests) throw new UsageError(`${where} (${p.name}): ${p.connections} connections cannot share ${p.requests} requests`);
+      const tooMany = connectionsExceedRequests(p.connections, p.requests);
+      if (tooMany) throw new UsageError(`${where} (${p.name}): ${tooMany}`);
     } else {
       throw new UsageError(`${where}: kind must be "idle" or "burst"`);
     }

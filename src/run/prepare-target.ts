@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { LeakbenchError, UsageError } from '../errors.ts';
+import { errorText, LeakbenchError, UsageError } from '../errors.ts';
 import type { RunOptions, TargetChoice } from '../options/run-options.ts';
 import type { TargetInfo } from '../rundir/schema.ts';
 import { fetchMetrics } from '../sample/metrics.ts';
@@ -7,7 +6,7 @@ import { validatePid } from '../sample/sampler.ts';
 import { ensureBundledBinary, type BundledBinary } from '../target/bundled-build.ts';
 import { freePort } from '../target/free-port.ts';
 import { launchTarget, type LaunchedTarget } from '../target/launch.ts';
-import { errorText, probeOnce } from '../target/readiness.ts';
+import { probeOnce } from '../target/readiness.ts';
 
 /** Where the target is and how to (re)start it; `launch` is absent when attaching. */
 export interface TargetPlan {
@@ -58,9 +57,9 @@ export async function detectMetrics(base: URL, log: (l: string) => void): Promis
   }
 }
 
-export async function planTarget(options: RunOptions, binary: BundledBinary | undefined, runDir: string): Promise<TargetPlan> {
+/** `logFile` receives the started target's stdout and stderr. */
+export async function planTarget(options: RunOptions, binary: BundledBinary | undefined, logFile: string): Promise<TargetPlan> {
   const t = options.target;
-  const logFile = join(runDir, 'target.log');
   if (t.kind === 'bundled') {
     if (!binary) throw new Error('bundled target without a binary');
     const port = await freePort();

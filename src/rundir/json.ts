@@ -4,11 +4,16 @@ import { ExitCode, LeakbenchError } from '../errors.ts';
 import { checkSchema } from './ndjson.ts';
 import type { SchemaId } from './schema.ts';
 
+/** How the pack writes a JSON file: two-space indents and a final newline. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    writeFileSync(tmp, jsonText(value));
     renameSync(tmp, path);
   } catch (err) {
     throw new LeakbenchError(`cannot write ${path}: ${(err as Error).message}`);

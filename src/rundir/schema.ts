@@ -7,18 +7,18 @@
  * otherwise. A figure that a source could not give is absent, never 0.
  */
 
-import type { Diagnosis } from '../analyse/diagnosis.ts';
-
 export const SCHEMA = {
   run: 'leakbench.run/1',
   samples: 'leakbench.samples/1',
   load: 'leakbench.load/1',
   probes: 'leakbench.probes/1',
   events: 'leakbench.events/1',
-  summary: 'leakbench.summary/1',
-  compare: 'leakbench.compare/1',
 } as const;
-export type SchemaId = (typeof SCHEMA)[keyof typeof SCHEMA];
+/**
+ * A schema id: `leakbench.<kind>/<version>`. The collection files' ids are in SCHEMA; the
+ * analysis and the report name their own (src/analyse/summary-file.ts, src/report/compare.ts).
+ */
+export type SchemaId = `leakbench.${string}/${number}`;
 
 export const FILES = {
   run: 'run.json',
@@ -35,6 +35,8 @@ export const FILES = {
   junit: 'junit.xml',
   /** Figures read back from a Prometheus server (--prometheus-url); samples.ndjson's format. */
   prometheus: 'prometheus.ndjson',
+  /** The started target's stdout and stderr. */
+  targetLog: 'target.log',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -174,7 +176,11 @@ export interface RunFile {
   endedAt?: string;
   /** Why the run ended other than by completing, in words. */
   endReason?: string;
-  options: Record<string, unknown>;
+  /**
+   * The recording command's options. Partial for a run: a stored run.json may come from an
+   * older pack or a hand-made test run, so readers check each field they use.
+   */
+  options: Partial<RecordedRunOptions> | RecordedSampleOptions | RecordedK6ImportOptions;
   target: TargetInfo;
   versions: { leakbench: string; node: string; autocannon: string; go?: string; os: string };
   /** Phases in order, with their parameters as run. */
@@ -185,6 +191,72 @@ export interface RunFile {
   heapProfiles?: Artifact[];
   /** A run imported from k6 outputs (`npm run report -- --k6`): what was read and from which runners. */
   k6?: K6ImportRecord;
+}
+
+/**
+ * run.json's `options` (RunFile.options): the checked options of the command that recorded the run, as JSON
+ * (URLs as strings). Which command it was shows in the fields (a k6 import has `k6`, a
+ * `npm run sample` run has `untilSignal`); src/options/ turns each command's options into these.
+ */
+/** `npm run scenario*` and each run of `npm run scenario:compare`. */
+export interface RecordedRunOptions {
+  scenario: string;
+  scenarioFile?: string;
+  target:
+    | { kind: 'bundled'; variant: 'plain' | 'race' }
+    | { kind: 'command'; command: string; url: string; metricsUrl?: string }
+    | { kind: 'attach'; url: string; pid?: number; metricsUrl?: string };
+  path: string;
+  sampleIntervalMs: number;
+  durationMs: number;
+  rate: number;
+  probeTimeoutMs: number;
+  requests: number;
+  connections: number;
+  requestTimeoutMs: number;
+  engine: 'autocannon' | 'net';
+  idleBeforeMs: number;
+  idleAfterMs: number;
+  settleMs: number;
+  readyTimeoutMs: number;
+  stopGraceMs: number;
+  outDir: string;
+  name?: string;
+  progress: 'auto' | 'on' | 'off';
+  memoryLimitBytes?: number;
+  restart: boolean;
+  maxRestarts: number;
+  failOn?: 'growth';
+  preset?: string;
+  prometheus?: RecordedPrometheusOptions;
+}
+
+/** `npm run sample`. */
+export interface RecordedSampleOptions {
+  pid?: number;
+  metricsUrl?: string;
+  /** The cgroup memory file sampled (--cgroup, resolved). */
+  cgroup?: string;
+  prometheus?: RecordedPrometheusOptions;
+  durationMs?: number;
+  untilSignal: boolean;
+  sampleIntervalMs: number;
+}
+
+/** `npm run report -- --k6`. */
+export interface RecordedK6ImportOptions {
+  /** The --k6 arguments as given. */
+  k6: string[];
+  samples?: string;
+  /** From the summaries' leakbench metadata, when one was given. */
+  k6Scenario?: string;
+  maxDurationMs?: number;
+}
+
+export interface RecordedPrometheusOptions {
+  url: string;
+  queries: Partial<Record<SampleFigure, string>>;
+  stepMs: number;
 }
 
 /** Where an imported k6 run came from, so its totals can be traced back to each runner's output. */
@@ -246,35 +318,4 @@ export interface PhaseLoadSummary {
   pacing?: { p50: number; p99: number; max: number };
   /** HDR histogram of latencies (µs), base64-compressed, so runs can be merged later. */
   histogram?: string;
-}
-
-export interface FigureSummary {
-  key: SampleFigure;
-  label: string;
-  unit: 'bytes' | 'count';
-  samples: number;
-  start: number;
-  peak: number;
-  peakT: number;
-  end: number;
-  change: number;
-}
-
-export interface SummaryFile {
-  schema: typeof SCHEMA.summary;
-  scenario: string;
-  status: RunStatus;
-  target: TargetInfo;
-  durationS: number;
-  load: PhaseLoadSummary[];
-  memory: FigureSummary[];
-  warnings: string[];
-  /** One-line plain-words statement about memory, e.g. "RSS grew 250 MiB (+780%) ...". */
-  headline: string;
-  /** `target-exit` events of the run, in time order (absent when the target never exited). */
-  targetExits?: RunEvent[];
-  /** Growth rates per figure and phase, where it grew (smaps), and one verdict with its evidence. */
-  diagnosis?: Diagnosis;
-  /** Figures from prometheus.ndjson (--prometheus-url), kept apart from the pack's own samples. */
-  prometheusMemory?: FigureSummary[];
 }

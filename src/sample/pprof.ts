@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { LeakbenchError } from '../errors.ts';
 import { describeFetchError } from './metrics.ts';
 
@@ -6,16 +5,16 @@ import { describeFetchError } from './metrics.ts';
 const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
 
 /**
- * Fetches the target's heap profile (net/http/pprof's `/debug/pprof/heap`, gzipped protobuf)
- * into `file`. Returns false when the target does not serve one (404, or a body that is not
- * gzip, such as an HTML catch-all page): not every server mounts pprof, and that is no error.
- * Throws a LeakbenchError when it should have worked and did not (timeout, refused, 5xx, disk).
+ * Fetches the target's heap profile (net/http/pprof's `/debug/pprof/heap`, gzipped protobuf).
+ * Returns undefined when the target does not serve one (404, or a body that is not gzip, such
+ * as an HTML catch-all page): not every server mounts pprof, and that is no error. Throws a
+ * LeakbenchError when it should have worked and did not (timeout, refused, 5xx).
  *
  * `gc=1` makes the runtime collect before writing the profile, so in-use figures are live
  * memory rather than whatever garbage the last cycle left; the diff of two such profiles is
  * then growth, not GC timing.
  */
-export async function captureHeapProfile(baseUrl: URL, file: string, timeoutMs: number): Promise<boolean> {
+export async function fetchHeapProfile(baseUrl: URL, timeoutMs: number): Promise<Buffer | undefined> {
   const url = new URL('/debug/pprof/heap?gc=1', baseUrl);
   const fail = (reason: string): LeakbenchError => new LeakbenchError(`heap profile ${url.href}: ${reason}`);
   const signal = AbortSignal.timeout(timeoutMs);
@@ -33,14 +32,8 @@ export async function captureHeapProfile(baseUrl: URL, file: string, timeoutMs: 
       throw fail(describeFetchError(again, timeoutMs));
     }
   }
-  if (body === undefined) return false;
-  if (!isGzip(body)) return false;
-  try {
-    await writeFile(file, body);
-  } catch (err) {
-    throw fail(`cannot write ${file}: ${(err as Error).message}`);
-  }
-  return true;
+  if (body === undefined || !isGzip(body)) return undefined;
+  return body;
 }
 
 /** The body, or undefined for a 404 (no pprof mounted). */
@@ -71,18 +64,4 @@ function isStaleConnection(err: unknown): boolean {
 /** pprof profiles are always gzipped; the two magic bytes tell a profile from a web page. */
 function isGzip(body: Buffer): boolean {
   return body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
-}
-
-/**
- * The command that shows what grew between two heap profiles: `-diff_base` subtracts the
- * first from the second, so only allocation sites whose in-use memory changed remain.
- * Paths are quoted for a POSIX shell when they need it, so the line can be pasted as is.
- */
-export function pprofDiffCommand(startFile: string, endFile: string): string {
-  return `go tool pprof -diff_base ${shellQuote(startFile)} ${shellQuote(endFile)}`;
-}
-
-function shellQuote(word: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { PrometheusDriver, type RangeVector } from 'prometheus-query';
 import { LeakbenchError } from '../errors.ts';
-import { NdjsonWriter } from '../rundir/ndjson.ts';
-import { FIGURES, FILES, SCHEMA, type Sample, type SampleFigure } from '../rundir/schema.ts';
+import type { PrometheusOptions, PrometheusQueries } from '../options/prometheus-options.ts';
+import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 
 /**
  * Memory figures from a Prometheus server, for targets whose /proc the pack cannot see (a pod
@@ -10,8 +9,6 @@ import { FIGURES, FILES, SCHEMA, type Sample, type SampleFigure } from '../rundi
  * (query_range), and writes the answer as samples on the run's own time axis, so the report
  * can set them beside the /proc and /metrics figures of the same run.
  */
-
-export type PrometheusQueries = Partial<Record<SampleFigure, string>>;
 
 export interface PrometheusRangeRequest {
   /** The server's address, e.g. http://prometheus.monitoring:9090 (the API is under /api/v1). */
@@ -37,32 +34,6 @@ export interface PrometheusRangeResult {
 
 /** Prometheus refuses a range query of more than 11,000 points per series. */
 export const MAX_POINTS = 11_000;
-
-/**
- * The queries used unless --prometheus-query overrides one. The cadvisor series (kubelet) has
- * one series per container of the pod; the sum is the pod's working set. The Go and process
- * series come from the target's own /metrics as the server scraped it; a pod label is what
- * Kubernetes service discovery usually attaches, and `selector` replaces it for other setups.
- */
-export function defaultPrometheusQueries({ pod, selector }: { pod?: { name: string; namespace?: string }; selector?: string }): PrometheusQueries {
-  const podMatchers = pod ? [pod.namespace !== undefined && `namespace="${pod.namespace}"`, `pod="${pod.name}"`].filter(Boolean).join(',') : undefined;
-  const queries: PrometheusQueries = {};
-  if (podMatchers !== undefined) {
-    // container!="" drops the pod-level cgroup series and "POD" the pause container, either of
-    // which would count the pod's memory twice in the sum.
-    queries.cgroupMemory = `sum(container_memory_working_set_bytes{${podMatchers},container!="",container!="POD"})`;
-  }
-  const go = selector ?? podMatchers;
-  if (go !== undefined) {
-    queries.processRss = `process_resident_memory_bytes{${go}}`;
-    queries.heapInuse = `go_memstats_heap_inuse_bytes{${go}}`;
-    queries.stackInuse = `go_memstats_stack_inuse_bytes{${go}}`;
-    queries.goSys = `go_memstats_sys_bytes{${go}}`;
-    queries.heapReleased = `go_memstats_heap_released_bytes{${go}}`;
-    queries.goroutines = `go_goroutines{${go}}`;
-  }
-  return queries;
-}
 
 /** Reads every query over [startMs, endMs] and merges the answers into samples. */
 export async function queryPrometheusRange(req: PrometheusRangeRequest): Promise<PrometheusRangeResult> {
@@ -160,23 +131,17 @@ function labelOf(figure: SampleFigure): string {
   return FIGURES.find((f) => f.key === figure)?.label ?? figure;
 }
 
-export interface PrometheusOptions {
-  url: URL;
-  queries: PrometheusQueries;
-  /** Evaluation step of the range query. */
-  stepMs: number;
-}
-
 /**
- * The end-of-run step: read the range, write prometheus.ndjson, and turn every problem into a
- * warning, because an unreachable monitoring server must not cost the user the run's own data.
+ * The end-of-run step: read the range and turn every problem into a warning, because an
+ * unreachable monitoring server must not cost the user the run's own data. Returns the samples
+ * (for prometheus.ndjson), or undefined when the server gave nothing at all.
  */
 export async function collectPrometheus(
   options: PrometheusOptions,
-  run: { dir: string; startedAtMs: number; endMs: number },
+  run: { startedAtMs: number; endMs: number },
   warn: (message: string) => void,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<Sample[] | undefined> {
   let result: PrometheusRangeResult;
   try {
     result = await queryPrometheusRange({
@@ -189,15 +154,10 @@ export async function collectPrometheus(
     });
   } catch (err) {
     warn(`${(err as Error).message}; no figures from the Prometheus server`);
-    return;
+    return undefined;
   }
   for (const w of result.warnings) warn(w);
-  const writer = new NdjsonWriter<Sample>(join(run.dir, FILES.prometheus), { schema: SCHEMA.samples, startedAtMs: run.startedAtMs });
-  try {
-    for (const s of result.samples) writer.write(s);
-  } finally {
-    writer.close();
-  }
   const figures = new Set(result.samples.flatMap((s) => Object.keys(s).filter((k) => k !== 't')));
   log(`prometheus: ${result.samples.length} points of ${figures.size} figures at a ${result.stepMs / 1000}s step from ${options.url.href}`);
+  return result.samples;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { LIMITS } from '../options/rules.ts';
 import type { FigureInfo, Sample } from '../rundir/schema.ts';
 import { readCgroupMemory, resolveCgroupMemoryFile } from './cgroup.ts';
 import { fetchMetrics, metricsTimeoutMs } from './metrics.ts';
@@ -12,7 +13,7 @@ export type SampleSource = FigureInfo['source'];
 export interface SamplerOptions {
   pid?: number;
   metricsUrl?: string;
-  /** At least 100. */
+  /** At least LIMITS.sampleIntervalMs.min (100). */
   intervalMs: number;
   writer?: { write(s: Sample): void };
   /** Seconds since run start; stamps each sample. */
@@ -29,8 +30,6 @@ export interface SamplerOptions {
    */
   cgroupSource?: { label: string; read: () => Promise<number> };
 }
-
-export const MIN_INTERVAL_MS = 100;
 
 /** A flapping source would otherwise fill the events file with fail/recover pairs. */
 const MAX_REPORTS_PER_SOURCE = 6;
@@ -75,8 +74,9 @@ export class Sampler {
   private writeFailed = false;
 
   constructor(options: SamplerOptions) {
-    if (!Number.isFinite(options.intervalMs) || options.intervalMs < MIN_INTERVAL_MS) {
-      throw new RangeError(`sampler interval must be at least ${MIN_INTERVAL_MS} ms, got ${options.intervalMs}`);
+    // The flag is checked where it is parsed (src/options/sample-interval.ts); this guards callers in code.
+    if (!Number.isFinite(options.intervalMs) || options.intervalMs < LIMITS.sampleIntervalMs.min) {
+      throw new RangeError(`sampler interval must be at least ${LIMITS.sampleIntervalMs.min} ms, got ${options.intervalMs}`);
     }
     if (options.pid === undefined && options.metricsUrl === undefined && options.cgroupSource === undefined) {
       throw new Error('the sampler needs a pid or a metrics URL (or a cgroup source): with none there is nothing to sample');

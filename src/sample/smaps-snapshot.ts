@@ -1,17 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { LeakbenchError } from '../errors.ts';
 import { errorCode } from './proc-fields.ts';
 
 /**
- * Copies /proc/PID/smaps to `file`, for "where did it grow" (src/analyse/smaps.ts diffs two
- * of them). Read whole and then written, because /proc files report size 0 and a copy that
- * trusts the size writes nothing; and so an empty read (a zombie, a kernel thread) is caught
- * instead of leaving an empty file that would later parse as "no mappings at all".
+ * Reads /proc/PID/smaps whole, for "where did it grow" (src/analyse/smaps.ts diffs two
+ * snapshots). Read whole, because /proc files report size 0 and a copy that trusts the size
+ * gets nothing; and so an empty read (a zombie, a kernel thread) is caught instead of becoming
+ * a snapshot that would later parse as "no mappings at all".
  *
  * Reading smaps walks every mapping under the process's mmap lock, so this is for phase
  * boundaries, not for every sample (smaps_rollup is the per-sample figure).
  */
-export async function captureSmaps(pid: number, file: string): Promise<void> {
+export async function readSmaps(pid: number): Promise<string> {
   const source = `/proc/${pid}/smaps`;
   let text: string;
   try {
@@ -22,11 +22,7 @@ export async function captureSmaps(pid: number, file: string): Promise<void> {
   if (text.trim() === '') {
     throw new LeakbenchError(`${source} is empty: process ${pid} has no address space (it is exiting, a zombie, or a kernel thread)`);
   }
-  try {
-    await writeFile(file, text);
-  } catch (err) {
-    throw new LeakbenchError(`cannot write the smaps snapshot ${file}: ${(err as Error).message}`);
-  }
+  return text;
 }
 
 function whyUnreadable(err: unknown, pid: number): string {

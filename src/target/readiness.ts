@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { errorText } from '../errors.ts';
 
 /** One GET; resolves with the status, or rejects with the socket/timeout error. */
 export function probeOnce(url: URL, timeoutMs: number): Promise<number> {
@@ -13,11 +14,6 @@ export function probeOnce(url: URL, timeoutMs: number): Promise<number> {
     req.on('error', reject);
     req.end();
   });
-}
-
-export function errorText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  return e.code ?? e.cause?.code ?? e.message;
 }
 
 /**

@@ -4,7 +4,7 @@
  * same seed always gives the same run, so a test that passes once passes always, and the
  * noise is still noise, not a pattern the fit could learn.
  */
-import type { Artifact, LoadSecond, PhaseRecord, RunEvent, Sample, TargetInfo } from '../../src/rundir/schema.ts';
+import type { Artifact, LoadSecond, PhaseRecord, RunEvent, RunFile, Sample, TargetInfo } from '../../src/rundir/schema.ts';
 import { baseRunFile, type SyntheticRun } from './synthetic-run.ts';
 
 import { mulberry32 } from '../../src/analyse/growth.ts';
@@ -50,7 +50,7 @@ export interface SeriesRunSpec {
   events?: RunEvent[];
   heapProfiles?: Artifact[];
   smapsSnapshots?: Artifact[];
-  options?: Record<string, unknown>;
+  options?: RunFile['options'];
 }
 
 export const IDLE_RATE = 1;

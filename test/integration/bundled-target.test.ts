@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadImage } from '@napi-rs/canvas';
 import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
-import { FILES, SCHEMA, type Probe, type RunFile, type Sample, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES, SCHEMA, type Probe, type RunFile, type Sample } from '../../src/rundir/schema.ts';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
 import { processAlive, runCli } from '../helpers/cli.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-it-'));
 const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;

@@ -10,10 +10,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunArgs } from '../../src/options/run-options.ts';
-import { FILES, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES } from '../../src/rundir/schema.ts';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { runCli } from '../helpers/cli.ts';
 import { requireTool } from '../helpers/tools.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const WORKFLOWS = join(REPO_ROOT, '.github', 'workflows');
 const workflowFiles = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f));

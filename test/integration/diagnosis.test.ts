@@ -8,11 +8,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
-import { FILES, SCHEMA, type RunEvent, type RunFile, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES, SCHEMA, type RunEvent, type RunFile } from '../../src/rundir/schema.ts';
 import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
 import { freePort } from '../../src/target/free-port.ts';
 import { ensureFixtureBinary, type FixtureMode } from '../helpers/go-fixture.ts';
 import { processAlive, runCli } from '../helpers/cli.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
+import { COMPARE_SCHEMA } from '../../src/report/compare.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-diag-'));
 let fixture = '';
@@ -71,7 +73,7 @@ test('the bundled server: race grows outside the Go runtime (golang/go#63276), p
   const r = await runCli(['compare', 'soak', '--requests', '60000', '--connections', '50', ...SOAK, '--out', out, '--name', 'cmp']);
   assert.equal(r.code, 0, r.stderr);
   const cmp = readJson<{ schema: string; runs: { label: string; verdict: string; evidence: string }[] }>(join(out, 'cmp', 'compare.json'));
-  assert.equal(cmp.schema, SCHEMA.compare);
+  assert.equal(cmp.schema, COMPARE_SCHEMA);
   const by = Object.fromEntries(cmp.runs.map((x) => [x.label, x]));
   assert.equal(by.race?.verdict, 'growth-outside-go-runtime');
   assert.match(by.race?.evidence ?? '', /63276/);

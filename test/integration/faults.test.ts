@@ -9,10 +9,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, trunc
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
-import { FILES, SCHEMA, type RunEvent, type RunFile, type Sample, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES, SCHEMA, type RunEvent, type RunFile, type Sample } from '../../src/rundir/schema.ts';
 import { freePort } from '../../src/target/free-port.ts';
 import { ensureFixtureBinary } from '../helpers/go-fixture.ts';
 import { processAlive, runCli } from '../helpers/cli.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-faults-'));
 let fixture = '';

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FILES, type RunFile, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES, type RunFile } from '../../src/rundir/schema.ts';
 import { processAlive, runCli } from '../helpers/cli.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-int-'));
 

@@ -12,13 +12,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
-import { FILES, SCHEMA, type RunEvent, type RunFile, type Sample, type SampleFigure, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES, SCHEMA, type RunEvent, type RunFile, type Sample, type SampleFigure } from '../../src/rundir/schema.ts';
 import { GO_METRICS } from '../../src/sample/metrics.ts';
 import { queryPrometheusRange } from '../../src/sample/prometheus-source.ts';
 import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
 import { freePort } from '../../src/target/free-port.ts';
 import { runCli } from '../helpers/cli.ts';
 import { requireTool } from '../helpers/tools.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const SCRAPE_S = 1;
 const SAMPLE_S = 0.5;

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadImage } from '@napi-rs/canvas';
 import { chromium } from 'playwright-core';
-import { FILES, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES } from '../../src/rundir/schema.ts';
 import { runCli } from '../helpers/cli.ts';
 import { requireTool } from '../helpers/tools.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-browser-'));
 

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { summarise } from '../../src/analyse/summarise.ts';
 import { escapeXml, readVerdicts, renderJunit } from '../../src/report/junit.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
-import type { SummaryFile } from '../../src/rundir/schema.ts';
+
 import { BURST_RESULT, baseRunFile, leakingBurstRun, writeSyntheticRun } from '../helpers/synthetic-run.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 function leakingSummary(): { summary: SummaryFile; run: ReturnType<typeof baseRunFile> } {
   const data = readRunDir(writeSyntheticRun(leakingBurstRun()));

@@ -15,10 +15,11 @@ import { importK6 } from '../../src/k6/import.ts';
 import { parseCsvTime, parseRfc3339 } from '../../src/k6/time.ts';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
-import { FILES, SCHEMA, type LoadSecond, type RunEvent, type Sample, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES, SCHEMA, type LoadSecond, type RunEvent, type Sample } from '../../src/rundir/schema.ts';
 import { NdjsonWriter } from '../../src/rundir/ndjson.ts';
 import { k6Csv, k6Json, k6Summary, rfc3339, type FakeRequest } from '../helpers/k6-outputs.ts';
 import { tempDir } from '../helpers/synthetic-run.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const T0 = Date.UTC(2025, 2, 1, 12, 0, 0);
 const idleMeta = { schema: 'leakbench.k6-meta/1', scenario: 'idle', baseUrl: 'http://127.0.0.1:8080', maxDurationMs: 3600_000, phases: [{ name: 'idle', kind: 'idle', path: '/health_check', rate: 1, durationMs: 5000, timeoutMs: 1000 }] };

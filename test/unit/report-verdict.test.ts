@@ -7,9 +7,10 @@ import { renderHtml } from '../../src/report/html.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
-import { FILES, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES } from '../../src/rundir/schema.ts';
 import { requestsAt, seriesRun, SOAK, SOAK_END, KiB, MiB, type PhaseSpec } from '../helpers/synthetic-series.ts';
 import { writeSyntheticRun, type SyntheticRun } from '../helpers/synthetic-run.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const IMAGES = { memory: Buffer.from('m'), load: Buffer.from('l') };
 

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { renderReport } from '../../src/report/render.ts';
 import { appendStepSummary } from '../../src/report/step-summary.ts';
 import { writeJsonAtomic } from '../../src/rundir/json.ts';
-import { FILES, type SummaryFile } from '../../src/rundir/schema.ts';
+import { FILES } from '../../src/rundir/schema.ts';
 import { leakingBurstRun, tempDir, writeSyntheticRun } from '../helpers/synthetic-run.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 test('without $GITHUB_STEP_SUMMARY nothing is written', async () => {
   const dir = writeSyntheticRun(leakingBurstRun());

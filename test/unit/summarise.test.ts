@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarise } from '../../src/analyse/summarise.ts';
 import { readRunDir, type RunData } from '../../src/rundir/read-run.ts';
-import type { FigureSummary, SampleFigure, SummaryFile } from '../../src/rundir/schema.ts';
+import type { SampleFigure } from '../../src/rundir/schema.ts';
 import {
   BURST_RESULT,
   baseRunFile,
@@ -14,6 +14,7 @@ import {
   writeSyntheticRun,
   type SyntheticRun,
 } from '../helpers/synthetic-run.ts';
+import type { FigureSummary, SummaryFile } from '../../src/analyse/summary-file.ts';
 
 function summaryOf(spec: SyntheticRun): SummaryFile {
   return summarise(readRunDir(writeSyntheticRun(spec)));

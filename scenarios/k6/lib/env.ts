@@ -8,6 +8,7 @@
  */
 import type { ScenarioParams } from '../../../src/load/phases.ts';
 import { DEFAULTS } from '../../../src/options/defaults.ts';
+import { connectionsExceedRequests, LIMITS, type Range } from '../../../src/options/rules.ts';
 
 export const ENV_NAMES = {
   url: 'LEAKBENCH_URL',
@@ -62,31 +63,30 @@ export function readScriptEnv(env: Env): K6ScriptEnv {
   const { baseUrl, urlPath } = splitUrl(get(ENV_NAMES.url) ?? DEFAULT_BASE_URL);
   const rawPath = get(ENV_NAMES.path);
   const path = rawPath !== undefined ? checkPath(ENV_NAMES.path, rawPath) : urlPath ?? DEFAULTS.path;
-  const dur = (name: string, fallback: number, min: number, max = 7 * 24 * 3600_000): number => {
+  const dur = (name: string, fallback: number, range: Range): number => {
     const raw = get(name);
-    return raw === undefined ? fallback : durationMs(name, raw, min, max);
+    return raw === undefined ? fallback : durationMs(name, raw, range.min, range.max);
   };
-  const requests = get(ENV_NAMES.requests) === undefined ? DEFAULTS.requests : wholeNumber(ENV_NAMES.requests, get(ENV_NAMES.requests)!, 1e9);
-  const connections = get(ENV_NAMES.connections) === undefined ? DEFAULTS.connections : wholeNumber(ENV_NAMES.connections, get(ENV_NAMES.connections)!, 10_000);
-  if (connections > requests) {
-    throw new EnvError(`${ENV_NAMES.connections}: ${connections} connections cannot share ${requests} requests (${ENV_NAMES.requests})`);
-  }
+  // The same ranges and rules as the CLI's flags (src/options/rules.ts), so a value one engine refuses the other refuses too.
+  const requests = get(ENV_NAMES.requests) === undefined ? DEFAULTS.requests : wholeNumber(ENV_NAMES.requests, get(ENV_NAMES.requests)!, LIMITS.requests.max);
+  const connections = get(ENV_NAMES.connections) === undefined ? DEFAULTS.connections : wholeNumber(ENV_NAMES.connections, get(ENV_NAMES.connections)!, LIMITS.connections.max);
+  const tooMany = connectionsExceedRequests(connections, requests);
+  if (tooMany) throw new EnvError(`${ENV_NAMES.connections}: ${tooMany} (${ENV_NAMES.requests})`);
   const params: ScenarioParams = {
     path,
-    // The same ranges as the CLI's flags (src/options/run-options.ts), so a value one engine refuses the other refuses too.
-    rate: get(ENV_NAMES.rate) === undefined ? DEFAULTS.rate : positiveNumber(ENV_NAMES.rate, get(ENV_NAMES.rate)!, 1000),
-    durationMs: dur(ENV_NAMES.duration, DEFAULTS.durationMs, 1000),
-    probeTimeoutMs: dur(ENV_NAMES.probeTimeout, DEFAULTS.probeTimeoutMs, 10, 60_000),
+    rate: get(ENV_NAMES.rate) === undefined ? DEFAULTS.rate : positiveNumber(ENV_NAMES.rate, get(ENV_NAMES.rate)!, LIMITS.rate.max),
+    durationMs: dur(ENV_NAMES.duration, DEFAULTS.durationMs, LIMITS.durationMs),
+    probeTimeoutMs: dur(ENV_NAMES.probeTimeout, DEFAULTS.probeTimeoutMs, LIMITS.probeTimeoutMs),
     requests,
     connections,
-    requestTimeoutMs: dur(ENV_NAMES.requestTimeout, DEFAULTS.requestTimeoutMs, 1000, 600_000),
-    idleBeforeMs: dur(ENV_NAMES.idleBefore, DEFAULTS.idleBeforeMs, 0),
-    idleAfterMs: dur(ENV_NAMES.idleAfter, DEFAULTS.idleAfterMs, 0),
+    requestTimeoutMs: dur(ENV_NAMES.requestTimeout, DEFAULTS.requestTimeoutMs, LIMITS.requestTimeoutMs),
+    idleBeforeMs: dur(ENV_NAMES.idleBefore, DEFAULTS.idleBeforeMs, LIMITS.idleBeforeMs),
+    idleAfterMs: dur(ENV_NAMES.idleAfter, DEFAULTS.idleAfterMs, LIMITS.idleAfterMs),
   };
   return {
     baseUrl,
     params,
-    maxDurationMs: dur(ENV_NAMES.maxDuration, DEFAULT_MAX_DURATION_MS, 1000),
+    maxDurationMs: dur(ENV_NAMES.maxDuration, DEFAULT_MAX_DURATION_MS, LIMITS.durationMs),
     summaryTarget: get(ENV_NAMES.summary),
   };
 }

@@ -1,6 +1,6 @@
-import type { LaunchedTarget, TargetExit } from '../target/launch.ts';
-import { describeExit } from '../target/launch.ts';
-import type { MemoryCgroupHandle } from '../target/memory-cgroup.ts';
+import type { LaunchedTarget, TargetExit } from './launch.ts';
+import { describeExit } from './launch.ts';
+import type { MemoryCgroupHandle } from './memory-cgroup.ts';
 
 export interface ExitReport {
   exit: TargetExit;

@@ -1,0 +1,135 @@
+import type { RunClock } from '../load/clock.ts';
+import type { RunOptions } from '../options/run-options.ts';
+import type { SeriesAppender } from '../rundir/recorder.ts';
+import type { Sample } from '../rundir/schema.ts';
+import { Sampler } from '../sample/sampler.ts';
+import type { BundledBinary } from '../target/bundled-build.ts';
+import { describeExit } from '../target/launch.ts';
+import { createMemoryCgroup, type MemoryCgroupHandle } from '../target/memory-cgroup.ts';
+import type { RunJournal } from './journal.ts';
+import { detectMetrics, planTarget, type TargetPlan } from './prepare-target.ts';
+import { TargetGone, type RunStop } from './stop.ts';
+import { TargetSupervisor } from '../target/supervisor.ts';
+
+export interface TargetSessionIo {
+  log(line: string): void;
+  /** Logs above the progress line. */
+  progressLog(line: string): void;
+}
+
+/**
+ * The target for the length of a run and the sampler that watches it: starts it (in its own
+ * memory cgroup with --memory-limit, restarted by the supervisor with --restart) or attaches to
+ * it, samples whichever process is current, and stops what the pack started.
+ */
+export class TargetSession {
+  private plan: TargetPlan | undefined;
+  private supervisor: TargetSupervisor | undefined;
+  private cgroup: MemoryCgroupHandle | undefined;
+  private sampler: Sampler | undefined;
+  private finishing = false;
+
+  constructor(
+    private readonly options: RunOptions,
+    private readonly journal: RunJournal,
+    private readonly samples: SeriesAppender<Sample>,
+    private readonly clock: RunClock,
+    private readonly stop: RunStop,
+    private readonly io: TargetSessionIo,
+  ) {}
+
+  /** Starts or attaches to the target and waits until it answers; returns where it is. */
+  async start(binary: BundledBinary | undefined, logFile: string): Promise<TargetPlan> {
+    const { options, journal, io } = this;
+    const plan = (this.plan = await planTarget(options, binary, logFile));
+    if (options.memoryLimitBytes !== undefined && plan.launch) {
+      const cgroup = (this.cgroup = await createMemoryCgroup(`leakbench-${process.pid}-${Date.now()}`, options.memoryLimitBytes));
+      journal.event({ type: 'info', message: `target runs in cgroup v${cgroup.version} ${cgroup.dir} with a ${(options.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB limit` });
+      io.log(`memory limit: ${(options.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB (cgroup ${cgroup.dir})`);
+    }
+    if (plan.launch) {
+      if (options.target.kind === 'command') io.log(`starting: ${options.target.command}`);
+      this.supervisor = new TargetSupervisor({
+        launch: plan.launch,
+        ...(this.cgroup && { cgroup: this.cgroup }),
+        restart: options.restart,
+        maxRestarts: options.maxRestarts,
+        onExit: (r) => {
+          journal.event({ type: 'target-exit', code: r.exit.code, signal: r.exit.signal, oomKill: r.oomKill, pid: r.pid, message: r.message });
+          io.progressLog(r.message);
+        },
+        onRestarted: (next, n) => {
+          journal.event({ type: 'target-start', pid: next.pid, message: `restart ${n}: pid ${next.pid} answers again` });
+          io.progressLog(`target restarted (pid ${next.pid})`);
+          // The new process is another pid: a new sampler, same samples file.
+          const old = this.sampler;
+          const fresh = this.newSampler(next.pid);
+          this.sampler = fresh;
+          void (old?.stop() ?? Promise.resolve()).then(() => {
+            if (!this.finishing) fresh.start();
+          });
+        },
+        onGone: (reason) => this.stop.abort(new TargetGone(reason.message)),
+      });
+      const launched = await this.supervisor.start();
+      plan.pid = launched.pid;
+      plan.info.pid = launched.pid;
+      if (options.target.kind === 'command' && !plan.metricsUrl) {
+        const found = await detectMetrics(plan.baseUrl, io.log);
+        if (found) {
+          plan.metricsUrl = found;
+          plan.info.metricsUrl = found.href;
+        }
+      }
+    }
+    return plan;
+  }
+
+  startSampling(): void {
+    this.sampler = this.newSampler(this.plan?.pid);
+    this.sampler.start();
+  }
+
+  /** The pid of the target now (a restart gives a new one). */
+  currentPid(): number | undefined {
+    return this.supervisor?.target?.pid ?? this.plan?.pid;
+  }
+
+  /** The latest RSS sampled, for the progress line. */
+  latestRss(): { rssBytes?: number } {
+    const latest = this.sampler?.latest();
+    const v = latest?.vmRss ?? latest?.processRss;
+    return v === undefined ? {} : { rssBytes: v };
+  }
+
+  /**
+   * Stops sampling and any target the pack started, and removes its cgroup. Returns the
+   * sampler's error, if stopping it failed; the target is stopped either way.
+   */
+  async end(): Promise<unknown> {
+    this.finishing = true;
+    let samplerError: unknown;
+    try {
+      await this.sampler?.stop();
+    } catch (err) {
+      samplerError = err;
+    }
+    const stopped = await this.supervisor?.stop(this.options.stopGraceMs);
+    if (stopped) this.journal.event({ type: 'target-stop', code: stopped.exit.code, signal: stopped.exit.signal, pid: stopped.pid, message: `stopped by the pack (${describeExit(stopped.exit)})` });
+    this.cgroup?.remove();
+    return samplerError;
+  }
+
+  private newSampler(pid: number | undefined): Sampler {
+    const metricsUrl = this.plan?.metricsUrl;
+    return new Sampler({
+      ...(pid !== undefined && { pid }),
+      ...(metricsUrl && { metricsUrl: metricsUrl.href }),
+      intervalMs: this.options.sampleIntervalMs,
+      writer: this.samples,
+      now: this.clock.now,
+      onWarning: (_source: string, message: string) => this.journal.warn(message),
+      onInfo: (message: string) => this.journal.event({ type: 'info', message }),
+    });
+  }
+}
