@@ -142,8 +142,12 @@ func (h *vuHTTP) request(method, url string, body, params sobek.Value) sobek.Val
 	defer cancel()
 
 	var t struct{ start, gotConn, connStart, connDone, tlsStart, tlsDone, wrote, firstByte, end time.Time }
+	reused := false
 	trace := &httptrace.ClientTrace{
-		GotConn:              func(httptrace.GotConnInfo) { t.gotConn = time.Now() },
+		GotConn: func(info httptrace.GotConnInfo) {
+			t.gotConn = time.Now()
+			reused = info.Reused
+		},
 		ConnectStart:         func(string, string) { t.connStart = time.Now() },
 		ConnectDone:          func(string, string, error) { t.connDone = time.Now() },
 		TLSHandshakeStart:    func() { t.tlsStart = time.Now() },
@@ -206,6 +210,11 @@ func (h *vuHTTP) request(method, url string, body, params sobek.Value) sobek.Val
 	blocked := span(t.start, t.gotConn)
 	connecting := span(t.connStart, t.connDone)
 	tlsHs := span(t.tlsStart, t.tlsDone)
+	// Go's transport may start a dial for a request and then hand it an idle connection that came
+	// back meanwhile: that dial is not this request's, and its connection time is 0 as in k6.
+	if reused {
+		connecting, tlsHs = 0, 0
+	}
 	sending := span(sendStart, t.wrote)
 	waiting := span(t.wrote, t.firstByte)
 	receiving := span(t.firstByte, t.end)

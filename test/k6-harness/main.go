@@ -4,6 +4,7 @@
 // README section "What was checked against k6 itself, and what was not".
 //
 //	k6-harness run [-e NAME=value]... [--tag NAME=value]... [--out json=FILE] script.js
+//	k6-harness inspect [-e NAME=value]... script.js   (the script's options as JSON, as `k6 inspect`)
 package main
 
 import (
@@ -30,8 +31,8 @@ func usage(msg string) int {
 }
 
 func run(args []string) int {
-	if len(args) == 0 || args[0] != "run" {
-		return usage("expected the run command")
+	if len(args) == 0 || (args[0] != "run" && args[0] != "inspect") {
+		return usage("expected the run or inspect command")
 	}
 	env := map[string]string{}
 	// k6 passes the system environment to __ENV unless told not to; -e values win.
@@ -101,11 +102,35 @@ func run(args []string) int {
 	}
 	r := &Run{script: script, env: env, runTags: tags, metrics: newRegistry(), checks: map[string]map[string]*checkCount{}, sourceMaps: map[string]bool{}}
 	r.abortCtx, r.abortCancel = context.WithCancel(context.Background())
-	code, err := r.execute(outJSON)
+	var code int
+	var err error
+	if args[0] == "inspect" {
+		code, err = r.inspect()
+	} else {
+		code, err = r.execute(outJSON)
+	}
 	if err != nil {
 		r.logf("error", "", "%s", err.Error())
 	}
 	return code
+}
+
+// inspect evaluates the init context once (__VU 0) and prints the exported options.
+func (r *Run) inspect() (int, error) {
+	first, err := r.newVU(0)
+	if err != nil {
+		return exitScript, err
+	}
+	var opts interface{} = map[string]interface{}{}
+	if v := first.exports.Get("options"); v != nil && !sobek.IsUndefined(v) {
+		opts = v.Export()
+	}
+	b, err := json.MarshalIndent(opts, "", "  ")
+	if err != nil {
+		return exitInvalidConfig, err
+	}
+	fmt.Println(string(b))
+	return 0, nil
 }
 
 // execute follows k6's lifecycle: init (options), VUs' init, setup, scenarios, teardown,

@@ -165,6 +165,10 @@ func jsError(v interface{}) error {
 	case *sobek.InterruptedError:
 		return &scriptError{msg: x.String()}
 	case sobek.Value:
+		// A rejected module evaluation holds the thrown exception as a wrapped Go value.
+		if inner, ok := x.Export().(error); ok {
+			return jsError(inner)
+		}
 		if o, ok := x.(*sobek.Object); ok {
 			if st := o.Get("stack"); st != nil && !sobek.IsUndefined(st) {
 				return &scriptError{msg: st.String()}
