@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -89,6 +90,10 @@ func run(args []string) int {
 	}
 	if script == "" {
 		return usage("no script given")
+	}
+	// An absolute module name, so that the source map's relative URL resolves beside the script.
+	if abs, err := filepath.Abs(script); err == nil {
+		script = abs
 	}
 	if includeSystem {
 		for _, kv := range os.Environ() {
