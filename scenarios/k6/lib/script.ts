@@ -1,8 +1,8 @@
 /**
  * The k6 side of a scenario: options, setup, one function per kind of phase and
  * handleSummary, built from a scenario definition and __ENV. Imports k6 modules, so it is
- * type-checked only with scenarios/k6/tsconfig.json and never loaded by Node except through a
- * bundle with the test stand-in.
+ * type-checked only with scenarios/k6/tsconfig.json and never loaded by Node; the tests run it
+ * through the bundles in k6's engine (test/k6-harness).
  */
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
