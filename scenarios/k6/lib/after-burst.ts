@@ -5,9 +5,10 @@
  *
  * The probe scenario starts together with the burst on one VU of its own. The burst is over
  * when no VU but that one is active in the instance; before concluding that, the burst must
- * have been seen (another VU active, or an iteration completed since the wait began) or have
- * had BURST_START_GRACE_MS to show up, so that a probe VU scheduled a moment before the
- * burst's VUs does not take "not started yet" for "done".
+ * have left a trace (an iteration completed since the wait began: nothing else runs then) or
+ * have had BURST_START_GRACE_MS to show up, so that a probe VU scheduled a moment before the
+ * burst's VUs does not take "not started yet" for "done". Whether another VU was seen active
+ * proves nothing: at the burst's start the previous phase's VUs may still be on their way out.
  */
 export const BURST_START_GRACE_MS = 1000;
 /** How often the waiting VU looks: the probes start at most this late after the burst's end. */
@@ -18,14 +19,12 @@ export interface InstanceView {
   vusActive: number;
   /** exec.instance.iterationsCompleted minus its value when the wait began. */
   completedSinceWait: number;
-  /** Whether another VU was active at any look so far. */
-  sawOthers: boolean;
   msSinceWait: number;
 }
 
 export function burstIsOver(v: InstanceView): boolean {
   if (v.vusActive > 1) return false;
-  return v.sawOthers || v.completedSinceWait > 0 || v.msSinceWait >= BURST_START_GRACE_MS;
+  return v.completedSinceWait > 0 || v.msSinceWait >= BURST_START_GRACE_MS;
 }
 
 /**

@@ -83,11 +83,8 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
       const p = current('idle');
       const waitStart = Date.now();
       const completedAtStart = exec.instance.iterationsCompleted;
-      let sawOthers = false;
       for (;;) {
-        const vusActive = exec.instance.vusActive;
-        sawOthers ||= vusActive > 1;
-        const view = { vusActive, sawOthers, completedSinceWait: exec.instance.iterationsCompleted - completedAtStart, msSinceWait: Date.now() - waitStart };
+        const view = { vusActive: exec.instance.vusActive, completedSinceWait: exec.instance.iterationsCompleted - completedAtStart, msSinceWait: Date.now() - waitStart };
         if (burstIsOver(view)) break;
         sleep(BURST_POLL_MS / 1000);
       }
