@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { scenarios } from '../../scenarios/index.ts';
 import { DEFAULT_BASE_URL, DEFAULT_MAX_DURATION_MS, readScriptEnv } from '../../scenarios/k6/lib/env.ts';
 import { summaryOutputs, K6_META_SCHEMA } from '../../scenarios/k6/lib/summary.ts';
+import { BURST_START_GRACE_MS, burstIsOver, probeStep } from '../../scenarios/k6/lib/after-burst.ts';
 import { arrivalRate, k6Duration, toK6Options } from '../../scenarios/k6/lib/to-k6-options.ts';
 import { k6ConfigMapCommand } from '../../src/commands/k6-configmap.ts';
 import { configMapYaml } from '../../src/k6/configmap.ts';
@@ -60,7 +61,11 @@ test('every built-in scenario becomes the same phases in k6 as in the built-in r
     assert.deepEqual(Object.keys(k6.scenarios), phases.map((p) => p.name), def.name);
     for (const p of phases) {
       const s = k6.scenarios[p.name]!;
-      if (p.kind === 'idle') {
+      if (p.kind === 'idle' && s.executor === 'per-vu-iterations') {
+        // Probes right after a burst: one VU paces them itself (script.ts idleAfterBurst).
+        assert.equal(def.name, 'soak');
+        assert.ok(s.vus === 1 && s.iterations === 1 && s.exec === 'idleAfterBurst');
+      } else if (p.kind === 'idle') {
         assert.equal(s.executor, 'constant-arrival-rate');
         assert.ok(s.executor === 'constant-arrival-rate' && s.rate === p.rate && s.timeUnit === '1s' && s.duration === k6Duration(p.durationMs));
         assert.ok(s.executor === 'constant-arrival-rate' && s.preAllocatedVUs <= 3, 'a few VUs for probes');
@@ -77,8 +82,36 @@ test('idle alone opens a connection per probe; a soak with a burst keeps the swi
   assert.equal(toK6Options(scenarios.burst.phases(params), { maxDurationMs: 60_000 }).noConnectionReuse, false);
   const soak = toK6Options(scenarios.soak.phases({ ...params, idleBeforeMs: 0 }), { maxDurationMs: 120_000 });
   assert.deepEqual(Object.keys(soak.scenarios), ['burst', 'idle-after'], 'a zero-length phase is left out, as the runner does');
-  assert.equal(soak.scenarios['idle-after']!.startTime, '131s', 'after the burst\'s maxDuration and gracefulStop');
   assert.equal(soak.noConnectionReuse, false);
+});
+
+test('soak: the probes after the burst start with it and may last its whole window plus their own', () => {
+  const { params } = readScriptEnv({});
+  const soak = toK6Options(scenarios.soak.phases(params), { maxDurationMs: 120_000 });
+  const { burst, 'idle-after': after } = soak.scenarios;
+  assert.equal(burst!.startTime, '62s', 'after idle-before (60 s) and its gracefulStop');
+  assert.deepEqual(after, {
+    executor: 'per-vu-iterations', vus: 1, iterations: 1, startTime: '62s', exec: 'idleAfterBurst', gracefulStop: '2s', tags: { phase_kind: 'idle' },
+    // the burst's window (120 s + 11 s), the wait for it to show up, 2 min of probes, the last one's timeout, 1 s
+    maxDuration: `${131 + BURST_START_GRACE_MS / 1000 + 120 + 1 + 1}s`,
+  });
+});
+
+test('burstIsOver: only this VU active, after the burst left a trace or had time to show up', () => {
+  const v = { vusActive: 1, completedSinceWait: 0, msSinceWait: 0 };
+  assert.equal(burstIsOver(v), false, 'the burst\'s VUs may not be active yet');
+  assert.equal(burstIsOver({ ...v, msSinceWait: BURST_START_GRACE_MS }), true, 'a burst with no VU here (another runner has them)');
+  assert.equal(burstIsOver({ ...v, vusActive: 11, completedSinceWait: 500 }), false, 'running');
+  assert.equal(burstIsOver({ ...v, completedSinceWait: 5 }), true, 'a burst that ended, however short, even between two looks');
+  assert.equal(burstIsOver({ ...v, vusActive: 2, msSinceWait: 10 * BURST_START_GRACE_MS }), false, 'still running, however long');
+});
+
+test('probeStep: probes on the clock\'s schedule; a whole interval late is dropped, not sent late', () => {
+  assert.deepEqual(probeStep(0, 1000, 1000, 1000), { action: 'send' });
+  assert.deepEqual(probeStep(2, 1000, 1000, 2500), { action: 'wait', ms: 500 });
+  assert.deepEqual(probeStep(2, 1000, 1000, 3999), { action: 'send' }, 'late by less than an interval: sent');
+  assert.deepEqual(probeStep(2, 1000, 1000, 4000), { action: 'drop' });
+  assert.deepEqual(probeStep(3, 0, 500, 1500), { action: 'send' });
 });
 
 test('rates and durations k6 can read', () => {

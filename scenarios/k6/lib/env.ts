@@ -31,7 +31,8 @@ export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 /**
  * How long a shared-iterations burst may take before k6 stops it. k6's own default (10m) would
  * silently drop the rest of a 1M-request burst against a slow -race build; an hour is far
- * above the ~45 s the bundled race build needs, and the soak's later phases start after it.
+ * above the ~45 s the bundled race build needs; the soak's probes after the burst wait for
+ * the burst's VUs, not for this cap.
  */
 export const DEFAULT_MAX_DURATION_MS = 60 * 60_000;
 

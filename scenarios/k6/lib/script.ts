@@ -1,13 +1,16 @@
 /**
  * The k6 side of a scenario: options, setup, one function per kind of phase and
  * handleSummary, built from a scenario definition and __ENV. Imports k6 modules, so it is
- * type-checked only with scenarios/k6/tsconfig.json and never loaded by Node except through a
- * bundle with the test stand-in.
+ * type-checked only with scenarios/k6/tsconfig.json and never loaded by Node; the tests run it
+ * through the bundles in k6's engine (test/k6-harness).
  */
-import { check } from 'k6';
+import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
-import type { PhaseSpec, ScenarioDefinition } from '../../../src/load/phases.ts';
+import { Counter } from 'k6/metrics';
+import type { IdlePhaseSpec, PhaseSpec, ScenarioDefinition } from '../../../src/load/phases.ts';
+import { probeCount } from '../../../src/load/probe-schedule.ts';
+import { BURST_POLL_MS, burstIsOver, probeStep } from './after-burst.ts';
 import { readScriptEnv } from './env.ts';
 import { K6_META_SCHEMA, summaryOutputs, type K6RunMeta, type K6SummaryData } from './summary.ts';
 import { runnablePhases, toK6Options, type K6Options } from './to-k6-options.ts';
@@ -18,10 +21,15 @@ export interface K6Script {
   setup(): { baseUrl: string };
   idle(): void;
   burst(): void;
+  /** A whole idle phase that follows a burst, in one iteration (to-k6-options.ts afterBurstScenario). */
+  idleAfterBurst(): void;
   handleSummary(data: K6SummaryData): Record<string, string>;
 }
 
 const isOk = (r: { status: number }) => r.status >= 200 && r.status <= 299;
+
+/** Probes after a burst that came a whole interval late and were left out (see probeStep). */
+export const DROPPED_PROBES_METRIC = 'leakbench_dropped_probes';
 
 export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string, string | undefined>>): K6Script {
   const cfg = readScriptEnv(env);
@@ -30,6 +38,20 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
   const byName: Record<string, PhaseSpec> = {};
   for (const p of phases) byName[p.name] = p;
   const meta: K6RunMeta = { schema: K6_META_SCHEMA, scenario: def.name, baseUrl: cfg.baseUrl, phases, maxDurationMs: cfg.maxDurationMs };
+
+  // k6 accepts new metrics only here, in the init context.
+  const droppedProbes = new Counter(DROPPED_PROBES_METRIC);
+
+  const probe = (p: IdlePhaseSpec) => {
+    // Connection: close makes the server end the connection after the answer, as a kubelet
+    // probe does; with noConnectionReuse it is redundant, in a soak it is what keeps probes
+    // on fresh connections while the burst keeps its own alive.
+    const res = http.get(cfg.baseUrl + p.path, {
+      headers: { Connection: 'close', 'User-Agent': 'kube-probe/1.27 (leakbench k6)' },
+      timeout: `${p.timeoutMs}ms`,
+    });
+    check(res, { 'status is 2xx': isOk });
+  };
 
   const current = <K extends PhaseSpec['kind']>(kind: K): Extract<PhaseSpec, { kind: K }> => {
     const p = byName[exec.scenario.name];
@@ -50,20 +72,35 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
       return { baseUrl: cfg.baseUrl };
     },
     idle() {
-      const p = current('idle');
-      // Connection: close makes the server end the connection after the answer, as a kubelet
-      // probe does; with noConnectionReuse it is redundant, in a soak it is what keeps probes
-      // on fresh connections while the burst keeps its own alive.
-      const res = http.get(cfg.baseUrl + p.path, {
-        headers: { Connection: 'close', 'User-Agent': 'kube-probe/1.27 (leakbench k6)' },
-        timeout: `${p.timeoutMs}ms`,
-      });
-      check(res, { 'status is 2xx': isOk });
+      probe(current('idle'));
     },
     burst() {
       const p = current('burst');
       const res = http.get(cfg.baseUrl + p.path, { timeout: `${p.timeoutMs}ms` });
       check(res, { 'status is 2xx': isOk });
+    },
+    idleAfterBurst() {
+      const p = current('idle');
+      const waitStart = Date.now();
+      const completedAtStart = exec.instance.iterationsCompleted;
+      for (;;) {
+        const view = { vusActive: exec.instance.vusActive, completedSinceWait: exec.instance.iterationsCompleted - completedAtStart, msSinceWait: Date.now() - waitStart };
+        if (burstIsOver(view)) break;
+        sleep(BURST_POLL_MS / 1000);
+      }
+      const count = probeCount(p.rate, p.durationMs);
+      const intervalMs = 1000 / p.rate;
+      const start = Date.now();
+      for (let seq = 0; seq < count; ) {
+        const step = probeStep(seq, start, intervalMs, Date.now());
+        if (step.action === 'wait') {
+          sleep(step.ms / 1000);
+          continue;
+        }
+        if (step.action === 'drop') droppedProbes.add(1);
+        else probe(p);
+        seq++;
+      }
     },
     handleSummary(data: K6SummaryData) {
       return summaryOutputs(data, meta, cfg.summaryTarget);

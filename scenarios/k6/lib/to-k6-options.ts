@@ -7,9 +7,13 @@
  * scripts assign the result to `Options`, so the k6 type-check proves they fit.
  */
 import type { BurstPhaseSpec, IdlePhaseSpec, PhaseSpec } from '../../../src/load/phases.ts';
+import { BURST_START_GRACE_MS } from './after-burst.ts';
 
-/** Name of the exported function that runs one iteration of each kind of phase. */
-export const EXEC = { idle: 'idle', burst: 'burst' } as const;
+/**
+ * Name of the exported function that runs one iteration of each kind of phase; `afterBurst` runs
+ * a whole idle phase that follows a burst in one iteration (see afterBurstScenario).
+ */
+export const EXEC = { idle: 'idle', burst: 'burst', afterBurst: 'idleAfterBurst' } as const;
 
 /** Scenario tag that tells the importer what kind of phase a sample belongs to. */
 export const PHASE_KIND_TAG = 'phase_kind';
@@ -38,7 +42,19 @@ export interface K6SharedIterationsScenario {
   tags: Record<string, string>;
 }
 
-export type K6Scenario = K6ArrivalRateScenario | K6SharedIterationsScenario;
+/** One VU, one iteration: the probes after a burst, paced by the script itself (see script.ts). */
+export interface K6PerVuIterationsScenario {
+  executor: 'per-vu-iterations';
+  vus: number;
+  iterations: number;
+  maxDuration: string;
+  startTime: string;
+  gracefulStop: string;
+  exec: string;
+  tags: Record<string, string>;
+}
+
+export type K6Scenario = K6ArrivalRateScenario | K6SharedIterationsScenario | K6PerVuIterationsScenario;
 
 export interface K6Options {
   scenarios: Record<string, K6Scenario>;
@@ -67,18 +83,30 @@ export function runnablePhases(phases: readonly PhaseSpec[]): PhaseSpec[] {
 
 /**
  * One k6 scenario per phase, named after the phase (k6 tags every sample with `scenario`), and
- * chained with `startTime`: k6 has no "after the previous one ends", so each phase starts when
- * the previous one's window (duration or maxDuration, plus gracefulStop) is over.
+ * chained with `startTime`: k6 has no "after the previous one ends", so a phase normally starts
+ * when the previous one's window (duration or maxDuration, plus gracefulStop) is over. An idle
+ * phase right after a burst would then wait for the burst's whole maxDuration (an hour by
+ * default), so it starts with the burst instead, on one VU that waits until the burst's VUs are
+ * done and then paces its probes itself (script.ts idleAfterBurst).
  */
 export function toK6Options(phases: readonly PhaseSpec[], config: ToK6OptionsConfig): K6Options {
   const runnable = runnablePhases(phases);
   if (runnable.length === 0) throw new Error('the scenario has no phase to run');
   const scenarios: Record<string, K6Scenario> = {};
   let offsetMs = 0;
+  let previous: { phase: PhaseSpec; startMs: number } | undefined;
   for (const phase of runnable) {
     if (scenarios[phase.name]) throw new Error(`phase name ${JSON.stringify(phase.name)} is used twice`);
+    if (phase.kind === 'idle' && previous?.phase.kind === 'burst') {
+      const burst = previous.phase;
+      scenarios[phase.name] = afterBurstScenario(phase, burst, previous.startMs, config.maxDurationMs);
+      previous = { phase, startMs: previous.startMs };
+      offsetMs = previous.startMs + afterBurstMaxMs(phase, burst, config.maxDurationMs) + gracefulStopMs(phase.timeoutMs);
+      continue;
+    }
     const s = phase.kind === 'idle' ? idleScenario(phase, offsetMs) : burstScenario(phase, offsetMs, config.maxDurationMs);
     scenarios[phase.name] = s;
+    previous = { phase, startMs: offsetMs };
     offsetMs += windowMs(phase, config.maxDurationMs);
   }
   return {
@@ -91,6 +119,28 @@ export function toK6Options(phases: readonly PhaseSpec[], config: ToK6OptionsCon
     discardResponseBodies: true,
     thresholds: { ...THRESHOLDS },
     summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(99)', 'p(99.9)', 'count'],
+  };
+}
+
+/**
+ * How long the probe loop after a burst may need at most: the burst's own window (maxDuration
+ * and gracefulStop, after which k6 has stopped it), the wait for a burst that has not shown up
+ * yet, the probes, and the last probe's timeout.
+ */
+function afterBurstMaxMs(idle: IdlePhaseSpec, burst: BurstPhaseSpec, maxDurationMs: number): number {
+  return windowMs(burst, maxDurationMs) + BURST_START_GRACE_MS + idle.durationMs + idle.timeoutMs + 1000;
+}
+
+function afterBurstScenario(idle: IdlePhaseSpec, burst: BurstPhaseSpec, startMs: number, maxDurationMs: number): K6PerVuIterationsScenario {
+  return {
+    executor: 'per-vu-iterations',
+    vus: 1,
+    iterations: 1,
+    maxDuration: k6Duration(afterBurstMaxMs(idle, burst, maxDurationMs)),
+    startTime: k6Duration(startMs),
+    gracefulStop: k6Duration(gracefulStopMs(idle.timeoutMs)),
+    exec: EXEC.afterBurst,
+    tags: { [PHASE_KIND_TAG]: 'idle' },
   };
 }
 
