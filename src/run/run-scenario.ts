@@ -15,6 +15,7 @@ import { captureHeapProfile } from '../sample/pprof.ts';
 import { Sampler } from '../sample/sampler.ts';
 import { collectPrometheus } from '../sample/prometheus-source.ts';
 import { captureSmaps } from '../sample/smaps-snapshot.ts';
+import { identifyProcess } from '../target/identify.ts';
 import { describeExit } from '../target/launch.ts';
 import { createMemoryCgroup, type MemoryCgroupHandle } from '../target/memory-cgroup.ts';
 import { buildPhases, loadScenario } from './load-scenario.ts';
@@ -209,6 +210,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         }
       }
     }
+    if (plan.pid !== undefined) plan.info.identity = identifyProcess(plan.pid);
     run.target = plan.info;
     saveRun();
     event({ type: 'target-ready', ...(plan.pid !== undefined && { pid: plan.pid }), message: `${plan.info.url} answers${plan.pid ? `, pid ${plan.pid}` : ''}` });
