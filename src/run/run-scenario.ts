@@ -22,7 +22,7 @@ import { buildPhases, loadScenario } from './load-scenario.ts';
 import { buildIfBundled, checkAttach, detectMetrics, planTarget, targetLabel, type TargetPlan } from './prepare-target.ts';
 import { createRunDir, timestamp } from './run-dir.ts';
 import { TargetSupervisor } from './supervisor.ts';
-import { isGrowthVerdict } from './fail-on.ts';
+import { failOnReason } from './fail-on.ts';
 import { toolVersions } from './versions.ts';
 
 export interface RunIo {
@@ -327,7 +327,11 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     if (exitCode === ExitCode.ok) exitCode = ExitCode.failure;
   }
   if (failure && !(failure instanceof LeakbenchError)) throw failure;
-  if (exitCode === ExitCode.ok && options.failOn === 'growth' && summary && isGrowthVerdict(summary)) exitCode = ExitCode.memoryGrowth;
+  const gate = exitCode === ExitCode.ok && options.failOn && summary ? failOnReason(options.failOn, summary) : undefined;
+  if (gate) {
+    io.log(`failing (exit 4): ${gate}`);
+    exitCode = ExitCode.memoryGrowth;
+  }
   return { dir, status: run.status, exitCode, ...(summary && { summary }), ...(run.endReason && { endReason: run.endReason }) };
 }
 
