@@ -33,6 +33,8 @@ export interface RuntimeProfile {
   heapWords?: string;
   /** Memory outside the runtime, derived from RSS less what the runtime holds from the OS. */
   outside?: OutsideDef;
+  /** The sampled figure of what the runtime took from the OS (Go sys, V8 heap total). */
+  heldFigure?: SampleFigure;
   /** The figures that move with the runtime's view in a window where RSS grew. */
   side: readonly DiagnosedFigure[];
   /** Goroutines for Go; OS threads where the runtime has nothing finer. */
@@ -75,6 +77,7 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
       derivation:
         'max(0, RssAnon (or RSS when RssAnon is not sampled) − (go_memstats_sys_bytes − go_memstats_heap_released_bytes)): resident memory beyond everything the Go runtime got from the OS, a lower bound of memory outside the Go runtime',
     },
+    heldFigure: 'goSys',
     side: ['heapInuse', 'stackInuse', 'goSys', 'outsideGo'],
     tasks: { key: 'goroutines', words: 'goroutines' },
     kinds: { 'heap-growth': 'go-heap-growth', 'outside-growth': 'growth-outside-go-runtime', 'task-growth': 'goroutine-growth' },
@@ -97,6 +100,7 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
       derivation:
         'max(0, RssAnon (or RSS) − (nodejs_heap_size_total_bytes + nodejs_external_memory_bytes)): resident memory beyond the V8 heap and the external memory (Buffers) V8 knows of; native addons and allocator overhead',
     },
+    heldFigure: 'v8HeapTotal',
     side: ['v8HeapUsed', 'v8HeapTotal', 'nodeExternal', 'outsideRuntime'],
     kinds: NEUTRAL_KINDS,
     smapsLayout: 'other',

@@ -173,7 +173,7 @@ function whereItGrew(ctx: Context, w: WindowFigure): Decision | undefined {
   // A heap carries growth only if it grows itself: inside one GC cycle it always rises, and a
   // share of a rise that the next collection takes back is no evidence.
   for (const key of p.heap) {
-    const heapRise = ctx.growsIn(key, w, fit.basis) ? ctx.riseIn(key, w, fit.basis) : undefined;
+    const heapRise = ctx.growsIn(key, w, fit.basis) || heapTookMemory(ctx, key, w, fit.basis, rise) ? ctx.riseIn(key, w, fit.basis) : undefined;
     if (heapRise === undefined || heapRise < THRESHOLDS.heapShare * rise) continue;
     if (heapGivenBack(ctx, key, w, heapRise)) return undefined;
     return { class: 'heap-growth', via: 'window', window: w, heap: key, rise: heapRise };
@@ -187,6 +187,20 @@ function whereItGrew(ctx: Context, w: WindowFigure): Decision | undefined {
   if (where === 'go-heap') return { class: 'heap-growth', via: 'window', window: w, heap: 'smaps' };
   if (where === 'outside') return { class: 'outside-growth', via: 'window', window: w, by: 'smaps' };
   return { class: 'rss-growth', window: w };
+}
+
+/**
+ * A heap at rest in a window too short to span its GC cycles is not called growing by its own
+ * fit; but when the runtime had to take new memory from the OS for it over the same window
+ * (Go sys, V8 heap total rising with RSS), the rise is not a cycle filling memory already
+ * held: the live heap needs more.
+ */
+function heapTookMemory(ctx: Context, key: DiagnosedFigure, w: WindowFigure, basis: RateFit['basis'], rssRise: number): boolean {
+  const fw = ctx.windowOf(ctx.fig(key), w.window);
+  const fit = basis === 'per-1k-requests' ? fw?.per1k : fw?.perHour;
+  if (!fit?.ok || fit.trend !== 'flat' || !fit.why?.startsWith('the window is shorter than')) return false;
+  const held = ctx.riseIn(ctx.profile.heldFigure, w, basis);
+  return held !== undefined && held >= THRESHOLDS.heapShare * rssRise;
 }
 
 function heapGrowthAtRest(ctx: Context): Decision | undefined {

@@ -336,8 +336,23 @@ function windowEvidence(ctx: Context, w: WindowFigure): string[] {
   }
   const side = sideSentence(ctx, w, ctx.primary(w)!.rise!);
   if (side) evidence.push(side);
+  evidence.push(...perConnection(ctx));
   evidence.push(...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
   return evidence;
+}
+
+/**
+ * Idle probes open a new connection each; a burst reuses a few. Growth only at rest, with a
+ * burst of many more requests flat, is kept per connection, not per request.
+ */
+function perConnection(ctx: Context): string[] {
+  const rss = ctx.rss!;
+  const growing = ctx.growing(rss);
+  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && w.per1k.trend !== 'growing' && (w.requests ?? 0) > 0);
+  if (!burst || growing.length === 0 || growing.some((w) => w.kind !== 'idle')) return [];
+  const connections = ctx.data.run.phases.find((p) => p.name === burst.window)?.params.connections;
+  const over = typeof connections === 'number' ? ` over ${formatCount(connections)} kept-alive connections` : ' over kept-alive connections';
+  return [`It grew only while idle probes opened a new connection each, not during ${burst.window}'s ${formatCount(burst.requests!)} requests${over}: memory is kept per connection, not per request (connection state, a per-connection buffer or goroutine that is never released).`];
 }
 
 function heldSentence(ctx: Context, h: HeldFacts): string {
