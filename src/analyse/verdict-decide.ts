@@ -3,6 +3,7 @@ import type { RunData } from '../rundir/read-run.ts';
 import type { RunEvent, SampleFigure } from '../rundir/schema.ts';
 import { buildSetting } from '../target/go-buildinfo.ts';
 import type { DiagnosedFigure, FigureDiagnosis, HeapProfileDiff, PlateauFacts, RateFit, WindowFigure } from './diagnosis.ts';
+import { fitTrend } from './growth.ts';
 import { hasRuntimeMetrics, type RuntimeProfile, type VerdictClass } from './runtime-profiles.ts';
 import type { MappingKind, SmapsReport } from './smaps.ts';
 import { THRESHOLDS } from './thresholds.ts';
@@ -24,6 +25,8 @@ export class Context {
   readonly hasRuntimeMetrics: boolean;
   /** Growth found and set aside on the way to the decision: the words explain each. */
   readonly discounted: Discount[] = [];
+  /** Load phases whose RSS growth stopped before the load ended. */
+  readonly stoppedUnderLoad = new Set<string>();
 
   constructor(
     readonly data: RunData,
@@ -88,6 +91,7 @@ export interface RaceFact {
 
 export type Discount =
   | { type: 'warm-up'; window: WindowFigure; later: WindowFigure }
+  | { type: 'stopped-under-load'; window: WindowFigure; rate: number; tailRate: number; tailFrom: number }
   | { type: 'rss-given-back'; window: WindowFigure; rise: number; after: WindowFigure; kept: number }
   | { type: 'heap-given-back'; window: WindowFigure; heap: DiagnosedFigure; rise: number; after: WindowFigure; baseline: number }
   | { type: 'runtime-filling'; window: WindowFigure; rise: number; outside: number }
@@ -154,7 +158,7 @@ function taskGrowth(ctx: Context): Decision | undefined {
 
 function rssGrowth(ctx: Context): Decision | undefined {
   const rss = ctx.rss!;
-  const growing = ctx.growing(rss).filter((w) => !stoppedLater(ctx, rss, w) && !givenBack(ctx, rss, w));
+  const growing = ctx.growing(rss).filter((w) => !stoppedLater(ctx, rss, w) && !stoppedUnderLoad(ctx, w) && !givenBack(ctx, rss, w));
   if (growing.length === 0) return undefined;
   return whereItGrew(ctx, strongest(growing));
 }
@@ -174,7 +178,11 @@ function whereItGrew(ctx: Context, w: WindowFigure): Decision | undefined {
   // share of a rise that the next collection takes back is no evidence.
   for (const key of p.heap) {
     const heapRise = ctx.growsIn(key, w, fit.basis) || heapTookMemory(ctx, key, w, fit.basis, rise) ? ctx.riseIn(key, w, fit.basis) : undefined;
-    if (heapRise === undefined || heapRise < THRESHOLDS.heapShare * rise) continue;
+    if (heapRise === undefined) continue;
+    // A growing heap whose runtime took the RSS growth from the OS for it (Go sys, V8 heap
+    // total) carries it, even when collection lag keeps the heap's own share below half.
+    const held = ctx.riseIn(p.heldFigure, w, fit.basis);
+    if (heapRise < THRESHOLDS.heapShare * rise && !(ctx.growsIn(key, w, fit.basis) && held !== undefined && held >= THRESHOLDS.heapShare * rise && outside !== undefined && outside < THRESHOLDS.goRuntimeShare * rise)) continue;
     if (heapGivenBack(ctx, key, w, heapRise)) return undefined;
     return { class: 'heap-growth', via: 'window', window: w, heap: key, rise: heapRise };
   }
@@ -222,6 +230,35 @@ function stoppedLater(ctx: Context, rss: FigureDiagnosis, w: WindowFigure): bool
   ctx.discounted.push({ type: 'warm-up', window: w, later });
   return true;
 }
+
+/**
+ * Growth under load that stopped while the load went on: the last quarter of the phase's
+ * requests no longer raises RSS (less than persistenceRatio of the phase's rate). The
+ * second-half test of every fit misses a plateau reached only halfway: a Go heap's goal
+ * (GOGC) lets RSS follow live data with a lag, so the second half still rises while the
+ * last quarter is flat. A leak keeps its rate to the end.
+ */
+function stoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
+  const fit = ctx.primary(w);
+  const window = ctx.windows.find((x) => x.name === w.window);
+  if (w.kind !== 'burst' || !fit?.ok || fit.basis !== 'per-1k-requests' || !window?.requestsAt || !window.requests) return false;
+  const at = window.requestsAt;
+  const from = (1 - TAIL_SHARE) * window.requests;
+  const points = ctx.data.samples.flatMap((s) => {
+    const y = s[ctx.rssKey!];
+    if (y === undefined || s.t < w.startT || s.t > w.endT) return [];
+    const x = at(s.t);
+    return x >= from ? [{ x: x / 1000, y, segment: ctx.unexpectedExits.filter((e) => e.t < s.t).length }] : [];
+  });
+  const tail = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints });
+  if (!tail.ok || tail.slope >= THRESHOLDS.persistenceRatio * fit.rate!) return false;
+  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: fit.rate!, tailRate: tail.slope, tailFrom: from });
+  ctx.stoppedUnderLoad.add(w.window);
+  return true;
+}
+
+/** The last quarter of a load phase's requests: where a plateau reached halfway is flat. */
+const TAIL_SHARE = 0.25;
 
 /**
  * Growth under load that a later idle phase of the same process gives back (most of it gone
@@ -336,7 +373,7 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
  */
 function levelledOff(ctx: Context, burst: WindowFigure, after: WindowFigure | undefined): boolean {
   const fit = ctx.primary(burst);
-  if (!fit?.ok || fit.trend === 'growing') return false;
+  if (!fit?.ok || (fit.trend === 'growing' && !ctx.stoppedUnderLoad.has(burst.window))) return false;
   const rest = after ? ctx.primary(after) : undefined;
   return rest?.trend !== 'growing';
 }

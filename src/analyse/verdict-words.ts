@@ -306,6 +306,8 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
   switch (x.type) {
     case 'warm-up':
       return [`${rss.label} rose in ${x.window.window} (${rateText(x.window.perHour!.rate!, 'per-hour', rss.unit)}) but not in ${x.later.window} (${rateText(x.later.perHour!.rate!, 'per-hour', rss.unit)}): growth that stops is the process warming up, so it is not counted.`];
+    case 'stopped-under-load':
+      return [`${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`];
     case 'rss-given-back':
       return [`${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) during ${x.window.window} but was given back: at the end of ${x.after.window} it was ${formatSignedBytes(x.kept)} from where ${x.window.window} started (${formatMiB(x.after.end!)}). Memory given back after the load is the load's working memory, not a leak.`];
     case 'heap-given-back': {
