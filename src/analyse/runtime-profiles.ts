@@ -35,6 +35,11 @@ export interface RuntimeProfile {
   outside?: OutsideDef;
   /** The sampled figure of what the runtime took from the OS (Go sys, V8 heap total). */
   heldFigure?: SampleFigure;
+  /**
+   * A heap that can only fall at a full collection, and the count of those: growth of it in a
+   * window without one is garbage not yet collected, not evidence.
+   */
+  cycles?: { heap: SampleFigure; count: SampleFigure };
   /** The figures that move with the runtime's view in a window where RSS grew. */
   side: readonly DiagnosedFigure[];
   /** Goroutines for Go; OS threads where the runtime has nothing finer. */
@@ -101,6 +106,7 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
         'max(0, RssAnon (or RSS) − (nodejs_heap_size_total_bytes + nodejs_external_memory_bytes)): resident memory beyond the V8 heap and the external memory (Buffers) V8 knows of; native addons and allocator overhead',
     },
     heldFigure: 'v8HeapTotal',
+    cycles: { heap: 'v8HeapUsed', count: 'v8MajorGcs' },
     side: ['v8HeapUsed', 'v8HeapTotal', 'nodeExternal', 'outsideRuntime'],
     kinds: NEUTRAL_KINDS,
     smapsLayout: 'other',

@@ -350,8 +350,9 @@ function windowEvidence(ctx: Context, w: WindowFigure): string[] {
 function perConnection(ctx: Context): string[] {
   const rss = ctx.rss!;
   const growing = ctx.growing(rss);
-  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && w.per1k.trend !== 'growing' && (w.requests ?? 0) > 0);
-  if (!burst || growing.length === 0 || growing.some((w) => w.kind !== 'idle')) return [];
+  const counted = growing.filter((w) => !ctx.stoppedUnderLoad.has(w.window));
+  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && (w.per1k.trend !== 'growing' || ctx.stoppedUnderLoad.has(w.window)) && (w.requests ?? 0) > 0);
+  if (!burst || counted.length === 0 || counted.some((w) => w.kind !== 'idle')) return [];
   const connections = ctx.data.run.phases.find((p) => p.name === burst.window)?.params.connections;
   const over = typeof connections === 'number' ? ` over ${formatCount(connections)} kept-alive connections` : ' over kept-alive connections';
   return [`It grew only while idle probes opened a new connection each, not during ${burst.window}'s ${formatCount(burst.requests!)} requests${over}: memory is kept per connection, not per request (connection state, a per-connection buffer or goroutine that is never released).`];

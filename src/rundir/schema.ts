@@ -71,6 +71,8 @@ export interface Sample {
   v8HeapTotal?: number;
   nodeExternal?: number;
   nodeHandles?: number;
+  /** Major (mark-compact) collections so far: V8 heap used only falls at one of these. */
+  v8MajorGcs?: number;
 }
 
 /** Keys of Sample that carry a figure (everything but `t`). */
@@ -102,6 +104,7 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'v8HeapTotal', label: 'V8 heap total', source: 'metrics', unit: 'bytes' },
   { key: 'nodeExternal', label: 'Node external memory (Buffers)', source: 'metrics', unit: 'bytes' },
   { key: 'nodeHandles', label: 'Node active handles', source: 'metrics', unit: 'count' },
+  { key: 'v8MajorGcs', label: 'V8 major GCs', source: 'metrics', unit: 'count' },
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
 ];
 

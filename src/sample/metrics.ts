@@ -26,6 +26,9 @@ export const NODE_METRICS = {
   nodejs_active_handles_total: 'nodeHandles',
 } as const satisfies Record<string, SampleFigure>;
 
+/** prom-client's GC histogram; its `kind="major"` count tells when V8 heap used can fall. */
+const V8_MAJOR_GCS = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\}\s+(\d+(?:\.\d+)?(?:e[+-]?\d+)?)/m;
+
 /** Every Prometheus name the sampler keeps, and the sample field it goes to. */
 export const RUNTIME_METRICS: Readonly<Record<string, SampleFigure>> = { ...GO_METRICS, ...NODE_METRICS };
 
@@ -58,6 +61,13 @@ function goFigures(text: string): Partial<Sample> {
     const series = family.metrics.find((m) => !m.labels || Object.keys(m.labels).length === 0) ?? family.metrics[0];
     const value = Number(series?.value);
     if (series?.value !== undefined && Number.isFinite(value)) out[RUNTIME_METRICS[family.name]!] = value;
+  }
+  // parse-prometheus-text-format drops a histogram's labels other than `le`, so the one
+  // series needed is read from the text. prom-client shows a GC kind's series from its first
+  // collection on: absent means none yet.
+  if (out.v8HeapUsed !== undefined) {
+    const major = V8_MAJOR_GCS.exec(text);
+    out.v8MajorGcs = major ? Number(major[1]) : 0;
   }
   return out;
 }

@@ -70,13 +70,14 @@ test('Go, a cache that fills only halfway through the burst: still a plateau; --
 });
 
 test('Go, memory kept per new connection: Go heap growth at rest, flat under kept-alive load', async () => {
-  // 64 KiB per connection at 40 probes/s; the burst's 40,000 requests over 20 connections are
-  // enough for the Go heap to reach its goal early in the burst and then stay flat.
-  const s = await soak('go-conn-leak', (p) => `${goFixture} -mode conn-leak -leak-kib 64 -addr 127.0.0.1:${p}`, 40_000, ['--rate', '40']);
+  // 256 KiB per connection at 40 probes/s: 30 MiB before the burst, whose garbage fills the Go
+  // heap up to its goal (twice that) in the first half of 60,000 requests and is flat after;
+  // the 160 connections after it need more than the goal left, so Go sys grows with them.
+  const s = await soak('go-conn-leak', (p) => `${goFixture} -mode conn-leak -leak-kib 256 -addr 127.0.0.1:${p}`, 60_000, ['--rate', '40', '--idle-before', '3s', '--idle-after', '4s']);
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
   assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
-  assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 40,000 requests over 20 kept-alive connections/);
+  assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
 });
 
 test('Go, C malloc that is never freed: growth outside the Go runtime, -race ruled out by the build info', async () => {
