@@ -216,7 +216,7 @@ export interface GoBuildInfo {
   path?: string;
   main?: GoModule;
   deps: GoModule[];
-  /** `build` lines in order: -race, CGO_ENABLED, -ldflags, GOARCH, vcs.revision, ... */
+  /** `build` lines in order: -race, CGO_ENABLED, -ldflags, GOARCH, vcs.revision, ... (in run.json, empty ones are left out) */
   settings: { key: string; value: string }[];
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { RuntimeName, TargetIdentity } from '../rundir/schema.ts';
+import type { GoBuildInfo, GoModule, RuntimeName, TargetIdentity } from '../rundir/schema.ts';
 import { parseGoBuildInfo } from './go-buildinfo.ts';
 
 /**
@@ -44,7 +44,7 @@ export function identifyProcess(pid: number): TargetIdentity {
     out.runtime = 'go';
     out.runtimeVersion = go.goVersion;
     out.runtimeEvidence = 'Go build info in the executable';
-    out.goBuild = go;
+    out.goBuild = compact(go);
   } else {
     const found = runtimeFromNames(executable ?? '', maps);
     out.runtime = found.runtime;
@@ -75,4 +75,19 @@ export function runtimeFromNames(executable: string, maps: string): { runtime: R
 function versionIn(text: string, re: RegExp): { version?: string } {
   const m = re.exec(text);
   return m?.[1] ? { version: m[1] } : {};
+}
+
+/**
+ * Module checksums (h1:...) and empty settings (CGO_CFLAGS=) say nothing about memory; left out,
+ * run.json stays small enough to be rewritten atomically on a nearly full disk.
+ */
+function compact(go: GoBuildInfo): GoBuildInfo {
+  const strip = (m: GoModule): GoModule => ({ path: m.path, version: m.version, ...(m.replacedBy && { replacedBy: m.replacedBy }) });
+  return {
+    goVersion: go.goVersion,
+    ...(go.path && { path: go.path }),
+    ...(go.main && { main: strip(go.main) }),
+    deps: go.deps.map(strip),
+    settings: go.settings.filter((s) => s.value !== ''),
+  };
 }
