@@ -1,3 +1,4 @@
+import { identifyProcess } from '../target/identify.ts';
 import { join, relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.ts';
 import { startClock } from '../load/clock.ts';
@@ -138,7 +139,7 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
       kind: 'attach',
       label: o.label,
       url: '',
-      ...(o.pid !== undefined && { pid: o.pid }),
+      ...(o.pid !== undefined && { pid: o.pid, identity: identifyProcess(o.pid) }),
       ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
     },
     versions: toolVersions(),
