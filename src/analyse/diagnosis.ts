@@ -1,4 +1,4 @@
-import type { SampleFigure } from '../rundir/schema.ts';
+import type { RuntimeName, SampleFigure } from '../rundir/schema.ts';
 import type { SmapsReport } from './smaps.ts';
 
 /**
@@ -16,6 +16,17 @@ export type VerdictKind =
   | 'go-heap-growth'
   /** The goroutine count grows: goroutines that never exit. */
   | 'goroutine-growth'
+  /** The same three for any other runtime: its managed heap (V8 heap, Buffers) carries it. */
+  | 'heap-growth'
+  /** RSS grows beyond what the runtime reports holding (native code, addons, malloc). */
+  | 'growth-outside-runtime'
+  /** The OS thread count grows. */
+  | 'thread-growth'
+  /**
+   * Memory grew under load, stopped growing while the load went on, and stays flat at rest:
+   * a cache or pool filling to its size. Not a leak; `--fail-on held>SIZE` budgets it.
+   */
+  | 'plateau'
   /** RSS grows, but without Go runtime metrics or smaps snapshots the pack cannot say where. */
   | 'rss-growth'
   /** RSS rose under load and stays up without growing at rest: the runtime keeps freed memory. */
@@ -24,7 +35,7 @@ export type VerdictKind =
   | 'not-enough-data';
 
 /** Verdicts that are a kind of memory growth (`--fail-on growth`). */
-export const GROWTH_VERDICTS: readonly VerdictKind[] = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth'];
+export const GROWTH_VERDICTS: readonly VerdictKind[] = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'heap-growth', 'growth-outside-runtime', 'thread-growth', 'rss-growth'];
 
 export function isGrowthKind(kind: string): boolean {
   return (GROWTH_VERDICTS as readonly string[]).includes(kind);
@@ -94,7 +105,7 @@ export interface WindowFigure {
  * memory, resident or not, so this is a lower bound of memory outside the Go runtime; it is
  * flat for a plain Go server once warmed up and climbs with the race runtime's records.
  */
-export type DiagnosedFigure = SampleFigure | 'outsideGo';
+export type DiagnosedFigure = SampleFigure | 'outsideGo' | 'outsideRuntime';
 
 export interface FigureDiagnosis {
   key: DiagnosedFigure;
@@ -146,4 +157,39 @@ export interface Diagnosis {
   smaps?: SmapsReport;
   heapProfiles?: HeapProfileDiff;
   targetExits: { count: number; oomKills: number };
+  /** Whose words the verdict uses, and how the runtime was told (absent in older summaries). */
+  runtime?: { name: RuntimeName | 'unknown'; from: string };
+  /** What RSS holds above its baseline at the end (`--fail-on held>SIZE`). */
+  held?: HeldMemory;
+  /** For a plateau: where and when growth stopped. */
+  plateau?: PlateauFacts;
+}
+
+export interface HeldMemory {
+  figure: SampleFigure;
+  label: string;
+  baseline: number;
+  /** Median of the last samples. */
+  end: number;
+  /** end − baseline. */
+  bytes: number;
+}
+
+export interface PlateauFacts {
+  /** The load phase in which growth stopped. */
+  window: string;
+  /** Seconds into that phase, and its length. */
+  stoppedAfterS: number;
+  phaseS: number;
+  /** Completed requests of the phase when it stopped, and in the whole phase. */
+  stoppedAfterRequests?: number;
+  phaseRequests?: number;
+  /** RSS above its baseline where it levelled off, and at the end. */
+  level: number;
+  held: number;
+  /** What holds it: live heap still referenced, memory outside the runtime, or not measured. */
+  holder: 'live-heap' | 'outside-runtime' | 'unknown';
+  /** The live heap figure still above its baseline, when sampled. */
+  heapFigure?: DiagnosedFigure;
+  heapHeld?: number;
 }

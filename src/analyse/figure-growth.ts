@@ -1,9 +1,10 @@
 import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
-import { FIGURES, type Sample } from '../rundir/schema.ts';
+import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
 import { formatCount, formatDuration } from './format.ts';
 import { fitTrend, type TrendFit, type TrendPoint } from './growth.ts';
+import type { OutsideDef } from './runtime-profiles.ts';
 import { THRESHOLDS } from './thresholds.ts';
 import { segmentAt, type FigurePoint, type Window } from './windows.ts';
 
@@ -18,34 +19,39 @@ interface SeriesDef {
   minGrowthSpanS?: number;
 }
 
+/** Live heaps rise between collections and drop at each, so a short window at rest says nothing. */
+const HEAP_FIGURES: ReadonlySet<SampleFigure> = new Set(['heapInuse', 'v8HeapUsed']);
+
 const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({
   key: f.key,
   label: f.label,
   unit: f.unit,
   value: (s: Sample) => s[f.key],
-  ...(f.key === 'heapInuse' && { minGrowthSpanS: THRESHOLDS.heapMinSpanS }),
+  ...(HEAP_FIGURES.has(f.key) && { minGrowthSpanS: THRESHOLDS.heapMinSpanS }),
 }));
 
 /**
- * Resident memory the Go runtime cannot account for. RssAnon is preferred: it leaves out the
+ * Resident memory the runtime cannot account for. RssAnon is preferred: it leaves out the
  * binary's and libraries' pages, which fault in during warm-up and would read as growth.
  * Without it, total RSS (VmRSS, or process_resident_memory_bytes in attach mode) still works,
  * with the file-backed pages as a roughly constant offset.
  */
-const OUTSIDE_GO: SeriesDef = {
-  key: 'outsideGo',
-  label: 'RSS outside the Go runtime',
-  unit: 'bytes',
-  value: (s) => {
-    const resident = s.rssAnon ?? (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ?? s.vmRss ?? s.processRss;
-    if (resident === undefined || s.goSys === undefined) return undefined;
-    // Go sys counts memory mapped but not yet touched, so a negative difference proves
-    // nothing: all of RSS could still be Go's. Only what exceeds it is surely outside.
-    return Math.max(0, resident - (s.goSys - (s.heapReleased ?? 0)));
-  },
-  derivation:
-    'max(0, RssAnon (or RSS when RssAnon is not sampled) − (go_memstats_sys_bytes − go_memstats_heap_released_bytes)): resident memory beyond everything the Go runtime got from the OS, a lower bound of memory outside the Go runtime',
-};
+function outsideSeries(def: OutsideDef): SeriesDef {
+  return {
+    key: def.key,
+    label: def.label,
+    unit: 'bytes',
+    value: (s) => {
+      const resident = s.rssAnon ?? (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ?? s.vmRss ?? s.processRss;
+      const held = def.held(s);
+      if (resident === undefined || held === undefined) return undefined;
+      // The runtime's figure counts memory mapped but not yet touched, so a negative difference
+      // proves nothing: all of RSS could still be the runtime's. Only what exceeds it is surely outside.
+      return Math.max(0, resident - held);
+    },
+    derivation: def.derivation,
+  };
+}
 
 function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, endT: number): FigurePoint[] {
   const out: FigurePoint[] = [];
@@ -63,10 +69,10 @@ function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, en
  * run recorded them (per 1,000): under load, memory follows requests, not the clock, and a
  * rate per request compares across machines that serve at different speeds.
  */
-export function diagnoseFigures(data: RunData, windows: readonly Window[], exits: readonly number[]): FigureDiagnosis[] {
+export function diagnoseFigures(data: RunData, windows: readonly Window[], exits: readonly number[], outside?: OutsideDef): FigureDiagnosis[] {
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
   const out: FigureDiagnosis[] = [];
-  for (const info of [...SAMPLED, OUTSIDE_GO]) {
+  for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
     const series = seriesOf(data.samples, info, -Infinity, Infinity);
     if (series.length === 0) continue;
     const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);

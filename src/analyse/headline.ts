@@ -20,6 +20,9 @@ const RSS_PREFERENCE: readonly { key: SampleFigure; name: string }[] = [
   { key: 'cgroupMemory', name: 'cgroup memory' },
 ];
 
+/** The runtime's live heap, whichever runtime sampled one. */
+const HEAPS: readonly SampleFigure[] = ['heapInuse', 'v8HeapUsed'];
+
 /**
  * One sentence of measured facts about memory: what the OS saw next to what the Go runtime
  * saw. It states no verdict; a verdict is a later clause to add to `describe`, not a rewrite.
@@ -33,14 +36,15 @@ export function headline(input: HeadlineInput): string {
 
 function describe(input: HeadlineInput): string {
   const rss = pickRss(input.memory);
-  const heap = input.memory.find((f) => f.key === 'heapInuse');
+  const heap = input.memory.find((f) => HEAPS.includes(f.key));
+  const heapName = heap?.label ?? 'heap';
   const over = input.sampleSpanS > 0 ? ` over ${formatDuration(input.sampleSpanS)}` : '';
-  if (rss === undefined && heap === undefined) return 'No RSS or Go heap figure was sampled, so memory cannot be described';
-  if (rss === undefined) return `No RSS figure was sampled; ${goesFrom('Go heap in use', heap!)}${over}`;
+  if (rss === undefined && heap === undefined) return 'No RSS or heap figure was sampled, so memory cannot be described';
+  if (rss === undefined) return `No RSS figure was sampled; ${goesFrom(heapName, heap!)}${over}`;
   const os = changeClause(rss.name, rss.figure, over);
-  if (heap === undefined) return `${os.text} (Go runtime metrics were not available)`;
+  if (heap === undefined) return `${os.text} (no runtime heap figure was sampled)`;
   // After a parenthetical ", peaking at ..." the sentence needs a comma to read on.
-  return `${os.text}${os.aside ? ',' : ''} while ${goesFrom('Go heap in use', heap)}`;
+  return `${os.text}${os.aside ? ',' : ''} while ${goesFrom(heapName, heap)}`;
 }
 
 function pickRss(memory: readonly FigureSummary[]): { name: string; figure: FigureSummary } | undefined {

@@ -43,8 +43,11 @@ export const ADDRESS_RANGES = {
   goHeap: [0x100000000, 0x400000000000],
 } as const;
 
-/** `race`: tsan's fixed layout; `go`: any other process (plain Go, or not Go at all). */
-export type AddressLayout = 'race' | 'go';
+/**
+ * `race`: tsan's fixed layout; `go`: a plain Go process; `other`: a process that is not Go,
+ * whose unnamed mappings are only anonymous memory (a V8 heap is not a Go arena).
+ */
+export type AddressLayout = 'race' | 'go' | 'other';
 
 type Range = readonly [number, number];
 const within = (start: number, [from, to]: Range): boolean => start >= from && start < to;
@@ -153,7 +156,7 @@ export function classify(start: number, pathname: string, layout: AddressLayout)
     if (within(start, ADDRESS_RANGES.raceMetaShadow)) return 'race-meta-shadow';
     return 'anonymous';
   }
-  return within(start, ADDRESS_RANGES.goHeap) ? 'go-heap' : 'anonymous';
+  return layout === 'go' && within(start, ADDRESS_RANGES.goHeap) ? 'go-heap' : 'anonymous';
 }
 
 export interface KindTotals {
@@ -316,10 +319,10 @@ export interface SmapsReport {
  * processes, so only those of the last process are compared; a diff across a restart would
  * show the old process's leak as "removed".
  */
-export function smapsReport(snapshots: readonly SmapsSnapshot[], restartTimes: readonly number[] = []): SmapsReport | undefined {
+export function smapsReport(snapshots: readonly SmapsSnapshot[], restartTimes: readonly number[] = [], runtime: 'go' | 'other' = 'go'): SmapsReport | undefined {
   const notes: string[] = [];
   const parsed = snapshots.flatMap((s) => {
-    const mappings = parseSmaps(s.text);
+    const mappings = parseSmaps(s.text, runtime === 'other' ? 'other' : undefined);
     if (mappings.length === 0) {
       notes.push(`${s.file} has no mappings in it; it is left out`);
       return [];

@@ -1,6 +1,6 @@
 /**
  * Every threshold the verdict uses, in one place, each with the reason for its value. The
- * numbers are set against what this pack measured (README, /work/shared/design.md): a plain Go
+ * numbers are set against what this pack measured (README, ../shared/design.md): a plain Go
  * server rises a few MiB under 1M requests and is then flat; the -race build grows about
  * 500 MiB per 1M requests and 1-2 KB per new-connection probe (more on newer Go); GC and the
  * scavenger move RSS by a few hundred KiB at a time in either direction.
@@ -114,6 +114,14 @@ export const THRESHOLDS = {
    * 16 MiB is well beyond it.
    */
   highWaterBytes: 16 * MiB,
+  /**
+   * Growth under load counts as given back when the idle phase after the load ends with less
+   * than this share of the load's fitted rise still held above where the load started. A leak
+   * keeps all of it (the race build: 100%); a Node.js server that keeps nothing rose ~30 MiB
+   * in a 200k-request burst and kept under 3 MiB (10%); a runtime holding its high-water mark
+   * keeps most of it and is judged by what holds it (high-water-held, plateau).
+   */
+  givenBackShare: 0.5,
 } as const;
 
 export type Thresholds = typeof THRESHOLDS;

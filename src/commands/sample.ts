@@ -1,3 +1,4 @@
+import { identifyProcess } from '../target/identify.ts';
 import { relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.ts';
 import { startClock } from '../load/clock.ts';
@@ -54,7 +55,7 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
       kind: 'attach',
       label: o.label,
       url: '',
-      ...(o.pid !== undefined && { pid: o.pid }),
+      ...(o.pid !== undefined && { pid: o.pid, identity: identifyProcess(o.pid) }),
       ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
     },
     versions: toolVersions(),

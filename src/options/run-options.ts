@@ -55,8 +55,11 @@ export interface RunOptions {
   /** Start the target again when it exits (as a kubelet would), up to maxRestarts times. */
   restart: boolean;
   maxRestarts: number;
-  /** Exit with ExitCode.memoryGrowth when the verdict is a kind of growth. */
-  failOn?: 'growth';
+  /**
+   * Exit with ExitCode.memoryGrowth when the verdict is a kind of growth (`growth`), or when
+   * RSS holds more than `heldBytes` above its baseline at the end (`held>SIZE`).
+   */
+  failOn?: FailOn;
   /** --preset: the set of smaller defaults in use (explicit flags still won). */
   preset?: PresetName;
   /** --prometheus-url: read these figures back from a Prometheus server at the end of the run. */
@@ -172,7 +175,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
   }
   if (v.restart && target.kind === 'attach') throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
   if (v['max-restarts'] !== undefined && !v.restart) throw new UsageError('--max-restarts: only with --restart');
-  if (v['fail-on'] !== undefined) options.failOn = oneOf('fail-on', v['fail-on'], ['growth'] as const);
+  if (v['fail-on'] !== undefined) options.failOn = parseFailOn(v['fail-on']);
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
   if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
   if (preset !== undefined) options.preset = preset;
@@ -207,7 +210,7 @@ Target (default: the bundled Gin server from gin-gonic/gin#3789, built with -rac
   --cmd "<command line>"   start your own server (needs --url); stopped at the end
   --url URL                where the server answers, e.g. http://127.0.0.1:8080
   --pid N                  with --url and no --cmd: sample this running process
-  --metrics-url URL        the server's Prometheus /metrics (Go heap, stack, goroutines)
+  --metrics-url URL        the server's Prometheus /metrics (Go client_golang or Node prom-client figures)
 
 Traffic:
   --path /p                request path (default /health_check)
@@ -244,9 +247,11 @@ Diagnosis:
                            and project the time to reach it at the measured idle growth
   --restart                start the target again after it exits, as a kubelet would (--max-restarts 10)
   --fail-on growth         exit 4 when the verdict is a kind of memory growth (for CI gates)
+  --fail-on held>200Mi     exit 4 when RSS holds more than 200Mi above its baseline at the end
+                           (a plateau or high-water mark is not growth; this budgets it); both: growth,held>200Mi
 
 Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 unreadable run directory,
-4 memory growth with --fail-on growth, 130/143 interrupted.`;
+4 memory growth or held memory over budget with --fail-on, 130/143 interrupted.`;
 
 /** What run.json keeps of them: the same fields, URLs as strings. */
 export function recordedRunOptions(o: RunOptions): RecordedRunOptions {
@@ -259,4 +264,20 @@ export function recordedRunOptions(o: RunOptions): RecordedRunOptions {
   const { prometheus, ...rest } = o;
   // Spread first so the keys keep RunOptions' order in run.json (prometheus is the last).
   return { ...rest, target, ...(prometheus && { prometheus: recordedPrometheusOptions(prometheus) }) };
+}
+
+export interface FailOn {
+  growth: boolean;
+  heldBytes?: number;
+}
+
+/** `growth`, `held>SIZE`, or both separated by a comma. */
+export function parseFailOn(raw: string): FailOn {
+  const out: FailOn = { growth: false };
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    if (part === 'growth') out.growth = true;
+    else if (/^held\s*>/.test(part)) out.heldBytes = sizeBytes('fail-on', part.replace(/^held\s*>/, ''), { min: 1 });
+    else throw new UsageError(`--fail-on: expected growth, held>SIZE (e.g. held>200Mi) or both separated by a comma, got ${JSON.stringify(raw)}`);
+  }
+  return out;
 }

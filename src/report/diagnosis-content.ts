@@ -28,9 +28,20 @@ const TITLES: Record<VerdictKind, string> = {
   'growth-outside-go-runtime': 'growth outside the Go runtime',
   'go-heap-growth': 'Go heap growth',
   'goroutine-growth': 'goroutine growth',
+  'heap-growth': 'heap growth',
+  'growth-outside-runtime': 'growth outside the runtime',
+  'thread-growth': 'thread growth',
+  plateau: 'plateau (bounded, not a leak)',
   'rss-growth': 'RSS growth (cause not measured)',
   'high-water-held': 'high-water mark held (not a leak)',
   'not-enough-data': 'not enough data',
+};
+
+/** Where a runtime has its own words for a neutral kind. */
+const RUNTIME_TITLES: Partial<Record<string, Partial<Record<VerdictKind, string>>>> = {
+  node: { 'heap-growth': 'V8 heap or Buffer growth', 'growth-outside-runtime': 'growth outside the V8 heap and Buffers' },
+  python: { 'thread-growth': 'Python thread growth' },
+  jvm: { 'thread-growth': 'JVM thread growth' },
 };
 
 const NONE = '—';
@@ -41,7 +52,7 @@ export function diagnosisContent(d: Diagnosis | undefined): DiagnosisContent | u
   const v = d.verdict;
   const out: DiagnosisContent = {
     kind: v.kind,
-    title: TITLES[v.kind] ?? v.kind,
+    title: (d.runtime && RUNTIME_TITLES[d.runtime.name]?.[v.kind]) ?? TITLES[v.kind] ?? v.kind,
     summary: v.summary,
     evidence: v.evidence,
     caveats: v.caveats,

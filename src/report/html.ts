@@ -79,7 +79,7 @@ ${d ? verdictSection(d) : undefined}
 <table class="facts">${facts}</table>
 
 <h2>Memory</h2>
-<img src="data:image/png;base64,${images.memory.toString('base64')}" alt="Memory over time: RSS and Go runtime figures" width="1200">
+<img src="data:image/png;base64,${images.memory.toString('base64')}" alt="Memory over time: RSS and the runtime's figures" width="1200">
 ${c.memory.rows.length > 0 ? table(c.memory) : html`<p>No memory samples were taken.</p>`}
 ${d ? growthSections(d) : undefined}
 

@@ -46,7 +46,7 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
   }
 
   out.push('## Charts', '');
-  out.push(`![Memory over time: RSS and Go runtime figures](${FILES.memoryPng})`, '');
+  out.push(`![Memory over time: RSS and the runtime's figures](${FILES.memoryPng})`, '');
   out.push(`![Load over time: requests per second and latency](${FILES.loadPng})`, '');
   return out.join('\n');
 }

@@ -32,6 +32,11 @@ const LINES: readonly LineStyle[] = [
   { key: 'heapInuse', label: 'Go heap in use', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
   { key: 'stackInuse', label: 'Go stack in use', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
   { key: 'goSys', label: 'Go sys', color: '#7f7f7f', width: 2, dash: [12, 4, 3, 4], axis: 'y' },
+  // Node.js (prom-client): a chart shows only the figures its run sampled, so no Go label
+  // appears for a target without Go figures.
+  { key: 'v8HeapUsed', label: 'V8 heap used', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
+  { key: 'v8HeapTotal', label: 'V8 heap total', color: '#7f7f7f', width: 2, dash: [12, 4, 3, 4], axis: 'y' },
+  { key: 'nodeExternal', label: 'Node external memory (Buffers)', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
   { key: 'goroutines', label: 'goroutines (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
 ];
 

@@ -6,8 +6,9 @@ import {
   formatMs,
   formatRate,
 } from '../analyse/format.ts';
-import type { PhaseLoadSummary, RunFile } from '../rundir/schema.ts';
+import type { PhaseLoadSummary, RunFile, RuntimeName } from '../rundir/schema.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
+import { buildSetting } from '../rundir/go-build.ts';
 
 /**
  * The report's content as plain, unescaped text, laid out once and rendered twice (Markdown and
@@ -62,6 +63,7 @@ function facts(summary: SummaryFile, run: RunFile): [string, string][] {
   if (t.command) out.push(['command', t.command]);
   if (t.binary) out.push(['binary', t.binary]);
   if (t.buildFlags && t.buildFlags.length > 0) out.push(['build flags', t.buildFlags.join(' ')]);
+  out.push(...identityFacts(summary));
   out.push(['started', run.startedAt]);
   out.push(['duration', formatDuration(summary.durationS)]);
   const versions = [`leakbench ${v.leakbench}`, `node ${v.node}`, `autocannon ${v.autocannon}`, v.go && `go ${v.go}`, v.os].filter(Boolean);
@@ -128,3 +130,33 @@ function exitTable(summary: SummaryFile): Table {
   ]);
   return { head: ['time since start', 'exit code', 'signal', 'message'], rows, numeric: [true, true, false, false] };
 }
+
+/**
+ * What the sampled process is: executable, command line, runtime and, for Go, how it was
+ * built. A run that identified nothing says what is unknown rather than leaving it out.
+ */
+function identityFacts(summary: SummaryFile): [string, string][] {
+  const t = summary.target;
+  const id = t.identity;
+  const runtime = summary.diagnosis?.runtime;
+  if (!id) {
+    const why = t.pid === undefined ? 'no process was read (attached by URL only, or imported)' : 'this run did not record it';
+    return [['runtime', runtime && runtime.name !== 'unknown' ? `${RUNTIME_NAMES[runtime.name]} (from ${runtime.from}); executable and build unknown: ${why}` : `unknown: ${why}`]];
+  }
+  const out: [string, string][] = [];
+  out.push(['executable', id.executable ?? 'unknown']);
+  if (id.cmdline) out.push(['command line', id.cmdline.join(' ')]);
+  out.push(['runtime', `${RUNTIME_NAMES[id.runtime]}${id.runtimeVersion ? ` ${id.runtimeVersion}` : ''} (${id.runtimeEvidence})`]);
+  const go = id.goBuild;
+  if (go) {
+    const setting = (k: string): string | undefined => buildSetting(go, k);
+    const race = setting('-race') === 'true';
+    out.push(['go build', [go.goVersion, race ? 'build -race=true' : 'without -race', `CGO_ENABLED=${setting('CGO_ENABLED') ?? '?'}`, setting('-ldflags') !== undefined && `-ldflags=${JSON.stringify(setting('-ldflags'))}`, setting('GOARCH') && `${setting('GOOS') ?? ''}/${setting('GOARCH')}`].filter(Boolean).join(', ')]);
+    if (go.main) out.push(['main module', `${go.main.path} ${go.main.version}`]);
+    if (go.deps.length > 0) out.push(['modules', go.deps.map((d) => `${d.path} ${d.replacedBy?.version || d.version}`).join(', ')]);
+  }
+  if (id.unknown) out.push(['not read', id.unknown]);
+  return out;
+}
+
+const RUNTIME_NAMES: Record<RuntimeName | 'unknown', string> = { go: 'Go', node: 'Node.js', python: 'Python', jvm: 'JVM', other: 'other (not Go, Node.js, Python or a JVM)', unknown: 'unknown' };

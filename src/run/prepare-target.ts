@@ -49,10 +49,10 @@ export async function detectMetrics(base: URL, log: (l: string) => void): Promis
   const candidate = new URL('/metrics', base);
   try {
     await fetchMetrics(candidate.href, 2000);
-    log(`found Go runtime metrics at ${candidate.href}`);
+    log(`found runtime metrics at ${candidate.href}`);
     return candidate;
   } catch {
-    log(`no Go runtime metrics at ${candidate.href}; sampling the process from /proc only (give --metrics-url if they live elsewhere)`);
+    log(`no runtime metrics at ${candidate.href}; sampling the process from /proc only (give --metrics-url if they live elsewhere)`);
     return undefined;
   }
 }

@@ -8,7 +8,8 @@ import type { SummaryFile } from '../analyse/summary-file.ts';
 import { RunRecorder, runDirName } from '../rundir/recorder.ts';
 import { FILES, type RunFile } from '../rundir/schema.ts';
 import { collectPrometheus } from '../sample/prometheus-source.ts';
-import { isGrowthVerdict } from './fail-on.ts';
+import { identifyProcess } from '../target/identify.ts';
+import { failOnReason } from './fail-on.ts';
 import { round3, RunJournal } from './journal.ts';
 import { buildPhases, loadScenario } from './load-scenario.ts';
 import { describePhase, runPhase } from './phase-runner.ts';
@@ -67,6 +68,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
   let failure: unknown;
   try {
     const plan = await target.start(binary, recorder.path(FILES.targetLog));
+    if (plan.pid !== undefined) plan.info.identity = identifyProcess(plan.pid);
     run.target = plan.info;
     recorder.saveRun();
     journal.event({ type: 'target-ready', ...(plan.pid !== undefined && { pid: plan.pid }), message: `${plan.info.url} answers${plan.pid ? `, pid ${plan.pid}` : ''}` });
@@ -131,7 +133,11 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     if (exitCode === ExitCode.ok) exitCode = ExitCode.failure;
   }
   if (failure && !(failure instanceof LeakbenchError)) throw failure;
-  if (exitCode === ExitCode.ok && options.failOn === 'growth' && summary && isGrowthVerdict(summary)) exitCode = ExitCode.memoryGrowth;
+  const gate = exitCode === ExitCode.ok && options.failOn && summary ? failOnReason(options.failOn, summary) : undefined;
+  if (gate) {
+    io.log(`failing (exit 4): ${gate}`);
+    exitCode = ExitCode.memoryGrowth;
+  }
   return { dir, status: run.status, exitCode, ...(summary && { summary }), ...(run.endReason && { endReason: run.endReason }) };
 }
 

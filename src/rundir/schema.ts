@@ -68,6 +68,13 @@ export interface Sample {
   goSys?: number;
   heapReleased?: number;
   goroutines?: number;
+  // Node.js, prom-client's default metrics (added with runtime profiles; absent in older runs)
+  v8HeapUsed?: number;
+  v8HeapTotal?: number;
+  nodeExternal?: number;
+  nodeHandles?: number;
+  /** Major (mark-compact) collections so far: V8 heap used only falls at one of these. */
+  v8MajorGcs?: number;
 }
 
 /** Keys of Sample that carry a figure (everything but `t`). */
@@ -95,6 +102,11 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'goSys', label: 'Go sys', source: 'metrics', unit: 'bytes' },
   { key: 'heapReleased', label: 'Go heap released', source: 'metrics', unit: 'bytes' },
   { key: 'goroutines', label: 'goroutines', source: 'metrics', unit: 'count' },
+  { key: 'v8HeapUsed', label: 'V8 heap used', source: 'metrics', unit: 'bytes' },
+  { key: 'v8HeapTotal', label: 'V8 heap total', source: 'metrics', unit: 'bytes' },
+  { key: 'nodeExternal', label: 'Node external memory (Buffers)', source: 'metrics', unit: 'bytes' },
+  { key: 'nodeHandles', label: 'Node active handles', source: 'metrics', unit: 'count' },
+  { key: 'v8MajorGcs', label: 'V8 major GCs', source: 'metrics', unit: 'count' },
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
 ];
 
@@ -165,6 +177,49 @@ export interface TargetInfo {
   command?: string;
   binary?: string;
   buildFlags?: string[];
+  /**
+   * What the sampled process is, read from /proc before the load (absent in runs from before
+   * it was recorded, and where no process could be read: attached by URL only, k6 imports).
+   */
+  identity?: TargetIdentity;
+}
+
+export type RuntimeName = 'go' | 'node' | 'python' | 'jvm' | 'other';
+
+export interface TargetIdentity {
+  pid: number;
+  /** /proc/PID/exe. */
+  executable?: string;
+  /** /proc/PID/cmdline, one entry per argument. */
+  cmdline?: string[];
+  runtime: RuntimeName;
+  /** e.g. "go1.26.8"; for interpreters only when their name or library says it. */
+  runtimeVersion?: string;
+  /** How the runtime was told, e.g. "Go build info in the executable", "executable node". */
+  runtimeEvidence: string;
+  /** What `go version -m` prints, read from the running executable. */
+  goBuild?: GoBuildInfo;
+  /** What could not be read, in words. */
+  unknown?: string;
+}
+
+export interface GoModule {
+  path: string;
+  version: string;
+  sum?: string;
+  /** The module that replaced it (`=>` line), when there is one. */
+  replacedBy?: { path: string; version: string };
+}
+
+export interface GoBuildInfo {
+  /** e.g. "go1.26.8". */
+  goVersion: string;
+  /** The main package's import path (`path` line). */
+  path?: string;
+  main?: GoModule;
+  deps: GoModule[];
+  /** `build` lines in order: -race, CGO_ENABLED, -ldflags, GOARCH, vcs.revision, ... (in run.json, empty ones are left out) */
+  settings: { key: string; value: string }[];
 }
 
 export interface RunFile {
@@ -226,7 +281,8 @@ export interface RecordedRunOptions {
   memoryLimitBytes?: number;
   restart: boolean;
   maxRestarts: number;
-  failOn?: 'growth';
+  /** Runs before --fail-on held>SIZE recorded the string 'growth'. */
+  failOn?: { growth: boolean; heldBytes?: number } | 'growth';
   preset?: string;
   prometheus?: RecordedPrometheusOptions;
 }

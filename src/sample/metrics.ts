@@ -14,14 +14,30 @@ export const GO_METRICS = {
   go_goroutines: 'goroutines',
 } as const satisfies Record<string, SampleFigure>;
 
-type GoMetricName = keyof typeof GO_METRICS;
+/**
+ * Node.js: prom-client's default metrics (collectDefaultMetrics), names as prom-client 15
+ * prints them. Python's prometheus_client has no heap figure (its process collector gives
+ * process_resident_memory_bytes, its gc collector only counts), so it adds no name here.
+ */
+export const NODE_METRICS = {
+  nodejs_heap_size_used_bytes: 'v8HeapUsed',
+  nodejs_heap_size_total_bytes: 'v8HeapTotal',
+  nodejs_external_memory_bytes: 'nodeExternal',
+  nodejs_active_handles_total: 'nodeHandles',
+} as const satisfies Record<string, SampleFigure>;
 
-function isGoMetric(name: string): name is GoMetricName {
-  return Object.hasOwn(GO_METRICS, name);
+/** prom-client's GC histogram; its `kind="major"` count tells when V8 heap used can fall. */
+const V8_MAJOR_GCS = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\}\s+(\d+(?:\.\d+)?(?:e[+-]?\d+)?)/m;
+
+/** Every Prometheus name the sampler keeps, and the sample field it goes to. */
+export const RUNTIME_METRICS: Readonly<Record<string, SampleFigure>> = { ...GO_METRICS, ...NODE_METRICS };
+
+function isKnownMetric(name: string): boolean {
+  return Object.hasOwn(RUNTIME_METRICS, name);
 }
 
 /**
- * The Go runtime figures in a Prometheus text exposition. A figure missing from the text (or
+ * The runtime figures (Go, Node.js, the process collector) in a Prometheus text exposition. A figure missing from the text (or
  * NaN) is left out. Text without any of them (an HTML page, another exporter, garbage) is an
  * error, because a sampler that silently collects nothing looks like a target that uses nothing.
  */
@@ -40,18 +56,25 @@ function goFigures(text: string): Partial<Sample> {
   }
   const out: Partial<Sample> = {};
   for (const family of families) {
-    if (!isGoMetric(family.name)) continue;
+    if (!isKnownMetric(family.name)) continue;
     // These are unlabelled gauges; prefer the unlabelled series should an exporter add others.
     const series = family.metrics.find((m) => !m.labels || Object.keys(m.labels).length === 0) ?? family.metrics[0];
     const value = Number(series?.value);
-    if (series?.value !== undefined && Number.isFinite(value)) out[GO_METRICS[family.name]] = value;
+    if (series?.value !== undefined && Number.isFinite(value)) out[RUNTIME_METRICS[family.name]!] = value;
+  }
+  // parse-prometheus-text-format drops a histogram's labels other than `le`, so the one
+  // series needed is read from the text. prom-client shows a GC kind's series from its first
+  // collection on: absent means none yet.
+  if (out.v8HeapUsed !== undefined) {
+    const major = V8_MAJOR_GCS.exec(text);
+    out.v8MajorGcs = major ? Number(major[1]) : 0;
   }
   return out;
 }
 
 function notGoMetrics(text: string): string {
   const got = /^\s*</.test(text) ? ' (it looks like an HTML page)' : text.trim() === '' ? ' (the body is empty)' : '';
-  return `did not return Prometheus metrics with Go runtime figures${got}: none of ${Object.keys(GO_METRICS).join(', ')} found`;
+  return `did not return Prometheus metrics with runtime figures${got}: none of ${Object.keys(RUNTIME_METRICS).join(', ')} found`;
 }
 
 /** Timeout for one /metrics scrape, so a slow target delays sampling by at most this. */

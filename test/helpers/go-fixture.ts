@@ -20,4 +20,4 @@ export async function ensureFixtureBinary(): Promise<string> {
   return path;
 }
 
-export type FixtureMode = 'heap-leak' | 'goroutine-leak' | 'bursty' | 'hog' | 'flat';
+export type FixtureMode = 'heap-leak' | 'goroutine-leak' | 'bursty' | 'hog' | 'flat' | 'cache' | 'conn-leak' | 'cgo-leak';

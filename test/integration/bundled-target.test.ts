@@ -126,7 +126,7 @@ test('--cmd through a shell: the server (not the shell) is sampled, and the whol
   assert.match(readFileSync(`/proc/self/status`, 'utf8'), /VmRSS/); // sanity: /proc is there
   assert.ok(run.target.pid);
   assert.ok(!processAlive(run.target.pid!), 'server outlived the run');
-  assert.match(r.stderr, /found Go runtime metrics/);
+  assert.match(r.stderr, /found runtime metrics/);
   const { records } = readNdjson<Sample>(join(out, 'cmd-shell', FILES.samples), SCHEMA.samples);
   assert.ok(records.some((s) => s.heapInuse !== undefined), 'metrics auto-detected at /metrics');
   // A shell is a few hundred KB; the Go server is several MB.

@@ -72,7 +72,8 @@ const TABLE: [string[], string][] = [
   [["idle", "--memory-limit", "0Mi"], "--memory-limit: must be at least 4Mi, got \"0Mi\""],
   [["idle", "--max-restarts", "3"], "--max-restarts: only with --restart"],
   [["idle", "--restart", "--max-restarts", "0"], "--max-restarts: expected a whole number greater than 0, got \"0\""],
-  [["idle", "--fail-on", "errors"], "--fail-on: expected one of growth, got \"errors\""],
+  [["idle", "--fail-on", "errors"], "--fail-on: expected growth, held>SIZE (e.g. held>200Mi) or both separated by a comma, got \"errors\""],
+  [["idle", "--fail-on", "held>lots"], "--fail-on: expected a size like 256Mi, 1Gi or 500M, got \"lots\""],
   [["idle", "--bogus"], "--bogus: unknown flag (see --help)"],
   [["idle", "--duration"], "--duration: expected a value"],
 ];

@@ -19,13 +19,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Options check flags against what exists downstream: engine names, usable pids and cgroups, figure keys.
   options: ['rundir/schema.ts', 'load/burst-engines.ts', 'load/phases.ts', 'sample/sampler.ts', 'sample/explicit-cgroup.ts'],
   // The memory cgroup is made beside the pack's own, which the sampler's cgroup locator finds.
-  target: ['options', 'sample/cgroup.ts'],
+  // Identifying the target writes its part of run.json's contract.
+  target: ['options', 'sample/cgroup.ts', 'rundir/schema.ts'],
   sample: ['options', 'rundir/schema.ts'],
   load: ['options', 'rundir/schema.ts'],
   rundir: [],
   // The k6 importer turns k6's outputs into the pack's phase results with the load stage's pure helpers.
   k6: ['options', 'load/latency.ts', 'load/phase-summary.ts', 'load/pacer.ts', 'load/phases.ts', 'rundir', 'target/bundled-build.ts', '../scenarios'],
-  analyse: ['rundir/schema.ts', 'rundir/read-run.ts'],
+  analyse: ['rundir/schema.ts', 'rundir/read-run.ts', 'rundir/go-build.ts'],
   report: ['analyse', 'rundir'],
   console: ['options'],
 };

@@ -105,7 +105,7 @@ test('Markdown escapes pipes, backticks and angle brackets so tables keep their 
   for (const line of md.split('\n').filter((l) => l.startsWith('| target') || l.startsWith('| command'))) {
     assert.equal(line.split(/(?<!\\)\|/).length - 2, 2, line);
   }
-  assert.ok(md.includes('![Memory over time: RSS and Go runtime figures](memory.png)'));
+  assert.ok(md.includes('![Memory over time: RSS and the runtime\'s figures](memory.png)'));
   assert.ok(md.includes('![Load over time: requests per second and latency](load.png)'));
 });
 

@@ -65,7 +65,7 @@ test('/metrics: garbage, an HTML page or another exporter is an error naming the
   for (const text of ['garbage here', '<!doctype html><html><body>Hello</body></html>', '', 'node_exporter_build_info 1\n']) {
     assert.throws(
       () => parseGoMetrics(text, url),
-      (e: unknown) => e instanceof LeakbenchError && e.message.startsWith(`${url} did not return Prometheus metrics with Go runtime figures`),
+      (e: unknown) => e instanceof LeakbenchError && e.message.startsWith(`${url} did not return Prometheus metrics with runtime figures`),
     );
   }
   assert.throws(() => parseGoMetrics('<html></html>'), /HTML page/);
@@ -96,7 +96,7 @@ test('fetchMetrics: parses a good page, names the status of a bad one, times out
     mode = '500';
     await assert.rejects(fetchMetrics(url, 1000), new RegExp(`^LeakbenchError: metrics ${url}: HTTP 500`));
     mode = 'html';
-    await assert.rejects(fetchMetrics(url, 1000), /did not return Prometheus metrics with Go runtime figures \(it looks like an HTML page\)/);
+    await assert.rejects(fetchMetrics(url, 1000), /did not return Prometheus metrics with runtime figures \(it looks like an HTML page\)/);
     mode = 'slow';
     await assert.rejects(fetchMetrics(url, 200), /no answer within 200 ms/);
   } finally {

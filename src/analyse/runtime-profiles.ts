@@ -1,0 +1,191 @@
+import type { RunData } from '../rundir/read-run.ts';
+import type { RuntimeName, Sample, SampleFigure } from '../rundir/schema.ts';
+import type { DiagnosedFigure, VerdictKind } from './diagnosis.ts';
+
+/**
+ * What the pack knows about each runtime, in one table: which sampled figures are its live
+ * heap, what it got from the OS (so that memory outside it can be derived), what counts its
+ * tasks, the names of its verdicts, and its own words for sentences. The decision
+ * (verdict-decide.ts) works on the roles; the words (verdict-words.ts) come from here. A new
+ * runtime is one more entry.
+ */
+
+/** What kind of growth, whatever the runtime: the decision's answer. */
+export type VerdictClass =
+  | 'stable'
+  | 'heap-growth'
+  | 'outside-growth'
+  | 'task-growth'
+  | 'rss-growth'
+  | 'plateau'
+  | 'high-water-held'
+  | 'not-enough-data';
+
+export interface RuntimeProfile {
+  runtime: RuntimeName | 'unknown';
+  /** "Go", "Node.js"; "the target" when the runtime is unknown. */
+  name: string;
+  /** "the Go runtime", "V8 and Node.js". */
+  runtimeWords: string;
+  /** Live managed-heap figures, main first (Node: V8 heap, then external memory). */
+  heap: readonly SampleFigure[];
+  /** "the Go heap", "the V8 heap"; undefined where no client exposes one. */
+  heapWords?: string;
+  /** Memory outside the runtime, derived from RSS less what the runtime holds from the OS. */
+  outside?: OutsideDef;
+  /** The sampled figure of what the runtime took from the OS (Go sys, V8 heap total). */
+  heldFigure?: SampleFigure;
+  /**
+   * A heap that can only fall at a full collection, and the count of those: growth of it in a
+   * window without one is garbage not yet collected, not evidence.
+   */
+  cycles?: { heap: SampleFigure; count: SampleFigure };
+  /** The figures that move with the runtime's view in a window where RSS grew. */
+  side: readonly DiagnosedFigure[];
+  /** Goroutines for Go; OS threads where the runtime has nothing finer. */
+  tasks?: { key: SampleFigure; words: string };
+  kinds: Record<'heap-growth' | 'outside-growth' | 'task-growth', VerdictKind>;
+  /** smaps: Go's address layout (arenas, race shadow), or only anonymous vs file-backed. */
+  smapsLayout: 'go' | 'other';
+  /** The metrics to expose for a finer verdict. */
+  metricsHint: string;
+  /** How to see which objects the heap keeps. */
+  heapTool: (base: string) => string;
+  /** What a high-water mark means for this runtime. */
+  keepsFreed: string;
+  releaseHint?: string;
+}
+
+export interface OutsideDef {
+  key: 'outsideGo' | 'outsideRuntime';
+  label: string;
+  derivation: string;
+  /** What the runtime holds from the OS, in bytes, or undefined when not sampled. */
+  held: (s: Sample) => number | undefined;
+}
+
+const NEUTRAL_KINDS = { 'heap-growth': 'heap-growth', 'outside-growth': 'growth-outside-runtime', 'task-growth': 'thread-growth' } as const;
+
+const THREADS = { key: 'threads', words: 'threads' } as const;
+
+export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
+  go: {
+    runtime: 'go',
+    name: 'Go',
+    runtimeWords: 'the Go runtime',
+    heap: ['heapInuse'],
+    heapWords: 'the Go heap',
+    outside: {
+      key: 'outsideGo',
+      label: 'RSS outside the Go runtime',
+      held: (s) => (s.goSys === undefined ? undefined : s.goSys - (s.heapReleased ?? 0)),
+      derivation:
+        'max(0, RssAnon (or RSS when RssAnon is not sampled) − (go_memstats_sys_bytes − go_memstats_heap_released_bytes)): resident memory beyond everything the Go runtime got from the OS, a lower bound of memory outside the Go runtime',
+    },
+    heldFigure: 'goSys',
+    side: ['heapInuse', 'stackInuse', 'goSys', 'outsideGo'],
+    tasks: { key: 'goroutines', words: 'goroutines' },
+    kinds: { 'heap-growth': 'go-heap-growth', 'outside-growth': 'growth-outside-go-runtime', 'task-growth': 'goroutine-growth' },
+    smapsLayout: 'go',
+    metricsHint: 'Go runtime metrics (a Prometheus /metrics with go_memstats_*, from prometheus/client_golang)',
+    heapTool: (base) => `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then go tool pprof -diff_base start.pb.gz end.pb.gz`,
+    keepsFreed: 'The Go runtime keeps freed heap for reuse and returns it to the OS gradually (go_memstats_heap_released_bytes shows how much it has).',
+    releaseHint: 'If the held memory matters (a tight pod limit), set GOMEMLIMIT so the runtime returns memory sooner under pressure, or call debug.FreeOSMemory() after a known peak.',
+  },
+  node: {
+    runtime: 'node',
+    name: 'Node.js',
+    runtimeWords: 'V8 and Node.js',
+    heap: ['v8HeapUsed', 'nodeExternal'],
+    heapWords: 'the V8 heap',
+    outside: {
+      key: 'outsideRuntime',
+      label: 'RSS outside the V8 heap and Buffers',
+      held: (s) => (s.v8HeapTotal === undefined ? undefined : s.v8HeapTotal + (s.nodeExternal ?? 0)),
+      derivation:
+        'max(0, RssAnon (or RSS) − (nodejs_heap_size_total_bytes + nodejs_external_memory_bytes)): resident memory beyond the V8 heap and the external memory (Buffers) V8 knows of; native addons and allocator overhead',
+    },
+    heldFigure: 'v8HeapTotal',
+    cycles: { heap: 'v8HeapUsed', count: 'v8MajorGcs' },
+    side: ['v8HeapUsed', 'v8HeapTotal', 'nodeExternal', 'outsideRuntime'],
+    kinds: NEUTRAL_KINDS,
+    smapsLayout: 'other',
+    metricsHint: "Node.js metrics (prom-client's collectDefaultMetrics(): nodejs_heap_size_used_bytes, nodejs_external_memory_bytes)",
+    heapTool: () => 'Take two heap snapshots some time apart (node --heapsnapshot-signal=SIGUSR2, then kill -USR2 PID twice) and compare them in Chrome DevTools (Memory, Comparison view): the constructor whose count grows is what is kept.',
+    keepsFreed: 'V8 keeps the heap it grew to for reuse and shrinks it only after later collections.',
+    releaseHint: 'If the held memory matters, cap the heap with --max-old-space-size so V8 collects sooner.',
+  },
+  python: {
+    runtime: 'python',
+    name: 'Python',
+    runtimeWords: 'the Python interpreter',
+    heap: [],
+    side: [],
+    tasks: THREADS,
+    kinds: NEUTRAL_KINDS,
+    smapsLayout: 'other',
+    metricsHint: "a heap figure, which prometheus_client does not expose (its process and gc collectors give RSS and collection counts only); tracemalloc can",
+    heapTool: () => 'Compare two tracemalloc snapshots (tracemalloc.start(); ...; snapshot2.compare_to(snapshot1, "lineno")): the lines whose size grows are what is kept.',
+    keepsFreed: "CPython's allocator keeps freed arenas while any object in them lives, and glibc malloc keeps freed memory for reuse.",
+  },
+  jvm: {
+    runtime: 'jvm',
+    name: 'JVM',
+    runtimeWords: 'the JVM',
+    heap: [],
+    side: [],
+    tasks: THREADS,
+    kinds: NEUTRAL_KINDS,
+    smapsLayout: 'other',
+    metricsHint: 'JVM heap figures, which this pack does not read yet',
+    heapTool: () => 'Take two heap histograms some time apart (jcmd PID GC.class_histogram) and compare them: the class whose instances grow is what is kept.',
+    keepsFreed: 'The JVM keeps the heap it committed until a collection shrinks it (-XX:MaxHeapFreeRatio).',
+  },
+  other: {
+    runtime: 'other',
+    name: 'the target',
+    runtimeWords: 'its runtime',
+    heap: [],
+    side: [],
+    tasks: THREADS,
+    kinds: NEUTRAL_KINDS,
+    smapsLayout: 'other',
+    metricsHint: 'runtime metrics of a known client (Go, Node.js)',
+    heapTool: () => "Use the runtime's heap profiler to compare two snapshots taken some time apart.",
+    keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
+  },
+  unknown: {
+    runtime: 'unknown',
+    name: 'the target',
+    runtimeWords: 'its runtime',
+    heap: [],
+    side: [],
+    tasks: THREADS,
+    kinds: NEUTRAL_KINDS,
+    smapsLayout: 'other',
+    metricsHint: 'runtime metrics of a known client (Go, Node.js)',
+    heapTool: () => "Use the runtime's heap profiler to compare two snapshots taken some time apart.",
+    keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
+  },
+};
+
+/**
+ * The runtime of a run: what the target identification read, else what its metrics show
+ * (runs from before identification), else unknown. The bundled target is Go.
+ */
+export function profileOf(data: RunData): { profile: RuntimeProfile; from: string } {
+  const t = data.run.target;
+  if (t.identity) return { profile: PROFILES[t.identity.runtime], from: t.identity.runtimeEvidence };
+  if (t.kind === 'bundled') return { profile: PROFILES.go, from: 'the bundled Go server' };
+  const has = (key: SampleFigure): boolean => data.samples.some((s) => s[key] !== undefined);
+  if (has('heapInuse') || has('goSys') || has('goroutines')) return { profile: PROFILES.go, from: 'go_memstats_* in its /metrics' };
+  if (has('v8HeapUsed') || has('v8HeapTotal')) return { profile: PROFILES.node, from: 'nodejs_* in its /metrics' };
+  return { profile: PROFILES.unknown, from: 'no process was identified and no runtime metrics were sampled' };
+}
+
+/** True when a sample carries any of the profile's runtime figures. */
+export function hasRuntimeMetrics(profile: RuntimeProfile, samples: readonly Sample[]): boolean {
+  const keys: SampleFigure[] = [...profile.heap];
+  if (profile.runtime === 'go') keys.push('goSys');
+  return samples.some((s) => keys.some((k) => s[k] !== undefined));
+}

@@ -1,0 +1,518 @@
+import { pprofDiffCommand } from './pprof-command.ts';
+import { buildSetting, depVersion } from '../rundir/go-build.ts';
+import type { DiagnosedFigure, FigureDiagnosis, PlateauFacts, RateFit, Verdict, VerdictKind, WindowFigure } from './diagnosis.ts';
+import { formatCount, formatDuration, formatMiB, formatSignedBytes, formatT } from './format.ts';
+import { noFits, strongest, tailMedian, type Context, type Decision, type Discount, type HeldFacts } from './verdict-decide.ts';
+import { THRESHOLDS } from './thresholds.ts';
+
+/**
+ * The words of a verdict: the decision's facts in sentences, in the runtime's own terms (the
+ * profile's names for its heap, its tasks, its kinds). Nothing here decides anything.
+ */
+
+const RACE_ISSUE = 'golang/go#63276';
+const RACE_ISSUE_URL = 'https://github.com/golang/go/issues/63276';
+
+export function verdictWords(ctx: Context, d: Decision): Verdict {
+  const caveats = baseCaveats(ctx);
+  const notes = ctx.discounted.flatMap((x) => discountWords(ctx, x, caveats));
+  const v = words(ctx, d, caveats);
+  return { kind: v.kind, summary: v.summary, evidence: [...new Set([...v.evidence, ...notes])], caveats: [...new Set(caveats)], suggestions: v.suggestions };
+}
+
+interface Words {
+  kind: VerdictKind;
+  summary: string;
+  evidence: string[];
+  suggestions: string[];
+}
+
+function words(ctx: Context, d: Decision, caveats: string[]): Words {
+  const p = ctx.profile;
+  const rss = ctx.rss;
+  switch (d.class) {
+    case 'not-enough-data':
+      return notEnough(ctx, d.missing);
+    case 'task-growth': {
+      const t = p.tasks!;
+      const f = ctx.fig(t.key)!;
+      if (d.via === 'held') {
+        const h = d.held;
+        const where = whereHeld(h);
+        return {
+          kind: p.kinds['task-growth'],
+          summary: `${cap(t.words)} started by the load are still alive after it: they never exit, and each holds a stack and whatever it references.`,
+          evidence: [heldSentence(ctx, h), `${t.words}: ${formatCount(f.baseline)} before the load, ${formatCount(f.baseline + h.tasks!)} ${where}: ${formatCount(h.tasks!)} started by the load never exited.`, ...tail(ctx)],
+          suggestions: [...taskTool(ctx), ...heapTool(ctx)],
+        };
+      }
+      const w = strongest(d.windows);
+      const evidence = [`${t.words} ${growthSentence(ctx, f, w)}`];
+      if (rss) evidence.push(rssStatus(ctx, rss));
+      for (const key of p.side) {
+        const sf = ctx.fig(key);
+        const fw = ctx.windowOf(sf, w.window);
+        if (sf && fw && key !== p.outside?.key) evidence.push(`${sf.label} in ${w.window}: ${changeWords(sf, fw)}.`);
+      }
+      evidence.push(...exitEvidence(ctx), ...smapsEvidence(ctx));
+      return {
+        kind: p.kinds['task-growth'],
+        summary: p.runtime === 'go'
+          ? 'The goroutine count keeps growing: goroutines that never exit each hold a stack and whatever they reference, so memory follows them.'
+          : `The ${t.words} count keeps growing: ${t.words} that never exit each hold a stack, so memory follows them.`,
+        evidence,
+        suggestions: [...taskTool(ctx), ...heapTool(ctx)],
+      };
+    }
+    case 'heap-growth': {
+      if (d.via === 'at-rest') {
+        const heap = ctx.fig(d.heap)!;
+        const evidence = [`${heap.label} ${growthSentence(ctx, heap, d.window)}`];
+        if (rss) evidence.push(rssStatus(ctx, rss));
+        evidence.push(...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
+        return {
+          kind: p.kinds['heap-growth'],
+          summary: `${heap.label} keeps growing at rest, although RSS has not yet grown beyond noise: live objects accumulate, and RSS will follow once ${p.runtimeWords}' free memory is used up.`,
+          evidence,
+          suggestions: heapTool(ctx),
+        };
+      }
+      if (d.via === 'held') {
+        const h = d.held;
+        const heap = ctx.fig(d.heap)!;
+        return {
+          kind: p.kinds['heap-growth'],
+          summary: `${cap(heapWords(ctx, d.heap))} keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a list), and the load's growth did not level off, so memory grows with every request served.`,
+          evidence: [heldSentence(ctx, h), `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`, ...tail(ctx)],
+          suggestions: heapTool(ctx),
+        };
+      }
+      const evidence = windowEvidence(ctx, d.window);
+      if (d.heap === 'smaps') {
+        caveats.push(`Attributed by smaps address ranges only, without ${p.name} runtime metrics.`);
+        return { kind: p.kinds['heap-growth'], summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`, evidence, suggestions: heapTool(ctx) };
+      }
+      const heap = ctx.fig(d.heap)!;
+      const why = `${heap.label} carries ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
+      const what = d.heap === 'nodeExternal'
+        ? 'Buffers or ArrayBuffers are being kept alive by JavaScript objects (a cache, a map, an array of chunks), so their memory outside the V8 heap is never freed.'
+        : `objects are being kept alive, in a cache, a map, a ${p.runtime === 'go' ? 'slice or by goroutines' : 'list or by closures'}.`;
+      return { kind: p.kinds['heap-growth'], summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`, evidence, suggestions: heapTool(ctx) };
+    }
+    case 'outside-growth': {
+      if (d.via === 'held') {
+        const h = d.held;
+        return outsideWords(ctx, [heldSentence(ctx, h), `${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline ${whereHeld(h)} (${share(h.outside!, h.held)} of what RSS holds).`, ...tail(ctx)],
+          `${share(h.outside!, h.held)} of what the load left behind is resident memory beyond everything ${p.runtimeWords} got from the OS`, caveats);
+      }
+      const evidence = windowEvidence(ctx, d.window);
+      if (d.by === 'smaps') {
+        caveats.push(`Attributed by smaps address ranges only, without ${p.name} runtime metrics: memory the runtime maps outside its heap arena (e.g. its own metadata) counts as outside.`);
+        return outsideWords(ctx, evidence, 'smaps puts most of the growth outside the Go heap arena', caveats);
+      }
+      const rise = ctx.primary(d.window)!.rise!;
+      return outsideWords(ctx, evidence, `${share(d.rise!, rise)} of it is resident anonymous memory beyond everything ${p.runtimeWords} got from the OS`, caveats);
+    }
+    case 'rss-growth': {
+      caveats.push(
+        ctx.hasRuntimeMetrics
+          ? `${p.name}'s figures for what it holds from the OS were not sampled, so memory outside it cannot be separated from its own; and no two smaps snapshots were taken to tell by address.`
+          : p.runtime === 'go'
+            ? 'Without Go runtime metrics or two smaps snapshots, the pack cannot say whether the Go heap, goroutines or memory outside the Go runtime grows.'
+            : `Without runtime metrics (${p.metricsHint}), the pack cannot say whether ${p.heapWords ?? "the runtime's heap"} or memory outside it grows; smaps only tells anonymous from file-backed memory.`,
+      );
+      return {
+        kind: 'rss-growth',
+        summary: `${rss!.label} grows and does not level off; where the memory goes cannot be told from this run.`,
+        evidence: windowEvidence(ctx, d.window),
+        suggestions: [
+          p.runtime === 'go'
+            ? "Sample the target's Go runtime metrics (--metrics-url .../metrics, from prometheus/client_golang) or let the pack take smaps snapshots (a target it starts or a --pid it can read), then run again."
+            : `Expose ${p.metricsHint} and pass --metrics-url, then run again.`,
+          ...raceSuggestions(ctx),
+          ...heapTool(ctx),
+        ],
+      };
+    }
+    case 'plateau':
+      return plateauWords(ctx, d.held, d.plateau, caveats);
+    case 'high-water-held': {
+      const h = d.held;
+      const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter), ...taskStatus(ctx), ...tail(ctx)];
+      if (!ctx.hasRuntimeMetrics) caveats.push(`Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`);
+      if (!h.idleAfter) caveats.push('No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.');
+      return {
+        kind: 'high-water-held',
+        summary: `${rss!.label} rose under load and stays up, but does not grow at rest: a high-water mark, not a leak. ${p.keepsFreed}`,
+        evidence,
+        suggestions: p.releaseHint ? [p.releaseHint] : [],
+      };
+    }
+    case 'stable': {
+      const endNow = tailMedian(ctx.data.samples, ctx.rssKey!);
+      return {
+        kind: 'stable',
+        summary: `No memory figure grows beyond noise: ${rss!.label} ends ${formatSignedBytes(endNow - rss!.baseline)} from its baseline of ${formatMiB(rss!.baseline)}.`,
+        evidence: [rssStatus(ctx, rss!), ...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx)],
+        suggestions: [],
+      };
+    }
+  }
+}
+
+function plateauWords(ctx: Context, h: HeldFacts, pf: PlateauFacts, caveats: string[]): Words {
+  const p = ctx.profile;
+  const rss = ctx.rss!;
+  const when = `${formatDuration(pf.stoppedAfterS)} into ${pf.window}${pf.stoppedAfterRequests !== undefined ? `, after about ${formatCount(pf.stoppedAfterRequests)} requests` : ''}${pf.phaseRequests !== undefined ? ` of ${formatCount(pf.phaseRequests)}` : ''} (the phase lasted ${formatDuration(pf.phaseS)})`;
+  const heap = pf.heapFigure ? ctx.fig(pf.heapFigure) : undefined;
+  const holder =
+    pf.holder === 'live-heap' && heap
+      ? `It is live data: ${heap.label} is still ${formatSignedBytes(pf.heapHeld!)} above its baseline ${whereHeld(h)} (${share(pf.heapHeld!, h.held)} of what RSS holds), not memory ${p.runtimeWords} merely kept.`
+      : pf.holder === 'outside-runtime'
+        ? `It is outside ${p.runtimeWords}: ${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline (native memory: a C library's cache, a pool of buffers).`
+        : `Whether it is live data or memory ${p.runtimeWords} kept after freeing it was not measured (no ${p.name === 'the target' ? 'runtime' : p.name} heap figure was sampled).`;
+  const evidence = [
+    `${rss.label} rose ${formatSignedBytes(pf.level)} above its baseline of ${formatMiB(rss.baseline)} and stopped growing ${when}; it holds ${formatSignedBytes(pf.held)} ${whereHeld(h)}.`,
+    holder,
+    rssStatus(ctx, rss),
+    ...taskStatus(ctx),
+    ...exitEvidence(ctx),
+    ...smapsEvidence(ctx),
+  ];
+  if (!h.idleAfter) caveats.push('No idle phase followed the load, so whether the plateau stays flat at rest was not measured; the soak scenario has one.');
+  if (pf.holder === 'unknown') caveats.push(`Without runtime metrics (${p.metricsHint}), a leak that stopped only because the load's requests did not vary would look the same.`);
+  return {
+    kind: 'plateau',
+    summary: `Memory grew under load, stopped growing while the load went on, and stays flat at rest: a plateau (a cache or pool filling to its size), not a leak. ${rss.label} holds ${formatSignedBytes(pf.held)} above its baseline.`,
+    evidence,
+    suggestions: [
+      'If that much held memory matters, put a budget on it in CI: --fail-on held>SIZE (e.g. held>200Mi) exits 4 when RSS holds more than SIZE above its baseline at the end.',
+      'If the plateau should not be there, bound the cache by bytes rather than entries, or check what fills it.',
+    ],
+  };
+}
+
+function outsideWords(ctx: Context, evidence: string[], why: string, caveats: string[]): Words {
+  const p = ctx.profile;
+  const race = ctx.race.race === true;
+  if (p.runtime !== 'go') {
+    return {
+      kind: p.kinds['outside-growth'],
+      summary: `RSS grows outside ${p.runtimeWords} (${why}): ${p.heapWords ?? 'its heap'} does not account for it. Likely sources: a native addon or C library allocating with malloc, or memory mapped by native code.`,
+      evidence,
+      suggestions: ['Check native libraries and addons for unfreed malloc (e.g. heaptrack or valgrind --tool=massif), and the smaps table for the mappings that grew.'],
+    };
+  }
+  const build = buildFacts(ctx);
+  const summary = race
+    ? `RSS grows while the Go heap, stacks and Go sys stay flat (${why}). This is a -race build (${ctx.race.quote}${build ? `; ${build}` : ''}): the race runtime keeps a record for every goroutine ever created and never frees it (${RACE_ISSUE}), and net/http starts goroutines per connection and per request, so memory grows with traffic where Go's own accounting cannot see it.`
+    : `RSS grows outside the Go runtime (${why}): Go heap, stacks and Go sys do not account for it. ${outsideCauses(ctx)}`;
+  if (!race && ctx.race.race === undefined) caveats.push('How the binary was built is unknown (no build info was read), so a -race build cannot be ruled out.');
+  const suggestions = race
+    ? [
+        `Build without -race for anything long-running: the race detector is for tests, and its memory is expected to grow (see ${RACE_ISSUE_URL}; the race detector's documentation says its memory does not show in runtime.ReadMemStats or pprof).`,
+        'Compare with the plain build: npm run scenario:compare runs the same scenario against both.',
+      ]
+    : [...raceSuggestions(ctx), 'For cgo/C: check native libraries for unfreed malloc (e.g. heaptrack or valgrind --tool=massif on the binary), and the smaps table for the mappings that grew.'];
+  return { kind: p.kinds['outside-growth'], summary, evidence, suggestions };
+}
+
+/** The causes the build info leaves open. */
+function outsideCauses(ctx: Context): string {
+  const go = ctx.data.run.target.identity?.goBuild;
+  if (ctx.race.race === false && go) {
+    const cgo = buildSetting(go, 'CGO_ENABLED');
+    return cgo === '0'
+      ? 'The build info says neither -race nor cgo (CGO_ENABLED=0): look for memory mapped by the program itself (mmap, a memory-mapped file held open).'
+      : `The build info rules out -race (no "build -race=true"; ${buildFacts(ctx)}); with cgo enabled (CGO_ENABLED=${cgo ?? '?'}), the likely source is C code allocating with malloc, or memory mapped by native code.`;
+  }
+  if (ctx.race.race === false) return 'This is not a -race build; likely sources: cgo or C libraries allocating with malloc, or memory mapped by native code.';
+  return `Likely sources: a -race build (${RACE_ISSUE}), cgo or C libraries allocating with malloc, or memory mapped by native code.`;
+}
+
+/** "go1.26.8, github.com/gin-gonic/gin v1.9.1": the Go version and the web framework, from the build info. */
+export function buildFacts(ctx: Context): string | undefined {
+  const go = ctx.data.run.target.identity?.goBuild;
+  if (!go) return undefined;
+  const parts = [go.goVersion];
+  for (const mod of ['github.com/gin-gonic/gin', 'github.com/labstack/echo/v4', 'github.com/gofiber/fiber/v2', 'github.com/go-chi/chi/v5']) {
+    const v = depVersion(go, mod);
+    if (v) parts.push(`${mod} ${v}`);
+  }
+  return parts.join(', ');
+}
+
+function notEnough(ctx: Context, missing: 'samples' | 'rss' | 'fits'): Words {
+  const n = ctx.data.samples.length;
+  const why =
+    missing === 'samples'
+      ? [`${n} memory sample${n === 1 ? ' was' : 's were'} taken; a trend needs at least ${THRESHOLDS.minFitPoints} in a phase.`]
+      : missing === 'rss'
+        ? ['No RSS figure was sampled (neither /proc/PID/status, process_resident_memory_bytes nor the cgroup): the OS view of the process, which every verdict rests on, is missing.']
+        : ctx.rss!.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`);
+  return {
+    kind: 'not-enough-data',
+    summary: `Not enough data for a verdict: ${why.join(' ')}`,
+    evidence: [...exitEvidence(ctx)],
+    suggestions: [
+      `Sample for longer: a phase needs at least ${THRESHOLDS.minFitPoints} samples over ${formatDuration(THRESHOLDS.minIdleSpanS)} at rest, or over ${formatCount(THRESHOLDS.minBurstKRequests * 1000)} requests under load.`,
+    ],
+  };
+}
+
+// ─── caveats and set-aside growth ──────────────────────────────────────────────────────────
+
+function baseCaveats(ctx: Context): string[] {
+  const out: string[] = [];
+  const p = ctx.profile;
+  if (!ctx.hasRuntimeMetrics) {
+    out.push(
+      p.runtime === 'go'
+        ? 'Go runtime metrics (a Prometheus /metrics with go_memstats_*) were not sampled, so Go heap, stacks and goroutines cannot be told apart in RSS; pass --metrics-url if the target has them.'
+        : p.runtime === 'unknown'
+          ? 'The runtime is unknown (no process was identified, no runtime metrics were sampled), so RSS cannot be split into heap and the rest.'
+          : `${p.name} heap figures were not sampled (${p.metricsHint}), so RSS cannot be split into heap and the rest.`,
+    );
+  }
+  const rss = ctx.rss;
+  if (!rss) return out;
+  if (noFits(ctx)) {
+    const missing = rss.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`);
+    out.push(`No phase was long enough to fit a growth rate (${missing.join(' ')}), so the verdict rests on what was still held after the load.`);
+    return out;
+  }
+  for (const w of rss.windows) {
+    const fit = ctx.primary(w);
+    if (fit && !fit.ok) out.push(`${rss.label} in ${w.window} was not fitted: ${fit.reason}.`);
+    if (fit?.ok && fit.basis === 'per-1k-requests' && w.requestsFrom === 'phase result (assumed uniform)') {
+      out.push(`${w.window} recorded no per-second progress, so its requests are assumed to have completed at an even rate over the phase.`);
+    }
+    if (fit?.ok && w.kind === 'burst' && fit.basis === 'per-hour') {
+      out.push(`${w.window} recorded no per-request progress (no load.ndjson lines for it), so its growth is per hour, not per request.`);
+    }
+    if (w.kind === 'idle' && w.perHour?.ok === true && w.perHour.trend !== 'growing') {
+      const hours = (w.endT - w.startT) / 3600;
+      const visible = Math.max(THRESHOLDS.idleBytesPerHour, THRESHOLDS.minRiseBytes / hours);
+      if (visible > THRESHOLDS.idleBytesPerHour) {
+        out.push(`${w.window} lasted ${formatDuration(w.endT - w.startT)}: growth at rest slower than about ${formatSignedBytes(visible)}/h (${formatSignedBytes(THRESHOLDS.minRiseBytes)} over the phase) cannot be told from noise; a longer idle phase (--duration 90m, as in the report) sees slower leaks.`);
+      }
+    }
+  }
+  return out;
+}
+
+function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
+  const rss = ctx.rss!;
+  switch (x.type) {
+    case 'warm-up':
+      return [`${rss.label} rose in ${x.window.window} (${rateText(x.window.perHour!.rate!, 'per-hour', rss.unit)}) but not in ${x.later.window} (${rateText(x.later.perHour!.rate!, 'per-hour', rss.unit)}): growth that stops is the process warming up, so it is not counted.`];
+    case 'stopped-under-load':
+      return [`${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`];
+    case 'rss-given-back':
+      return [`${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) during ${x.window.window} but was given back: at the end of ${x.after.window} it was ${formatSignedBytes(x.kept)} from where ${x.window.window} started (${formatMiB(x.after.end!)}). Memory given back after the load is the load's working memory, not a leak.`];
+    case 'heap-given-back': {
+      const f = ctx.fig(x.heap)!;
+      return [`${f.label} rose ${formatSignedBytes(x.rise)} during ${x.window.window} but was back to ${formatMiB(x.after.end!)} at the end of ${x.after.window} (baseline ${formatMiB(x.baseline)}): the load's live data did not stay, so what RSS kept is a high-water mark.`];
+    }
+    case 'runtime-filling':
+      return [`${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, but within memory ${ctx.profile.runtimeWords} had already taken from the OS (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}) while neither live heap nor ${ctx.profile.tasks?.words ?? 'tasks'} grew: the runtime touching pages it holds (warm-up, heap reaching its goal between collections), not a leak.`];
+    case 'no-idle-after':
+      caveats.push(
+        x.what === 'heap'
+          ? `No idle phase followed ${x.window.window}, so whether ${ctx.profile.heapWords ?? 'the heap'} is given back after the load was not measured; the soak scenario has one.`
+          : `No idle phase followed ${x.window.window}, so whether the memory is given back after the load (growth under load that is given back is not a leak) was not measured; the soak scenario has one.`,
+      );
+      return [];
+  }
+}
+
+// ─── evidence sentences ────────────────────────────────────────────────────────────────────
+
+/** The growth of RSS in `w` (and in other growing windows), how the runtime's figures moved, tasks, exits, smaps. */
+function windowEvidence(ctx: Context, w: WindowFigure): string[] {
+  const rss = ctx.rss!;
+  const evidence = [`${rss.label} ${growthSentence(ctx, rss, w)}`];
+  for (const other of rss.windows) {
+    if (other === w || ctx.primary(other)?.trend !== 'growing') continue;
+    evidence.push(`${rss.label} also ${growthSentence(ctx, rss, other)}`);
+  }
+  const side = sideSentence(ctx, w, ctx.primary(w)!.rise!);
+  if (side) evidence.push(side);
+  evidence.push(...perConnection(ctx));
+  evidence.push(...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
+  return evidence;
+}
+
+/**
+ * Idle probes open a new connection each; a burst reuses a few. Growth only at rest, with a
+ * burst of many more requests flat, is kept per connection, not per request.
+ */
+function perConnection(ctx: Context): string[] {
+  const rss = ctx.rss!;
+  const growing = ctx.growing(rss);
+  const counted = growing.filter((w) => !ctx.stoppedUnderLoad.has(w.window));
+  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && (w.per1k.trend !== 'growing' || ctx.stoppedUnderLoad.has(w.window)) && (w.requests ?? 0) > 0);
+  if (!burst || counted.length === 0 || counted.some((w) => w.kind !== 'idle')) return [];
+  const connections = ctx.data.run.phases.find((p) => p.name === burst.window)?.params.connections;
+  const over = typeof connections === 'number' ? ` over ${formatCount(connections)} kept-alive connections` : ' over kept-alive connections';
+  return [`It grew only while idle probes opened a new connection each, not during ${burst.window}'s ${formatCount(burst.requests!)} requests${over}: memory is kept per connection, not per request (connection state, a per-connection buffer or goroutine that is never released).`];
+}
+
+function heldSentence(ctx: Context, h: HeldFacts): string {
+  const rss = ctx.rss!;
+  return `${rss.label} rose ${formatSignedBytes(h.rose)} above its baseline of ${formatMiB(rss.baseline)} during ${h.burst.window}${h.burst.requests !== undefined ? ` (${formatCount(h.burst.requests)} requests)` : ''} and was still ${formatSignedBytes(h.held)} above it ${whereHeld(h)}.`;
+}
+
+function whereHeld(h: HeldFacts): string {
+  return h.idleAfter ? `at the end of ${h.idleAfter.window}` : 'at the end of the run';
+}
+
+function tail(ctx: Context): string[] {
+  return [rssStatus(ctx, ctx.rss!), ...exitEvidence(ctx), ...smapsEvidence(ctx)];
+}
+
+/** "grew +562.8 MiB during burst (1,000,000 requests): +576.3 KiB per 1,000 requests (95% CI ..., Kendall's tau 0.99)." */
+function growthSentence(ctx: Context, f: FigureDiagnosis, w: WindowFigure): string {
+  const fit = ctx.primary(w)!;
+  const amount = f.unit === 'bytes' ? formatSignedBytes(fit.rise ?? 0) : signedCount(fit.rise ?? 0);
+  const requests = w.requests !== undefined ? `, ${formatCount(w.requests)} requests` : '';
+  const late = fit.lateRate !== undefined ? `; second half ${rateText(fit.lateRate, fit.basis, f.unit)}` : '';
+  return `grew ${amount} (fitted) during ${w.window} (${formatDuration(w.endT - w.startT)}${requests}): ${rateText(fit.rate!, fit.basis, f.unit)} (95% CI ${amountText(fit.low!, f.unit)} to ${amountText(fit.high!, f.unit)}, Kendall's tau ${fit.tau!.toFixed(2)}${late}).`;
+}
+
+/** "+5.3 MiB/h", "+530.2 KiB per 1,000 requests", "+12.0/h" for counts. */
+export function rateText(rate: number, basis: RateFit['basis'], unit: 'bytes' | 'count'): string {
+  const amount = amountText(rate, unit);
+  return basis === 'per-hour' ? `${amount}/h` : `${amount} per 1,000 requests`;
+}
+
+/** A signed amount in the figure's unit, without the rate's basis (for CI ends beside a rate). */
+export function amountText(v: number, unit: 'bytes' | 'count'): string {
+  return unit === 'bytes' ? formatSignedBytes(v) : signedCount(v, 1);
+}
+
+function signedCount(n: number, digits = 0): string {
+  const s = digits > 0 && Math.abs(n) < 100 ? n.toFixed(digits) : formatCount(n);
+  return n > 0 ? `+${s}` : s;
+}
+
+function changeWords(f: FigureDiagnosis, w: WindowFigure): string {
+  if (w.start === undefined || w.end === undefined) return 'not sampled';
+  const fmt = (v: number): string => (f.unit === 'bytes' ? formatMiB(v) : formatCount(v));
+  const trend = w.kind === 'burst' ? (w.per1k ?? w.perHour)?.trend : w.perHour?.trend;
+  return `${fmt(w.start)} → ${fmt(w.end)}${trend ? ` (${trend})` : ''}`;
+}
+
+/** One sentence on how each of the runtime's figures moved in the window where RSS grew. */
+function sideSentence(ctx: Context, w: WindowFigure, rssRise: number): string | undefined {
+  const parts: string[] = [];
+  for (const key of ctx.profile.side) {
+    const f = ctx.fig(key);
+    const fw = ctx.windowOf(f, w.window);
+    if (!f || !fw || fw.change === undefined) continue;
+    const fit = w.kind === 'burst' ? (fw.per1k ?? fw.perHour) : fw.perHour;
+    const rise = fit?.ok ? fit.rise! : fw.change;
+    parts.push(`${f.label} ${formatSignedBytes(rise)}${rssRise > 0 ? ` (${share(rise, rssRise)} of it)` : ''}`);
+  }
+  return parts.length > 0 ? `Over the same ${w.window}, fitted: ${parts.join(', ')}.` : undefined;
+}
+
+function rssStatus(ctx: Context, rss: FigureDiagnosis): string {
+  const parts = rss.windows.map((w) => {
+    const fit = ctx.primary(w);
+    if (!fit?.ok) return `${w.window}: ${changeWords(rss, w)}, not fitted`;
+    const why = fit.trend === 'flat' && fit.why ? `; ${fit.why}` : '';
+    return `${w.window}: ${changeWords(rss, w)}, ${rateText(fit.rate!, fit.basis, rss.unit)} (tau ${fit.tau!.toFixed(2)}${why})`;
+  });
+  return `${rss.label} by phase: ${parts.join('; ')}.`;
+}
+
+function taskStatus(ctx: Context): string[] {
+  const t = ctx.profile.tasks;
+  const g = ctx.fig(t?.key);
+  if (!t || !g || ctx.growing(g).length > 0) return [];
+  return [`${t.words}: ${formatCount(g.baseline)} at the baseline, peak ${formatCount(g.peak)}, ${formatCount(g.end)} at the end; not growing.`];
+}
+
+function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined): string[] {
+  const out: string[] = [];
+  const heapKey = ctx.profile.heap[0];
+  const heap = ctx.fig(heapKey);
+  if (heap && !ctx.discounted.some((x) => x.type === 'heap-given-back')) out.push(`${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`);
+  const released = ctx.profile.runtime === 'go' ? ctx.fig('heapReleased') : undefined;
+  if (released) {
+    const w = idleAfter ? ctx.windowOf(released, idleAfter.window) : undefined;
+    const change = w?.change;
+    out.push(
+      change !== undefined && change > 0
+        ? `Go heap released rose ${formatSignedBytes(change)} during ${w!.window}: the runtime is handing freed memory back to the OS.`
+        : `Go heap released ends at ${formatMiB(released.end)}: the runtime keeps the rest of the freed heap for reuse.`,
+    );
+  }
+  return out;
+}
+
+export function exitEvidence(ctx: Context): string[] {
+  const exits = ctx.unexpectedExits;
+  if (exits.length === 0) return [];
+  const oom = (e: (typeof exits)[number]): boolean => e.oomKill === true || e.code === 137 || e.signal === 'SIGKILL';
+  const described = exits.map((e) => `${formatT(e.t)}${e.code !== undefined && e.code !== null ? ` exit code ${e.code}` : ''}${e.signal ? ` ${e.signal}` : ''}${oom(e) ? (e.oomKill ? ' (OOM-killed)' : ' (killed: likely the OOM killer)') : ''}`);
+  return [`The target exited ${exits.length} time${exits.length === 1 ? '' : 's'} during the run: ${described.join('; ')}. Fits are per process: no pair of samples spans an exit.`];
+}
+
+function smapsEvidence(ctx: Context): string[] {
+  const s = ctx.smaps;
+  if (!s) return [];
+  const grew = s.overall.kinds.filter((k) => k.rssChange !== 0).slice(0, 4);
+  if (grew.length === 0) return [`smaps ${s.from.label} → ${s.to.label}: no kind of mapping changed in RSS.`];
+  const parts = grew.map((k) => `${k.label} ${formatSignedBytes(k.rssChange)}${k.mappingsAfter !== k.mappingsBefore ? ` (${k.mappingsBefore} → ${k.mappingsAfter} mappings)` : ''}`);
+  return [`smaps ${s.from.label} → ${s.to.label} (${formatT(s.from.t)} → ${formatT(s.to.t)}): ${parts.join(', ')}; ${s.overall.newMappings} new mapping${s.overall.newMappings === 1 ? '' : 's'} hold ${formatSignedBytes(s.overall.newMappingsRss)}.`];
+}
+
+function share(part: number, whole: number): string {
+  if (!(whole > 0)) return 'n/a';
+  return `${Math.round((part / whole) * 100)}%`;
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function heapWords(ctx: Context, key: DiagnosedFigure): string {
+  if (key === 'nodeExternal') return "Node's external memory (Buffers)";
+  return ctx.profile.heapWords ?? 'the heap';
+}
+
+// ─── suggestions ───────────────────────────────────────────────────────────────────────────
+
+function heapTool(ctx: Context): string[] {
+  if (ctx.profiles) return [`See which allocation sites grew (in the run directory): ${ctx.profiles.command}`];
+  const base = targetBase(ctx);
+  if (ctx.profile.runtime === 'go') {
+    return [`Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then ${pprofDiffCommand('start.pb.gz', 'end.pb.gz')}`];
+  }
+  return [ctx.profile.heapTool(base)];
+}
+
+function taskTool(ctx: Context): string[] {
+  if (ctx.profile.runtime === 'go') {
+    return [`See where they wait: curl -s '${targetBase(ctx)}/debug/pprof/goroutine?debug=1' groups live goroutines by stack; the largest group is the leak (typically blocked on a channel, a lock or a connection without a deadline).`];
+  }
+  return ['See what the threads do: ls /proc/PID/task | wc -l over time, and a thread dump of the runtime (py-spy dump, jstack) to find the ones that never end.'];
+}
+
+function raceSuggestions(ctx: Context): string[] {
+  if (ctx.profile.runtime !== 'go' && ctx.profile.runtime !== 'unknown') return [];
+  if (ctx.race.race === true) return [`This is a -race build (${ctx.race.quote}): its memory grows per goroutine created (${RACE_ISSUE}); build without -race.`];
+  if (ctx.race.race === false || ctx.profile.runtime !== 'go') return [];
+  const binary = ctx.data.run.target.binary ?? ctx.data.run.target.identity?.executable;
+  return [`If the binary was built with -race, this is ${RACE_ISSUE}: check with go version -m ${binary ?? 'BINARY'} | grep -- -race (it prints "build -race=true").`];
+}
+
+function targetBase(ctx: Context): string {
+  try {
+    return new URL(ctx.data.run.target.url).origin;
+  } catch {
+    return 'http://TARGET';
+  }
+}

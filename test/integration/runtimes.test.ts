@@ -1,0 +1,162 @@
+/**
+ * Verdicts against real servers of several runtimes, each started by the test through --cmd:
+ * Go servers whose cache fills early or only halfway through the burst (a plateau, not
+ * growth), that keep memory per new connection, or that leak in C; Node.js servers with
+ * prom-client that leak on the V8 heap, in Buffers, or keep nothing; a Python server with
+ * prometheus_client that leaks or not. Each verdict is asserted with its evidence, in the
+ * runtime's own words, and with the target identified.
+ */
+import { before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FILES, type RunFile } from '../../src/rundir/schema.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
+import { REPO_ROOT } from '../../src/target/bundled-build.ts';
+import { freePort } from '../../src/target/free-port.ts';
+import { ensureFixtureBinary } from '../helpers/go-fixture.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'leakbench-runtimes-'));
+const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
+let goFixture = '';
+
+before(async () => {
+  goFixture = await ensureFixtureBinary();
+});
+
+/** A small soak: idle probes, a burst, idle probes again, with 200 ms samples. */
+async function soak(name: string, command: (port: number) => string, requests: number, extra: string[] = []) {
+  const port = await freePort();
+  const r = await runCli(['run', 'soak', '--cmd', command(port), '--url', `http://127.0.0.1:${port}`, '--requests', String(requests), '--connections', '20',
+    '--idle-before', '2s', '--idle-after', '3s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', name, ...extra]);
+  const dir = join(out, name);
+  const summary = existsSync(join(dir, FILES.summary)) ? readJson<SummaryFile>(join(dir, FILES.summary)) : undefined;
+  const run = existsSync(join(dir, FILES.run)) ? readJson<RunFile>(join(dir, FILES.run)) : undefined;
+  const verdict = summary?.diagnosis?.verdict;
+  const text = verdict ? [verdict.kind, verdict.summary, ...verdict.evidence, ...verdict.caveats].join('\n') : r.stderr;
+  return { r, dir, summary: summary!, run: run!, verdict: verdict!, text };
+}
+
+const GO_WORDS = /\bGo (heap|sys|stack|runtime)\b|goroutine|go_memstats/;
+
+// ─── Go ────────────────────────────────────────────────────────────────────────────────────
+
+test('Go, a cache full within the first seconds: plateau, live heap, --fail-on growth passes', async () => {
+  const s = await soak('go-cache-early', (p) => `${goFixture} -mode cache -cache-entries 2000 -leak-kib 16 -addr 127.0.0.1:${p}`, 40_000, ['--fail-on', 'growth,held>4Gi']);
+  assert.equal(s.r.code, 0, s.text);
+  assert.equal(s.verdict.kind, 'plateau', s.text);
+  const p = s.summary.diagnosis!.plateau!;
+  assert.equal(p.holder, 'live-heap');
+  assert.equal(p.heapFigure, 'heapInuse');
+  assert.ok(p.stoppedAfterRequests! < 0.8 * p.phaseRequests!, JSON.stringify(p));
+  assert.ok(p.held > 16 * 2 ** 20, JSON.stringify(p));
+  assert.match(s.text, /stopped growing .* into burst, after about [\d,]+ requests of 40,000/);
+  assert.match(s.text, /It is live data: Go heap in use is still/);
+  assert.equal(s.run.target.identity?.runtime, 'go');
+});
+
+test('Go, a cache that fills only halfway through the burst: still a plateau; --fail-on held>16Mi exits 4', async () => {
+  const s = await soak('go-cache-late', (p) => `${goFixture} -mode cache -cache-entries 40000 -leak-kib 1 -addr 127.0.0.1:${p}`, 100_000, ['--fail-on', 'held>16Mi']);
+  assert.equal(s.r.code, 4, s.text);
+  assert.match(s.r.stderr, /failing \(exit 4\): RSS \(VmRSS\) holds [\d.]+ MiB above its baseline at the end, over the budget of 16\.0 MiB/);
+  assert.equal(s.verdict.kind, 'plateau', s.text);
+  const p = s.summary.diagnosis!.plateau!;
+  // The cache is full at request 40,000; RSS follows the Go heap goal a little later.
+  assert.ok(p.stoppedAfterRequests! > 30_000 && p.stoppedAfterRequests! < 95_000, JSON.stringify(p));
+  assert.match(s.text, /stopped growing .* after about [\d,]+ requests of 100,000/);
+  assert.ok(s.summary.diagnosis!.held!.bytes > 16 * 2 ** 20);
+});
+
+test('Go, memory kept per new connection: Go heap growth at rest, flat under kept-alive load', async () => {
+  // 256 KiB per connection at 40 probes/s: 30 MiB before the burst, whose garbage fills the Go
+  // heap up to its goal (twice that) in the first half of 60,000 requests and is flat after;
+  // the 160 connections after it need more than the goal left, so Go sys grows with them.
+  const s = await soak('go-conn-leak', (p) => `${goFixture} -mode conn-leak -leak-kib 256 -addr 127.0.0.1:${p}`, 60_000, ['--rate', '40', '--idle-before', '3s', '--idle-after', '4s']);
+  assert.equal(s.r.code, 0, s.text);
+  assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
+  assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
+  assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
+});
+
+test('Go, C malloc that is never freed: growth outside the Go runtime, -race ruled out by the build info', async () => {
+  const s = await soak('go-cgo-leak', (p) => `${goFixture} -mode cgo-leak -leak-kib 2 -addr 127.0.0.1:${p}`, 40_000, ['--fail-on', 'growth']);
+  assert.equal(s.r.code, 4, s.text);
+  assert.equal(s.verdict.kind, 'growth-outside-go-runtime', s.text);
+  assert.match(s.verdict.summary, /The build info rules out -race \(no "build -race=true"; go1\.[\d.]+\); with cgo enabled \(CGO_ENABLED=1\)/);
+  assert.doesNotMatch(s.verdict.summary, /This is a -race build/);
+  assert.match(s.text, /RSS outside the Go runtime \+[\d.]+ MiB \((9\d|100)% of it\)/);
+});
+
+// ─── Node.js ───────────────────────────────────────────────────────────────────────────────
+
+const nodeServer = (mode: string, extra = '') => (p: number) => `${JSON.stringify(process.execPath)} ${join(REPO_ROOT, 'test', 'fixtures', 'node-servers', 'server.mjs')} --mode ${mode} --port ${p} ${extra}`;
+
+function assertNodeWords(s: Awaited<ReturnType<typeof soak>>): void {
+  assert.equal(s.run.target.identity?.runtime, 'node', JSON.stringify(s.run.target.identity));
+  assert.equal(s.summary.diagnosis?.runtime?.name, 'node');
+  assert.doesNotMatch(s.text, GO_WORDS, 'a Node.js target is described without Go figures');
+  const md = readFileSync(join(s.dir, FILES.summaryMd), 'utf8');
+  assert.doesNotMatch(md, /\| Go |go_memstats|Go heap arena/);
+  assert.match(md, /\| V8 heap used \|/);
+}
+
+test('Node.js, strings kept per request: heap growth on the V8 heap', async () => {
+  const s = await soak('node-heap-leak', nodeServer('heap-leak'), 20_000, ['--fail-on', 'growth']);
+  assert.equal(s.r.code, 4, s.text);
+  assert.equal(s.verdict.kind, 'heap-growth', s.text);
+  assert.match(s.verdict.summary, /RSS grows with the V8 heap \(V8 heap used carries \d+% of the RSS growth\)/);
+  assertNodeWords(s);
+});
+
+test('Node.js, Buffers kept per request: heap growth in external memory, outside the V8 heap', async () => {
+  const s = await soak('node-buffer-leak', nodeServer('buffer-leak', '--leak-kib 4'), 20_000);
+  assert.equal(s.r.code, 0, s.text);
+  assert.equal(s.verdict.kind, 'heap-growth', s.text);
+  assert.match(s.verdict.summary, /Node external memory \(Buffers\) carries \d+% of the RSS growth\): Buffers or ArrayBuffers are being kept alive/);
+  assertNodeWords(s);
+});
+
+test('Node.js that keeps nothing: not growth, whatever RSS did under load; --fail-on growth passes', async () => {
+  const s = await soak('node-flat', nodeServer('flat'), 20_000, ['--fail-on', 'growth']);
+  assert.equal(s.r.code, 0, s.text);
+  assert.ok(['stable', 'high-water-held'].includes(s.verdict.kind), s.text);
+  assertNodeWords(s);
+});
+
+// ─── Python ────────────────────────────────────────────────────────────────────────────────
+
+/** A python3 that can import prometheus_client: .ci/run's venv, or $LEAKBENCH_PYTHON. */
+function python(t: TestContext): string | undefined {
+  for (const candidate of [process.env.LEAKBENCH_PYTHON, join(REPO_ROOT, '.cache', 'python-venv', 'bin', 'python')]) {
+    if (!candidate || !existsSync(candidate)) continue;
+    try {
+      execFileSync(candidate, ['-c', 'import prometheus_client'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  const message = 'no python with prometheus_client (.ci/run makes .cache/python-venv with prometheus_client==0.21.1)';
+  if (process.env.CI) assert.fail(message);
+  t.skip(message);
+  return undefined;
+}
+
+test('Python with prometheus_client: a leak is RSS growth in Python\'s words, a server that keeps nothing is stable', async (t) => {
+  const py = python(t);
+  if (!py) return;
+  const server = (mode: string) => (p: number) => `${py} ${join(REPO_ROOT, 'test', 'fixtures', 'python-servers', 'server.py')} --mode ${mode} --port ${p} --leak-kib 8`;
+  const leak = await soak('py-leak', server('leak'), 4000);
+  assert.equal(leak.r.code, 0, leak.text);
+  assert.equal(leak.run.target.identity?.runtime, 'python');
+  assert.equal(leak.verdict.kind, 'rss-growth', leak.text);
+  assert.match(leak.text, /prometheus_client does not expose/);
+  assert.match(leak.text, /other anonymous \+[\d.]+ MiB/);
+  assert.doesNotMatch(leak.text, GO_WORDS);
+  const flat = await soak('py-flat', server('flat'), 4000);
+  assert.equal(flat.verdict.kind, 'stable', flat.text);
+  assert.doesNotMatch(flat.text, GO_WORDS);
+});

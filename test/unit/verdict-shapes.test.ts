@@ -1,0 +1,88 @@
+/**
+ * Growth has a shape: a plateau under load is not growth, growth given back after the load is
+ * not growth, and a target that is not Go is described in its own words. Synthetic series on
+ * the soak timeline (5 min idle, a 100k-request burst over 40 s, 10 min idle).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GROWTH_VERDICTS } from '../../src/analyse/diagnosis.ts';
+import { summarise } from '../../src/analyse/summarise.ts';
+import { parseFailOn } from '../../src/options/run-options.ts';
+import { failOnReason } from '../../src/run/fail-on.ts';
+import { readRunDir } from '../../src/rundir/read-run.ts';
+import type { TargetIdentity } from '../../src/rundir/schema.ts';
+import { requestsAt, seriesRun, SOAK, SOAK_END, KiB, MiB, type SeriesContext } from '../helpers/synthetic-series.ts';
+import { writeSyntheticRun } from '../helpers/synthetic-run.ts';
+
+const burstDone = (t: number): number => Math.min(1, requestsAt(SOAK.filter((p) => p.kind === 'burst'), t) / 100_000);
+
+function summaryOf(figures: (c: SeriesContext, done: number) => Record<string, number>, identity?: TargetIdentity) {
+  const spec = seriesRun({ phases: SOAK, endT: SOAK_END, seed: 5, figures: (c) => figures(c, burstDone(c.t)), target: { kind: 'command', label: 'cmd', ...(identity && { identity }) } });
+  return summarise(readRunDir(writeSyntheticRun(spec)));
+}
+
+const node: TargetIdentity = { pid: 1, executable: '/usr/bin/node', runtime: 'node', runtimeEvidence: 'executable node' };
+const goIdentity: TargetIdentity = { pid: 1, executable: '/srv/app', runtime: 'go', runtimeVersion: 'go1.26.8', runtimeEvidence: 'Go build info in the executable', goBuild: { goVersion: 'go1.26.8', deps: [], settings: [{ key: 'CGO_ENABLED', value: '1' }] } };
+
+/** Live data that fills to 60 MiB by half of the burst, then stays. */
+const filled = (done: number): number => 60 * MiB * Math.min(1, done / 0.5);
+
+test('a cache full halfway through the burst: plateau with how much, when, and that it is live heap', () => {
+  const s = summaryOf((c, done) => {
+    const vmRss = 20 * MiB + filled(done) * 1.1 + 64 * KiB * c.noise();
+    return { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + filled(done) + 256 * KiB * c.noise(), goSys: 14 * MiB + filled(done) * 1.1, heapReleased: 2 * MiB, goroutines: 6 };
+  }, goIdentity);
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
+  assert.ok(!GROWTH_VERDICTS.includes(d.verdict.kind));
+  assert.equal(d.plateau!.holder, 'live-heap');
+  assert.ok(d.plateau!.stoppedAfterRequests! > 35_000 && d.plateau!.stoppedAfterRequests! < 55_000, JSON.stringify(d.plateau));
+  assert.match(d.verdict.evidence.join('\n'), /stopped growing [\d.]+ s into burst, after about [\d,]+ requests of 100,000/);
+  assert.match(d.verdict.evidence.join('\n'), /It is live data: Go heap in use is still \+[\d.]+ MiB above its baseline/);
+  assert.equal(failOnReason(parseFailOn('growth'), s), undefined);
+  assert.match(failOnReason(parseFailOn('held>32Mi'), s) ?? '', /holds [\d.]+ MiB above its baseline at the end, over the budget of 32\.0 MiB/);
+  assert.equal(failOnReason(parseFailOn('growth,held>1Gi'), s), undefined);
+});
+
+test('the same climb that goes on to the end of the burst is growth, and --fail-on growth fires', () => {
+  const s = summaryOf((c, done) => {
+    const live = 60 * MiB * done;
+    const vmRss = 20 * MiB + live * 1.1 + 64 * KiB * c.noise();
+    return { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + live, goSys: 14 * MiB + live * 1.1, heapReleased: 2 * MiB, goroutines: 6 };
+  }, goIdentity);
+  assert.equal(s.diagnosis!.verdict.kind, 'go-heap-growth', s.diagnosis!.verdict.evidence.join('\n'));
+  assert.match(failOnReason(parseFailOn('growth'), s) ?? '', /go-heap-growth/);
+});
+
+test('Node.js memory that rises under load and is given back after it: not growth, in V8 words', () => {
+  const s = summaryOf((c, done) => {
+    const after = c.t > 345 ? Math.min(1, (c.t - 345) / 60) : 0;
+    const load = c.phase?.kind === 'burst' ? 30 * MiB * done : 30 * MiB * (1 - after) * (done >= 1 ? 1 : 0);
+    const vmRss = 50 * MiB + load + 64 * KiB * c.noise();
+    return { vmRss, rssAnon: vmRss - 20 * MiB, v8HeapUsed: 8 * MiB + load * 0.3, v8HeapTotal: 12 * MiB + load * 0.5, nodeExternal: 2 * MiB, v8MajorGcs: Math.floor(c.t / 10) };
+  }, node);
+  const v = s.diagnosis!.verdict;
+  assert.equal(v.kind, 'stable', v.evidence.join('\n'));
+  assert.match(v.evidence.join('\n'), /rose \+[\d.]+ MiB \(fitted\) during burst but was given back/);
+  assert.doesNotMatch([v.summary, ...v.evidence, ...v.caveats].join('\n'), /\bGo\b|goroutine/);
+  assert.equal(s.diagnosis!.runtime?.name, 'node');
+});
+
+test('V8 heap growth without a major GC in the window is garbage not yet collected, not a leak', () => {
+  const s = summaryOf((c, done) => {
+    const vmRss = 50 * MiB + 8 * MiB * done + 32 * KiB * c.noise();
+    return { vmRss, rssAnon: vmRss - 20 * MiB, v8HeapUsed: 8 * MiB + 8 * MiB * done, v8HeapTotal: 12 * MiB + 8 * MiB * done, nodeExternal: 2 * MiB, v8MajorGcs: 0 };
+  }, node);
+  assert.ok(!GROWTH_VERDICTS.includes(s.diagnosis!.verdict.kind), s.diagnosis!.verdict.evidence.join('\n'));
+});
+
+test('a process that is not Go, with no metrics: RSS growth said without Go, smaps layout not Go', () => {
+  const s = summaryOf((c, done) => {
+    const vmRss = 30 * MiB + 50 * MiB * done + 1 * MiB * ((c.t - 345) / 600) * (c.t > 345 ? 1 : 0) + 32 * KiB * c.noise();
+    return { vmRss, rssAnon: vmRss - 10 * MiB, threads: 4 };
+  }, { pid: 1, executable: '/usr/bin/python3.11', runtime: 'python', runtimeVersion: '3.11', runtimeEvidence: 'executable python3.11' });
+  const v = s.diagnosis!.verdict;
+  assert.equal(v.kind, 'rss-growth', v.evidence.join('\n'));
+  assert.doesNotMatch([v.summary, ...v.evidence, ...v.caveats, ...v.suggestions].join('\n'), /\bGo\b|goroutine|go_memstats|pprof/);
+  assert.match(v.caveats.join('\n'), /prometheus_client does not expose/);
+});
