@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { release, type } from 'node:os';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../target/bundled-build.ts';
+import { packageVersion } from '../package-paths.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -16,7 +15,7 @@ function pkgVersion(pkgJson: string): string {
 
 export function toolVersions(goVersion?: string) {
   return {
-    leakbench: pkgVersion(join(REPO_ROOT, 'package.json')),
+    leakbench: packageVersion(),
     node: process.version,
     autocannon: pkgVersion(require.resolve('autocannon/package.json')),
     ...(goVersion && { go: goVersion.replace(/^go version /, '') }),
