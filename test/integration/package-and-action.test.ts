@@ -32,12 +32,12 @@ let greeter = '';
 
 /** The environment of a user's shell: nothing of this checkout's own settings. */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.LEAKBENCH_CACHE_DIR;
   delete env.GITHUB_STEP_SUMMARY;
   delete env.GITHUB_OUTPUT;
   delete env.NODE_OPTIONS;
-  return env;
+  return { ...env, ...extra };
 }
 
 function installed(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
@@ -80,11 +80,8 @@ test('the installed CLI runs without a TypeScript toolchain, with the same outpu
   const cases: [string[], number][] = [
     [['--help'], ExitCode.ok],
     [[], ExitCode.usage],
-    [['nope'], ExitCode.usage],
     [['run', 'burst', '--requests', 'many'], ExitCode.usage],
-    [['run', 'burst', '--cmd', './server'], ExitCode.usage],
     [['report', join(work, 'no-such-run')], ExitCode.usage],
-    [['compare', '--help'], ExitCode.ok],
     [['sample', '--pid', '1', '--duration', 'soon'], ExitCode.usage],
   ];
   for (const [args, code] of cases) {
