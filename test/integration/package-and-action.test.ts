@@ -284,10 +284,12 @@ test('fail-on growth: the step fails with exit code 4, and the outputs, the summ
   assert.equal(action.steps[3]!.skipped, false, 'the upload runs after a failed step (!cancelled())');
 });
 
-test('bad inputs: exit code 2 with one line naming the input, nothing uploaded', async () => {
+test('bad inputs: exit code 2 with one line naming the input, nothing uploaded (leakbench from the action\'s own copy)', async () => {
   mkdirSync(runnerTemp, { recursive: true });
   const s = await scratchRepository(runnerTemp);
-  const action = playCompositeAction(ACTION, REPO_ROOT, { compare: 'plain: ./bin/server', url: 'http://127.0.0.1:9', package: tarball }, s.job);
+  // No package input: the action's own checkout, whose dist/ npm pack has just built.
+  const action = playCompositeAction(ACTION, REPO_ROOT, { compare: 'plain: ./bin/server', url: 'http://127.0.0.1:9' }, s.job);
+  assert.equal(action.steps[1]!.outputs.root, REPO_ROOT, action.steps[1]!.stderr);
   const run = action.steps[2]!;
   assert.equal(run.status, ExitCode.usage);
   assert.match(run.stdout, /^::error::leakbench action: input compare: name two or more builds to compare, got 1$/m);
