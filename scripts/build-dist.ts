@@ -6,7 +6,10 @@
  * dist/k6/. `npm run build`; `prepare` and `prepack` run it, so `npm ci` in a checkout and
  * `npm pack` both leave a complete dist/.
  */
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildK6, describeBuild, K6_DIST_DIR } from '../src/k6/build.ts';
@@ -20,6 +23,24 @@ const DIST_ENTRIES = {
   'github-action': 'scripts/github-action.ts',
   index: 'src/scenario-api.ts',
 } as const;
+
+/**
+ * dist/index.d.ts, so a user's scenario file type-checks against the installed package:
+ * src/scenario-api.ts re-exports src/load/phases.ts whole, and phases.ts imports nothing, so
+ * its declarations are the module's. An import appearing there would break that: stop then.
+ */
+function writeScenarioTypes(): void {
+  const out = mkdtempSync(join(tmpdir(), 'leakbench-dts-'));
+  try {
+    execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '--ignoreConfig', join(PACKAGE_ROOT, 'src', 'load', 'phases.ts'),
+      '--declaration', '--emitDeclarationOnly', '--outDir', out, '--module', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node'], { stdio: 'inherit' });
+    const dts = readFileSync(join(out, 'phases.d.ts'), 'utf8');
+    if (/^(import|export .* from )/m.test(dts)) throw new Error('src/load/phases.ts now imports other modules: dist/index.d.ts needs a real declaration bundle');
+    writeFileSync(join(DIST, 'index.d.ts'), dts);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
 
 async function main(): Promise<void> {
   // dist/k6 is written by buildK6 below; everything else in dist/ is this build's.
@@ -45,6 +66,7 @@ async function main(): Promise<void> {
   const cli = join(DIST, 'leakbench.js');
   writeFileSync(cli, readFileSync(cli, 'utf8').replace(/^#!.*\n/, '').replace(/^/, '#!/usr/bin/env node\n'));
   chmodSync(cli, 0o755);
+  writeScenarioTypes();
   const k6 = await buildK6(K6_DIST_DIR);
   const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
   process.stderr.write(`wrote dist/ (${Object.keys(DIST_ENTRIES).join(', ')} and chunks, ${(bytes / 1024).toFixed(0)} KiB of JavaScript)\n${describeBuild(k6)}\n`);

@@ -63,13 +63,13 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 test('the tarball holds the built CLI, the bundled target and the k6 scripts, and nothing from test/, reports/ or .cache/', () => {
   const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const needed of ['package.json', 'README.md', 'dist/leakbench.js', 'dist/github-action.js', 'dist/index.js', 'dist/k6/burst.js', 'dist/k6/idle.js', 'dist/k6/soak.js', 'dist/k6/burst.js.map',
+  for (const needed of ['package.json', 'README.md', 'dist/leakbench.js', 'dist/github-action.js', 'dist/index.js', 'dist/index.d.ts', 'dist/k6/burst.js', 'dist/k6/idle.js', 'dist/k6/soak.js', 'dist/k6/burst.js.map',
     'targets/gin-health-check/main.go', 'targets/gin-health-check/go.mod', 'targets/gin-health-check/go.sum']) {
     assert.ok(files.includes(needed), `${needed} missing from the tarball: ${files.join(', ')}`);
   }
   for (const f of files) {
     assert.doesNotMatch(f, /^(test|reports|\.cache|src|scripts|scenarios|bench|node_modules|examples|\.github|\.ci)\//, `${f} should not be in the tarball`);
-    assert.doesNotMatch(f, /\.ts$/, `${f}: TypeScript in the tarball`);
+    assert.doesNotMatch(f, /(?<!\.d)\.ts$/, `${f}: TypeScript in the tarball`);
   }
   const pkg = JSON.parse(readFileSync(join(prefix, 'node_modules', 'leakbench', 'package.json'), 'utf8')) as { bin: Record<string, string> };
   assert.equal(pkg.bin.leakbench, 'dist/leakbench.js');
@@ -97,8 +97,9 @@ test('the installed CLI runs without a TypeScript toolchain, with the same outpu
 
 test('from the installed package: a TypeScript scenario file that imports leakbench, run directories in the caller\'s folder, the bundled target in the user cache', async (t) => {
   if (!requireTool(t, 'go', 'Go 1.20+ builds the servers')) return;
-  const project = join(work, 'project');
-  mkdirSync(project);
+  // The folder leakbench was installed into, as a project that depends on it.
+  const project = prefix;
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
   writeFileSync(join(project, 'warm-then-burst.ts'), `import { burstPhase, defineScenario, type ScenarioParams } from 'leakbench';
 
 const warmRequests = (p: ScenarioParams): number => Math.min(500, p.requests);
@@ -109,6 +110,10 @@ export default defineScenario({
   phases: (p: ScenarioParams) => [{ ...burstPhase('warm', p), requests: warmRequests(p), connections: 2 }, burstPhase('main', p)],
 });
 `);
+  // It type-checks against the package's declarations (dist/index.d.ts)...
+  const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--ignoreConfig', '--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2022', 'warm-then-burst.ts'], { cwd: project, encoding: 'utf8' });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+  // ...and runs without any TypeScript installed.
   const port = await freePort();
   const r = installed(['run', './warm-then-burst.ts', '--cmd', `${greeter} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`, '--path', '/healthz',
     '--requests', '3000', '--connections', '5', '--settle', '0s', '--progress', 'off', '--name', 'warm'], { cwd: project });
