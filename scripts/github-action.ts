@@ -17,7 +17,10 @@ import { cliCommand } from '../src/package-paths.ts';
 function runCli(argv: string[]): Promise<number> {
   const [node, ...pre] = cliCommand();
   return new Promise((done, fail) => {
-    const child = spawn(node!, [...pre, ...argv], { stdio: 'inherit' });
+    // A process group of its own, so a signal reaches leakbench once, from here: sent to both
+    // (Ctrl-C in a terminal signals the whole group), the second would make it quit at once
+    // without its report.
+    const child = spawn(node!, [...pre, ...argv], { stdio: 'inherit', detached: true });
     // The runner cancels a job with SIGINT then SIGTERM: pass them on, so leakbench stops its
     // target and still writes the report.
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
