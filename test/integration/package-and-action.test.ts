@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
@@ -16,8 +16,8 @@ import { ExitCode } from '../../src/errors.ts';
 import { FILES, type RunFile, type SummaryFile } from '../../src/rundir/schema.ts';
 import { ensureBundledBinary, REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { freePort } from '../../src/target/free-port.ts';
-import { playCompositeAction, playStep, type ActionMetadata, type Job, type Step } from '../helpers/actions-runner.ts';
-import { runCli } from '../helpers/cli.ts';
+import { parseOutputFile, playCompositeAction, playStep, type ActionMetadata, type Job, type Step } from '../helpers/actions-runner.ts';
+import { processAlive, runCli } from '../helpers/cli.ts';
 import { findTool, requireTool } from '../helpers/tools.ts';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'go-service');
@@ -302,4 +302,46 @@ test('bad inputs: exit code 2 with one line naming the input, nothing uploaded (
   assert.equal(action.outputs.verdict, 'none');
   assert.equal(action.steps[3]!.skipped, true);
   assert.throws(() => playCompositeAction(ACTION, REPO_ROOT, { scenarios: 'burst' }, s.job), /input scenarios is not defined in action\.yml/);
+});
+
+test('a cancelled job: SIGTERM to the action\'s step reaches leakbench once, which stops the server and still writes the report (exit 143)', async (t) => {
+  if (!requireTool(t, 'go', 'Go 1.20+ builds the example service')) return;
+  const repo = mkdtempSync(join(work, 'cancel-'));
+  const port = await freePort();
+  const outputFile = join(repo, 'github-output');
+  writeFileSync(outputFile, '');
+  const child = spawn(process.execPath, [join(prefix, 'node_modules', 'leakbench', 'dist', 'github-action.js')], {
+    cwd: repo,
+    env: userEnv({ GITHUB_OUTPUT: outputFile, INPUT_SCENARIO: 'burst', INPUT_COMMAND: `${greeter} -addr 127.0.0.1:${port}`, INPUT_URL: `http://127.0.0.1:${port}`, INPUT_PATH: '/healthz', INPUT_ARGS: '--requests 2000000 --sample-interval 200ms' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const code = await new Promise<number | null>((done) => {
+    let sent = false;
+    // Once the burst is under way, as the runner would on cancel.
+    const watch = () => {
+      if (!sent && (stdout + stderr).includes('phase burst:')) {
+        sent = true;
+        setTimeout(() => child.kill('SIGTERM'), 500);
+      }
+    };
+    child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), watch()));
+    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), watch()));
+    // Never a burst that runs on: SIGKILL after two minutes (the test then fails on the code).
+    const limit = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (c) => {
+      clearTimeout(limit);
+      done(c);
+    });
+  });
+  assert.equal(code, 143, stdout + stderr);
+  const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
+  assert.equal(outputs['exit-code'], '143');
+  const run = JSON.parse(readFileSync(join(outputs['run-dir']!, FILES.run), 'utf8')) as RunFile;
+  assert.equal(run.status, 'interrupted');
+  assert.match(run.endReason ?? '', /SIGTERM/);
+  assert.ok(existsSync(join(outputs['run-dir']!, FILES.summary)), 'report written');
+  assert.doesNotMatch(stderr, /again: stopping now/, 'leakbench got the signal twice');
+  assert.ok(run.target.pid !== undefined && !processAlive(run.target.pid), 'the server outlived the cancelled step');
 });
