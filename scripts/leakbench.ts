@@ -14,7 +14,7 @@ const HELP = `leakbench: replay the traffic of gin-gonic/gin#3789 and watch a se
   npm run scenario:burst -- [flags]   1,000,000 requests over 100 keep-alive connections
   npm run report -- <run dir>         re-render a stored run's charts and summary
 
-Commands (tsx scripts/leakbench.ts <command>):
+Commands (leakbench <command> when installed; npx leakbench or tsx scripts/leakbench.ts in a checkout):
 ${Object.values(COMMANDS).map((c) => `  ${c.summary}`).join('\n')}
 
 ${RUN_HELP}`;

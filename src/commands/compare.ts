@@ -13,6 +13,7 @@ Runs one scenario (default soak) against each target in turn and writes one comp
 (RSS overlaid, heap against RSS, a verdict table) in reports/compare-<scenario>-<timestamp>/.
   --variants plain,race   bundled builds to compare (default both)
   --cmd "<command line>"  repeat to compare your own builds instead (they share --url)
+  --label NAME            repeat, one per --cmd in order: the builds' names (default cmd-1, cmd-2, ...)
 Every other flag is passed to each run (see npm run scenario:soak -- --help).`;
 
 export async function compareCommand(args: string[], ctx: CommandContext): Promise<number> {

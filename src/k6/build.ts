@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { LeakbenchError } from '../errors.ts';
-import { REPO_ROOT } from '../target/bundled-build.ts';
+import { PACKAGE_ROOT as REPO_ROOT } from '../package-paths.ts';
 
 export const K6_SOURCE_DIR = join(REPO_ROOT, 'scenarios', 'k6');
 export const K6_DIST_DIR = join(REPO_ROOT, 'dist', 'k6');

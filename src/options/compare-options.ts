@@ -22,6 +22,7 @@ interface Split {
   rest: string[];
   variants?: Variant[];
   cmds: string[];
+  labels: string[];
   out?: string;
   name?: string;
   help: boolean;
@@ -29,7 +30,7 @@ interface Split {
 
 /** Pulls out the flags that differ per run (or belong to the comparison); the rest go to every run. */
 function split(args: string[]): Split {
-  const out: Split = { rest: [], cmds: [], help: false };
+  const out: Split = { rest: [], cmds: [], labels: [], help: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const eq = a.indexOf('=');
@@ -46,6 +47,7 @@ function split(args: string[]): Split {
       if (list.length < 2) throw new UsageError('--variants: name at least two builds to compare, e.g. plain,race');
       out.variants = list as Variant[];
     } else if (flag === '--cmd') out.cmds.push(take());
+    else if (flag === '--label') out.labels.push(runName('label', take()));
     else if (flag === '--out') out.out = take();
     else if (flag === '--name') out.name = runName('name', take());
     else if (flag === '--variant') throw new UsageError('--variant: use --variants plain,race with compare');
@@ -65,11 +67,13 @@ export function parseCompareArgs(args: string[], defaultName: (scenario: string)
   if (s.help) return 'help';
   if (s.cmds.length === 1) throw new UsageError('--cmd: give two or more --cmd lines to compare (or none, for the bundled builds)');
   if (s.cmds.length > 0 && s.variants) throw new UsageError('--variants: not with --cmd (compare either bundled builds or your own commands)');
+  if (s.labels.length > 0 && s.labels.length !== s.cmds.length) throw new UsageError(`--label: give one per --cmd (${s.cmds.length} --cmd, ${s.labels.length} --label)`);
+  if (new Set(s.labels).size !== s.labels.length) throw new UsageError('--label: each build needs a name of its own');
   const positional = s.rest[0] !== undefined && !s.rest[0].startsWith('-');
   const rest = positional ? s.rest : ['soak', ...s.rest];
   const scenario = rest[0]!;
   const targets: { label: string; args: string[] }[] = s.cmds.length > 0
-    ? s.cmds.map((c, i) => ({ label: `cmd-${i + 1}`, args: ['--cmd', c] }))
+    ? s.cmds.map((c, i) => ({ label: s.labels[i] ?? `cmd-${i + 1}`, args: ['--cmd', c] }))
     : (s.variants ?? ['plain', 'race']).map((v) => ({ label: v, args: ['--variant', v] }));
   const dir = resolve(s.out ?? DEFAULTS.outDir, s.name ?? defaultName(scenario.replace(/[^\w.-]/g, '_')));
   const runs = targets.map((t) => {

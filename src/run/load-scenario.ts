@@ -1,8 +1,8 @@
-import { pathToFileURL } from 'node:url';
 import { scenarios } from '../../scenarios/index.ts';
 import { UsageError } from '../errors.ts';
 import type { PhaseSpec, ScenarioDefinition, ScenarioParams } from '../load/phases.ts';
 import { connectionsExceedRequests } from '../options/rules.ts';
+import { importScenarioFile } from './import-scenario-file.ts';
 
 /** A built-in scenario by name, or the default export of a user's scenario file. */
 export async function loadScenario(name: string, file?: string): Promise<ScenarioDefinition> {
@@ -13,7 +13,7 @@ export async function loadScenario(name: string, file?: string): Promise<Scenari
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = await importScenarioFile(file);
   } catch (err) {
     throw new UsageError(`scenario: cannot load ${file}: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { release, type } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../package-paths.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -15,7 +15,7 @@ function pkgVersion(pkgJson: string): string {
 
 export function toolVersions(goVersion?: string) {
   return {
-    leakbench: pkgVersion(fileURLToPath(new URL('../../package.json', import.meta.url))),
+    leakbench: packageVersion(),
     node: process.version,
     autocannon: pkgVersion(require.resolve('autocannon/package.json')),
     ...(goVersion && { go: goVersion.replace(/^go version /, '') }),

@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LeakbenchError } from '../errors.ts';
 import type { Variant } from '../options/run-options.ts';
+import { BUNDLED_TARGET_DIR, defaultCacheDir, PACKAGE_ROOT } from '../package-paths.ts';
 
 const run = promisify(execFile);
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const TARGET_DIR = join(REPO_ROOT, 'targets', 'gin-health-check');
+/** The package's root: the checkout, or node_modules/leakbench when installed (src/package-paths.ts). */
+export const REPO_ROOT = PACKAGE_ROOT;
+export const TARGET_DIR = BUNDLED_TARGET_DIR;
 
 /** The report's build lines, exactly: `go build -ldflags="-s -w" [-race] -o health-check main.go`. */
 export function buildArgs(variant: Variant, output: string): string[] {
@@ -26,7 +27,7 @@ export interface BundledBinary {
 }
 
 export function cacheRoot(): string {
-  return process.env.LEAKBENCH_CACHE_DIR ?? join(REPO_ROOT, '.cache', 'targets');
+  return defaultCacheDir();
 }
 
 export async function goVersion(): Promise<string> {

@@ -1,0 +1,108 @@
+/**
+ * What the GitHub Action's step reports after leakbench ran: its outputs (verdict kind, run
+ * directory, RSS change, exit code) and the lines it adds to the job summary, read from the run
+ * or comparison directory leakbench wrote. A run that never wrote its summary (bad flags, a
+ * target that did not start) still gets outputs: the verdict is then `none`.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatSignedMiB } from '../analyse/format.ts';
+import { failOnReason, isGrowthVerdict } from '../run/fail-on.ts';
+import { COMPARE_SCHEMA, comparisonMarkdown, type ComparisonFile } from '../report/compare.ts';
+import { escapeHtml } from '../report/html.ts';
+import { renderStepSummary } from '../report/step-summary.ts';
+import { readJson } from '../rundir/json.ts';
+import { FILES, SCHEMA, type RunFile } from '../rundir/schema.ts';
+import { SUMMARY_SCHEMA, type SummaryFile } from '../analyse/summary-file.ts';
+import { ExitCode } from '../errors.ts';
+import type { Invocation } from './inputs.ts';
+
+export interface BuildResult {
+  label: string;
+  dir: string;
+  summary?: SummaryFile;
+  run?: RunFile;
+}
+
+export interface ActionResult {
+  outputs: {
+    verdict: string;
+    verdicts: string;
+    'run-dir': string;
+    'output-dir': string;
+    'rss-change': string;
+    'rss-change-bytes': string;
+    'exit-code': string;
+    'summary-file': string;
+  };
+  /** Markdown for $GITHUB_STEP_SUMMARY beyond what `leakbench run` appends by itself. */
+  stepSummary: string;
+  exitCode: number;
+}
+
+function readBuild(label: string, dir: string): BuildResult {
+  const summaryPath = join(dir, FILES.summary);
+  if (!existsSync(summaryPath)) return { label, dir };
+  return { label, dir, summary: readJson<SummaryFile>(summaryPath, SUMMARY_SCHEMA), run: readJson<RunFile>(join(dir, FILES.run), SCHEMA.run) };
+}
+
+const kindOf = (b: BuildResult) => b.summary?.diagnosis?.verdict.kind ?? 'none';
+
+function rssChange(b: BuildResult | undefined): number | undefined {
+  const rss = b?.summary?.memory.find((m) => m.key === 'vmRss');
+  return rss === undefined ? undefined : rss.end - rss.start;
+}
+
+/** Outputs and summary lines for a finished (or failed) leakbench command; `cwd` is where it ran. */
+export function collectResult(inv: Invocation, cliExitCode: number, cwd: string, outputDir: string): ActionResult {
+  const dir = resolve(cwd, inv.dir);
+  const builds = inv.mode === 'compare' ? inv.labels.map((l) => readBuild(l, join(dir, l))) : [readBuild(inv.labels[0]!, dir)];
+  // The verdict reported is the one that decides: the first gated build that grew, else the first gated build.
+  const gated = builds.filter((b) => inv.gate === undefined || inv.gate.includes(b.label));
+  const fails = (b: BuildResult): boolean => b.summary !== undefined && (inv.failOn ? failOnReason(inv.failOn, b.summary) !== undefined : isGrowthVerdict(b.summary));
+  const decisive = gated.find(fails) ?? gated[0];
+  let exitCode = cliExitCode;
+  if (exitCode === ExitCode.ok && inv.gate !== undefined && gated.some(fails)) exitCode = ExitCode.memoryGrowth;
+  const change = rssChange(decisive);
+
+  const lines: string[] = [];
+  if (inv.mode === 'compare' && existsSync(join(dir, 'compare.json'))) {
+    // The job's page shows no images from the artifact, and links into it do not resolve.
+    const md = comparisonMarkdown(readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA))
+      .split('\n')
+      .filter((l) => !l.startsWith('!['))
+      .map((l) => l.replace(/ — \[report\]\([^)]*\)$/, '').replace(/^# /, '### ').replace(/^## /, '#### '));
+    lines.push(...md);
+    // `leakbench compare` leaves the per-run sections to its caller; each build's tables follow.
+    // Its title would say "against cmd"; the build's label says which one, and folded, the
+    // comparison stays the first thing on the page.
+    for (const b of builds) {
+      if (!b.summary || !b.run) continue;
+      const section = renderStepSummary(b.summary, b.run, b.dir).replace(/^### .*\n/, '');
+      lines.push(`<details><summary>${escapeHtml(b.label)}: ${escapeHtml(kindOf(b))} (${escapeHtml(b.summary.status)})</summary>`, '', section, '</details>', '');
+    }
+  }
+  const verdicts = Object.fromEntries(builds.map((b) => [b.label, kindOf(b)]));
+  const gateNote = inv.gate ? ` (gate: ${inv.gate.join(', ')})` : '';
+  lines.push(
+    `**leakbench action**: exit code ${exitCode}${exitCode === ExitCode.memoryGrowth ? ' (memory growth)' : ''}, verdict \`${decisive ? kindOf(decisive) : 'none'}\`${gateNote}` +
+      (change === undefined ? '' : `, RSS change ${formatSignedMiB(change)}`) +
+      `; the run directories are in \`${outputDir}\` and the job's artifact.`,
+    '',
+  );
+  const summaryFile = inv.mode === 'compare' ? join(dir, 'compare.md') : join(dir, FILES.summaryMd);
+  return {
+    outputs: {
+      verdict: decisive ? kindOf(decisive) : 'none',
+      verdicts: JSON.stringify(verdicts),
+      'run-dir': dir,
+      'output-dir': outputDir,
+      'rss-change': change === undefined ? '' : formatSignedMiB(change),
+      'rss-change-bytes': change === undefined ? '' : String(Math.round(change)),
+      'exit-code': String(exitCode),
+      'summary-file': existsSync(summaryFile) ? summaryFile : '',
+    },
+    stepSummary: lines.join('\n'),
+    exitCode,
+  };
+}
