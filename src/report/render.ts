@@ -7,6 +7,7 @@ import { readRunDir } from '../rundir/read-run.ts';
 import { FILES, type SummaryFile } from '../rundir/schema.ts';
 import { renderCharts } from './charts.ts';
 import { renderHtml } from './html.ts';
+import { interactiveCharts } from './interactive.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -44,7 +45,7 @@ export async function renderReport(dir: string): Promise<RenderedReport> {
   write(FILES.memoryPng, images.memory);
   write(FILES.loadPng, images.load);
   write(FILES.summaryMd, renderMarkdown(summary, data.run));
-  write(FILES.html, renderHtml(summary, data.run, images));
+  write(FILES.html, renderHtml(summary, data.run, images, await interactiveCharts(data, summary)));
   write(FILES.junit, renderJunit(summary, data.run));
   return { summary, files, warnings: summary.warnings };
 }
