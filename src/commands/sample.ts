@@ -16,6 +16,9 @@ import { collectPrometheus, type PrometheusOptions } from '../sample/prometheus-
 import { Sampler, validatePid } from '../sample/sampler.ts';
 import type { CommandContext } from './context.ts';
 import { parseFlags } from '../options/parse-flags.ts';
+import { LIVE_FLAGS, LIVE_HELP, normaliseLiveFlag, parseLiveOptions, type LiveOptions } from '../live/live-flags.ts';
+import { LiveServer } from '../live/live-server.ts';
+import { tee } from '../live/observer.ts';
 
 export const SAMPLE_HELP = `npm run sample -- [sources] (--duration 10m | --until-signal) [flags]
 
@@ -37,7 +40,8 @@ Stop:
   --duration 10m          sample for this long (Ctrl-C ends it early, marked interrupted)
   --until-signal          sample until SIGINT/SIGTERM (Ctrl-C), which ends it normally
 Flags:
-  --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME`;
+  --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME
+${LIVE_HELP}`;
 
 const FLAGS = {
   pid: { type: 'string' },
@@ -54,6 +58,7 @@ const FLAGS = {
   label: { type: 'string' },
   out: { type: 'string' },
   name: { type: 'string' },
+  ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,10 +72,11 @@ interface SampleOptions {
   label: string;
   outDir: string;
   name?: string;
+  live?: LiveOptions;
 }
 
 export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
-  const { values: v, positionals } = parseFlags(args, FLAGS, 'sample');
+  const { values: v, positionals } = parseFlags(normaliseLiveFlag(args), FLAGS, 'sample');
   if (v.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`sample: unexpected argument ${JSON.stringify(positionals[0])} (flags start with --)`);
   const o: SampleOptions = {
@@ -98,6 +104,8 @@ export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
   if (v.duration !== undefined && v['until-signal']) throw new UsageError('--duration: not with --until-signal (pick one way to stop)');
   if (v.duration === undefined && !v['until-signal']) throw new UsageError('sample: give --duration (e.g. 10m) or --until-signal (stop with Ctrl-C or SIGTERM)');
   if (v.duration !== undefined) o.durationMs = durationMs('duration', v.duration, { min: 1000 });
+  const live = parseLiveOptions(v);
+  if (live) o.live = live;
   return o;
 }
 
@@ -109,12 +117,15 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
     return ExitCode.ok;
   }
   const cgroupSource = await checkCgroupSource(o);
+  // ── --live hook 1/4 (as in run-scenario.ts) ──
+  const liveView = o.live ? await LiveServer.start(o.live) : undefined;
 
   const dir = createRunDir(o.outDir, o.name ?? `sample-${o.label === 'sample' ? '' : `${o.label}-`}${timestamp()}`);
   const clock = startClock();
   const header = (schema: SchemaId) => ({ schema, startedAtMs: clock.startedAtMs });
-  const events = new NdjsonWriter<RunEvent>(join(dir, FILES.events), header(SCHEMA.events));
-  const samples = new NdjsonWriter<Sample>(join(dir, FILES.samples), header(SCHEMA.samples));
+  // ── --live hook 2/4 ──
+  const events = tee(new NdjsonWriter<RunEvent>(join(dir, FILES.events), header(SCHEMA.events)), liveView && ((e) => liveView.onEvent(e)));
+  const samples = tee(new NdjsonWriter<Sample>(join(dir, FILES.samples), header(SCHEMA.samples)), liveView && ((s) => liveView.onSample(s)));
   // No load here: an empty series says so, where a missing file would read as lost data.
   new NdjsonWriter<LoadSecond>(join(dir, FILES.load), header(SCHEMA.load)).close();
   const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
@@ -145,6 +156,9 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
     phases: [],
   };
   writeJsonAtomic(join(dir, FILES.run), run);
+  // ── --live hook 3/4 ──
+  liveView?.attach({ run, dir: relative(process.cwd(), dir) || dir, now: clock.now, ...(o.durationMs !== undefined && { plannedS: o.durationMs / 1000 }) });
+  if (liveView) ctx.err(`live view: ${liveView.url} (until the sampling ends)`);
   event({ type: 'run-start', message: `sampling ${describeSources(o)} every ${o.intervalMs} ms` });
   ctx.err(`sampling ${describeSources(o)} into ${relative(process.cwd(), dir) || dir}; ${o.durationMs === undefined ? 'Ctrl-C (or SIGTERM) stops it' : `for ${o.durationMs / 1000}s`}`);
 
@@ -180,6 +194,8 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   samples.close();
 
   const { summary, warnings } = await renderReport(dir);
+  // ── --live hook 4/4 ──
+  await liveView?.finish({ status: run.status, ...(run.endReason && { endReason: run.endReason }), report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline });
   for (const w of warnings) ctx.err(`warning: ${w}`);
   ctx.out(`${sampler?.count ?? 0} samples: ${summary.headline}\n  report: ${relative(process.cwd(), dir) || dir}/index.html\n  join it with a k6 run: npm run report -- --k6 <k6 output> --samples ${relative(process.cwd(), dir) || dir}`);
   if (!interrupted) return ExitCode.ok;

@@ -6,17 +6,11 @@ import { UsageError } from '../errors.ts';
 import type { LoadSecond, RunEvent, RunFile, Sample } from '../rundir/schema.ts';
 import { browserBundle } from '../report/browser-bundle.ts';
 import { liveAnalysis } from './live-analysis.ts';
+import { DEFAULT_LIVE_HOST, type LiveOptions } from './live-flags.ts';
 import { livePage } from './live-page.ts';
 import type { RunObserver } from './observer.ts';
 import type { LiveAnalysis, LiveEnd, LiveProgress, LiveRun, LiveState } from './protocol.ts';
 
-export interface LiveOptions {
-  /** 0: the system picks a free port. */
-  port: number;
-  host: string;
-}
-
-export const DEFAULT_LIVE_HOST = '127.0.0.1';
 
 /** The provisional analysis is recomputed at most this often, and only while a page is open. */
 export const ANALYSIS_INTERVAL_MS = 5000;

@@ -12,20 +12,21 @@ export interface RunObserver {
   onProgress(p: ProgressState): void;
 }
 
-interface Writer<T> {
+export interface Writer<T> {
   write(record: T): void;
   close(): void;
 }
 
 /** A writer that also hands each record to `observe` (when there is an observer). */
-export function tee<T, W extends Writer<T>>(writer: W, observe: ((record: T) => void) | undefined): W {
+export function tee<T>(writer: Writer<T>, observe: ((record: T) => void) | undefined): Writer<T> {
   if (observe === undefined) return writer;
-  return Object.assign(Object.create(writer) as W, {
+  return {
     write(record: T): void {
       writer.write(record);
       observe(record);
     },
-  });
+    close: () => writer.close(),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { BURST_ENGINES, type BurstEngineName } from '../load/burst-engines.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.ts';
 import { parsePrometheusFlags } from './prometheus-options.ts';
 import type { PrometheusOptions } from '../sample/prometheus-source.ts';
+import { LIVE_FLAGS, LIVE_HELP, normaliseLiveFlag, parseLiveOptions, type LiveOptions } from '../live/live-flags.ts';
 import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, sizeBytes, urlPath } from './values.ts';
 
 export const SCENARIOS = ['idle', 'burst', 'soak'] as const;
@@ -59,6 +60,8 @@ export interface RunOptions {
   preset?: PresetName;
   /** --prometheus-url: read these figures back from a Prometheus server at the end of the run. */
   prometheus?: PrometheusOptions;
+  /** --live [port] / --live-host: serve the run as it goes on a local page. */
+  live?: LiveOptions;
 }
 
 export { DEFAULTS } from './defaults.ts';
@@ -96,13 +99,14 @@ const FLAGS = {
   'prometheus-selector': { type: 'string' },
   'prometheus-step': { type: 'string' },
   pod: { type: 'string' },
+  ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export type ParsedRun = { help: true } | { help: false; options: RunOptions };
 
 export function parseRunArgs(args: string[]): ParsedRun {
-  const { values: v, positionals } = parseFlags(args, FLAGS);
+  const { values: v, positionals } = parseFlags(normaliseLiveFlag(args), FLAGS);
   if (v.help) return { help: true };
   // --preset fills only the flags not given, as if typed, so they go through the same checks below.
   const preset = v.preset === undefined ? undefined : oneOf('preset', v.preset, PRESET_NAMES);
@@ -179,6 +183,8 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (preset !== undefined) options.preset = preset;
   const prometheus = parsePrometheusFlags(v, sampleIntervalMs);
   if (prometheus) options.prometheus = prometheus;
+  const live = parseLiveOptions(v);
+  if (live) options.live = live;
   return { help: false, options };
 }
 
@@ -239,6 +245,8 @@ Memory from a Prometheus server (a target in Kubernetes), read back at the end o
   --prometheus-query figure=PROMQL   override or add one figure's query (repeatable),
                            e.g. cgroupMemory='sum(container_memory_rss{pod="x"})'
   --prometheus-step 1s     range-query step (default: the sample interval)
+
+${LIVE_HELP}
 
 Diagnosis:
   --memory-limit 256Mi     run a started target in its own cgroup with this limit (OOM-killed like a pod)

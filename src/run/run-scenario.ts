@@ -22,6 +22,9 @@ import { buildIfBundled, checkAttach, detectMetrics, planTarget, targetLabel, ty
 import { createRunDir, timestamp } from './run-dir.ts';
 import { TargetSupervisor } from './supervisor.ts';
 import { isGrowthVerdict } from './fail-on.ts';
+import { plannedSeconds } from '../live/live-flags.ts';
+import { LiveServer } from '../live/live-server.ts';
+import { tee, watchProgress } from '../live/observer.ts';
 import { toolVersions } from './versions.ts';
 
 export interface RunIo {
@@ -97,6 +100,8 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
   const phases: PhaseSpec[] = buildPhases(def, options);
   await checkAttach(options.target);
   const binary = await buildIfBundled(options.target, io.log);
+  // ── --live hook 1/4: listen before the run directory exists, so a busy port costs nothing ──
+  const live = options.live ? await LiveServer.start(options.live) : undefined;
 
   const dir = createRunDir(options.outDir, options.name ?? `${def.name}-${targetLabel(options.target)}-${timestamp()}`);
   const clock = startClock();
@@ -111,9 +116,10 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     stop.abort(new WriteFailed(message));
   };
   const guarded = <T>(w: NdjsonWriter<T>) => new GuardedWriter(w, onWriteFailure, () => stop.signal.reason instanceof WriteFailed);
-  const events = guarded(new NdjsonWriter<RunEvent>(join(dir, FILES.events), header(SCHEMA.events)));
-  const samples = guarded(new NdjsonWriter<Sample>(join(dir, FILES.samples), header(SCHEMA.samples)));
-  const load = guarded(new NdjsonWriter<LoadSecond>(join(dir, FILES.load), header(SCHEMA.load)));
+  // ── --live hook 2/4: the live view sees every record as it is written ──
+  const events = tee(guarded(new NdjsonWriter<RunEvent>(join(dir, FILES.events), header(SCHEMA.events))), live && ((e) => live.onEvent(e)));
+  const samples = tee(guarded(new NdjsonWriter<Sample>(join(dir, FILES.samples), header(SCHEMA.samples))), live && ((s) => live.onSample(s)));
+  const load = tee(guarded(new NdjsonWriter<LoadSecond>(join(dir, FILES.load), header(SCHEMA.load))), live && ((l) => live.onLoadSecond(l)));
   const probes = phases.some((p) => p.kind === 'idle') ? guarded(new NdjsonWriter<Probe>(join(dir, FILES.probes), header(SCHEMA.probes))) : undefined;
   const event = (e: Omit<RunEvent, 't'>) => events.write({ t: round3(clock.now()), ...e });
   const warn = (message: string) => {
@@ -140,8 +146,12 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     }
   };
   saveRun();
+  // ── --live hook 3/4: show this run (run.json's object, read as it changes), and its progress line ──
+  live?.attach({ run, dir: relative(process.cwd(), dir) || dir, now: clock.now, plannedS: plannedSeconds(phases, options.settleMs) });
+  const unwatchProgress = watchProgress(io.progress, live);
   event({ type: 'run-start', message: `${def.name}: ${def.description}` });
   io.log(`run directory: ${relative(process.cwd(), dir) || dir}`);
+  if (live) io.log(`live view: ${live.url} (until the run ends)`);
 
   const onUserAbort = () => stop.abort(io.signal.reason);
   io.signal.addEventListener('abort', onUserAbort, { once: true });
@@ -324,6 +334,9 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     io.log(`could not render the report: ${(err as Error).message} (the measurements are in ${dir}; retry with npm run report -- ${dir})`);
     if (exitCode === ExitCode.ok) exitCode = ExitCode.failure;
   }
+  // ── --live hook 4/4: the page shows how it ended, then the port closes ──
+  unwatchProgress();
+  await live?.finish({ status: run.status, ...(run.endReason && { endReason: run.endReason }), ...(summary && { report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline }) });
   if (failure && !(failure instanceof LeakbenchError)) throw failure;
   if (exitCode === ExitCode.ok && options.failOn === 'growth' && summary && isGrowthVerdict(summary)) exitCode = ExitCode.memoryGrowth;
   return { dir, status: run.status, exitCode, ...(summary && { summary }), ...(run.endReason && { endReason: run.endReason }) };
