@@ -147,6 +147,9 @@ export class LiveServer implements RunObserver {
       res.writeHead(405, { allow: 'GET' }).end();
     } else if (path === '/' || path === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(this.page);
+    } else if (path === '/favicon.ico') {
+      // Browsers ask for one; a 404 would be a console error on every page load.
+      res.writeHead(204).end();
     } else if (!this.attached) {
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('the run has not started yet\n');
     } else if (path === '/events') {
