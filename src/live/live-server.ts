@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { ProgressState } from '../console/progress.ts';
 import { UsageError } from '../errors.ts';
 import type { LoadSecond, RunEvent, RunFile, Sample } from '../rundir/schema.ts';
-import { browserBundle } from '../report/browser-bundle.ts';
-import { liveAnalysis } from './live-analysis.ts';
+import { analysisWorkerSource, browserBundle } from '../report/browser-bundle.ts';
+import type { AnalysisRequest } from './analysis-worker.ts';
 import { DEFAULT_LIVE_HOST, type LiveOptions } from './live-flags.ts';
 import { livePage } from './live-page.ts';
 import type { RunObserver } from './observer.ts';
@@ -38,6 +39,10 @@ export class LiveServer implements RunObserver {
   private analysis: LiveAnalysis | undefined;
   private analysedSamples = -1;
   private analysisTimer: NodeJS.Timeout | undefined;
+  private worker: Worker | undefined;
+  private analysing = false;
+  /** How many of each record the worker has been sent. */
+  private sent = { samples: 0, load: 0, events: 0 };
   private end: LiveEnd | undefined;
   private attached: Attached | undefined;
   private lastProgressSent = 0;
@@ -47,12 +52,14 @@ export class LiveServer implements RunObserver {
   private constructor(
     private readonly server: Server,
     private readonly page: string,
+    private readonly workerSource: string,
     readonly url: string,
     private readonly allowedHosts: Set<string> | undefined,
   ) {}
 
   static async start(options: LiveOptions): Promise<LiveServer> {
-    const page = livePage(await browserBundle());
+    const [bundle, workerSource] = await Promise.all([browserBundle(), analysisWorkerSource()]);
+    const page = livePage(bundle);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
@@ -76,7 +83,7 @@ export class LiveServer implements RunObserver {
     const allowed = options.host === DEFAULT_LIVE_HOST || options.host === '::1' || options.host === 'localhost'
       ? new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
       : undefined;
-    const live = new LiveServer(server, page, `http://${shown}:${port}/`, allowed);
+    const live = new LiveServer(server, page, workerSource, `http://${shown}:${port}/`, allowed);
     server.on('request', (req, res) => live.handle(req, res));
     return live;
   }
@@ -123,7 +130,8 @@ export class LiveServer implements RunObserver {
   async finish(end: LiveEnd): Promise<void> {
     this.end = end;
     this.stopAnalysis();
-    if (this.attached && this.clients.size > 0) this.computeAnalysis(true);
+    await this.worker?.terminate();
+    this.worker = undefined;
     this.broadcast('end', end);
     for (const res of this.clients) res.end();
     this.clients.clear();
@@ -165,7 +173,7 @@ export class LiveServer implements RunObserver {
     const a = this.attached!;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     // A browser that connects late or reconnects starts from everything so far.
-    if (this.analysis === undefined || a.now() - this.analysis.t >= ANALYSIS_INTERVAL_MS / 1000) this.computeAnalysis(false);
+    if (this.analysis === undefined || a.now() - this.analysis.t >= ANALYSIS_INTERVAL_MS / 1000) this.requestAnalysis();
     res.write(`retry: 1000\n${message('history', this.state(a))}`);
     if (this.end) {
       res.end();
@@ -176,7 +184,7 @@ export class LiveServer implements RunObserver {
       this.clients.delete(res);
       if (this.clients.size === 0) this.stopAnalysis();
     });
-    this.analysisTimer ??= setInterval(() => this.computeAnalysis(false), ANALYSIS_INTERVAL_MS).unref();
+    this.analysisTimer ??= setInterval(() => this.requestAnalysis(), ANALYSIS_INTERVAL_MS).unref();
   }
 
   private stopAnalysis(): void {
@@ -184,20 +192,42 @@ export class LiveServer implements RunObserver {
     this.analysisTimer = undefined;
   }
 
-  private computeAnalysis(force: boolean): void {
+  /**
+   * Sends the records the worker has not seen yet and asks for the analysis; the answer is
+   * broadcast when it comes. One at a time: a slow fit is skipped over, never queued.
+   */
+  private requestAnalysis(): void {
     const a = this.attached;
-    if (!a || (!force && this.samples.length === this.analysedSamples)) return;
-    const started = performance.now();
-    try {
-      const result = liveAnalysis({ run: a.run, samples: this.samples, load: this.load, events: this.events, now: round3(a.now()) });
-      this.analysis = { ...result, tookMs: Math.round((performance.now() - started) * 10) / 10 };
-    } catch (err) {
-      // The view must never end the run: a failed analysis is shown, not thrown.
-      this.analysis = { t: round3(a.now()), samples: this.samples.length, verdict: { kind: 'not-enough-data', summary: `analysis failed: ${(err as Error).message}` }, rates: [], tookMs: 0 };
+    if (!a || this.end || this.analysing || this.samples.length === this.analysedSamples) return;
+    if (!this.worker) {
+      this.worker = new Worker(this.workerSource, { eval: true });
+      this.worker.unref();
+      this.worker.on('message', (result: LiveAnalysis) => {
+        this.analysing = false;
+        this.analysis = result;
+        this.analyses++;
+        this.broadcast('analysis', result);
+      });
+      this.worker.on('error', (err) => {
+        // The view must never end the run: a broken analysis is shown, not thrown.
+        this.analysing = false;
+        this.analysis = { t: round3(a.now()), samples: this.samples.length, verdict: { kind: 'not-enough-data', summary: `analysis failed: ${err.message}` }, rates: [], tookMs: 0 };
+        this.broadcast('analysis', this.analysis);
+        this.worker = undefined;
+        this.sent = { samples: 0, load: 0, events: 0 };
+      });
     }
-    this.analyses++;
+    const req: AnalysisRequest = {
+      run: a.run,
+      samples: this.samples.slice(this.sent.samples),
+      load: this.load.slice(this.sent.load),
+      events: this.events.slice(this.sent.events),
+      now: round3(a.now()),
+    };
+    this.sent = { samples: this.samples.length, load: this.load.length, events: this.events.length };
     this.analysedSamples = this.samples.length;
-    this.broadcast('analysis', this.analysis);
+    this.analysing = true;
+    this.worker.postMessage(req);
   }
 
   private broadcast(event: string, data: unknown): void {

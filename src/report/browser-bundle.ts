@@ -38,6 +38,32 @@ async function bundle(): Promise<string> {
   return text;
 }
 
+let workerSource: Promise<string> | undefined;
+
+/**
+ * The live view's analysis worker (src/live/analysis-worker.ts) as one CommonJS script, for
+ * `new Worker(source, { eval: true })`: a worker does not inherit the TypeScript loader the
+ * pack runs under, so it gets its code bundled, like the pages do.
+ */
+export function analysisWorkerSource(): Promise<string> {
+  workerSource ??= build({
+    entryPoints: [fileURLToPath(new URL('../live/analysis-worker.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'silent',
+  }).then(
+    (r) => r.outputFiles[0]!.text,
+    (err: unknown) => {
+      workerSource = undefined;
+      throw new LeakbenchError(`could not bundle the live analysis: ${(err as Error).message}`);
+    },
+  );
+  return workerSource;
+}
+
 /** JSON for a <script type="application/json"> element: nothing in it can close the element. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');

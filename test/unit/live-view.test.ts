@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { get, type IncomingMessage } from 'node:http';
 import { normaliseLiveFlag, parseLiveOptions, plannedSeconds } from '../../src/live/live-flags.ts';
 import { LiveServer } from '../../src/live/live-server.ts';
-import type { LiveState } from '../../src/live/protocol.ts';
+import type { LiveAnalysis, LiveState } from '../../src/live/protocol.ts';
 import { parseSampleArgs } from '../../src/commands/sample.ts';
 import { SCHEMA, type RunFile, type Sample } from '../../src/rundir/schema.ts';
 import { requestsAt } from '../../src/report/requests-axis.ts';
@@ -128,9 +128,11 @@ test('live server: history first (also on reconnect), then each record; no analy
   assert.equal(history.samples.length, 40);
   assert.equal(history.load.length, 1);
   assert.equal(history.run.plannedS, 600);
-  assert.equal(live.analyses, 1, 'a page that connects gets the growth so far at once');
-  assert.ok(history.analysis, 'the history carries the analysis');
-  assert.match(history.analysis.rates.map((r) => r.text).join(' '), /MiB\/h \(95% CI/);
+  // 100,000 B a second is 343.3 MiB/h. A page that connects gets the growth so far at once, computed off the run's thread.
+  const analysis = (await first.next('analysis')).data as LiveAnalysis;
+  assert.equal(live.analyses, 1);
+  assert.equal(analysis.samples, 40);
+  assert.match(analysis.rates.map((r) => r.text).join(' '), /^\+343\.3 MiB\/h \(95% CI \+343\.3 MiB to \+343\.3 MiB, Kendall's tau 1\.00\)/);
 
   const sample = first.next('sample');
   live.onSample({ t: 40, vmRss: 44 * 2 ** 20 });
