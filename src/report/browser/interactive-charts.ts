@@ -74,8 +74,9 @@ function interactiveConfig(spec: ChartSpec, size: Size, onRange: (chart: Chart<'
         ...options.plugins,
         tooltip: { callbacks: { title: (items) => timeTitle(items, spec), label: valueLabel, footer: (items) => phaseAt(items, spec) } },
         zoom: {
-          zoom: { wheel: { enabled: true }, pinch: { enabled: true }, drag: { enabled: true, modifierKey: 'shift' }, mode: 'x', onZoomComplete: ({ chart }) => onRange(chart as Chart<'line'>) },
-          pan: { enabled: true, mode: 'x', onPanComplete: ({ chart }) => onRange(chart as Chart<'line'>) },
+          // The other chart follows at every step, not only once the gesture has settled.
+          zoom: { wheel: { enabled: true }, pinch: { enabled: true }, drag: { enabled: true, modifierKey: 'shift' }, mode: 'x', onZoom: ({ chart }) => onRange(chart as Chart<'line'>), onZoomComplete: ({ chart }) => onRange(chart as Chart<'line'>) },
+          pan: { enabled: true, mode: 'x', onPan: ({ chart }) => onRange(chart as Chart<'line'>), onPanComplete: ({ chart }) => onRange(chart as Chart<'line'>) },
           limits: { x: { min: 0, max: spec.axis.max, minRange: spec.axis.max / 2000 } },
         },
       },
