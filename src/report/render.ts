@@ -45,7 +45,12 @@ export async function renderReport(dir: string): Promise<RenderedReport> {
   write(FILES.memoryPng, images.memory);
   write(FILES.loadPng, images.load);
   write(FILES.summaryMd, renderMarkdown(summary, data.run));
-  write(FILES.html, renderHtml(summary, data.run, images, await interactiveCharts(data, summary)));
+  // Without the interactive charts the page still has the PNGs: a report is never lost to them.
+  const charts = await interactiveCharts(data, summary).catch((err: unknown) => {
+    summary.warnings.push(`${FILES.html} has its charts as images only: ${(err as Error).message}`);
+    return undefined;
+  });
+  write(FILES.html, renderHtml(summary, data.run, images, charts));
   write(FILES.junit, renderJunit(summary, data.run));
   return { summary, files, warnings: summary.warnings };
 }
