@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Bundled into the report and the live view's page (src/report/browser-bundle.ts).
+    files: ['src/report/browser/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

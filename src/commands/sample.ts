@@ -1,16 +1,19 @@
 import { identifyProcess } from '../target/identify.ts';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { ExitCode, UsageError } from '../errors.ts';
 import { startClock } from '../load/clock.ts';
 import { parseSampleArgs, recordedSampleOptions, type SampleOptions } from '../options/sample-options.ts';
+import { LIVE_HELP } from '../options/live-options.ts';
 import { renderReport } from '../report/render.ts';
 import { RunRecorder, runDirName } from '../rundir/recorder.ts';
-import { SCHEMA, type RunEvent } from '../rundir/schema.ts';
+import { FILES, SCHEMA, type RunEvent } from '../rundir/schema.ts';
 import { toolVersions } from '../rundir/versions.ts';
 import { readCgroupMemory } from '../sample/cgroup.ts';
 import { collectPrometheus } from '../sample/prometheus-source.ts';
 import { Sampler } from '../sample/sampler.ts';
 import type { CommandContext } from './context.ts';
+import { LiveServer } from '../live/live-server.ts';
+import { tee } from '../live/observer.ts';
 
 export const SAMPLE_HELP = `npm run sample -- [sources] (--duration 10m | --until-signal) [flags]
 
@@ -32,7 +35,8 @@ Stop:
   --duration 10m          sample for this long (Ctrl-C ends it early, marked interrupted)
   --until-signal          sample until SIGINT/SIGTERM (Ctrl-C), which ends it normally
 Flags:
-  --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME`;
+  --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME
+${LIVE_HELP}`;
 
 /** `leakbench sample` (npm run sample): the sampler on its own, until a signal or --duration. */
 export async function sampleCommand(args: string[], ctx: CommandContext): Promise<number> {
@@ -42,6 +46,8 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
     return ExitCode.ok;
   }
   const cgroupSource = await checkCgroupSource(o);
+  // --live: listen before the run directory exists, so a busy port costs nothing.
+  const liveView = o.live ? await LiveServer.start(o.live) : undefined;
 
   const clock = startClock();
   const recorder = RunRecorder.create(o.outDir, o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]), {
@@ -62,11 +68,14 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
     phases: [],
   });
   const { dir, run } = recorder;
-  const events = recorder.series('events');
-  const samples = recorder.series('samples');
+  // The live view (when asked for) sees every record as it is written.
+  const events = tee(recorder.series('events'), liveView && ((e) => liveView.onEvent(e)));
+  const samples = tee(recorder.series('samples'), liveView && ((x) => liveView.onSample(x)));
   // No load here: an empty series says so, where a missing file would read as lost data.
   recorder.writeSeries('load', []);
   const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
+  liveView?.attach({ run, dir: relative(process.cwd(), dir) || dir, now: clock.now, ...(o.durationMs !== undefined && { plannedS: o.durationMs / 1000 }) });
+  if (liveView) ctx.err(`live view: ${liveView.url} (until the sampling ends)`);
   event({ type: 'run-start', message: `sampling ${describeSources(o)} every ${o.intervalMs} ms` });
   ctx.err(`sampling ${describeSources(o)} into ${relative(process.cwd(), dir) || dir}; ${o.durationMs === undefined ? 'Ctrl-C (or SIGTERM) stops it' : `for ${o.durationMs / 1000}s`}`);
 
@@ -104,6 +113,8 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   recorder.close();
 
   const { summary, warnings } = await renderReport(dir);
+  // The live page shows how it ended, then its port closes.
+  await liveView?.finish({ status: run.status, ...(run.endReason && { endReason: run.endReason }), report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline });
   for (const w of warnings) ctx.err(`warning: ${w}`);
   ctx.out(`${sampler?.count ?? 0} samples: ${summary.headline}\n  report: ${relative(process.cwd(), dir) || dir}/index.html\n  join it with a k6 run: npm run report -- --k6 <k6 output> --samples ${relative(process.cwd(), dir) || dir}`);
   if (!interrupted) return ExitCode.ok;

@@ -9,6 +9,7 @@ import type { RecordedRunOptions } from '../rundir/schema.ts';
 import { parsePrometheusFlags, recordedPrometheusOptions, type PrometheusOptions } from './prometheus-options.ts';
 import { connectionsExceedRequests, LIMITS } from './rules.ts';
 import { sampleIntervalMs } from './sample-interval.ts';
+import { LIVE_FLAGS, LIVE_HELP, normaliseLiveFlag, parseLiveOptions, type LiveOptions } from './live-options.ts';
 import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, sizeBytes, urlPath } from './values.ts';
 
 export const SCENARIOS = ['idle', 'burst', 'soak'] as const;
@@ -64,6 +65,8 @@ export interface RunOptions {
   preset?: PresetName;
   /** --prometheus-url: read these figures back from a Prometheus server at the end of the run. */
   prometheus?: PrometheusOptions;
+  /** --live [port] / --live-host: serve the run as it goes on a local page. */
+  live?: LiveOptions;
 }
 
 export { DEFAULTS } from './defaults.ts';
@@ -101,13 +104,14 @@ const FLAGS = {
   'prometheus-selector': { type: 'string' },
   'prometheus-step': { type: 'string' },
   pod: { type: 'string' },
+  ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export type ParsedRun = { help: true } | { help: false; options: RunOptions };
 
 export function parseRunArgs(args: string[]): ParsedRun {
-  const { values: v, positionals } = parseFlags(args, FLAGS);
+  const { values: v, positionals } = parseFlags(normaliseLiveFlag(args), FLAGS);
   if (v.help) return { help: true };
   // --preset fills only the flags not given, as if typed, so they go through the same checks below.
   const preset = v.preset === undefined ? undefined : oneOf('preset', v.preset, PRESET_NAMES);
@@ -181,6 +185,8 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (preset !== undefined) options.preset = preset;
   const prometheus = parsePrometheusFlags(v, interval);
   if (prometheus) options.prometheus = prometheus;
+  const live = parseLiveOptions(v);
+  if (live) options.live = live;
   return { help: false, options };
 }
 
@@ -241,6 +247,8 @@ Memory from a Prometheus server (a target in Kubernetes), read back at the end o
   --prometheus-query figure=PROMQL   override or add one figure's query (repeatable),
                            e.g. cgroupMemory='sum(container_memory_rss{pod="x"})'
   --prometheus-step 1s     range-query step (default: the sample interval)
+
+${LIVE_HELP}
 
 Diagnosis:
   --memory-limit 256Mi     run a started target in its own cgroup with this limit (OOM-killed like a pod)

@@ -8,6 +8,7 @@ import { parsePrometheusFlags, recordedPrometheusOptions, type PrometheusOptions
 import { LIMITS } from './rules.ts';
 import { sampleIntervalMs } from './sample-interval.ts';
 import { durationMs, httpUrl, positiveInt, runName } from './values.ts';
+import { LIVE_FLAGS, normaliseLiveFlag, parseLiveOptions, type LiveOptions } from './live-options.ts';
 
 const FLAGS = {
   pid: { type: 'string' },
@@ -24,6 +25,7 @@ const FLAGS = {
   label: { type: 'string' },
   out: { type: 'string' },
   name: { type: 'string' },
+  ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -38,10 +40,11 @@ export interface SampleOptions {
   label: string;
   outDir: string;
   name?: string;
+  live?: LiveOptions;
 }
 
 export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
-  const { values: v, positionals } = parseFlags(args, FLAGS, 'sample');
+  const { values: v, positionals } = parseFlags(normaliseLiveFlag(args), FLAGS, 'sample');
   if (v.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`sample: unexpected argument ${JSON.stringify(positionals[0])} (flags start with --)`);
   const o: SampleOptions = {
@@ -69,6 +72,8 @@ export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
   if (v.duration !== undefined && v['until-signal']) throw new UsageError('--duration: not with --until-signal (pick one way to stop)');
   if (v.duration === undefined && !v['until-signal']) throw new UsageError('sample: give --duration (e.g. 10m) or --until-signal (stop with Ctrl-C or SIGTERM)');
   if (v.duration !== undefined) o.durationMs = durationMs('duration', v.duration, LIMITS.durationMs);
+  const live = parseLiveOptions(v);
+  if (live) o.live = live;
   return o;
 }
 

@@ -1,15 +1,26 @@
 import type { RunData } from '../rundir/read-run.ts';
-
-import { renderLoadChart } from './load-chart.ts';
-import { renderMemoryChart } from './memory-chart.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
+import { drawSpec } from './chart-canvas.ts';
+import type { Size } from './chart-style.ts';
+import { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
+import { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
 
-export { renderLoadChart, loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
-export { renderMemoryChart, memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
+export { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
+export { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
 
 export interface ChartImages {
   memory: Buffer;
   load: Buffer;
+}
+
+/** memory.png: the memory chart's one definition (memory-chart.ts), drawn on a canvas without a browser. */
+export function renderMemoryChart(data: RunData, summary: SummaryFile, size: Size = MEMORY_CHART_SIZE): Promise<Buffer> {
+  return drawSpec(memoryChart(data, summary), size);
+}
+
+/** load.png, likewise from load-chart.ts. */
+export function renderLoadChart(data: RunData, summary: SummaryFile, size: Size = LOAD_CHART_SIZE): Promise<Buffer> {
+  return drawSpec(loadChart(data, summary), size);
 }
 
 /** Both PNGs of a run, drawn from its data only. */

@@ -1,13 +1,15 @@
 import { join, relative } from 'node:path';
 import type { ChartDataset } from 'chart.js';
-import { formatFigure, formatSignedMiB } from '../analyse/format.ts';
+import { formatCount, formatFigure, formatSignedMiB } from '../analyse/format.ts';
 import { summarise } from '../analyse/summarise.ts';
 import { readRunDir } from '../rundir/read-run.ts';
 import { writeOutput } from '../rundir/recorder.ts';
 import type { Sample, SampleFigure } from '../rundir/schema.ts';
-import { drawChart, lineLegend, type ChartSpec, type LineConfig } from './chart-canvas.ts';
+import { drawChart, lineLegend, type LineConfig } from './chart-canvas.ts';
 import { downsample, type PlotPoint } from './downsample.ts';
 import { escapeHtml } from './html.ts';
+import { loadSeconds } from './load-chart.ts';
+import { requestsServed } from './requests-axis.ts';
 import { escapeMarkdown } from './markdown.ts';
 import { timeAxis, timeScale } from './timeline.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
@@ -63,19 +65,25 @@ function series(samples: readonly Sample[], key: SampleFigure, divisor: number):
  * default): RSS of each overlaid, heap against RSS per run, and a verdict table.
  */
 export async function renderComparison(dir: string, scenario: string, runs: readonly ComparedRun[]): Promise<{ file: ComparisonFile; files: string[] }> {
-  const { file, rss, heap } = comparison(dir, scenario, runs);
+  const { file, rss, heap, byRequests } = comparison(dir, scenario, runs);
   const size = { width: 1200, height: 600 };
-  const [rssPng, heapPng] = await Promise.all([drawChart(rss.config, size), drawChart(heap.config, size)]);
+  const [rssPng, heapPng, byRequestsPng] = await Promise.all([drawChart(rss.config, size), drawChart(heap.config, size), drawChart(byRequests.config, size)]);
   writeOutput(dir, 'compare.json', file);
   writeOutput(dir, 'rss.png', rssPng);
   writeOutput(dir, 'heap-vs-rss.png', heapPng);
+  writeOutput(dir, 'rss-by-requests.png', byRequestsPng);
   writeOutput(dir, 'compare.md', comparisonMarkdown(file));
-  writeOutput(dir, 'index.html', comparisonHtml(file, rssPng, heapPng));
-  return { file, files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png'].map((f) => join(dir, f)) };
+  writeOutput(dir, 'index.html', comparisonHtml(file, rssPng, heapPng, byRequestsPng));
+  return { file, files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png', 'rss-by-requests.png'].map((f) => join(dir, f)) };
 }
 
-/** The comparison before its charts are drawn: compare.json's rows and both charts. */
-export function comparison(dir: string, scenario: string, runs: readonly ComparedRun[]): { file: ComparisonFile; rss: ChartSpec; heap: ChartSpec } {
+/** A comparison chart before it is drawn. */
+export interface ComparisonChart {
+  config: LineConfig;
+}
+
+/** The comparison before its charts are drawn: compare.json's rows and its three charts. */
+export function comparison(dir: string, scenario: string, runs: readonly ComparedRun[]): { file: ComparisonFile; rss: ComparisonChart; heap: ComparisonChart; byRequests: ComparisonChart } {
   const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
   const summaries = loaded.map((r) => summarise(r.data));
   const rows: Row[] = loaded.map((r, i) => {
@@ -137,7 +145,25 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
       scales: { x: xScale, y: yScale },
     },
   };
-  return { file: { schema: COMPARE_SCHEMA, scenario, runs: rows }, rss: { config: rssConfig, extra: {} }, heap: { config: heapConfig, extra: {} } };
+  // Builds of different speed reach the same request at different times: against requests
+  // served, their lines line up by work done.
+  const byRequestsDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
+    ...rssDatasets[i]!,
+    data: downsample(requestsServed(r.data.samples, loadSeconds(r.data), r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss', MIB), 800),
+  }));
+  const byRequestsConfig: LineConfig = {
+    type: 'line',
+    data: { datasets: byRequestsDatasets },
+    options: {
+      parsing: false,
+      plugins: { title: { display: true, text: `${scenario}: RSS by build against requests served`, font: { size: 18 } }, legend: lineLegend() },
+      scales: {
+        x: { type: 'linear', min: 0, max: Math.max(1, ...byRequestsDatasets.map((d) => d.data.at(-1)?.x ?? 0)), title: { display: true, text: 'requests served (completed responses since the start)' }, ticks: { includeBounds: false, callback: (v) => formatCount(Number(v)) } },
+        y: yScale,
+      },
+    },
+  };
+  return { file: { schema: COMPARE_SCHEMA, scenario, runs: rows }, rss: { config: rssConfig }, heap: { config: heapConfig }, byRequests: { config: byRequestsConfig } };
 }
 
 const mib = (v: number | undefined) => (v === undefined ? 'n/a' : formatFigure(v, 'bytes'));
@@ -163,11 +189,11 @@ export function comparisonMarkdown(f: ComparisonFile): string {
   for (const r of f.runs) lines.push(`| ${cells(r).map(escapeMarkdown).join(' | ')} |`);
   lines.push('', '## Verdicts', '');
   for (const r of f.runs) lines.push(`- **${escapeMarkdown(r.label)}** (${escapeMarkdown(r.verdict)}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`);
-  lines.push('', '![RSS by build](rss.png)', '', '![RSS against Go heap](heap-vs-rss.png)', '');
+  lines.push('', '![RSS by build](rss.png)', '', '![RSS by build against requests served](rss-by-requests.png)', '', '![RSS against Go heap](heap-vs-rss.png)', '');
   return lines.join('\n');
 }
 
-export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer): string {
+export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byRequests?: Buffer): string {
   const row = (r: Row) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>leakbench comparison: ${escapeHtml(f.scenario)}</title>
@@ -176,7 +202,7 @@ export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer): st
 <table><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${f.runs.map(row).join('')}</tbody></table>
 <h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(r.verdict)}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
 <img alt="RSS by build" src="data:image/png;base64,${rss.toString('base64')}">
-<img alt="RSS against Go heap in use" src="data:image/png;base64,${heap.toString('base64')}">
+${byRequests ? `<img alt="RSS by build against requests served" src="data:image/png;base64,${byRequests.toString('base64')}">\n` : ''}<img alt="RSS against Go heap in use" src="data:image/png;base64,${heap.toString('base64')}">
 </body></html>
 `;
 }

@@ -1,5 +1,6 @@
 import type { RunFile } from '../rundir/schema.ts';
 import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
+import type { InteractiveCharts } from './interactive.ts';
 import { reportContent, type Table } from './tables.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 
@@ -55,10 +56,16 @@ img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .5rem 0; }
 .verdict h2 { border: none; margin-top: .4rem; }
 .verdict-growth { border-color: #b42318; } .verdict-ok { border-color: #1a7f37; } .verdict-unknown { border-color: #b7791f; }
 pre.cmd { background: #f4f4f4; padding: .5rem .7rem; overflow-x: auto; }
+.chart { position: relative; max-width: 1200px; margin: .5rem 0; }
+.hint { color: #666; font-size: 12px; margin: 0; }
 `;
 
-/** index.html: one self-contained page (charts inline as data: URIs), readable offline and as a CI artifact. */
-export function renderHtml(summary: SummaryFile, run: RunFile, images: { memory: Buffer; load: Buffer }): string {
+/**
+ * index.html: one self-contained page, readable offline and as a CI artifact. With `charts`,
+ * the charts are drawn in the browser from the run data inlined in the page (zoom, tooltips,
+ * series toggles); the PNGs stay inside <noscript>. Without, the PNGs inline as data: URIs.
+ */
+export function renderHtml(summary: SummaryFile, run: RunFile, images: { memory: Buffer; load: Buffer }, charts?: InteractiveCharts): string {
   const c = reportContent(summary, run);
   const d = diagnosisContent(summary.diagnosis);
   const facts = c.facts.map(([k, v]) =>
@@ -79,20 +86,36 @@ ${d ? verdictSection(d) : undefined}
 <table class="facts">${facts}</table>
 
 <h2>Memory</h2>
-<img src="data:image/png;base64,${images.memory.toString('base64')}" alt="Memory over time: RSS and the runtime's figures" width="1200">
+${chartOrImage('memory', images.memory, "Memory over time: RSS and the runtime's figures", charts)}
 ${c.memory.rows.length > 0 ? table(c.memory) : html`<p>No memory samples were taken.</p>`}
 ${d ? growthSections(d) : undefined}
 
 <h2>Load</h2>
-<img src="data:image/png;base64,${images.load.toString('base64')}" alt="Load over time: requests per second and latency" width="1200">
+${chartOrImage('load', images.load, 'Load over time: requests per second and latency', charts)}
 ${c.load.rows.length > 0 ? table(c.load) : html`<p>No load was recorded.</p>`}
 ${c.statusCodes.rows.length > 0 ? table(c.statusCodes) : undefined}
 ${c.targetExits.rows.length > 0 ? html`<h2>Target exits</h2>${table(c.targetExits)}` : undefined}
 ${c.warnings.length > 0 ? html`<h2>Warnings</h2><ul class="warnings">${c.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : undefined}
+${charts ? chartScripts(charts) : undefined}
 </body>
 </html>
 `;
   return page.value;
+}
+
+function chartOrImage(name: 'memory' | 'load', png: Buffer, alt: string, charts: InteractiveCharts | undefined): SafeHtml {
+  const img = html`<img src="data:image/png;base64,${png.toString('base64')}" alt="${alt}" width="1200">`;
+  if (!charts) return img;
+  return html`<div class="chart"><canvas id="${name}-chart" role="img" aria-label="${alt}"></canvas><noscript>${img}</noscript></div>
+<p class="hint">Scroll over a chart to zoom the time axis (both charts follow), drag to pan, shift-drag to zoom to a range, double-click to reset; hover for values and the phase; click a legend entry to hide or show it. ${name}.png beside this file is the same chart as an image.</p>`;
+}
+
+/** The bundled chart script and the data it draws, both inline: the page needs no network. */
+function chartScripts(charts: InteractiveCharts): SafeHtml {
+  // Both are built to be safe inside <script> (browser-bundle.ts), so they go in unescaped.
+  return html`<script type="application/json" id="leakbench-chart-data">${new SafeHtml(charts.json)}</script>
+<script>${new SafeHtml(charts.script)}</script>
+<script>leakbench.mountReport(document);</script>`;
 }
 
 function table(t: Table): SafeHtml {

@@ -1,32 +1,27 @@
 import type { ChartDataset, ScriptableContext } from 'chart.js';
 import { formatCount, formatMs, formatRate } from '../analyse/format.ts';
 import { percentile } from '../analyse/stats.ts';
-import type { RunData } from '../rundir/read-run.ts';
 import type { LoadSecond, Probe } from '../rundir/schema.ts';
-import { drawChart, fixedWidth, lineLegend, plotPadding, type ChartSpec, type LineConfig, type Size } from './chart-canvas.ts';
-import { downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
+import { fixedWidth, lineLegend, plotPadding, type ChartData, type ChartOptions, type ChartSpec, type ChartSummary, type LineConfig, type Size } from './chart-style.ts';
+import { DEFAULT_MAX_POINTS, downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
-import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export const LOAD_CHART_SIZE: Size = { width: 1200, height: 500 };
 
 /** More than this between two seconds of one phase is a pause, not a line to draw across. */
 const GAP_S = 2.5;
 
-/** Completed requests per second and latency per second, on the same time axis as memory.png. */
-export async function renderLoadChart(data: RunData, summary: SummaryFile, size: Size = LOAD_CHART_SIZE): Promise<Buffer> {
-  const chart = loadChart(data, summary);
-  return drawChart(chart.config, size, chart.extra);
-}
-
-/** What load.png draws, before it is drawn: the golden tests compare this, not pixels. */
-export function loadChart(data: RunData, summary: SummaryFile): ChartSpec {
+/**
+ * Completed requests per second and latency per second, on the same time axis as the memory
+ * chart: load.png (charts.ts) and the interactive pages draw this one definition.
+ */
+export function loadChart(data: ChartData, summary: ChartSummary, opts: ChartOptions = {}): ChartSpec {
   const seconds = loadSeconds(data);
   const endS = Math.max(summary.durationS, seconds.at(-1)?.t ?? 0);
   const axis = timeAxis(endS);
   const spans = phaseSpans(data, endS);
   const log = needsLogScale(seconds);
-  const datasets = loadDatasets(seconds, axis, log);
+  const datasets = loadDatasets(seconds, axis, log, opts.maxPoints ?? DEFAULT_MAX_POINTS);
   const empty = datasets.length === 0;
   const hasLatency = datasets.some((d) => d.yAxisID === 'y1');
   const config: LineConfig = {
@@ -59,7 +54,7 @@ export function loadChart(data: RunData, summary: SummaryFile): ChartSpec {
       },
     },
   };
-  return { config, extra: { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no load recorded in this run' }) } };
+  return { config, plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no load recorded in this run' }), spans, axis };
 }
 
 /**
@@ -78,7 +73,7 @@ function needsLogScale(seconds: readonly LoadSecond[]): boolean {
 }
 
 /** load.ndjson, plus seconds rebuilt from probes for any phase that has probes but no seconds. */
-function loadSeconds(data: RunData): LoadSecond[] {
+export function loadSeconds(data: Pick<ChartData, 'load' | 'probes'>): LoadSecond[] {
   const withSeconds = new Set(data.load.map((l) => l.phase));
   const fromProbes = secondsFromProbes(data.probes.filter((p) => !withSeconds.has(p.phase)));
   return [...data.load, ...fromProbes].sort((a, b) => a.t - b.t);
@@ -132,7 +127,7 @@ const SERIES: readonly SeriesStyle[] = [
   { label: 'latency p99 (right axis)', value: (s) => s.p99, color: '#9467bd', width: 1.5, dash: [2, 2], axis: 'y1' },
 ];
 
-function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis, log: boolean): ChartDataset<'line', PlotPoint[]>[] {
+function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis, log: boolean, maxPoints: number): ChartDataset<'line', PlotPoint[]>[] {
   const phases = [...new Set(seconds.map((s) => s.phase))];
   return SERIES.flatMap((style) => {
     const segments = phases.flatMap((phase) => {
@@ -147,7 +142,7 @@ function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis, log: boole
     });
     if (segments.every((seg) => seg.length === 0)) return [];
     if (style.onlyIfNonZero && segments.every((seg) => seg.every((p) => p.y === 0))) return [];
-    const data = downsampleSegments(segments);
+    const data = downsampleSegments(segments, maxPoints);
     return [
       {
         label: style.label,
@@ -172,7 +167,7 @@ function isNonZero(raw: unknown): boolean {
 }
 
 /** "warmup: 10,000 responses at 9,812/s, p99 3.10 ms · idle: 3,600 responses at 1.00/s, p99 1.20 ms". */
-function loadSubtitle(summary: SummaryFile): string {
+function loadSubtitle(summary: ChartSummary): string {
   return summary.load
     .map((l) => {
       const p99 = l.latency ? `, p99 ${formatMs(l.latency.p99)}` : '';

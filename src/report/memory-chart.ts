@@ -1,10 +1,8 @@
 import type { ChartDataset } from 'chart.js';
-import type { RunData } from '../rundir/read-run.ts';
 import type { SampleFigure } from '../rundir/schema.ts';
-import { drawChart, fixedWidth, lineLegend, plotPadding, type ChartSpec, type LineConfig, type Size } from './chart-canvas.ts';
+import { fixedWidth, lineLegend, plotPadding, type ChartData, type ChartOptions, type ChartSpec, type ChartSummary, type LineConfig, type Size } from './chart-style.ts';
 import { downsample, DEFAULT_MAX_POINTS, type PlotPoint } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
-import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export const MEMORY_CHART_SIZE: Size = { width: 1200, height: 700 };
 
@@ -40,18 +38,15 @@ const LINES: readonly LineStyle[] = [
   { key: 'goroutines', label: 'goroutines (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
 ];
 
-/** RSS, PSS, cgroup memory and the Go runtime's figures over time, phases and target exits marked. */
-export async function renderMemoryChart(data: RunData, summary: SummaryFile, size: Size = MEMORY_CHART_SIZE): Promise<Buffer> {
-  const chart = memoryChart(data, summary);
-  return drawChart(chart.config, size, chart.extra);
-}
-
-/** What memory.png draws, before it is drawn: the golden tests compare this, not pixels. */
-export function memoryChart(data: RunData, summary: SummaryFile): ChartSpec {
+/**
+ * RSS, PSS, cgroup memory and the Go runtime's figures over time, phases and target exits
+ * marked: memory.png (charts.ts) and the interactive pages draw this one definition.
+ */
+export function memoryChart(data: ChartData, summary: ChartSummary, opts: ChartOptions = {}): ChartSpec {
   const endS = Math.max(summary.durationS, data.samples.at(-1)?.t ?? 0);
   const axis = timeAxis(endS);
   const spans = phaseSpans(data, endS);
-  const datasets = memoryDatasets(data, axis);
+  const datasets = memoryDatasets(data, axis, opts.maxPoints ?? DEFAULT_MAX_POINTS);
   const hasCounts = datasets.some((d) => d.yAxisID === 'y1');
   const empty = datasets.length === 0;
   const config: LineConfig = {
@@ -76,10 +71,10 @@ export function memoryChart(data: RunData, summary: SummaryFile): ChartSpec {
       },
     },
   };
-  return { config, extra: { plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no memory samples in this run' }) } };
+  return { config, plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no memory samples in this run' }), spans, axis };
 }
 
-function memoryDatasets(data: RunData, axis: TimeAxis): ChartDataset<'line', PlotPoint[]>[] {
+function memoryDatasets(data: ChartData, axis: TimeAxis, maxPoints: number): ChartDataset<'line', PlotPoint[]>[] {
   const present = new Set(LINES.filter((l) => data.samples.some((s) => s[l.key] !== undefined)).map((l) => l.key));
   return LINES.filter((l) => present.has(l.key))
     // process_resident_memory_bytes is VmRSS read through the target: draw it only in its place.
@@ -93,7 +88,7 @@ function memoryDatasets(data: RunData, axis: TimeAxis): ChartDataset<'line', Plo
       });
       return {
         label: l.label,
-        data: downsample(points, DEFAULT_MAX_POINTS),
+        data: downsample(points, maxPoints),
         borderColor: l.color,
         backgroundColor: l.color,
         borderWidth: l.width,

@@ -4,6 +4,7 @@ import { writeOutput } from '../rundir/recorder.ts';
 import { FILES } from '../rundir/schema.ts';
 import { renderCharts } from './charts.ts';
 import { renderHtml } from './html.ts';
+import { interactiveCharts } from './interactive.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
@@ -34,7 +35,12 @@ export async function renderReport(dir: string): Promise<RenderedReport> {
   write(FILES.memoryPng, images.memory);
   write(FILES.loadPng, images.load);
   write(FILES.summaryMd, renderMarkdown(summary, data.run));
-  write(FILES.html, renderHtml(summary, data.run, images));
+  // Without the interactive charts the page still has the PNGs: a report is never lost to them.
+  const charts = await interactiveCharts(data, summary).catch((err: unknown) => {
+    summary.warnings.push(`${FILES.html} has its charts as images only: ${(err as Error).message}`);
+    return undefined;
+  });
+  write(FILES.html, renderHtml(summary, data.run, images, charts));
   write(FILES.junit, renderJunit(summary, data.run));
   return { summary, files, warnings: summary.warnings };
 }

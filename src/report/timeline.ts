@@ -1,5 +1,5 @@
 import { Chart, type Plugin } from 'chart.js';
-import type { RunData } from '../rundir/read-run.ts';
+import type { ChartData } from './chart-input.ts';
 
 /**
  * What the memory and load charts share: one time axis, and the phases and target exits marked
@@ -37,7 +37,7 @@ export interface PhaseSpan {
  * Where each phase ran, from run.json, else from the phase events; a phase with a start but
  * no end was cut short and is drawn to the end of the run.
  */
-export function phaseSpans(data: RunData, runEndS: number): PhaseSpan[] {
+export function phaseSpans(data: Pick<ChartData, 'run' | 'events'>, runEndS: number): PhaseSpan[] {
   const eventT = (type: 'phase-start' | 'phase-end', name: string): number | undefined => data.events.find((e) => e.type === type && e.phase === name)?.t;
   return data.run.phases.flatMap((p) => {
     const startS = p.startT ?? eventT('phase-start', p.name);
@@ -87,7 +87,7 @@ const PHASE_FILL = { idle: 'rgba(31, 119, 180, 0.07)', burst: 'rgba(255, 127, 14
 const PHASE_EDGE = { idle: 'rgba(31, 119, 180, 0.35)', burst: 'rgba(255, 127, 14, 0.45)' } as const;
 
 /** Shaded boxes for phases and red lines for target exits, as chartjs-plugin-annotation items. */
-export function timelineAnnotations(data: RunData, spans: readonly PhaseSpan[], axis: TimeAxis): Record<string, TimelineMark> {
+export function timelineAnnotations(data: Pick<ChartData, 'events'>, spans: readonly PhaseSpan[], axis: TimeAxis): Record<string, TimelineMark> {
   const out: Record<string, TimelineMark> = {};
   spans.forEach((s, i) => {
     out[`phase${i}`] = {

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ProgressLine } from '../console/progress.ts';
 import { ExitCode, LeakbenchError, type ExitCodeValue } from '../errors.ts';
 import { startClock } from '../load/clock.ts';
@@ -18,6 +18,9 @@ import { startingRunFile } from './run-record.ts';
 import { Snapshots } from './snapshots.ts';
 import { RunStop, WriteFailed } from './stop.ts';
 import { TargetSession } from './target-session.ts';
+import { plannedSeconds } from '../options/live-options.ts';
+import { LiveServer } from '../live/live-server.ts';
+import { tee, watchProgress } from '../live/observer.ts';
 
 export interface RunIo {
   log(line: string): void;
@@ -45,6 +48,8 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
   const phases = buildPhases(def, options);
   await checkAttach(options.target);
   const binary = await buildIfBundled(options.target, io.log);
+  // --live: listen before the run directory exists, so a busy port costs nothing.
+  const live = options.live ? await LiveServer.start(options.live) : undefined;
 
   const clock = startClock();
   const stop = new RunStop(io.signal);
@@ -57,13 +62,17 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     },
   });
   const { dir, run } = recorder;
-  const journal = new RunJournal(recorder.series('events'), clock, (l) => io.progress.log(l));
-  const load = recorder.series('load');
+  // The live view (when asked for) sees every record as it is written.
+  const journal = new RunJournal(tee(recorder.series('events'), live && ((e) => live.onEvent(e))), clock, (l) => io.progress.log(l));
+  const load = tee(recorder.series('load'), live && ((l) => live.onLoadSecond(l)));
   const probes = phases.some((p) => p.kind === 'idle') ? recorder.series('probes') : undefined;
-  const target = new TargetSession(options, journal, recorder.series('samples'), clock, stop, { log: io.log, progressLog: (l) => io.progress.log(l) });
+  const target = new TargetSession(options, journal, tee(recorder.series('samples'), live && ((x) => live.onSample(x))), clock, stop, { log: io.log, progressLog: (l) => io.progress.log(l) });
   const snapshots = new Snapshots(recorder, clock, (m) => journal.warn(m));
+  live?.attach({ run, dir: relative(process.cwd(), dir) || dir, now: clock.now, plannedS: plannedSeconds(phases, options.settleMs) });
+  const unwatchProgress = watchProgress(io.progress, live);
   journal.event({ type: 'run-start', message: `${def.name}: ${def.description}` });
   io.log(`run directory: ${relative(process.cwd(), dir) || dir}`);
+  if (live) io.log(`live view: ${live.url} (until the run ends)`);
 
   let failure: unknown;
   try {
@@ -132,6 +141,9 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     io.log(`could not render the report: ${(err as Error).message} (the measurements are in ${dir}; retry with npm run report -- ${dir})`);
     if (exitCode === ExitCode.ok) exitCode = ExitCode.failure;
   }
+  // The live page shows how it ended, then its port closes.
+  unwatchProgress();
+  await live?.finish({ status: run.status, ...(run.endReason && { endReason: run.endReason }), ...(summary && { report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline }) });
   if (failure && !(failure instanceof LeakbenchError)) throw failure;
   const gate = exitCode === ExitCode.ok && options.failOn && summary ? failOnReason(options.failOn, summary) : undefined;
   if (gate) {

@@ -16,7 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { summarise } from '../../src/analyse/summarise.ts';
 import { loadChart, memoryChart } from '../../src/report/charts.ts';
 import { comparison, comparisonMarkdown } from '../../src/report/compare.ts';
-import type { ChartSpec } from '../../src/report/chart-canvas.ts';
+import type { LineConfig } from '../../src/report/chart-canvas.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { jsonText } from '../../src/rundir/json.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
@@ -50,7 +50,7 @@ function materialise(from: string, to: string = tempDir('leakbench-golden-')): s
 const round = (v: number | null) => (v === null ? null : Math.round(v * 1e6) / 1e6);
 
 /** The data of a chart: titles, each dataset's style and points, and the timeline's marks. */
-function chartData(spec: ChartSpec): unknown {
+function chartData(spec: { config: LineConfig; noData?: string }): unknown {
   const o = spec.config.options ?? {};
   const plugins = o.plugins ?? {};
   const annotations = (plugins as { annotation?: { annotations?: unknown } }).annotation?.annotations;
@@ -61,7 +61,7 @@ function chartData(spec: ChartSpec): unknown {
     title: plugins.title?.text,
     subtitle: plugins.subtitle?.display === false ? undefined : plugins.subtitle?.text,
     scales,
-    noData: spec.extra.noData,
+    noData: spec.noData,
     datasets: spec.config.data.datasets.map((d) => ({
       label: d.label,
       yAxisID: d.yAxisID,
@@ -112,7 +112,7 @@ function renderedComparison(scenario: string, runs: Record<string, string>): Rec
   return {
     'compare.md': comparisonMarkdown(c.file),
     'compare.json': jsonText(c.file),
-    'charts.json': chartsText({ rss: chartData(c.rss), heap: chartData(c.heap) }),
+    'charts.json': chartsText({ rss: chartData(c.rss), heap: chartData(c.heap), byRequests: chartData(c.byRequests) }),
   };
 }
 

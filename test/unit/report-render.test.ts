@@ -85,13 +85,20 @@ test('HTML escapes every string from the user or the target', async () => {
   const dir = writeSyntheticRun(hostileRun());
   await renderReport(dir);
   const page = readFileSync(join(dir, FILES.html), 'utf8');
-  assert.equal(page.includes('<script'), false, 'no script element, escaped or not');
+  // The page's own three scripts (chart data, the bundled charts, the call that draws them);
+  // the hostile strings inside the data are JSON with every '<' escaped.
+  assert.equal((page.match(/<script/g) ?? []).length, 3, 'only the page\'s own script elements');
+  const data = /<script type="application\/json" id="leakbench-chart-data">([^<]*)<\/script>/.exec(page);
+  assert.ok(data, 'the chart data element is there and holds no "<"');
+  assert.ok(data[1]!.includes('\\u003cscript>alert(1)\\u003c/script>'));
+  const outside = page.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '');
+  assert.equal(outside.includes('<script'), false, 'no script element outside the page\'s own');
   assert.equal(page.includes('<img src=x'), false);
   assert.ok(page.includes('<h1>leakbench: &#60;script&#62;alert(1)&#60;/script&#62; against race|plain</h1>'));
   assert.ok(page.includes('<td>go run . `id` &#60;x&#62;</td>'));
   assert.ok(page.includes('<li>t=50.0 s: &#60;img src=x onerror=alert(2)&#62; &#38; &#34;q&#34;</li>'));
-  // The charts are inline, so the page stands alone.
-  assert.equal((page.match(/<img src="data:image\/png;base64,/g) ?? []).length, 2);
+  // The charts are inline (drawn by the page, with the PNGs for readers without scripts), so the page stands alone.
+  assert.equal((page.match(/<noscript><img src="data:image\/png;base64,/g) ?? []).length, 2);
 });
 
 test('Markdown escapes pipes, backticks and angle brackets so tables keep their columns', () => {

@@ -1,0 +1,186 @@
+/*
+ * The live view's page: keeps the run so far from the server's event stream (src/live/
+ * protocol.ts) and redraws the same charts as the report at most once a second.
+ */
+import type { LiveState } from '../../live/protocol.ts';
+import type { LoadSecond, RunEvent, Sample, TargetInfo } from '../../rundir/schema.ts';
+import { formatCount, formatDuration, formatMiB } from '../../analyse/format.ts';
+import type { ChartData, ChartSummary } from '../chart-style.ts';
+import { drawCharts, specsOf, type ChartsHolder, type Mounted, type Specs } from './interactive-charts.ts';
+
+export interface LiveCounters {
+  /** Messages received, of any kind. */
+  messages: number;
+  /** Full histories received: one per (re)connection. */
+  histories: number;
+  redraws: number;
+  /** The state as the page knows it. */
+  state?: LiveState;
+}
+
+const REDRAW_MS = 1000;
+
+export function mountLive(doc: Document, holder: ChartsHolder & { live?: LiveCounters }): void {
+  const counters: LiveCounters = { messages: 0, histories: 0, redraws: 0 };
+  holder.live = counters;
+  const $ = (id: string) => doc.getElementById(id)!;
+  let state: LiveState | undefined;
+  let receivedAt = Date.now();
+  let dirty = false;
+  let drawn: { mounted: Mounted; specs: Specs } | undefined;
+  let offline = false;
+
+  const source = new EventSource('events');
+  const on = <T>(name: string, apply: (data: T, s: LiveState) => void) =>
+    source.addEventListener(name, (e) => {
+      counters.messages++;
+      const data = JSON.parse((e as MessageEvent<string>).data) as T;
+      if (name === 'history') {
+        counters.histories++;
+        state = data as LiveState;
+        receivedAt = Date.now();
+      } else if (state) {
+        apply(data, state);
+      }
+      counters.state = state;
+      offline = false;
+      dirty = true;
+      if (name === 'history' || name === 'end') render();
+    });
+  on<LiveState>('history', () => {});
+  on<Sample>('sample', (d, s) => s.samples.push(d));
+  on<LoadSecond>('load', (d, s) => s.load.push(d));
+  on<RunEvent>('event', (d, s) => s.events.push(d));
+  on<LiveState['run']>('run', (d, s) => (s.run = d));
+  on<NonNullable<LiveState['progress']>>('progress', (d, s) => {
+    s.progress = d;
+    s.now = d.t;
+    receivedAt = Date.now();
+  });
+  on<NonNullable<LiveState['analysis']>>('analysis', (d, s) => (s.analysis = d));
+  on<NonNullable<LiveState['end']>>('end', (d, s) => {
+    s.end = d;
+    s.run.status = d.status;
+    // The server is gone after this: reconnecting would only fail.
+    source.close();
+  });
+  source.onerror = () => {
+    if (state?.end) return;
+    offline = true;
+    renderStatus();
+  };
+  setInterval(() => {
+    if (state && !state.end) renderClock();
+    if (dirty) render();
+  }, REDRAW_MS);
+
+  function now(s: LiveState): number {
+    return s.end ? s.now : s.now + (Date.now() - receivedAt) / 1000;
+  }
+
+  function render(): void {
+    if (!state) return;
+    dirty = false;
+    renderStatus();
+    renderClock();
+    renderProgress(state);
+    renderCounts(state);
+    renderGrowth(state);
+    renderEvents(state);
+    renderEnd(state);
+    const latest = state.samples.at(-1)?.t ?? 0;
+    const data: ChartData = { run: { phases: state.run.phases }, samples: state.samples, load: state.load, probes: [], events: state.events };
+    const summary: ChartSummary = {
+      scenario: state.run.scenario,
+      target: { kind: 'attach', label: state.run.target, url: '' } as TargetInfo,
+      headline: state.end?.headline ?? `live view: updated as samples arrive (${formatCount(state.samples.length)} so far)`,
+      durationS: Math.max(latest, state.end ? 0 : now(state)),
+      load: [],
+    };
+    const specs = specsOf(data, summary);
+    holder.charts = drawCharts(doc, specs, holder, drawn);
+    drawn = { mounted: holder.charts, specs };
+    counters.redraws++;
+    doc.body.dataset.samples = String(state.samples.length);
+    doc.body.dataset.status = state.end ? state.end.status : state.run.status;
+  }
+
+  function renderStatus(): void {
+    const el = $('status');
+    const status = state?.end?.status ?? state?.run.status ?? 'connecting';
+    el.textContent = offline ? 'reconnecting…' : status;
+    el.className = `badge ${offline ? 'offline' : status}`;
+    if (state) $('title').textContent = `${state.run.scenario} · ${state.run.target} — live`;
+  }
+
+  function renderClock(): void {
+    if (!state) return;
+    const t = now(state);
+    const planned = state.run.plannedS !== undefined ? ` of about ${formatDuration(state.run.plannedS)}` : '';
+    $('clock').textContent = `t = ${formatDuration(t)}${planned}`;
+  }
+
+  function renderProgress(s: LiveState): void {
+    const p = s.progress;
+    const bar = $('progress') as HTMLProgressElement;
+    const running = s.run.phases.find((ph) => ph.startT !== undefined && ph.endT === undefined);
+    if (!p || !running || p.phase !== running.name) {
+      bar.hidden = true;
+      $('phase').textContent = running ? `phase ${running.name} (${running.kind})` : s.end ? '' : 'between phases';
+      $('progress-text').textContent = '';
+      return;
+    }
+    bar.hidden = false;
+    bar.max = p.total;
+    bar.value = p.value;
+    $('phase').textContent = `phase ${p.phase} (${running.kind})`;
+    $('progress-text').textContent = p.unit === 'req' ? `${formatCount(p.value)} / ${formatCount(p.total)} requests` : `${formatCount(p.value)} / ${formatCount(p.total)} s`;
+  }
+
+  function renderCounts(s: LiveState): void {
+    const rows = new Map<string, { completed: number; errors: number; timeouts: number; non2xx: number }>();
+    for (const l of s.load) {
+      const r = rows.get(l.phase) ?? { completed: 0, errors: 0, timeouts: 0, non2xx: 0 };
+      r.completed += l.completed;
+      r.errors += l.errors;
+      r.timeouts += l.timeouts;
+      r.non2xx += l.non2xx;
+      rows.set(l.phase, r);
+    }
+    const last = s.samples.at(-1);
+    const rss = last?.vmRss ?? last?.processRss ?? last?.cgroupMemory;
+    const heap = last?.heapInuse;
+    const cells = (vals: string[], tag = 'td') => `<tr>${vals.map((v, i) => `<${tag}${i > 0 && tag === 'td' ? ' class="num"' : ''}>${escape(v)}</${tag}>`).join('')}</tr>`;
+    const table = rows.size === 0 ? '<p>No load recorded yet.</p>' : `<table id="counts-table">${cells(['phase', 'responses', 'errors', 'timeouts', 'non-2xx'], 'th')}${[...rows].map(([phase, r]) => cells([phase, formatCount(r.completed), formatCount(r.errors), formatCount(r.timeouts), formatCount(r.non2xx)])).join('')}</table>`;
+    const memory = `${formatCount(s.samples.length)} samples${rss !== undefined ? ` · RSS now ${formatMiB(rss)}` : ''}${heap !== undefined ? ` · Go heap in use ${formatMiB(heap)}` : ''}`;
+    const warnings = s.events.filter((e) => e.type === 'warning').length;
+    $('counts').innerHTML = `<p id="memory-now">${escape(memory)}${warnings > 0 ? ` · <strong>${warnings} warning${warnings === 1 ? '' : 's'}</strong>` : ''}</p>${table}`;
+  }
+
+  function renderGrowth(s: LiveState): void {
+    const a = s.analysis;
+    const el = $('growth-text');
+    if (!a) {
+      el.textContent = 'computed every few seconds while this page is open; waiting for samples';
+      return;
+    }
+    const rates = a.rates.map((r) => `<li>${escape(`${r.figure} during ${r.window}: ${r.text}${r.trend ? ` — ${r.trend}` : ''}`)}</li>`).join('');
+    el.innerHTML = `${escape(`at t = ${formatDuration(a.t)} over ${formatCount(a.samples)} samples: verdict so far ${a.verdict.kind}`)}${a.note ? escape(` (${a.note})`) : ''}<ul>${rates}</ul><small>${escape(a.verdict.summary)}</small>`;
+  }
+
+  function renderEvents(s: LiveState): void {
+    const shown = s.events.slice(-50).reverse();
+    $('events').innerHTML = shown.map((e) => `<li class="${e.type}">${escape(`${formatDuration(e.t)} ${e.type}${e.phase ? ` ${e.phase}` : ''}${e.message ? `: ${e.message}` : ''}`)}</li>`).join('');
+  }
+
+  function renderEnd(s: LiveState): void {
+    if (!s.end) return;
+    const e = s.end;
+    $('end').innerHTML = `<p class="growth" id="end-text"><strong>${escape(`run ${e.status}`)}</strong>${escape(e.endReason ? `: ${e.endReason}` : '')}${e.report ? ` — report: <code>${escape(e.report)}</code>` : ''}${e.headline ? `<br>${escape(e.headline)}` : ''}</p>`;
+    ($('progress') as HTMLProgressElement).hidden = true;
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
