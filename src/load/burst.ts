@@ -7,6 +7,7 @@ import type { RunClock } from './clock.ts';
 import { ResponseParser, type ResponseSink } from './http1-parser.ts';
 import { newLatencyHistogram } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
+import { ErrorReasons, warnCounts } from './burst-warnings.ts';
 
 export interface BurstPhase {
   name: string;
@@ -14,7 +15,11 @@ export interface BurstPhase {
   requests: number;
   connections: number;
   timeoutMs: number;
+  /** GET unless set; HEAD is for servers whose GET answers are too large to load-test with. */
+  method?: BurstMethod;
 }
+
+export type BurstMethod = 'GET' | 'HEAD';
 
 export interface BurstSinks {
   clock: RunClock;
@@ -36,9 +41,9 @@ export const PROGRESS_EVERY = 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /** The request, written once per request from one shared buffer. */
-export function requestBytes(url: URL): Buffer {
+export function requestBytes(url: URL, method: BurstMethod = 'GET'): Buffer {
   const path = (url.pathname || '/') + url.search;
-  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
+  return Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
 }
 
 const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
@@ -55,6 +60,12 @@ const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
  * Counting is exact: a request is claimed before it is sent (or its connection opened), and
  * every claimed request ends as one response or one error (refused, reset, closed mid-response,
  * unparseable, or timed out); an error drops that connection and opens a new one.
+ *
+ * One exception to "an error ends it": when a server closes a kept-alive connection before
+ * sending any byte of the answer to the request written on it (an idle timeout that crossed the
+ * request on the wire), the request is sent once more on a new connection, as browsers, curl and
+ * Go's http.Transport do for idempotent requests (RFC 9112, section 9.3.1). It still ends once,
+ * as its second attempt's outcome; the run says how many were sent again.
  */
 export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: BurstTuning = {}): Promise<PhaseLoadSummary> {
   const engine = new BurstEngine(phase, sinks, tuning.batchWrites ?? true);
@@ -80,12 +91,14 @@ class BurstEngine {
   errors = 0;
   timeouts = 0;
   non2xx = 0;
+  /** Requests sent a second time after a kept-alive connection closed before any answer. */
+  resent = 0;
   private startT = 0;
   private lastDoneT = 0;
   private stopped = false;
   private finish: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
-  private readonly errorMessages = new Map<string, number>();
+  private readonly reasons = new ErrorReasons();
   /** Connections whose next request waits for the end of this round of reads. */
   private readonly toSend: Conn[] = [];
   private flushScheduled = false;
@@ -101,7 +114,7 @@ class BurstEngine {
     private readonly sinks: BurstSinks,
     private readonly batchWrites: boolean,
   ) {
-    this.request = requestBytes(phase.url);
+    this.request = requestBytes(phase.url, phase.method);
     // Per-second histograms are merged into the phase's at each flush, so a response is recorded once.
     this.buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, this.total);
   }
@@ -164,6 +177,13 @@ class BurstEngine {
     }
   }
 
+  /** Sends an already-claimed request again, on a connection of its own. */
+  resend(): void {
+    this.resent++;
+    if (this.stopped) return;
+    this.conns.add(new Conn(this));
+  }
+
   forget(conn: Conn): void {
     this.conns.delete(conn);
   }
@@ -188,7 +208,7 @@ class BurstEngine {
     this.errors++;
     if (timedOut) this.timeouts++;
     this.buckets.error(timedOut);
-    if (this.errorMessages.size < 20 || this.errorMessages.has(message)) this.errorMessages.set(message, (this.errorMessages.get(message) ?? 0) + 1);
+    this.reasons.add(message);
     this.ended();
   }
 
@@ -233,13 +253,14 @@ class BurstEngine {
     const { phase, sinks } = this;
     const sent = this.completed + this.errors;
     const durationS = (sent > 0 ? this.lastDoneT : sinks.clock.now()) - this.startT;
-    if (!sinks.signal.aborted && sent !== phase.requests) {
-      sinks.onWarning(`burst ${phase.name}: ${phase.requests} requests asked, ${this.completed} responses and ${this.errors} errors seen (${phase.requests - sent} unaccounted for)`);
+    if (this.resent > 0) {
+      sinks.onWarning(
+        `burst ${phase.name}: ${this.resent} requests were sent again on a new connection because the server closed a kept-alive connection before answering them ` +
+          '(an idle timeout crossing the request; retried once, as HTTP clients do for GET and HEAD); each is counted once, by how its second attempt ended',
+      );
     }
-    if (this.errors > 0) {
-      const top = [...this.errorMessages].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([m, n]) => `${n} x ${m}`).join('; ');
-      sinks.onWarning(`burst ${phase.name}: ${this.errors} of ${sent} requests failed (${top})`);
-    }
+    // An interrupted phase ends short by design: only its errors are worth a word.
+    warnCounts(phase.name, sinks.signal.aborted ? sent : phase.requests, this.completed, this.errors, this.reasons, sinks.onWarning);
     const statusCodes: Record<string, number> = {};
     this.statusCounts.forEach((n, code) => {
       if (n > 0) statusCodes[code] = n;
@@ -255,14 +276,17 @@ class BurstEngine {
  */
 class Conn implements ResponseSink {
   private readonly socket: Socket;
-  private readonly parser = new ResponseParser(this);
+  private readonly parser: ResponseParser;
   /** A claimed request is waiting for its answer (or for the connection to open). */
   private pending = true;
   private connected = false;
   private sentAt: number;
   private dead = false;
+  /** Responses read on this connection: a request on a fresh one is never sent again. */
+  private served = 0;
 
   constructor(private readonly engine: BurstEngine) {
+    this.parser = new ResponseParser(this, engine.phase.method === 'HEAD');
     const url = engine.phase.url;
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
@@ -276,9 +300,9 @@ class Conn implements ResponseSink {
       // Buffer per read: the cheapest way Node offers to take bytes off a socket.
       this.socket = netConnect({ host, port, noDelay: true, onread: { buffer: engine.readBuf, callback: (n, b) => this.onData(b, n) } }, () => this.onConnect());
     }
-    this.socket.on('error', (err: Error) => this.fail(errorMessage(err), false));
+    this.socket.on('error', (err: Error) => this.fail(errorMessage(err), false, CLOSED_CODES.has((err as NodeJS.ErrnoException).code ?? '')));
     this.socket.on('end', () => this.onEnd());
-    this.socket.on('close', () => this.fail('connection closed before the response ended', false));
+    this.socket.on('close', () => this.fail(this.closedText(), false, true));
   }
 
   private onConnect(): void {
@@ -313,6 +337,7 @@ class Conn implements ResponseSink {
   onResponse(status: number, close: boolean): void {
     const latencyMs = performance.now() - this.sentAt;
     this.pending = false;
+    this.served++;
     this.engine.response(status, latencyMs);
     if (close) {
       this.retire();
@@ -330,7 +355,11 @@ class Conn implements ResponseSink {
     if (this.dead) return;
     // A response that runs until the connection closes ends here.
     if (this.pending && this.parser.end()) return;
-    this.fail('the server closed the connection', false);
+    this.fail(this.closedText(), false, true);
+  }
+
+  private closedText(): string {
+    return this.parser.midResponse ? 'the server closed the connection mid-response' : 'the server closed the connection before answering';
   }
 
   checkTimeout(now: number, limitMs: number): void {
@@ -339,12 +368,17 @@ class Conn implements ResponseSink {
     }
   }
 
-  /** Ends the request in flight as an error, drops the connection and opens another. */
-  private fail(message: string, timedOut: boolean): void {
+  /**
+   * Ends the request in flight as an error, drops the connection and opens another; or, if the
+   * server closed a kept-alive connection before any byte of the answer, sends it again.
+   */
+  private fail(message: string, timedOut: boolean, closed = false): void {
     if (this.dead) return;
     const hadRequest = this.pending;
+    const resend = closed && hadRequest && this.served > 0 && !this.parser.midResponse;
     this.retire();
     if (!hadRequest) return;
+    if (resend) return this.engine.resend();
     this.engine.error(message, timedOut);
     this.engine.open();
     this.engine.checkDone();
@@ -363,6 +397,9 @@ class Conn implements ResponseSink {
     this.socket.destroy();
   }
 }
+
+/** Socket errors that mean the server closed or reset the connection. */
+const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 function errorMessage(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
