@@ -26,9 +26,9 @@ export interface BurstMeasurement {
   otherCores: number;
 }
 
-export type BurstTool = 'pack-net' | 'pack-net-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2' | 'hey';
+export type BurstTool = 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2' | 'hey';
 
-export const BURST_TOOLS: readonly BurstTool[] = ['pack-net', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2', 'hey'];
+export const BURST_TOOLS: readonly BurstTool[] = ['pack-net', 'pack-net-1thread', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2', 'hey'];
 
 /** Tools that are programs of their own, with how to get them (Debian packages). */
 export const EXTERNAL_TOOLS: Partial<Record<BurstTool, { bin: string; install: string }>> = {
@@ -54,7 +54,7 @@ function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
 async function inProcess(
-  tool: 'pack-net' | 'pack-net-unbatched' | 'pack-autocannon',
+  tool: 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon',
   engine: (p: BurstPhase, s: BurstSinks) => Promise<PhaseLoadSummary>,
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
@@ -191,6 +191,8 @@ function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> 
   switch (tool) {
     case 'pack-net':
       return inProcess(tool, runBurst, setup);
+    case 'pack-net-1thread':
+      return inProcess(tool, (p, s) => runBurst(p, s, { threads: 1 }), setup);
     case 'pack-net-unbatched':
       return inProcess(tool, (p, s) => runBurst(p, s, { batchWrites: false }), setup);
     case 'pack-autocannon':

@@ -49,6 +49,7 @@ const sectionLoad = (l: SectionLoad) => `load average (1/5/15 min) before ${load
 
 const TOOL_LABEL: Record<BurstTool, string> = {
   'pack-net': 'pack, `--engine net` (the default; its node:net client)',
+  'pack-net-1thread': 'same, on one thread (its connections all on the main thread)',
   'pack-net-unbatched': 'same, each request written as soon as its answer is read',
   'pack-autocannon': 'pack, `--engine autocannon` (autocannon\'s API)',
   wrk: 'wrk -t2 -c100',

@@ -1,5 +1,6 @@
 import { finishPhaseSummary } from './phase-summary.ts';
 import { connect as netConnect, type Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import type { LoadSecond, PhaseLoadSummary } from '../rundir/schema.ts';
@@ -68,6 +69,11 @@ const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
  * as its second attempt's outcome; the run says how many were sent again.
  */
 export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: BurstTuning = {}): Promise<PhaseLoadSummary> {
+  const threads = tuning.threads ?? defaultThreads(phase);
+  if (threads > 1) {
+    const { runBurstThreaded } = await import('./burst-threads.ts');
+    return runBurstThreaded(phase, sinks, threads, tuning.batchWrites ?? true);
+  }
   const engine = new BurstEngine(phase, sinks, tuning.batchWrites ?? true);
   return engine.run();
 }
@@ -76,9 +82,29 @@ export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: Bur
 export interface BurstTuning {
   /** Write the next requests together after each round of reads (default) or one by one. */
   batchWrites?: boolean;
+  /** Threads that hold connections (default: see defaultThreads). */
+  threads?: number;
 }
 
-class BurstEngine {
+/**
+ * Two threads for a large burst on a machine with two or more cores, one otherwise. wrk runs
+ * two threads too: on a busy machine the scheduler shares the CPU out per thread, and one
+ * thread against a two-thread peer gets half the share (bench/results/2026-11-29.md). A small
+ * burst is over before a second thread would have started.
+ */
+export function defaultThreads(phase: BurstPhase): number {
+  return phase.requests >= 20_000 && phase.connections >= 2 && availableParallelism() >= 2 ? 2 : 1;
+}
+
+/** Where a shard of a threaded burst sends what it saw, instead of counting it itself. */
+export interface ShardLink {
+  /** Requests claimed by all threads together (index 0), shared so the total is exact. */
+  claimed: Int32Array;
+  response(status: number, latencyMs: number): void;
+  error(message: string, timedOut: boolean): void;
+}
+
+export class BurstEngine {
   private readonly request: Buffer;
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly total = newLatencyHistogram();
@@ -87,6 +113,8 @@ class BurstEngine {
   private readonly statusCounts = new Float64Array(1000);
   private readonly conns = new Set<Conn>();
   private claimed = 0;
+  /** A shard found the shared count used up. */
+  private exhausted = false;
   completed = 0;
   errors = 0;
   timeouts = 0;
@@ -113,16 +141,28 @@ class BurstEngine {
     readonly phase: BurstPhase,
     private readonly sinks: BurstSinks,
     private readonly batchWrites: boolean,
+    private readonly shard?: ShardLink,
   ) {
     this.request = requestBytes(phase.url, phase.method);
     // Per-second histograms are merged into the phase's at each flush, so a response is recorded once.
     this.buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, this.total);
   }
 
+  /** For a threaded burst's main thread, which counts what the shards send it. */
+  startTally(): void {
+    this.startT = this.lastDoneT = this.sinks.clock.now();
+    this.buckets.start();
+  }
+
+  endTally(): PhaseLoadSummary {
+    this.buckets.stop();
+    return this.summary();
+  }
+
   async run(): Promise<PhaseLoadSummary> {
     const { phase, sinks } = this;
     this.startT = this.lastDoneT = sinks.clock.now();
-    this.buckets.start();
+    if (!this.shard) this.buckets.start();
     const onAbort = () => this.stop();
     sinks.signal.addEventListener('abort', onAbort, { once: true });
     // A timed-out request is found by a sweep rather than a timer per request; the sweep's
@@ -149,7 +189,11 @@ class BurstEngine {
 
   /** Claims one request if any are left; the caller sends it or opens a connection for it. */
   claim(): boolean {
-    if (this.stopped || this.claimed >= this.phase.requests) return false;
+    if (this.stopped || this.exhausted || this.claimed >= this.phase.requests) return false;
+    if (this.shard && Atomics.add(this.shard.claimed, 0, 1) >= this.phase.requests) {
+      this.exhausted = true;
+      return false;
+    }
     this.claimed++;
     return true;
   }
@@ -198,6 +242,7 @@ class BurstEngine {
 
   response(status: number, latencyMs: number): void {
     this.completed++;
+    if (this.shard) return this.shard.response(status, latencyMs);
     this.statusCounts[status]!++;
     if (status < 200 || status > 299) this.non2xx++;
     this.buckets.response(status, latencyMs);
@@ -207,6 +252,7 @@ class BurstEngine {
   error(message: string, timedOut: boolean): void {
     this.errors++;
     if (timedOut) this.timeouts++;
+    if (this.shard) return this.shard.error(message, timedOut);
     this.buckets.error(timedOut);
     this.reasons.add(message);
     this.ended();
@@ -227,12 +273,12 @@ class BurstEngine {
   /** Resolves once nothing is claimed and unanswered and nothing is left to claim. */
   checkDone(): void {
     if (this.completed + this.errors < this.claimed) return;
-    if (!this.stopped && this.claimed < this.phase.requests) return;
+    if (!this.stopped && !this.exhausted && this.claimed < this.phase.requests) return;
     this.finish?.();
     this.finish = undefined;
   }
 
-  private stop(): void {
+  stop(): void {
     this.stopped = true;
     this.lastDoneT = this.sinks.clock.now();
     for (const c of this.conns) c.destroy();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BURST_ENGINES, runBurstWith, type BurstEngineName } from '../../src/load/burst-engines.ts';
-import type { BurstMethod } from '../../src/load/burst.ts';
+import { runBurst, type BurstMethod } from '../../src/load/burst.ts';
 import { startClock } from '../../src/load/clock.ts';
 import type { PhaseLoadSummary } from '../../src/rundir/schema.ts';
 import { cacheRoot, goVersion, REPO_ROOT, sourceHash } from '../../src/target/bundled-build.ts';
@@ -158,18 +158,19 @@ interface Outcome {
   wallS: number;
 }
 
+/** The engines, and the net engine on two threads (its default for bursts of 20,000 requests or more). */
+type Engine = BurstEngineName | 'net, 2 threads';
+
 /** Runs one burst with a watchdog, so an engine that hangs fails its case instead of the suite. */
-async function burst(engine: BurstEngineName, url: URL, requests: number, connections: number, opts: { timeoutMs?: number; method?: BurstMethod } = {}): Promise<Outcome> {
+async function burst(engine: Engine, url: URL, requests: number, connections: number, opts: { timeoutMs?: number; method?: BurstMethod } = {}): Promise<Outcome> {
   const warnings: string[] = [];
   const ac = new AbortController();
   const watchdog = setTimeout(() => ac.abort(), 30_000);
   const t0 = Date.now();
   try {
-    const summary = await runBurstWith(
-      engine,
-      { name: 'conformance', url, requests, connections, timeoutMs: opts.timeoutMs ?? 5000, ...(opts.method && { method: opts.method }) },
-      { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: (w) => warnings.push(w) },
-    );
+    const phase = { name: 'conformance', url, requests, connections, timeoutMs: opts.timeoutMs ?? 5000, ...(opts.method && { method: opts.method }) };
+    const sinks = { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: (w: string) => warnings.push(w) };
+    const summary = engine === 'net, 2 threads' ? await runBurst(phase, sinks, { threads: 2 }) : await runBurstWith(engine, phase, sinks);
     assert.ok(!ac.signal.aborted, `${engine}: the burst did not end within 30 s (${summary.completed} responses, ${summary.errors} errors)`);
     return { summary, warnings, wallS: (Date.now() - t0) / 1000 };
   } finally {
@@ -280,9 +281,9 @@ const INEXACT = /unaccounted for|cannot count exactly|counted .* the pack counte
  * The net engine must meet every expectation. autocannon must either meet it or say in a
  * warning that its count is off; a silent wrong count fails. Returns what autocannon got wrong.
  */
-function check(engine: BurstEngineName, o: Outcome, c: Case): string[] {
+function check(engine: Engine, o: Outcome, c: Case): string[] {
   const wrong = mismatches(o, c);
-  if (engine === 'net' || wrong.length === 0) {
+  if (engine !== 'autocannon' || wrong.length === 0) {
     assert.deepEqual(wrong, [], `${engine}: ${c.name}; warnings: ${o.warnings.join(' | ')}`);
     return [];
   }
@@ -433,4 +434,33 @@ test('leakbench run burst --engine autocannon: an inexact count is a warning in 
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+/**
+ * The net engine's threaded mode, on the cases where its threads must agree: a shared count
+ * of requests, answers and errors gathered from both threads, retries and a server that dies.
+ */
+describe('the net engine on two threads', () => {
+  let go: Server;
+  before(async () => {
+    go = await startPrinting('go', goBinary, []);
+  });
+  after(() => go.stop());
+  const names = new Set(['204, chunked, Connection: close and 304 in turn', 'every 10th request stalled past --request-timeout', 'kept-alive connections closed as if idle, before or after the next request', 'a reset mid-body on every 10th answer', `HEAD of a ${BIG_MIB} MiB resource`]);
+  for (const c of [...COMMON, ...GO_ONLY].filter((x) => names.has(x.name))) {
+    test(c.name, async () => {
+      const o = await burst('net, 2 threads', go.url(c.path), c.requests, c.connections ?? 8, { ...(c.timeoutMs && { timeoutMs: c.timeoutMs }), ...(c.method && { method: c.method }) });
+      check('net, 2 threads', o, c);
+    });
+  }
+  test('a server that dies mid-burst', async () => {
+    const dying = await startPrinting('go', goBinary, ['-exit-after', '150']);
+    try {
+      const o = await burst('net, 2 threads', dying.url('/cl'), 400, 8);
+      await dying.exited;
+      check('net, 2 threads', o, { name: 'dies', path: '/cl', requests: 400, expect: { errors: 400 - o.summary.completed, maxCompleted: 150, errorReason: /ECONNREFUSED|ECONNRESET|closed the connection/ } });
+    } finally {
+      await dying.stop();
+    }
+  });
 });
