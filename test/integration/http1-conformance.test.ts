@@ -453,6 +453,18 @@ describe('the net engine on two threads', () => {
       check('net, 2 threads', o, c);
     });
   }
+  test('an abort ends both threads at once, and what ended adds up', async () => {
+    const ac = new AbortController();
+    const sinks = { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: () => {} };
+    const run = runBurst({ name: 'abort', url: go.url('/slow/5'), requests: 1_000_000, connections: 8, timeoutMs: 5000 }, sinks, { threads: 2 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
+    ac.abort();
+    const s = await run;
+    assert.ok(Date.now() - t0 < 2000, `ended ${Date.now() - t0} ms after the abort`);
+    assert.ok(s.sent > 0 && s.sent < 1_000_000, `sent ${s.sent}`);
+    assert.equal(s.sent, s.completed + s.errors);
+  });
   test('a server that dies mid-burst', async () => {
     const dying = await startPrinting('go', goBinary, ['-exit-after', '150']);
     try {

@@ -82,6 +82,8 @@ function burst(url: URL, requests: number, over: Partial<BurstPhase> = {}, signa
   const run = runBurst(
     { name: 'b', url, requests, connections: 8, timeoutMs: 2000, ...over },
     { clock: startClock(), signal, onSecond: (s) => seconds.push(s), onWarning: (w) => warnings.push(w), onProgress: (done) => progress.push(done) },
+    // The one-thread engine; its threaded mode is in test/integration/http1-conformance.test.ts.
+    { threads: 1 },
   );
   return run.then((summary) => ({ summary, seconds, warnings, progress }));
 }
