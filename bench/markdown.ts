@@ -26,6 +26,8 @@ export interface BenchResults {
   pacing?: { runs: PacingRun[]; load: SectionLoad };
   runner?: { runs: RunnerCost[]; load: SectionLoad };
   report?: { cases: ReportCost[]; load: SectionLoad };
+  /** Sections that failed, with why; the others are still reported. */
+  failures?: string[];
 }
 
 /** Goals from the issue; `met` is decided from the measured medians, not by hand. */
@@ -262,6 +264,12 @@ export function renderResults(r: BenchResults): string {
     out.push(`The run: samples every 100 ms for ${runDuration(r.reportRunS)} with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack's own NDJSON writers (bench/synthetic.ts).`);
     out.push('');
     out.push(`${sectionLoad(r.report.load)}.`);
+  }
+  if (r.failures?.length) {
+    out.push('');
+    out.push('## Sections that failed');
+    out.push('');
+    for (const f of r.failures) out.push(`- ${f}`);
   }
   out.push('');
   return out.join('\n');

@@ -124,6 +124,17 @@ function installed(bin: string): boolean {
   }
 }
 
+/** A section that fails is noted in the results and the others still run and get written. */
+async function guarded<T>(name: string, failures: string[], body: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await body();
+  } catch (err) {
+    log(`${name}: failed: ${(err as Error).stack ?? String(err)}`);
+    failures.push(`${name}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 async function section<T>(name: string, body: () => Promise<T>): Promise<T & { load: SectionLoad }> {
   const before = loadAverage();
   const started = Date.now();
@@ -218,6 +229,7 @@ async function main(argv: string[]): Promise<number> {
   log(`${machine.cpus} CPUs, ${machine.cpuModel}; load average ${machine.loadBefore.join(' ')}`);
   const target = await startPlainTarget(log);
   const gate = new QuietGate(target.pid, p.quiet, log);
+  const failures: string[] = [];
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     quick: p.quick,
@@ -234,16 +246,17 @@ async function main(argv: string[]): Promise<number> {
       setup.wrkSeconds = Math.min(60, Math.max(2, Math.round(p.requests / warm.rate)));
       log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
     }
-    if (p.sections.includes('burst')) results.burst = await section('burst', () => burstSection(p, setup, gate));
-    if (p.sections.includes('sampler')) results.sampler = await section('sampler', () => samplerSection(p, setup, target, gate));
-    if (p.sections.includes('pacing')) results.pacing = await section('pacing', () => pacingSection(p, target, gate));
+    if (p.sections.includes('burst')) results.burst = await guarded('burst', failures, () => section('burst', () => burstSection(p, setup, gate)));
+    if (p.sections.includes('sampler')) results.sampler = await guarded('sampler', failures, () => section('sampler', () => samplerSection(p, setup, target, gate)));
+    if (p.sections.includes('pacing')) results.pacing = await guarded('pacing', failures, () => section('pacing', () => pacingSection(p, target, gate)));
   } finally {
     await target.stop();
   }
   // These start their own processes (and the runner its own target): the bench target is gone.
   gate.setTarget(undefined);
-  if (p.sections.includes('runner')) results.runner = await section('runner', () => runnerSection(p, gate));
-  if (p.sections.includes('report')) results.report = await section('report', () => reportSection(p, gate));
+  if (p.sections.includes('runner')) results.runner = await guarded('runner', failures, () => section('runner', () => runnerSection(p, gate)));
+  if (p.sections.includes('report')) results.report = await guarded('report', failures, () => section('report', () => reportSection(p, gate)));
+  if (failures.length > 0) results.failures = failures;
   results.loadAfter = loadAverage();
   results.quietWait = { waits: gate.waits, gaveUp: gate.gaveUp, seconds: gate.waitedS, maxOtherCores: p.quiet.maxOtherCores };
 
