@@ -88,10 +88,10 @@ export interface BurstTuning {
 
 /**
  * Two threads for a large burst on a machine with two or more cores, one otherwise. wrk runs
- * two threads too: on a busy machine the scheduler shares the CPU out per thread. Under heavy
- * load from other jobs two threads reached 0.74 of wrk's rate against 0.62 for one; with less,
- * one thread did as well or better (1.04 against 0.93, bench/results/2026-11-29.md), and two
- * take about 15% more CPU per request. A small burst is over before a second thread starts.
+ * two threads too: on a busy machine the scheduler shares the CPU out per thread. In
+ * bench/results/2026-11-29.md (a shared 2-core machine) two threads reached 0.92 of wrk's rate
+ * and one 0.87; in other runs that day 0.74 against 0.62, and once 0.93 against 1.04. Two take
+ * about 15% more CPU per request. A small burst is over before a second thread would start.
  */
 export function defaultThreads(phase: BurstPhase): number {
   return phase.requests >= 20_000 && phase.connections >= 2 && availableParallelism() >= 2 ? 2 : 1;
