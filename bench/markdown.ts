@@ -151,7 +151,7 @@ export function renderResults(r: BenchResults): string {
     out.push(
       `Before each measurement the benchmark waited (a bounded time) for a second in which other jobs used less than ${r.quietWait.maxOtherCores} cores (${r.quietWait.waits} waits, ${Math.round(r.quietWait.seconds)} s in all` +
         `${r.quietWait.gaveUp ? `; ${r.quietWait.gaveUp} measurements started on a busy machine when the wait ran out` : ''}); ` +
-        "what other jobs still used during each measurement (the CPU of every process but the benchmark, the target and their children, from /proc/PID/stat) is in the tables as \"other jobs\".",
+        "what other jobs still used during each measurement (the machine's user and system time from /proc/stat, less that of the benchmark, the target and their children) is in the tables as \"other jobs\".",
     );
   }
   out.push(`Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`);

@@ -91,7 +91,7 @@ export interface BurstTuning {
  * two threads too: on a busy machine the scheduler shares the CPU out per thread. In
  * bench/results/2026-11-29.md (a shared 2-core machine) two threads reached 0.92 of wrk's rate
  * and one 0.87; in other runs that day 0.74 against 0.62, and once 0.93 against 1.04. Two take
- * about 15% more CPU per request. A small burst is over before a second thread would start.
+ * 10-15% more CPU per request. A small burst is over before a second thread would start.
  */
 export function defaultThreads(phase: BurstPhase): number {
   return phase.requests >= 20_000 && phase.connections >= 2 && availableParallelism() >= 2 ? 2 : 1;
