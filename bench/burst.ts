@@ -26,9 +26,15 @@ export interface BurstMeasurement {
   otherCores: number;
 }
 
-export type BurstTool = 'pack-net' | 'pack-net-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2';
+export type BurstTool = 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2' | 'hey';
 
-export const BURST_TOOLS: readonly BurstTool[] = ['pack-net', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2'];
+export const BURST_TOOLS: readonly BurstTool[] = ['pack-net', 'pack-net-1thread', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2', 'hey'];
+
+/** Tools that are programs of their own, with how to get them (Debian packages). */
+export const EXTERNAL_TOOLS: Partial<Record<BurstTool, { bin: string; install: string }>> = {
+  wrk: { bin: 'wrk', install: 'apt-get install wrk' },
+  hey: { bin: 'hey', install: 'apt-get install hey' },
+};
 
 export interface BurstSetup {
   url: URL;
@@ -48,7 +54,7 @@ function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
 async function inProcess(
-  tool: 'pack-net' | 'pack-net-unbatched' | 'pack-autocannon',
+  tool: 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon',
   engine: (p: BurstPhase, s: BurstSinks) => Promise<PhaseLoadSummary>,
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
@@ -136,6 +142,29 @@ async function wrk(setup: BurstSetup): Promise<BurstMeasurement> {
   return measurement('wrk', w.requests, w.errors, w.seconds, setup.requests / rate, r.cpuS, targetCpu);
 }
 
+/** Parses hey's summary: answered requests (by status), run time, errors. */
+export function parseHey(out: string): { requests: number; seconds: number; errors: number } {
+  const total = /Total:\s+([\d.]+) secs/.exec(out);
+  if (!total) throw new Error(`cannot read hey's output: ${out.slice(0, 300)}`);
+  const statusPart = out.split('Status code distribution:')[1]?.split('Error distribution:')[0] ?? '';
+  const requests = [...statusPart.matchAll(/\[\d+\]\s+(\d+) responses/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const errorPart = out.split('Error distribution:')[1] ?? '';
+  const errors = [...errorPart.matchAll(/^\s*\[(\d+)\]/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  return { requests, seconds: Number(total[1]), errors };
+}
+
+/**
+ * hey (Go's net/http client, one goroutine per connection) with a fixed count, like the pack.
+ * Its rate is over its own reported total; its wall time is its process's.
+ */
+async function hey(setup: BurstSetup): Promise<BurstMeasurement> {
+  const target0 = processCpuS(setup.targetPid);
+  const r = await runChild('hey', ['-n', String(setup.requests), '-c', String(setup.connections), '-t', String(Math.ceil(setup.timeoutMs / 1000)), setup.url.href], 600_000);
+  const targetCpu = processCpuS(setup.targetPid) - target0;
+  const h = parseHey(r.stdout);
+  return measurement('hey', h.requests, h.errors, h.seconds, r.wallS, r.cpuS, targetCpu);
+}
+
 /**
  * The autocannon CLI with its defaults (one thread, no pipelining, its own output), only the
  * connection count and the request count set. Its time is its process's wall time, Node's
@@ -162,6 +191,8 @@ function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> 
   switch (tool) {
     case 'pack-net':
       return inProcess(tool, runBurst, setup);
+    case 'pack-net-1thread':
+      return inProcess(tool, (p, s) => runBurst(p, s, { threads: 1 }), setup);
     case 'pack-net-unbatched':
       return inProcess(tool, (p, s) => runBurst(p, s, { batchWrites: false }), setup);
     case 'pack-autocannon':
@@ -173,5 +204,7 @@ function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> 
     case 'autocannon-cli-w2':
       // Worker threads: each runs its share of connections, results are merged by the main thread.
       return autocannonCli(setup, 2);
+    case 'hey':
+      return hey(setup);
   }
 }

@@ -19,13 +19,15 @@ export interface BenchResults {
   machine: Machine;
   loadAfter: [number, number, number];
   /** How long the benchmark waited for other jobs to go quiet before measurements. */
-  quietWait?: { waits: number; seconds: number; maxOtherCores: number };
+  quietWait?: { waits: number; gaveUp?: number; seconds: number; maxOtherCores: number };
   target: { goVersion: string; binary: string };
   burst?: { requests: number; connections: number; rounds: number; wrkSeconds: number; runs: BurstMeasurement[]; skipped: string[]; load: SectionLoad };
   sampler?: { requests: number; rounds: number; runs: SamplerRun[]; cost: SampleCost; load: SectionLoad };
   pacing?: { runs: PacingRun[]; load: SectionLoad };
   runner?: { runs: RunnerCost[]; load: SectionLoad };
   report?: { cases: ReportCost[]; load: SectionLoad };
+  /** Sections that failed, with why; the others are still reported. */
+  failures?: string[];
 }
 
 /** Goals from the issue; `met` is decided from the measured medians, not by hand. */
@@ -48,12 +50,14 @@ const loads = (l: [number, number, number]) => l.map((x) => x.toFixed(2)).join('
 const sectionLoad = (l: SectionLoad) => `load average (1/5/15 min) before ${loads(l.before)}, after ${loads(l.after)}`;
 
 const TOOL_LABEL: Record<BurstTool, string> = {
-  'pack-net': 'pack, `--engine net` (its node:net client)',
+  'pack-net': 'pack, `--engine net` (the default; its node:net client)',
+  'pack-net-1thread': 'same, on one thread (its connections all on the main thread)',
   'pack-net-unbatched': 'same, each request written as soon as its answer is read',
-  'pack-autocannon': 'pack, `--engine autocannon` (the default; autocannon\'s API)',
+  'pack-autocannon': 'pack, `--engine autocannon` (autocannon\'s API)',
   wrk: 'wrk -t2 -c100',
   'autocannon-cli': 'autocannon CLI, defaults (1 thread)',
   'autocannon-cli-w2': 'autocannon CLI, -w 2 (worker threads)',
+  hey: 'hey -c100 -n (Go net/http client)',
 };
 
 function byTool(runs: BurstMeasurement[]): Map<BurstTool, BurstMeasurement[]> {
@@ -97,7 +101,7 @@ interface GoalRow {
 function goalRows(r: BenchResults): GoalRow[] {
   const rows: GoalRow[] = [];
   if (r.burst) {
-    for (const [tool, label] of [['pack-net', '`--engine net`'], ['pack-autocannon', '`--engine autocannon` (default)']] as const) {
+    for (const [tool, label] of [['pack-net', '`--engine net` (default)'], ['pack-autocannon', '`--engine autocannon`']] as const) {
       if (!r.burst.runs.some((x) => x.tool === tool)) continue;
       const { ofMedians, paired } = burstRatios(r.burst.runs, tool, 'wrk');
       rows.push({ goal: `burst throughput >= ${GOALS.burstVsWrk} of wrk's, ${label}`, measured: paired === undefined ? 'wrk not measured' : `${f(paired)} (ratio of medians: ${ofMedians === undefined ? 'n/a' : f(ofMedians)})`, met: paired === undefined ? undefined : paired >= GOALS.burstVsWrk });
@@ -145,8 +149,9 @@ export function renderResults(r: BenchResults): string {
   out.push('measurement alternates with its peers (the order rotates each round) and is reported as a median.');
   if (r.quietWait) {
     out.push(
-      `Before each measurement the benchmark waited for a second in which other jobs used less than ${r.quietWait.maxOtherCores} cores (${r.quietWait.waits} waits, ${Math.round(r.quietWait.seconds)} s in all); ` +
-        "what other jobs still used during each measurement (the CPU of every process but the benchmark, the target and their children, from /proc/PID/stat) is in the tables as \"other jobs\".",
+      `Before each measurement the benchmark waited (a bounded time) for a second in which other jobs used less than ${r.quietWait.maxOtherCores} cores (${r.quietWait.waits} waits, ${Math.round(r.quietWait.seconds)} s in all` +
+        `${r.quietWait.gaveUp ? `; ${r.quietWait.gaveUp} measurements started on a busy machine when the wait ran out` : ''}); ` +
+        "what other jobs still used during each measurement (the machine's user and system time from /proc/stat, less that of the benchmark, the target and their children) is in the tables as \"other jobs\".",
     );
   }
   out.push(`Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`);
@@ -232,15 +237,16 @@ export function renderResults(r: BenchResults): string {
   if (r.runner) {
     const rc = r.runner;
     out.push('');
-    out.push(`## 4. The runner's own cost: \`leakbench run burst --variant plain --requests ${int(rc.runs[0]!.requests)} --engine autocannon|net\` (sampling 1 s, progress line on)`);
+    const variant = rc.runs[0]!.variant ?? 'plain';
+    out.push(`## 4. Reproducing the report, and the runner's own cost: \`leakbench run burst --variant ${variant} --requests ${int(rc.runs[0]!.requests)} --engine net|autocannon\` (sampling 1 s, progress line on)`);
     out.push('');
-    out.push('| run | engine | burst time | burst req/s | CPU s during the burst | peak RSS during the burst | whole process: wall, CPU s, peak RSS |');
-    out.push('| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    out.push('| run | engine | wall time of the whole run | burst time | burst req/s | errors | CPU s during the burst | peak RSS during the burst | whole process: CPU s, peak RSS |');
+    out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     rc.runs.forEach((x, i) => {
-      out.push(`| ${i + 1} | ${x.engine} | ${f(x.burstS, 1)} s | ${int(x.rate)} | ${f(x.burstCpuS, 1)} (${f((x.burstCpuS * 1e6) / x.requests, 1)} µs/req) | ${f(x.burstPeakRssMb, 1)} MB | ${f(x.wallS, 1)} s, ${f(x.cpuS, 1)} s, ${f(x.peakRssMb, 1)} MB |`);
+      out.push(`| ${i + 1} | ${x.engine} | ${f(x.wallS, 1)} s | ${f(x.burstS, 1)} s | ${int(x.rate)} | ${int(x.errors)} | ${f(x.burstCpuS, 1)} (${f((x.burstCpuS * 1e6) / x.requests, 1)} µs/req) | ${f(x.burstPeakRssMb, 1)} MB | ${f(x.cpuS, 1)} s, ${f(x.peakRssMb, 1)} MB |`);
     });
     out.push('');
-    out.push('One Node process running the real CLI (`node --import tsx scripts/leakbench.ts run burst ...`), watched from /proc every 100 ms between the burst\'s phase-start and phase-end events; the whole-process figures come from the process itself at exit (start-up, target start, burst, report).');
+    out.push(`One Node process running the real CLI (\`node --import tsx scripts/leakbench.ts run burst ...\`) against the ${variant} build of the bundled target${variant === 'race' ? ' (the report\'s case, as `npm run scenario:burst` runs it by default)' : ''}, watched from /proc every 100 ms between the burst's phase-start and phase-end events. The wall time is the whole run, as a user waits for it: start-up, target start (cached build), the burst (with \`--settle 0s\`), the report; the whole-process figures come from the process itself at exit.`);
     out.push('');
     out.push(`${sectionLoad(rc.load)}.`);
   }
@@ -258,6 +264,12 @@ export function renderResults(r: BenchResults): string {
     out.push(`The run: samples every 100 ms for ${runDuration(r.reportRunS)} with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack's own NDJSON writers (bench/synthetic.ts).`);
     out.push('');
     out.push(`${sectionLoad(r.report.load)}.`);
+  }
+  if (r.failures?.length) {
+    out.push('');
+    out.push('## Sections that failed');
+    out.push('');
+    for (const f of r.failures) out.push(`- ${f}`);
   }
   out.push('');
   return out.join('\n');

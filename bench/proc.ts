@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -78,30 +79,40 @@ function ours(procs: Map<number, ProcCpu>, targetPid: number | undefined): Set<n
   return mine;
 }
 
+/** User, nice and system time of the whole machine, from the first line of /proc/stat. */
+function machineBusyS(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0)) / TICKS_PER_S;
+}
+
 /**
- * Measures how much CPU other jobs on the machine used while something of ours ran: the CPU of
- * every process that is not this one, the target or one of their descendants, kernel threads
- * excepted (they do work for everyone, ours included). Other jobs' children that exit in the
- * window count once their parent reaps them. Returned in cores (CPU seconds per second).
+ * Measures how much CPU other jobs on the machine used while something of ours ran: the
+ * machine's user + system time (/proc/stat) less that of this process, the target and their
+ * descendants (/proc/PID/stat, with the children they reaped). Returned in cores (CPU seconds per
+ * second), never more than the machine has.
  *
- * Per process rather than from /proc/stat, whose softirq time (where loopback traffic is partly
- * handled) cannot be told apart between our load and someone else's.
+ * Summing other processes one by one instead over-counts: a process that reaps a child in the
+ * window gains the child's whole life in its cutime (a test runner reaping a minute-long build
+ * shows up as tens of cores). Softirq time, where loopback traffic is partly handled, is left
+ * out of both sides, since it cannot be told apart between our load and someone else's.
  */
 export function otherCpuMeter(targetPid?: number): { stop(): number } {
   const t0 = performance.now();
   const before = allProcesses();
+  const busy0 = machineBusyS();
   return {
     stop() {
       const wall = (performance.now() - t0) / 1000;
+      const busy = machineBusyS() - busy0;
       const after = allProcesses();
       const mine = ours(new Map([...before, ...after]), targetPid);
-      let other = 0;
-      for (const [pid, p] of after) {
-        // Kernel threads are children of kthreadd (pid 2).
-        if (mine.has(pid) || pid === 2 || p.ppid === 2) continue;
-        other += p.cpuS - (before.get(pid)?.cpuS ?? 0);
+      let own = 0;
+      for (const pid of mine) {
+        const a = after.get(pid);
+        if (a) own += a.cpuS - (before.get(pid)?.cpuS ?? 0);
       }
-      return Math.max(0, other / Math.max(wall, 1e-3));
+      const other = Math.min(Math.max(0, busy - own), wall * availableParallelism());
+      return other / Math.max(wall, 1e-3);
     },
   };
 }

@@ -18,6 +18,8 @@ export interface QuietGateOptions {
 export class QuietGate {
   private spentS = 0;
   waits = 0;
+  /** Measurements started on a busy machine because the wait ran out. */
+  gaveUp = 0;
 
   constructor(
     private targetPid: number | undefined,
@@ -36,6 +38,7 @@ export class QuietGate {
       if (other <= this.opts.maxOtherCores) break;
       if (waited >= this.opts.maxWaitS || this.spentS + waited >= this.opts.budgetS) {
         this.log(`other jobs are using ${other.toFixed(2)} cores; measuring anyway (the result records it)`);
+        this.gaveUp++;
         break;
       }
       if (!announced) {

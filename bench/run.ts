@@ -1,9 +1,10 @@
 /**
- * `npm run bench`: the pack's burst engine against wrk and the autocannon CLI, the sampler's
- * overhead, probe pacing, the runner's own cost and the report's cost, on the bundled plain
- * target, in one process. Results are printed and written to bench/results/<date>.md.
+ * `npm run bench`: the pack's burst engines against wrk, the autocannon CLI and hey, the
+ * sampler's overhead, probe pacing and the report's cost, on the bundled plain target, in one
+ * process; then the time to reproduce the report (the 1M-request burst against the race build,
+ * per engine). Results are printed and written to bench/results/<date>.md.
  *
- *   npm run bench                  the full run (about 10 minutes on 2 cores)
+ *   npm run bench                  the full run (about 20 minutes on 2 cores)
  *   npm run bench -- --quick       a smoke run with small counts (about half a minute), printed only
  *   npm run bench -- --sections burst,pacing --rounds 3 --requests 300000 --out /tmp/b.md
  */
@@ -12,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../src/target/bundled-build.ts';
-import { BURST_TOOLS, measureBurst, type BurstMeasurement, type BurstSetup, type BurstTool } from './burst.ts';
+import { BURST_TOOLS, EXTERNAL_TOOLS, measureBurst, type BurstMeasurement, type BurstSetup, type BurstTool } from './burst.ts';
 import { describeMachine } from './machine.ts';
 import { renderResults, type BenchResults, type SectionLoad } from './markdown.ts';
 import { measurePacing, type PacingRun } from './pacing.ts';
@@ -40,7 +41,7 @@ interface Plan {
   requests: number;
   connections: number;
   pacing: { rate: number; durationS: number; runs: number };
-  runner: { requests: number; runs: number };
+  runner: { requests: number; runs: number; variant: 'plain' | 'race' };
   report: { durationS: number; repeat: number; bigProbes: number };
   out: string | undefined;
   quiet: QuietGateOptions;
@@ -87,36 +88,50 @@ function plan(argv: string[]): Plan {
   return {
     quick,
     sections: list(v.sections, SECTIONS, 'sections', SECTIONS),
-    tools: list(v.tools, BURST_TOOLS, 'tools', quick ? ['pack-net', 'pack-autocannon', 'wrk', 'autocannon-cli'] : ['pack-net', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli']),
+    tools: list(v.tools, BURST_TOOLS, 'tools', ['pack-net', 'pack-autocannon', 'wrk', 'autocannon-cli', 'hey']),
     rounds,
     samplerRounds: v.rounds === undefined && !quick ? 11 : rounds,
     requests: Math.floor(positive(v.requests, 'requests', quick ? 30_000 : 300_000)),
     connections: 100,
     pacing: quick ? { rate: 50, durationS: 3, runs: 1 } : { rate: 50, durationS: 12, runs: 2 },
-    // Each run measures both engines, the default (autocannon) first on odd runs.
-    runner: quick ? { requests: 50_000, runs: 1 } : { requests: 1_000_000, runs: 2 },
+    // The report's reproduction as a user runs it (the race build, 1M requests), once per
+    // engine per run, the default (net) first on odd runs. A smoke run uses the plain build.
+    runner: quick ? { requests: 50_000, runs: 1, variant: 'plain' } : { requests: 1_000_000, runs: 1, variant: 'race' },
     report: quick ? { durationS: 600, repeat: 1, bigProbes: 0 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
     // A smoke run is for seeing that it works; its numbers are not worth a file unless asked.
     out: v.out ?? (quick ? undefined : join(REPO_ROOT, 'bench', 'results', `${date}.md`)),
-    // A smoke run does not wait for the machine; a full run waits up to a minute before each
-    // measurement and fifteen minutes in all for other jobs to use less than a quarter core.
+    // A smoke run does not wait for the machine; a full run waits up to 20 s before each
+    // measurement and five minutes in all for other jobs to use less than a quarter core, so a
+    // machine that is never quiet delays the benchmark by minutes at most (and the results
+    // record how busy it was).
     quiet: {
       maxOtherCores: positive(v['quiet-cores'], 'quiet-cores', 0.25),
-      maxWaitS: v['quiet-wait'] === undefined && quick ? 0 : positive(v['quiet-wait'], 'quiet-wait', 60),
-      budgetS: v['quiet-budget'] === undefined && quick ? 0 : positive(v['quiet-budget'], 'quiet-budget', 900),
+      maxWaitS: v['quiet-wait'] === undefined && quick ? 0 : positive(v['quiet-wait'], 'quiet-wait', 20),
+      budgetS: v['quiet-budget'] === undefined && quick ? 0 : positive(v['quiet-budget'], 'quiet-budget', 300),
     },
   };
 }
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-function hasWrk(): boolean {
+function installed(bin: string): boolean {
   try {
-    execFileSync('wrk', ['-v'], { stdio: 'ignore' });
+    execFileSync(bin, bin === 'wrk' ? ['-v'] : [], { stdio: 'ignore' });
     return true;
   } catch (err) {
-    // wrk -v exits 1 after printing its version; only a missing binary is ENOENT.
+    // wrk -v and hey without arguments exit 1 after printing; only a missing binary is ENOENT.
     return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** A section that fails is noted in the results and the others still run and get written. */
+async function guarded<T>(name: string, failures: string[], body: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await body();
+  } catch (err) {
+    log(`${name}: failed: ${(err as Error).stack ?? String(err)}`);
+    failures.push(`${name}: ${(err as Error).message}`);
+    return undefined;
   }
 }
 
@@ -133,9 +148,12 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T & { l
 async function burstSection(p: Plan, setup: BurstSetup, gate: QuietGate): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
   const skipped: string[] = [];
   let tools = p.tools;
-  if (tools.includes('wrk') && !hasWrk()) {
-    skipped.push('wrk is not installed (Debian: apt-get install wrk)');
-    tools = tools.filter((t) => t !== 'wrk');
+  for (const tool of [...tools]) {
+    const ext = EXTERNAL_TOOLS[tool];
+    if (ext && !installed(ext.bin)) {
+      skipped.push(`${ext.bin} is not installed (Debian: ${ext.install})`);
+      tools = tools.filter((t) => t !== tool);
+    }
   }
   const runs: BurstMeasurement[] = [];
   for (const [i, order] of rotatedOrder(tools, p.rounds).entries()) {
@@ -177,11 +195,11 @@ async function pacingSection(p: Plan, target: BenchTarget, gate: QuietGate): Pro
 
 async function runnerSection(p: Plan, gate: QuietGate): Promise<{ runs: RunnerCost[] }> {
   const runs: RunnerCost[] = [];
-  const engines = rotatedOrder(['autocannon', 'net'] as const, p.runner.runs).flat();
+  const engines = rotatedOrder(['net', 'autocannon'] as const, p.runner.runs).flat();
   for (const [i, engine] of engines.entries()) {
     await gate.wait();
-    const r = await measureRunnerCost(engine, p.runner.requests, log);
-    log(`runner run ${i + 1}/${engines.length} (--engine ${engine}): peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
+    const r = await measureRunnerCost(engine, p.runner.requests, p.runner.variant, log);
+    log(`runner run ${i + 1}/${engines.length} (--engine ${engine}, ${p.runner.variant}): ${r.wallS.toFixed(1)} s wall, burst ${r.burstS.toFixed(1)} s, peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
     runs.push(r);
   }
   return { runs };
@@ -211,6 +229,7 @@ async function main(argv: string[]): Promise<number> {
   log(`${machine.cpus} CPUs, ${machine.cpuModel}; load average ${machine.loadBefore.join(' ')}`);
   const target = await startPlainTarget(log);
   const gate = new QuietGate(target.pid, p.quiet, log);
+  const failures: string[] = [];
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     quick: p.quick,
@@ -227,18 +246,19 @@ async function main(argv: string[]): Promise<number> {
       setup.wrkSeconds = Math.min(60, Math.max(2, Math.round(p.requests / warm.rate)));
       log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
     }
-    if (p.sections.includes('burst')) results.burst = await section('burst', () => burstSection(p, setup, gate));
-    if (p.sections.includes('sampler')) results.sampler = await section('sampler', () => samplerSection(p, setup, target, gate));
-    if (p.sections.includes('pacing')) results.pacing = await section('pacing', () => pacingSection(p, target, gate));
+    if (p.sections.includes('burst')) results.burst = await guarded('burst', failures, () => section('burst', () => burstSection(p, setup, gate)));
+    if (p.sections.includes('sampler')) results.sampler = await guarded('sampler', failures, () => section('sampler', () => samplerSection(p, setup, target, gate)));
+    if (p.sections.includes('pacing')) results.pacing = await guarded('pacing', failures, () => section('pacing', () => pacingSection(p, target, gate)));
   } finally {
     await target.stop();
   }
   // These start their own processes (and the runner its own target): the bench target is gone.
   gate.setTarget(undefined);
-  if (p.sections.includes('runner')) results.runner = await section('runner', () => runnerSection(p, gate));
-  if (p.sections.includes('report')) results.report = await section('report', () => reportSection(p, gate));
+  if (p.sections.includes('runner')) results.runner = await guarded('runner', failures, () => section('runner', () => runnerSection(p, gate)));
+  if (p.sections.includes('report')) results.report = await guarded('report', failures, () => section('report', () => reportSection(p, gate)));
+  if (failures.length > 0) results.failures = failures;
   results.loadAfter = loadAverage();
-  results.quietWait = { waits: gate.waits, seconds: gate.waitedS, maxOtherCores: p.quiet.maxOtherCores };
+  results.quietWait = { waits: gate.waits, gaveUp: gate.gaveUp, seconds: gate.waitedS, maxOtherCores: p.quiet.maxOtherCores };
 
   const text = renderResults(results);
   process.stdout.write(text);

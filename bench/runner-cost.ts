@@ -8,6 +8,7 @@ import { processCpuS } from './proc.ts';
 
 export interface RunnerCost {
   engine: 'autocannon' | 'net';
+  variant: 'plain' | 'race';
   requests: number;
   /** The whole `leakbench run burst` process: start-up, target start, burst, report. */
   wallS: number;
@@ -38,15 +39,15 @@ function phaseMarks(eventsFile: string): { start?: boolean; end?: boolean } {
 }
 
 /**
- * Runs the real CLI, `leakbench run burst --variant plain`, as one Node process (no tsx wrapper
+ * Runs the real CLI, `leakbench run burst --variant <variant>`, as one Node process (no tsx wrapper
  * process), with the progress line on and sampling every second, and watches it from outside.
  */
-export async function measureRunnerCost(engine: RunnerCost['engine'], requests: number, log: (line: string) => void): Promise<RunnerCost> {
+export async function measureRunnerCost(engine: RunnerCost['engine'], requests: number, variant: 'plain' | 'race', log: (line: string) => void): Promise<RunnerCost> {
   const out = mkdtempSync(join(tmpdir(), 'leakbench-bench-cost-'));
   const usageFile = join(out, 'usage.json');
   const name = 'cost';
   const args = ['--import', 'tsx', '--import', join(REPO_ROOT, 'bench', 'child', 'usage-on-exit.ts'), join(REPO_ROOT, 'scripts', 'leakbench.ts'),
-    'run', 'burst', '--variant', 'plain', '--engine', engine, '--requests', String(requests), '--connections', '100', '--sample-interval', '1s', '--settle', '0s',
+    'run', 'burst', '--variant', variant, '--engine', engine, '--requests', String(requests), '--connections', '100', '--sample-interval', '1s', '--settle', '0s',
     '--progress', 'on', '--out', out, '--name', name];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LEAKBENCH_BENCH_USAGE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -91,6 +92,7 @@ export async function measureRunnerCost(engine: RunnerCost['engine'], requests: 
   if (!burstEndT) log('runner cost: the burst phase-end was not seen while polling; burst figures are partial');
   return {
     engine,
+    variant,
     requests,
     wallS,
     cpuS: usage.userS + usage.systemS,

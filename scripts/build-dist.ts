@@ -7,13 +7,14 @@
  * `npm pack` both leave a complete dist/.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildK6, describeBuild, K6_DIST_DIR } from '../src/k6/build.ts';
 import { PACKAGE_ROOT } from '../src/package-paths.ts';
+import { bundleOptions, SCRIPT_BUNDLE_DIR, SCRIPT_BUNDLES, type ScriptBundleName } from '../src/script-bundles.ts';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 
@@ -67,6 +68,13 @@ async function main(): Promise<void> {
   writeFileSync(cli, readFileSync(cli, 'utf8').replace(/^#!.*\n/, '').replace(/^/, '#!/usr/bin/env node\n'));
   chmodSync(cli, 0o755);
   writeScenarioTypes();
+  // The scripts that run outside the CLI's module graph (worker threads, the report's page):
+  // the installed package has no src/ to bundle them from at run time.
+  mkdirSync(SCRIPT_BUNDLE_DIR, { recursive: true });
+  for (const name of Object.keys(SCRIPT_BUNDLES) as ScriptBundleName[]) {
+    const out = await build(bundleOptions(name));
+    writeFileSync(join(SCRIPT_BUNDLE_DIR, `${name}.js`), out.outputFiles[0]!.text);
+  }
   const k6 = await buildK6(K6_DIST_DIR);
   const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
   process.stderr.write(`wrote dist/ (${Object.keys(DIST_ENTRIES).join(', ')} and chunks, ${(bytes / 1024).toFixed(0)} KiB of JavaScript)\n${describeBuild(k6)}\n`);

@@ -1,32 +1,54 @@
 import { finishPhaseSummary } from './phase-summary.ts';
 import autocannon from 'autocannon';
+import type { EventEmitter } from 'node:events';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
+import { LeakbenchError } from '../errors.ts';
 import type { BurstPhase, BurstSinks } from './burst.ts';
+import { ErrorReasons, warnCounts } from './burst-warnings.ts';
 import { newLatencyHistogram, recordMs } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
 
 /*
- * The burst on autocannon's API: the pack's default engine, as the mission names it. The lean
- * node:net engine in burst.ts (--engine net) does the same work with less CPU per request; see
- * bench/results for the two side by side against wrk.
+ * The burst on autocannon's API (--engine autocannon). The default engine is the pack's node:net
+ * client in burst.ts: it counts exactly against every server in the HTTP/1.1 conformance suite
+ * (test/integration/http1-conformance.test.ts) and takes less CPU per request; autocannon does
+ * not count exactly in some of those cases, and this engine says so in the run when it sees one.
  */
-
 
 /**
  * The report's load test: a fixed number of requests over keep-alive connections, with
  * autocannon's `amount` (it gives each connection its share and stops each at its share).
- * Every request ends as a response or an error; the sum is checked against what was asked.
+ *
+ * autocannon's own count is exact only while every connection stays up and every answer is a
+ * final one. Where it is not, the run gets a warning rather than a quietly wrong number:
+ * - a server that closes a connection with a request on it: autocannon reconnects and writes
+ *   the next request without counting the lost one (seen as requests written that ended
+ *   neither as a response nor as an error);
+ * - a 1xx interim answer (103 Early Hints): its parser takes it for the response, and the
+ *   real answer then stands for the next request;
+ * - a connection reset or broken while open: its parser is kept across the reconnect, so the
+ *   rest of a half-read answer is looked for in the next connection's bytes;
+ * - --request-timeout below or between whole seconds: autocannon takes whole seconds.
+ * It cannot send HEAD: its parser would wait for the body the head announces, so that is refused.
  */
 export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): Promise<PhaseLoadSummary> {
+  if (phase.method === 'HEAD') {
+    throw new LeakbenchError('--engine autocannon cannot send HEAD requests: its response parser waits for the body a HEAD answer announces but never sends; use --engine net');
+  }
   const hist = newLatencyHistogram();
   const statusCodes: Record<string, number> = {};
-  let completed = 0, errors = 0, timeouts = 0, non2xx = 0;
+  const reasons = new ErrorReasons();
+  let completed = 0, errors = 0, timeouts = 0, non2xx = 0, interim = 0, written = 0, resets = 0;
   const sent = () => completed + errors;
   const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond);
   const startT = sinks.clock.now();
   // autocannon reports "done" on its next one-second tick; the last answer is the real end.
   let lastDoneT = startT;
   buckets.start();
+  const timeoutS = Math.max(1, Math.round(phase.timeoutMs / 1000));
+  if (timeoutS * 1000 !== phase.timeoutMs) {
+    sinks.onWarning(`burst ${phase.name}: autocannon cannot count exactly with this timeout: it takes whole seconds, so --request-timeout ${phase.timeoutMs} ms runs as ${timeoutS} s`);
+  }
 
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -34,9 +56,12 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
         url: phase.url.href,
         connections: phase.connections,
         amount: phase.requests,
-        timeout: phase.timeoutMs / 1000,
+        timeout: timeoutS,
         // Our own histogram records every response; autocannon's would skip non-2xx.
         skipAggregateResult: false,
+        // Each connection's writes, to find requests that ended as neither response nor error.
+        // (@types/autocannon leaves the client's 'request' event out; autocannon emits it per write.)
+        setupClient: (client) => (client as unknown as EventEmitter).on('request', () => written++),
       },
       (err: Error | null, res: autocannon.Result) => (err ? reject(err) : resolve(res)),
     );
@@ -44,6 +69,7 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
       completed++;
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
       if (statusCode < 200 || statusCode > 299) non2xx++;
+      if (statusCode >= 100 && statusCode < 200) interim++;
       recordMs(hist, responseTime);
       buckets.response(statusCode, responseTime);
       lastDoneT = sinks.clock.now();
@@ -53,6 +79,8 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
       const timedOut = /timed out/.test(err.message);
       errors++;
       if (timedOut) timeouts++;
+      if (!timedOut && (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') resets++;
+      reasons.add(timedOut ? `request timed out after ${timeoutS} s` : errorMessage(err));
       buckets.error(timedOut);
       lastDoneT = sinks.clock.now();
       sinks.onProgress?.(completed + errors, phase.requests);
@@ -64,11 +92,32 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   buckets.stop();
   const durationS = (sent() > 0 ? lastDoneT : sinks.clock.now()) - startT;
 
-  if (!sinks.signal.aborted && sent() !== phase.requests) {
-    sinks.onWarning(`burst ${phase.name}: ${phase.requests} requests asked, ${completed} responses and ${errors} errors seen (${phase.requests - sent()} unaccounted for)`);
+  if (!sinks.signal.aborted && written > sent()) {
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon cannot count exactly against this server: it wrote ${written} requests and saw ${completed} responses and ${errors} errors, ` +
+        `so ${written - sent()} requests ended as neither (it reconnects without counting an error when the server closes a connection with a request on it); use --engine net for exact counts`,
+    );
   }
+  if (interim > 0) {
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon cannot count exactly against this server: it took ${interim} interim answers (1xx, such as 103 Early Hints) for responses, ` +
+        'so its status counts and latencies are not exact; use --engine net for exact counts',
+    );
+  }
+  if (resets > 0) {
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon cannot count exactly against this server: ${resets} connections failed while open (reset or broken), and autocannon keeps one response parser ` +
+        'per connection across reconnects, so an answer cut off mid-body runs on into the next connection\'s; use --engine net for exact counts',
+    );
+  }
+  warnCounts(phase.name, sinks.signal.aborted ? sent() : phase.requests, completed, errors, reasons, sinks.onWarning);
   if (result.errors !== errors || result.timeouts !== timeouts) {
     sinks.onWarning(`burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`);
   }
   return finishPhaseSummary(phase.name, 'burst', { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes }, durationS, hist);
+}
+
+function errorMessage(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
 }

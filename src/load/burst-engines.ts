@@ -6,9 +6,10 @@ export const BURST_ENGINES = ['autocannon', 'net'] as const;
 export type BurstEngineName = (typeof BURST_ENGINES)[number];
 
 /**
- * autocannon is the built-in engine (a well-kept load generator with years of use); `net` is
- * the pack's lean client for when the load generator must take as little of a small machine's
- * CPU as possible. Both count exactly and write the same timeline.
+ * `net`, the default, is the pack's node:net client: it passes the HTTP/1.1 conformance suite
+ * (test/integration/http1-conformance.test.ts) and is the fastest (bench/results). autocannon
+ * runs the same suite; where it cannot count exactly, its runs say so in a warning. Both write
+ * the same timeline and summary.
  */
 export function runBurstWith(engine: BurstEngineName, phase: BurstPhase, sinks: BurstSinks): Promise<PhaseLoadSummary> {
   return engine === 'net' ? runBurst(phase, sinks) : runBurstAutocannon(phase, sinks);

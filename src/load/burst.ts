@@ -1,5 +1,6 @@
 import { finishPhaseSummary } from './phase-summary.ts';
 import { connect as netConnect, type Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import type { LoadSecond, PhaseLoadSummary } from '../rundir/schema.ts';
@@ -7,6 +8,7 @@ import type { RunClock } from './clock.ts';
 import { ResponseParser, type ResponseSink } from './http1-parser.ts';
 import { newLatencyHistogram } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
+import { ErrorReasons, warnCounts } from './burst-warnings.ts';
 
 export interface BurstPhase {
   name: string;
@@ -14,7 +16,11 @@ export interface BurstPhase {
   requests: number;
   connections: number;
   timeoutMs: number;
+  /** GET unless set; HEAD is for servers whose GET answers are too large to load-test with. */
+  method?: BurstMethod;
 }
+
+export type BurstMethod = 'GET' | 'HEAD';
 
 export interface BurstSinks {
   clock: RunClock;
@@ -36,9 +42,9 @@ export const PROGRESS_EVERY = 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /** The request, written once per request from one shared buffer. */
-export function requestBytes(url: URL): Buffer {
+export function requestBytes(url: URL, method: BurstMethod = 'GET'): Buffer {
   const path = (url.pathname || '/') + url.search;
-  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
+  return Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
 }
 
 const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
@@ -55,8 +61,19 @@ const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
  * Counting is exact: a request is claimed before it is sent (or its connection opened), and
  * every claimed request ends as one response or one error (refused, reset, closed mid-response,
  * unparseable, or timed out); an error drops that connection and opens a new one.
+ *
+ * One exception to "an error ends it": when a server closes a kept-alive connection before
+ * sending any byte of the answer to the request written on it (an idle timeout that crossed the
+ * request on the wire), the request is sent once more on a new connection, as browsers, curl and
+ * Go's http.Transport do for idempotent requests (RFC 9112, section 9.3.1). It still ends once,
+ * as its second attempt's outcome; the run says how many were sent again.
  */
 export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: BurstTuning = {}): Promise<PhaseLoadSummary> {
+  const threads = tuning.threads ?? defaultThreads(phase);
+  if (threads > 1) {
+    const { runBurstThreaded } = await import('./burst-threads.ts');
+    return runBurstThreaded(phase, sinks, threads, tuning.batchWrites ?? true);
+  }
   const engine = new BurstEngine(phase, sinks, tuning.batchWrites ?? true);
   return engine.run();
 }
@@ -65,9 +82,30 @@ export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: Bur
 export interface BurstTuning {
   /** Write the next requests together after each round of reads (default) or one by one. */
   batchWrites?: boolean;
+  /** Threads that hold connections (default: see defaultThreads). */
+  threads?: number;
 }
 
-class BurstEngine {
+/**
+ * Two threads for a large burst on a machine with two or more cores, one otherwise. wrk runs
+ * two threads too: on a busy machine the scheduler shares the CPU out per thread. In
+ * bench/results/2026-11-29.md (a shared 2-core machine) two threads reached 0.92 of wrk's rate
+ * and one 0.87; in other runs that day 0.74 against 0.62, and once 0.93 against 1.04. Two take
+ * 10-15% more CPU per request. A small burst is over before a second thread would start.
+ */
+export function defaultThreads(phase: BurstPhase): number {
+  return phase.requests >= 20_000 && phase.connections >= 2 && availableParallelism() >= 2 ? 2 : 1;
+}
+
+/** Where a shard of a threaded burst sends what it saw, instead of counting it itself. */
+export interface ShardLink {
+  /** Requests claimed by all threads together (index 0), shared so the total is exact. */
+  claimed: Int32Array;
+  response(status: number, latencyMs: number): void;
+  error(message: string, timedOut: boolean): void;
+}
+
+export class BurstEngine {
   private readonly request: Buffer;
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly total = newLatencyHistogram();
@@ -76,16 +114,20 @@ class BurstEngine {
   private readonly statusCounts = new Float64Array(1000);
   private readonly conns = new Set<Conn>();
   private claimed = 0;
+  /** A shard found the shared count used up. */
+  private exhausted = false;
   completed = 0;
   errors = 0;
   timeouts = 0;
   non2xx = 0;
+  /** Requests sent a second time after a kept-alive connection closed before any answer. */
+  resent = 0;
   private startT = 0;
   private lastDoneT = 0;
   private stopped = false;
   private finish: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
-  private readonly errorMessages = new Map<string, number>();
+  private readonly reasons = new ErrorReasons();
   /** Connections whose next request waits for the end of this round of reads. */
   private readonly toSend: Conn[] = [];
   private flushScheduled = false;
@@ -100,16 +142,28 @@ class BurstEngine {
     readonly phase: BurstPhase,
     private readonly sinks: BurstSinks,
     private readonly batchWrites: boolean,
+    private readonly shard?: ShardLink,
   ) {
-    this.request = requestBytes(phase.url);
+    this.request = requestBytes(phase.url, phase.method);
     // Per-second histograms are merged into the phase's at each flush, so a response is recorded once.
     this.buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, this.total);
+  }
+
+  /** For a threaded burst's main thread, which counts what the shards send it. */
+  startTally(): void {
+    this.startT = this.lastDoneT = this.sinks.clock.now();
+    this.buckets.start();
+  }
+
+  endTally(): PhaseLoadSummary {
+    this.buckets.stop();
+    return this.summary();
   }
 
   async run(): Promise<PhaseLoadSummary> {
     const { phase, sinks } = this;
     this.startT = this.lastDoneT = sinks.clock.now();
-    this.buckets.start();
+    if (!this.shard) this.buckets.start();
     const onAbort = () => this.stop();
     sinks.signal.addEventListener('abort', onAbort, { once: true });
     // A timed-out request is found by a sweep rather than a timer per request; the sweep's
@@ -136,7 +190,11 @@ class BurstEngine {
 
   /** Claims one request if any are left; the caller sends it or opens a connection for it. */
   claim(): boolean {
-    if (this.stopped || this.claimed >= this.phase.requests) return false;
+    if (this.stopped || this.exhausted || this.claimed >= this.phase.requests) return false;
+    if (this.shard && Atomics.add(this.shard.claimed, 0, 1) >= this.phase.requests) {
+      this.exhausted = true;
+      return false;
+    }
     this.claimed++;
     return true;
   }
@@ -164,6 +222,13 @@ class BurstEngine {
     }
   }
 
+  /** Sends an already-claimed request again, on a connection of its own. */
+  resend(): void {
+    this.resent++;
+    if (this.stopped) return;
+    this.conns.add(new Conn(this));
+  }
+
   forget(conn: Conn): void {
     this.conns.delete(conn);
   }
@@ -178,6 +243,7 @@ class BurstEngine {
 
   response(status: number, latencyMs: number): void {
     this.completed++;
+    if (this.shard) return this.shard.response(status, latencyMs);
     this.statusCounts[status]!++;
     if (status < 200 || status > 299) this.non2xx++;
     this.buckets.response(status, latencyMs);
@@ -187,8 +253,9 @@ class BurstEngine {
   error(message: string, timedOut: boolean): void {
     this.errors++;
     if (timedOut) this.timeouts++;
+    if (this.shard) return this.shard.error(message, timedOut);
     this.buckets.error(timedOut);
-    if (this.errorMessages.size < 20 || this.errorMessages.has(message)) this.errorMessages.set(message, (this.errorMessages.get(message) ?? 0) + 1);
+    this.reasons.add(message);
     this.ended();
   }
 
@@ -207,12 +274,12 @@ class BurstEngine {
   /** Resolves once nothing is claimed and unanswered and nothing is left to claim. */
   checkDone(): void {
     if (this.completed + this.errors < this.claimed) return;
-    if (!this.stopped && this.claimed < this.phase.requests) return;
+    if (!this.stopped && !this.exhausted && this.claimed < this.phase.requests) return;
     this.finish?.();
     this.finish = undefined;
   }
 
-  private stop(): void {
+  stop(): void {
     this.stopped = true;
     this.lastDoneT = this.sinks.clock.now();
     for (const c of this.conns) c.destroy();
@@ -233,13 +300,14 @@ class BurstEngine {
     const { phase, sinks } = this;
     const sent = this.completed + this.errors;
     const durationS = (sent > 0 ? this.lastDoneT : sinks.clock.now()) - this.startT;
-    if (!sinks.signal.aborted && sent !== phase.requests) {
-      sinks.onWarning(`burst ${phase.name}: ${phase.requests} requests asked, ${this.completed} responses and ${this.errors} errors seen (${phase.requests - sent} unaccounted for)`);
+    if (this.resent > 0) {
+      sinks.onWarning(
+        `burst ${phase.name}: ${this.resent} requests were sent again on a new connection because the server closed a kept-alive connection before answering them ` +
+          '(an idle timeout crossing the request; retried once, as HTTP clients do for GET and HEAD); each is counted once, by how its second attempt ended',
+      );
     }
-    if (this.errors > 0) {
-      const top = [...this.errorMessages].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([m, n]) => `${n} x ${m}`).join('; ');
-      sinks.onWarning(`burst ${phase.name}: ${this.errors} of ${sent} requests failed (${top})`);
-    }
+    // An interrupted phase ends short by design: only its errors are worth a word.
+    warnCounts(phase.name, sinks.signal.aborted ? sent : phase.requests, this.completed, this.errors, this.reasons, sinks.onWarning);
     const statusCodes: Record<string, number> = {};
     this.statusCounts.forEach((n, code) => {
       if (n > 0) statusCodes[code] = n;
@@ -255,14 +323,17 @@ class BurstEngine {
  */
 class Conn implements ResponseSink {
   private readonly socket: Socket;
-  private readonly parser = new ResponseParser(this);
+  private readonly parser: ResponseParser;
   /** A claimed request is waiting for its answer (or for the connection to open). */
   private pending = true;
   private connected = false;
   private sentAt: number;
   private dead = false;
+  /** Responses read on this connection: a request on a fresh one is never sent again. */
+  private served = 0;
 
   constructor(private readonly engine: BurstEngine) {
+    this.parser = new ResponseParser(this, engine.phase.method === 'HEAD');
     const url = engine.phase.url;
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
@@ -276,9 +347,9 @@ class Conn implements ResponseSink {
       // Buffer per read: the cheapest way Node offers to take bytes off a socket.
       this.socket = netConnect({ host, port, noDelay: true, onread: { buffer: engine.readBuf, callback: (n, b) => this.onData(b, n) } }, () => this.onConnect());
     }
-    this.socket.on('error', (err: Error) => this.fail(errorMessage(err), false));
+    this.socket.on('error', (err: Error) => this.fail(errorMessage(err), false, CLOSED_CODES.has((err as NodeJS.ErrnoException).code ?? '')));
     this.socket.on('end', () => this.onEnd());
-    this.socket.on('close', () => this.fail('connection closed before the response ended', false));
+    this.socket.on('close', () => this.fail(this.closedText(), false, true));
   }
 
   private onConnect(): void {
@@ -313,6 +384,7 @@ class Conn implements ResponseSink {
   onResponse(status: number, close: boolean): void {
     const latencyMs = performance.now() - this.sentAt;
     this.pending = false;
+    this.served++;
     this.engine.response(status, latencyMs);
     if (close) {
       this.retire();
@@ -330,7 +402,11 @@ class Conn implements ResponseSink {
     if (this.dead) return;
     // A response that runs until the connection closes ends here.
     if (this.pending && this.parser.end()) return;
-    this.fail('the server closed the connection', false);
+    this.fail(this.closedText(), false, true);
+  }
+
+  private closedText(): string {
+    return this.parser.midResponse ? 'the server closed the connection mid-response' : 'the server closed the connection before answering';
   }
 
   checkTimeout(now: number, limitMs: number): void {
@@ -339,12 +415,17 @@ class Conn implements ResponseSink {
     }
   }
 
-  /** Ends the request in flight as an error, drops the connection and opens another. */
-  private fail(message: string, timedOut: boolean): void {
+  /**
+   * Ends the request in flight as an error, drops the connection and opens another; or, if the
+   * server closed a kept-alive connection before any byte of the answer, sends it again.
+   */
+  private fail(message: string, timedOut: boolean, closed = false): void {
     if (this.dead) return;
     const hadRequest = this.pending;
+    const resend = closed && hadRequest && this.served > 0 && !this.parser.midResponse;
     this.retire();
     if (!hadRequest) return;
+    if (resend) return this.engine.resend();
     this.engine.error(message, timedOut);
     this.engine.open();
     this.engine.checkDone();
@@ -363,6 +444,9 @@ class Conn implements ResponseSink {
     this.socket.destroy();
   }
 }
+
+/** Socket errors that mean the server closed or reset the connection. */
+const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 function errorMessage(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;

@@ -72,7 +72,11 @@ export class ResponseParser {
   /** Part of a head that ended a read; only used when a head is split, which is rare. */
   private partial: Buffer | undefined;
 
-  constructor(private readonly sink: ResponseSink) {}
+  /** `headRequest`: the answers are to HEAD requests, which have no body whatever the head says. */
+  constructor(
+    private readonly sink: ResponseSink,
+    private readonly headRequest = false,
+  ) {}
 
   /** True while a response has started but not ended (for telling an error from a clean close). */
   get midResponse(): boolean {
@@ -237,11 +241,11 @@ export class ResponseParser {
         }
         this.status = status;
         this.close = close;
-        if (chunked) {
-          this.state = State.ChunkSize;
-          this.remaining = 0;
-        } else if (status === 204 || status === 304 || (status >= 100 && status < 200)) {
+        if (this.headRequest || status === 204 || status === 304 || (status >= 100 && status < 200)) {
           this.state = State.Length;
+          this.remaining = 0;
+        } else if (chunked) {
+          this.state = State.ChunkSize;
           this.remaining = 0;
         } else if (contentLength >= 0) {
           this.state = State.Length;

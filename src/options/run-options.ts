@@ -224,7 +224,11 @@ Traffic:
          --rate 1          probes per second (default 1, like a kubelet)
          --probe-timeout 1s
   burst: --requests 1000000  --connections 100  --request-timeout 10s
-         --engine autocannon|net  (default autocannon; net: the pack's lean client, less CPU per request)
+         --engine net|autocannon  (default net, the pack's node:net client: exact against every server
+                                  in the HTTP/1.1 conformance suite, and the fastest: 0.92 of wrk's
+                                  rate against autocannon's 0.32 in bench/results/2026-11-29.md;
+                                  autocannon miscounts some answers (1xx, resets, server closes)
+                                  and its runs say so)
   soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
 
 Sampling and output:

@@ -78,17 +78,18 @@ test('burst against the plain build: exact counts, memory figures, charts, re-re
   assert.ok(run.target.pid && !processAlive(run.target.pid), 'target still running after the run');
 });
 
-test('--engine net: the lean client counts exactly too', async () => {
+test('--engine autocannon: the API engine counts exactly against the bundled server too', async () => {
   const requests = 20_000;
-  const r = await runCli(['run', 'burst', '--variant', 'plain', '--engine', 'net', '--requests', String(requests), '--connections', '50',
-    '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', 'burst-plain-net']);
+  const r = await runCli(['run', 'burst', '--variant', 'plain', '--engine', 'autocannon', '--requests', String(requests), '--connections', '50',
+    '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', 'burst-plain-autocannon']);
   assert.equal(r.code, 0, r.stderr);
-  const summary = readJson<SummaryFile>(join(out, 'burst-plain-net', FILES.summary));
+  const summary = readJson<SummaryFile>(join(out, 'burst-plain-autocannon', FILES.summary));
   const load = summary.load[0]!;
   assert.equal(load.sent, requests);
   assert.equal(load.completed, requests);
   assert.deepEqual(load.statusCodes, { '200': requests });
-  assert.equal((readJson<RunFile>(join(out, 'burst-plain-net', FILES.run)).options as { engine: string }).engine, 'net');
+  assert.deepEqual(summary.warnings.filter((w) => w.startsWith('burst ')), [], 'no word about the count');
+  assert.equal((readJson<RunFile>(join(out, 'burst-plain-autocannon', FILES.run)).options as { engine: string }).engine, 'autocannon');
 });
 
 test('idle against the race build: every probe on schedule, new connection each, recorded', async () => {

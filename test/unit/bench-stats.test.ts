@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { max, median, min, pairedRatio, percentile, ratio, rotatedOrder } from '../../bench/stats.ts';
-import { parseWrk } from '../../bench/burst.ts';
+import { parseHey, parseWrk } from '../../bench/burst.ts';
 
 test('median: odd and even counts, unsorted input left as it was', () => {
   const input = [5, 1, 3];
@@ -65,4 +65,24 @@ Requests/sec:  67688.61
   assert.deepEqual(parseWrk(out), { requests: 678593, seconds: 10.03, errors: 7, non2xx: 12 });
   assert.deepEqual(parseWrk('  1000 requests in 500.00ms, 1MB read'), { requests: 1000, seconds: 0.5, errors: 0, non2xx: 0 });
   assert.throws(() => parseWrk('nothing'), /cannot read wrk/);
+});
+
+test("hey's summary is read: responses by status, total time, errors", () => {
+  // The shape of hey 0.1.4's summary (Debian's package), trimmed.
+  const out = `
+Summary:
+  Total:	3.2561 secs
+  Requests/sec:	9213.5
+
+Status code distribution:
+  [200]	29990 responses
+  [503]	4 responses
+
+Error distribution:
+  [5]	Get "http://127.0.0.1:8080/health_check": dial tcp 127.0.0.1:8080: connect: connection refused
+  [1]	Get "http://127.0.0.1:8080/health_check": EOF
+`;
+  assert.deepEqual(parseHey(out), { requests: 29994, seconds: 3.2561, errors: 6 });
+  assert.deepEqual(parseHey('Summary:\n  Total:\t0.5 secs\nStatus code distribution:\n  [200]\t10 responses\n'), { requests: 10, seconds: 0.5, errors: 0 });
+  assert.throws(() => parseHey('nothing'), /cannot read hey/);
 });

@@ -82,6 +82,8 @@ function burst(url: URL, requests: number, over: Partial<BurstPhase> = {}, signa
   const run = runBurst(
     { name: 'b', url, requests, connections: 8, timeoutMs: 2000, ...over },
     { clock: startClock(), signal, onSecond: (s) => seconds.push(s), onWarning: (w) => warnings.push(w), onProgress: (done) => progress.push(done) },
+    // The one-thread engine; its threaded mode is in test/integration/http1-conformance.test.ts.
+    { threads: 1 },
   );
   return run.then((summary) => ({ summary, seconds, warnings, progress }));
 }
@@ -125,7 +127,8 @@ test('burst: a server that closes after each response is reconnected to, without
 
 test('burst: dropped connections and timeouts are errors, each request counted once', async () => {
   const s = await server((sock, n) => {
-    if (n % 50 === 0) sock.destroy();
+    // Dropped mid-answer: the request was answered in part, so it is not sent again.
+    if (n % 50 === 0) sock.end('HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nHello');
     else if (n % 70 === 0) {
       // never answered: the request times out
     } else sock.write(OK);
@@ -141,6 +144,44 @@ test('burst: dropped connections and timeouts are errors, each request counted o
     assert.equal(seconds.reduce((n, x) => n + x.timeouts, 0), summary.timeouts);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /requests failed \(.*timed out after 150 ms/);
+  } finally {
+    s.srv.close();
+  }
+});
+
+test('burst: a kept-alive connection closed before any answer is retried once, on a new connection', async () => {
+  // Every 10th request on each connection is dropped unanswered; a first request never is.
+  const perSocket = new WeakMap<Socket, number>();
+  let dropped = 0;
+  const s = await server((sock) => {
+    const k = (perSocket.get(sock) ?? 0) + 1;
+    perSocket.set(sock, k);
+    if (k % 10 === 0) {
+      dropped++;
+      sock.destroy();
+    } else sock.write(OK);
+  });
+  try {
+    const { summary, warnings } = await burst(s.url, 500);
+    assert.equal(summary.completed, 500, 'each retry was answered');
+    assert.equal(summary.errors, 0);
+    const resent = s.requests() - 500;
+    assert.ok(dropped > 0);
+    assert.equal(resent, dropped, 'each dropped request was sent once more');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, new RegExp(`^burst b: ${resent} requests were sent again on a new connection`));
+  } finally {
+    s.srv.close();
+  }
+});
+
+test('burst: a request on a fresh connection that closes before answering is an error, not retried', async () => {
+  const s = await server((sock) => sock.destroy());
+  try {
+    const { summary, warnings } = await burst(s.url, 40);
+    assert.equal(summary.errors, 40);
+    assert.equal(s.requests(), 40);
+    assert.match(warnings.at(-1)!, /40 of 40 requests failed \(40 x the server closed the connection before answering\)/);
   } finally {
     s.srv.close();
   }
