@@ -13,7 +13,8 @@ export const DEFAULTS = Object.freeze({
   requests: 1_000_000,
   connections: 100,
   /**
-   * The pack's node:net client: exact against every server in the HTTP/1.1 conformance suite,
+   * The pack's own client on Node's net module (the k6 bundles carry this file, and must name
+   * nothing of Node's): exact against every server in the HTTP/1.1 conformance suite,
    * and the fastest (README, Performance). autocannon stays as --engine autocannon.
    */
   engine: 'net' as 'autocannon' | 'net',

@@ -119,7 +119,10 @@ test('live view: a browser watching a real run sees samples, load and the growth
     const later = await until('samples, load and a growth rate arriving', () => readLive(page), (v) => v.samples >= early.samples + 8 && v.load > 0 && v.analysis !== undefined && v.redraws > early.redraws, 60_000);
     assert.equal(later.histories, 1, 'no reconnection was needed');
     assert.ok(later.memoryPoints > 0, 'the memory chart draws the samples');
-    assert.match(await page.locator('#growth').innerText(), /provisional[\s\S]*95% CI/);
+    // The first analyses can come before a window holds enough samples ("not enough data"); a
+    // fitted rate with its interval follows within a few analyses (one every 5 s).
+    const growth = await until('a provisional rate with its 95% CI', () => page.locator('#growth').innerText(), (text) => /95% CI/.test(text), 30_000);
+    assert.match(growth, /provisional[\s\S]*95% CI/);
     await page.screenshot({ path: join(out, 'live-running.png') });
 
     const r = await run;
@@ -225,13 +228,13 @@ test('index.html of that run opens from file:// with the network cut off: charts
     assert.equal(reset.min, 0, 'double-click resets the zoom');
     const beforeToggle = await canvas.screenshot();
     // Chart.js lays out in CSS pixels of the canvas, as the page's coordinates are.
+    // Chart.js handles pointer events on its next animation frame: wait for it, briefly.
     await page.mouse.click(box.x + hit.x, box.y + hit.y);
-    const toggled = await view('memory');
-    assert.equal(toggled.visible[0], false, `${toggled.labels[0]} hidden by its legend entry`);
+    const toggled = await until('the first series hidden by its legend entry', () => view('memory'), (v) => v.visible[0] === false, 3000);
     assert.ok(toggled.visible.slice(1).every(Boolean));
     assert.notDeepEqual(await canvas.screenshot(), beforeToggle, 'hiding a series changed what is drawn');
     await page.mouse.click(box.x + hit.x, box.y + hit.y);
-    assert.equal((await view('memory')).visible[0], true, 'a second click shows it again');
+    await until('a second click showing it again', () => view('memory'), (v) => v.visible[0] === true, 3000);
 
     // The page says what summary.json says.
     const text = await page.locator('body').innerText();
