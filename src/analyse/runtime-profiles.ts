@@ -68,6 +68,20 @@ const NEUTRAL_KINDS = { 'heap-growth': 'heap-growth', 'outside-growth': 'growth-
 
 const THREADS = { key: 'threads', words: 'threads' } as const;
 
+/** A runtime the pack has no profile for, or none it could identify: the OS figures only. */
+const NO_PROFILE: Omit<RuntimeProfile, 'runtime'> = {
+  name: 'the target',
+  runtimeWords: 'its runtime',
+  heap: [],
+  side: [],
+  tasks: THREADS,
+  kinds: NEUTRAL_KINDS,
+  smapsLayout: 'other',
+  metricsHint: 'runtime metrics of a known client (Go, Node.js)',
+  heapTool: () => "Use the runtime's heap profiler to compare two snapshots taken some time apart.",
+  keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
+};
+
 export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
   go: {
     runtime: 'go',
@@ -141,32 +155,8 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     heapTool: () => 'Take two heap histograms some time apart (jcmd PID GC.class_histogram) and compare them: the class whose instances grow is what is kept.',
     keepsFreed: 'The JVM keeps the heap it committed until a collection shrinks it (-XX:MaxHeapFreeRatio).',
   },
-  other: {
-    runtime: 'other',
-    name: 'the target',
-    runtimeWords: 'its runtime',
-    heap: [],
-    side: [],
-    tasks: THREADS,
-    kinds: NEUTRAL_KINDS,
-    smapsLayout: 'other',
-    metricsHint: 'runtime metrics of a known client (Go, Node.js)',
-    heapTool: () => "Use the runtime's heap profiler to compare two snapshots taken some time apart.",
-    keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
-  },
-  unknown: {
-    runtime: 'unknown',
-    name: 'the target',
-    runtimeWords: 'its runtime',
-    heap: [],
-    side: [],
-    tasks: THREADS,
-    kinds: NEUTRAL_KINDS,
-    smapsLayout: 'other',
-    metricsHint: 'runtime metrics of a known client (Go, Node.js)',
-    heapTool: () => "Use the runtime's heap profiler to compare two snapshots taken some time apart.",
-    keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
-  },
+  other: { ...NO_PROFILE, runtime: 'other' },
+  unknown: { ...NO_PROFILE, runtime: 'unknown' },
 };
 
 /**

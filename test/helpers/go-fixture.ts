@@ -7,17 +7,25 @@ import { cacheRoot, goVersion, REPO_ROOT, sourceHash } from '../../src/target/bu
 const run = promisify(execFile);
 export const FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'go-servers');
 
-/** Builds test/fixtures/go-servers once per source/toolchain change (like the bundled target). */
-export async function ensureFixtureBinary(): Promise<string> {
-  const hash = sourceHash(await goVersion(), 'plain', FIXTURE_DIR);
-  const dir = join(cacheRoot(), `fixture-go-servers-${hash}`);
-  const path = join(dir, 'go-servers');
+/**
+ * Builds a Go program of the tests (fixtures, the k6 harness) once per source or toolchain
+ * change, like the bundled target: into the build cache under `<cacheName>-<hash>/<binary>`.
+ */
+export async function ensureGoBinary(moduleDir: string, cacheName: string, binary: string): Promise<string> {
+  const hash = sourceHash(await goVersion(), 'plain', moduleDir);
+  const dir = join(cacheRoot(), `${cacheName}-${hash}`);
+  const path = join(dir, binary);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await run('go', ['build', '-o', tmp, '.'], { cwd: FIXTURE_DIR });
+  await run('go', ['build', '-o', tmp, '.'], { cwd: moduleDir });
   renameSync(tmp, path);
   return path;
+}
+
+/** Builds test/fixtures/go-servers. */
+export function ensureFixtureBinary(): Promise<string> {
+  return ensureGoBinary(FIXTURE_DIR, 'fixture-go-servers', 'go-servers');
 }
 
 export type FixtureMode = 'heap-leak' | 'goroutine-leak' | 'bursty' | 'hog' | 'flat' | 'cache' | 'conn-leak' | 'cgo-leak';

@@ -2,27 +2,17 @@
  * The k6 harness (test/k6-harness, Go on grafana/sobek): built once per source/toolchain change
  * into the same cache as the bundled target, and run as a child process like `k6 run`.
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { promisify } from 'node:util';
-import { cacheRoot, goVersion, REPO_ROOT, sourceHash } from '../../src/target/bundled-build.ts';
+import { REPO_ROOT } from '../../src/target/bundled-build.ts';
+import { ensureGoBinary } from './go-fixture.ts';
 import { requireTool } from './tools.ts';
 
-const run = promisify(execFile);
 export const HARNESS_DIR = join(REPO_ROOT, 'test', 'k6-harness');
 
-export async function ensureHarnessBinary(): Promise<string> {
-  const hash = sourceHash(await goVersion(), 'plain', HARNESS_DIR);
-  const dir = join(cacheRoot(), `k6-harness-${hash}`);
-  const path = join(dir, 'k6-harness');
-  if (existsSync(path)) return path;
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await run('go', ['build', '-o', tmp, '.'], { cwd: HARNESS_DIR });
-  renameSync(tmp, path);
-  return path;
+export function ensureHarnessBinary(): Promise<string> {
+  return ensureGoBinary(HARNESS_DIR, 'k6-harness', 'k6-harness');
 }
 
 /** Skips the test without Go (failing instead under CI), else builds the harness. */

@@ -8,37 +8,27 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { BURST_ENGINES, runBurstWith, type BurstEngineName } from '../../src/load/burst-engines.ts';
 import { runBurst, type BurstMethod } from '../../src/load/burst.ts';
 import { startClock } from '../../src/load/clock.ts';
 import type { PhaseLoadSummary } from '../../src/rundir/schema.ts';
-import { cacheRoot, goVersion, REPO_ROOT, sourceHash } from '../../src/target/bundled-build.ts';
+import { REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { freePort } from '../../src/target/free-port.ts';
 import { FILES } from '../../src/rundir/schema.ts';
 import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 import { runCli } from '../helpers/cli.ts';
 import { findTool } from '../helpers/tools.ts';
+import { ensureGoBinary } from '../helpers/go-fixture.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'http1-servers');
-const run = promisify(execFile);
 
-/** Builds the Go server once per source/toolchain change, as the other Go fixtures are. */
-async function goServerBinary(): Promise<string> {
-  const dir = join(FIXTURES, 'go');
-  const cache = join(cacheRoot(), `fixture-http1-go-${sourceHash(await goVersion(), 'plain', dir)}`);
-  const path = join(cache, 'http1-server');
-  if (existsSync(path)) return path;
-  mkdirSync(cache, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await run('go', ['build', '-o', tmp, '.'], { cwd: dir });
-  renameSync(tmp, path);
-  return path;
+/** The Go server, built once per source/toolchain change like the other Go fixtures. */
+function goServerBinary(): Promise<string> {
+  return ensureGoBinary(join(FIXTURES, 'go'), 'fixture-http1-go', 'http1-server');
 }
 
 interface Server {
