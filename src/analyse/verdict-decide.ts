@@ -108,6 +108,8 @@ export interface HeldFacts {
   outside?: number;
   /** The load's RSS growth levelled off while the load went on. */
   levelledOff: boolean;
+  /** The burst's fit read as levelled off, but on too few samples to call a plateau: how many. */
+  tooFewToLevel?: number;
 }
 
 export type Decision =
@@ -276,6 +278,9 @@ function stoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
 /** The last quarter of a load phase's requests: where a plateau reached halfway is flat. */
 const TAIL_SHARE = 0.25;
 
+/** A plateau needs a fit's worth of samples (minFitPoints) in the burst's later half. */
+const PLATEAU_MIN_POINTS = 2 * THRESHOLDS.minFitPoints;
+
 /**
  * Growth under load that a later idle phase of the same process gives back (most of it gone
  * at its end) was the load's working memory, whatever its slope during the load.
@@ -369,6 +374,8 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
     return f ? endOf(f) - f.baseline : undefined;
   };
   const out: HeldFacts = { burst, rose, held, levelledOff: levelledOff(ctx, burst, after) };
+  const fit = ctx.primary(burst);
+  if (!out.levelledOff && fit?.ok && fit.trend !== 'growing' && fit.points < PLATEAU_MIN_POINTS) out.tooFewToLevel = fit.points;
   if (after) out.idleAfter = after;
   const tasks = kept(ctx.profile.tasks?.key);
   if (tasks !== undefined) out.tasks = tasks;
@@ -390,6 +397,11 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
 function levelledOff(ctx: Context, burst: WindowFigure, after: WindowFigure | undefined): boolean {
   const fit = ctx.primary(burst);
   if (!fit?.ok || (fit.trend === 'growing' && !ctx.stoppedUnderLoad.has(burst.window))) return false;
+  // "Stopped growing" is a claim about the burst's later half, and it needs as many samples
+  // there as any fit does. A burst of a second or two holds a handful, and a leak whose last
+  // few samples happen to bunch (the race runtime maps its records a MiB at a time) read as
+  // levelled off: a -race build was once called a plateau from 4 samples in 0.8 s.
+  if (!ctx.stoppedUnderLoad.has(burst.window) && fit.points < PLATEAU_MIN_POINTS) return false;
   const rest = after ? ctx.primary(after) : undefined;
   return rest?.trend !== 'growing';
 }

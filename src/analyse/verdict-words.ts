@@ -17,6 +17,9 @@ export function verdictWords(ctx: Context, d: Decision): Verdict {
   const caveats = baseCaveats(ctx);
   const notes = ctx.discounted.flatMap((x) => discountWords(ctx, x, caveats));
   const v = words(ctx, d, caveats);
+  if ('held' in d && d.held.tooFewToLevel !== undefined) {
+    caveats.push(`The burst held only ${d.held.tooFewToLevel} samples: too few to tell growth that stopped under load (a plateau) from growth that goes on. A longer burst or a shorter --sample-interval tells them apart.`);
+  }
   return { kind: v.kind, summary: v.summary, evidence: [...new Set([...v.evidence, ...notes])], caveats: [...new Set(caveats)], suggestions: v.suggestions };
 }
 
