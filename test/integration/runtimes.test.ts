@@ -90,8 +90,15 @@ test('Go, memory kept per new connection: Go heap growth at rest, flat under kep
   const s = await soak('go-conn-leak', (p) => `${goFixture} -mode conn-leak -leak-kib 256 -addr 127.0.0.1:${p}`, 60_000, ['--rate', '40', '--idle-before', '3s', '--idle-after', '4s']);
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
-  assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
-  assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
+  // Two right ways to reach it, depending on whether the burst's own fit ends flat (the heap
+  // at its goal) or still rising (seen in a CI run): by the windows, with the per-connection
+  // evidence, or by what the heap still holds after the load. Both must name the Go heap.
+  if (/Go heap in use carries/.test(s.text)) {
+    assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
+    assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
+  } else {
+    assert.match(s.text, /Go heap in use is still \+[\d.]+ MiB above its baseline at the end of idle-after \((9\d|100)% of what RSS holds\)/);
+  }
 });
 
 test('Go, C malloc that is never freed: growth outside the Go runtime, -race ruled out by the build info', async () => {
