@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { requestLines } from '../load/describe-result.ts';
 import { ProgressLine } from '../console/progress.ts';
 import { ExitCode } from '../errors.ts';
 import { parseRunArgs, RUN_HELP } from '../options/run-options.ts';
@@ -28,6 +29,8 @@ export async function runCommand(args: string[], ctx: CommandContext): Promise<n
         `(${Math.round(l.rate).toLocaleString('en-US')}/s), ${l.errors} errors, ${l.non2xx} non-2xx` +
         (l.latency ? `, latency p50 ${l.latency.p50} ms p99 ${l.latency.p99} ms` : ''),
     );
+    const more = requestLines(l);
+    if (more) lines.push(more);
   }
   if (s) lines.push(`  memory: ${s.headline}`);
   lines.push(`  report: ${show(outcome.dir)}/index.html (summary.md, memory.png, load.png)`);

@@ -11,13 +11,14 @@ import { newLatencyHistogram, recordMs } from '../load/latency.ts';
 import { PHASE_KIND_TAG } from '../../scenarios/k6/lib/to-k6-options.ts';
 import type { K6Point } from './read-input.ts';
 import type { PhaseCounts } from '../load/phase-summary.ts';
+import type { PhaseKind } from '../rundir/schema.ts';
 
 export type RunnerPhase = Omit<PhaseCounts, 'requested'> & { hist: Histogram };
 
 export interface PhaseAcc {
   name: string;
   /** From the scenario's phase_kind tag; undefined for scripts that are not the pack's. */
-  kind: 'idle' | 'burst' | undefined;
+  kind: PhaseKind | undefined;
   /** Epoch ms: earliest request start (sample time minus its duration) and latest sample time. */
   firstMs: number;
   lastMs: number;
@@ -120,9 +121,9 @@ export class K6Aggregator {
     return scenario ?? 'default';
   }
 
-  private kindOf(tags: Record<string, string>): 'idle' | 'burst' | undefined {
+  private kindOf(tags: Record<string, string>): PhaseKind | undefined {
     const k = tags[PHASE_KIND_TAG];
-    return k === 'idle' || k === 'burst' ? k : undefined;
+    return k === 'idle' || k === 'burst' || k === 'steady' ? k : undefined;
   }
 
   /**

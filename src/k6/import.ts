@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.ts';
 import { finishPhaseSummary } from '../load/phase-summary.ts';
+import { makeSchedule } from '../load/steady-schedule.ts';
 import { phaseParams, type PhaseSpec } from '../load/phases.ts';
 import { newLatencyHistogram, recordMs, secondStats } from '../load/latency.ts';
 import { probeCount } from '../load/pacer.ts';
@@ -138,7 +139,7 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
 }
 
 /** Counts added over runners; latency from the runners' histograms merged into one. */
-function phaseResult(acc: PhaseAcc, kind: 'idle' | 'burst', spec: PhaseSpec | undefined): PhaseLoadSummary {
+function phaseResult(acc: PhaseAcc, kind: PhaseLoadSummary['kind'], spec: PhaseSpec | undefined): PhaseLoadSummary {
   const merged = newLatencyHistogram();
   let sent = 0, completed = 0, errors = 0, timeouts = 0, non2xx = 0;
   const statusCodes: Record<string, number> = {};
@@ -152,7 +153,7 @@ function phaseResult(acc: PhaseAcc, kind: 'idle' | 'burst', spec: PhaseSpec | un
     merged.add(r.hist);
   }
   const durationS = r3(Math.max(acc.lastMs - acc.firstMs, 1) / 1000);
-  const requested = spec === undefined ? sent : spec.kind === 'idle' ? probeCount(spec.rate, spec.durationMs) : spec.requests;
+  const requested = spec === undefined ? sent : spec.kind === 'idle' ? probeCount(spec.rate, spec.durationMs) : spec.kind === 'steady' ? makeSchedule(spec.rate, spec.durationMs, spec.stages).count : spec.requests;
   return finishPhaseSummary(acc.name, kind, { requested, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, merged);
 }
 

@@ -1,12 +1,14 @@
-import { finishPhaseSummary } from './phase-summary.ts';
+import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import autocannon from 'autocannon';
 import type { EventEmitter } from 'node:events';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import { LeakbenchError } from '../errors.ts';
-import type { BurstPhase, BurstSinks } from './burst.ts';
+import { phaseMix, type BurstPhase, type BurstSinks } from './burst.ts';
 import { ErrorReasons, warnCounts } from './burst-warnings.ts';
 import { newLatencyHistogram, recordMs } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
+import { prepareRequests } from './request-bytes.ts';
+import { cycle, statusExpected, type RequestDef } from '../options/request-def.ts';
 
 /*
  * The burst on autocannon's API (--engine autocannon). The default engine is the pack's node:net
@@ -32,7 +34,7 @@ import { SecondBuckets } from './second-buckets.ts';
  * It cannot send HEAD: its parser would wait for the body the head announces, so that is refused.
  */
 export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): Promise<PhaseLoadSummary> {
-  if (phase.method === 'HEAD') {
+  if (phaseMix(phase).requests.some((r) => r.method === 'HEAD')) {
     throw new LeakbenchError('--engine autocannon cannot send HEAD requests: its response parser waits for the body a HEAD answer announces but never sends; use --engine net');
   }
   const hist = newLatencyHistogram();
@@ -44,6 +46,18 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   const startT = sinks.clock.now();
   // autocannon reports "done" on its next one-second tick; the last answer is the real end.
   let lastDoneT = startT;
+  const prepared = prepareRequests(phaseMix(phase), phase.url);
+  const answeredBy = new Float64Array(prepared.resolved.length);
+  let unexpected = 0;
+  // One cycle of the order as autocannon's `requests` array, which each connection walks in
+  // turn; onResponse tells which entry an answer belongs to.
+  const requests = cycle(prepared.mix).map((i) => ({
+    ...autocannonRequest(prepared.resolved[i]!, sinks.onWarning),
+    onResponse: (status: number) => {
+      answeredBy[i]!++;
+      if (!statusExpected(prepared.resolved[i]!, status)) unexpected++;
+    },
+  }));
   buckets.start();
   const timeoutS = Math.max(1, Math.round(phase.timeoutMs / 1000));
   if (timeoutS * 1000 !== phase.timeoutMs) {
@@ -57,6 +71,7 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
         connections: phase.connections,
         amount: phase.requests,
         timeout: timeoutS,
+        requests,
         // Our own histogram records every response; autocannon's would skip non-2xx.
         skipAggregateResult: false,
         // Each connection's writes, to find requests that ended as neither response nor error.
@@ -114,7 +129,27 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   if (result.errors !== errors || result.timeouts !== timeouts) {
     sinks.onWarning(`burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`);
   }
-  return finishPhaseSummary(phase.name, 'burst', { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes }, durationS, hist);
+  return finishPhaseSummary(phase.name, 'burst', { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes }, durationS, hist, mixCounts(prepared, answeredBy, unexpected));
+}
+
+const warnedChunked = new WeakSet<(m: string) => void>();
+
+/** A definition in autocannon's terms: headers as an object (repeated names joined, as HTTP allows). */
+function autocannonRequest(r: RequestDef, warn: (m: string) => void): { method: autocannon.Request['method']; path: string; headers: Record<string, string>; body?: string } {
+  const headers: Record<string, string> = {};
+  for (const [n, v] of r.headers) {
+    if (n.toLowerCase() === 'transfer-encoding') {
+      // autocannon always sends a Content-Length body; chunked uploads need --engine net.
+      if (!warnedChunked.has(warn)) warn('autocannon sends bodies with Content-Length, not chunked: use --engine net for Transfer-Encoding: chunked');
+      warnedChunked.add(warn);
+      continue;
+    }
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === n.toLowerCase()) ?? n;
+    headers[key] = headers[key] === undefined ? v : `${headers[key]}${n.toLowerCase() === 'cookie' ? '; ' : ', '}${v}`;
+  }
+  // autocannon writes Content-Length only for a non-empty body; an empty POST still needs it.
+  if ((r.body === undefined || r.body === '') && ['POST', 'PUT', 'PATCH'].includes(r.method)) headers['Content-Length'] = '0';
+  return { method: r.method as autocannon.Request['method'], path: r.path, headers, ...(r.body !== undefined && r.body !== '' && { body: r.body }) };
 }
 
 function errorMessage(err: Error): string {

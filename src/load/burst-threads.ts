@@ -16,7 +16,8 @@ function shardScript(): string {
 /**
  * The net engine on several threads: each worker thread holds a share of the connections and
  * runs the same client; the requests are claimed from one shared counter, so the count stays
- * exact whichever thread is faster. Workers send each answer's status and latency here in
+ * exact whichever thread is faster. Workers send each answer's status, latency and request (which
+ * of the mix it answered) here in
  * batches, and this thread counts them all (timeline, histogram, status codes, warnings) as the
  * one-thread engine does, so the run's files are the same.
  */
@@ -42,6 +43,7 @@ export async function runBurstThreaded(phase: BurstPhase, sinks: BurstSinks, thr
               connections,
               timeoutMs: phase.timeoutMs,
               ...(phase.method && { method: phase.method }),
+              ...(phase.mix && { mix: phase.mix }),
               batchWrites,
               claimed,
             };
@@ -49,7 +51,7 @@ export async function runBurstThreaded(phase: BurstPhase, sinks: BurstSinks, thr
             workers.push(w);
             let done = false;
             w.on('message', (m: ShardMessage) => {
-              for (let i = 0; i < m.answers.length; i += 2) tally.response(m.answers[i]!, m.answers[i + 1]!);
+              for (let i = 0; i < m.answers.length; i += 3) tally.response(m.answers[i]!, m.answers[i + 1]!, m.answers[i + 2]!);
               for (const [message, timedOut] of m.errors) tally.error(message, timedOut);
               if (m.resent !== undefined) {
                 tally.resent += m.resent;

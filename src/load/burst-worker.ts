@@ -4,6 +4,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { BurstEngine, type BurstMethod } from './burst.ts';
+import type { RequestMix } from '../options/request-def.ts';
 import { startClock } from './clock.ts';
 
 export interface ShardStart {
@@ -13,11 +14,13 @@ export interface ShardStart {
   connections: number;
   timeoutMs: number;
   method?: BurstMethod;
+  /** The phase's requests as defined (`{env:NAME}` values are resolved in the worker, from its copy of the environment). */
+  mix?: RequestMix;
   batchWrites: boolean;
   claimed: Int32Array;
 }
 
-/** Status and latency pairs of the answers since the last message, and the errors. */
+/** Status, latency and request index (into the mix) of each answer since the last message, and the errors. */
 export interface ShardMessage {
   answers: Float64Array;
   errors: [string, boolean][];
@@ -31,7 +34,7 @@ const FLUSH_MS = 50;
 
 async function runShard(start: ShardStart): Promise<void> {
   const port = parentPort!;
-  const answers = new Float64Array(2 * BATCH_ANSWERS);
+  const answers = new Float64Array(3 * BATCH_ANSWERS);
   let n = 0;
   let errors: [string, boolean][] = [];
   const flush = (resent?: number) => {
@@ -47,14 +50,15 @@ async function runShard(start: ShardStart): Promise<void> {
   });
   const timer = setInterval(flush, FLUSH_MS);
   const engine = new BurstEngine(
-    { name: start.name, url: new URL(start.href), requests: start.requests, connections: start.connections, timeoutMs: start.timeoutMs, ...(start.method && { method: start.method }) },
+    { name: start.name, url: new URL(start.href), requests: start.requests, connections: start.connections, timeoutMs: start.timeoutMs, ...(start.method && { method: start.method }), ...(start.mix && { mix: start.mix }) },
     { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: () => {} },
     start.batchWrites,
     {
       claimed: start.claimed,
-      response(status, latencyMs) {
+      response(status, latencyMs, requestIndex) {
         answers[n++] = status;
         answers[n++] = latencyMs;
+        answers[n++] = requestIndex;
         if (n === answers.length) flush();
       },
       error(message, timedOut) {

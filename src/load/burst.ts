@@ -1,4 +1,4 @@
-import { finishPhaseSummary } from './phase-summary.ts';
+import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import { connect as netConnect, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -7,6 +7,8 @@ import type { LoadSecond, PhaseLoadSummary } from '../rundir/schema.ts';
 import type { RunClock } from './clock.ts';
 import { ResponseParser, type ResponseSink } from './http1-parser.ts';
 import { newLatencyHistogram } from './latency.ts';
+import { buildRequestBytes, prepareRequests, type PreparedRequests } from './request-bytes.ts';
+import { cycle, simpleMix, statusExpected, type RequestMix } from '../options/request-def.ts';
 import { SecondBuckets } from './second-buckets.ts';
 import { ErrorReasons, warnCounts } from './burst-warnings.ts';
 
@@ -18,6 +20,8 @@ export interface BurstPhase {
   timeoutMs: number;
   /** GET unless set; HEAD is for servers whose GET answers are too large to load-test with. */
   method?: BurstMethod;
+  /** What to send (default: GET of the URL's path); see request-def.ts. */
+  mix?: RequestMix;
 }
 
 export type BurstMethod = 'GET' | 'HEAD';
@@ -43,9 +47,20 @@ const READ_BUFFER_BYTES = 64 * 1024;
 
 /** The request, written once per request from one shared buffer. */
 export function requestBytes(url: URL, method: BurstMethod = 'GET'): Buffer {
-  const path = (url.pathname || '/') + url.search;
-  return Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1');
+  return buildRequestBytes(phaseMix({ url, method }).requests[0]!, url.host);
 }
+
+/** What a phase sends: its mix, else one request of its method (GET by default) to the URL's path. */
+export function phaseMix(phase: Pick<BurstPhase, 'url' | 'method' | 'mix'>): RequestMix {
+  if (phase.mix) return phase.mix;
+  const mix = simpleMix((phase.url.pathname || '/') + phase.url.search);
+  if (!phase.method || phase.method === 'GET') return mix;
+  const r = mix.requests[0]!;
+  return { ...mix, requests: [{ ...r, name: `${phase.method} ${r.path}`, method: phase.method }] };
+}
+
+/** Methods sent again after a kept-alive close before any answer (RFC 9110 idempotent methods). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
 
@@ -101,12 +116,23 @@ export function defaultThreads(phase: BurstPhase): number {
 export interface ShardLink {
   /** Requests claimed by all threads together (index 0), shared so the total is exact. */
   claimed: Int32Array;
-  response(status: number, latencyMs: number): void;
+  /** `requestIndex`: which of the phase's requests (its mix) was answered. */
+  response(status: number, latencyMs: number, requestIndex: number): void;
   error(message: string, timedOut: boolean): void;
 }
 
 export class BurstEngine {
-  private readonly request: Buffer;
+  /** The prepared requests, one shared buffer each, and the order they go out in. */
+  private readonly prepared: PreparedRequests;
+  /** Answers per definition, and answers whose status the definition did not expect. */
+  readonly answeredBy: Float64Array;
+  unexpected = 0;
+  /**
+   * One cycle of the order: the k-th request claimed (across all threads) is order[k % length],
+   * so the shares of a weighted mix and the places of a sequence are exact however many
+   * connections and threads send them.
+   */
+  private readonly order: number[];
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly total = newLatencyHistogram();
   private readonly buckets: SecondBuckets;
@@ -144,7 +170,9 @@ export class BurstEngine {
     private readonly batchWrites: boolean,
     private readonly shard?: ShardLink,
   ) {
-    this.request = requestBytes(phase.url, phase.method);
+    this.prepared = prepareRequests(phaseMix(phase), phase.url);
+    this.order = cycle(this.prepared.mix);
+    this.answeredBy = new Float64Array(this.prepared.buffers.length);
     // Per-second histograms are merged into the phase's at each flush, so a response is recorded once.
     this.buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, this.total);
   }
@@ -188,21 +216,29 @@ export class BurstEngine {
     return this.summary();
   }
 
-  /** Claims one request if any are left; the caller sends it or opens a connection for it. */
-  claim(): boolean {
-    if (this.stopped || this.exhausted || this.claimed >= this.phase.requests) return false;
-    if (this.shard && Atomics.add(this.shard.claimed, 0, 1) >= this.phase.requests) {
-      this.exhausted = true;
-      return false;
+  /**
+   * Claims one request if any are left; the caller sends it or opens a connection for it.
+   * Returns which of the phase's requests it is (an index into the mix), or -1.
+   */
+  claim(): number {
+    if (this.stopped || this.exhausted || this.claimed >= this.phase.requests) return -1;
+    let k = this.claimed;
+    if (this.shard) {
+      k = Atomics.add(this.shard.claimed, 0, 1);
+      if (k >= this.phase.requests) {
+        this.exhausted = true;
+        return -1;
+      }
     }
     this.claimed++;
-    return true;
+    return this.order[k % this.order.length]!;
   }
 
   /** Opens a connection for a newly claimed request; with none left to claim, opens nothing. */
   open(): void {
-    if (!this.claim()) return;
-    const conn = new Conn(this);
+    const i = this.claim();
+    if (i < 0) return;
+    const conn = new Conn(this, i);
     this.conns.add(conn);
   }
 
@@ -223,27 +259,39 @@ export class BurstEngine {
   }
 
   /** Sends an already-claimed request again, on a connection of its own. */
-  resend(): void {
+  resend(requestIndex: number): void {
     this.resent++;
     if (this.stopped) return;
-    this.conns.add(new Conn(this));
+    this.conns.add(new Conn(this, requestIndex));
+  }
+
+  /** Whether a request may be sent again after a kept-alive close: idempotent methods only. */
+  mayResend(requestIndex: number): boolean {
+    return IDEMPOTENT.has(this.prepared.resolved[requestIndex]!.method);
+  }
+
+  /** HEAD answers announce a body they never send: the parser must not wait for it. */
+  isHead(requestIndex: number): boolean {
+    return this.prepared.resolved[requestIndex]!.method === 'HEAD';
   }
 
   forget(conn: Conn): void {
     this.conns.delete(conn);
   }
 
-  get requestBuffer(): Buffer {
-    return this.request;
+  requestBuffer(i: number): Buffer {
+    return this.prepared.buffers[i]!;
   }
 
   get readBuf(): Buffer {
     return this.readBuffer;
   }
 
-  response(status: number, latencyMs: number): void {
+  response(status: number, latencyMs: number, requestIndex: number): void {
     this.completed++;
-    if (this.shard) return this.shard.response(status, latencyMs);
+    if (this.shard) return this.shard.response(status, latencyMs, requestIndex);
+    this.answeredBy[requestIndex]!++;
+    if (!statusExpected(this.prepared.resolved[requestIndex]!, status)) this.unexpected++;
     this.statusCounts[status]!++;
     if (status < 200 || status > 299) this.non2xx++;
     this.buckets.response(status, latencyMs);
@@ -303,7 +351,7 @@ export class BurstEngine {
     if (this.resent > 0) {
       sinks.onWarning(
         `burst ${phase.name}: ${this.resent} requests were sent again on a new connection because the server closed a kept-alive connection before answering them ` +
-          '(an idle timeout crossing the request; retried once, as HTTP clients do for GET and HEAD); each is counted once, by how its second attempt ended',
+          '(an idle timeout crossing the request; retried once, as HTTP clients do for idempotent methods such as GET and HEAD); each is counted once, by how its second attempt ended',
       );
     }
     // An interrupted phase ends short by design: only its errors are worth a word.
@@ -313,7 +361,7 @@ export class BurstEngine {
       if (n > 0) statusCodes[code] = n;
     });
     const counts = { requested: phase.requests, sent, completed: this.completed, errors: this.errors, timeouts: this.timeouts, non2xx: this.non2xx, statusCodes };
-    return finishPhaseSummary(phase.name, 'burst', counts, durationS, this.total);
+    return finishPhaseSummary(phase.name, 'burst', counts, durationS, this.total, mixCounts(this.prepared, this.answeredBy, this.unexpected));
   }
 }
 
@@ -332,8 +380,12 @@ class Conn implements ResponseSink {
   /** Responses read on this connection: a request on a fresh one is never sent again. */
   private served = 0;
 
-  constructor(private readonly engine: BurstEngine) {
-    this.parser = new ResponseParser(this, engine.phase.method === 'HEAD');
+  /** `requestIndex`: which of the phase's requests is out (or waits for the connection). */
+  constructor(
+    private readonly engine: BurstEngine,
+    private requestIndex: number,
+  ) {
+    this.parser = new ResponseParser(this, engine.isHead(requestIndex));
     const url = engine.phase.url;
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
@@ -361,7 +413,8 @@ class Conn implements ResponseSink {
   sendNow(): void {
     if (this.dead) return;
     this.sentAt = performance.now();
-    this.socket.write(this.engine.requestBuffer);
+    this.parser.headRequest = this.engine.isHead(this.requestIndex);
+    this.socket.write(this.engine.requestBuffer(this.requestIndex));
   }
 
   private onData(b: Uint8Array, n: number): boolean {
@@ -383,13 +436,15 @@ class Conn implements ResponseSink {
 
   onResponse(status: number, close: boolean): void {
     const latencyMs = performance.now() - this.sentAt;
+    let next: number;
     this.pending = false;
     this.served++;
-    this.engine.response(status, latencyMs);
+    this.engine.response(status, latencyMs, this.requestIndex);
     if (close) {
       this.retire();
       this.engine.open();
-    } else if (this.engine.claim()) {
+    } else if ((next = this.engine.claim()) >= 0) {
+      this.requestIndex = next;
       this.pending = true;
       this.engine.queueSend(this);
     } else {
@@ -422,10 +477,10 @@ class Conn implements ResponseSink {
   private fail(message: string, timedOut: boolean, closed = false): void {
     if (this.dead) return;
     const hadRequest = this.pending;
-    const resend = closed && hadRequest && this.served > 0 && !this.parser.midResponse;
+    const resend = closed && hadRequest && this.served > 0 && !this.parser.midResponse && this.engine.mayResend(this.requestIndex);
     this.retire();
     if (!hadRequest) return;
-    if (resend) return this.engine.resend();
+    if (resend) return this.engine.resend(this.requestIndex);
     this.engine.error(message, timedOut);
     this.engine.open();
     this.engine.checkDone();

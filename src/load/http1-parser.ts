@@ -72,10 +72,13 @@ export class ResponseParser {
   /** Part of a head that ended a read; only used when a head is split, which is rare. */
   private partial: Buffer | undefined;
 
-  /** `headRequest`: the answers are to HEAD requests, which have no body whatever the head says. */
+  /**
+   * `headRequest`: the answer is to a HEAD request, which has no body whatever the head says;
+   * a client whose requests differ sets it before each one.
+   */
   constructor(
     private readonly sink: ResponseSink,
-    private readonly headRequest = false,
+    public headRequest = false,
   ) {}
 
   /** True while a response has started but not ended (for telling an error from a clean close). */

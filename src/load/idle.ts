@@ -1,5 +1,5 @@
 import { errorText } from '../errors.ts';
-import { finishPhaseSummary } from './phase-summary.ts';
+import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -8,6 +8,8 @@ import type { RunClock } from './clock.ts';
 import { newLatencyHistogram, recordMs } from './latency.ts';
 import { pace, probeCount } from './pacer.ts';
 import { SecondBuckets } from './second-buckets.ts';
+import { prepareRequests } from './request-bytes.ts';
+import { statusExpected, type RequestDef, type RequestMix } from '../options/request-def.ts';
 
 export interface IdlePhase {
   name: string;
@@ -15,6 +17,8 @@ export interface IdlePhase {
   rate: number;
   durationMs: number;
   timeoutMs: number;
+  /** What to send (default: GET of the URL's path); see request-def.ts. */
+  mix?: RequestMix;
 }
 
 export interface IdleSinks {
@@ -35,7 +39,20 @@ interface ProbeOutcome {
  * One kubelet-style probe: a fresh TCP connection (no agent, Connection: close), the whole
  * exchange bounded by the timeout, as `timeoutSeconds: 1` bounds an httpGet probe.
  */
-function probe(url: URL, timeoutMs: number): Promise<ProbeOutcome> {
+function probe(base: URL, r: RequestDef, timeoutMs: number): Promise<ProbeOutcome> {
+  const url = new URL(r.path, base);
+  // A kubelet's own headers, unless the request names its own; Connection: close always.
+  const own = new Set(r.headers.map(([n]) => n.toLowerCase()));
+  const headers: Record<string, string | string[]> = {};
+  if (!own.has('user-agent')) headers['User-Agent'] = 'kube-probe/1.27 (leakbench)';
+  if (!own.has('accept')) headers.Accept = '*/*';
+  for (const [n, v] of r.headers) {
+    const have = headers[n];
+    headers[n] = have === undefined ? v : [...(Array.isArray(have) ? have : [have]), v];
+  }
+  headers.Connection = 'close';
+  const body = r.body === undefined ? undefined : Buffer.from(r.body, 'utf8');
+  if (body !== undefined || ['POST', 'PUT', 'PATCH'].includes(r.method)) headers['Content-Length'] = String(body?.length ?? 0);
   const sent = performance.now();
   return new Promise((resolve) => {
     let done = false;
@@ -47,7 +64,7 @@ function probe(url: URL, timeoutMs: number): Promise<ProbeOutcome> {
     };
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
-      { method: 'GET', agent: false, headers: { 'User-Agent': 'kube-probe/1.27 (leakbench)', Accept: '*/*', Connection: 'close' }, rejectUnauthorized: false },
+      { method: r.method, agent: false, headers, rejectUnauthorized: false },
       (res) => {
         res.resume();
         res.on('end', () => finish({ status: res.statusCode ?? 0, latencyMs: performance.now() - sent, timedOut: false }));
@@ -59,7 +76,7 @@ function probe(url: URL, timeoutMs: number): Promise<ProbeOutcome> {
       req.destroy();
     }, timeoutMs);
     req.on('error', (err) => finish({ error: errorText(err), timedOut: false }));
-    req.end();
+    req.end(body);
   });
 }
 
@@ -75,6 +92,9 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
   let completed = 0, errors = 0, timeouts = 0, non2xx = 0;
   const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond);
   const inFlight = new Set<Promise<void>>();
+  const prepared = prepareRequests(phase.mix, phase.url);
+  const answeredBy = new Float64Array(prepared.resolved.length);
+  let unexpected = 0;
   // Perf-clock origin of the run, so scheduled times can be written as run seconds.
   const originPerf = performance.now() - sinks.clock.now() * 1000;
   const startT = sinks.clock.now();
@@ -83,9 +103,13 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
   const sent = await pace({ rate: phase.rate, count, startPerfMs: performance.now() + 1, signal: sinks.signal }, (seq, duePerf) => {
     const sentPerf = performance.now();
     pacing.push(Math.abs(sentPerf - duePerf));
-    const p = probe(phase.url, phase.timeoutMs).then((o) => {
+    const which = prepared.next();
+    const def = prepared.resolved[which]!;
+    const p = probe(phase.url, def, phase.timeoutMs).then((o) => {
       if (o.status !== undefined) {
         completed++;
+        answeredBy[which]!++;
+        if (!statusExpected(def, o.status)) unexpected++;
         statusCodes[o.status] = (statusCodes[o.status] ?? 0) + 1;
         if (o.status < 200 || o.status > 299) non2xx++;
         recordMs(hist, o.latencyMs!);
@@ -115,5 +139,5 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
   pacing.sort((a, b) => a - b);
   const pick = (q: number) => round3(pacing[Math.min(pacing.length - 1, Math.floor(q * pacing.length))] ?? 0);
   const pacingSummary = pacing.length > 0 ? { pacing: { p50: pick(0.5), p99: pick(0.99), max: round3(pacing.at(-1)!) } } : {};
-  return finishPhaseSummary(phase.name, 'idle', { requested: count, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, hist, pacingSummary);
+  return finishPhaseSummary(phase.name, 'idle', { requested: count, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, hist, { ...pacingSummary, ...mixCounts(prepared, answeredBy, unexpected) });
 }

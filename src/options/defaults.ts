@@ -2,6 +2,8 @@
  * Defaults shared by the built-in runner and the k6 scripts, so the two cannot drift. No Node
  * imports here: esbuild bundles this file into k6 scripts.
  */
+import { DEFAULT_STEADY_RATE } from '../load/phases.ts';
+
 /** The report's numbers: kubelet probes at 1/s with a 1 s timeout; 1M requests over 100 connections. */
 export const DEFAULTS = Object.freeze({
   variant: 'race' as 'plain' | 'race',
@@ -19,6 +21,8 @@ export const DEFAULTS = Object.freeze({
    */
   engine: 'net' as 'autocannon' | 'net',
   requestTimeoutMs: 10_000,
+  /** steady: requests per second when --rate is not given (--rate's own default, 1, is the kubelet's). */
+  steadyRate: DEFAULT_STEADY_RATE,
   /** soak: idle probes before and after the burst, sized so the whole soak takes minutes. */
   idleBeforeMs: 60_000,
   idleAfterMs: 120_000,

@@ -10,9 +10,12 @@ import { parsePrometheusFlags, recordedPrometheusOptions, type PrometheusOptions
 import { connectionsExceedRequests, LIMITS } from './rules.ts';
 import { sampleIntervalMs } from './sample-interval.ts';
 import { LIVE_FLAGS, LIVE_HELP, normaliseLiveFlag, parseLiveOptions, type LiveOptions } from './live-options.ts';
+import { redactForRecord } from './secrets.ts';
+import { parseRequestFlags, REQUEST_FLAGS, REQUEST_HELP, type RequestOptions } from './request-options.ts';
+import { parseSteadyFlags, STEADY_FLAGS, STEADY_HELP, type SteadyOptions } from './steady-options.ts';
 import { durationMs, httpUrl, oneOf, positiveInt, positiveNumber, runName, sizeBytes, urlPath } from './values.ts';
 
-export const SCENARIOS = ['idle', 'burst', 'soak'] as const;
+export const SCENARIOS = ['idle', 'burst', 'soak', 'steady'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export const VARIANTS = ['plain', 'race'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -23,7 +26,7 @@ export type TargetChoice =
   | { kind: 'command'; command: string; url: URL; metricsUrl?: URL }
   | { kind: 'attach'; url: URL; pid?: number; metricsUrl?: URL };
 
-export interface RunOptions {
+export interface RunOptions extends RequestOptions, SteadyOptions {
   /** A built-in scenario's name, or the name a scenario file gives itself (known once loaded). */
   scenario: string;
   /** Absolute path of a user's scenario file (`npm run scenario -- ./my-scenario.ts`). */
@@ -105,6 +108,8 @@ const FLAGS = {
   'prometheus-step': { type: 'string' },
   pod: { type: 'string' },
   ...LIVE_FLAGS,
+  ...REQUEST_FLAGS,
+  ...STEADY_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -161,6 +166,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
     requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, LIMITS.requests),
     connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, LIMITS.connections),
     requestTimeoutMs: v['request-timeout'] === undefined ? DEFAULTS.requestTimeoutMs : durationMs('request-timeout', v['request-timeout'], LIMITS.requestTimeoutMs),
+    steadyRate: DEFAULTS.steadyRate,
     engine: v.engine === undefined ? DEFAULTS.engine : oneOf('engine', v.engine, BURST_ENGINES),
     idleBeforeMs: v['idle-before'] === undefined ? DEFAULTS.idleBeforeMs : durationMs('idle-before', v['idle-before'], LIMITS.idleBeforeMs),
     idleAfterMs: v['idle-after'] === undefined ? DEFAULTS.idleAfterMs : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
@@ -187,6 +193,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (prometheus) options.prometheus = prometheus;
   const live = parseLiveOptions(v);
   if (live) options.live = live;
+  Object.assign(options, parseRequestFlags(v, path), parseSteadyFlags(v, options.rate));
   return { help: false, options };
 }
 
@@ -207,9 +214,9 @@ function nonEmpty(flag: string, raw: string): string {
   return raw;
 }
 
-export const RUN_HELP = `Usage: npm run scenario:<idle|burst|soak> -- [flags]
+export const RUN_HELP = `Usage: npm run scenario:<idle|burst|soak|steady> -- [flags]
        npm run scenario -- ./my-scenario.ts [flags]
-       (or: tsx scripts/leakbench.ts run <idle|burst|soak|file> [flags])
+       (or: tsx scripts/leakbench.ts run <idle|burst|soak|steady|file> [flags])
 
 Target (default: the bundled Gin server from gin-gonic/gin#3789, built with -race):
   --variant plain|race     which build of the bundled server (default race)
@@ -230,6 +237,9 @@ Traffic:
                                   autocannon miscounts some answers (1xx, resets, server closes)
                                   and its runs say so)
   soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
+${STEADY_HELP}
+
+${REQUEST_HELP}
 
 Sampling and output:
   --sample-interval 1s     memory sample period, 100ms or more (default 1s)
@@ -273,7 +283,8 @@ export function recordedRunOptions(o: RunOptions): RecordedRunOptions {
     : t.kind === 'command'
       ? { kind: t.kind, command: t.command, url: t.url.href, ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) }
       : { kind: t.kind, url: t.url.href, ...(t.pid !== undefined && { pid: t.pid }), ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) };
-  const { prometheus, ...rest } = o;
+  // Literal values of secret headers are [redacted] (src/options/secrets.ts).
+  const { prometheus, ...rest } = redactForRecord(o, o.secretHeaders);
   // Spread first so the keys keep RunOptions' order in run.json (prometheus is the last).
   return { ...rest, target, ...(prometheus && { prometheus: recordedPrometheusOptions(prometheus) }) };
 }

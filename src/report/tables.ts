@@ -88,7 +88,8 @@ function loadTable(load: readonly PhaseLoadSummary[]): Table {
     l.latency ? formatMs(l.latency.p90) : NONE,
     l.latency ? formatMs(l.latency.p99) : NONE,
     l.latency ? formatMs(l.latency.max) : NONE,
-    l.pacing ? `${formatMs(l.pacing.p50)} / ${formatMs(l.pacing.p99)} / ${formatMs(l.pacing.max)}` : NONE,
+    // Steady phases: how late each send was against its schedule, the same measure as probe pacing.
+    ...[l.pacing ?? l.steady?.sendLateness].map((p) => (p ? `${formatMs(p.p50)} / ${formatMs(p.p99)} / ${formatMs(p.max)}` : NONE)),
   ]);
   return { head, rows, numeric: head.map((_, i) => i >= 2) };
 }
@@ -100,7 +101,10 @@ function statusCodeTable(load: readonly PhaseLoadSummary[]): Table {
       l.phase,
       Object.entries(l.statusCodes)
         .map(([code, n]) => `${code} × ${formatCount(n)}`)
-        .join(', '),
+        .join(', ') +
+        // A mix of requests: each one's answers, and those with a status it did not expect.
+        (l.responsesByRequest ? `; by request: ${Object.entries(l.responsesByRequest).map(([name, n]) => `${name} × ${formatCount(n)}`).join(', ')}` : '') +
+        (l.unexpectedStatus !== undefined ? `; unexpected status × ${formatCount(l.unexpectedStatus)}` : ''),
     ]);
   return { head: ['phase', 'status codes'], rows, numeric: [false, false] };
 }

@@ -1,5 +1,6 @@
 import { Chart, type Plugin } from 'chart.js';
 import type { ChartData } from './chart-input.ts';
+import type { PhaseKind } from '../rundir/schema.ts';
 
 /**
  * What the memory and load charts share: one time axis, and the phases and target exits marked
@@ -28,7 +29,7 @@ export function timeScale(axis: TimeAxis) {
 
 export interface PhaseSpan {
   name: string;
-  kind: 'idle' | 'burst';
+  kind: PhaseKind;
   startS: number;
   endS: number;
 }
@@ -83,8 +84,8 @@ interface LineMark {
 
 export type TimelineMark = BoxMark | LineMark;
 
-const PHASE_FILL = { idle: 'rgba(31, 119, 180, 0.07)', burst: 'rgba(255, 127, 14, 0.09)' } as const;
-const PHASE_EDGE = { idle: 'rgba(31, 119, 180, 0.35)', burst: 'rgba(255, 127, 14, 0.45)' } as const;
+const PHASE_FILL = { idle: 'rgba(31, 119, 180, 0.07)', burst: 'rgba(255, 127, 14, 0.09)', steady: 'rgba(44, 160, 44, 0.08)' } as const;
+const PHASE_EDGE = { idle: 'rgba(31, 119, 180, 0.35)', burst: 'rgba(255, 127, 14, 0.45)', steady: 'rgba(44, 160, 44, 0.4)' } as const;
 
 /** Shaded boxes for phases and red lines for target exits, as chartjs-plugin-annotation items. */
 export function timelineAnnotations(data: Pick<ChartData, 'events'>, spans: readonly PhaseSpan[], axis: TimeAxis): Record<string, TimelineMark> {

@@ -3,6 +3,8 @@ import { UsageError } from '../errors.ts';
 import type { PhaseSpec, ScenarioDefinition, ScenarioParams } from '../load/phases.ts';
 import { connectionsExceedRequests } from '../options/rules.ts';
 import { importScenarioFile } from './import-scenario-file.ts';
+import { mixProblem } from '../options/request-def.ts';
+import { steadyProblem } from '../load/steady-schedule.ts';
 
 /** A built-in scenario by name, or the default export of a user's scenario file. */
 export async function loadScenario(name: string, file?: string): Promise<ScenarioDefinition> {
@@ -38,6 +40,8 @@ export function buildPhases(def: ScenarioDefinition, params: ScenarioParams): Ph
     if (names.has(p.name)) throw new UsageError(`${where}: name ${JSON.stringify(p.name)} is used twice`);
     names.add(p.name);
     if (typeof p.path !== 'string' || !p.path.startsWith('/')) throw new UsageError(`${where} (${p.name}): path must start with /`);
+    const bad = p.mix === undefined ? undefined : mixProblem(p.mix);
+    if (bad) throw new UsageError(`${where} (${p.name}): ${bad}`);
     if (p.kind === 'idle') {
       if (!(p.rate > 0) || !(p.durationMs > 0) || !(p.timeoutMs > 0)) throw new UsageError(`${where} (${p.name}): idle needs rate, durationMs and timeoutMs greater than 0`);
     } else if (p.kind === 'burst') {
@@ -46,8 +50,11 @@ export function buildPhases(def: ScenarioDefinition, params: ScenarioParams): Ph
       }
       const tooMany = connectionsExceedRequests(p.connections, p.requests);
       if (tooMany) throw new UsageError(`${where} (${p.name}): ${tooMany}`);
+    } else if (p.kind === 'steady') {
+      const bad = steadyProblem(p);
+      if (bad) throw new UsageError(`${where} (${p.name}): ${bad}`);
     } else {
-      throw new UsageError(`${where}: kind must be "idle" or "burst"`);
+      throw new UsageError(`${where}: kind must be "idle", "burst" or "steady"`);
     }
   }
   return phases;

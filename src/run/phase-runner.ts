@@ -3,6 +3,8 @@ import { runBurstWith } from '../load/burst-engines.ts';
 import type { RunClock } from '../load/clock.ts';
 import { runIdle } from '../load/idle.ts';
 import type { PhaseSpec } from '../load/phases.ts';
+import { describeMix } from '../options/request-def.ts';
+import { describeSteady, runSteadyPhase } from './run-steady.ts';
 import type { BurstEngineName } from '../load/burst-engines.ts';
 import type { SeriesAppender } from '../rundir/recorder.ts';
 import type { LoadSecond, PhaseLoadSummary, Probe } from '../rundir/schema.ts';
@@ -29,17 +31,20 @@ export async function runPhase(phase: PhaseSpec, url: URL, s: PhaseSinks): Promi
     }, 1000);
     try {
       return await runIdle(
-        { name: phase.name, url, rate: phase.rate, durationMs: phase.durationMs, timeoutMs: phase.timeoutMs },
+        { name: phase.name, url, rate: phase.rate, durationMs: phase.durationMs, timeoutMs: phase.timeoutMs, ...(phase.mix && { mix: phase.mix }) },
         { clock: s.clock, signal: s.signal, onProbe: (p) => s.probes?.write(p), onSecond: (l) => s.load.write(l) },
       );
     } finally {
       clearInterval(progressTimer);
     }
   }
+  if (phase.kind === 'steady') {
+    return runSteadyPhase(phase, url, { clock: s.clock, signal: s.signal, onSecond: (l) => s.load.write(l), onWarning: s.warn, progress: s.progress, rss: s.rss });
+  }
   let lastDraw = 0;
   return runBurstWith(
     s.engine,
-    { name: phase.name, url, requests: phase.requests, connections: phase.connections, timeoutMs: phase.timeoutMs },
+    { name: phase.name, url, requests: phase.requests, connections: phase.connections, timeoutMs: phase.timeoutMs, ...(phase.mix && { mix: phase.mix }) },
     {
       clock: s.clock,
       signal: s.signal,
@@ -58,7 +63,10 @@ export async function runPhase(phase: PhaseSpec, url: URL, s: PhaseSinks): Promi
 }
 
 export function describePhase(p: PhaseSpec, url: URL): string {
+  // Names, methods and paths only: header values (secrets among them) never reach the console.
+  const what = p.mix ? `${describeMix(p.mix)} against ${url.origin}` : `GET ${url.href}`;
+  if (p.kind === 'steady') return describeSteady(p, what);
   return p.kind === 'idle'
-    ? `GET ${url.href} at ${p.rate}/s for ${p.durationMs / 1000}s, a new connection per probe, ${p.timeoutMs} ms timeout`
-    : `GET ${url.href} x ${p.requests.toLocaleString('en-US')} over ${p.connections} keep-alive connections`;
+    ? `${what} at ${p.rate}/s for ${p.durationMs / 1000}s, a new connection per probe, ${p.timeoutMs} ms timeout`
+    : `${what} x ${p.requests.toLocaleString('en-US')} over ${p.connections} keep-alive connections`;
 }

@@ -1,6 +1,7 @@
 import type { RunClock } from '../load/clock.ts';
 import { phaseParams, type PhaseSpec, type ScenarioDefinition } from '../load/phases.ts';
 import { recordedRunOptions, type RunOptions } from '../options/run-options.ts';
+import { redactForRecord } from '../options/secrets.ts';
 import { SCHEMA, type RunFile } from '../rundir/schema.ts';
 import { toolVersions } from '../rundir/versions.ts';
 import type { BundledBinary } from '../target/bundled-build.ts';
@@ -17,6 +18,7 @@ export function startingRunFile(def: ScenarioDefinition, options: RunOptions, ph
     options: recordedRunOptions(options),
     target: { kind: options.target.kind, label: targetLabel(options.target), url: 'url' in options.target ? options.target.url.href : '' },
     versions: toolVersions(binary?.goVersion),
-    phases: phases.map((p) => ({ name: p.name, kind: p.kind, params: phaseParams(p) })),
+    // Literal values of secret headers are [redacted]; `{env:NAME}` references stay as written.
+    phases: phases.map((p) => ({ name: p.name, kind: p.kind, params: phaseParams(redactForRecord(p, options.secretHeaders)) })),
   };
 }

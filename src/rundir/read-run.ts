@@ -136,7 +136,7 @@ function checkRunShape(run: RunFile): void {
   if (!Array.isArray(run.phases)) bad('phases', 'an array');
   run.phases.forEach((p, i) => {
     if (!isObject(p) || typeof p.name !== 'string') bad(`phases[${i}].name`, 'a string');
-    if (p.kind !== 'idle' && p.kind !== 'burst') bad(`phases[${i}].kind`, '"idle" or "burst"');
+    if (p.kind !== 'idle' && p.kind !== 'burst' && p.kind !== 'steady') bad(`phases[${i}].kind`, '"idle", "burst" or "steady"');
   });
 }
 

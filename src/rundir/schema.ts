@@ -285,6 +285,19 @@ export interface RecordedRunOptions {
   failOn?: { growth: boolean; heldBytes?: number } | 'growth';
   preset?: string;
   prometheus?: RecordedPrometheusOptions;
+  /** What each request is (-X/-H/--body/--requests-file), literal secret header values [redacted]; absent: GET --path. */
+  mix?: RecordedRequestMix;
+  /** --secret-header names. */
+  secretHeaders?: string[];
+  /** The steady phase's rate (per second) and --stages. */
+  steadyRate?: number;
+  stages?: { durationMs: number; rate: number }[];
+}
+
+/** A request mix as recorded (src/load/phases.ts RequestMix, which run.json's readers need not import). */
+export interface RecordedRequestMix {
+  order: 'weighted' | 'sequence';
+  requests: { name: string; method: string; path: string; headers: [string, string][]; body?: string; weight: number; expectStatus?: number[] }[];
 }
 
 /** `npm run sample`. */
@@ -335,9 +348,12 @@ export interface Artifact {
   file: string;
 }
 
+/** idle: probes on new connections; burst: a count as fast as answered; steady: a fixed arrival rate over keep-alive. */
+export type PhaseKind = 'idle' | 'burst' | 'steady';
+
 export interface PhaseRecord {
   name: string;
-  kind: 'idle' | 'burst';
+  kind: PhaseKind;
   params: Record<string, unknown>;
   startT?: number;
   endT?: number;
@@ -358,7 +374,7 @@ export interface LatencySummary {
 
 export interface PhaseLoadSummary {
   phase: string;
-  kind: 'idle' | 'burst';
+  kind: PhaseKind;
   requested: number;
   sent: number;
   completed: number;
@@ -372,6 +388,28 @@ export interface PhaseLoadSummary {
   latency?: LatencySummary;
   /** Idle only: |sent - scheduled| in ms. */
   pacing?: { p50: number; p99: number; max: number };
+  /** A mix of several requests: how many of each were answered, by request name. */
+  responsesByRequest?: Record<string, number>;
+  /** Requests that name their expected statuses: answers with a status not in the list. */
+  unexpectedStatus?: number;
+  /** Steady phases: how well the schedule was kept (see src/load/steady.ts). */
+  steady?: SteadyResult;
   /** HDR histogram of latencies (µs), base64-compressed, so runs can be merged later. */
   histogram?: string;
+}
+
+export interface SteadyResult {
+  /** Requests the schedule asked for. */
+  scheduled: number;
+  /** Sent more than `lateAfterMs` after their scheduled time (waiting for a free connection, or a busy event loop). */
+  late: number;
+  lateAfterMs: number;
+  /** Scheduled but not sent: every connection was busy until the phase ended (the in-flight cap). */
+  notSent: number;
+  /** How long after its scheduled time each request was written, ms. */
+  sendLateness: { p50: number; p99: number; max: number };
+  /** Most requests in flight at once (at most the connection cap). */
+  peakInFlight: number;
+  /** TCP connections opened over the phase: few means the keep-alive connections were reused. */
+  connectionsOpened: number;
 }

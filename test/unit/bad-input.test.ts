@@ -47,7 +47,7 @@ const TABLE: [string[], string][] = [
   [["soak", "--idle-after", "5"], "--idle-after: expected a duration with a unit like 30s, 10m or 1h30m, got \"5\""],
   [["idle", "--variant", ""], "--variant: expected one of plain, race, got \"\""],
   [["idle", "--variant", "debug"], "--variant: expected one of plain, race, got \"debug\""],
-  [["nope"], "--scenario: expected one of idle, burst, soak or a scenario file (./my-scenario.ts), got \"nope\""],
+  [["nope"], "--scenario: expected one of idle, burst, soak, steady or a scenario file (./my-scenario.ts), got \"nope\""],
   [["idle", "--progress", "yes"], "--progress: expected one of auto, on, off, got \"yes\""],
   [["idle", "--cmd", "./s", "--url", ""], "--url: expected an http:// or https:// URL like http://127.0.0.1:8080, got \"\""],
   [["idle", "--cmd", "./s", "--url", "ftp://127.0.0.1/"], "--url: expected an http:// or https:// URL, got scheme \"ftp\""],

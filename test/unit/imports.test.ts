@@ -30,7 +30,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   load: ['options', 'rundir/schema.ts'],
   rundir: [],
   // The k6 importer turns k6's outputs into the pack's phase results with the load stage's pure helpers.
-  k6: ['options', 'load/latency.ts', 'load/phase-summary.ts', 'load/pacer.ts', 'load/phases.ts', 'rundir', 'target/bundled-build.ts', '../scenarios'],
+  k6: ['options', 'load/latency.ts', 'load/phase-summary.ts', 'load/pacer.ts', 'load/steady-schedule.ts', 'load/phases.ts', 'rundir', 'target/bundled-build.ts', '../scenarios'],
   analyse: ['rundir/schema.ts', 'rundir/read-run.ts', 'rundir/go-build.ts'],
   // The live page (src/report/browser/live-page.ts) speaks the live server's protocol: types only.
   report: ['analyse', 'rundir', 'live/protocol.ts'],

@@ -29,8 +29,8 @@ test('values parse: durations with units, 1e6 and 1_000_000 counts, variant', ()
 
 test('--help', () => assert.deepEqual(parseRunArgs(['--help']), { help: true }));
 
-test('missing scenario', () => rejects([], /^scenario: expected one of idle, burst, soak or a scenario file/));
-test('unknown scenario', () => rejects(['soak2'], /^--scenario: expected one of idle, burst, soak or a scenario file \(\.\/my-scenario\.ts\), got "soak2"$/));
+test('missing scenario', () => rejects([], /^scenario: expected one of idle, burst, soak, steady or a scenario file/));
+test('unknown scenario', () => rejects(['soak2'], /^--scenario: expected one of idle, burst, soak, steady or a scenario file \(\.\/my-scenario\.ts\), got "soak2"$/));
 test('scenario file that does not exist', () => rejects(['./nope.ts'], /^scenario: file "\.\/nope\.ts" does not exist$/));
 test('scenario file with another extension', () => rejects(['./README.md'], /^scenario: a scenario file must end in \.ts, \.js or \.mjs/));
 test('extra positional', () => rejects(['idle', 'burst'], /^unexpected argument "burst"/));

@@ -18,7 +18,7 @@ enum Kind { Warm = 'warm' }
 export default defineScenario({ name: 'warm', description: 'd', phases: (p: ScenarioParams) => [idlePhase(Kind.Warm, p, warmMs), burstPhase('load', p)] });
 `);
   const def = await loadScenario('warm', join(dir, 'warm.ts'));
-  assert.deepEqual(buildPhases(def, params).map((p) => [p.name, p.kind, p.kind === 'idle' ? p.durationMs : p.requests]), [['warm', 'idle', 1500], ['load', 'burst', 100]]);
+  assert.deepEqual(buildPhases(def, params).map((p) => [p.name, p.kind, p.kind === 'idle' ? p.durationMs : p.kind === 'burst' ? p.requests : p.rate]), [['warm', 'idle', 1500], ['load', 'burst', 100]]);
 });
 
 test('a scenario file that does not compile: a usage error naming the file and line', async () => {

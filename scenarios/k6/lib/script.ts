@@ -12,6 +12,8 @@ import type { IdlePhaseSpec, PhaseSpec, ScenarioDefinition } from '../../../src/
 import { probeCount } from '../../../src/load/probe-schedule.ts';
 import { BURST_POLL_MS, burstIsOver, probeStep } from './after-burst.ts';
 import { readScriptEnv } from './env.ts';
+import { cycle, redactMix, resolveRequest, statusExpected, type RequestDef } from '../../../src/options/request-def.ts';
+import { readRequestEnv } from './request-env.ts';
 import { K6_META_SCHEMA, summaryOutputs, type K6RunMeta, type K6SummaryData } from './summary.ts';
 import { runnablePhases, toK6Options, type K6Options } from './to-k6-options.ts';
 
@@ -23,6 +25,7 @@ export interface K6Script {
   burst(): void;
   /** A whole idle phase that follows a burst, in one iteration (to-k6-options.ts afterBurstScenario). */
   idleAfterBurst(): void;
+  steady(): void;
   handleSummary(data: K6SummaryData): Record<string, string>;
 }
 
@@ -31,27 +34,47 @@ const isOk = (r: { status: number }) => r.status >= 200 && r.status <= 299;
 /** Probes after a burst that came a whole interval late and were left out (see probeStep). */
 export const DROPPED_PROBES_METRIC = 'leakbench_dropped_probes';
 
-export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string, string | undefined>>): K6Script {
+/** k6's open() exists only in the init context, where makeScript runs; a test may pass its own. */
+export type ReadFile = (path: string) => string;
+
+export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string, string | undefined>>, readFile: ReadFile = (p) => open(p)): K6Script {
   const cfg = readScriptEnv(env);
-  const phases = runnablePhases(def.phases(cfg.params));
+  const req = readRequestEnv(env, cfg.params.path, readFile);
+  const phases = runnablePhases(
+    def.phases({ ...cfg.params, steadyRate: req.steadyRate, ...(req.mix && { mix: req.mix }), ...(req.stages && { stages: req.stages }) }),
+  );
   const options = toK6Options(phases, { maxDurationMs: cfg.maxDurationMs });
   const byName: Record<string, PhaseSpec> = {};
   for (const p of phases) byName[p.name] = p;
-  const meta: K6RunMeta = { schema: K6_META_SCHEMA, scenario: def.name, baseUrl: cfg.baseUrl, phases, maxDurationMs: cfg.maxDurationMs };
+  // The summary names each phase's requests, secrets redacted as in run.json.
+  const recorded = phases.map((p) => (p.mix ? { ...p, mix: redactMix(p.mix, req.secretHeaders) } : p));
+  const meta: K6RunMeta = { schema: K6_META_SCHEMA, scenario: def.name, baseUrl: cfg.baseUrl, phases: recorded, maxDurationMs: cfg.maxDurationMs };
+  // Env values resolved once, at init, into memory only; the order is one cycle of the mix,
+  // indexed by the scenario's iteration across the whole test, so proportions are exact.
+  const sendPlans: Record<string, { defs: RequestDef[]; order: number[] }> = {};
+  for (const p of phases) if (p.mix) sendPlans[p.name] = { defs: p.mix.requests.map((r) => resolveRequest(r, env)), order: cycle(p.mix) };
+
+  const send = (p: PhaseSpec, extra: Record<string, string>) => {
+    const plan = sendPlans[p.name];
+    if (!plan) {
+      const res = http.get(cfg.baseUrl + p.path, { ...(Object.keys(extra).length > 0 && { headers: extra }), timeout: `${p.timeoutMs}ms` });
+      check(res, { 'status is 2xx': isOk });
+      return;
+    }
+    const r = plan.defs[plan.order[exec.scenario.iterationInTest % plan.order.length]!]!;
+    const headers: Record<string, string> = {};
+    for (const [n, v] of r.headers) headers[n] = headers[n] === undefined ? v : `${headers[n]}${n.toLowerCase() === 'cookie' ? '; ' : ', '}${v}`;
+    const res = http.request(r.method, cfg.baseUrl + r.path, r.body ?? null, { headers: { ...headers, ...extra }, timeout: `${p.timeoutMs}ms`, tags: { request: r.name } });
+    check(res, r.expectStatus ? { 'status is expected': (x) => statusExpected(r, x.status) } : { 'status is 2xx': isOk });
+  };
 
   // k6 accepts new metrics only here, in the init context.
   const droppedProbes = new Counter(DROPPED_PROBES_METRIC);
 
-  const probe = (p: IdlePhaseSpec) => {
-    // Connection: close makes the server end the connection after the answer, as a kubelet
-    // probe does; with noConnectionReuse it is redundant, in a soak it is what keeps probes
-    // on fresh connections while the burst keeps its own alive.
-    const res = http.get(cfg.baseUrl + p.path, {
-      headers: { Connection: 'close', 'User-Agent': 'kube-probe/1.27 (leakbench k6)' },
-      timeout: `${p.timeoutMs}ms`,
-    });
-    check(res, { 'status is 2xx': isOk });
-  };
+  // Connection: close makes the server end the connection after the answer, as a kubelet
+  // probe does; with noConnectionReuse it is redundant, in a soak it is what keeps probes
+  // on fresh connections while the burst keeps its own alive.
+  const probe = (p: IdlePhaseSpec) => send(p, { Connection: 'close', 'User-Agent': 'kube-probe/1.27 (leakbench k6)' });
 
   const current = <K extends PhaseSpec['kind']>(kind: K): Extract<PhaseSpec, { kind: K }> => {
     const p = byName[exec.scenario.name];
@@ -75,9 +98,10 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
       probe(current('idle'));
     },
     burst() {
-      const p = current('burst');
-      const res = http.get(cfg.baseUrl + p.path, { timeout: `${p.timeoutMs}ms` });
-      check(res, { 'status is 2xx': isOk });
+      send(current('burst'), {});
+    },
+    steady() {
+      send(current('steady'), {});
     },
     idleAfterBurst() {
       const p = current('idle');

@@ -8,12 +8,13 @@
  */
 import type { BurstPhaseSpec, IdlePhaseSpec, PhaseSpec } from '../../../src/load/phases.ts';
 import { BURST_START_GRACE_MS } from './after-burst.ts';
+import { steadyScenario, type K6RampingArrivalRateScenario, type K6SteadyArrivalRateScenario } from './to-k6-steady.ts';
 
 /**
  * Name of the exported function that runs one iteration of each kind of phase; `afterBurst` runs
  * a whole idle phase that follows a burst in one iteration (see afterBurstScenario).
  */
-export const EXEC = { idle: 'idle', burst: 'burst', afterBurst: 'idleAfterBurst' } as const;
+export const EXEC = { idle: 'idle', burst: 'burst', steady: 'steady', afterBurst: 'idleAfterBurst' } as const;
 
 /** Scenario tag that tells the importer what kind of phase a sample belongs to. */
 export const PHASE_KIND_TAG = 'phase_kind';
@@ -54,7 +55,12 @@ export interface K6PerVuIterationsScenario {
   tags: Record<string, string>;
 }
 
-export type K6Scenario = K6ArrivalRateScenario | K6SharedIterationsScenario | K6PerVuIterationsScenario;
+export type K6Scenario =
+  | K6ArrivalRateScenario
+  | K6SharedIterationsScenario
+  | K6PerVuIterationsScenario
+  | K6SteadyArrivalRateScenario
+  | K6RampingArrivalRateScenario;
 
 export interface K6Options {
   scenarios: Record<string, K6Scenario>;
@@ -104,7 +110,7 @@ export function toK6Options(phases: readonly PhaseSpec[], config: ToK6OptionsCon
       offsetMs = previous.startMs + afterBurstMaxMs(phase, burst, config.maxDurationMs) + gracefulStopMs(phase.timeoutMs);
       continue;
     }
-    const s = phase.kind === 'idle' ? idleScenario(phase, offsetMs) : burstScenario(phase, offsetMs, config.maxDurationMs);
+    const s = phase.kind === 'idle' ? idleScenario(phase, offsetMs) : phase.kind === 'steady' ? steadyScenario(phase, offsetMs) : burstScenario(phase, offsetMs, config.maxDurationMs);
     scenarios[phase.name] = s;
     previous = { phase, startMs: offsetMs };
     offsetMs += windowMs(phase, config.maxDurationMs);
@@ -176,13 +182,13 @@ function burstScenario(p: BurstPhaseSpec, startMs: number, maxDurationMs: number
 }
 
 /** Long enough for a request sent just before the end to finish or time out. */
-function gracefulStopMs(timeoutMs: number): number {
+export function gracefulStopMs(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) * 1000 + 1000;
 }
 
 /** How long a phase may occupy, so the next one starts after it whatever happens. */
 function windowMs(p: PhaseSpec, maxDurationMs: number): number {
-  return (p.kind === 'idle' ? p.durationMs : maxDurationMs) + gracefulStopMs(p.timeoutMs);
+  return (p.kind === 'burst' ? maxDurationMs : p.durationMs) + gracefulStopMs(p.timeoutMs);
 }
 
 /**

@@ -1,0 +1,71 @@
+/**
+ * Secrets in headers: planted tokens (from the environment, and as literals of headers known
+ * or marked secret) reach the server, and appear in no file of the run directory and nowhere
+ * on the console.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/target/free-port.ts';
+import { runCli } from '../helpers/cli.ts';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+test('planted secrets reach the server and no file of the run directory, nor the console', async () => {
+  const secrets = {
+    API_TOKEN: 'tok-env-8c1e77aa91',
+    LEAKBENCH_PLANTED_KEY: 'key-literal-3b9f0d2e',
+    LEAKBENCH_PLANTED_COOKIE: 'session=cookie-literal-71d4',
+    LEAKBENCH_PLANTED_TENANT: 'tenant-literal-c0ffee42',
+  };
+  const out = mkdtempSync(join(tmpdir(), 'leakbench-secrets-'));
+  const port = await freePort();
+  const res = await runCli(
+    [
+      'run', 'soak',
+      '--cmd', `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`, '--url', `http://127.0.0.1:${port}`,
+      '-X', 'POST', '--path', '/api/orders', '--body', '{"sku":"A-1"}', '--expect-status', '201',
+      '-H', 'Content-Type: application/json',
+      '-H', 'Authorization: Bearer {env:API_TOKEN}',
+      '-H', `X-Api-Key: ${secrets.LEAKBENCH_PLANTED_KEY}`,
+      '-H', `Cookie: ${secrets.LEAKBENCH_PLANTED_COOKIE}`,
+      '-H', `X-Tenant-Secret: ${secrets.LEAKBENCH_PLANTED_TENANT}`, '--secret-header', 'X-Tenant-Secret',
+      '--engine', 'net', '--requests', '300', '--connections', '3', '--idle-before', '1s', '--idle-after', '1s', '--rate', '5',
+      '--settle', '0s', '--sample-interval', '500ms', '--out', out, '--name', 'secrets', '--progress', 'off',
+    ],
+    { env: { ...process.env, ...secrets }, timeoutMs: 90_000 },
+  );
+  assert.equal(res.code, 0, res.stderr);
+  const dir = join(out, 'secrets');
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { phases: { result: { completed: number; unexpectedStatus?: number; statusCodes: Record<string, number> } }[]; options: { mix: { requests: { headers: [string, string][] }[] } } };
+  // The secrets did their job: every POST was let in (401 otherwise).
+  assert.deepEqual(run.phases.map((p) => p.result.statusCodes), [{ '201': 5 }, { '201': 300 }, { '201': 5 }]);
+  assert.ok(run.phases.every((p) => p.result.unexpectedStatus === 0));
+  // What was written instead of them: the reference, or [redacted].
+  assert.deepEqual(run.options.mix.requests[0]!.headers, [
+    ['Content-Type', 'application/json'],
+    ['Authorization', '[redacted] {env:API_TOKEN}'],
+    ['X-Api-Key', '[redacted]'],
+    ['Cookie', '[redacted]'],
+    ['X-Tenant-Secret', '[redacted]'],
+  ]);
+  const files = filesUnder(dir);
+  assert.ok(files.some((f) => f.endsWith('index.html')) && files.some((f) => f.endsWith('events.ndjson')) && files.some((f) => f.endsWith('probes.ndjson')), 'the whole run directory was written');
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    for (const [name, value] of Object.entries(secrets)) {
+      const bare = value.replace(/^session=/, '');
+      assert.equal(bytes.indexOf(bare), -1, `${name} found in ${file}`);
+    }
+  }
+  for (const [name, value] of Object.entries(secrets)) {
+    assert.ok(!res.stdout.includes(value) && !res.stderr.includes(value), `${name} on the console`);
+  }
+});
