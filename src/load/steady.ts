@@ -8,23 +8,13 @@ import type { RunClock } from './clock.ts';
 import { newLatencyHistogram } from './latency.ts';
 import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import { nodeRequestHeaders, prepareRequests } from './request-bytes.ts';
-import { statusExpected, type RequestMix } from '../options/request-def.ts';
+import { statusExpected } from '../options/request-def.ts';
 import { SecondBuckets } from './second-buckets.ts';
-import { makeSchedule, type RateStage } from './steady-schedule.ts';
+import { makeSchedule } from './steady-schedule.ts';
+import type { SteadyPhaseSpec } from './phases.ts';
 
-export interface SteadyPhase {
-  name: string;
-  url: URL;
-  /** Requests per second at the start (and throughout, without stages). */
-  rate: number;
-  /** Without stages: how long to keep the rate. With stages, their sum. */
-  durationMs: number;
-  stages?: RateStage[];
-  /** The most requests in flight at once, each on its own kept-alive connection. */
-  connections: number;
-  timeoutMs: number;
-  mix?: RequestMix;
-}
+/** The phase as the scenario gives it, aimed at a URL (the path is the URL's). */
+export type SteadyPhase = Omit<SteadyPhaseSpec, 'kind' | 'path'> & { url: URL };
 
 export interface SteadySinks {
   clock: RunClock;

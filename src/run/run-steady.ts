@@ -20,7 +20,7 @@ export async function runSteadyPhase(phase: SteadyPhaseSpec, url: URL, io: Stead
   const timer = setInterval(() => io.progress.update({ phase: phase.name, value: Math.min(Math.round(io.clock.now() - startT), total), total, unit: 's', ...io.rss() }), 1000);
   try {
     return await runSteady(
-      { name: phase.name, url, rate: phase.rate, durationMs: phase.durationMs, connections: phase.connections, timeoutMs: phase.timeoutMs, ...(phase.stages && { stages: phase.stages }), ...(phase.mix && { mix: phase.mix }) },
+      { ...phase, url },
       { clock: io.clock, signal: io.signal, onSecond: io.onSecond, onWarning: io.onWarning },
     );
   } finally {

@@ -51,6 +51,23 @@ type scenarioConfig struct {
 	Duration        *duration         `json:"duration"`
 	PreAllocatedVUs *int              `json:"preAllocatedVUs"`
 	MaxVUs          *int              `json:"maxVUs"`
+	// ramping-arrival-rate: whole iterations per timeUnit, as k6 reads them (null.Int there).
+	StartRate *int64      `json:"startRate"`
+	Stages    []rampStage `json:"stages"`
+}
+
+// rampStage is one step of a ramping executor: reach target by the end of duration, linearly.
+type rampStage struct {
+	Duration *duration `json:"duration"`
+	Target   *int64    `json:"target"`
+}
+
+func (s *scenarioConfig) stagesDuration() time.Duration {
+	var d time.Duration
+	for _, st := range s.Stages {
+		d += st.Duration.or(0)
+	}
+	return d
 }
 
 // thresholdList accepts k6's two forms: "rate<0.01" and {threshold: "rate<0.01", abortOnFail: true}.
@@ -91,7 +108,7 @@ type options struct {
 	Duration   *duration `json:"duration"`
 }
 
-var supportedExecutors = map[string]bool{"shared-iterations": true, "per-vu-iterations": true, "constant-arrival-rate": true}
+var supportedExecutors = map[string]bool{"shared-iterations": true, "per-vu-iterations": true, "constant-arrival-rate": true, "ramping-arrival-rate": true}
 
 // normalize fills in k6's documented defaults (k6-docs using-k6/scenarios) and refuses what the
 // harness does not run, so a script using another executor fails loudly instead of being skipped.
@@ -143,6 +160,33 @@ func (o *options) normalize() error {
 			if s.MaxVUs == nil || *s.MaxVUs < *s.PreAllocatedVUs {
 				s.MaxVUs = s.PreAllocatedVUs
 			}
+		case "ramping-arrival-rate":
+			// k6's checks for this executor (lib/executor ramping_arrival_rate.go Validate, validateStages).
+			if s.PreAllocatedVUs == nil || *s.PreAllocatedVUs < 0 {
+				return fmt.Errorf("scenario %s: ramping-arrival-rate needs preAllocatedVUs of 0 or more", name)
+			}
+			if s.StartRate != nil && *s.StartRate < 0 {
+				return fmt.Errorf("scenario %s: the startRate value can't be negative", name)
+			}
+			if s.TimeUnit != nil && *s.TimeUnit <= 0 {
+				return fmt.Errorf("scenario %s: the timeUnit must be more than 0", name)
+			}
+			if len(s.Stages) == 0 {
+				return fmt.Errorf("scenario %s: at least one stage has to be specified", name)
+			}
+			for i, st := range s.Stages {
+				if st.Duration == nil || *st.Duration < 0 {
+					return fmt.Errorf("scenario %s: stage %d needs a duration of 0 or more", name, i)
+				}
+				if st.Target != nil && *st.Target < 0 {
+					return fmt.Errorf("scenario %s: the target for stage %d can't be negative", name, i)
+				}
+			}
+			if s.MaxVUs == nil {
+				s.MaxVUs = s.PreAllocatedVUs
+			} else if *s.MaxVUs < *s.PreAllocatedVUs {
+				return fmt.Errorf("scenario %s: maxVUs can't be less than preAllocatedVUs", name)
+			}
 		}
 	}
 	return nil
@@ -163,13 +207,15 @@ func (s *scenarioConfig) window() time.Duration {
 	switch s.Executor {
 	case "constant-arrival-rate":
 		return s.Duration.or(0) + grace
+	case "ramping-arrival-rate":
+		return s.stagesDuration() + grace
 	default:
 		return s.MaxDuration.or(10*time.Minute) + grace
 	}
 }
 
 func (s *scenarioConfig) vusNeeded() int {
-	if s.Executor == "constant-arrival-rate" {
+	if s.Executor == "constant-arrival-rate" || s.Executor == "ramping-arrival-rate" {
 		return *s.PreAllocatedVUs
 	}
 	return *s.VUs

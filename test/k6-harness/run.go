@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"sync"
@@ -288,9 +289,12 @@ func (r *Run) runScenario(name string, cfg *scenarioConfig, setupJSON string) er
 	case "shared-iterations", "per-vu-iterations":
 		s.length = cfg.MaxDuration.or(10 * time.Minute)
 		return r.runIterations(s, grace, setupJSON)
+	case "ramping-arrival-rate":
+		s.length = cfg.stagesDuration()
+		return r.runArrivalRate(s, grace, setupJSON, rampingStarts(cfg))
 	default:
 		s.length = cfg.Duration.or(0)
-		return r.runArrivalRate(s, grace, setupJSON)
+		return r.runArrivalRate(s, grace, setupJSON, constantStarts(cfg))
 	}
 }
 
@@ -346,13 +350,71 @@ func (r *Run) runIterations(s *scenarioRun, grace time.Duration, setupJSON strin
 	return nil
 }
 
-// runArrivalRate starts iteration i at start + i × timeUnit/rate on a free VU, whatever the
-// previous ones do; with no VU free and maxVUs reached, the iteration is dropped and counted in
-// dropped_iterations (k6-docs using-k6/scenarios/executors/constant-arrival-rate).
-func (r *Run) runArrivalRate(s *scenarioRun, grace time.Duration, setupJSON string) error {
+// startTimes yields, one call per iteration, when the next iteration of an arrival-rate
+// scenario is due (from the scenario's start); false when no more are due.
+type startTimes func() (time.Duration, bool)
+
+// constantStarts: iteration i (from 0) at i × timeUnit/rate, the first at the start.
+func constantStarts(cfg *scenarioConfig) startTimes {
+	period := time.Duration(float64(cfg.TimeUnit.or(time.Second)) / *cfg.Rate)
+	i := 0
+	return func() (time.Duration, bool) {
+		at := time.Duration(i) * period
+		i++
+		return at, true
+	}
+}
+
+// rampingStarts: the rate goes linearly from startRate to each stage's target over the stage's
+// duration, and iteration n (from 1) is due when the area under that rate curve reaches n, so a
+// stage's share of iterations is its area and a fraction left at a stage's end carries into
+// the next (k6 lib/executor ramping_arrival_rate.go, cal).
+func rampingStarts(cfg *scenarioConfig) startTimes {
+	unit := float64(cfg.TimeUnit.or(time.Second))
+	from := 0.0 // iterations per nanosecond at the current stage's start
+	if cfg.StartRate != nil {
+		from = float64(*cfg.StartRate) / unit
+	}
+	var stageStart time.Duration
+	before := 0.0 // iterations due before the current stage (the area so far)
+	si := 0
+	n := 1.0
+	return func() (time.Duration, bool) {
+		for si < len(cfg.Stages) {
+			st := cfg.Stages[si]
+			to := 0.0
+			if st.Target != nil {
+				to = float64(*st.Target) / unit
+			}
+			d := float64(st.Duration.or(0))
+			if n <= before+d*(from+to)/2 {
+				k := n - before // the k-th iteration of this stage, by area
+				var x float64
+				if from == to {
+					x = k / to
+				} else {
+					// Solve from·x + (to−from)·x²/(2d) = k for the x within [0, d].
+					x = (from*d - math.Sqrt(math.Max(0, d*(from*from*d+2*k*(to-from))))) / (from - to)
+				}
+				n++
+				return stageStart + time.Duration(x), true
+			}
+			before += d * (from + to) / 2
+			from = to
+			stageStart += st.Duration.or(0)
+			si++
+		}
+		return 0, false
+	}
+}
+
+// runArrivalRate starts each iteration when starts says, on a free VU, whatever the previous
+// ones do; with no VU free and maxVUs reached, the iteration is dropped and counted in
+// dropped_iterations (k6-docs using-k6/scenarios/executors/constant-arrival-rate and
+// ramping-arrival-rate).
+func (r *Run) runArrivalRate(s *scenarioRun, grace time.Duration, setupJSON string, starts startTimes) error {
 	soft, hard, cancel := r.scenarioContexts(s, grace)
 	defer cancel()
-	period := time.Duration(float64(s.cfg.TimeUnit.or(time.Second)) / *s.cfg.Rate)
 	maxVUs := *s.cfg.MaxVUs
 	free := make(chan *VU, maxVUs)
 	var held []*VU
@@ -365,8 +427,12 @@ func (r *Run) runArrivalRate(s *scenarioRun, grace time.Duration, setupJSON stri
 		free <- vu
 	}
 	var wg sync.WaitGroup
-	for i := 0; ; i++ {
-		at := s.startedAt.Add(time.Duration(i) * period)
+	for {
+		offset, ok := starts()
+		if !ok {
+			break
+		}
+		at := s.startedAt.Add(offset)
 		if !at.Before(s.startedAt.Add(s.length)) {
 			break
 		}

@@ -6,9 +6,8 @@
  * The types below are the subset of @types/k6's `Options` that this module writes; the entry
  * scripts assign the result to `Options`, so the k6 type-check proves they fit.
  */
-import type { BurstPhaseSpec, IdlePhaseSpec, PhaseSpec } from '../../../src/load/phases.ts';
+import type { BurstPhaseSpec, IdlePhaseSpec, PhaseSpec, SteadyPhaseSpec } from '../../../src/load/phases.ts';
 import { BURST_START_GRACE_MS } from './after-burst.ts';
-import { steadyScenario, type K6RampingArrivalRateScenario, type K6SteadyArrivalRateScenario } from './to-k6-steady.ts';
 
 /**
  * Name of the exported function that runs one iteration of each kind of phase; `afterBurst` runs
@@ -31,6 +30,13 @@ export interface K6ArrivalRateScenario {
   exec: string;
   tags: Record<string, string>;
 }
+
+/** A steady phase with stages: the rate ramps linearly from startRate through each stage's target. */
+export type K6RampingArrivalRateScenario = Omit<K6ArrivalRateScenario, 'executor' | 'rate' | 'duration'> & {
+  executor: 'ramping-arrival-rate';
+  startRate: number;
+  stages: { duration: string; target: number }[];
+};
 
 export interface K6SharedIterationsScenario {
   executor: 'shared-iterations';
@@ -55,12 +61,7 @@ export interface K6PerVuIterationsScenario {
   tags: Record<string, string>;
 }
 
-export type K6Scenario =
-  | K6ArrivalRateScenario
-  | K6SharedIterationsScenario
-  | K6PerVuIterationsScenario
-  | K6SteadyArrivalRateScenario
-  | K6RampingArrivalRateScenario;
+export type K6Scenario = K6ArrivalRateScenario | K6RampingArrivalRateScenario | K6SharedIterationsScenario | K6PerVuIterationsScenario;
 
 export interface K6Options {
   scenarios: Record<string, K6Scenario>;
@@ -181,8 +182,36 @@ function burstScenario(p: BurstPhaseSpec, startMs: number, maxDurationMs: number
   };
 }
 
+/**
+ * A steady phase, open model as the built-in runner's. VUs stand for connections: each k6 VU
+ * keeps its own kept-alive connection, so maxVUs = the phase's connection cap, and an iteration
+ * k6 cannot start because every VU is busy is a dropped iteration (the runner's "not sent").
+ */
+function steadyScenario(p: SteadyPhaseSpec, startMs: number): K6ArrivalRateScenario | K6RampingArrivalRateScenario {
+  // Start with a few VUs; k6 adds more up to maxVUs as answers slow down.
+  const common = {
+    preAllocatedVUs: Math.min(p.connections, Math.max(1, Math.ceil(Math.max(p.rate, ...(p.stages ?? []).map((s) => s.rate)) / 10))),
+    maxVUs: p.connections,
+    startTime: k6Duration(startMs),
+    gracefulStop: k6Duration(gracefulStopMs(p.timeoutMs)),
+    exec: EXEC.steady,
+    tags: { [PHASE_KIND_TAG]: 'steady' },
+  };
+  if (!p.stages || p.stages.length === 0) {
+    return { executor: 'constant-arrival-rate', ...arrivalRate(p.rate), duration: k6Duration(p.durationMs), ...common };
+  }
+  const { seconds, scaled } = commonTimeUnit([p.rate, ...p.stages.map((s) => s.rate)]);
+  return {
+    executor: 'ramping-arrival-rate',
+    startRate: scaled[0]!,
+    timeUnit: `${seconds}s`,
+    stages: p.stages.map((s, i) => ({ duration: k6Duration(s.durationMs), target: scaled[i + 1]! })),
+    ...common,
+  };
+}
+
 /** Long enough for a request sent just before the end to finish or time out. */
-export function gracefulStopMs(timeoutMs: number): number {
+function gracefulStopMs(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) * 1000 + 1000;
 }
 
@@ -197,11 +226,20 @@ function windowMs(p: PhaseSpec, maxDurationMs: number): number {
  */
 export function arrivalRate(perSecond: number): { rate: number; timeUnit: string } {
   if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new Error(`rate must be a number greater than 0, got ${perSecond}`);
+  const { seconds, scaled } = commonTimeUnit([perSecond]);
+  return { rate: Math.max(1, scaled[0]!), timeUnit: `${seconds}s` };
+}
+
+/**
+ * One timeUnit in which every rate is a whole number of iterations (k6 wants integers):
+ * 2.5/s and 10/s become 5 and 20 per 2s.
+ */
+export function commonTimeUnit(rates: readonly number[]): { seconds: number; scaled: number[] } {
   for (let seconds = 1; seconds <= 1000; seconds++) {
-    const n = perSecond * seconds;
-    if (Math.abs(n - Math.round(n)) < 1e-9 && Math.round(n) >= 1) return { rate: Math.round(n), timeUnit: `${seconds}s` };
+    const scaled = rates.map((r) => r * seconds);
+    if (scaled.every((n) => Math.abs(n - Math.round(n)) < 1e-9)) return { seconds, scaled: scaled.map((n) => Math.round(n)) };
   }
-  return { rate: Math.max(1, Math.round(perSecond * 1000)), timeUnit: '1000s' };
+  return { seconds: 1000, scaled: rates.map((r) => Math.round(r * 1000)) };
 }
 
 /** k6 reads Go durations; whole seconds read best, anything else goes as milliseconds. */
