@@ -94,6 +94,7 @@ ${d ? growthSections(d) : undefined}
 ${chartOrImage('load', images.load, 'Load over time: requests per second and latency', charts)}
 ${c.load.rows.length > 0 ? table(c.load) : html`<p>No load was recorded.</p>`}
 ${c.statusCodes.rows.length > 0 ? table(c.statusCodes) : undefined}
+${c.schedule.rows.length > 0 ? table(c.schedule) : undefined}
 ${c.targetExits.rows.length > 0 ? html`<h2>Target exits</h2>${table(c.targetExits)}` : undefined}
 ${c.warnings.length > 0 ? html`<h2>Warnings</h2><ul class="warnings">${c.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : undefined}
 ${charts ? chartScripts(charts) : undefined}

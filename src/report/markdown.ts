@@ -32,6 +32,7 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
   out.push('## Load', '');
   out.push(c.load.rows.length > 0 ? table(c.load) : 'No load was recorded.', '');
   if (c.statusCodes.rows.length > 0) out.push(table(c.statusCodes), '');
+  if (c.schedule.rows.length > 0) out.push(table(c.schedule), '');
 
   out.push('## Memory', '');
   out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');

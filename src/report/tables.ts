@@ -29,6 +29,8 @@ export interface ReportContent {
   facts: [string, string][];
   load: Table;
   statusCodes: Table;
+  /** Steady phases: how the schedule was kept (empty without a steady phase). */
+  schedule: Table;
   memory: Table;
   targetExits: Table;
   warnings: string[];
@@ -43,6 +45,7 @@ export function reportContent(summary: SummaryFile, run: RunFile): ReportContent
     facts: facts(summary, run),
     load: loadTable(summary.load),
     statusCodes: statusCodeTable(summary.load),
+    schedule: scheduleTable(summary.load),
     memory: memoryTable(summary),
     targetExits: exitTable(summary),
     warnings: summary.warnings,
@@ -107,6 +110,25 @@ function statusCodeTable(load: readonly PhaseLoadSummary[]): Table {
         (l.unexpectedStatus !== undefined ? `; unexpected status × ${formatCount(l.unexpectedStatus)}` : ''),
     ]);
   return { head: ['phase', 'status codes'], rows, numeric: [false, false] };
+}
+
+/** Requests due, not sent, sent late and how late: what the console's "schedule" line says. */
+function scheduleTable(load: readonly PhaseLoadSummary[]): Table {
+  const head = ['phase', 'due', 'not sent', 'sent late', 'send lateness p50 / p99 / max', 'connections opened', 'most in flight'];
+  const rows = load.flatMap((l) => {
+    const s = l.steady;
+    if (!s) return [];
+    return [[
+      l.phase,
+      formatCount(s.scheduled),
+      formatCount(s.notSent),
+      `${formatCount(s.late)} (over ${formatMs(s.lateAfterMs)})`,
+      `${formatMs(s.sendLateness.p50)} / ${formatMs(s.sendLateness.p99)} / ${formatMs(s.sendLateness.max)}`,
+      formatCount(s.connectionsOpened),
+      formatCount(s.peakInFlight),
+    ]];
+  });
+  return { head, rows, numeric: head.map((_, i) => i >= 1) };
 }
 
 function memoryTable(summary: SummaryFile): Table {

@@ -69,3 +69,34 @@ test('planted secrets reach the server and no file of the run directory, nor the
     assert.ok(!res.stdout.includes(value) && !res.stderr.includes(value), `${name} on the console`);
   }
 });
+
+test('a steady run: the token from the environment reaches the server and no file; summary.json and summary.md report how the schedule was kept', async () => {
+  const token = 'tok-steady-5d0a3e19c4';
+  const out = mkdtempSync(join(tmpdir(), 'leakbench-secrets-steady-'));
+  const port = await freePort();
+  const res = await runCli(
+    [
+      'run', 'steady',
+      '--cmd', `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`, '--url', `http://127.0.0.1:${port}`,
+      '-X', 'POST', '--path', '/api/orders', '--body', '@test/fixtures/requests/order.json', '--expect-status', '201',
+      '-H', 'Content-Type: application/json', '-H', 'Authorization: Bearer {env:API_TOKEN}',
+      '--rate', '50', '--duration', '2s', '--connections', '5',
+      '--settle', '0s', '--sample-interval', '500ms', '--out', out, '--name', 'steady', '--progress', 'off',
+    ],
+    { env: { ...process.env, API_TOKEN: token }, timeoutMs: 60_000 },
+  );
+  assert.equal(res.code, 0, res.stderr);
+  const dir = join(out, 'steady');
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { load: { statusCodes: Record<string, number>; steady?: { scheduled: number; notSent: number; late: number; sendLateness: { p99: number } } }[] };
+  assert.deepEqual(summary.load[0]!.statusCodes, { '201': 100 }, 'every POST let in: the token arrived');
+  const st = summary.load[0]!.steady!;
+  assert.equal(st.scheduled, 100);
+  assert.equal(st.notSent, 0);
+  assert.ok(Number.isFinite(st.sendLateness.p99));
+  // summary.md's schedule row says the same numbers.
+  const md = readFileSync(join(dir, 'summary.md'), 'utf8');
+  assert.match(md, /\| phase \| due \| not sent \| sent late \| send lateness p50 \/ p99 \/ max \|/);
+  assert.match(md, new RegExp(`\\| steady \\| 100 \\| 0 \\| ${st.late} \\(over 10\\.0 ms\\) \\| `));
+  for (const file of filesUnder(dir)) assert.equal(readFileSync(file).indexOf(token), -1, `the token found in ${file}`);
+  assert.ok(!res.stdout.includes(token) && !res.stderr.includes(token), 'the token on the console');
+});
