@@ -4,6 +4,7 @@
  * over its duration, as k6's ramping-arrival-rate does; without stages the rate is constant.
  */
 import type { RateStage } from './phases.ts';
+import { LIMITS } from '../options/rules.ts';
 export type { RateStage } from './phases.ts';
 
 export interface Schedule {
@@ -66,6 +67,8 @@ export function makeSchedule(rate: number, durationMs: number, stages?: readonly
 /** What is wrong with a steady phase written by hand, in words; undefined when it can run. */
 export function steadyProblem(p: { rate: number; durationMs: number; stages?: readonly RateStage[] | undefined; connections: number; timeoutMs: number }): string | undefined {
   if (!(p.rate >= 0) || !Number.isFinite(p.rate)) return 'steady needs a rate of 0 or more requests per second';
+  const max = LIMITS.rate.max;
+  if (p.rate > max || p.stages?.some((s) => s.rate > max)) return `steady: a rate must be at most ${max} requests per second (the most the steady runner was measured to hold)`;
   if (!Number.isInteger(p.connections) || p.connections <= 0) return 'steady needs a whole number of connections greater than 0';
   if (!(p.timeoutMs > 0)) return 'steady needs timeoutMs greater than 0';
   if (p.stages) {

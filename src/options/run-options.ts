@@ -161,7 +161,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
     path,
     sampleIntervalMs: interval,
     durationMs: v.duration === undefined ? DEFAULTS.durationMs : durationMs('duration', v.duration, LIMITS.durationMs),
-    rate: v.rate === undefined ? DEFAULTS.rate : positiveNumber('rate', v.rate, LIMITS.rate),
+    rate: v.rate === undefined ? DEFAULTS.rate : positiveNumber('rate', v.rate, { max: LIMITS.rate.max, unit: 'per second' }),
     probeTimeoutMs: v['probe-timeout'] === undefined ? DEFAULTS.probeTimeoutMs : durationMs('probe-timeout', v['probe-timeout'], LIMITS.probeTimeoutMs),
     requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, LIMITS.requests),
     connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, LIMITS.connections),

@@ -1,4 +1,5 @@
 import type { RateStage } from '../load/phases.ts';
+import { LIMITS } from './rules.ts';
 
 /** `--stages 30s:100,10m:100,30s:0`: duration:rate pairs; the duration is parsed by the caller's rules. */
 export function parseStages(raw: string, duration: (text: string) => number): RateStage[] | string {
@@ -10,6 +11,7 @@ export function parseStages(raw: string, duration: (text: string) => number): Ra
     if (!m) return `expected duration:rate pairs like 30s:100,10m:100,30s:0, got ${JSON.stringify(part)}`;
     const rate = Number(m[2]);
     if (!Number.isFinite(rate) || rate < 0) return `expected a rate of 0 or more in ${JSON.stringify(part)}`;
+    if (rate > LIMITS.rate.max) return `a rate must be at most ${LIMITS.rate.max} per second, got ${JSON.stringify(part)}`;
     out.push({ durationMs: duration(m[1]!), rate });
   }
   return out;

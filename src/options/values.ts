@@ -33,13 +33,13 @@ export function positiveInt(flag: string, raw: string, { max = Number.MAX_SAFE_I
   return n;
 }
 
-export function positiveNumber(flag: string, raw: string, { max = 1e6 } = {}): number {
+export function positiveNumber(flag: string, raw: string, { max = 1e6, unit = '' }: { max?: number; unit?: string } = {}): number {
   const value = raw.trim();
   const n = Number(value);
   if (value === '' || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(`--${flag}: expected a number greater than 0, got ${JSON.stringify(raw)}`);
   }
-  if (n > max) throw new UsageError(`--${flag}: must be at most ${max}, got ${JSON.stringify(raw)}`);
+  if (n > max) throw new UsageError(`--${flag}: must be at most ${max}${unit && ` ${unit}`}, got ${JSON.stringify(raw)}`);
   return n;
 }
 

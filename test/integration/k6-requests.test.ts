@@ -238,4 +238,5 @@ test('bad request env values fail at init, naming the variable or the file and l
   await bad('burst', { LEAKBENCH_HEADERS: '{"Authorization": "Bearer {env:LEAKBENCH_SURELY_UNSET}"}' }, /EnvError: LEAKBENCH_SURELY_UNSET: not set/);
   await bad('burst', { LEAKBENCH_HEADERS: 'Authorization: x' }, /EnvError: LEAKBENCH_HEADERS: expected JSON/);
   await bad('steady', { LEAKBENCH_STAGES: '30s' }, /EnvError: LEAKBENCH_STAGES: expected duration:rate pairs/);
+  await bad('steady', { LEAKBENCH_STAGES: '10s:500,10s:2000' }, /EnvError: LEAKBENCH_STAGES: a rate must be at most 1000 per second, got \\?"10s:2000/);
 });

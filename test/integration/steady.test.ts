@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startClock } from '../../src/load/clock.ts';
 import { request } from '../../src/options/request-def.ts';
 import { runSteady } from '../../src/load/steady.ts';
-import { makeSchedule } from '../../src/load/steady-schedule.ts';
+import { makeSchedule, steadyProblem } from '../../src/load/steady-schedule.ts';
 import { parseStages } from '../../src/options/stages.ts';
 import { countBy, header, recordingServer, type RecordingServer } from '../helpers/recording-server.ts';
 
@@ -44,6 +44,11 @@ test('schedule: a constant rate and linear ramps, counted exactly', () => {
   assert.ok(Math.abs(offs[150]! - 2500) < 1e-6, 'request 150 due half way through the flat stage');
   assert.deepEqual(parseStages('30s:100, 1m:0', (t) => (t === '30s' ? 30_000 : 60_000)), [{ durationMs: 30_000, rate: 100 }, { durationMs: 60_000, rate: 0 }]);
   assert.match(parseStages('30s=100', () => 1) as string, /expected duration:rate pairs/);
+  // The cap the runner was measured to hold, for scenario files as for --rate and --stages.
+  const p = { rate: 1000, durationMs: 1000, connections: 10, timeoutMs: 1000 };
+  assert.equal(steadyProblem(p), undefined);
+  assert.match(steadyProblem({ ...p, rate: 1001 }) ?? '', /at most 1000 requests per second/);
+  assert.match(steadyProblem({ ...p, rate: 0, stages: [{ durationMs: 1000, rate: 2000 }] }) ?? '', /at most 1000 requests per second/);
 });
 
 test('steady: the scheduled count, exact, over a few kept-alive connections, with its requests', async () => {
