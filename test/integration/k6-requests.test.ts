@@ -76,6 +76,31 @@ function load(got: Received[]): Received[] {
   return got.slice(1);
 }
 
+interface BundleRun {
+  r: HarnessResult;
+  dir: string;
+  /** What the load sent (setup()'s request left out). */
+  got: Received[];
+  ps: Point[];
+  /** Iterations of the scenario that ran, and those dropped for want of a free VU. */
+  iterations: number;
+  dropped: number;
+}
+
+/** Runs a bundle in the harness against `server` (the shared recording server by default). */
+async function runBundle(bin: string, name: string, env: Record<string, string>, server: RecordingServer = srv): Promise<BundleRun> {
+  server.received.length = 0;
+  const dir = workDir(name);
+  const r = await runHarness(bin, ['run', ...envArgs(env), '--out', 'json=k6.json', bundle(name)], dir);
+  assertOk(r, `run ${name} ${JSON.stringify(env)}`);
+  const ps = points(join(dir, 'k6.json'));
+  return {
+    r, dir, got: load(server.received), ps,
+    iterations: ps.filter((p) => p.metric === 'iterations' && p.tags.scenario === name).length,
+    dropped: ps.filter((p) => p.metric === 'dropped_iterations').reduce((a, p) => a + p.value, 0),
+  };
+}
+
 async function inspect(bin: string, name: string, env: Record<string, string>) {
   const r = await runHarness(bin, ['inspect', ...envArgs(env), bundle(name)], out);
   assertOk(r, `inspect ${name}`);
@@ -85,7 +110,6 @@ async function inspect(bin: string, name: string, env: Record<string, string>) {
 test('steady bundle: constant-arrival-rate over kept-alive VUs, the requests file by weight, the token from the environment', async (t: TestContext) => {
   const bin = await harnessOrSkip(t);
   if (!bin) return;
-  srv.received.length = 0;
   const env = {
     LEAKBENCH_URL: base, LEAKBENCH_RATE: '20', LEAKBENCH_DURATION: '2s', LEAKBENCH_CONNECTIONS: '8',
     LEAKBENCH_REQUESTS_FILE: fixture('orders.txt'), LEAKBENCH_TEST_TOKEN: TOKEN, LEAKBENCH_SUMMARY: 'summary.json',
@@ -97,10 +121,7 @@ test('steady bundle: constant-arrival-rate over kept-alive VUs, the requests fil
   });
   assert.equal(opts.noConnectionReuse, false);
 
-  const dir = workDir('steady');
-  const r = await runHarness(bin, ['run', ...envArgs(env), '--out', 'json=k6.json', bundle('steady')], dir);
-  assertOk(r, 'run steady');
-  const got = load(srv.received);
+  const { r, dir, got, ps } = await runBundle(bin, 'steady', env);
   const n = got.length;
   assert.ok(n >= 38 && n <= 41, `about 20/s for 2 s, got ${n}`);
   // Request k of the test is order[k % 4] of the 3:1 cycle: exact for every whole cycle.
@@ -120,7 +141,6 @@ test('steady bundle: constant-arrival-rate over kept-alive VUs, the requests fil
   assert.ok(sockets <= 8, `at most one kept-alive connection per VU (maxVUs 8), got ${sockets}`);
   assert.ok(sockets < n / 2, `connections reused: ${sockets} connections for ${n} requests`);
 
-  const ps = points(join(dir, 'k6.json'));
   assert.deepEqual(checks(ps), { 'status is expected': { passes: post, fails: 0 }, 'status is 2xx': { passes: get, fails: 0 } });
   const reqs = ps.filter((p) => p.metric === 'http_reqs' && p.tags.leakbench !== 'setup');
   assert.deepEqual(countBy(reqs, (p) => p.tags.request ?? ''), { 'create-order': post, health: get }, 'each request tagged with its name');
@@ -136,15 +156,11 @@ test('steady bundle: constant-arrival-rate over kept-alive VUs, the requests fil
 test('burst bundle: -X/-H/--body as LEAKBENCH_METHOD, _HEADERS, _BODY; stages become ramping-arrival-rate', async (t: TestContext) => {
   const bin = await harnessOrSkip(t);
   if (!bin) return;
-  srv.received.length = 0;
-  const dir = workDir('burst');
-  const r = await runHarness(bin, ['run', ...envArgs({
+  const { r, got, ps } = await runBundle(bin, 'burst', {
     LEAKBENCH_URL: `${base}/api/orders`, LEAKBENCH_REQUESTS: '20', LEAKBENCH_CONNECTIONS: '2',
     LEAKBENCH_METHOD: 'post', LEAKBENCH_HEADERS: '{"Content-Type": "application/json", "X-Api-Key": "{env:LEAKBENCH_TEST_TOKEN}"}', LEAKBENCH_BODY: '{"qty":1}',
     LEAKBENCH_EXPECT_STATUS: '201', LEAKBENCH_TEST_TOKEN: TOKEN,
-  }), '--out', 'json=k6.json', bundle('burst')], dir);
-  assertOk(r, 'run burst');
-  const got = load(srv.received);
+  });
   assert.equal(got.length, 20);
   for (const x of got) {
     assert.equal(x.method, 'POST');
@@ -152,7 +168,7 @@ test('burst bundle: -X/-H/--body as LEAKBENCH_METHOD, _HEADERS, _BODY; stages be
     assert.equal(x.body, '{"qty":1}');
     assert.equal(header(x, 'x-api-key'), TOKEN);
   }
-  assert.deepEqual(checks(points(join(dir, 'k6.json'))), { 'status is expected': { passes: 20, fails: 0 } });
+  assert.deepEqual(checks(ps), { 'status is expected': { passes: 20, fails: 0 } });
   assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
 
   // The options as k6 inspect shows them; the next tests run such a scenario.
@@ -175,17 +191,10 @@ function rampDueS(k: number): number {
 test('steady bundle with stages: ramping-arrival-rate runs in the harness, the rate ramps as asked, every due iteration is sent or dropped', async (t: TestContext) => {
   const bin = await harnessOrSkip(t);
   if (!bin) return;
-  srv.received.length = 0;
-  const dir = workDir('ramp');
-  const r = await runHarness(bin, ['run', ...envArgs({
+  const { got, iterations, dropped } = await runBundle(bin, 'steady', {
     LEAKBENCH_URL: `${base}/api/orders`, LEAKBENCH_STAGES: '3s:15,1s:15', LEAKBENCH_CONNECTIONS: '8',
     LEAKBENCH_METHOD: 'POST', LEAKBENCH_HEADERS: '{"Content-Type": "application/json"}', LEAKBENCH_BODY: ORDER,
-  }), '--out', 'json=k6.json', bundle('steady')], dir);
-  assertOk(r, 'run steady with stages');
-  const got = load(srv.received);
-  const ps = points(join(dir, 'k6.json'));
-  const iterations = ps.filter((p) => p.metric === 'iterations' && p.tags.scenario === 'steady').length;
-  const dropped = ps.filter((p) => p.metric === 'dropped_iterations').reduce((a, p) => a + p.value, 0);
+  });
   assert.equal(iterations + dropped, 37, `37 due (the area under the ramp), ${iterations} run and ${dropped} dropped`);
   assert.equal(got.length, iterations, 'one request per iteration');
   for (const x of got) {
@@ -212,13 +221,7 @@ test('steady bundle with stages against a slow server: iterations with no free V
   if (!bin) return;
   const slow = await recordingServer({ delayMs: 500 });
   t.after(() => slow.close());
-  const dir = workDir('ramp-drop');
-  const r = await runHarness(bin, ['run', ...envArgs({ LEAKBENCH_URL: slow.url.origin, LEAKBENCH_STAGES: '3s:15', LEAKBENCH_CONNECTIONS: '2' }), '--out', 'json=k6.json', bundle('steady')], dir);
-  assertOk(r, 'run steady with stages, slow server');
-  const got = load(slow.received);
-  const ps = points(join(dir, 'k6.json'));
-  const iterations = ps.filter((p) => p.metric === 'iterations' && p.tags.scenario === 'steady').length;
-  const dropped = ps.filter((p) => p.metric === 'dropped_iterations').reduce((a, p) => a + p.value, 0);
+  const { got, iterations, dropped } = await runBundle(bin, 'steady', { LEAKBENCH_URL: slow.url.origin, LEAKBENCH_STAGES: '3s:15', LEAKBENCH_CONNECTIONS: '2' }, slow);
   // 0 → 15/s over 3 s: 22 due; two VUs each busy 0.5 s a request start at most 4 a second.
   assert.equal(iterations + dropped, 22, `${iterations} run, ${dropped} dropped`);
   assert.equal(got.length, iterations);

@@ -68,29 +68,20 @@ test('requests file: weights, headers from the environment, a body from a file',
   assert.equal(mix.requests[0]!.body, ORDER);
 });
 
-test('net engine: exact methods, headers, bodies and 3:1 proportions over keep-alive', async () => {
-  srv.received.length = 0;
-  const mix = mixFromCli(['--requests-file', 'test/fixtures/requests/orders.txt']);
-  const s = sinks();
-  const summary = await runBurst({ name: 'b', url: new URL('/health_check', srv.url), requests: 400, connections: 4, timeoutMs: 5000, mix }, s);
-  checkOrders(srv.received, 400, 'net');
-  assert.equal(summary.completed, 400);
-  assert.deepEqual(summary.responsesByRequest, { 'create-order': 300, health: 100 });
-  assert.equal(summary.unexpectedStatus, 0, 'POST answered 201 as expected, GET 200');
-  assert.equal(new Set(srv.received.map((r) => r.socket)).size, 4, 'one kept-alive connection each');
-  assert.deepEqual(s.warnings, []);
-});
-
-test('net engine on two threads: the same exact proportions and per-request counts, each answer tallied by request', async () => {
-  srv.received.length = 0;
-  const mix = mixFromCli(['--requests-file', 'test/fixtures/requests/orders.txt']);
-  const s = sinks();
-  const summary = await runBurst({ name: 'b', url: new URL('/health_check', srv.url), requests: 400, connections: 4, timeoutMs: 5000, mix }, s, { threads: 2 });
-  checkOrders(srv.received, 400, 'net, 2 threads');
-  assert.equal(summary.completed, 400);
-  assert.deepEqual(summary.responsesByRequest, { 'create-order': 300, health: 100 });
-  assert.equal(summary.unexpectedStatus, 0);
-  assert.deepEqual(s.warnings, []);
+test('net engine, on one thread and on two: exact methods, headers, bodies and 3:1 proportions over keep-alive, each answer tallied by request', async () => {
+  for (const threads of [1, 2]) {
+    srv.received.length = 0;
+    const mix = mixFromCli(['--requests-file', 'test/fixtures/requests/orders.txt']);
+    const s = sinks();
+    const summary = await runBurst({ name: 'b', url: new URL('/health_check', srv.url), requests: 400, connections: 4, timeoutMs: 5000, mix }, s, { threads });
+    checkOrders(srv.received, 400, `net, ${threads} thread(s)`);
+    assert.equal(summary.completed, 400);
+    assert.deepEqual(summary.responsesByRequest, { 'create-order': 300, health: 100 });
+    assert.equal(summary.unexpectedStatus, 0, 'POST answered 201 as expected, GET 200');
+    // On two threads a thread may find every request claimed before it connects.
+    if (threads === 1) assert.equal(new Set(srv.received.map((r) => r.socket)).size, 4, 'one kept-alive connection each');
+    assert.deepEqual(s.warnings, []);
+  }
 });
 
 test('net engine: HEAD in a mix reads no body, on one thread and on two', async () => {
