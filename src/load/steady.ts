@@ -2,9 +2,8 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from '
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { LoadSecond, PhaseLoadSummary } from '../rundir/schema.ts';
+import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import { errorText } from '../errors.ts';
-import type { RunClock } from './clock.ts';
 import { newLatencyHistogram } from './latency.ts';
 import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import { nodeRequestHeaders, prepareRequests } from './request-bytes.ts';
@@ -12,17 +11,13 @@ import { statusExpected } from '../options/request-def.ts';
 import { SecondBuckets } from './second-buckets.ts';
 import { makeSchedule } from './steady-schedule.ts';
 import type { SteadyPhaseSpec } from './phases.ts';
+import type { BurstSinks } from './burst.ts';
 
 /** The phase as the scenario gives it, aimed at a URL (the path is the URL's). */
 export type SteadyPhase = Omit<SteadyPhaseSpec, 'kind' | 'path'> & { url: URL };
 
-export interface SteadySinks {
-  clock: RunClock;
-  signal: AbortSignal;
-  onSecond(s: LoadSecond): void;
-  onProgress?(sent: number, scheduled: number): void;
-  onWarning(message: string): void;
-}
+/** What the burst reports to, the steady phase reports to: per-second buckets, progress, warnings. */
+export type SteadySinks = BurstSinks;
 
 /** A request sent this long after its scheduled time counts as late. */
 export const LATE_AFTER_MS = 10;

@@ -18,6 +18,28 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/**
+ * `run <scenario>` against the auth server on a free port, POSTing /api/orders with the token
+ * from API_TOKEN and `extra` flags; returns the console and the run directory.
+ */
+async function runAgainstAuthServer(scenario: string, name: string, extra: string[], env: Record<string, string>) {
+  const out = mkdtempSync(join(tmpdir(), `leakbench-${name}-`));
+  const port = await freePort();
+  const res = await runCli(
+    [
+      'run', scenario,
+      '--cmd', `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`, '--url', `http://127.0.0.1:${port}`,
+      '-X', 'POST', '--path', '/api/orders', '--expect-status', '201',
+      '-H', 'Content-Type: application/json', '-H', 'Authorization: Bearer {env:API_TOKEN}',
+      ...extra,
+      '--settle', '0s', '--sample-interval', '500ms', '--out', out, '--name', name, '--progress', 'off',
+    ],
+    { env: { ...process.env, ...env }, timeoutMs: 90_000 },
+  );
+  assert.equal(res.code, 0, res.stderr);
+  return { res, dir: join(out, name) };
+}
+
 test('planted secrets reach the server and no file of the run directory, nor the console', async () => {
   const secrets = {
     API_TOKEN: 'tok-env-8c1e77aa91',
@@ -25,25 +47,13 @@ test('planted secrets reach the server and no file of the run directory, nor the
     LEAKBENCH_PLANTED_COOKIE: 'session=cookie-literal-71d4',
     LEAKBENCH_PLANTED_TENANT: 'tenant-literal-c0ffee42',
   };
-  const out = mkdtempSync(join(tmpdir(), 'leakbench-secrets-'));
-  const port = await freePort();
-  const res = await runCli(
-    [
-      'run', 'soak',
-      '--cmd', `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`, '--url', `http://127.0.0.1:${port}`,
-      '-X', 'POST', '--path', '/api/orders', '--body', '{"sku":"A-1"}', '--expect-status', '201',
-      '-H', 'Content-Type: application/json',
-      '-H', 'Authorization: Bearer {env:API_TOKEN}',
-      '-H', `X-Api-Key: ${secrets.LEAKBENCH_PLANTED_KEY}`,
-      '-H', `Cookie: ${secrets.LEAKBENCH_PLANTED_COOKIE}`,
-      '-H', `X-Tenant-Secret: ${secrets.LEAKBENCH_PLANTED_TENANT}`, '--secret-header', 'X-Tenant-Secret',
-      '--engine', 'net', '--requests', '300', '--connections', '3', '--idle-before', '1s', '--idle-after', '1s', '--rate', '5',
-      '--settle', '0s', '--sample-interval', '500ms', '--out', out, '--name', 'secrets', '--progress', 'off',
-    ],
-    { env: { ...process.env, ...secrets }, timeoutMs: 90_000 },
-  );
-  assert.equal(res.code, 0, res.stderr);
-  const dir = join(out, 'secrets');
+  const { res, dir } = await runAgainstAuthServer('soak', 'secrets', [
+    '--body', '{"sku":"A-1"}',
+    '-H', `X-Api-Key: ${secrets.LEAKBENCH_PLANTED_KEY}`,
+    '-H', `Cookie: ${secrets.LEAKBENCH_PLANTED_COOKIE}`,
+    '-H', `X-Tenant-Secret: ${secrets.LEAKBENCH_PLANTED_TENANT}`, '--secret-header', 'X-Tenant-Secret',
+    '--engine', 'net', '--requests', '300', '--connections', '3', '--idle-before', '1s', '--idle-after', '1s', '--rate', '5',
+  ], secrets);
   const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { phases: { result: { completed: number; unexpectedStatus?: number; statusCodes: Record<string, number> } }[]; options: { mix: { requests: { headers: [string, string][] }[] } } };
   // The secrets did their job: every POST was let in (401 otherwise).
   assert.deepEqual(run.phases.map((p) => p.result.statusCodes), [{ '201': 5 }, { '201': 300 }, { '201': 5 }]);
@@ -72,21 +82,9 @@ test('planted secrets reach the server and no file of the run directory, nor the
 
 test('a steady run: the token from the environment reaches the server and no file; summary.json and summary.md report how the schedule was kept', async () => {
   const token = 'tok-steady-5d0a3e19c4';
-  const out = mkdtempSync(join(tmpdir(), 'leakbench-secrets-steady-'));
-  const port = await freePort();
-  const res = await runCli(
-    [
-      'run', 'steady',
-      '--cmd', `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`, '--url', `http://127.0.0.1:${port}`,
-      '-X', 'POST', '--path', '/api/orders', '--body', '@test/fixtures/requests/order.json', '--expect-status', '201',
-      '-H', 'Content-Type: application/json', '-H', 'Authorization: Bearer {env:API_TOKEN}',
-      '--rate', '50', '--duration', '2s', '--connections', '5',
-      '--settle', '0s', '--sample-interval', '500ms', '--out', out, '--name', 'steady', '--progress', 'off',
-    ],
-    { env: { ...process.env, API_TOKEN: token }, timeoutMs: 60_000 },
-  );
-  assert.equal(res.code, 0, res.stderr);
-  const dir = join(out, 'steady');
+  const { res, dir } = await runAgainstAuthServer('steady', 'steady', [
+    '--body', '@test/fixtures/requests/order.json', '--rate', '50', '--duration', '2s', '--connections', '5',
+  ], { API_TOKEN: token });
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { load: { statusCodes: Record<string, number>; steady?: { scheduled: number; notSent: number; late: number; sendLateness: { p99: number } } }[] };
   assert.deepEqual(summary.load[0]!.statusCodes, { '201': 100 }, 'every POST let in: the token arrived');
   const st = summary.load[0]!.steady!;
