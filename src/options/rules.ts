@@ -22,7 +22,7 @@ export const LIMITS = Object.freeze({
   durationMs: { min: 1000, max: WEEK_MS },
   /**
    * Probes per second, more than 0; also the steady phase's requests per second (--rate and
-   * --stages): its node:http client held 1000/s on 2 shared cores and fell behind at 2000/s
+   * --stages): the steady runner held 1000/s on 2 shared cores and fell behind at 2000/s
    * (README "A steady soak at a fixed rate").
    */
   rate: { min: 0, max: 1000 },

@@ -97,7 +97,7 @@ async function harness(t: TestContext): Promise<string | undefined> {
 }
 
 test('bundles: ES modules importing only k6 modules, no Node built-ins, with source maps', () => {
-  for (const name of ['idle', 'burst', 'soak']) {
+  for (const name of ['idle', 'burst', 'soak', 'steady']) {
     const js = readFileSync(bundle(name), 'utf8');
     const imports = [...js.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     assert.deepEqual([...new Set(imports)].sort(), ['k6', 'k6/execution', 'k6/http', 'k6/metrics'], `${name}: imports`);
