@@ -91,7 +91,7 @@ export interface RaceFact {
 
 export type Discount =
   | { type: 'warm-up'; window: WindowFigure; later: WindowFigure }
-  | { type: 'stopped-under-load'; window: WindowFigure; rate: number; tailRate: number; tailFrom: number }
+  | { type: 'stopped-under-load'; window: WindowFigure; rate: number; tailRate: number; tailFrom: number; figure?: DiagnosedFigure }
   | { type: 'rss-given-back'; window: WindowFigure; rise: number; after: WindowFigure; kept: number }
   | { type: 'heap-given-back'; window: WindowFigure; heap: DiagnosedFigure; rise: number; after: WindowFigure; baseline: number }
   | { type: 'runtime-filling'; window: WindowFigure; rise: number; outside: number }
@@ -110,6 +110,28 @@ export interface HeldFacts {
   levelledOff: boolean;
   /** The burst's fit read as levelled off, but on too few samples to call a plateau: how many. */
   tooFewToLevel?: number;
+  /** The live heap's shape in the burst, where sampled (LiveShape). */
+  live?: LiveShape;
+  /** An idle window after the load in which RSS, the live heap or the tasks grew: no plateau. */
+  grewAtRest?: { window: WindowFigure; figure: DiagnosedFigure };
+}
+
+/**
+ * What the live heap (the heap after a collection, profile.live) did in a load phase: it rose
+ * and stopped while the load went on (a cache filling), or it still rose over the phase's last
+ * quarter (a leak). Undefined when not sampled, or when it did not rise by minRiseBytes.
+ */
+export interface LiveShape {
+  figure: DiagnosedFigure;
+  state: 'stopped' | 'growing';
+  /** Its rise over the phase, and its mean rate per 1,000 requests. */
+  rise: number;
+  rate: number;
+  /** Theil–Sen rate over the last quarter of the phase's requests, from request tailFrom. */
+  tailRate: number;
+  tailFrom: number;
+  /** When it reached 90% of its rise (seconds since run start). */
+  stopT?: number;
 }
 
 export type Decision =
@@ -160,7 +182,7 @@ function taskGrowth(ctx: Context): Decision | undefined {
 
 function rssGrowth(ctx: Context): Decision | undefined {
   const rss = ctx.rss!;
-  const growing = ctx.growing(rss).filter((w) => !stoppedLater(ctx, rss, w) && !stoppedUnderLoad(ctx, w) && !givenBack(ctx, rss, w));
+  const growing = ctx.growing(rss).filter((w) => !stoppedLater(ctx, rss, w) && !liveStoppedUnderLoad(ctx, w) && !stoppedUnderLoad(ctx, w) && !givenBack(ctx, rss, w));
   if (growing.length === 0) return undefined;
   return whereItGrew(ctx, strongest(growing));
 }
@@ -258,19 +280,66 @@ function stoppedLater(ctx: Context, rss: FigureDiagnosis, w: WindowFigure): bool
  */
 function stoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
   const fit = ctx.primary(w);
+  if (w.kind !== 'burst' || !fit?.ok || fit.basis !== 'per-1k-requests') return false;
+  const tail = tailFit(ctx, ctx.rssKey!, w);
+  if (!tail || tail.slope >= THRESHOLDS.persistenceRatio * fit.rate!) return false;
+  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: fit.rate!, tailRate: tail.slope, tailFrom: tail.from });
+  ctx.stoppedUnderLoad.add(w.window);
+  return true;
+}
+
+/** Theil–Sen fit of a sampled figure over the last quarter of a load phase's requests. */
+function tailFit(ctx: Context, key: SampleFigure, w: WindowFigure): { slope: number; from: number } | undefined {
   const window = ctx.windows.find((x) => x.name === w.window);
-  if (w.kind !== 'burst' || !fit?.ok || fit.basis !== 'per-1k-requests' || !window?.requestsAt || !window.requests) return false;
+  if (w.kind !== 'burst' || !window?.requestsAt || !window.requests) return undefined;
   const at = window.requestsAt;
   const from = (1 - TAIL_SHARE) * window.requests;
   const points = ctx.data.samples.flatMap((s) => {
-    const y = s[ctx.rssKey!];
+    const y = s[key];
     if (y === undefined || s.t < w.startT || s.t > w.endT) return [];
     const x = at(s.t);
     return x >= from ? [{ x: x / 1000, y, segment: ctx.unexpectedExits.filter((e) => e.t < s.t).length }] : [];
   });
   const tail = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints });
-  if (!tail.ok || tail.slope >= THRESHOLDS.persistenceRatio * fit.rate!) return false;
-  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: fit.rate!, tailRate: tail.slope, tailFrom: from });
+  return tail.ok ? { slope: tail.slope, from } : undefined;
+}
+
+/**
+ * The live heap's shape in a load phase (LiveShape). Its mean rate over the phase is its rise
+ * over the phase's requests, not a Theil–Sen slope: the live heap moves in steps, one per GC,
+ * and a cache full in the first seconds is one early step whose median slope is nought.
+ */
+export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined {
+  const key = ctx.profile.live;
+  const fw = ctx.windowOf(ctx.fig(key), w.window);
+  if (key === undefined || !fw || fw.start === undefined || fw.end === undefined || !w.requests) return undefined;
+  const rise = Math.max(fw.end, fw.peak ?? fw.end) - fw.start;
+  if (rise < THRESHOLDS.minRiseBytes) return undefined;
+  const tail = tailFit(ctx, key, w);
+  if (!tail) return undefined;
+  const rate = rise / (w.requests / 1000);
+  const state = tail.slope < THRESHOLDS.persistenceRatio * rate ? 'stopped' : 'growing';
+  const shape: LiveShape = { figure: key, state, rise, rate, tailRate: tail.slope, tailFrom: tail.from };
+  const mark = fw.start + 0.9 * rise;
+  const stop = ctx.data.samples.find((s) => s.t >= w.startT && s.t <= w.endT && (s[key] ?? -Infinity) >= mark);
+  if (stop) shape.stopT = stop.t;
+  return shape;
+}
+
+/**
+ * RSS growth under load that the live heap carried and that stopped while the load went on,
+ * judged on the live heap rather than on RSS: a Go heap's RSS follows its goal, twice the live
+ * data at GOGC=100, and keeps climbing long after the live data stopped (a cache full at
+ * request 30,000 of 60,000 left RSS rising to the burst's end). Growth that the runtime's
+ * figures put outside the heap is not the heap's to excuse.
+ */
+function liveStoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
+  const fit = ctx.primary(w);
+  const live = liveShape(ctx, w);
+  if (!fit?.ok || fit.basis !== 'per-1k-requests' || live?.state !== 'stopped') return false;
+  const outside = ctx.profile.outside ? ctx.riseIn(ctx.profile.outside.key, w, fit.basis) : undefined;
+  if (outside !== undefined && outside >= THRESHOLDS.goRuntimeShare * fit.rise!) return false;
+  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: live.rate, tailRate: live.tailRate, tailFrom: live.tailFrom, figure: live.figure });
   ctx.stoppedUnderLoad.add(w.window);
   return true;
 }
@@ -373,9 +442,14 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
     const f = ctx.fig(key);
     return f ? endOf(f) - f.baseline : undefined;
   };
-  const out: HeldFacts = { burst, rose, held, levelledOff: levelledOff(ctx, burst, after) };
+  const out: HeldFacts = { burst, rose, held, levelledOff: false };
+  const live = liveShape(ctx, burst);
+  if (live) out.live = live;
+  const grew = grewAtRest(ctx, burst);
+  if (grew) out.grewAtRest = grew;
+  out.levelledOff = levelledOff(ctx, burst, live, grew);
   const fit = ctx.primary(burst);
-  if (!out.levelledOff && fit?.ok && fit.trend !== 'growing' && fit.points < PLATEAU_MIN_POINTS) out.tooFewToLevel = fit.points;
+  if (!out.levelledOff && !grew && live?.state !== 'growing' && fit?.ok && fit.trend !== 'growing' && fit.points < PLATEAU_MIN_POINTS) out.tooFewToLevel = fit.points;
   if (after) out.idleAfter = after;
   const tasks = kept(ctx.profile.tasks?.key);
   if (tasks !== undefined) out.tasks = tasks;
@@ -391,19 +465,37 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
 }
 
 /**
- * The load's growth stopped while the load went on: the burst's fit did not call it growing
- * (its second half no longer rose), and RSS at rest afterwards is not growing either.
+ * The load's growth stopped while the load went on, and nothing grows at rest afterwards.
+ * Stopped: the live heap, where sampled, rose and stopped; else the burst's RSS fit did not
+ * call it growing (its second half no longer rose) or its last quarter was flat. A live heap
+ * still rising at the burst's end is growth whatever RSS did (RSS can sit flat under a heap
+ * goal set high by an earlier phase).
  */
-function levelledOff(ctx: Context, burst: WindowFigure, after: WindowFigure | undefined): boolean {
+export function levelledOff(ctx: Context, burst: WindowFigure, live: LiveShape | undefined, grew: HeldFacts['grewAtRest']): boolean {
   const fit = ctx.primary(burst);
-  if (!fit?.ok || (fit.trend === 'growing' && !ctx.stoppedUnderLoad.has(burst.window))) return false;
+  if (!fit?.ok || live?.state === 'growing' || grew) return false;
+  const stopped = ctx.stoppedUnderLoad.has(burst.window) || live?.state === 'stopped';
+  if (fit.trend === 'growing' && !stopped) return false;
   // "Stopped growing" is a claim about the burst's later half, and it needs as many samples
   // there as any fit does. A burst of a second or two holds a handful, and a leak whose last
   // few samples happen to bunch (the race runtime maps its records a MiB at a time) read as
   // levelled off: a -race build was once called a plateau from 4 samples in 0.8 s.
-  if (!ctx.stoppedUnderLoad.has(burst.window) && fit.points < PLATEAU_MIN_POINTS) return false;
-  const rest = after ? ctx.primary(after) : undefined;
-  return rest?.trend !== 'growing';
+  return stopped || fit.points >= PLATEAU_MIN_POINTS;
+}
+
+/**
+ * Growth at rest is a leak, whatever the load did: the first idle window after `burst` (of
+ * the same process) in which RSS, the live heap or the tasks grew. A per-connection leak
+ * under kept-alive load looks like a plateau in the burst and grows with every idle probe.
+ */
+export function grewAtRest(ctx: Context, burst: WindowFigure): HeldFacts['grewAtRest'] {
+  const keys = [ctx.rssKey, ctx.profile.live, ctx.profile.tasks?.key].filter((k): k is SampleFigure => k !== undefined);
+  for (const key of keys) {
+    const f = ctx.fig(key);
+    const w = f?.windows.find((o) => o.kind === 'idle' && o.startT >= burst.endT - 1e-9 && !exitBetween(ctx, burst.startT, o.endT) && o.perHour?.trend === 'growing');
+    if (w) return { window: w, figure: key };
+  }
+  return undefined;
 }
 
 function plateau(ctx: Context, held: HeldFacts, holder: PlateauFacts['holder']): Decision {
@@ -414,7 +506,8 @@ function plateau(ctx: Context, held: HeldFacts, holder: PlateauFacts['holder']):
   const level = w.end ?? start;
   // Where it stopped: the first sample at 90% of the way from the phase's start to its level.
   const mark = start + 0.9 * (level - start);
-  const stopT = points.find((p) => p.y >= mark)?.t ?? w.endT;
+  // The live heap says when the data stopped growing; RSS follows its goal with a lag.
+  const stopT = (held.live?.state === 'stopped' ? held.live.stopT : undefined) ?? points.find((p) => p.y >= mark)?.t ?? w.endT;
   const facts: PlateauFacts = {
     window: w.window,
     stoppedAfterS: stopT - w.startT,
