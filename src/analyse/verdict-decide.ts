@@ -110,8 +110,9 @@ export interface HeldFacts {
   levelledOff: boolean;
   /** The burst's fit read as levelled off, but on too few samples to call a plateau: how many. */
   tooFewToLevel?: number;
-  /** The live heap's shape in the burst, where sampled (LiveShape). */
+  /** The live heap's shape in the burst, where sampled (LiveShape), and what it keeps at the end. */
   live?: LiveShape;
+  liveKept?: number;
   /** An idle window after the load in which RSS, the live heap or the tasks grew: no plateau. */
   grewAtRest?: { window: WindowFigure; figure: DiagnosedFigure };
 }
@@ -413,9 +414,9 @@ function heldAfterLoad(ctx: Context): Decision | undefined {
   const held = heldFacts(ctx);
   if (!held) return undefined;
   if (held.tasks !== undefined && held.tasks >= THRESHOLDS.minGoroutineRise) return { class: 'task-growth', via: 'held', held };
-  if (held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) {
+  if ((held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) || liveHolds(held)) {
     if (held.levelledOff) return plateau(ctx, held, 'live-heap');
-    return { class: 'heap-growth', via: 'held', held, heap: held.heap.key };
+    return { class: 'heap-growth', via: 'held', held, heap: held.heap?.key ?? held.live!.figure };
   }
   if (held.outside !== undefined && held.outside >= THRESHOLDS.goRuntimeShare * held.held) {
     if (held.levelledOff) return plateau(ctx, held, 'outside-runtime');
@@ -425,6 +426,15 @@ function heldAfterLoad(ctx: Context): Decision | undefined {
   // load is the plateau's shape, and the words say what was not measured.
   if (!ctx.hasRuntimeMetrics && held.levelledOff) return plateau(ctx, held, 'unknown');
   return { class: 'high-water-held', held };
+}
+
+/**
+ * Live data that rose under load, stopped, and is still there at the end holds what RSS holds,
+ * although less than half of it: the runtime sizes its heap to live data × (1 + GOGC/100),
+ * so at Go's default a cache of 40 MiB keeps about 80 MiB resident.
+ */
+function liveHolds(held: HeldFacts): boolean {
+  return held.live?.state === 'stopped' && held.liveKept !== undefined && held.liveKept >= (1 - THRESHOLDS.heapShare) * held.live.rise;
 }
 
 function heldFacts(ctx: Context): HeldFacts | undefined {
@@ -444,7 +454,11 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
   };
   const out: HeldFacts = { burst, rose, held, levelledOff: false };
   const live = liveShape(ctx, burst);
-  if (live) out.live = live;
+  if (live) {
+    out.live = live;
+    const k = kept(live.figure);
+    if (k !== undefined) out.liveKept = k;
+  }
   const grew = grewAtRest(ctx, burst);
   if (grew) out.grewAtRest = grew;
   out.levelledOff = levelledOff(ctx, burst, live, grew);
