@@ -289,21 +289,34 @@ function stoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
   return true;
 }
 
-/** Theil–Sen fit of a sampled figure over the last quarter of a load phase's requests. */
-function tailFit(ctx: Context, key: SampleFigure, w: WindowFigure): { slope: number; from: number } | undefined {
+/**
+ * Theil–Sen fit of a sampled figure over the last quarter of a load phase's requests. With
+ * `widen`, a quarter holding fewer than a fit's worth of samples is widened to the last
+ * minFitPoints samples, within the phase's later half: a 60,000-request burst lasts 2.5 s, and
+ * its last quarter held 4 samples at 100 ms.
+ */
+function tailFit(ctx: Context, key: SampleFigure, w: WindowFigure, widen = false): { slope: number; from: number } | undefined {
   const window = ctx.windows.find((x) => x.name === w.window);
   if (w.kind !== 'burst' || !window?.requestsAt || !window.requests) return undefined;
   const at = window.requestsAt;
-  const from = (1 - TAIL_SHARE) * window.requests;
-  const points = ctx.data.samples.flatMap((s) => {
+  const half = (1 - LATER_HALF) * window.requests;
+  const all = ctx.data.samples.flatMap((s) => {
     const y = s[key];
     if (y === undefined || s.t < w.startT || s.t > w.endT) return [];
     const x = at(s.t);
-    return x >= from ? [{ x: x / 1000, y, segment: ctx.unexpectedExits.filter((e) => e.t < s.t).length }] : [];
+    return x >= half ? [{ x: x / 1000, y, segment: ctx.unexpectedExits.filter((e) => e.t < s.t).length }] : [];
   });
+  let from = (1 - TAIL_SHARE) * window.requests;
+  let points = all.filter((p) => p.x * 1000 >= from);
+  if (widen && points.length < THRESHOLDS.minFitPoints && all.length >= THRESHOLDS.minFitPoints) {
+    points = all.slice(-THRESHOLDS.minFitPoints);
+    from = points[0]!.x * 1000;
+  }
   const tail = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints });
   return tail.ok ? { slope: tail.slope, from } : undefined;
 }
+
+const LATER_HALF = 0.5;
 
 /**
  * The live heap's shape in a load phase (LiveShape). Its mean rate over the phase is its rise
@@ -316,7 +329,7 @@ export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined 
   if (key === undefined || !fw || fw.start === undefined || fw.end === undefined || !w.requests) return undefined;
   const rise = Math.max(fw.end, fw.peak ?? fw.end) - fw.start;
   if (rise < THRESHOLDS.minRiseBytes) return undefined;
-  const tail = tailFit(ctx, key, w);
+  const tail = tailFit(ctx, key, w, true);
   if (!tail) return undefined;
   const rate = rise / (w.requests / 1000);
   const state = tail.slope < THRESHOLDS.persistenceRatio * rate ? 'stopped' : 'growing';
