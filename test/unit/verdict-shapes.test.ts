@@ -86,3 +86,72 @@ test('a process that is not Go, with no metrics: RSS growth said without Go, sma
   assert.doesNotMatch([v.summary, ...v.evidence, ...v.caveats, ...v.suggestions].join('\n'), /\bGo\b|goroutine|go_memstats|pprof/);
   assert.match(v.caveats.join('\n'), /prometheus_client does not expose/);
 });
+
+// ─── Go's live heap (from the GC goal) ─────────────────────────────────────────────────────
+
+/**
+ * A Go server whose RSS follows its heap goal: live data plus garbage up to twice it (GOGC=100).
+ * `live` is the data the heap keeps; RSS and heap in use climb with the goal, here on to the
+ * burst's end, as measured on a cache full at request 30,000 of 60,000.
+ */
+function goHeap(c: SeriesContext, done: number, live: number, withLive: boolean, rssExtra = 0): Record<string, number> {
+  const goal = 2 * (4 * MiB + live);
+  const vmRss = 20 * MiB + 120 * MiB * done + rssExtra + 64 * KiB * c.noise();
+  const out: Record<string, number> = { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + 110 * MiB * done + 256 * KiB * c.noise(), goSys: 14 * MiB + 120 * MiB * done + rssExtra, heapReleased: 2 * MiB, goroutines: 6 };
+  if (withLive) Object.assign(out, { goHeapGoal: goal, liveHeap: goal / 2 });
+  return out;
+}
+
+test('RSS climbing to the burst end while the live heap stopped halfway: plateau on the live heap; without it, growth', () => {
+  const withLive = summaryOf((c, done) => goHeap(c, done, filled(done), true), goIdentity);
+  const d = withLive.diagnosis!;
+  assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
+  assert.equal(d.plateau!.holder, 'live-heap');
+  // Where the live heap stopped (half the burst), not where RSS would have (its end).
+  assert.ok(d.plateau!.stoppedAfterRequests! > 40_000 && d.plateau!.stoppedAfterRequests! < 55_000, JSON.stringify(d.plateau));
+  assert.match(d.verdict.evidence.join('\n'), /Go live heap \(after GC\) rose \+60\.\d MiB in burst and was flat over its last 25,000 requests/);
+  assert.match(d.verdict.evidence.join('\n'), /GOGC=100 assumed/);
+  assert.equal(failOnReason(parseFailOn('growth'), withLive), undefined);
+  // The same run read on RSS alone (a run from before the live heap was sampled).
+  const rssOnly = summaryOf((c, done) => goHeap(c, done, filled(done), false), goIdentity);
+  assert.equal(rssOnly.diagnosis!.verdict.kind, 'go-heap-growth', rssOnly.diagnosis!.verdict.evidence.join('\n'));
+});
+
+test('a live heap still rising at the burst end is growth, even with RSS flat over the burst\'s later half', () => {
+  const run = (withLive: boolean) =>
+    summaryOf((c, done) => {
+      const level = Math.min(1, done / 0.5);
+      const vmRss = 20 * MiB + 120 * MiB * level + 64 * KiB * c.noise();
+      const goal = 2 * (4 * MiB + 50 * MiB * done);
+      return { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + 110 * MiB * level, goSys: 14 * MiB + 120 * MiB * level, heapReleased: 2 * MiB, goroutines: 6, ...(withLive && { goHeapGoal: goal, liveHeap: goal / 2 }) };
+    }, goIdentity);
+  // On RSS alone this is the plateau's shape.
+  assert.equal(run(false).diagnosis!.verdict.kind, 'plateau');
+  const s = run(true);
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'go-heap-growth', d.verdict.evidence.join('\n'));
+  assert.match(d.verdict.evidence.join('\n'), /Go live heap \(after GC\) was still rising over the last [\d,]+ requests of burst/);
+  assert.match(failOnReason(parseFailOn('growth'), s) ?? '', /go-heap-growth/);
+});
+
+test('a plateau needs every idle window after the load flat: growth at rest in the first of two is a leak', () => {
+  const phases = [...SOAK.slice(0, 2), { name: 'idle-1', kind: 'idle' as const, startT: 345, endT: 645 }, { name: 'idle-2', kind: 'idle' as const, startT: 645, endT: 945 }];
+  const spec = (growAtRest: boolean) =>
+    seriesRun({
+      phases,
+      endT: SOAK_END,
+      seed: 5,
+      target: { kind: 'command', label: 'cmd', identity: goIdentity },
+      figures: (c) => {
+        const done = burstDone(c.t);
+        // 8 MiB over idle-1 (96 MiB/h), nothing in idle-2: the last idle phase alone looks flat.
+        const atRest = growAtRest ? 8 * MiB * Math.min(1, Math.max(0, (c.t - 345) / 300)) : 0;
+        return goHeap(c, done, filled(done), true, atRest);
+      },
+    });
+  const flat = summarise(readRunDir(writeSyntheticRun(spec(false)))).diagnosis!;
+  assert.equal(flat.verdict.kind, 'plateau', flat.verdict.evidence.join('\n'));
+  const grew = summarise(readRunDir(writeSyntheticRun(spec(true)))).diagnosis!;
+  assert.equal(grew.verdict.kind, 'go-heap-growth', grew.verdict.evidence.join('\n'));
+  assert.match(grew.verdict.evidence.join('\n'), /RSS \(VmRSS\) grew at rest in idle-1, after the load \(\+[\d.]+ MiB\/h\): growth at rest is a leak, so this is not a plateau/);
+});
