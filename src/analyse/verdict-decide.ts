@@ -119,8 +119,10 @@ export interface HeldFacts {
 
 /**
  * What the live heap (the heap after a collection, profile.live) did in a load phase: it rose
- * and stopped while the load went on (a cache filling), or it still rose over the phase's last
- * quarter (a leak). Undefined when not sampled, or when it did not rise by minRiseBytes.
+ * and stopped while the load went on (a cache filling), or it still rose between the phase's
+ * last two collections (a leak). Undefined when not sampled, when it did not rise by
+ * minRiseBytes, or when no two collections were seen with the later one in the phase's later
+ * half: the figure changes only at a GC, so between them it says nothing.
  */
 export interface LiveShape {
   figure: DiagnosedFigure;
@@ -128,9 +130,13 @@ export interface LiveShape {
   /** Its rise over the phase, and its mean rate per 1,000 requests. */
   rise: number;
   rate: number;
-  /** Theil–Sen rate over the last quarter of the phase's requests, from request tailFrom. */
-  tailRate: number;
-  tailFrom: number;
+  /**
+   * Its rate between the last two collections seen in the phase (the samples where it changed),
+   * at requests lastFrom and lastTo of the phase.
+   */
+  lastRate: number;
+  lastFrom: number;
+  lastTo: number;
   /** When it reached 90% of its rise (seconds since run start). */
   stopT?: number;
 }
@@ -289,56 +295,60 @@ function stoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
   return true;
 }
 
-/**
- * Theil–Sen fit of a sampled figure over the last quarter of a load phase's requests. With
- * `widen`, a quarter holding fewer than a fit's worth of samples is widened to the last
- * minFitPoints samples, within the phase's later half: a 60,000-request burst lasts 2.5 s, and
- * its last quarter held 4 samples at 100 ms.
- */
-function tailFit(ctx: Context, key: SampleFigure, w: WindowFigure, widen = false): { slope: number; from: number } | undefined {
+/** Theil–Sen fit of a sampled figure over the last quarter of a load phase's requests. */
+function tailFit(ctx: Context, key: SampleFigure, w: WindowFigure): { slope: number; from: number } | undefined {
   const window = ctx.windows.find((x) => x.name === w.window);
   if (w.kind !== 'burst' || !window?.requestsAt || !window.requests) return undefined;
   const at = window.requestsAt;
-  const half = (1 - LATER_HALF) * window.requests;
-  const all = ctx.data.samples.flatMap((s) => {
+  const from = (1 - TAIL_SHARE) * window.requests;
+  const points = ctx.data.samples.flatMap((s) => {
     const y = s[key];
     if (y === undefined || s.t < w.startT || s.t > w.endT) return [];
     const x = at(s.t);
-    return x >= half ? [{ x: x / 1000, y, segment: ctx.unexpectedExits.filter((e) => e.t < s.t).length }] : [];
+    return x >= from ? [{ x: x / 1000, y, segment: ctx.unexpectedExits.filter((e) => e.t < s.t).length }] : [];
   });
-  let from = (1 - TAIL_SHARE) * window.requests;
-  let points = all.filter((p) => p.x * 1000 >= from);
-  if (widen && points.length < THRESHOLDS.minFitPoints && all.length >= THRESHOLDS.minFitPoints) {
-    points = all.slice(-THRESHOLDS.minFitPoints);
-    from = points[0]!.x * 1000;
-  }
   const tail = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints });
   return tail.ok ? { slope: tail.slope, from } : undefined;
 }
 
-const LATER_HALF = 0.5;
-
 /**
- * The live heap's shape in a load phase (LiveShape). Its mean rate over the phase is its rise
- * over the phase's requests, not a Theil–Sen slope: the live heap moves in steps, one per GC,
- * and a cache full in the first seconds is one early step whose median slope is nought.
+ * The live heap's shape in a load phase (LiveShape), read at its collections: the samples
+ * where the figure changed. Not a fit over the phase's tail: between two collections the
+ * figure is flat whatever the heap does, and a heap leak whose last GC came at request 42,000
+ * of 60,000 read as flat over the last quarter (measured). Between two collections a leak
+ * always shows its rate; a cache full before both shows none. The mean rate over the phase
+ * is its rise over the phase's requests: a cache full in the first seconds is one early step.
  */
 export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined {
   const key = ctx.profile.live;
   const fw = ctx.windowOf(ctx.fig(key), w.window);
-  if (key === undefined || !fw || fw.start === undefined || fw.end === undefined || !w.requests) return undefined;
+  const window = ctx.windows.find((x) => x.name === w.window);
+  if (key === undefined || !fw || fw.start === undefined || fw.end === undefined || !w.requests || !window?.requestsAt) return undefined;
   const rise = Math.max(fw.end, fw.peak ?? fw.end) - fw.start;
   if (rise < THRESHOLDS.minRiseBytes) return undefined;
-  const tail = tailFit(ctx, key, w, true);
-  if (!tail) return undefined;
+  const at = window.requestsAt;
+  const collections: { x: number; y: number; t: number }[] = [];
+  let previous: number | undefined;
+  for (const s of ctx.data.samples) {
+    const y = s[key];
+    if (y === undefined || s.t < w.startT || s.t > w.endT) continue;
+    if (previous !== undefined && y !== previous) collections.push({ x: at(s.t), y, t: s.t });
+    previous = y;
+  }
+  const [a, b] = collections.slice(-2);
+  if (!a || !b || b.x < LATER_HALF * w.requests || b.x <= a.x) return undefined;
   const rate = rise / (w.requests / 1000);
-  const state = tail.slope < THRESHOLDS.persistenceRatio * rate ? 'stopped' : 'growing';
-  const shape: LiveShape = { figure: key, state, rise, rate, tailRate: tail.slope, tailFrom: tail.from };
+  const lastRate = (b.y - a.y) / ((b.x - a.x) / 1000);
+  const state = lastRate < THRESHOLDS.persistenceRatio * rate ? 'stopped' : 'growing';
+  const shape: LiveShape = { figure: key, state, rise, rate, lastRate, lastFrom: a.x, lastTo: b.x };
   const mark = fw.start + 0.9 * rise;
-  const stop = ctx.data.samples.find((s) => s.t >= w.startT && s.t <= w.endT && (s[key] ?? -Infinity) >= mark);
+  const stop = collections.find((c) => c.y >= mark);
   if (stop) shape.stopT = stop.t;
   return shape;
 }
+
+/** A collection seen in the later half of the phase's requests: something was observed late. */
+const LATER_HALF = 0.5;
 
 /**
  * RSS growth under load that the live heap carried and that stopped while the load went on,
@@ -353,7 +363,7 @@ function liveStoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
   if (!fit?.ok || fit.basis !== 'per-1k-requests' || live?.state !== 'stopped') return false;
   const outside = ctx.profile.outside ? ctx.riseIn(ctx.profile.outside.key, w, fit.basis) : undefined;
   if (outside !== undefined && outside >= THRESHOLDS.goRuntimeShare * fit.rise!) return false;
-  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: live.rate, tailRate: live.tailRate, tailFrom: live.tailFrom, figure: live.figure });
+  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: live.rate, tailRate: live.lastRate, tailFrom: live.lastFrom, figure: live.figure });
   ctx.stoppedUnderLoad.add(w.window);
   return true;
 }

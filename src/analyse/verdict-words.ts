@@ -30,7 +30,7 @@ function shapeWords(ctx: Context, h: HeldFacts): string[] {
   const out: string[] = [];
   const live = h.live && ctx.fig(h.live.figure);
   if (h.live?.state === 'growing' && live) {
-    out.push(`${live.label} was still rising over the last ${formatCount(h.burst.requests! - h.live.tailFrom)} requests of ${h.burst.window} (${rateText(h.live.tailRate, 'per-1k-requests', 'bytes')}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase): the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`);
+    out.push(`${live.label} was still rising between the last two collections seen in ${h.burst.window} (requests ${formatCount(h.live.lastFrom)} and ${formatCount(h.live.lastTo)}: ${rateText(h.live.lastRate, 'per-1k-requests', 'bytes')}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase): the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`);
   }
   const rest = h.grewAtRest && ctx.fig(h.grewAtRest.figure);
   if (h.grewAtRest && rest) {
@@ -222,7 +222,7 @@ function plateauWords(ctx: Context, h: HeldFacts, pf: PlateauFacts, caveats: str
   const evidence = [
     `${rss.label} rose ${formatSignedBytes(pf.level)} above its baseline of ${formatMiB(rss.baseline)} and stopped growing ${when}; it holds ${formatSignedBytes(pf.held)} ${whereHeld(h)}.`,
     holder,
-    ...(h.live?.state === 'stopped' ? [`${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat over its last ${formatCount(h.burst.requests! - h.live.tailFrom)} requests (${rateText(h.live.tailRate, 'per-1k-requests', 'bytes')}): the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`] : []),
+    ...(h.live?.state === 'stopped' ? [`${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat between the last two collections seen in it (requests ${formatCount(h.live.lastFrom)} and ${formatCount(h.live.lastTo)}: ${rateText(h.live.lastRate, 'per-1k-requests', 'bytes')}): the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`] : []),
     rssStatus(ctx, rss),
     ...taskStatus(ctx),
     ...exitEvidence(ctx),
@@ -358,7 +358,7 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
     case 'stopped-under-load':
       if (x.figure !== undefined) {
         const f = ctx.fig(x.figure)!;
-        return [`${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`];
+        return [`${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: between its last two collections there, from request ${formatCount(x.tailFrom)}, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`];
       }
       return [`${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`];
     case 'rss-given-back':
