@@ -134,6 +134,13 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
 ];
 
+/**
+ * Figures recorded and read back but not tabled or charted on their own: the inputs of Go's
+ * live heap (liveHeap, in FIGURES, is what the report shows) and its memory classes, which
+ * the verdict's evidence quotes.
+ */
+export const RECORDED_ONLY: readonly SampleFigure[] = ['goHeapGoal', 'goGcPercent', 'goHeapLive', 'goHeapObjects', 'goHeapUnused', 'goHeapFree', 'goOsStacks', 'goOtherRuntime'];
+
 /** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
 export interface LoadSecond {
   phase: string;

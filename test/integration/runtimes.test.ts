@@ -95,6 +95,14 @@ test('Go, the hard case: a cache full at request 30,000 of a 60,000-request burs
   assert.match(s.text, /Go live heap \(after GC\) rose \+[\d.]+ MiB in burst and was flat between the last two collections seen in it/);
 });
 
+test('Go, the late cache with runtime/metrics exposed: plateau read on go_gc_heap_live_bytes, memory classes said', async () => {
+  const s = await soak('go-cache-late-rm', (p) => `${goFixture} -runtime-metrics -mode cache -cache-entries 40000 -leak-kib 1 -addr 127.0.0.1:${p}`, 100_000, ['--fail-on', 'growth', ...DENSE]);
+  assert.equal(s.r.code, 0, s.text);
+  assert.equal(s.verdict.kind, 'plateau', s.text);
+  assert.match(s.text, /Go live heap \(after GC\) is go_gc_heap_live_bytes, the heap the last GC marked live/);
+  assert.match(s.text, /Go's memory classes at the last sample \(go_memory_classes_\*\): heap objects \(live and not yet swept\) [\d.]+ MiB, live heap [\d.]+ MiB, unused in heap spans/);
+});
+
 test('Go, the same burst against a heap leak: growth, the live heap still rising at its end', async () => {
   const s = await soak('go-heap-leak-60k', (p) => `${goFixture} -mode heap-leak -leak-kib 1 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
   assert.equal(s.r.code, 4, s.text);
