@@ -150,16 +150,18 @@ test('a plateau needs every idle window after the load flat: growth at rest in t
       target: { kind: 'command', label: 'cmd', identity: goIdentity },
       figures: (c) => {
         const done = burstDone(c.t);
-        // 8 MiB over idle-1 (96 MiB/h), nothing in idle-2: the last idle phase alone looks flat.
+        // Live data +8 MiB over idle-1 (96 MiB/h; RSS and Go sys with it), nothing in idle-2:
+        // the last idle phase alone looks flat.
         const atRest = growAtRest ? 8 * MiB * Math.min(1, Math.max(0, (c.t - 345) / 300)) : 0;
-        return goHeap(c, done, filled, true, atRest);
+        const out = goHeap(c, done, filled, true, atRest);
+        return { ...out, liveHeap: out.liveHeap! + atRest };
       },
     });
   const flat = summarise(readRunDir(writeSyntheticRun(spec(false)))).diagnosis!;
   assert.equal(flat.verdict.kind, 'plateau', flat.verdict.evidence.join('\n'));
   const grew = summarise(readRunDir(writeSyntheticRun(spec(true)))).diagnosis!;
   assert.equal(grew.verdict.kind, 'go-heap-growth', grew.verdict.evidence.join('\n'));
-  assert.match(grew.verdict.evidence.join('\n'), /RSS \(VmRSS\) grew at rest in idle-1, after the load \(\+[\d.]+ MiB\/h\): growth at rest is a leak, so this is not a plateau/);
+  assert.match(grew.verdict.evidence.join('\n'), /Go live heap \(after GC\) grew at rest in idle-1, after the load \(\+[\d.]+ MiB\/h\): growth at rest is a leak, so this is not a plateau/);
 });
 
 test('a heap leak whose last GC in the burst came at 70% of it: growth, not a flat tail (the figure is stale between collections)', () => {
