@@ -65,8 +65,8 @@ test('Go, a cache full within the first seconds: plateau, live heap, --fail-on g
   assert.ok(p.held > 16 * 2 ** 20, JSON.stringify(p));
   assert.match(s.text, /stopped growing .* into burst, after about [\d,]+ requests of 40,000/);
   assert.match(s.text, /It is live data: Go heap in use is still/);
-  assert.match(s.text, /Go live heap \(after GC\) rose \+[\d.]+ MiB in burst and was flat between the last two collections seen in it/);
-  assert.match(s.text, /go_memstats_next_gc_bytes ÷ \(1 \+ GOGC\/100\), GOGC=100 assumed/);
+  // The cache's garbage is small once it is full, so few GCs come in the burst's later half:
+  // then RSS's shape decides (README "Go's live heap"), and the live heap need not be quoted.
   assert.equal(s.run.target.identity?.runtime, 'go');
 });
 
