@@ -92,7 +92,9 @@ test('Go, the hard case: a cache full at request 30,000 of a 60,000-request burs
   assert.equal(p.holder, 'live-heap');
   // Where the live heap stopped: the cache is full at 30,000, the goal follows at the next GC.
   assert.ok(p.stoppedAfterRequests! > 25_000 && p.stoppedAfterRequests! < 50_000, JSON.stringify(p));
-  assert.match(s.text, /Go live heap \(after GC\) rose \+[\d.]+ MiB in burst and was flat between the last two collections seen in it/);
+  // Two right ways, by how many GCs the burst's later half held: the live heap flat between
+  // its last two there, or (with fewer) RSS's last quarter flat. Both seen in runs.
+  assert.match(s.text, /Go live heap \(after GC\) rose \+[\d.]+ MiB in burst and was flat between the last two collections seen in it|RSS \(VmRSS\) rose in burst \(.*\) but stopped before the load ended/);
 });
 
 test('Go, the late cache with runtime/metrics exposed: plateau read on go_gc_heap_live_bytes, memory classes said', async () => {
