@@ -85,7 +85,11 @@ test('Go, a cache that fills only halfway through the burst: still a plateau; --
 });
 
 test('Go, the hard case: a cache full at request 30,000 of a 60,000-request burst, RSS rising to the end: plateau', async () => {
-  const s = await soak('go-cache-half', (p) => `${goFixture} -mode cache -cache-entries 30000 -leak-kib 1 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
+  // 4 KiB of garbage per request, as a handler's work makes: without it the full cache made so
+  // little that its heap goal (twice the cache) saw one GC in the burst's later half, and
+  // neither the live heap nor RSS (still climbing to that goal) could show the plateau (1 run
+  // of 3 was called go-heap-growth).
+  const s = await soak('go-cache-half', (p) => `${goFixture} -mode cache -cache-entries 30000 -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'plateau', s.text);
   const p = s.summary.diagnosis!.plateau!;
@@ -106,7 +110,7 @@ test('Go, the late cache with runtime/metrics exposed: plateau read on go_gc_hea
 });
 
 test('Go, the same burst against a heap leak: growth, the live heap still rising at its end', async () => {
-  const s = await soak('go-heap-leak-60k', (p) => `${goFixture} -mode heap-leak -leak-kib 1 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
+  const s = await soak('go-heap-leak-60k', (p) => `${goFixture} -mode heap-leak -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
   assert.equal(s.r.code, 4, s.text);
   assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
 });
