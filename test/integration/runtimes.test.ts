@@ -109,7 +109,7 @@ test('Go, the late cache with runtime/metrics exposed: plateau read on go_gc_hea
   assert.match(s.text, /Go's memory classes at the last sample \(go_memory_classes_\*\): heap objects \(live and not yet swept\) [\d.]+ MiB, live heap [\d.]+ MiB, unused in heap spans/);
 });
 
-test('Go, the same burst against a heap leak: growth, the live heap still rising at its end', async () => {
+test('Go, the same burst against a heap leak: growth, --fail-on growth exits 4', async () => {
   const s = await soak('go-heap-leak-60k', (p) => `${goFixture} -mode heap-leak -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
   assert.equal(s.r.code, 4, s.text);
   assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
