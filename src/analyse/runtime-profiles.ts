@@ -33,6 +33,11 @@ export interface RuntimeProfile {
   heapWords?: string;
   /** Memory outside the runtime, derived from RSS less what the runtime holds from the OS. */
   outside?: OutsideDef;
+  /**
+   * What the heap holds after a collection (Go: liveHeap, from the GC's goal). The shape of
+   * growth under load is judged on it where sampled: heap in use saws up to each goal.
+   */
+  live?: SampleFigure;
   /** The sampled figure of what the runtime took from the OS (Go sys, V8 heap total). */
   heldFigure?: SampleFigure;
   /**
@@ -89,6 +94,7 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     runtimeWords: 'the Go runtime',
     heap: ['heapInuse'],
     heapWords: 'the Go heap',
+    live: 'liveHeap',
     outside: {
       key: 'outsideGo',
       label: 'RSS outside the Go runtime',

@@ -20,7 +20,52 @@ export function verdictWords(ctx: Context, d: Decision): Verdict {
   if ('held' in d && d.held.tooFewToLevel !== undefined) {
     caveats.push(`The burst held only ${d.held.tooFewToLevel} samples: too few to tell growth that stopped under load (a plateau) from growth that goes on. A longer burst or a shorter --sample-interval tells them apart.`);
   }
-  return { kind: v.kind, summary: v.summary, evidence: [...new Set([...v.evidence, ...notes])], caveats: [...new Set(caveats)], suggestions: v.suggestions };
+  const shape = 'held' in d && d.class !== 'plateau' ? shapeWords(ctx, d.held) : [];
+  const classes = d.class === 'stable' || d.class === 'not-enough-data' ? [] : memoryClassWords(ctx);
+  return { kind: v.kind, summary: v.summary, evidence: [...new Set([...v.evidence, ...shape, ...notes, ...classes])], caveats: [...new Set(caveats)], suggestions: v.suggestions };
+}
+
+/** Why held growth was not a plateau: the live heap still rose at the load's end, or something grew at rest. */
+function shapeWords(ctx: Context, h: HeldFacts): string[] {
+  const out: string[] = [];
+  const live = h.live && ctx.fig(h.live.figure);
+  if (h.live?.state === 'growing' && live) {
+    out.push(`${live.label} was still rising between the last two collections seen in ${h.burst.window} (requests ${formatCount(h.live.lastFrom)} and ${formatCount(h.live.lastTo)}: ${rateText(h.live.lastRate, 'per-1k-requests', 'bytes')}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase): the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`);
+  }
+  const rest = h.grewAtRest && ctx.fig(h.grewAtRest.figure);
+  if (h.grewAtRest && rest) {
+    const fit = h.grewAtRest.window.perHour!;
+    out.push(`${rest.label} grew at rest in ${h.grewAtRest.window.window}, after the load (${rateText(fit.rate!, 'per-hour', rest.unit)}): growth at rest is a leak, so this is not a plateau.`);
+  }
+  return out;
+}
+
+/** Where the live-heap figure comes from, in one sentence: it differs by client_golang version. */
+export function liveSource(ctx: Context): string {
+  const key = ctx.profile.live;
+  const s = key === undefined ? undefined : [...ctx.data.samples].reverse().find((x) => x[key] !== undefined);
+  if (!s || !key) return '';
+  const label = ctx.fig(key)?.label ?? key;
+  if (s.goHeapLive !== undefined) return `${label} is go_gc_heap_live_bytes, the heap the last GC marked live.`;
+  const gogc = s.goGcPercent === undefined ? 'GOGC=100 assumed (the client does not expose go_gc_gogc_percent; a GOGC set for the target scales it)' : `GOGC=${s.goGcPercent} from go_gc_gogc_percent`;
+  return `${label} is go_memstats_next_gc_bytes ÷ (1 + GOGC/100), ${gogc}: the GC sets its next goal from the heap it marked live, so the goal moves with live data, not with the garbage between collections.`;
+}
+
+/** Where a Go heap's memory sits besides live data, from runtime/metrics' memory classes when the client exposes them. */
+function memoryClassWords(ctx: Context): string[] {
+  const s = [...ctx.data.samples].reverse().find((x) => x.goHeapObjects !== undefined);
+  if (!s) return [];
+  const part = (label: string, v: number | undefined): string[] => (v === undefined ? [] : [`${label} ${formatMiB(v)}`]);
+  const parts = [
+    ...part('heap objects (live and not yet swept)', s.goHeapObjects),
+    ...part('live heap', s.goHeapLive),
+    ...part('unused in heap spans (fragmentation)', s.goHeapUnused),
+    ...part('free heap not yet returned to the OS', s.goHeapFree),
+    ...part('released to the OS', s.heapReleased),
+    ...part('OS thread stacks', s.goOsStacks),
+    ...part('other runtime memory', s.goOtherRuntime),
+  ];
+  return [`Go's memory classes at the last sample (go_memory_classes_*): ${parts.join(', ')}.`];
 }
 
 interface Words {
@@ -177,6 +222,7 @@ function plateauWords(ctx: Context, h: HeldFacts, pf: PlateauFacts, caveats: str
   const evidence = [
     `${rss.label} rose ${formatSignedBytes(pf.level)} above its baseline of ${formatMiB(rss.baseline)} and stopped growing ${when}; it holds ${formatSignedBytes(pf.held)} ${whereHeld(h)}.`,
     holder,
+    ...(h.live?.state === 'stopped' ? [`${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat between the last two collections seen in it (requests ${formatCount(h.live.lastFrom)} and ${formatCount(h.live.lastTo)}: ${rateText(h.live.lastRate, 'per-1k-requests', 'bytes')}): the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`] : []),
     rssStatus(ctx, rss),
     ...taskStatus(ctx),
     ...exitEvidence(ctx),
@@ -310,6 +356,10 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
     case 'warm-up':
       return [`${rss.label} rose in ${x.window.window} (${rateText(x.window.perHour!.rate!, 'per-hour', rss.unit)}) but not in ${x.later.window} (${rateText(x.later.perHour!.rate!, 'per-hour', rss.unit)}): growth that stops is the process warming up, so it is not counted.`];
     case 'stopped-under-load':
+      if (x.figure !== undefined) {
+        const f = ctx.fig(x.figure)!;
+        return [`${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: between its last two collections there, from request ${formatCount(x.tailFrom)}, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`];
+      }
       return [`${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`];
     case 'rss-given-back':
       return [`${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) during ${x.window.window} but was given back: at the end of ${x.after.window} it was ${formatSignedBytes(x.kept)} from where ${x.window.window} started (${formatMiB(x.after.end!)}). Memory given back after the load is the load's working memory, not a leak.`];

@@ -2,9 +2,10 @@ import { join, relative } from 'node:path';
 import type { ChartDataset } from 'chart.js';
 import { formatCount, formatFigure, formatSignedMiB } from '../analyse/format.ts';
 import { summarise } from '../analyse/summarise.ts';
-import { readRunDir } from '../rundir/read-run.ts';
+import { readRunDir, type RunData } from '../rundir/read-run.ts';
 import { writeOutput } from '../rundir/recorder.ts';
-import type { Sample, SampleFigure } from '../rundir/schema.ts';
+import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
+import { profileOf } from '../analyse/runtime-profiles.ts';
 import { drawChart, lineLegend, type LineConfig } from './chart-canvas.ts';
 import { downsample, type PlotPoint } from './downsample.ts';
 import { escapeHtml } from './html.ts';
@@ -29,6 +30,8 @@ interface Row {
   rssEnd?: number;
   heapStart?: number;
   heapEnd?: number;
+  /** The run's heap figure in its runtime's words ("Go heap in use", "V8 heap used"); absent in older compare.json. */
+  heapLabel?: string;
   verdict: string;
   evidence: string;
 }
@@ -89,7 +92,8 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
   const rows: Row[] = loaded.map((r, i) => {
     const s = summaries[i]!;
     const rss = figure(s, 'vmRss') ?? figure(s, 'processRss');
-    const heap = figure(s, 'heapInuse');
+    const heapKey = heapKeyOf(r.data);
+    const heap = heapKey && figure(s, heapKey);
     const v = verdictOf(s);
     return {
       label: r.label,
@@ -97,7 +101,7 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
       status: s.status,
       requests: s.load.reduce((n, l) => n + l.completed, 0),
       ...(rss && { rssStart: rss.start, rssPeak: rss.peak, rssEnd: rss.end }),
-      ...(heap && { heapStart: heap.start, heapEnd: heap.end }),
+      ...(heap && { heapStart: heap.start, heapEnd: heap.end, heapLabel: labelOf(heapKey) }),
       verdict: v.kind,
       evidence: v.text,
     };
@@ -124,11 +128,12 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
       scales: { x: xScale, y: yScale },
     },
   };
+  const heapKeys = loaded.map((r) => heapKeyOf(r.data));
   const heapDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.flatMap((r, i) => [
     { ...rssDatasets[i]! },
     {
-      label: `${r.label}: Go heap in use`,
-      data: series(r.data.samples, 'heapInuse', axis.divisor),
+      label: `${r.label}: ${labelOf(heapKeys[i]) ?? 'no heap figure'}`,
+      data: heapKeys[i] ? series(r.data.samples, heapKeys[i], axis.divisor) : [],
       borderColor: COLOURS[i % COLOURS.length]!,
       backgroundColor: COLOURS[i % COLOURS.length]!,
       borderWidth: 2,
@@ -141,7 +146,7 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
     data: { datasets: heapDatasets },
     options: {
       parsing: false,
-      plugins: { title: { display: true, text: `${scenario}: RSS (solid) against Go heap in use (dashed)`, font: { size: 18 } }, legend: lineLegend() },
+      plugins: { title: { display: true, text: `${scenario}: RSS (solid) against ${heapWords(rows)} (dashed)`, font: { size: 18 } }, legend: lineLegend() },
       scales: { x: xScale, y: yScale },
     },
   };
@@ -166,35 +171,58 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
   return { file: { schema: COMPARE_SCHEMA, scenario, runs: rows }, rss: { config: rssConfig }, heap: { config: heapConfig }, byRequests: { config: byRequestsConfig } };
 }
 
+/** The run's main heap figure, from its runtime profile (Go heap in use, V8 heap used), when sampled. */
+function heapKeyOf(data: RunData): SampleFigure | undefined {
+  return profileOf(data).profile.heap.find((k) => data.samples.some((s) => s[k] !== undefined));
+}
+
+function labelOf(key: SampleFigure | undefined): string | undefined {
+  return key === undefined ? undefined : (FIGURES.find((f) => f.key === key)?.label ?? key);
+}
+
+/** One heap name when every run has the same, else a neutral one (each cell then names its own). */
+function heapWords(rows: readonly Row[]): string {
+  const labels = new Set(rows.map((r) => r.heapLabel ?? 'Go heap in use'));
+  return labels.size === 1 ? [...labels][0]! : 'each runtime\'s heap';
+}
+
 const mib = (v: number | undefined) => (v === undefined ? 'n/a' : formatFigure(v, 'bytes'));
 const change = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'n/a' : formatSignedMiB(b - a));
 
-function cells(r: Row): string[] {
+function cells(r: Row, named: boolean): string[] {
   return [
     r.label,
     r.status,
     r.requests.toLocaleString('en-US'),
     `${mib(r.rssStart)} → ${mib(r.rssPeak)} → ${mib(r.rssEnd)}`,
     change(r.rssStart, r.rssEnd),
-    `${mib(r.heapStart)} → ${mib(r.heapEnd)}`,
+    `${named && r.heapLabel ? `${r.heapLabel}: ` : ''}${mib(r.heapStart)} → ${mib(r.heapEnd)}`,
     change(r.heapStart, r.heapEnd),
     r.verdict,
   ];
 }
 
-const HEAD = ['build', 'status', 'responses', 'RSS start → peak → end', 'RSS change', 'Go heap start → end', 'heap change', 'verdict'];
+/** The table's head; the heap column in the runs' runtime words (older compare.json: Go). */
+function head(f: ComparisonFile): { head: string[]; named: boolean } {
+  const words = heapWords(f.runs);
+  const named = words === 'each runtime\'s heap';
+  const heap = named ? 'heap start → end' : `${words.replace(/ in use$| used$/, '')} start → end`;
+  return { head: ['build', 'status', 'responses', 'RSS start → peak → end', 'RSS change', heap, 'heap change', 'verdict'], named };
+}
 
 export function comparisonMarkdown(f: ComparisonFile): string {
+  const { head: HEAD, named } = head(f);
   const lines = [`# leakbench comparison: ${escapeMarkdown(f.scenario)}`, '', `| ${HEAD.join(' | ')} |`, `| ${HEAD.map(() => '---').join(' | ')} |`];
-  for (const r of f.runs) lines.push(`| ${cells(r).map(escapeMarkdown).join(' | ')} |`);
+  for (const r of f.runs) lines.push(`| ${cells(r, named).map(escapeMarkdown).join(' | ')} |`);
   lines.push('', '## Verdicts', '');
   for (const r of f.runs) lines.push(`- **${escapeMarkdown(r.label)}** (${escapeMarkdown(r.verdict)}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`);
-  lines.push('', '![RSS by build](rss.png)', '', '![RSS by build against requests served](rss-by-requests.png)', '', '![RSS against Go heap](heap-vs-rss.png)', '');
+  lines.push('', '![RSS by build](rss.png)', '', '![RSS by build against requests served](rss-by-requests.png)', '', `![RSS against ${heapWords(f.runs)}](heap-vs-rss.png)`, '');
   return lines.join('\n');
 }
 
 export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byRequests?: Buffer): string {
-  const row = (r: Row) => `<tr>${cells(r).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  const { head: HEAD, named } = head(f);
+  const row = (r: Row) => `<tr>${cells(r, named).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>leakbench comparison: ${escapeHtml(f.scenario)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}img{max-width:100%}</style></head>
@@ -202,7 +230,7 @@ export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byR
 <table><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${f.runs.map(row).join('')}</tbody></table>
 <h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(r.verdict)}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
 <img alt="RSS by build" src="data:image/png;base64,${rss.toString('base64')}">
-${byRequests ? `<img alt="RSS by build against requests served" src="data:image/png;base64,${byRequests.toString('base64')}">\n` : ''}<img alt="RSS against Go heap in use" src="data:image/png;base64,${heap.toString('base64')}">
+${byRequests ? `<img alt="RSS by build against requests served" src="data:image/png;base64,${byRequests.toString('base64')}">\n` : ''}<img alt="RSS against ${escapeHtml(heapWords(f.runs))}" src="data:image/png;base64,${heap.toString('base64')}">
 </body></html>
 `;
 }

@@ -28,6 +28,8 @@ const LINES: readonly LineStyle[] = [
   { key: 'pss', label: 'PSS', color: '#2ca02c', width: 1.5, axis: 'y' },
   { key: 'cgroupMemory', label: 'cgroup memory', color: '#9467bd', width: 1.5, axis: 'y' },
   { key: 'heapInuse', label: 'Go heap in use', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
+  // What the last GC marked live (from the heap goal): heap in use saws up to each goal above it.
+  { key: 'liveHeap', label: 'Go live heap (after GC)', color: '#d62728', width: 1.5, dash: [2, 2], axis: 'y' },
   { key: 'stackInuse', label: 'Go stack in use', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
   { key: 'goSys', label: 'Go sys', color: '#7f7f7f', width: 2, dash: [12, 4, 3, 4], axis: 'y' },
   // Node.js (prom-client): a chart shows only the figures its run sampled, so no Go label

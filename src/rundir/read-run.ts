@@ -7,6 +7,7 @@ import { readNdjson } from './ndjson.ts';
 import {
   type Artifact,
   FIGURES,
+  RECORDED_ONLY,
   FILES,
   SCHEMA,
   type LoadSecond,
@@ -154,7 +155,7 @@ function keepValid<T>(records: unknown[], file: string, valid: (r: unknown) => r
 /** A figure that is not a finite number is treated as absent, never as 0. */
 function cleanSample(s: Sample): Sample {
   const out: Sample = { t: s.t };
-  for (const { key } of FIGURES) {
+  for (const key of [...FIGURES.map((f) => f.key), ...RECORDED_ONLY]) {
     const v = s[key];
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
   }

@@ -9,7 +9,9 @@
 
 export const SCHEMA = {
   run: 'leakbench.run/1',
-  samples: 'leakbench.samples/1',
+  // 2: Go's live heap and heap goal (liveHeap, goHeapGoal, ...); a /1 file reads as a /2
+  // file without them (READABLE below).
+  samples: 'leakbench.samples/2',
   load: 'leakbench.load/1',
   probes: 'leakbench.probes/1',
   events: 'leakbench.events/1',
@@ -19,6 +21,11 @@ export const SCHEMA = {
  * analysis and the report name their own (src/analyse/summary-file.ts, src/report/compare.ts).
  */
 export type SchemaId = `leakbench.${string}/${number}`;
+
+/** Older versions a reader of the current one still reads: their records are a subset of it. */
+export const READABLE: Partial<Record<SchemaId, readonly SchemaId[]>> = {
+  [SCHEMA.samples]: ['leakbench.samples/1'],
+};
 
 export const FILES = {
   run: 'run.json',
@@ -75,6 +82,22 @@ export interface Sample {
   nodeHandles?: number;
   /** Major (mark-compact) collections so far: V8 heap used only falls at one of these. */
   v8MajorGcs?: number;
+  // Go's live heap (samples/2; absent in older runs). The GC sets its heap goal from the heap
+  // it marked live, so the goal steps with live data and ignores the garbage between cycles.
+  /** go_memstats_next_gc_bytes (or go_gc_heap_goal_bytes): the heap size that triggers the next GC. */
+  goHeapGoal?: number;
+  /** go_gc_gogc_percent, where the client exposes it (client_golang 1.16 and later). */
+  goGcPercent?: number;
+  /** go_gc_heap_live_bytes (runtime/metrics /gc/heap/live:bytes), where exposed and after a first GC. */
+  goHeapLive?: number;
+  /** Heap marked live at the last GC: goHeapLive, else goHeapGoal ÷ (1 + GOGC/100). See liveHeapOf. */
+  liveHeap?: number;
+  // runtime/metrics' memory classes (go_memory_classes_*), where a newer client exposes them.
+  goHeapObjects?: number;
+  goHeapUnused?: number;
+  goHeapFree?: number;
+  goOsStacks?: number;
+  goOtherRuntime?: number;
 }
 
 /** Keys of Sample that carry a figure (everything but `t`). */
@@ -98,6 +121,7 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'cgroupMemory', label: 'cgroup memory', source: 'cgroup', unit: 'bytes' },
   { key: 'processRss', label: 'process_resident_memory_bytes', source: 'metrics', unit: 'bytes' },
   { key: 'heapInuse', label: 'Go heap in use', source: 'metrics', unit: 'bytes' },
+  { key: 'liveHeap', label: 'Go live heap (after GC)', source: 'metrics', unit: 'bytes' },
   { key: 'stackInuse', label: 'Go stack in use', source: 'metrics', unit: 'bytes' },
   { key: 'goSys', label: 'Go sys', source: 'metrics', unit: 'bytes' },
   { key: 'heapReleased', label: 'Go heap released', source: 'metrics', unit: 'bytes' },
@@ -109,6 +133,13 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'v8MajorGcs', label: 'V8 major GCs', source: 'metrics', unit: 'count' },
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
 ];
+
+/**
+ * Figures recorded and read back but not tabled or charted on their own: the inputs of Go's
+ * live heap (liveHeap, in FIGURES, is what the report shows) and its memory classes, which
+ * the verdict's evidence quotes.
+ */
+export const RECORDED_ONLY: readonly SampleFigure[] = ['goHeapGoal', 'goGcPercent', 'goHeapLive', 'goHeapObjects', 'goHeapUnused', 'goHeapFree', 'goOsStacks', 'goOtherRuntime'];
 
 /** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
 export interface LoadSecond {

@@ -26,11 +26,45 @@ export const NODE_METRICS = {
   nodejs_active_handles_total: 'nodeHandles',
 } as const satisfies Record<string, SampleFigure>;
 
+/**
+ * Go's live heap and where the rest of its memory sits. go_memstats_next_gc_bytes is in every
+ * client_golang; the others are runtime/metrics names that client_golang 1.16+ prints by
+ * default (go_gc_gogc_percent) or with collectors.WithGoCollectorRuntimeMetrics (the rest),
+ * as captured in test/fixtures/go-metrics-client-golang-1.23-*.txt.
+ */
+export const GO_LIVE_METRICS = {
+  go_memstats_next_gc_bytes: 'goHeapGoal',
+  go_gc_gogc_percent: 'goGcPercent',
+  go_gc_heap_live_bytes: 'goHeapLive',
+  go_memory_classes_heap_objects_bytes: 'goHeapObjects',
+  go_memory_classes_heap_unused_bytes: 'goHeapUnused',
+  go_memory_classes_heap_free_bytes: 'goHeapFree',
+  go_memory_classes_os_stacks_bytes: 'goOsStacks',
+  go_memory_classes_other_bytes: 'goOtherRuntime',
+} as const satisfies Record<string, SampleFigure>;
+
+/** GOGC when the target does not say: Go's default. */
+export const DEFAULT_GOGC = 100;
+
+/**
+ * The heap the last GC marked live. go_gc_heap_live_bytes says it directly (0 until the first
+ * GC: then unknown). Otherwise the goal: the GC sets it to live × (1 + GOGC/100), so live is
+ * goal ÷ (1 + GOGC/100), with GOGC from go_gc_gogc_percent or Go's default. It is an upper
+ * bound while the goal sits at its floor (4 MiB × GOGC/100) and reads low when GOMEMLIMIT
+ * pulls the goal down; with GOGC=off (-1) there is no goal to read it from.
+ */
+export function liveHeapOf(f: Pick<Sample, 'goHeapLive' | 'goHeapGoal' | 'goGcPercent'>): number | undefined {
+  if (f.goHeapLive !== undefined && f.goHeapLive > 0) return f.goHeapLive;
+  const gogc = f.goGcPercent ?? DEFAULT_GOGC;
+  if (f.goHeapGoal === undefined || !(f.goHeapGoal > 0) || gogc < 0) return undefined;
+  return f.goHeapGoal / (1 + gogc / 100);
+}
+
 /** prom-client's GC histogram; its `kind="major"` count tells when V8 heap used can fall. */
 const V8_MAJOR_GCS = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\}\s+(\d+(?:\.\d+)?(?:e[+-]?\d+)?)/m;
 
 /** Every Prometheus name the sampler keeps, and the sample field it goes to. */
-export const RUNTIME_METRICS: Readonly<Record<string, SampleFigure>> = { ...GO_METRICS, ...NODE_METRICS };
+export const RUNTIME_METRICS: Readonly<Record<string, SampleFigure>> = { ...GO_METRICS, ...GO_LIVE_METRICS, ...NODE_METRICS };
 
 function isKnownMetric(name: string): boolean {
   return Object.hasOwn(RUNTIME_METRICS, name);
@@ -69,6 +103,9 @@ function goFigures(text: string): Partial<Sample> {
     const major = V8_MAJOR_GCS.exec(text);
     out.v8MajorGcs = major ? Number(major[1]) : 0;
   }
+  if (out.goHeapLive === 0) delete out.goHeapLive;
+  const live = liveHeapOf(out);
+  if (live !== undefined) out.liveHeap = live;
   return out;
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseProcState, parseProcStatus } from '../../src/sample/proc-status.ts';
 import { parseSmapsRollup } from '../../src/sample/smaps-rollup.ts';
 import { parseCgroupMounts, parseProcCgroup, readCgroupMemory, resolveCgroupMemoryFile } from '../../src/sample/cgroup.ts';
-import { fetchMetrics, metricsTimeoutMs, parseGoMetrics } from '../../src/sample/metrics.ts';
+import { fetchMetrics, liveHeapOf, metricsTimeoutMs, parseGoMetrics } from '../../src/sample/metrics.ts';
 import { LeakbenchError } from '../../src/errors.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
@@ -36,7 +36,8 @@ test('/proc/PID/smaps_rollup of the race build: Pss and Anonymous in bytes', () 
   assert.equal(parseSmapsRollup(fixture('smaps-rollup-race.txt')).pss, 49370112);
 });
 
-test('/metrics of the plain and race builds: the six Go figures, exponent notation parsed', () => {
+test('/metrics of the plain and race builds: the six Go figures and the heap goal, exponent notation parsed', () => {
+  // client_golang 1.17 prints no go_gc_gogc_percent: the live heap is the goal ÷ 2 (GOGC=100).
   assert.deepEqual(parseGoMetrics(fixture('gin-metrics-plain.txt')), {
     processRss: 17821696,
     heapInuse: 3670016,
@@ -44,6 +45,8 @@ test('/metrics of the plain and race builds: the six Go figures, exponent notati
     goSys: 13138184,
     heapReleased: 3596288,
     goroutines: 6,
+    goHeapGoal: 4194304,
+    liveHeap: 2097152,
   });
   assert.deepEqual(parseGoMetrics(fixture('gin-metrics-race.txt')), {
     processRss: 50851840,
@@ -52,7 +55,38 @@ test('/metrics of the plain and race builds: the six Go figures, exponent notati
     goSys: 13146376,
     heapReleased: 2965504,
     goroutines: 6,
+    goHeapGoal: 4194304,
+    liveHeap: 2097152,
   });
+});
+
+test('/metrics of client_golang 1.23 with runtime metrics: live heap as exposed, memory classes read', () => {
+  // Captured from a server built with client_golang v1.23.2 and
+  // collectors.WithGoCollectorRuntimeMetrics(all), after a runtime.GC() with 8 MiB kept.
+  const f = parseGoMetrics(fixture('go-metrics-client-golang-1.23-runtime-metrics.txt'));
+  assert.equal(f.goHeapLive, 8474264);
+  assert.equal(f.liveHeap, 8474264);
+  assert.equal(f.goGcPercent, 100);
+  assert.equal(f.goHeapGoal, 17195402);
+  assert.deepEqual([f.goHeapObjects, f.goHeapUnused, f.goHeapFree, f.goOsStacks, f.goOtherRuntime], [8656792, 1124456, 8192, 0, 595400]);
+});
+
+test('/metrics of client_golang 1.23 by default: GOGC read, live heap from the goal', () => {
+  const f = parseGoMetrics(fixture('go-metrics-client-golang-1.23-default.txt'));
+  assert.equal(f.goGcPercent, 100);
+  assert.equal(f.goHeapLive, undefined);
+  assert.equal(f.goHeapObjects, undefined);
+  assert.equal(f.liveHeap, 17195306 / 2);
+});
+
+test('live heap: go_gc_heap_live_bytes first (0 before a first GC is unknown), else the goal by GOGC; GOGC=off gives none', () => {
+  assert.equal(liveHeapOf({ goHeapLive: 5e6, goHeapGoal: 3e7, goGcPercent: 50 }), 5e6);
+  assert.equal(liveHeapOf({ goHeapLive: 0, goHeapGoal: 3e7, goGcPercent: 50 }), 2e7);
+  assert.equal(liveHeapOf({ goHeapGoal: 3e7 }), 1.5e7);
+  assert.equal(liveHeapOf({ goHeapGoal: 3e7, goGcPercent: 200 }), 1e7);
+  assert.equal(liveHeapOf({ goHeapGoal: 3e7, goGcPercent: -1 }), undefined);
+  assert.equal(liveHeapOf({}), undefined);
+  assert.equal(parseGoMetrics('go_gc_heap_live_bytes 0\ngo_memstats_next_gc_bytes 4.194304e+06\n').goHeapLive, undefined);
 });
 
 test('/metrics: a figure not present (or NaN) is absent, and an unlabelled series wins', () => {

@@ -86,3 +86,95 @@ test('a process that is not Go, with no metrics: RSS growth said without Go, sma
   assert.doesNotMatch([v.summary, ...v.evidence, ...v.caveats, ...v.suggestions].join('\n'), /\bGo\b|goroutine|go_memstats|pprof/);
   assert.match(v.caveats.join('\n'), /prometheus_client does not expose/);
 });
+
+// ─── Go's live heap (from the GC goal) ─────────────────────────────────────────────────────
+
+/**
+ * A Go server whose RSS follows its heap goal: live data plus garbage up to twice it (GOGC=100).
+ * `live` is the data the heap keeps; RSS and heap in use climb with the goal, here on to the
+ * burst's end, as measured on a cache full at request 30,000 of 60,000.
+ */
+function goHeap(c: SeriesContext, done: number, live: (done: number) => number, withLive: boolean, rssExtra = 0): Record<string, number> {
+  const goal = gcGoal(c.t, live);
+  const vmRss = 20 * MiB + 120 * MiB * done + rssExtra + 64 * KiB * c.noise();
+  const out: Record<string, number> = { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + 110 * MiB * done + 256 * KiB * c.noise(), goSys: 14 * MiB + 120 * MiB * done + rssExtra, heapReleased: 2 * MiB, goroutines: 6 };
+  if (withLive) Object.assign(out, { goHeapGoal: goal, liveHeap: goal / 2 });
+  return out;
+}
+
+/** The goal set at the last GC (one every 2 s), from the live data then, give or take 16 KiB a cycle. */
+function gcGoal(t: number, live: (done: number) => number): number {
+  const cycle = Math.floor(t / 2);
+  return 2 * (4 * MiB + live(burstDone(cycle * 2)) + (cycle % 3) * 16 * KiB);
+}
+
+test('RSS climbing to the burst end while the live heap stopped halfway: plateau on the live heap; without it, growth', () => {
+  const withLive = summaryOf((c, done) => goHeap(c, done, filled, true), goIdentity);
+  const d = withLive.diagnosis!;
+  assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
+  assert.equal(d.plateau!.holder, 'live-heap');
+  // Where the live heap stopped (half the burst), not where RSS would have (its end).
+  assert.ok(d.plateau!.stoppedAfterRequests! > 40_000 && d.plateau!.stoppedAfterRequests! < 55_000, JSON.stringify(d.plateau));
+  assert.match(d.verdict.evidence.join('\n'), /Go live heap \(after GC\) rose \+5\d\.\d MiB in burst and was flat between the last two collections seen in it/);
+  assert.match(d.verdict.evidence.join('\n'), /GOGC=100 assumed/);
+  assert.equal(failOnReason(parseFailOn('growth'), withLive), undefined);
+  // The same run read on RSS alone (a run from before the live heap was sampled).
+  const rssOnly = summaryOf((c, done) => goHeap(c, done, filled, false), goIdentity);
+  assert.equal(rssOnly.diagnosis!.verdict.kind, 'go-heap-growth', rssOnly.diagnosis!.verdict.evidence.join('\n'));
+});
+
+test('a live heap still rising at the burst end is growth, even with RSS flat over the burst\'s later half', () => {
+  const run = (withLive: boolean) =>
+    summaryOf((c, done) => {
+      const level = Math.min(1, done / 0.5);
+      const vmRss = 20 * MiB + 120 * MiB * level + 64 * KiB * c.noise();
+      const goal = gcGoal(c.t, (d) => 50 * MiB * d);
+      return { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + 110 * MiB * level, goSys: 14 * MiB + 120 * MiB * level, heapReleased: 2 * MiB, goroutines: 6, ...(withLive && { goHeapGoal: goal, liveHeap: goal / 2 }) };
+    }, goIdentity);
+  // On RSS alone this is the plateau's shape.
+  assert.equal(run(false).diagnosis!.verdict.kind, 'plateau');
+  const s = run(true);
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'go-heap-growth', d.verdict.evidence.join('\n'));
+  assert.match(d.verdict.evidence.join('\n'), /Go live heap \(after GC\) was still rising between the last two collections seen in burst/);
+  assert.match(failOnReason(parseFailOn('growth'), s) ?? '', /go-heap-growth/);
+});
+
+test('a plateau needs every idle window after the load flat: growth at rest in the first of two is a leak', () => {
+  const phases = [...SOAK.slice(0, 2), { name: 'idle-1', kind: 'idle' as const, startT: 345, endT: 645 }, { name: 'idle-2', kind: 'idle' as const, startT: 645, endT: 945 }];
+  const spec = (growAtRest: boolean) =>
+    seriesRun({
+      phases,
+      endT: SOAK_END,
+      seed: 5,
+      target: { kind: 'command', label: 'cmd', identity: goIdentity },
+      figures: (c) => {
+        const done = burstDone(c.t);
+        // Live data +8 MiB over idle-1 (96 MiB/h; RSS and Go sys with it), nothing in idle-2:
+        // the last idle phase alone looks flat.
+        const atRest = growAtRest ? 8 * MiB * Math.min(1, Math.max(0, (c.t - 345) / 300)) : 0;
+        const out = goHeap(c, done, filled, true, atRest);
+        return { ...out, liveHeap: out.liveHeap! + atRest };
+      },
+    });
+  const flat = summarise(readRunDir(writeSyntheticRun(spec(false)))).diagnosis!;
+  assert.equal(flat.verdict.kind, 'plateau', flat.verdict.evidence.join('\n'));
+  const grew = summarise(readRunDir(writeSyntheticRun(spec(true)))).diagnosis!;
+  assert.equal(grew.verdict.kind, 'go-heap-growth', grew.verdict.evidence.join('\n'));
+  assert.match(grew.verdict.evidence.join('\n'), /Go live heap \(after GC\) grew at rest in idle-1, after the load \(\+[\d.]+ MiB\/h\): growth at rest is a leak, so this is not a plateau/);
+});
+
+test('a heap leak whose last GC in the burst came at 70% of it: growth, not a flat tail (the figure is stale between collections)', () => {
+  // Measured: a heap leak whose last GC came at request 42,000 of 60,000 read as flat over the
+  // burst's last quarter. Collections here at 310, 320, 330 and 333 s of a burst from 305 to 345 s.
+  const gcs = [0, 100, 200, 310, 320, 330, 333, 600, 900];
+  const s = summaryOf((c, done) => {
+    const lastGc = Math.max(...gcs.filter((g) => g <= c.t));
+    const goal = 2 * (4 * MiB + 60 * MiB * burstDone(lastGc));
+    const vmRss = 20 * MiB + 120 * MiB * Math.min(1, done / 0.7) + 64 * KiB * c.noise();
+    return { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + 110 * MiB * Math.min(1, done / 0.7), goSys: 14 * MiB + 120 * MiB * Math.min(1, done / 0.7), heapReleased: 2 * MiB, goroutines: 6, goHeapGoal: goal, liveHeap: goal / 2 };
+  }, goIdentity);
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'go-heap-growth', d.verdict.evidence.join('\n'));
+  assert.match(d.verdict.evidence.join('\n'), /was still rising between the last two collections seen in burst \(requests 62,500 and 70,000/);
+});
