@@ -35,6 +35,11 @@ const LINES: readonly LineStyle[] = [
   { key: 'v8HeapUsed', label: 'V8 heap used', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
   { key: 'v8HeapTotal', label: 'V8 heap total', color: '#7f7f7f', width: 2, dash: [12, 4, 3, 4], axis: 'y' },
   { key: 'nodeExternal', label: 'Node external memory (Buffers)', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
+  // JVM: heap committed is left out, the JVM commits its initial heap (1/64 of the machine's
+  // memory) untouched, and a line that far above RSS would flatten the others.
+  { key: 'jvmHeapUsed', label: 'Java heap used', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
+  { key: 'jvmDirect', label: 'direct buffers', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
+  { key: 'jvmThreads', label: 'Java threads (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
   { key: 'goroutines', label: 'goroutines (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
 ];
 

@@ -1,0 +1,37 @@
+/**
+ * JVM figures from the /metrics text of the real clients, recorded from the fixture server
+ * (test/fixtures/jvm-servers, --mode flat after 50 requests): simpleclient_hotspot 0.16.0 and
+ * Micrometer 1.17.2, which splits heap and non-heap per memory pool.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/target/bundled-build.ts';
+import { parseGoMetrics } from '../../src/sample/metrics.ts';
+
+const fixture = (name: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', name), 'utf8');
+
+test('simpleclient_hotspot: heap and non-heap by area, the direct buffer pool, live threads', () => {
+  assert.deepEqual(parseGoMetrics(fixture('jvm-metrics-hotspot.txt')), {
+    jvmHeapUsed: 12505088,
+    jvmHeapCommitted: 406847488,
+    jvmNonHeapUsed: 5936048,
+    jvmNonHeapCommitted: 11468800,
+    jvmDirect: 32768,
+    jvmThreads: 12,
+    processRss: 58646528,
+  });
+});
+
+test('Micrometer: the memory pools of each area summed, direct buffers by id, live threads', () => {
+  const s = parseGoMetrics(fixture('jvm-metrics-micrometer.txt'));
+  // G1 Eden 12582912 + Old Gen 4116480 + Survivor 0.
+  assert.equal(s.jvmHeapUsed, 12582912 + 4116480);
+  assert.equal(s.jvmHeapCommitted, 20971520 + 385875968);
+  assert.equal(s.jvmNonHeapUsed, 1186432 + 311424 + 1386496 + 478880 + 4137784);
+  assert.equal(s.jvmDirect, 32768);
+  assert.equal(s.jvmThreads, 12);
+  assert.equal(s.heapInuse, undefined, 'no Go figure from a JVM exposition');
+  assert.equal(s.v8HeapUsed, undefined);
+});
