@@ -44,9 +44,10 @@ interface JvmSeries {
 
 /**
  * JVM figures, by the names the clients print (read from their real /metrics output, recorded
- * in test/fixtures/jvm-metrics-*.txt): simpleclient_hotspot 0.16 first, then Micrometer 1.17
- * (registry-prometheus), which splits heap and non-heap per memory pool (label `id`), so the
- * pools are summed. The first name present wins; the others are another client's.
+ * in test/fixtures/jvm-metrics-*.txt): simpleclient_hotspot 0.16 first, then client_java 1.x
+ * (prometheus-metrics-instrumentation-jvm 1.7, one series per area) and Micrometer 1.17
+ * (registry-prometheus), which share the second names; Micrometer splits heap and non-heap per
+ * memory pool (label `id`), so the pools are summed. The first name present wins.
  */
 export const JVM_METRICS: Readonly<Partial<Record<SampleFigure, readonly JvmSeries[]>>> = {
   jvmHeapUsed: [

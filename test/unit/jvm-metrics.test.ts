@@ -1,7 +1,8 @@
 /**
  * JVM figures from the /metrics text of the real clients, recorded from the fixture server
- * (test/fixtures/jvm-servers, --mode flat after 50 requests): simpleclient_hotspot 0.16.0 and
- * Micrometer 1.17.2, which splits heap and non-heap per memory pool.
+ * (test/fixtures/jvm-servers, --mode flat after 50 requests): simpleclient_hotspot 0.16.0, client_java
+ * 1.7.0 (prometheus-metrics-instrumentation-jvm) and Micrometer 1.17.2, which splits heap and
+ * non-heap per memory pool.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,18 @@ test('simpleclient_hotspot: heap and non-heap by area, the direct buffer pool, l
     jvmDirect: 32768,
     jvmThreads: 12,
     processRss: 58646528,
+  });
+});
+
+test('client_java 1.x: jvm_memory_used_bytes by area (another name than simpleclient_hotspot), the direct pool, threads', () => {
+  assert.deepEqual(parseGoMetrics(fixture('jvm-metrics-client-java.txt')), {
+    jvmHeapUsed: 16699392,
+    jvmHeapCommitted: 406847488,
+    jvmNonHeapUsed: 9368680,
+    jvmNonHeapCommitted: 14352384,
+    jvmDirect: 32768,
+    jvmThreads: 12,
+    processRss: 66781184,
   });
 });
 
