@@ -96,7 +96,7 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
         return { kind: p.kinds['heap-growth'], summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`, evidence, suggestions: heapTool(ctx) };
       }
       const heap = ctx.fig(d.heap)!;
-      const why = `${heap.label} carries ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
+      const why = `${heap.label} ${d.heap === 'jvmDirect' ? 'carry' : 'carries'} ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
       if (d.heap === 'jvmDirect') {
         return {
           kind: heapKind(ctx, d.heap),
@@ -453,7 +453,14 @@ function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined): st
   const out: string[] = [];
   const heapKey = ctx.profile.heap[0];
   const heap = ctx.fig(heapKey);
-  if (heap && !ctx.discounted.some((x) => x.type === 'heap-given-back')) out.push(`${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`);
+  if (heap && !ctx.discounted.some((x) => x.type === 'heap-given-back')) {
+    // A JVM at rest runs no collection, so its used heap still counts the load's garbage.
+    out.push(
+      ctx.profile.runtime === 'jvm'
+        ? `${heap.label} ends at ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}), garbage not yet collected included (used heap falls only at a collection, and none is needed at rest): less than half of what RSS holds, so the load's objects did not stay.`
+        : `${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`,
+    );
+  }
   const released = ctx.profile.runtime === 'go' ? ctx.fig('heapReleased') : undefined;
   if (released) {
     const w = idleAfter ? ctx.windowOf(released, idleAfter.window) : undefined;
