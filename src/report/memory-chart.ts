@@ -43,6 +43,12 @@ const LINES: readonly LineStyle[] = [
   { key: 'goroutines', label: 'goroutines (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
 ];
 
+/** The right-hand axis in the words of the count it carries: goroutines for Go, threads for the JVM. */
+function countAxisTitle(datasets: readonly ChartDataset<'line', PlotPoint[]>[]): string {
+  const label = datasets.find((d) => d.yAxisID === 'y1')?.label ?? 'goroutines';
+  return label.replace(/ \(right axis\)$/, '');
+}
+
 /**
  * RSS, PSS, cgroup memory and the Go runtime's figures over time, phases and target exits
  * marked: memory.png (charts.ts) and the interactive pages draw this one definition.
@@ -65,7 +71,7 @@ export function memoryChart(data: ChartData, summary: ChartSummary, opts: ChartO
         x: timeScale(axis),
         y: { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'memory (MiB)' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
         ...(hasCounts && {
-          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: 'goroutines' }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
+          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: countAxisTitle(datasets) }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
         }),
       },
       plugins: {
