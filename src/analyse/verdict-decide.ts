@@ -110,6 +110,8 @@ export interface HeldFacts {
   levelledOff: boolean;
   /** The burst's fit read as levelled off, but on too few samples to call a plateau: how many. */
   tooFewToLevel?: number;
+  /** A heap left out of `heap`: no collection ran after the load, so its level counts garbage. */
+  heapUncollected?: DiagnosedFigure;
 }
 
 export type Decision =
@@ -238,6 +240,19 @@ function collectedIn(ctx: Context, key: DiagnosedFigure, w: WindowFigure): boole
   if (counts?.start === undefined) return true;
   const last = ctx.data.samples.filter((s) => s.t >= w.startT && s.t <= w.endT && s[c.count] !== undefined).at(-1)?.[c.count];
   return last !== undefined && last > counts.start;
+}
+
+/**
+ * False when the profile says the heap's level after the load needs a collection to mean live
+ * data (the JVM) and its collection count did not rise after `t`.
+ */
+function collectedSince(ctx: Context, key: DiagnosedFigure, t: number): boolean {
+  const c = ctx.profile.cycles;
+  if (!c?.heldNeedsCollection || c.heap !== key) return true;
+  const counts = ctx.data.samples.filter((s) => s[c.count] !== undefined);
+  const atEnd = counts.filter((s) => s.t <= t + 1e-9).at(-1)?.[c.count];
+  const last = counts.at(-1)?.[c.count];
+  return atEnd === undefined || last === undefined || last > atEnd;
 }
 
 function heapGrowthAtRest(ctx: Context): Decision | undefined {
@@ -391,6 +406,10 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
   const tasks = kept(ctx.profile.tasks?.key);
   if (tasks !== undefined) out.tasks = tasks;
   const heaps = ctx.profile.heap.flatMap((key) => {
+    if (!collectedSince(ctx, key, burst.endT)) {
+      out.heapUncollected = key;
+      return [];
+    }
     const k = kept(key);
     return k === undefined ? [] : [{ key, kept: k }];
   });

@@ -149,7 +149,7 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
       return plateauWords(ctx, d.held, d.plateau, caveats);
     case 'high-water-held': {
       const h = d.held;
-      const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter), ...taskStatus(ctx), ...tail(ctx)];
+      const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter, h), ...taskStatus(ctx), ...tail(ctx)];
       if (!ctx.hasRuntimeMetrics) caveats.push(`Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`);
       if (!h.idleAfter) caveats.push('No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.');
       return {
@@ -449,16 +449,18 @@ function taskStatus(ctx: Context): string[] {
   return [`${t.words}: ${formatCount(g.baseline)} at the baseline, peak ${formatCount(g.peak)}, ${formatCount(g.end)} at the end; not growing.`];
 }
 
-function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined): string[] {
+function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined, h?: HeldFacts): string[] {
   const out: string[] = [];
   const heapKey = ctx.profile.heap[0];
   const heap = ctx.fig(heapKey);
   if (heap && !ctx.discounted.some((x) => x.type === 'heap-given-back')) {
     // A JVM at rest runs no collection, so its used heap still counts the load's garbage.
     out.push(
-      ctx.profile.runtime === 'jvm'
-        ? `${heap.label} ends at ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}), garbage not yet collected included (used heap falls only at a collection, and none is needed at rest): less than half of what RSS holds, so the load's objects did not stay.`
-        : `${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`,
+      h?.heapUncollected === heapKey
+        ? `${heap.label} ends at ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}), but no collection ran after the load (${ctx.fig(ctx.profile.cycles?.count)?.label ?? 'collections'} did not rise): used heap still counts the load's garbage, so it cannot say what is live; it did not grow at rest.`
+        : ctx.profile.runtime === 'jvm'
+          ? `${heap.label} ends at ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}), garbage not yet collected included: less than half of what RSS holds, so the load's objects did not stay.`
+          : `${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`,
     );
   }
   const released = ctx.profile.runtime === 'go' ? ctx.fig('heapReleased') : undefined;

@@ -83,6 +83,8 @@ export interface Sample {
   /** Direct ByteBuffers (ByteBuffer.allocateDirect): off-heap memory the JVM accounts for. */
   jvmDirect?: number;
   jvmThreads?: number;
+  /** Collections so far, of every collector: Java heap used falls only at one of these. */
+  jvmGcs?: number;
 }
 
 /** Keys of Sample that carry a figure (everything but `t`). */
@@ -121,6 +123,7 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'jvmNonHeapCommitted', label: 'JVM non-heap committed', source: 'metrics', unit: 'bytes' },
   { key: 'jvmDirect', label: 'direct buffers', source: 'metrics', unit: 'bytes' },
   { key: 'jvmThreads', label: 'Java threads', source: 'metrics', unit: 'count' },
+  { key: 'jvmGcs', label: 'JVM collections', source: 'metrics', unit: 'count' },
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
 ];
 

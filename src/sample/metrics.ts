@@ -78,6 +78,20 @@ export const JVM_METRICS: Readonly<Partial<Record<SampleFigure, readonly JvmSeri
 
 const JVM_NAMES = new Set(Object.values(JVM_METRICS).flatMap((list) => list.map((s) => s.name)));
 
+/**
+ * Collections so far, every collector summed, read from the text (the parser keeps no labels of
+ * a summary's count): simpleclient_hotspot and client_java 1.x print
+ * jvm_gc_collection_seconds_count{gc}, Micrometer jvm_gc_pause_seconds_count{action,cause,gc}
+ * from its first pause on (absent: none yet).
+ */
+export function jvmCollections(text: string): number {
+  for (const name of ['jvm_gc_collection_seconds_count', 'jvm_gc_pause_seconds_count']) {
+    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'gm'))].map((m) => Number(m[1])).filter(Number.isFinite);
+    if (values.length > 0) return values.reduce((a, b) => a + b, 0);
+  }
+  return 0;
+}
+
 /** The JVM figures of the parsed families; pure. */
 export function jvmFigures(families: readonly PromFamily[]): Partial<Sample> {
   const byName = new Map(families.filter((f) => JVM_NAMES.has(f.name)).map((f) => [f.name, f]));
@@ -124,6 +138,7 @@ function goFigures(text: string): Partial<Sample> {
     const value = Number(series?.value);
     if (series?.value !== undefined && Number.isFinite(value)) out[RUNTIME_METRICS[family.name]!] = value;
   }
+  if (out.jvmHeapUsed !== undefined) out.jvmGcs = jvmCollections(text);
   // parse-prometheus-text-format drops a histogram's labels other than `le`, so the one
   // series needed is read from the text. prom-client shows a GC kind's series from its first
   // collection on: absent means none yet.

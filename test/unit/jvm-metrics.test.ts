@@ -21,6 +21,7 @@ test('simpleclient_hotspot: heap and non-heap by area, the direct buffer pool, l
     jvmNonHeapCommitted: 11468800,
     jvmDirect: 32768,
     jvmThreads: 12,
+    jvmGcs: 0,
     processRss: 58646528,
   });
 });
@@ -33,6 +34,7 @@ test('client_java 1.x: jvm_memory_used_bytes by area (another name than simplecl
     jvmNonHeapCommitted: 14352384,
     jvmDirect: 32768,
     jvmThreads: 12,
+    jvmGcs: 0,
     processRss: 66781184,
   });
 });
@@ -47,4 +49,12 @@ test('Micrometer: the memory pools of each area summed, direct buffers by id, li
   assert.equal(s.jvmThreads, 12);
   assert.equal(s.heapInuse, undefined, 'no Go figure from a JVM exposition');
   assert.equal(s.v8HeapUsed, undefined);
+});
+
+test('collections: every collector summed; Micrometer prints its pause timer only from the first pause on', () => {
+  assert.equal(parseGoMetrics(fixture('jvm-metrics-micrometer.txt')).jvmGcs, 0);
+  // Recorded after 300 requests of 512 KiB garbage each under -Xmx64m.
+  assert.equal(parseGoMetrics(fixture('jvm-metrics-micrometer-after-gc.txt')).jvmGcs, 11);
+  const hotspot = 'jvm_memory_bytes_used{area="heap",} 1.0E7\njvm_gc_collection_seconds_count{gc="G1 Young Generation",} 7.0\njvm_gc_collection_seconds_count{gc="G1 Old Generation",} 1.0\n';
+  assert.equal(parseGoMetrics(hotspot).jvmGcs, 8);
 });
