@@ -20,7 +20,7 @@ interface SeriesDef {
 }
 
 /** Live heaps rise between collections and drop at each, so a short window at rest says nothing. */
-const HEAP_FIGURES: ReadonlySet<SampleFigure> = new Set(['heapInuse', 'v8HeapUsed']);
+const HEAP_FIGURES: ReadonlySet<SampleFigure> = new Set(['heapInuse', 'v8HeapUsed', 'jvmHeapUsed']);
 
 const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({
   key: f.key,

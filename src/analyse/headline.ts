@@ -21,7 +21,7 @@ const RSS_PREFERENCE: readonly { key: SampleFigure; name: string }[] = [
 ];
 
 /** The runtime's live heap, whichever runtime sampled one. */
-const HEAPS: readonly SampleFigure[] = ['heapInuse', 'v8HeapUsed'];
+const HEAPS: readonly SampleFigure[] = ['heapInuse', 'v8HeapUsed', 'jvmHeapUsed'];
 
 /**
  * One sentence of measured facts about memory: what the OS saw next to what the Go runtime

@@ -119,7 +119,7 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
         if (rss) evidence.push(rssStatus(ctx, rss));
         evidence.push(...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
         return {
-          kind: p.kinds['heap-growth'],
+          kind: heapKind(ctx, d.heap),
           summary: `${heap.label} keeps growing at rest, although RSS has not yet grown beyond noise: live objects accumulate, and RSS will follow once ${p.runtimeWords}' free memory is used up.`,
           evidence,
           suggestions: heapTool(ctx),
@@ -129,10 +129,10 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
         const h = d.held;
         const heap = ctx.fig(d.heap)!;
         return {
-          kind: p.kinds['heap-growth'],
+          kind: heapKind(ctx, d.heap),
           summary: `${cap(heapWords(ctx, d.heap))} keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a list), and the load's growth did not level off, so memory grows with every request served.`,
           evidence: [heldSentence(ctx, h), `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`, ...tail(ctx)],
-          suggestions: heapTool(ctx),
+          suggestions: heapTool(ctx, d.heap),
         };
       }
       const evidence = windowEvidence(ctx, d.window);
@@ -141,11 +141,19 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
         return { kind: p.kinds['heap-growth'], summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`, evidence, suggestions: heapTool(ctx) };
       }
       const heap = ctx.fig(d.heap)!;
-      const why = `${heap.label} carries ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
+      const why = `${heap.label} ${d.heap === 'jvmDirect' ? 'carry' : 'carries'} ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
+      if (d.heap === 'jvmDirect') {
+        return {
+          kind: heapKind(ctx, d.heap),
+          summary: `RSS grows outside ${p.heapWords ?? 'the heap'}, in direct buffers (${why}): ByteBuffers from ByteBuffer.allocateDirect are being kept alive by objects on the heap (a cache, a pool that never shrinks, a list of chunks), so their native memory is never freed.`,
+          evidence,
+          suggestions: heapTool(ctx, d.heap),
+        };
+      }
       const what = d.heap === 'nodeExternal'
         ? 'Buffers or ArrayBuffers are being kept alive by JavaScript objects (a cache, a map, an array of chunks), so their memory outside the V8 heap is never freed.'
         : `objects are being kept alive, in a cache, a map, a ${p.runtime === 'go' ? 'slice or by goroutines' : 'list or by closures'}.`;
-      return { kind: p.kinds['heap-growth'], summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`, evidence, suggestions: heapTool(ctx) };
+      return { kind: heapKind(ctx, d.heap), summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`, evidence, suggestions: heapTool(ctx, d.heap) };
     }
     case 'outside-growth': {
       if (d.via === 'held') {
@@ -186,7 +194,7 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
       return plateauWords(ctx, d.held, d.plateau, caveats);
     case 'high-water-held': {
       const h = d.held;
-      const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter), ...taskStatus(ctx), ...tail(ctx)];
+      const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter, h), ...taskStatus(ctx), ...tail(ctx)];
       if (!ctx.hasRuntimeMetrics) caveats.push(`Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`);
       if (!h.idleAfter) caveats.push('No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.');
       return {
@@ -247,9 +255,13 @@ function outsideWords(ctx: Context, evidence: string[], why: string, caveats: st
   if (p.runtime !== 'go') {
     return {
       kind: p.kinds['outside-growth'],
-      summary: `RSS grows outside ${p.runtimeWords} (${why}): ${p.heapWords ?? 'its heap'} does not account for it. Likely sources: a native addon or C library allocating with malloc, or memory mapped by native code.`,
+      summary: p.runtime === 'jvm'
+        ? `RSS grows outside ${p.runtimeWords} (${why}): neither the Java heap, non-heap nor direct buffers account for it. Likely sources: a JNI library allocating with malloc, threads' stacks, or memory mapped by native code.`
+        : `RSS grows outside ${p.runtimeWords} (${why}): ${p.heapWords ?? 'its heap'} does not account for it. Likely sources: a native addon or C library allocating with malloc, or memory mapped by native code.`,
       evidence,
-      suggestions: ['Check native libraries and addons for unfreed malloc (e.g. heaptrack or valgrind --tool=massif), and the smaps table for the mappings that grew.'],
+      suggestions: p.runtime === 'jvm'
+        ? ['Start the JVM with -XX:NativeMemoryTracking=summary and compare jcmd PID VM.native_memory summary some time apart: it names the JVM area that grows; growth outside all of them is a native library (heaptrack finds its malloc).']
+        : ['Check native libraries and addons for unfreed malloc (e.g. heaptrack or valgrind --tool=massif), and the smaps table for the mappings that grew.'],
     };
   }
   const build = buildFacts(ctx);
@@ -487,11 +499,20 @@ function taskStatus(ctx: Context): string[] {
   return [`${t.words}: ${formatCount(g.baseline)} at the baseline, peak ${formatCount(g.peak)}, ${formatCount(g.end)} at the end; not growing.`];
 }
 
-function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined): string[] {
+function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined, h?: HeldFacts): string[] {
   const out: string[] = [];
   const heapKey = ctx.profile.heap[0];
   const heap = ctx.fig(heapKey);
-  if (heap && !ctx.discounted.some((x) => x.type === 'heap-given-back')) out.push(`${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`);
+  if (heap && !ctx.discounted.some((x) => x.type === 'heap-given-back')) {
+    // A JVM at rest runs no collection, so its used heap still counts the load's garbage.
+    out.push(
+      h?.heapUncollected === heapKey
+        ? `${heap.label} ends at ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}), but no collection ran after the load (${ctx.fig(ctx.profile.cycles?.count)?.label ?? 'collections'} did not rise): used heap still counts the load's garbage, so it cannot say what is live; it did not grow at rest.`
+        : ctx.profile.runtime === 'jvm'
+          ? `${heap.label} ends at ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}), garbage not yet collected included: less than half of what RSS holds, so the load's objects did not stay.`
+          : `${heap.label} is back to ${formatMiB(heap.end)} (baseline ${formatMiB(heap.baseline)}): the live data did not stay.`,
+    );
+  }
   const released = ctx.profile.runtime === 'go' ? ctx.fig('heapReleased') : undefined;
   if (released) {
     const w = idleAfter ? ctx.windowOf(released, idleAfter.window) : undefined;
@@ -533,12 +554,25 @@ function cap(s: string): string {
 
 function heapWords(ctx: Context, key: DiagnosedFigure): string {
   if (key === 'nodeExternal') return "Node's external memory (Buffers)";
+  if (key === 'jvmDirect') return 'direct buffers, outside the Java heap,';
   return ctx.profile.heapWords ?? 'the heap';
+}
+
+/** Growth of a figure the runtime keeps outside its managed heap (direct buffers) is growth outside it. */
+function heapKind(ctx: Context, key: DiagnosedFigure): VerdictKind {
+  const off = ctx.profile.offHeap?.some((k) => k === key) === true;
+  return ctx.profile.kinds[off ? 'outside-growth' : 'heap-growth'];
 }
 
 // ─── suggestions ───────────────────────────────────────────────────────────────────────────
 
-function heapTool(ctx: Context): string[] {
+function heapTool(ctx: Context, key?: DiagnosedFigure | 'smaps'): string[] {
+  if (key === 'jvmDirect') {
+    return [
+      'Count the direct buffers some time apart: jcmd PID GC.class_histogram | grep -E "DirectByteBuffer|Cleaner"; the objects that keep them are in a heap dump (jcmd PID GC.heap_dump), under the DirectByteBuffer instances\' GC roots.',
+      'Cap direct memory with -XX:MaxDirectMemorySize so that a leak fails fast (OutOfMemoryError: Direct buffer memory) instead of growing RSS until the OOM killer.',
+    ];
+  }
   if (ctx.profiles) return [`See which allocation sites grew (in the run directory): ${ctx.profiles.command}`];
   const base = targetBase(ctx);
   if (ctx.profile.runtime === 'go') {

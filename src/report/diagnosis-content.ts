@@ -41,7 +41,7 @@ const TITLES: Record<VerdictKind, string> = {
 const RUNTIME_TITLES: Partial<Record<string, Partial<Record<VerdictKind, string>>>> = {
   node: { 'heap-growth': 'V8 heap or Buffer growth', 'growth-outside-runtime': 'growth outside the V8 heap and Buffers' },
   python: { 'thread-growth': 'Python thread growth' },
-  jvm: { 'thread-growth': 'JVM thread growth' },
+  jvm: { 'heap-growth': 'Java heap growth', 'growth-outside-runtime': 'growth outside the Java heap', 'thread-growth': 'JVM thread growth' },
 };
 
 const NONE = '—';

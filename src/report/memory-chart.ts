@@ -37,8 +37,19 @@ const LINES: readonly LineStyle[] = [
   { key: 'v8HeapUsed', label: 'V8 heap used', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
   { key: 'v8HeapTotal', label: 'V8 heap total', color: '#7f7f7f', width: 2, dash: [12, 4, 3, 4], axis: 'y' },
   { key: 'nodeExternal', label: 'Node external memory (Buffers)', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
+  // JVM: heap committed is left out, the JVM commits its initial heap (1/64 of the machine's
+  // memory) untouched, and a line that far above RSS would flatten the others.
+  { key: 'jvmHeapUsed', label: 'Java heap used', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
+  { key: 'jvmDirect', label: 'direct buffers', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
+  { key: 'jvmThreads', label: 'Java threads (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
   { key: 'goroutines', label: 'goroutines (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
 ];
+
+/** The right-hand axis in the words of the count it carries: goroutines for Go, threads for the JVM. */
+function countAxisTitle(datasets: readonly ChartDataset<'line', PlotPoint[]>[]): string {
+  const label = datasets.find((d) => d.yAxisID === 'y1')?.label ?? 'goroutines';
+  return label.replace(/ \(right axis\)$/, '');
+}
 
 /**
  * RSS, PSS, cgroup memory and the Go runtime's figures over time, phases and target exits
@@ -62,7 +73,7 @@ export function memoryChart(data: ChartData, summary: ChartSummary, opts: ChartO
         x: timeScale(axis),
         y: { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'memory (MiB)' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
         ...(hasCounts && {
-          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: 'goroutines' }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
+          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: countAxisTitle(datasets) }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
         }),
       },
       plugins: {

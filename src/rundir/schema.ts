@@ -98,6 +98,16 @@ export interface Sample {
   goHeapFree?: number;
   goOsStacks?: number;
   goOtherRuntime?: number;
+  // JVM (simpleclient_hotspot, Micrometer; summed over memory pools where a client splits them)
+  jvmHeapUsed?: number;
+  jvmHeapCommitted?: number;
+  jvmNonHeapUsed?: number;
+  jvmNonHeapCommitted?: number;
+  /** Direct ByteBuffers (ByteBuffer.allocateDirect): off-heap memory the JVM accounts for. */
+  jvmDirect?: number;
+  jvmThreads?: number;
+  /** Collections so far, of every collector: Java heap used falls only at one of these. */
+  jvmGcs?: number;
 }
 
 /** Keys of Sample that carry a figure (everything but `t`). */
@@ -131,6 +141,13 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'nodeExternal', label: 'Node external memory (Buffers)', source: 'metrics', unit: 'bytes' },
   { key: 'nodeHandles', label: 'Node active handles', source: 'metrics', unit: 'count' },
   { key: 'v8MajorGcs', label: 'V8 major GCs', source: 'metrics', unit: 'count' },
+  { key: 'jvmHeapUsed', label: 'Java heap used', source: 'metrics', unit: 'bytes' },
+  { key: 'jvmHeapCommitted', label: 'Java heap committed', source: 'metrics', unit: 'bytes' },
+  { key: 'jvmNonHeapUsed', label: 'JVM non-heap used', source: 'metrics', unit: 'bytes' },
+  { key: 'jvmNonHeapCommitted', label: 'JVM non-heap committed', source: 'metrics', unit: 'bytes' },
+  { key: 'jvmDirect', label: 'direct buffers', source: 'metrics', unit: 'bytes' },
+  { key: 'jvmThreads', label: 'Java threads', source: 'metrics', unit: 'count' },
+  { key: 'jvmGcs', label: 'JVM collections', source: 'metrics', unit: 'count' },
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
 ];
 

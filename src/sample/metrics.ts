@@ -70,8 +70,84 @@ function isKnownMetric(name: string): boolean {
   return Object.hasOwn(RUNTIME_METRICS, name);
 }
 
+/** One labelled series family that gives a JVM figure: the sum of its series whose labels match. */
+interface JvmSeries {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+}
+
 /**
- * The runtime figures (Go, Node.js, the process collector) in a Prometheus text exposition. A figure missing from the text (or
+ * JVM figures, by the names the clients print (read from their real /metrics output, recorded
+ * in test/fixtures/jvm-metrics-*.txt): simpleclient_hotspot 0.16 first, then client_java 1.x
+ * (prometheus-metrics-instrumentation-jvm 1.7, one series per area) and Micrometer 1.17
+ * (registry-prometheus), which share the second names; Micrometer splits heap and non-heap per
+ * memory pool (label `id`), so the pools are summed. The first name present wins.
+ */
+export const JVM_METRICS: Readonly<Partial<Record<SampleFigure, readonly JvmSeries[]>>> = {
+  jvmHeapUsed: [
+    { name: 'jvm_memory_bytes_used', labels: { area: 'heap' } },
+    { name: 'jvm_memory_used_bytes', labels: { area: 'heap' } },
+  ],
+  jvmHeapCommitted: [
+    { name: 'jvm_memory_bytes_committed', labels: { area: 'heap' } },
+    { name: 'jvm_memory_committed_bytes', labels: { area: 'heap' } },
+  ],
+  jvmNonHeapUsed: [
+    { name: 'jvm_memory_bytes_used', labels: { area: 'nonheap' } },
+    { name: 'jvm_memory_used_bytes', labels: { area: 'nonheap' } },
+  ],
+  jvmNonHeapCommitted: [
+    { name: 'jvm_memory_bytes_committed', labels: { area: 'nonheap' } },
+    { name: 'jvm_memory_committed_bytes', labels: { area: 'nonheap' } },
+  ],
+  jvmDirect: [
+    { name: 'jvm_buffer_pool_used_bytes', labels: { pool: 'direct' } },
+    { name: 'jvm_buffer_memory_used_bytes', labels: { id: 'direct' } },
+  ],
+  jvmThreads: [
+    { name: 'jvm_threads_current', labels: {} },
+    { name: 'jvm_threads_live_threads', labels: {} },
+  ],
+};
+
+const JVM_NAMES = new Set(Object.values(JVM_METRICS).flatMap((list) => list.map((s) => s.name)));
+
+/**
+ * Collections so far, every collector summed, read from the text (the parser keeps no labels of
+ * a summary's count): simpleclient_hotspot and client_java 1.x print
+ * jvm_gc_collection_seconds_count{gc}, Micrometer jvm_gc_pause_seconds_count{action,cause,gc}
+ * from its first pause on (absent: none yet).
+ */
+export function jvmCollections(text: string): number {
+  for (const name of ['jvm_gc_collection_seconds_count', 'jvm_gc_pause_seconds_count']) {
+    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'gm'))].map((m) => Number(m[1])).filter(Number.isFinite);
+    if (values.length > 0) return values.reduce((a, b) => a + b, 0);
+  }
+  return 0;
+}
+
+/** The JVM figures of the parsed families; pure. */
+export function jvmFigures(families: readonly PromFamily[]): Partial<Sample> {
+  const byName = new Map(families.filter((f) => JVM_NAMES.has(f.name)).map((f) => [f.name, f]));
+  const out: Partial<Sample> = {};
+  for (const [key, list] of Object.entries(JVM_METRICS) as [SampleFigure, readonly JvmSeries[]][]) {
+    for (const { name, labels } of list) {
+      const family = byName.get(name);
+      if (!family) continue;
+      const values = family.metrics
+        .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+        .map((m) => Number(m.value))
+        .filter((v) => Number.isFinite(v) && v >= 0);
+      if (values.length === 0) continue;
+      out[key] = values.reduce((a, b) => a + b, 0);
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The runtime figures (Go, Node.js, JVM, the process collector) in a Prometheus text exposition. A figure missing from the text (or
  * NaN) is left out. Text without any of them (an HTML page, another exporter, garbage) is an
  * error, because a sampler that silently collects nothing looks like a target that uses nothing.
  */
@@ -88,7 +164,7 @@ function goFigures(text: string): Partial<Sample> {
   } catch {
     return {};
   }
-  const out: Partial<Sample> = {};
+  const out: Partial<Sample> = jvmFigures(families);
   for (const family of families) {
     if (!isKnownMetric(family.name)) continue;
     // These are unlabelled gauges; prefer the unlabelled series should an exporter add others.
@@ -96,6 +172,7 @@ function goFigures(text: string): Partial<Sample> {
     const value = Number(series?.value);
     if (series?.value !== undefined && Number.isFinite(value)) out[RUNTIME_METRICS[family.name]!] = value;
   }
+  if (out.jvmHeapUsed !== undefined) out.jvmGcs = jvmCollections(text);
   // parse-prometheus-text-format drops a histogram's labels other than `le`, so the one
   // series needed is read from the text. prom-client shows a GC kind's series from its first
   // collection on: absent means none yet.
@@ -111,7 +188,7 @@ function goFigures(text: string): Partial<Sample> {
 
 function notGoMetrics(text: string): string {
   const got = /^\s*</.test(text) ? ' (it looks like an HTML page)' : text.trim() === '' ? ' (the body is empty)' : '';
-  return `did not return Prometheus metrics with runtime figures${got}: none of ${Object.keys(RUNTIME_METRICS).join(', ')} found`;
+  return `did not return Prometheus metrics with runtime figures${got}: none of ${[...Object.keys(RUNTIME_METRICS), ...JVM_NAMES].join(', ')} found`;
 }
 
 /** Timeout for one /metrics scrape, so a slow target delays sampling by at most this. */
