@@ -7,17 +7,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FILES, type RunFile } from '../../src/rundir/schema.ts';
-import type { SummaryFile } from '../../src/analyse/summary-file.ts';
-import { freePort } from '../../src/target/free-port.ts';
+import { FILES } from '../../src/rundir/schema.ts';
 import { ensureJvmFixture } from '../helpers/jvm-fixture.ts';
-import { runCli } from '../helpers/cli.ts';
+import { GO_WORDS, soakServer } from '../helpers/soak.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-jvm-'));
-const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
 let java: Promise<string> | undefined;
 /**
  * A heap cap as a container would set (without one the JVM commits 1/64 of the machine and G1
@@ -44,19 +41,11 @@ async function jvm(t: TestContext): Promise<string | undefined> {
   return java;
 }
 
-async function soak(java: string, name: string, args: string, requests: number, extra: string[] = []) {
-  const port = await freePort();
-  const r = await runCli(['run', 'soak', '--cmd', `${java} --port ${port} ${args}`, '--url', `http://127.0.0.1:${port}`, '--metrics-url', `http://127.0.0.1:${port}/metrics`,
-    '--requests', String(requests), '--connections', '20', '--idle-before', '2s', '--idle-after', '3s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', name, ...extra]);
-  const dir = join(out, name);
-  const summary = existsSync(join(dir, FILES.summary)) ? readJson<SummaryFile>(join(dir, FILES.summary)) : undefined;
-  const run = existsSync(join(dir, FILES.run)) ? readJson<RunFile>(join(dir, FILES.run)) : undefined;
-  const verdict = summary?.diagnosis?.verdict;
-  const text = verdict ? [verdict.kind, verdict.summary, ...verdict.evidence, ...verdict.caveats].join('\n') : r.stderr;
-  return { r, dir, summary: summary!, run: run!, verdict: verdict!, text };
+/** A small soak against the JVM fixture (see test/helpers/soak.ts), its figures read from /metrics. */
+function soak(java: string, name: string, args: string, requests: number, extra: string[] = []) {
+  return soakServer({ out, name, command: (port) => `${java} --port ${port} ${args}`, requests, metricsPath: '/metrics', extra });
 }
 
-const GO_WORDS = /\bGo (heap|sys|stack|runtime)\b|goroutine|go_memstats/;
 
 function assertJvmWords(s: Awaited<ReturnType<typeof soak>>): void {
   assert.equal(s.run.target.identity?.runtime, 'jvm', JSON.stringify(s.run.target.identity));

@@ -12,32 +12,21 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FILES, type RunFile } from '../../src/rundir/schema.ts';
-import type { SummaryFile } from '../../src/analyse/summary-file.ts';
+import { FILES } from '../../src/rundir/schema.ts';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
-import { freePort } from '../../src/target/free-port.ts';
 import { ensureFixtureBinary } from '../helpers/go-fixture.ts';
-import { runCli } from '../helpers/cli.ts';
+import { GO_WORDS, soakServer } from '../helpers/soak.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-runtimes-'));
-const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
 let goFixture = '';
 
 before(async () => {
   goFixture = await ensureFixtureBinary();
 });
 
-/** A small soak: idle probes, a burst, idle probes again, with 200 ms samples. */
-async function soak(name: string, command: (port: number) => string, requests: number, extra: string[] = []) {
-  const port = await freePort();
-  const r = await runCli(['run', 'soak', '--cmd', command(port), '--url', `http://127.0.0.1:${port}`, '--requests', String(requests), '--connections', '20',
-    '--idle-before', '2s', '--idle-after', '3s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', name, ...extra]);
-  const dir = join(out, name);
-  const summary = existsSync(join(dir, FILES.summary)) ? readJson<SummaryFile>(join(dir, FILES.summary)) : undefined;
-  const run = existsSync(join(dir, FILES.run)) ? readJson<RunFile>(join(dir, FILES.run)) : undefined;
-  const verdict = summary?.diagnosis?.verdict;
-  const text = verdict ? [verdict.kind, verdict.summary, ...verdict.evidence, ...verdict.caveats].join('\n') : r.stderr;
-  return { r, dir, summary: summary!, run: run!, verdict: verdict!, text };
+/** A small soak against a server started with `command(port)`: see test/helpers/soak.ts. */
+function soak(name: string, command: (port: number) => string, requests: number, extra: string[] = []) {
+  return soakServer({ out, name, command, requests, extra });
 }
 
 /**
@@ -47,7 +36,6 @@ async function soak(name: string, command: (port: number) => string, requests: n
  */
 const DENSE = ['--sample-interval', '100ms'];
 
-const GO_WORDS = /\bGo (heap|sys|stack|runtime)\b|goroutine|go_memstats/;
 
 // ─── Go ────────────────────────────────────────────────────────────────────────────────────
 
