@@ -381,6 +381,10 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
     }
     case 'runtime-filling':
       return [`${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, but within memory ${ctx.profile.runtimeWords} had already taken from the OS (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}) while neither live heap nor ${ctx.profile.tasks?.words ?? 'tasks'} grew: the runtime touching pages it holds (warm-up, heap reaching its goal between collections), not a leak.`];
+    case 'uncollected-at-rest': {
+      const cycles = ctx.profile.cycles ? ctx.fig(ctx.profile.cycles.count)?.label : undefined;
+      return [`${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, outside ${ctx.profile.heapWords ?? 'the heap'} (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}), with no collection in it${cycles ? ` (${cycles} unchanged)` : ''}: native memory that dead objects still own (sockets, parsers, buffers) is freed only when a collection finds them, so this window cannot tell a leak from garbage not yet collected. A longer idle phase, with collections in it, can.`];
+    }
     case 'no-idle-after':
       caveats.push(
         x.what === 'heap'

@@ -178,3 +178,34 @@ test('a heap leak whose last GC in the burst came at 70% of it: growth, not a fl
   assert.equal(d.verdict.kind, 'go-heap-growth', d.verdict.evidence.join('\n'));
   assert.match(d.verdict.evidence.join('\n'), /was still rising between the last two collections seen in burst \(requests 62,500 and 70,000/);
 });
+
+test('a full cache with too few collections late in the burst to shape its live heap: the live data kept, sized to its goal, holds RSS: plateau', () => {
+  // Live data full at 40% of the burst; a GC every 15 s, so the live heap did not change twice
+  // in the burst's later half; RSS holds about 2.2 × the data (its goal at GOGC=100, plus
+  // runtime memory), heap in use the data alone: under half of what RSS holds.
+  const data = (done: number): number => 40 * MiB * Math.min(1, done / 0.4);
+  const s = summaryOf((c, done) => {
+    const vmRss = 20 * MiB + 2.2 * data(done) + 64 * KiB * c.noise();
+    const atGc = data(burstDone(Math.floor(c.t / 15) * 15));
+    return { vmRss, rssAnon: vmRss - 10 * MiB, heapInuse: 6 * MiB + data(done) + 128 * KiB * c.noise(), goSys: 14 * MiB + 2.2 * data(done), heapReleased: 2 * MiB, goroutines: 6, goHeapGoal: 2 * (4 * MiB + atGc), liveHeap: 4 * MiB + atGc };
+  }, goIdentity);
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
+  assert.equal(d.plateau!.holder, 'live-heap');
+  assert.equal(failOnReason(parseFailOn('growth'), s), undefined);
+});
+
+test('Node.js memory outside the V8 heap rising at rest with no major GC: not a leak yet; with collections through it, growth outside the runtime', () => {
+  const run = (gcAtRest: boolean) =>
+    summaryOf((c, done) => {
+      // The burst grows the V8 heap the runtime keeps; at rest only memory outside it rises.
+      const rest = c.t > 345 ? (c.t - 345) / 600 : 0;
+      const vmRss = 50 * MiB + 20 * MiB * done + 4 * MiB * rest + 32 * KiB * c.noise();
+      return { vmRss, rssAnon: vmRss - 20 * MiB, v8HeapUsed: 8 * MiB, v8HeapTotal: 12 * MiB + 20 * MiB * done, nodeExternal: 2 * MiB, v8MajorGcs: c.t <= 345 || !gcAtRest ? Math.floor(Math.min(c.t, 345) / 10) : Math.floor(c.t / 10) };
+    }, node);
+  const quiet = run(false).diagnosis!.verdict;
+  assert.ok(!GROWTH_VERDICTS.includes(quiet.kind), quiet.evidence.join('\n'));
+  assert.match(quiet.evidence.join('\n'), /with no collection in it \(V8 major GCs unchanged\): .* cannot tell a leak from garbage not yet collected/);
+  const collected = run(true).diagnosis!.verdict;
+  assert.equal(collected.kind, 'growth-outside-runtime', collected.evidence.join('\n'));
+});
