@@ -113,9 +113,14 @@ test('Go, memory kept per new connection: Go heap growth at rest, flat under kep
   // Two right ways to reach it, depending on whether the burst's own fit ends flat (the heap
   // at its goal) or still rising (seen in a CI run): by the windows, with the per-connection
   // evidence, or by what the heap still holds after the load. Both must name the Go heap.
+  // When the burst's own climb to the heap goal is the strongest growing window (seen once, RSS
+  // +35.5 MiB in the burst, Go heap in use carrying 55%), the verdict is read there and the
+  // per-connection sentence, which needs the idle windows to decide, is not said.
   if (/Go heap in use carries/.test(s.text)) {
     assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
-    assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
+    if (!/^RSS \(VmRSS\) grew .* during burst /m.test(s.text)) {
+      assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
+    }
   } else {
     assert.match(s.text, /Go heap in use is still \+[\d.]+ MiB above its baseline at the end of idle-after \((9\d|100)% of what RSS holds\)/);
   }
