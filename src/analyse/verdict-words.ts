@@ -419,8 +419,12 @@ function windowEvidence(ctx: Context, w: WindowFigure): string[] {
 function perConnection(ctx: Context): string[] {
   const rss = ctx.rss!;
   const growing = ctx.growing(rss);
-  const counted = growing.filter((w) => !ctx.stoppedUnderLoad.has(w.window));
-  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && (w.per1k.trend !== 'growing' || ctx.stoppedUnderLoad.has(w.window)) && (w.requests ?? 0) > 0);
+  // A burst whose rise stayed inside memory the runtime already held (its heap climbing to
+  // the goal that the idle phase's leak had set) grew no more per request than a flat one.
+  const filled = new Set(ctx.discounted.flatMap((x) => (x.type === 'runtime-filling' ? [x.window.window] : [])));
+  const flat = (w: WindowFigure): boolean => ctx.stoppedUnderLoad.has(w.window) || filled.has(w.window);
+  const counted = growing.filter((w) => !flat(w));
+  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && (w.per1k.trend !== 'growing' || flat(w)) && (w.requests ?? 0) > 0);
   if (!burst || counted.length === 0 || counted.some((w) => w.kind !== 'idle')) return [];
   const connections = ctx.data.run.phases.find((p) => p.name === burst.window)?.params.connections;
   const over = typeof connections === 'number' ? ` over ${formatCount(connections)} kept-alive connections` : ' over kept-alive connections';
