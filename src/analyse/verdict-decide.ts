@@ -136,12 +136,14 @@ export interface LiveShape {
   rise: number;
   rate: number;
   /**
-   * Its rate between the last two collections seen in the phase (the samples where it changed),
-   * at requests lastFrom and lastTo of the phase.
+   * Its rate across the collections seen in the phase's later half (the samples where it
+   * changed), from request lastFrom to lastTo of the phase.
    */
   lastRate: number;
   lastFrom: number;
   lastTo: number;
+  /** How many collections of the phase's later half the rate is read from (the median slope between them). */
+  collections: number;
   /** When it reached 90% of its rise (seconds since run start). */
   stopT?: number;
 }
@@ -385,15 +387,19 @@ export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined 
   if (start === undefined) return undefined;
   const rise = Math.max(...collections.map((c) => c.y)) - start;
   if (rise < THRESHOLDS.minRiseBytes) return undefined;
-  const [a, b] = collections.slice(-2);
-  // Both in the later half: a pair straddling a fill (one GC before a cache was full, one
-  // after) reads as growth, and scarce collections in a short burst leave only that (measured:
-  // a 60,000-request burst with its last two GCs at requests 27,407 and 42,575).
-  if (!a || !b || a.x < LATER_HALF * w.requests || b.x <= a.x) return undefined;
+  // Only collections in the later half: a pair straddling a fill (one GC before a cache was
+  // full, one after) reads as growth, and scarce collections in a short burst leave only that
+  // (measured: a 60,000-request burst with its last two GCs at requests 27,407 and 42,575).
+  const half = LATER_HALF * w.requests;
+  const late = collections.filter((c) => c.x >= half);
+  if (late.length < 2 || late.at(-1)!.x <= late[0]!.x) return undefined;
   const rate = rise / (w.requests / 1000);
-  const lastRate = (b.y - a.y) / ((b.x - a.x) / 1000);
+  // The median slope over every pair of them: the goal a GC sets counts what was allocated
+  // during its mark as live, so one collection can read high (a full cache's last two read
+  // +201 KiB per 1,000 requests, 39% of the phase's rate, and it was called growing).
+  const lastRate = medianSlope(late);
   const state = lastRate < THRESHOLDS.persistenceRatio * rate ? 'stopped' : 'growing';
-  const shape: LiveShape = { figure: key, state, rise, rate, lastRate, lastFrom: a.x, lastTo: b.x };
+  const shape: LiveShape = { figure: key, state, rise, rate, lastRate, lastFrom: late[0]!.x, lastTo: late.at(-1)!.x, collections: late.length };
   const mark = start + 0.9 * rise;
   const stop = collections.find((c) => c.y >= mark);
   if (stop) shape.stopT = stop.t;
@@ -402,6 +408,20 @@ export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined 
 
 /** Heap in use rising at rest by this share of what RSS holds after the load is not garbage alone. */
 const REST_HEAP_SHARE = 0.25;
+
+/** Median of the slopes (per 1,000 requests) between every two points, a Theil–Sen estimate. */
+function medianSlope(points: readonly { x: number; y: number }[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j]!.x - points[i]!.x;
+      if (dx > 0) slopes.push((points[j]!.y - points[i]!.y) / (dx / 1000));
+    }
+  }
+  slopes.sort((a, b) => a - b);
+  const mid = slopes.length >> 1;
+  return slopes.length % 2 === 1 ? slopes[mid]! : (slopes[mid - 1]! + slopes[mid]!) / 2;
+}
 
 /** A collection seen in the later half of the phase's requests: something was observed late. */
 const LATER_HALF = 0.5;

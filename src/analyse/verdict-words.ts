@@ -25,12 +25,20 @@ export function verdictWords(ctx: Context, d: Decision): Verdict {
   return { kind: v.kind, summary: v.summary, evidence: [...new Set([...v.evidence, ...shape, ...notes, ...classes])], caveats: [...new Set(caveats)], suggestions: v.suggestions };
 }
 
+/** Where the live heap's late rate was read: its last two collections, or the median across more. */
+function liveSpan(live: NonNullable<HeldFacts['live']>, window: string): string {
+  const rate = rateText(live.lastRate, 'per-1k-requests', 'bytes');
+  return live.collections > 2
+    ? `across the ${live.collections} collections seen in ${window}'s later half (requests ${formatCount(live.lastFrom)} to ${formatCount(live.lastTo)}: ${rate}, the median between them)`
+    : `between the last two collections seen in ${window} (requests ${formatCount(live.lastFrom)} and ${formatCount(live.lastTo)}: ${rate})`;
+}
+
 /** Why held growth was not a plateau: the live heap still rose at the load's end, or something grew at rest. */
 function shapeWords(ctx: Context, h: HeldFacts): string[] {
   const out: string[] = [];
   const live = h.live && ctx.fig(h.live.figure);
   if (h.live?.state === 'growing' && live) {
-    out.push(`${live.label} was still rising between the last two collections seen in ${h.burst.window} (requests ${formatCount(h.live.lastFrom)} and ${formatCount(h.live.lastTo)}: ${rateText(h.live.lastRate, 'per-1k-requests', 'bytes')}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase): the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`);
+    out.push(`${live.label} was still rising ${liveSpan(h.live, h.burst.window)}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase: the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`);
   }
   const rest = h.grewAtRest && ctx.fig(h.grewAtRest.figure);
   if (h.grewAtRest && rest) {
@@ -227,10 +235,12 @@ function plateauWords(ctx: Context, h: HeldFacts, pf: PlateauFacts, caveats: str
       : pf.holder === 'outside-runtime'
         ? `It is outside ${p.runtimeWords}: ${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline (native memory: a C library's cache, a pool of buffers).`
         : `Whether it is live data or memory ${p.runtimeWords} kept after freeing it was not measured (no ${p.name === 'the target' ? 'runtime' : p.name} heap figure was sampled).`;
+  const liveKept = h.live?.state !== 'stopped' && pf.holder === 'live-heap' && h.liveKept !== undefined && h.liveNeeds !== undefined && ctx.profile.live ? ctx.fig(ctx.profile.live) : undefined;
   const evidence = [
     `${rss.label} rose ${formatSignedBytes(pf.level)} above its baseline of ${formatMiB(rss.baseline)} and stopped growing ${when}; it holds ${formatSignedBytes(pf.held)} ${whereHeld(h)}.`,
     holder,
-    ...(h.live?.state === 'stopped' ? [`${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat between the last two collections seen in it (requests ${formatCount(h.live.lastFrom)} and ${formatCount(h.live.lastTo)}: ${rateText(h.live.lastRate, 'per-1k-requests', 'bytes')}): the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`] : []),
+    ...(liveKept ? [`${liveKept.label} is still ${formatSignedBytes(h.liveKept!)} above its baseline ${whereHeld(h)}; at its GC goal that needs ${formatSignedBytes(h.liveNeeds!)}, ${share(h.liveNeeds!, h.held)} of what RSS holds. ${liveSource(ctx)}`] : []),
+    ...(h.live?.state === 'stopped' ? [`${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat ${liveSpan(h.live, h.burst.window)}: the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`] : []),
     rssStatus(ctx, rss),
     ...taskStatus(ctx),
     ...exitEvidence(ctx),
@@ -370,7 +380,7 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
     case 'stopped-under-load':
       if (x.figure !== undefined) {
         const f = ctx.fig(x.figure)!;
-        return [`${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: between its last two collections there, from request ${formatCount(x.tailFrom)}, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`];
+        return [`${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: across its collections in the phase's later half, from request ${formatCount(x.tailFrom)}, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`];
       }
       return [`${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`];
     case 'rss-given-back':
