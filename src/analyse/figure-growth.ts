@@ -4,7 +4,7 @@ import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
 import { formatCount, formatDuration } from './format.ts';
 import { fitTrend, type TrendFit, type TrendPoint } from './growth.ts';
-import type { OutsideDef } from './runtime-profiles.ts';
+import { MANAGED_HEAPS, type OutsideDef } from './runtime-profiles.ts';
 import { THRESHOLDS } from './thresholds.ts';
 import { segmentAt, type FigurePoint, type Window } from './windows.ts';
 
@@ -19,8 +19,7 @@ interface SeriesDef {
   minGrowthSpanS?: number;
 }
 
-/** Live heaps rise between collections and drop at each, so a short window at rest says nothing. */
-const HEAP_FIGURES: ReadonlySet<SampleFigure> = new Set(['heapInuse', 'v8HeapUsed', 'jvmHeapUsed']);
+const HEAP_FIGURES: ReadonlySet<SampleFigure> = new Set(MANAGED_HEAPS);
 
 const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({
   key: f.key,

@@ -1,4 +1,5 @@
 import type { SampleFigure } from '../rundir/schema.ts';
+import { MANAGED_HEAPS } from './runtime-profiles.ts';
 import { formatDuration, formatMiB, formatPercentChange, formatSignedMiB } from './format.ts';
 import type { FigureSummary } from './summary-file.ts';
 
@@ -20,8 +21,6 @@ const RSS_PREFERENCE: readonly { key: SampleFigure; name: string }[] = [
   { key: 'cgroupMemory', name: 'cgroup memory' },
 ];
 
-/** The runtime's live heap, whichever runtime sampled one. */
-const HEAPS: readonly SampleFigure[] = ['heapInuse', 'v8HeapUsed', 'jvmHeapUsed'];
 
 /**
  * One sentence of measured facts about memory: what the OS saw next to what the Go runtime
@@ -36,7 +35,7 @@ export function headline(input: HeadlineInput): string {
 
 function describe(input: HeadlineInput): string {
   const rss = pickRss(input.memory);
-  const heap = input.memory.find((f) => HEAPS.includes(f.key));
+  const heap = input.memory.find((f) => MANAGED_HEAPS.includes(f.key));
   const heapName = heap?.label ?? 'heap';
   const over = input.sampleSpanS > 0 ? ` over ${formatDuration(input.sampleSpanS)}` : '';
   if (rss === undefined && heap === undefined) return 'No RSS or heap figure was sampled, so memory cannot be described';

@@ -100,6 +100,12 @@ const NO_PROFILE: Omit<RuntimeProfile, 'runtime'> = {
   keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
 };
 
+/**
+ * The runtimes' managed heaps (Go, V8, Java), each collected in cycles: they rise between
+ * collections and drop at each, so a short window of one at rest says nothing.
+ */
+export const MANAGED_HEAPS: readonly SampleFigure[] = ['heapInuse', 'v8HeapUsed', 'jvmHeapUsed'];
+
 export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
   go: {
     runtime: 'go',

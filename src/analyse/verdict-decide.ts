@@ -1,6 +1,6 @@
 import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
-import type { RunEvent, SampleFigure } from '../rundir/schema.ts';
+import { DEFAULT_GOGC, type RunEvent, type SampleFigure } from '../rundir/schema.ts';
 import { buildSetting } from '../rundir/go-build.ts';
 import type { DiagnosedFigure, FigureDiagnosis, HeapProfileDiff, PlateauFacts, RateFit, WindowFigure } from './diagnosis.ts';
 import { fitTrend } from './growth.ts';
@@ -124,8 +124,8 @@ export interface HeldFacts {
 
 /**
  * What the live heap (the heap after a collection, profile.live) did in a load phase: it rose
- * and stopped while the load went on (a cache filling), or it still rose between the phase's
- * last two collections (a leak). Undefined when not sampled, when it did not rise by
+ * and stopped while the load went on (a cache filling), or it still rose across the collections
+ * of the phase's later half (a leak). Undefined when not sampled, when it did not rise by
  * minRiseBytes, or when no two collections were seen in the phase's later half: the figure
  * changes only at a GC, so between them it says nothing (RSS's shape decides then).
  */
@@ -418,9 +418,7 @@ function medianSlope(points: readonly { x: number; y: number }[]): number {
       if (dx > 0) slopes.push((points[j]!.y - points[i]!.y) / (dx / 1000));
     }
   }
-  slopes.sort((a, b) => a - b);
-  const mid = slopes.length >> 1;
-  return slopes.length % 2 === 1 ? slopes[mid]! : (slopes[mid - 1]! + slopes[mid]!) / 2;
+  return median(slopes);
 }
 
 /** A collection seen in the later half of the phase's requests: something was observed late. */
@@ -515,7 +513,7 @@ function heldAfterLoad(ctx: Context): Decision | undefined {
   if (held.tasks !== undefined && held.tasks >= THRESHOLDS.minGoroutineRise) return { class: 'task-growth', via: 'held', held };
   if ((held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) || liveHolds(held)) {
     if (held.levelledOff) return plateau(ctx, held, 'live-heap');
-    return { class: 'heap-growth', via: 'held', held, heap: held.heap?.key ?? held.live?.figure ?? ctx.profile.live! };
+    return { class: 'heap-growth', via: 'held', held, heap: held.heap?.key ?? ctx.profile.live! };
   }
   if (held.outside !== undefined && held.outside >= THRESHOLDS.goRuntimeShare * held.held) {
     if (held.levelledOff) return plateau(ctx, held, 'outside-runtime');
@@ -541,10 +539,10 @@ function liveHolds(held: HeldFacts): boolean {
   return held.liveNeeds !== undefined && held.liveNeeds >= THRESHOLDS.heapShare * held.held;
 }
 
-/** The target's GOGC, where its client says (go_gc_gogc_percent), else Go's default, 100. */
+/** The target's GOGC, where its client says (go_gc_gogc_percent), else Go's default. */
 function gogcOf(ctx: Context): number {
   const said = ctx.data.samples.filter((s) => s.goGcPercent !== undefined).at(-1)?.goGcPercent;
-  return said !== undefined && said > 0 ? said : 100;
+  return said !== undefined && said > 0 ? said : DEFAULT_GOGC;
 }
 
 function heldFacts(ctx: Context): HeldFacts | undefined {

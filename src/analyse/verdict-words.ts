@@ -1,5 +1,6 @@
 import { pprofDiffCommand } from './pprof-command.ts';
 import { buildSetting, depVersion } from '../rundir/go-build.ts';
+import { DEFAULT_GOGC } from '../rundir/schema.ts';
 import type { DiagnosedFigure, FigureDiagnosis, PlateauFacts, RateFit, Verdict, VerdictKind, WindowFigure } from './diagnosis.ts';
 import { formatCount, formatDuration, formatMiB, formatSignedBytes, formatT } from './format.ts';
 import { noFits, strongest, tailMedian, type Context, type Decision, type Discount, type HeldFacts } from './verdict-decide.ts';
@@ -55,7 +56,7 @@ export function liveSource(ctx: Context): string {
   if (!s || !key) return '';
   const label = ctx.fig(key)?.label ?? key;
   if (s.goHeapLive !== undefined) return `${label} is go_gc_heap_live_bytes, the heap the last GC marked live.`;
-  const gogc = s.goGcPercent === undefined ? 'GOGC=100 assumed (the client does not expose go_gc_gogc_percent; a GOGC set for the target scales it)' : `GOGC=${s.goGcPercent} from go_gc_gogc_percent`;
+  const gogc = s.goGcPercent === undefined ? `GOGC=${DEFAULT_GOGC} assumed (the client does not expose go_gc_gogc_percent; a GOGC set for the target scales it)` : `GOGC=${s.goGcPercent} from go_gc_gogc_percent`;
   return `${label} is go_memstats_next_gc_bytes ÷ (1 + GOGC/100), ${gogc}: the GC sets its next goal from the heap it marked live, so the goal moves with live data, not with the garbage between collections.`;
 }
 

@@ -8,7 +8,7 @@ import type { RunClock } from './clock.ts';
 import { newLatencyHistogram, recordMs } from './latency.ts';
 import { pace, probeCount } from './pacer.ts';
 import { SecondBuckets } from './second-buckets.ts';
-import { prepareRequests } from './request-bytes.ts';
+import { nodeRequestHeaders, prepareRequests } from './request-bytes.ts';
 import { statusExpected, type RequestDef, type RequestMix } from '../options/request-def.ts';
 
 export interface IdlePhase {
@@ -43,16 +43,13 @@ function probe(base: URL, r: RequestDef, timeoutMs: number): Promise<ProbeOutcom
   const url = new URL(r.path, base);
   // A kubelet's own headers, unless the request names its own; Connection: close always.
   const own = new Set(r.headers.map(([n]) => n.toLowerCase()));
-  const headers: Record<string, string | string[]> = {};
-  if (!own.has('user-agent')) headers['User-Agent'] = 'kube-probe/1.27 (leakbench)';
-  if (!own.has('accept')) headers.Accept = '*/*';
-  for (const [n, v] of r.headers) {
-    const have = headers[n];
-    headers[n] = have === undefined ? v : [...(Array.isArray(have) ? have : [have]), v];
-  }
-  headers.Connection = 'close';
   const body = r.body === undefined ? undefined : Buffer.from(r.body, 'utf8');
-  if (body !== undefined || ['POST', 'PUT', 'PATCH'].includes(r.method)) headers['Content-Length'] = String(body?.length ?? 0);
+  const headers: Record<string, string | string[]> = {
+    ...(!own.has('user-agent') && { 'User-Agent': 'kube-probe/1.27 (leakbench)' }),
+    ...(!own.has('accept') && { Accept: '*/*' }),
+    ...nodeRequestHeaders(r, body),
+    Connection: 'close',
+  };
   const sent = performance.now();
   return new Promise((resolve) => {
     let done = false;

@@ -8,15 +8,26 @@ import { makePicker, resolveRequest, simpleMix, type RequestDef, type RequestMix
  * A GET without headers stays the minimal `Host`-only request: on a 2-core machine every
  * header the target parses costs it CPU (see README, Performance).
  */
+/** The user asked for a chunked upload: the body goes as one chunk, with no Content-Length. */
+function isChunked(headers: readonly [string, string][]): boolean {
+  return headers.some(([n, v]) => n.toLowerCase() === 'transfer-encoding' && /\bchunked\b/i.test(v));
+}
+
+/**
+ * Content-Length is sent for a body, or for a method whose body is expected (an empty POST
+ * still says Content-Length: 0, as curl does; some servers answer 411 without it).
+ */
+function needsLength(r: RequestDef, body: Buffer | undefined, chunked: boolean): boolean {
+  return !chunked && (body !== undefined || r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH');
+}
+
 export function buildRequestBytes(r: RequestDef, host: string, extraHeaders: readonly [string, string][] = []): Buffer {
   const body = r.body === undefined ? undefined : Buffer.from(r.body, 'utf8');
   const headers = [...r.headers, ...extraHeaders];
-  const chunked = headers.some(([n, v]) => n.toLowerCase() === 'transfer-encoding' && /\bchunked\b/i.test(v));
+  const chunked = isChunked(headers);
   let head = `${r.method} ${r.path} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const [n, v] of headers) head += `${n}: ${v}\r\n`;
-  // A body, or a method whose body is expected (an empty POST still says Content-Length: 0,
-  // as curl does; some servers answer 411 without it).
-  if (!chunked && (body !== undefined || r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH')) head += `Content-Length: ${body?.length ?? 0}\r\n`;
+  if (needsLength(r, body, chunked)) head += `Content-Length: ${body?.length ?? 0}\r\n`;
   head += '\r\n';
   const parts = [Buffer.from(head, 'latin1')];
   if (chunked) {
@@ -55,7 +66,6 @@ export function nodeRequestHeaders(r: RequestDef, body: Buffer | undefined): Rec
     const have = headers[n];
     headers[n] = have === undefined ? v : [...(Array.isArray(have) ? have : [have]), v];
   }
-  const chunked = r.headers.some(([n, v]) => n.toLowerCase() === 'transfer-encoding' && /\bchunked\b/i.test(v));
-  if (!chunked && (body !== undefined || r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH')) headers['Content-Length'] = String(body?.length ?? 0);
+  if (needsLength(r, body, isChunked(r.headers))) headers['Content-Length'] = String(body?.length ?? 0);
   return headers;
 }

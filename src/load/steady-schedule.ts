@@ -33,7 +33,7 @@ export function makeSchedule(rate: number, durationMs: number, stages?: readonly
   const segments: Segment[] = [];
   let startMs = 0;
   let before = 0;
-  let r0 = stages && stages.length > 0 ? rate : rate;
+  let r0 = rate;
   for (const s of list) {
     const after = before + ((r0 + s.rate) / 2) * (s.durationMs / 1000);
     segments.push({ startMs, durationMs: s.durationMs, r0, r1: s.rate, before, after });

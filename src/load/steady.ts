@@ -3,8 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
-import { errorText } from '../errors.ts';
-import { newLatencyHistogram } from './latency.ts';
+import { newLatencyHistogram, recordMs, secondStats } from './latency.ts';
 import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import { nodeRequestHeaders, prepareRequests } from './request-bytes.ts';
 import { statusExpected } from '../options/request-def.ts';
@@ -23,11 +22,8 @@ export type SteadySinks = BurstSinks;
 export const LATE_AFTER_MS = 10;
 
 interface Due {
-  seq: number;
   duePerf: number;
 }
-
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * A steady soak: requests at a fixed arrival rate (or ramped through stages) over kept-alive
@@ -72,7 +68,7 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
   const send = (d: Due) => {
     const sentPerf = performance.now();
     const lateMs = sentPerf - d.duePerf;
-    lateness.recordValue(Math.max(1, Math.round(lateMs * 1000)));
+    recordMs(lateness, lateMs);
     if (lateMs > LATE_AFTER_MS) late++;
     sent++;
     inFlight++;
@@ -81,7 +77,7 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
     const def = prepared.resolved[which]!;
     const body = def.body === undefined ? undefined : Buffer.from(def.body, 'utf8');
     let done = false;
-    const end = (status: number | undefined, error?: string, timedOut = false) => {
+    const end = (status: number | undefined, timedOut = false) => {
       if (done) return;
       done = true;
       clearTimeout(t);
@@ -100,7 +96,6 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
         errors++;
         if (timedOut) timeouts++;
         buckets.error(timedOut);
-        void error;
       }
       sinks.onProgress?.(completed + errors, total);
       pump();
@@ -112,7 +107,7 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
       (res) => {
         res.resume();
         res.on('end', () => end(res.statusCode ?? 0));
-        res.on('error', (err) => end(undefined, errorText(err)));
+        res.on('error', () => end(undefined));
       },
     );
     live.add(req);
@@ -123,10 +118,10 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
       }
     });
     const t = setTimeout(() => {
-      end(undefined, `timeout after ${phase.timeoutMs} ms`, true);
+      end(undefined, true);
       req.destroy();
     }, phase.timeoutMs);
-    req.on('error', (err) => end(undefined, errorText(err)));
+    req.on('error', () => end(undefined));
     req.end(body);
   };
 
@@ -148,7 +143,7 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
     if (sinks.signal.aborted) return;
     const now = performance.now();
     while (next < total && startPerf + schedule.offsetMs(next) <= now) {
-      const d = { seq: next, duePerf: startPerf + schedule.offsetMs(next) };
+      const d = { duePerf: startPerf + schedule.offsetMs(next) };
       next++;
       if (inFlight < phase.connections && backlog.length === 0) send(d);
       else backlog.push(d);
@@ -190,14 +185,13 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
   if (notSent > 0 || late > 0) {
     sinks.onWarning(`steady ${phase.name}: ${late} of ${sent} requests sent more than ${LATE_AFTER_MS} ms late and ${notSent} not sent: the target or the connection cap (--connections ${phase.connections}) could not keep the rate`);
   }
+  const lateStats = secondStats(lateness);
   const steady = {
     scheduled: total,
     late,
     lateAfterMs: LATE_AFTER_MS,
     notSent,
-    sendLateness: lateness.totalCount > 0
-      ? { p50: round3(lateness.getValueAtPercentile(50) / 1000), p99: round3(lateness.getValueAtPercentile(99) / 1000), max: round3(lateness.maxValue / 1000) }
-      : { p50: 0, p99: 0, max: 0 },
+    sendLateness: { p50: lateStats.p50 ?? 0, p99: lateStats.p99 ?? 0, max: lateStats.max ?? 0 },
     peakInFlight,
     connectionsOpened,
   };

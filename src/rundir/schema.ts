@@ -110,6 +110,12 @@ export interface Sample {
   jvmGcs?: number;
 }
 
+/**
+ * GOGC that liveHeap was derived with when the target's client does not expose
+ * go_gc_gogc_percent: Go's default. Readers of liveHeap need it to size the heap live data needs.
+ */
+export const DEFAULT_GOGC = 100;
+
 /** Keys of Sample that carry a figure (everything but `t`). */
 export type SampleFigure = Exclude<keyof Sample, 't'>;
 

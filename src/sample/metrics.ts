@@ -2,7 +2,7 @@ import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { LeakbenchError } from '../errors.ts';
-import type { Sample, SampleFigure } from '../rundir/schema.ts';
+import { DEFAULT_GOGC, type Sample, type SampleFigure } from '../rundir/schema.ts';
 
 /** Prometheus names (client_golang's Go and process collectors) of the figures we keep. */
 export const GO_METRICS = {
@@ -42,9 +42,6 @@ export const GO_LIVE_METRICS = {
   go_memory_classes_os_stacks_bytes: 'goOsStacks',
   go_memory_classes_other_bytes: 'goOtherRuntime',
 } as const satisfies Record<string, SampleFigure>;
-
-/** GOGC when the target does not say: Go's default. */
-export const DEFAULT_GOGC = 100;
 
 /**
  * The heap the last GC marked live. go_gc_heap_live_bytes says it directly (0 until the first
