@@ -12,9 +12,19 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Only the CLI entry points decide the exit code.
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Only scripts/ may call process.exit: throw a LeakbenchError instead.' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'Only scripts/ may call process.exit: throw a LeakbenchError instead.',
+        },
+      ],
     },
   },
   {

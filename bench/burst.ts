@@ -26,9 +26,26 @@ export interface BurstMeasurement {
   otherCores: number;
 }
 
-export type BurstTool = 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon' | 'wrk' | 'autocannon-cli' | 'autocannon-cli-w2' | 'hey';
+export type BurstTool =
+  | 'pack-net'
+  | 'pack-net-1thread'
+  | 'pack-net-unbatched'
+  | 'pack-autocannon'
+  | 'wrk'
+  | 'autocannon-cli'
+  | 'autocannon-cli-w2'
+  | 'hey';
 
-export const BURST_TOOLS: readonly BurstTool[] = ['pack-net', 'pack-net-1thread', 'pack-net-unbatched', 'pack-autocannon', 'wrk', 'autocannon-cli', 'autocannon-cli-w2', 'hey'];
+export const BURST_TOOLS: readonly BurstTool[] = [
+  'pack-net',
+  'pack-net-1thread',
+  'pack-net-unbatched',
+  'pack-autocannon',
+  'wrk',
+  'autocannon-cli',
+  'autocannon-cli-w2',
+  'hey',
+];
 
 /** Tools that are programs of their own, with how to get them (Debian packages). */
 export const EXTERNAL_TOOLS: Partial<Record<BurstTool, { bin: string; install: string }>> = {
@@ -59,7 +76,13 @@ async function inProcess(
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
   const warnings: string[] = [];
-  const phase: BurstPhase = { name: 'bench', url: setup.url, requests: setup.requests, connections: setup.connections, timeoutMs: setup.timeoutMs };
+  const phase: BurstPhase = {
+    name: 'bench',
+    url: setup.url,
+    requests: setup.requests,
+    connections: setup.connections,
+    timeoutMs: setup.timeoutMs,
+  };
   const cpu0 = ownCpuS();
   const target0 = processCpuS(setup.targetPid);
   const t0 = performance.now();
@@ -67,11 +90,28 @@ async function inProcess(
   const seconds = (performance.now() - t0) / 1000;
   const cpu = ownCpuS() - cpu0;
   const targetCpu = processCpuS(setup.targetPid) - target0;
-  if (r.sent !== setup.requests) throw new Error(`${tool}: ${r.sent} of ${setup.requests} requests accounted for (${warnings.join('; ')})`);
-  return measurement(tool, r.completed, r.errors, seconds, seconds * (setup.requests / Math.max(1, r.sent)), cpu, targetCpu);
+  if (r.sent !== setup.requests)
+    throw new Error(`${tool}: ${r.sent} of ${setup.requests} requests accounted for (${warnings.join('; ')})`);
+  return measurement(
+    tool,
+    r.completed,
+    r.errors,
+    seconds,
+    seconds * (setup.requests / Math.max(1, r.sent)),
+    cpu,
+    targetCpu,
+  );
 }
 
-function measurement(tool: BurstTool, requests: number, errors: number, seconds: number, wallForN: number, clientCpu: number, targetCpu: number): BurstMeasurement {
+function measurement(
+  tool: BurstTool,
+  requests: number,
+  errors: number,
+  seconds: number,
+  wallForN: number,
+  clientCpu: number,
+  targetCpu: number,
+): BurstMeasurement {
   const done = Math.max(1, requests + errors);
   return {
     tool,
@@ -111,7 +151,10 @@ function runChild(file: string, args: string[], timeoutMs: number): Promise<Chil
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const wallS = (performance.now() - t0) / 1000;
-      if (code !== 0) return reject(new Error(`${file} ${args.join(' ')} ended with ${signal ?? `code ${code}`}: ${stderr.trim().slice(-400)}`));
+      if (code !== 0)
+        return reject(
+          new Error(`${file} ${args.join(' ')} ended with ${signal ?? `code ${code}`}: ${stderr.trim().slice(-400)}`),
+        );
       resolve({ stdout, stderr, wallS, cpuS: waitedChildrenCpuS() - cpu0 });
     });
   });
@@ -135,7 +178,18 @@ export function parseWrk(out: string): { requests: number; seconds: number; erro
  */
 async function wrk(setup: BurstSetup): Promise<BurstMeasurement> {
   const target0 = processCpuS(setup.targetPid);
-  const r = await runChild('wrk', ['-t2', `-c${setup.connections}`, `-d${setup.wrkSeconds}s`, `--timeout`, `${Math.ceil(setup.timeoutMs / 1000)}s`, setup.url.href], (setup.wrkSeconds + 30) * 1000);
+  const r = await runChild(
+    'wrk',
+    [
+      '-t2',
+      `-c${setup.connections}`,
+      `-d${setup.wrkSeconds}s`,
+      `--timeout`,
+      `${Math.ceil(setup.timeoutMs / 1000)}s`,
+      setup.url.href,
+    ],
+    (setup.wrkSeconds + 30) * 1000,
+  );
   const targetCpu = processCpuS(setup.targetPid) - target0;
   const w = parseWrk(r.stdout);
   const rate = w.requests / w.seconds;
@@ -159,7 +213,19 @@ export function parseHey(out: string): { requests: number; seconds: number; erro
  */
 async function hey(setup: BurstSetup): Promise<BurstMeasurement> {
   const target0 = processCpuS(setup.targetPid);
-  const r = await runChild('hey', ['-n', String(setup.requests), '-c', String(setup.connections), '-t', String(Math.ceil(setup.timeoutMs / 1000)), setup.url.href], 600_000);
+  const r = await runChild(
+    'hey',
+    [
+      '-n',
+      String(setup.requests),
+      '-c',
+      String(setup.connections),
+      '-t',
+      String(Math.ceil(setup.timeoutMs / 1000)),
+      setup.url.href,
+    ],
+    600_000,
+  );
   const targetCpu = processCpuS(setup.targetPid) - target0;
   const h = parseHey(r.stdout);
   return measurement('hey', h.requests, h.errors, h.seconds, r.wallS, r.cpuS, targetCpu);
@@ -173,12 +239,39 @@ async function hey(setup: BurstSetup): Promise<BurstMeasurement> {
 async function autocannonCli(setup: BurstSetup, workers?: number): Promise<BurstMeasurement> {
   const bin = join(dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
   const target0 = processCpuS(setup.targetPid);
-  const r = await runChild(process.execPath, [bin, '-c', String(setup.connections), '-a', String(setup.requests), ...(workers ? ['-w', String(workers)] : []), '-j', setup.url.href], 600_000);
+  const r = await runChild(
+    process.execPath,
+    [
+      bin,
+      '-c',
+      String(setup.connections),
+      '-a',
+      String(setup.requests),
+      ...(workers ? ['-w', String(workers)] : []),
+      '-j',
+      setup.url.href,
+    ],
+    600_000,
+  );
   const targetCpu = processCpuS(setup.targetPid) - target0;
-  const res = JSON.parse(r.stdout) as { requests: { total: number }; errors: number; timeouts: number; non2xx: number; duration: number };
+  const res = JSON.parse(r.stdout) as {
+    requests: { total: number };
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    duration: number;
+  };
   // Its rate is over its own reported duration (start-up excluded, its trailing 1 s tick
   // included); its wall time is the process's.
-  return measurement(workers ? 'autocannon-cli-w2' : 'autocannon-cli', res.requests.total, res.errors, res.duration, r.wallS, r.cpuS, targetCpu);
+  return measurement(
+    workers ? 'autocannon-cli-w2' : 'autocannon-cli',
+    res.requests.total,
+    res.errors,
+    res.duration,
+    r.wallS,
+    r.cpuS,
+    targetCpu,
+  );
 }
 
 export async function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {

@@ -46,7 +46,9 @@ live.attach({ run, dir: 'bench', now: () => 0 });
 for (const s of samples.slice(0, 1000)) live.onSample(s);
 let t0 = performance.now();
 for (const s of samples) live.onSample(s);
-console.log(`record with no page open: ${(((performance.now() - t0) * 1e6) / N).toFixed(0)} ns per sample (${N.toLocaleString('en-US')} samples)`);
+console.log(
+  `record with no page open: ${(((performance.now() - t0) * 1e6) / N).toFixed(0)} ns per sample (${N.toLocaleString('en-US')} samples)`,
+);
 await live.finish({ status: 'completed' });
 
 for (const n of [600, 5400, 36_000]) {
@@ -55,5 +57,7 @@ for (const n of [600, 5400, 36_000]) {
   const reps = 3;
   t0 = performance.now();
   for (let r = 0; r < reps; r++) liveAnalysis({ run, samples: part, load: [], events: [], now: n });
-  console.log(`provisional analysis of ${n.toLocaleString('en-US')} samples: ${((performance.now() - t0) / reps).toFixed(0)} ms (in the worker)`);
+  console.log(
+    `provisional analysis of ${n.toLocaleString('en-US')} samples: ${((performance.now() - t0) / reps).toFixed(0)} ms (in the worker)`,
+  );
 }

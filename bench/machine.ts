@@ -26,7 +26,9 @@ function firstMatch(file: string, re: RegExp): string | undefined {
 /** wrk -v prints its version and exits non-zero; the text is what matters. */
 function wrkVersion(): string {
   try {
-    return execFileSync('wrk', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim();
+    return execFileSync('wrk', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n')[0]!
+      .trim();
   } catch (err) {
     const out = `${(err as { stdout?: string }).stdout ?? ''}`.split('\n')[0]?.trim();
     return out || 'not installed';
@@ -35,7 +37,9 @@ function wrkVersion(): string {
 
 export function describeMachine(): Machine {
   const require = createRequire(import.meta.url);
-  const autocannon = (JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }).version;
+  const autocannon = (
+    JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }
+  ).version;
   return {
     cpus: availableParallelism(),
     cpuModel: firstMatch('/proc/cpuinfo', /^model name\s*:\s*(.+)$/m) ?? 'unknown',

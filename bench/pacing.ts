@@ -31,13 +31,26 @@ export interface PacingRun {
  * rate than the default 1/s so that hundreds of probes take seconds, with the sampler running
  * every second beside it as in a real run, and probes written to a file as a run writes them.
  */
-export async function measurePacing(url: URL, pid: number, metricsUrl: URL, rate: number, durationS: number): Promise<PacingRun> {
+export async function measurePacing(
+  url: URL,
+  pid: number,
+  metricsUrl: URL,
+  rate: number,
+  durationS: number,
+): Promise<PacingRun> {
   const dir = mkdtempSync(join(tmpdir(), 'leakbench-bench-pacing-'));
   const clock = startClock();
   const header = { startedAtMs: clock.startedAtMs };
   const probesFile = new NdjsonWriter<Probe>(join(dir, 'probes.ndjson'), { schema: SCHEMA.probes, ...header });
   const samplesFile = new NdjsonWriter<Sample>(join(dir, 'samples.ndjson'), { schema: SCHEMA.samples, ...header });
-  const sampler = new Sampler({ pid, metricsUrl: metricsUrl.href, intervalMs: 1000, writer: samplesFile, now: clock.now, onWarning: () => {} });
+  const sampler = new Sampler({
+    pid,
+    metricsUrl: metricsUrl.href,
+    intervalMs: 1000,
+    writer: samplesFile,
+    now: clock.now,
+    onWarning: () => {},
+  });
   const probes: Probe[] = [];
   const meter = otherCpuMeter(pid);
   try {

@@ -55,7 +55,10 @@ function allProcesses(): Map<number, ProcCpu> {
     if (!Number.isInteger(pid)) continue;
     try {
       const f = statFields(pid);
-      out.set(pid, { ppid: Number(f[1]), cpuS: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_S });
+      out.set(pid, {
+        ppid: Number(f[1]),
+        cpuS: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_S,
+      });
     } catch {
       // gone between readdir and read
     }
@@ -67,7 +70,7 @@ function allProcesses(): Map<number, ProcCpu> {
 function ours(procs: Map<number, ProcCpu>, targetPid: number | undefined): Set<number> {
   const mine = new Set<number>([process.pid]);
   if (targetPid !== undefined) mine.add(targetPid);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, p] of procs) {
       if (!mine.has(pid) && mine.has(p.ppid)) {

@@ -42,7 +42,9 @@ export class QuietGate {
         break;
       }
       if (!announced) {
-        this.log(`other jobs are using ${other.toFixed(2)} cores; waiting for a quiet second (up to ${this.opts.maxWaitS} s)`);
+        this.log(
+          `other jobs are using ${other.toFixed(2)} cores; waiting for a quiet second (up to ${this.opts.maxWaitS} s)`,
+        );
         announced = true;
       }
     }

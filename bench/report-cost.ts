@@ -36,7 +36,11 @@ interface ChildOutput {
 
 function renderInChild(dir: string): Promise<ChildOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'child', 'report-cost.ts'), dir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'bench', 'child', 'report-cost.ts'), dir],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -59,7 +63,8 @@ export async function measureReportCost(c: ReportCostCase, repeat: number): Prom
     for (let i = 0; i < repeat; i++) runs.push(await renderInChild(dir));
     const samples = Math.floor((c.spec.durationS * 1000) / c.spec.sampleIntervalMs) + 1;
     const outputs = readdirSync(dir);
-    if (!outputs.includes('index.html') || !outputs.includes('memory.png')) throw new Error(`report-cost: ${dir} has no report after rendering`);
+    if (!outputs.includes('index.html') || !outputs.includes('memory.png'))
+      throw new Error(`report-cost: ${dir} has no report after rendering`);
     return {
       name: c.name,
       samples,

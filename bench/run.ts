@@ -13,7 +13,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../src/target/bundled-build.ts';
-import { BURST_TOOLS, EXTERNAL_TOOLS, measureBurst, type BurstMeasurement, type BurstSetup, type BurstTool } from './burst.ts';
+import {
+  BURST_TOOLS,
+  EXTERNAL_TOOLS,
+  measureBurst,
+  type BurstMeasurement,
+  type BurstSetup,
+  type BurstTool,
+} from './burst.ts';
 import { describeMachine } from './machine.ts';
 import { renderResults, type BenchResults, type SectionLoad } from './markdown.ts';
 import { measurePacing, type PacingRun } from './pacing.ts';
@@ -49,18 +56,28 @@ interface Plan {
 
 class BenchUsageError extends Error {}
 
-function list<T extends string>(raw: string | undefined, allowed: readonly T[], what: string, fallback: readonly T[]): T[] {
+function list<T extends string>(
+  raw: string | undefined,
+  allowed: readonly T[],
+  what: string,
+  fallback: readonly T[],
+): T[] {
   if (raw === undefined) return [...fallback];
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.find((s) => !(allowed as readonly string[]).includes(s));
-  if (bad !== undefined) throw new BenchUsageError(`--${what}: unknown ${JSON.stringify(bad)}; expected some of ${allowed.join(',')}`);
+  if (bad !== undefined)
+    throw new BenchUsageError(`--${what}: unknown ${JSON.stringify(bad)}; expected some of ${allowed.join(',')}`);
   return items as T[];
 }
 
 function positive(raw: string | undefined, what: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new BenchUsageError(`--${what}: expected a positive number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new BenchUsageError(`--${what}: expected a positive number, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -145,7 +162,11 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T & { l
   return { ...result, load: { before, after } };
 }
 
-async function burstSection(p: Plan, setup: BurstSetup, gate: QuietGate): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
+async function burstSection(
+  p: Plan,
+  setup: BurstSetup,
+  gate: QuietGate,
+): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
   const skipped: string[] = [];
   let tools = p.tools;
   for (const tool of [...tools]) {
@@ -160,14 +181,28 @@ async function burstSection(p: Plan, setup: BurstSetup, gate: QuietGate): Promis
     for (const tool of order) {
       await gate.wait();
       const m = await measureBurst(tool, setup);
-      log(`burst round ${i + 1}/${p.rounds} ${tool}: ${Math.round(m.rate).toLocaleString('en-US')} req/s, ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req, others ${m.otherCores.toFixed(2)} cores`);
+      log(
+        `burst round ${i + 1}/${p.rounds} ${tool}: ${Math.round(m.rate).toLocaleString('en-US')} req/s, ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req, others ${m.otherCores.toFixed(2)} cores`,
+      );
       runs.push(m);
     }
   }
-  return { requests: p.requests, connections: p.connections, rounds: p.rounds, wrkSeconds: setup.wrkSeconds, runs, skipped };
+  return {
+    requests: p.requests,
+    connections: p.connections,
+    rounds: p.rounds,
+    wrkSeconds: setup.wrkSeconds,
+    runs,
+    skipped,
+  };
 }
 
-async function samplerSection(p: Plan, setup: BurstSetup, target: BenchTarget, gate: QuietGate): Promise<Omit<NonNullable<BenchResults['sampler']>, 'load'>> {
+async function samplerSection(
+  p: Plan,
+  setup: BurstSetup,
+  target: BenchTarget,
+  gate: QuietGate,
+): Promise<Omit<NonNullable<BenchResults['sampler']>, 'load'>> {
   await gate.wait();
   const cost = await measureSampleCost(setup, target.metricsUrl, p.quick ? 30 : 200);
   const runs: SamplerRun[] = [];
@@ -175,7 +210,9 @@ async function samplerSection(p: Plan, setup: BurstSetup, target: BenchTarget, g
     for (const mode of order) {
       await gate.wait();
       const r = await measureSampledBurst(mode, setup, target.metricsUrl);
-      log(`sampler round ${i + 1}/${p.samplerRounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples, others ${r.burst.otherCores.toFixed(2)} cores`);
+      log(
+        `sampler round ${i + 1}/${p.samplerRounds} ${mode}: ${Math.round(r.burst.rate).toLocaleString('en-US')} req/s, ${r.samples} samples, others ${r.burst.otherCores.toFixed(2)} cores`,
+      );
       runs.push(r);
     }
   }
@@ -187,7 +224,9 @@ async function pacingSection(p: Plan, target: BenchTarget, gate: QuietGate): Pro
   for (let i = 0; i < p.pacing.runs; i++) {
     await gate.wait();
     const r = await measurePacing(target.url, target.pid, target.metricsUrl, p.pacing.rate, p.pacing.durationS);
-    log(`pacing run ${i + 1}/${p.pacing.runs}: ${r.sent}/${r.scheduled} probes sent, others ${r.otherCores.toFixed(2)} cores`);
+    log(
+      `pacing run ${i + 1}/${p.pacing.runs}: ${r.sent}/${r.scheduled} probes sent, others ${r.otherCores.toFixed(2)} cores`,
+    );
     runs.push(r);
   }
   return { runs };
@@ -199,7 +238,9 @@ async function runnerSection(p: Plan, gate: QuietGate): Promise<{ runs: RunnerCo
   for (const [i, engine] of engines.entries()) {
     await gate.wait();
     const r = await measureRunnerCost(engine, p.runner.requests, p.runner.variant, log);
-    log(`runner run ${i + 1}/${engines.length} (--engine ${engine}, ${p.runner.variant}): ${r.wallS.toFixed(1)} s wall, burst ${r.burstS.toFixed(1)} s, peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`);
+    log(
+      `runner run ${i + 1}/${engines.length} (--engine ${engine}, ${p.runner.variant}): ${r.wallS.toFixed(1)} s wall, burst ${r.burstS.toFixed(1)} s, peak RSS ${r.burstPeakRssMb.toFixed(1)} MB, ${r.burstCpuS.toFixed(1)} CPU s during the burst`,
+    );
     runs.push(r);
   }
   return { runs };
@@ -210,7 +251,8 @@ async function reportSection(p: Plan, gate: QuietGate): Promise<{ cases: ReportC
   const idleS = p.report.durationS - 40;
   const cases = [{ name: '1/s probes', spec: { ...base, probes: idleS } }];
   if (p.report.bigProbes > 0) {
-    const label = p.report.bigProbes >= 1e6 ? `${p.report.bigProbes / 1e6}M` : p.report.bigProbes.toLocaleString('en-US');
+    const label =
+      p.report.bigProbes >= 1e6 ? `${p.report.bigProbes / 1e6}M` : p.report.bigProbes.toLocaleString('en-US');
     cases.push({ name: `${label} probe records`, spec: { ...base, probes: p.report.bigProbes } });
   }
   const out: ReportCost[] = [];
@@ -239,26 +281,45 @@ async function main(argv: string[]): Promise<number> {
     target: { goVersion: target.binary.goVersion, binary: relative(REPO_ROOT, target.binary.path) },
   };
   try {
-    const setup: BurstSetup = { url: target.url, targetPid: target.pid, requests: p.requests, connections: p.connections, wrkSeconds: 2, timeoutMs: 10_000 };
+    const setup: BurstSetup = {
+      url: target.url,
+      targetPid: target.pid,
+      requests: p.requests,
+      connections: p.connections,
+      wrkSeconds: 2,
+      timeoutMs: 10_000,
+    };
     if (p.sections.includes('burst') || p.sections.includes('sampler')) {
       // Warm the target (and the JIT) up, and size wrk's run to about the pack's time for the count.
       const warm = await measureBurst('pack-net', { ...setup, requests: Math.max(10_000, Math.floor(p.requests / 5)) });
       setup.wrkSeconds = Math.min(60, Math.max(2, Math.round(p.requests / warm.rate)));
       log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
     }
-    if (p.sections.includes('burst')) results.burst = await guarded('burst', failures, () => section('burst', () => burstSection(p, setup, gate)));
-    if (p.sections.includes('sampler')) results.sampler = await guarded('sampler', failures, () => section('sampler', () => samplerSection(p, setup, target, gate)));
-    if (p.sections.includes('pacing')) results.pacing = await guarded('pacing', failures, () => section('pacing', () => pacingSection(p, target, gate)));
+    if (p.sections.includes('burst'))
+      results.burst = await guarded('burst', failures, () => section('burst', () => burstSection(p, setup, gate)));
+    if (p.sections.includes('sampler'))
+      results.sampler = await guarded('sampler', failures, () =>
+        section('sampler', () => samplerSection(p, setup, target, gate)),
+      );
+    if (p.sections.includes('pacing'))
+      results.pacing = await guarded('pacing', failures, () => section('pacing', () => pacingSection(p, target, gate)));
   } finally {
     await target.stop();
   }
   // These start their own processes (and the runner its own target): the bench target is gone.
   gate.setTarget(undefined);
-  if (p.sections.includes('runner')) results.runner = await guarded('runner', failures, () => section('runner', () => runnerSection(p, gate)));
-  if (p.sections.includes('report')) results.report = await guarded('report', failures, () => section('report', () => reportSection(p, gate)));
+  if (p.sections.includes('runner'))
+    results.runner = await guarded('runner', failures, () => section('runner', () => runnerSection(p, gate)));
+  if (p.sections.includes('report'))
+    results.report = await guarded('report', failures, () => section('report', () => reportSection(p, gate)));
   if (failures.length > 0) results.failures = failures;
   results.loadAfter = loadAverage();
-  results.quietWait = { waits: gate.waits, gaveUp: gate.gaveUp, seconds: gate.waitedS, maxOtherCores: p.quiet.maxOtherCores };
+  results.quietWait = {
+    waits: gate.waits,
+    gaveUp: gate.gaveUp,
+    seconds: gate.waitedS,
+    maxOtherCores: p.quiet.maxOtherCores,
+  };
 
   const text = renderResults(results);
   process.stdout.write(text);

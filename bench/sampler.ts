@@ -19,15 +19,30 @@ export interface SamplerRun {
   samples: number;
 }
 
-function newSampler(setup: BurstSetup, metricsUrl: URL, intervalMs: number, dir: string): { sampler: Sampler; writer: NdjsonWriter<Sample> } {
+function newSampler(
+  setup: BurstSetup,
+  metricsUrl: URL,
+  intervalMs: number,
+  dir: string,
+): { sampler: Sampler; writer: NdjsonWriter<Sample> } {
   const clock = startClock();
   // Samples go to a file as in a real run: the write is part of what sampling costs.
-  const writer = new NdjsonWriter<Sample>(join(dir, `samples-${intervalMs}.ndjson`), { schema: SCHEMA.samples, startedAtMs: clock.startedAtMs });
-  const sampler = new Sampler({ pid: setup.targetPid, metricsUrl: metricsUrl.href, intervalMs, writer, now: clock.now, onWarning: (_s, m) => {
-    // A sample that outlasts a 100 ms interval on a busy machine is skipped, as in a run: the
-    // samples count shows it. Anything else is a fault of the measurement.
-    if (!/longer than the .* interval/.test(m)) throw new Error(`sampler: ${m}`);
-  } });
+  const writer = new NdjsonWriter<Sample>(join(dir, `samples-${intervalMs}.ndjson`), {
+    schema: SCHEMA.samples,
+    startedAtMs: clock.startedAtMs,
+  });
+  const sampler = new Sampler({
+    pid: setup.targetPid,
+    metricsUrl: metricsUrl.href,
+    intervalMs,
+    writer,
+    now: clock.now,
+    onWarning: (_s, m) => {
+      // A sample that outlasts a 100 ms interval on a busy machine is skipped, as in a run: the
+      // samples count shows it. Anything else is a fault of the measurement.
+      if (!/longer than the .* interval/.test(m)) throw new Error(`sampler: ${m}`);
+    },
+  });
   return { sampler, writer };
 }
 

@@ -61,7 +61,17 @@ export function writeLongRun(spec: LongRunSpec, dir?: string): string {
   for (let s = 1; s <= burstS; s++) {
     const completed = Math.min(BURST_RATE, left);
     left -= completed;
-    load.push({ phase: 'burst', t: BURST_START_S + s, completed, errors: 0, timeouts: 0, non2xx: 0, p50: 1.2 + (s % 4) / 10, p99: 6 + (s % 5), max: 20 });
+    load.push({
+      phase: 'burst',
+      t: BURST_START_S + s,
+      completed,
+      errors: 0,
+      timeouts: 0,
+      non2xx: 0,
+      p50: 1.2 + (s % 4) / 10,
+      p99: 6 + (s % 5),
+      max: 20,
+    });
   }
 
   const probes: Probe[] = [];
@@ -70,7 +80,12 @@ export function writeLongRun(spec: LongRunSpec, dir?: string): string {
   const perSecond = new Map<number, number>();
   for (let seq = 0; seq < probeCount; seq++) {
     const scheduledT = Math.round((idleStart + seq / rate) * 1e6) / 1e6;
-    const p: Probe = { phase: 'idle', seq, scheduledT, sentT: Math.round((scheduledT + ((seq * 37) % 100) / 1e6) * 1e6) / 1e6 };
+    const p: Probe = {
+      phase: 'idle',
+      seq,
+      scheduledT,
+      sentT: Math.round((scheduledT + ((seq * 37) % 100) / 1e6) * 1e6) / 1e6,
+    };
     if (scheduledT >= killAt && scheduledT < killAt + 5) p.error = 'connect ECONNREFUSED 127.0.0.1:8080';
     else {
       p.status = 200;
@@ -80,16 +95,36 @@ export function writeLongRun(spec: LongRunSpec, dir?: string): string {
     const sec = Math.floor(scheduledT) + 1;
     perSecond.set(sec, (perSecond.get(sec) ?? 0) + 1);
   }
-  for (const [t, completed] of perSecond) load.push({ phase: 'idle', t, completed, errors: 0, timeouts: 0, non2xx: 0, p50: 0.9, p99: 1.4, max: 1.4 });
+  for (const [t, completed] of perSecond)
+    load.push({ phase: 'idle', t, completed, errors: 0, timeouts: 0, non2xx: 0, p50: 0.9, p99: 1.4, max: 1.4 });
 
   const burstResult: PhaseLoadSummary = {
-    phase: 'burst', kind: 'burst', requested: burstRequests, sent: burstRequests, completed: burstRequests, errors: 0, timeouts: 0, non2xx: 0,
-    statusCodes: { '200': burstRequests }, durationS: burstS, rate: burstRequests / burstS,
+    phase: 'burst',
+    kind: 'burst',
+    requested: burstRequests,
+    sent: burstRequests,
+    completed: burstRequests,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    statusCodes: { '200': burstRequests },
+    durationS: burstS,
+    rate: burstRequests / burstS,
     latency: { mean: 1.6, min: 0.05, p50: 1.3, p90: 3, p99: 8, p999: 14, max: 30 },
   };
   const idleResult: PhaseLoadSummary = {
-    phase: 'idle', kind: 'idle', requested: probeCount, sent: probeCount, completed: probeCount, errors: 0, timeouts: 0, non2xx: 0,
-    statusCodes: { '200': probeCount }, durationS: idleS, rate, latency: { mean: 0.9, min: 0.4, p50: 0.9, p90: 1.3, p99: 1.4, p999: 1.4, max: 1.4 },
+    phase: 'idle',
+    kind: 'idle',
+    requested: probeCount,
+    sent: probeCount,
+    completed: probeCount,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    statusCodes: { '200': probeCount },
+    durationS: idleS,
+    rate,
+    latency: { mean: 0.9, min: 0.4, p50: 0.9, p90: 1.3, p99: 1.4, p999: 1.4, max: 1.4 },
     pacing: { p50: 0.05, p99: 0.1, max: 0.1 },
   };
   const events: RunEvent[] = [
@@ -108,8 +143,22 @@ export function writeLongRun(spec: LongRunSpec, dir?: string): string {
         scenario: 'soak',
         endedAt: new Date(STARTED_AT_MS + durationS * 1000).toISOString(),
         phases: [
-          { name: 'burst', kind: 'burst', params: { requests: burstRequests, connections: 100 }, startT: BURST_START_S, endT: burstEnd, result: burstResult },
-          { name: 'idle', kind: 'idle', params: { rate, durationMs: idleS * 1000, timeoutMs: 1000 }, startT: idleStart, endT: durationS, result: idleResult },
+          {
+            name: 'burst',
+            kind: 'burst',
+            params: { requests: burstRequests, connections: 100 },
+            startT: BURST_START_S,
+            endT: burstEnd,
+            result: burstResult,
+          },
+          {
+            name: 'idle',
+            kind: 'idle',
+            params: { rate, durationMs: idleS * 1000, timeoutMs: 1000 },
+            startT: idleStart,
+            endT: durationS,
+            result: idleResult,
+          },
         ],
       }),
       samples,

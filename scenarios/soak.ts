@@ -6,6 +6,11 @@ import { burstPhase, defineScenario, idlePhase } from '../src/load/phases.ts';
  */
 export default defineScenario({
   name: 'soak',
-  description: 'idle probes for --idle-before, the burst (--requests over --connections), then idle probes for --idle-after',
-  phases: (p) => [idlePhase('idle-before', p, p.idleBeforeMs), burstPhase('burst', p), idlePhase('idle-after', p, p.idleAfterMs)],
+  description:
+    'idle probes for --idle-before, the burst (--requests over --connections), then idle probes for --idle-after',
+  phases: (p) => [
+    idlePhase('idle-before', p, p.idleBeforeMs),
+    burstPhase('burst', p),
+    idlePhase('idle-after', p, p.idleAfterMs),
+  ],
 });

@@ -7,6 +7,7 @@ import { defineScenario, steadyPhase } from '../src/load/phases.ts';
  */
 export default defineScenario({
   name: 'steady',
-  description: 'requests at --rate per second (default 100) for --duration (or through --stages), over at most --connections kept-alive connections, latency from the scheduled send time',
+  description:
+    'requests at --rate per second (default 100) for --duration (or through --stages), over at most --connections kept-alive connections, latency from the scheduled send time',
   phases: (p) => [steadyPhase('steady', p)],
 });

@@ -33,10 +33,30 @@ const DIST_ENTRIES = {
 function writeScenarioTypes(): void {
   const out = mkdtempSync(join(tmpdir(), 'leakbench-dts-'));
   try {
-    execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '--ignoreConfig', join(PACKAGE_ROOT, 'src', 'load', 'phases.ts'),
-      '--declaration', '--emitDeclarationOnly', '--outDir', out, '--module', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node'], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        createRequire(import.meta.url).resolve('typescript/bin/tsc'),
+        '--ignoreConfig',
+        join(PACKAGE_ROOT, 'src', 'load', 'phases.ts'),
+        '--declaration',
+        '--emitDeclarationOnly',
+        '--outDir',
+        out,
+        '--module',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--strict',
+        '--skipLibCheck',
+        '--types',
+        'node',
+      ],
+      { stdio: 'inherit' },
+    );
     const dts = readFileSync(join(out, 'phases.d.ts'), 'utf8');
-    if (/^(import|export .* from )/m.test(dts)) throw new Error('src/load/phases.ts now imports other modules: dist/index.d.ts needs a real declaration bundle');
+    if (/^(import|export .* from )/m.test(dts))
+      throw new Error('src/load/phases.ts now imports other modules: dist/index.d.ts needs a real declaration bundle');
     writeFileSync(join(DIST, 'index.d.ts'), dts);
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -65,7 +85,12 @@ async function main(): Promise<void> {
   // scripts/leakbench.ts starts with a tsx shebang for running it from a checkout; the built
   // file is run by node (npm's bin shim on Windows, the shebang everywhere else).
   const cli = join(DIST, 'leakbench.js');
-  writeFileSync(cli, readFileSync(cli, 'utf8').replace(/^#!.*\n/, '').replace(/^/, '#!/usr/bin/env node\n'));
+  writeFileSync(
+    cli,
+    readFileSync(cli, 'utf8')
+      .replace(/^#!.*\n/, '')
+      .replace(/^/, '#!/usr/bin/env node\n'),
+  );
   chmodSync(cli, 0o755);
   writeScenarioTypes();
   // The scripts that run outside the CLI's module graph (worker threads, the report's page):
@@ -76,8 +101,12 @@ async function main(): Promise<void> {
     writeFileSync(join(SCRIPT_BUNDLE_DIR, `${name}.js`), out.outputFiles[0]!.text);
   }
   const k6 = await buildK6(K6_DIST_DIR);
-  const bytes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
-  process.stderr.write(`wrote dist/ (${Object.keys(DIST_ENTRIES).join(', ')} and chunks, ${(bytes / 1024).toFixed(0)} KiB of JavaScript)\n${describeBuild(k6)}\n`);
+  const bytes = Object.entries(result.metafile.outputs)
+    .filter(([f]) => f.endsWith('.js'))
+    .reduce((n, [, o]) => n + o.bytes, 0);
+  process.stderr.write(
+    `wrote dist/ (${Object.keys(DIST_ENTRIES).join(', ')} and chunks, ${(bytes / 1024).toFixed(0)} KiB of JavaScript)\n${describeBuild(k6)}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

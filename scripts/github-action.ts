@@ -45,7 +45,10 @@ async function main(): Promise<number> {
   const result = collectResult(inv, cliExit, process.cwd(), outputDir);
   for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value);
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, result.stepSummary + '\n');
-  if (result.exitCode !== cliExit) core.error(`memory over the gate in ${inv.gate?.join(', ')} (fail-on: ${inputs.failOn}): exit code ${result.exitCode}`);
+  if (result.exitCode !== cliExit)
+    core.error(
+      `memory over the gate in ${inv.gate?.join(', ')} (fail-on: ${inputs.failOn}): exit code ${result.exitCode}`,
+    );
   return result.exitCode;
 }
 

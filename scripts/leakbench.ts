@@ -15,7 +15,9 @@ const HELP = `leakbench: replay the traffic of gin-gonic/gin#3789 and watch a se
   npm run report -- <run dir>         re-render a stored run's charts and summary
 
 Commands (leakbench <command> when installed; npx leakbench or tsx scripts/leakbench.ts in a checkout):
-${Object.values(COMMANDS).map((c) => `  ${c.summary}`).join('\n')}
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.summary}`)
+  .join('\n')}
 
 ${RUN_HELP}`;
 
@@ -48,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`command: expected one of ${Object.keys(COMMANDS).join(', ')}, got ${JSON.stringify(name)}`);
+  if (!command)
+    throw new UsageError(`command: expected one of ${Object.keys(COMMANDS).join(', ')}, got ${JSON.stringify(name)}`);
   return command.run(rest, { out: (t) => process.stdout.write(t + '\n'), err: say, signal: abort.signal });
 }
 

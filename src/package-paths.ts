@@ -39,7 +39,9 @@ export const RUNNING_FROM_SOURCE = HERE.endsWith('.ts');
 export const BUNDLED_TARGET_DIR = join(PACKAGE_ROOT, 'targets', 'gin-health-check');
 
 /** What user scenario files import as 'leakbench': the phase helpers, as source or built. */
-export const SCENARIO_API_MODULE = RUNNING_FROM_SOURCE ? join(PACKAGE_ROOT, 'src', 'scenario-api.ts') : join(PACKAGE_ROOT, 'dist', 'index.js');
+export const SCENARIO_API_MODULE = RUNNING_FROM_SOURCE
+  ? join(PACKAGE_ROOT, 'src', 'scenario-api.ts')
+  : join(PACKAGE_ROOT, 'dist', 'index.js');
 
 /**
  * Where builds of the bundled target are kept unless $LEAKBENCH_CACHE_DIR says otherwise.
@@ -67,5 +69,7 @@ export function packageVersion(root = PACKAGE_ROOT): string {
 
 /** How to start this package's CLI as a child process: the built file, or the source under tsx. */
 export function cliCommand(): string[] {
-  return RUNNING_FROM_SOURCE ? [process.execPath, '--import', 'tsx', join(PACKAGE_ROOT, 'scripts', 'leakbench.ts')] : [process.execPath, join(PACKAGE_ROOT, 'dist', 'leakbench.js')];
+  return RUNNING_FROM_SOURCE
+    ? [process.execPath, '--import', 'tsx', join(PACKAGE_ROOT, 'scripts', 'leakbench.ts')]
+    : [process.execPath, join(PACKAGE_ROOT, 'dist', 'leakbench.js')];
 }

@@ -13,12 +13,27 @@ import { PACKAGE_ROOT, RUNNING_FROM_SOURCE } from './package-paths.ts';
 
 export const SCRIPT_BUNDLES = {
   /** A shard of the net burst engine (src/load/burst-threads.ts). */
-  'burst-worker': { entry: 'src/load/burst-worker.ts', format: 'cjs', platform: 'node', target: 'node20', external: ['esbuild'] },
+  'burst-worker': {
+    entry: 'src/load/burst-worker.ts',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['esbuild'],
+  },
   /** The live view's provisional analysis (src/live/live-server.ts). */
   'analysis-worker': { entry: 'src/live/analysis-worker.ts', format: 'cjs', platform: 'node', target: 'node20' },
   /** Chart.js, its plugins and the chart definitions, for index.html and the live page. */
-  'report-browser': { entry: 'src/report/browser/main.ts', format: 'iife', platform: 'browser', target: 'es2020', minify: true },
-} as const satisfies Record<string, { entry: string } & Pick<BuildOptions, 'format' | 'platform' | 'target' | 'minify' | 'external'>>;
+  'report-browser': {
+    entry: 'src/report/browser/main.ts',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+  },
+} as const satisfies Record<
+  string,
+  { entry: string } & Pick<BuildOptions, 'format' | 'platform' | 'target' | 'minify' | 'external'>
+>;
 
 export type ScriptBundleName = keyof typeof SCRIPT_BUNDLES;
 
@@ -28,7 +43,15 @@ export const SCRIPT_BUNDLE_DIR = join(PACKAGE_ROOT, 'dist', 'scripts');
 /** The esbuild options of one bundle, written to memory. */
 export function bundleOptions(name: ScriptBundleName): BuildOptions & { write: false } {
   const { entry, ...rest } = SCRIPT_BUNDLES[name];
-  return { ...rest, external: [...('external' in rest ? rest.external : [])], entryPoints: [join(PACKAGE_ROOT, entry)], bundle: true, write: false, legalComments: 'none', logLevel: 'silent' };
+  return {
+    ...rest,
+    external: [...('external' in rest ? rest.external : [])],
+    entryPoints: [join(PACKAGE_ROOT, entry)],
+    bundle: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  };
 }
 
 function prebuilt(name: ScriptBundleName): string | undefined {
@@ -43,7 +66,8 @@ export function scriptBundle(name: ScriptBundleName): Promise<string> {
   let p = cache.get(name);
   if (p === undefined) {
     const ready = prebuilt(name);
-    p = ready !== undefined ? Promise.resolve(ready) : build(bundleOptions(name)).then((r) => outputText(r.outputFiles));
+    p =
+      ready !== undefined ? Promise.resolve(ready) : build(bundleOptions(name)).then((r) => outputText(r.outputFiles));
     p.catch(() => cache.delete(name));
     cache.set(name, p);
   }

@@ -23,4 +23,6 @@ const readS = (performance.now() - t1) / 1000;
 const t2 = performance.now();
 summarise(data);
 const summariseS = (performance.now() - t2) / 1000;
-process.stdout.write(JSON.stringify({ renderS, cpuS: (cpu.user + cpu.system) / 1e6, peakMb, rssBeforeMb, readS, summariseS }) + '\n');
+process.stdout.write(
+  JSON.stringify({ renderS, cpuS: (cpu.user + cpu.system) / 1e6, peakMb, rssBeforeMb, readS, summariseS }) + '\n',
+);

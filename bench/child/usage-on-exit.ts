@@ -9,6 +9,9 @@ const file = process.env.LEAKBENCH_BENCH_USAGE;
 if (file) {
   process.on('exit', () => {
     const u = process.resourceUsage();
-    writeFileSync(file, JSON.stringify({ maxRssKb: u.maxRSS, userS: u.userCPUTime / 1e6, systemS: u.systemCPUTime / 1e6 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ maxRssKb: u.maxRSS, userS: u.userCPUTime / 1e6, systemS: u.systemCPUTime / 1e6 }),
+    );
   });
 }

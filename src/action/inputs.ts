@@ -45,34 +45,64 @@ const BUNDLED = ['plain', 'race'];
 
 /** `compare:` lines: `label: command` each, or bundled variant names (one per line or comma-separated). */
 export function parseCompare(raw: string): ActionInputs['compare'] {
-  const lines = raw.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   if (lines.length === 0) return [];
   const builds: ActionInputs['compare'] = [];
   for (const line of lines) {
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*:\s+(.+)$/.exec(line);
     if (m) builds.push({ label: runName('label', m[1]!), command: m[2]! });
-    else for (const v of line.split(',').map((x) => x.trim()).filter(Boolean)) {
-      if (!BUNDLED.includes(v)) throw new UsageError(`input compare: expected "label: command line" per line, or bundled builds (plain, race), got ${JSON.stringify(line)}`);
-      builds.push({ label: v });
-    }
+    else
+      for (const v of line
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)) {
+        if (!BUNDLED.includes(v))
+          throw new UsageError(
+            `input compare: expected "label: command line" per line, or bundled builds (plain, race), got ${JSON.stringify(line)}`,
+          );
+        builds.push({ label: v });
+      }
   }
   const withCommand = builds.filter((b) => b.command !== undefined).length;
-  if (withCommand !== 0 && withCommand !== builds.length) throw new UsageError('input compare: either every line is "label: command line" (your builds) or every one a bundled build (plain, race), not both');
-  if (builds.length < 2) throw new UsageError(`input compare: name two or more builds to compare, got ${builds.length}`);
-  if (new Set(builds.map((b) => b.label)).size !== builds.length) throw new UsageError('input compare: each build needs a label of its own');
+  if (withCommand !== 0 && withCommand !== builds.length)
+    throw new UsageError(
+      'input compare: either every line is "label: command line" (your builds) or every one a bundled build (plain, race), not both',
+    );
+  if (builds.length < 2)
+    throw new UsageError(`input compare: name two or more builds to compare, got ${builds.length}`);
+  if (new Set(builds.map((b) => b.label)).size !== builds.length)
+    throw new UsageError('input compare: each build needs a label of its own');
   return builds;
 }
 
-const ARG_INPUT: Record<string, string> = { out: 'output', name: 'name', 'fail-on': 'fail-on', cmd: 'command or compare', label: 'compare', variant: 'variant', variants: 'compare', progress: 'none: the log has no terminal' };
+const ARG_INPUT: Record<string, string> = {
+  out: 'output',
+  name: 'name',
+  'fail-on': 'fail-on',
+  cmd: 'command or compare',
+  label: 'compare',
+  variant: 'variant',
+  variants: 'compare',
+  progress: 'none: the log has no terminal',
+};
 
 /** Shell words of the `args` input; operators (;, |, >) are refused, variables kept as written. */
 export function parseArgsInput(raw: string): string[] {
   const words = parseShellWords(raw, (key) => `$${key}`);
   return words.map((w) => {
-    if (typeof w !== 'string') throw new UsageError(`input args: expected flags and values, got a shell operator or comment in ${JSON.stringify(raw)}`);
+    if (typeof w !== 'string')
+      throw new UsageError(
+        `input args: expected flags and values, got a shell operator or comment in ${JSON.stringify(raw)}`,
+      );
     // The step reads the verdict from the directory it named; these have inputs of their own.
     const flag = /^--(out|name|fail-on|cmd|label|variants?|progress)(=|$)/.exec(w)?.[1];
-    if (flag) throw new UsageError(`input args: --${flag} is set by the action; use its input (${ARG_INPUT[flag] ?? flag}) instead`);
+    if (flag)
+      throw new UsageError(
+        `input args: --${flag} is set by the action; use its input (${ARG_INPUT[flag] ?? flag}) instead`,
+      );
     return w;
   });
 }
@@ -87,7 +117,9 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
     variant: get('variant'),
     preset: get('preset'),
     failOn: get('fail-on'),
-    failOnBuilds: get('fail-on-builds').split(/[,\s]+/).filter(Boolean),
+    failOnBuilds: get('fail-on-builds')
+      .split(/[,\s]+/)
+      .filter(Boolean),
     memoryLimit: get('memory-limit'),
     output: get('output') || 'leakbench-reports',
     name: get('name'),
@@ -128,7 +160,10 @@ export function planInvocation(i: ActionInputs, exists: (path: string) => boolea
   } catch (err) {
     throw new UsageError(`input fail-on: ${(err as Error).message.replace(/^--fail-on: /, '')}`);
   }
-  const scenarioBase = i.scenario.replace(/^.*\//, '').replace(/\.(ts|js|mjs)$/, '').replace(/[^\w.-]/g, '_');
+  const scenarioBase = i.scenario
+    .replace(/^.*\//, '')
+    .replace(/\.(ts|js|mjs)$/, '')
+    .replace(/[^\w.-]/g, '_');
   const unique = (base: string): string => {
     const name = runName('name', base);
     if (!exists(join(i.output, name))) return name;
@@ -136,10 +171,15 @@ export function planInvocation(i: ActionInputs, exists: (path: string) => boolea
   };
 
   if (i.compare.length > 0) {
-    if (i.command) throw new UsageError('input command: not with compare (give each build its command line in compare)');
+    if (i.command)
+      throw new UsageError('input command: not with compare (give each build its command line in compare)');
     if (i.variant) throw new UsageError('input variant: not with compare (name the bundled builds in compare)');
     const labels = i.compare.map((b) => b.label);
-    for (const g of i.failOnBuilds) if (!labels.includes(g)) throw new UsageError(`input fail-on-builds: ${JSON.stringify(g)} is not one of the compared builds (${labels.join(', ')})`);
+    for (const g of i.failOnBuilds)
+      if (!labels.includes(g))
+        throw new UsageError(
+          `input fail-on-builds: ${JSON.stringify(g)} is not one of the compared builds (${labels.join(', ')})`,
+        );
     const name = unique(i.name || `compare-${scenarioBase}`);
     const argv = ['compare', i.scenario, ...common, '--out', i.output, '--name', name];
     const own = i.compare[0]!.command !== undefined;
@@ -148,7 +188,10 @@ export function planInvocation(i: ActionInputs, exists: (path: string) => boolea
       for (const b of i.compare) argv.push('--cmd', b.command!, '--label', b.label);
       argv.push('--url', i.url);
     } else {
-      if (i.url) throw new UsageError('input url: only for your own server (compare lines "label: command"), not for the bundled builds');
+      if (i.url)
+        throw new UsageError(
+          'input url: only for your own server (compare lines "label: command"), not for the bundled builds',
+        );
       argv.push('--variants', labels.join(','));
     }
     // Without fail-on-builds every build is gated, which leakbench itself does; with it, the
@@ -169,7 +212,8 @@ export function planInvocation(i: ActionInputs, exists: (path: string) => boolea
     argv.push('--cmd', i.command, '--url', i.url);
     label = 'server';
   } else {
-    if (i.url) throw new UsageError('input url: give command too (the action starts your server and stops it at the end)');
+    if (i.url)
+      throw new UsageError('input url: give command too (the action starts your server and stops it at the end)');
     label = i.variant || 'race';
     argv.push('--variant', label);
   }

@@ -43,7 +43,12 @@ export interface ActionResult {
 function readBuild(label: string, dir: string): BuildResult {
   const summaryPath = join(dir, FILES.summary);
   if (!existsSync(summaryPath)) return { label, dir };
-  return { label, dir, summary: readJson<SummaryFile>(summaryPath, SUMMARY_SCHEMA), run: readJson<RunFile>(join(dir, FILES.run), SCHEMA.run) };
+  return {
+    label,
+    dir,
+    summary: readJson<SummaryFile>(summaryPath, SUMMARY_SCHEMA),
+    run: readJson<RunFile>(join(dir, FILES.run), SCHEMA.run),
+  };
 }
 
 const kindOf = (b: BuildResult) => b.summary?.diagnosis?.verdict.kind ?? 'none';
@@ -56,10 +61,13 @@ function rssChange(b: BuildResult | undefined): number | undefined {
 /** Outputs and summary lines for a finished (or failed) leakbench command; `cwd` is where it ran. */
 export function collectResult(inv: Invocation, cliExitCode: number, cwd: string, outputDir: string): ActionResult {
   const dir = resolve(cwd, inv.dir);
-  const builds = inv.mode === 'compare' ? inv.labels.map((l) => readBuild(l, join(dir, l))) : [readBuild(inv.labels[0]!, dir)];
+  const builds =
+    inv.mode === 'compare' ? inv.labels.map((l) => readBuild(l, join(dir, l))) : [readBuild(inv.labels[0]!, dir)];
   // The verdict reported is the one that decides: the first gated build that grew, else the first gated build.
   const gated = builds.filter((b) => inv.gate === undefined || inv.gate.includes(b.label));
-  const fails = (b: BuildResult): boolean => b.summary !== undefined && (inv.failOn ? failOnReason(inv.failOn, b.summary) !== undefined : isGrowthVerdict(b.summary));
+  const fails = (b: BuildResult): boolean =>
+    b.summary !== undefined &&
+    (inv.failOn ? failOnReason(inv.failOn, b.summary) !== undefined : isGrowthVerdict(b.summary));
   const decisive = gated.find(fails) ?? gated[0];
   let exitCode = cliExitCode;
   if (exitCode === ExitCode.ok && inv.gate !== undefined && gated.some(fails)) exitCode = ExitCode.memoryGrowth;
@@ -71,7 +79,12 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
     const md = comparisonMarkdown(readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA))
       .split('\n')
       .filter((l) => !l.startsWith('!['))
-      .map((l) => l.replace(/ — \[report\]\([^)]*\)$/, '').replace(/^# /, '### ').replace(/^## /, '#### '));
+      .map((l) =>
+        l
+          .replace(/ — \[report\]\([^)]*\)$/, '')
+          .replace(/^# /, '### ')
+          .replace(/^## /, '#### '),
+      );
     lines.push(...md);
     // `leakbench compare` leaves the per-run sections to its caller; each build's tables follow.
     // Its title would say "against cmd"; the build's label says which one, and folded, the
@@ -79,7 +92,13 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
     for (const b of builds) {
       if (!b.summary || !b.run) continue;
       const section = renderStepSummary(b.summary, b.run, b.dir).replace(/^### .*\n/, '');
-      lines.push(`<details><summary>${escapeHtml(b.label)}: ${escapeHtml(kindOf(b))} (${escapeHtml(b.summary.status)})</summary>`, '', section, '</details>', '');
+      lines.push(
+        `<details><summary>${escapeHtml(b.label)}: ${escapeHtml(kindOf(b))} (${escapeHtml(b.summary.status)})</summary>`,
+        '',
+        section,
+        '</details>',
+        '',
+      );
     }
   }
   const verdicts = Object.fromEntries(builds.map((b) => [b.label, kindOf(b)]));

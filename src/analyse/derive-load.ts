@@ -7,7 +7,11 @@ import { percentile, round, sum } from './stats.ts';
  * exact figures; per-second buckets cannot give latency percentiles over the phase, so those
  * are left out rather than guessed.
  */
-export function derivePhaseLoad(phase: PhaseRecord, seconds: readonly LoadSecond[], probes: readonly Probe[]): PhaseLoadSummary {
+export function derivePhaseLoad(
+  phase: PhaseRecord,
+  seconds: readonly LoadSecond[],
+  probes: readonly Probe[],
+): PhaseLoadSummary {
   return probes.length > 0 ? fromProbes(phase, probes) : fromSeconds(phase, seconds);
 }
 
@@ -83,7 +87,11 @@ function fromProbes(phase: PhaseRecord, probes: readonly Probe[]): PhaseLoadSumm
     statusCodes: sortKeys(statusCodes),
     durationS,
     rate: durationS > 0 ? round(answered.length / durationS) : 0,
-    pacing: { p50: round(percentile(lateness, 50)!), p99: round(percentile(lateness, 99)!), max: round(lateness.at(-1)!) },
+    pacing: {
+      p50: round(percentile(lateness, 50)!),
+      p99: round(percentile(lateness, 99)!),
+      max: round(lateness.at(-1)!),
+    },
   };
   const latency = latencySummary(latencies);
   if (latency) result.latency = latency;

@@ -35,7 +35,15 @@ export type VerdictKind =
   | 'not-enough-data';
 
 /** Verdicts that are a kind of memory growth (`--fail-on growth`). */
-export const GROWTH_VERDICTS: readonly VerdictKind[] = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'heap-growth', 'growth-outside-runtime', 'thread-growth', 'rss-growth'];
+export const GROWTH_VERDICTS: readonly VerdictKind[] = [
+  'growth-outside-go-runtime',
+  'go-heap-growth',
+  'goroutine-growth',
+  'heap-growth',
+  'growth-outside-runtime',
+  'thread-growth',
+  'rss-growth',
+];
 
 export function isGrowthKind(kind: string): boolean {
   return (GROWTH_VERDICTS as readonly string[]).includes(kind);

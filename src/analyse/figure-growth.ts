@@ -41,7 +41,11 @@ function outsideSeries(def: OutsideDef): SeriesDef {
     label: def.label,
     unit: 'bytes',
     value: (s) => {
-      const resident = s.rssAnon ?? (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ?? s.vmRss ?? s.processRss;
+      const resident =
+        s.rssAnon ??
+        (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ??
+        s.vmRss ??
+        s.processRss;
       const held = def.held(s);
       if (resident === undefined || held === undefined) return undefined;
       // The runtime's figure counts memory mapped but not yet touched, so a negative difference
@@ -68,7 +72,12 @@ function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, en
  * run recorded them (per 1,000): under load, memory follows requests, not the clock, and a
  * rate per request compares across machines that serve at different speeds.
  */
-export function diagnoseFigures(data: RunData, windows: readonly Window[], exits: readonly number[], outside?: OutsideDef): FigureDiagnosis[] {
+export function diagnoseFigures(
+  data: RunData,
+  windows: readonly Window[],
+  exits: readonly number[],
+  outside?: OutsideDef,
+): FigureDiagnosis[] {
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
   const out: FigureDiagnosis[] = [];
   for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
@@ -107,10 +116,16 @@ export function diagnoseFigures(data: RunData, windows: readonly Window[], exits
 function baselineOf(series: readonly FigurePoint[], firstPhaseT: number | undefined): { value: number; from: string } {
   const before = firstPhaseT === undefined ? [] : series.filter((p) => p.t < firstPhaseT);
   if (before.length >= THRESHOLDS.baselineSamples) {
-    return { value: median(before.map((p) => p.y)), from: `median of the ${before.length} samples before the first phase` };
+    return {
+      value: median(before.map((p) => p.y)),
+      from: `median of the ${before.length} samples before the first phase`,
+    };
   }
   const first = series.slice(0, THRESHOLDS.baselineSamples);
-  return { value: median(first.map((p) => p.y)), from: first.length === 1 ? 'the first sample' : `median of the first ${first.length} samples` };
+  return {
+    value: median(first.map((p) => p.y)),
+    from: first.length === 1 ? 'the first sample' : `median of the first ${first.length} samples`,
+  };
 }
 
 /** The end of the last idle window that comes after a burst, against the baseline. */
@@ -155,13 +170,23 @@ function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, ex
 }
 
 /** One fit, its second-half fit, and the call: growing, flat or falling. */
-export function rateFit(points: readonly TrendPoint[], basis: RateFit['basis'], unit: 'bytes' | 'count', minGrowthSpanS?: number): RateFit {
+export function rateFit(
+  points: readonly TrendPoint[],
+  basis: RateFit['basis'],
+  unit: 'bytes' | 'count',
+  minGrowthSpanS?: number,
+): RateFit {
   const minSpan = basis === 'per-hour' ? THRESHOLDS.minIdleSpanS / 3600 : THRESHOLDS.minBurstKRequests;
   const fit = fitTrend(points, { minPoints: THRESHOLDS.minFitPoints, minSpan });
   if (!fit.ok) return { basis, ok: false, reason: notEnoughReason(fit.points, fit.span, basis), points: fit.points };
   const late = fitTrend(secondHalf(points), { minPoints: THRESHOLDS.minLatePoints, minSpan: minSpan / 2 });
   const call = judge(fit, late.ok ? late : undefined, basis, unit);
-  if (call.trend === 'growing' && basis === 'per-hour' && minGrowthSpanS !== undefined && fit.span * 3600 < minGrowthSpanS) {
+  if (
+    call.trend === 'growing' &&
+    basis === 'per-hour' &&
+    minGrowthSpanS !== undefined &&
+    fit.span * 3600 < minGrowthSpanS
+  ) {
     call.trend = 'flat';
     call.why = `the window is shorter than ${formatDuration(minGrowthSpanS)}: inside a GC cycle heap in use only rises, and at rest a cycle can last 2 minutes`;
   }
@@ -183,7 +208,8 @@ export function rateFit(points: readonly TrendPoint[], basis: RateFit['basis'], 
 }
 
 function notEnoughReason(points: number, span: number, basis: RateFit['basis']): string {
-  if (points < THRESHOLDS.minFitPoints) return `${points} sample${points === 1 ? '' : 's'} in the window; at least ${THRESHOLDS.minFitPoints} are needed`;
+  if (points < THRESHOLDS.minFitPoints)
+    return `${points} sample${points === 1 ? '' : 's'} in the window; at least ${THRESHOLDS.minFitPoints} are needed`;
   return basis === 'per-hour'
     ? `the window covers ${formatDuration(span * 3600)}; at least ${formatDuration(THRESHOLDS.minIdleSpanS)} is needed`
     : `${formatCount(span * 1000)} requests completed in the window; at least ${formatCount(THRESHOLDS.minBurstKRequests * 1000)} are needed`;
@@ -209,20 +235,35 @@ function secondHalf(points: readonly TrendPoint[]): TrendPoint[] {
  * something common in memory series: autocorrelation (CI, tau), a tiny but steady drift
  * (rate), a single step (rise), a warm-up or high-water climb (persistence).
  */
-function judge(fit: TrendFit, late: TrendFit | undefined, basis: RateFit['basis'], unit: 'bytes' | 'count'): { trend: Trend; why?: string } {
-  const minRate = unit === 'bytes'
-    ? basis === 'per-hour' ? THRESHOLDS.idleBytesPerHour : THRESHOLDS.burstBytesPer1k
-    : basis === 'per-hour' ? THRESHOLDS.idleGoroutinesPerHour : THRESHOLDS.burstGoroutinesPer1k;
+function judge(
+  fit: TrendFit,
+  late: TrendFit | undefined,
+  basis: RateFit['basis'],
+  unit: 'bytes' | 'count',
+): { trend: Trend; why?: string } {
+  const minRate =
+    unit === 'bytes'
+      ? basis === 'per-hour'
+        ? THRESHOLDS.idleBytesPerHour
+        : THRESHOLDS.burstBytesPer1k
+      : basis === 'per-hour'
+        ? THRESHOLDS.idleGoroutinesPerHour
+        : THRESHOLDS.burstGoroutinesPer1k;
   const minRise = unit === 'bytes' ? THRESHOLDS.minRiseBytes : THRESHOLDS.minGoroutineRise;
   if (fit.slope > 0) {
     const persistent = late === undefined || late.slope >= THRESHOLDS.persistenceRatio * fit.slope;
     const failed =
-      fit.slopeLow <= 0 ? 'its 95% confidence interval includes no growth'
-      : fit.tau < THRESHOLDS.minTau ? `Kendall's tau ${fit.tau.toFixed(2)} is below ${THRESHOLDS.minTau}: samples rise and fall about as often`
-      : fit.slope < minRate ? 'the rate is below the threshold for growth'
-      : fit.rise < minRise ? 'the fitted rise over the window is within noise'
-      : !persistent ? `it levelled off: the second half of the window grew at less than ${Math.round(THRESHOLDS.persistenceRatio * 100)}% of the whole window's rate`
-      : undefined;
+      fit.slopeLow <= 0
+        ? 'its 95% confidence interval includes no growth'
+        : fit.tau < THRESHOLDS.minTau
+          ? `Kendall's tau ${fit.tau.toFixed(2)} is below ${THRESHOLDS.minTau}: samples rise and fall about as often`
+          : fit.slope < minRate
+            ? 'the rate is below the threshold for growth'
+            : fit.rise < minRise
+              ? 'the fitted rise over the window is within noise'
+              : !persistent
+                ? `it levelled off: the second half of the window grew at less than ${Math.round(THRESHOLDS.persistenceRatio * 100)}% of the whole window's rate`
+                : undefined;
     return failed === undefined ? { trend: 'growing' } : { trend: 'flat', why: failed };
   }
   if (fit.slopeHigh < 0 && fit.tau <= -THRESHOLDS.minTau && -fit.rise >= minRise) return { trend: 'falling' };

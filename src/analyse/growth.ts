@@ -97,10 +97,18 @@ export function fitTrend(points: readonly TrendPoint[], options: TrendOptions = 
   const segments = toSegments(points);
   const n = segments.reduce((s, g) => s + g.length, 0);
   const span = segments.reduce((s, g) => s + (g.at(-1)!.x - g[0]!.x), 0);
-  if (n < opts.minPoints) return notEnough(`${n} point${n === 1 ? '' : 's'}; at least ${opts.minPoints} are needed`, n, span);
-  if (!(span > 0) || span < opts.minSpan) return notEnough(`the points span ${fmt(span)}; at least ${fmt(Math.max(opts.minSpan, Number.MIN_VALUE))} is needed`, n, span);
+  if (n < opts.minPoints)
+    return notEnough(`${n} point${n === 1 ? '' : 's'}; at least ${opts.minPoints} are needed`, n, span);
+  if (!(span > 0) || span < opts.minSpan)
+    return notEnough(
+      `the points span ${fmt(span)}; at least ${fmt(Math.max(opts.minSpan, Number.MIN_VALUE))} is needed`,
+      n,
+      span,
+    );
 
-  const thinned = segments.map((g) => thin(g, Math.max(2, Math.round((g.length * opts.maxPoints) / Math.max(n, opts.maxPoints)))));
+  const thinned = segments.map((g) =>
+    thin(g, Math.max(2, Math.round((g.length * opts.maxPoints) / Math.max(n, opts.maxPoints)))),
+  );
   const used = thinned.reduce((s, g) => s + g.length, 0);
   const pairs = samplePairs(thinned, opts.maxPairs);
   if (pairs.slopes.length === 0) return notEnough('no two points differ in x', n, span);
@@ -199,13 +207,25 @@ function samplePairs(segments: readonly TrendPoint[][], maxPairs: number): PairS
   const total = counts.reduce((s, c) => s + c, 0);
   const acc = new Tally(Math.min(total, maxPairs));
   if (total <= maxPairs) {
-    for (const g of segments) for (let i = 0; i < g.length - 1; i++) for (let j = i + 1; j < g.length; j++) acc.add(g[i]!, g[j]!);
+    for (const g of segments)
+      for (let i = 0; i < g.length - 1; i++) for (let j = i + 1; j < g.length; j++) acc.add(g[i]!, g[j]!);
   } else {
     const rand = mulberry32(PAIR_SEED);
-    const cumulative = counts.map(((sum) => (c: number) => (sum += c))(0));
+    const cumulative = counts.map(
+      (
+        (sum) => (c: number) =>
+          (sum += c)
+      )(0),
+    );
     for (let k = 0; k < maxPairs; k++) {
       const r = rand() * total;
-      const g = segments[Math.max(0, cumulative.findIndex((c) => r < c))]!;
+      const g =
+        segments[
+          Math.max(
+            0,
+            cumulative.findIndex((c) => r < c),
+          )
+        ]!;
       const a = Math.floor(rand() * g.length);
       let b = Math.floor(rand() * (g.length - 1));
       if (b >= a) b++;
@@ -289,7 +309,11 @@ function mannKendallVariance(g: readonly TrendPoint[]): number {
   const vt = sumOver(tx, (t) => t * (t - 1) * (2 * t + 5));
   const vu = sumOver(ty, (t) => t * (t - 1) * (2 * t + 5));
   const v1 = (sumOver(tx, (t) => t * (t - 1)) * sumOver(ty, (t) => t * (t - 1))) / (2 * n * (n - 1));
-  const v2 = n > 2 ? (sumOver(tx, (t) => t * (t - 1) * (t - 2)) * sumOver(ty, (t) => t * (t - 1) * (t - 2))) / (9 * n * (n - 1) * (n - 2)) : 0;
+  const v2 =
+    n > 2
+      ? (sumOver(tx, (t) => t * (t - 1) * (t - 2)) * sumOver(ty, (t) => t * (t - 1) * (t - 2))) /
+        (9 * n * (n - 1) * (n - 2))
+      : 0;
   return Math.max(0, (v0 - vt - vu) / 18 + v1 + v2);
 }
 

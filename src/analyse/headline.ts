@@ -21,7 +21,6 @@ const RSS_PREFERENCE: readonly { key: SampleFigure; name: string }[] = [
   { key: 'cgroupMemory', name: 'cgroup memory' },
 ];
 
-
 /**
  * One sentence of measured facts about memory: what the OS saw next to what the Go runtime
  * saw. It states no verdict; a verdict is a later clause to add to `describe`, not a rewrite.
@@ -38,7 +37,8 @@ function describe(input: HeadlineInput): string {
   const heap = input.memory.find((f) => MANAGED_HEAPS.includes(f.key));
   const heapName = heap?.label ?? 'heap';
   const over = input.sampleSpanS > 0 ? ` over ${formatDuration(input.sampleSpanS)}` : '';
-  if (rss === undefined && heap === undefined) return 'No RSS or heap figure was sampled, so memory cannot be described';
+  if (rss === undefined && heap === undefined)
+    return 'No RSS or heap figure was sampled, so memory cannot be described';
   if (rss === undefined) return `No RSS figure was sampled; ${goesFrom(heapName, heap!)}${over}`;
   const os = changeClause(rss.name, rss.figure, over);
   if (heap === undefined) return `${os.text} (no runtime heap figure was sampled)`;
@@ -66,7 +66,10 @@ function changeClause(name: string, f: FigureSummary, over: string): { text: str
   if (f.change === 0) return { text: `${name} ended where it started, at ${formatMiB(f.start)}${over}${peak}`, aside };
   const pct = formatPercentChange(f.change, f.start);
   const delta = pct === undefined ? formatSignedMiB(f.change) : `${formatSignedMiB(f.change)}, ${pct}`;
-  return { text: `${name} ${f.change > 0 ? 'grew' : 'fell'} from ${formatMiB(f.start)} to ${formatMiB(f.end)} (${delta})${over}${peak}`, aside };
+  return {
+    text: `${name} ${f.change > 0 ? 'grew' : 'fell'} from ${formatMiB(f.start)} to ${formatMiB(f.end)} (${delta})${over}${peak}`,
+    aside,
+  };
 }
 
 function goesFrom(name: string, f: FigureSummary): string {

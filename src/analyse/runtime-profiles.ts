@@ -82,7 +82,11 @@ export interface OutsideDef {
   held: (s: Sample) => number | undefined;
 }
 
-const NEUTRAL_KINDS = { 'heap-growth': 'heap-growth', 'outside-growth': 'growth-outside-runtime', 'task-growth': 'thread-growth' } as const;
+const NEUTRAL_KINDS = {
+  'heap-growth': 'heap-growth',
+  'outside-growth': 'growth-outside-runtime',
+  'task-growth': 'thread-growth',
+} as const;
 
 const THREADS = { key: 'threads', words: 'threads' } as const;
 
@@ -124,12 +128,19 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     heldFigure: 'goSys',
     side: ['heapInuse', 'stackInuse', 'goSys', 'outsideGo'],
     tasks: { key: 'goroutines', words: 'goroutines' },
-    kinds: { 'heap-growth': 'go-heap-growth', 'outside-growth': 'growth-outside-go-runtime', 'task-growth': 'goroutine-growth' },
+    kinds: {
+      'heap-growth': 'go-heap-growth',
+      'outside-growth': 'growth-outside-go-runtime',
+      'task-growth': 'goroutine-growth',
+    },
     smapsLayout: 'go',
     metricsHint: 'Go runtime metrics (a Prometheus /metrics with go_memstats_*, from prometheus/client_golang)',
-    heapTool: (base) => `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then go tool pprof -diff_base start.pb.gz end.pb.gz`,
-    keepsFreed: 'The Go runtime keeps freed heap for reuse and returns it to the OS gradually (go_memstats_heap_released_bytes shows how much it has).',
-    releaseHint: 'If the held memory matters (a tight pod limit), set GOMEMLIMIT so the runtime returns memory sooner under pressure, or call debug.FreeOSMemory() after a known peak.',
+    heapTool: (base) =>
+      `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then go tool pprof -diff_base start.pb.gz end.pb.gz`,
+    keepsFreed:
+      'The Go runtime keeps freed heap for reuse and returns it to the OS gradually (go_memstats_heap_released_bytes shows how much it has).',
+    releaseHint:
+      'If the held memory matters (a tight pod limit), set GOMEMLIMIT so the runtime returns memory sooner under pressure, or call debug.FreeOSMemory() after a known peak.',
   },
   node: {
     runtime: 'node',
@@ -149,8 +160,10 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     side: ['v8HeapUsed', 'v8HeapTotal', 'nodeExternal', 'outsideRuntime'],
     kinds: NEUTRAL_KINDS,
     smapsLayout: 'other',
-    metricsHint: "Node.js metrics (prom-client's collectDefaultMetrics(): nodejs_heap_size_used_bytes, nodejs_external_memory_bytes)",
-    heapTool: () => 'Take two heap snapshots some time apart (node --heapsnapshot-signal=SIGUSR2, then kill -USR2 PID twice) and compare them in Chrome DevTools (Memory, Comparison view): the constructor whose count grows is what is kept.',
+    metricsHint:
+      "Node.js metrics (prom-client's collectDefaultMetrics(): nodejs_heap_size_used_bytes, nodejs_external_memory_bytes)",
+    heapTool: () =>
+      'Take two heap snapshots some time apart (node --heapsnapshot-signal=SIGUSR2, then kill -USR2 PID twice) and compare them in Chrome DevTools (Memory, Comparison view): the constructor whose count grows is what is kept.',
     keepsFreed: 'V8 keeps the heap it grew to for reuse and shrinks it only after later collections.',
     releaseHint: 'If the held memory matters, cap the heap with --max-old-space-size so V8 collects sooner.',
   },
@@ -163,9 +176,12 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     tasks: THREADS,
     kinds: NEUTRAL_KINDS,
     smapsLayout: 'other',
-    metricsHint: "a heap figure, which prometheus_client does not expose (its process and gc collectors give RSS and collection counts only); tracemalloc can",
-    heapTool: () => 'Compare two tracemalloc snapshots (tracemalloc.start(); ...; snapshot2.compare_to(snapshot1, "lineno")): the lines whose size grows are what is kept.',
-    keepsFreed: "CPython's allocator keeps freed arenas while any object in them lives, and glibc malloc keeps freed memory for reuse.",
+    metricsHint:
+      'a heap figure, which prometheus_client does not expose (its process and gc collectors give RSS and collection counts only); tracemalloc can',
+    heapTool: () =>
+      'Compare two tracemalloc snapshots (tracemalloc.start(); ...; snapshot2.compare_to(snapshot1, "lineno")): the lines whose size grows are what is kept.',
+    keepsFreed:
+      "CPython's allocator keeps freed arenas while any object in them lives, and glibc malloc keeps freed memory for reuse.",
   },
   jvm: {
     runtime: 'jvm',
@@ -177,7 +193,10 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     outside: {
       key: 'outsideRuntime',
       label: 'RSS outside the Java heap, non-heap and direct buffers',
-      held: (s) => (s.jvmHeapCommitted === undefined ? undefined : s.jvmHeapCommitted + (s.jvmNonHeapCommitted ?? 0) + (s.jvmDirect ?? 0)),
+      held: (s) =>
+        s.jvmHeapCommitted === undefined
+          ? undefined
+          : s.jvmHeapCommitted + (s.jvmNonHeapCommitted ?? 0) + (s.jvmDirect ?? 0),
       derivation:
         'max(0, RssAnon (or RSS) − (heap committed + non-heap committed + direct buffers used), from jvm_memory_*{area} and the direct buffer pool): resident memory beyond what the JVM accounts for, a lower bound of native memory (JNI libraries, malloc arenas, thread stacks); the JVM commits its initial heap untouched, so this stays at zero until native memory outgrows that',
     },
@@ -189,10 +208,13 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     tasks: THREADS,
     kinds: NEUTRAL_KINDS,
     smapsLayout: 'other',
-    metricsHint: 'JVM metrics (simpleclient_hotspot\'s DefaultExports: jvm_memory_bytes_used{area="heap"}, jvm_buffer_pool_used_bytes{pool="direct"}; or Micrometer\'s JvmMemoryMetrics)',
-    heapTool: () => 'Take two heap histograms some time apart (jcmd PID GC.class_histogram) and compare them: the class whose instances grow is what is kept.',
+    metricsHint:
+      'JVM metrics (simpleclient_hotspot\'s DefaultExports: jvm_memory_bytes_used{area="heap"}, jvm_buffer_pool_used_bytes{pool="direct"}; or Micrometer\'s JvmMemoryMetrics)',
+    heapTool: () =>
+      'Take two heap histograms some time apart (jcmd PID GC.class_histogram) and compare them: the class whose instances grow is what is kept.',
     keepsFreed: 'The JVM keeps the heap it committed until a collection shrinks it (-XX:MaxHeapFreeRatio).',
-    releaseHint: 'If the held memory matters, cap the heap with -Xmx (and -XX:MaxDirectMemorySize for direct buffers) so the JVM collects sooner.',
+    releaseHint:
+      'If the held memory matters, cap the heap with -Xmx (and -XX:MaxDirectMemorySize for direct buffers) so the JVM collects sooner.',
   },
   other: { ...NO_PROFILE, runtime: 'other' },
   unknown: { ...NO_PROFILE, runtime: 'unknown' },
@@ -207,7 +229,8 @@ export function profileOf(data: RunData): { profile: RuntimeProfile; from: strin
   if (t.identity) return { profile: PROFILES[t.identity.runtime], from: t.identity.runtimeEvidence };
   if (t.kind === 'bundled') return { profile: PROFILES.go, from: 'the bundled Go server' };
   const has = (key: SampleFigure): boolean => data.samples.some((s) => s[key] !== undefined);
-  if (has('heapInuse') || has('goSys') || has('goroutines')) return { profile: PROFILES.go, from: 'go_memstats_* in its /metrics' };
+  if (has('heapInuse') || has('goSys') || has('goroutines'))
+    return { profile: PROFILES.go, from: 'go_memstats_* in its /metrics' };
   if (has('v8HeapUsed') || has('v8HeapTotal')) return { profile: PROFILES.node, from: 'nodejs_* in its /metrics' };
   if (has('jvmHeapUsed')) return { profile: PROFILES.jvm, from: 'jvm_memory_* in its /metrics' };
   return { profile: PROFILES.unknown, from: 'no process was identified and no runtime metrics were sampled' };

@@ -137,7 +137,14 @@ function parseMappings(text: string): Mapping[] {
 
 function finish(m: Mapping): Mapping {
   const f = m.fields;
-  return { ...m, size: f.Size ?? m.end - m.start, rss: f.Rss ?? 0, pss: f.Pss ?? 0, anonymous: f.Anonymous ?? 0, swap: f.Swap ?? 0 };
+  return {
+    ...m,
+    size: f.Size ?? m.end - m.start,
+    rss: f.Rss ?? 0,
+    pss: f.Pss ?? 0,
+    anonymous: f.Anonymous ?? 0,
+    swap: f.Swap ?? 0,
+  };
 }
 
 /**
@@ -147,7 +154,8 @@ function finish(m: Mapping): Mapping {
  */
 export function classify(start: number, pathname: string, layout: AddressLayout): MappingKind {
   if (pathname.startsWith('[stack')) return 'stack';
-  if (pathname === '[vdso]' || pathname === '[vvar]' || pathname === '[vsyscall]' || pathname === '[vvar_vclock]') return 'kernel';
+  if (pathname === '[vdso]' || pathname === '[vvar]' || pathname === '[vsyscall]' || pathname === '[vvar_vclock]')
+    return 'kernel';
   if (pathname === '[heap]' || pathname.startsWith('[anon')) return 'anonymous';
   if (pathname !== '') return 'file';
   if (layout === 'race') {
@@ -172,7 +180,15 @@ export function totalsByKind(mappings: readonly Mapping[]): KindTotals[] {
   return MAPPING_KINDS.flatMap(({ kind, label }) => {
     const of = mappings.filter((m) => m.kind === kind);
     if (of.length === 0) return [];
-    return [{ kind, label, mappings: of.length, size: of.reduce((s, m) => s + m.size, 0), rss: of.reduce((s, m) => s + m.rss, 0) }];
+    return [
+      {
+        kind,
+        label,
+        mappings: of.length,
+        size: of.reduce((s, m) => s + m.size, 0),
+        rss: of.reduce((s, m) => s + m.rss, 0),
+      },
+    ];
   });
 }
 
@@ -232,11 +248,31 @@ export function diffSmaps(before: readonly Mapping[], after: readonly Mapping[],
     const rssBefore = was?.rss ?? 0;
     const change = m.rss - rssBefore;
     const status = !was ? 'new' : change > 0 ? 'grew' : change < 0 ? 'shrank' : 'same';
-    deltas.push({ range: m.range, kind: m.kind, perms: m.perms, pathname: m.pathname, status, rssBefore, rssAfter: m.rss, rssChange: change, sizeAfter: m.size });
+    deltas.push({
+      range: m.range,
+      kind: m.kind,
+      perms: m.perms,
+      pathname: m.pathname,
+      status,
+      rssBefore,
+      rssAfter: m.rss,
+      rssChange: change,
+      sizeAfter: m.size,
+    });
   }
   for (const m of before) {
     if (seen.has(key(m))) continue;
-    deltas.push({ range: m.range, kind: m.kind, perms: m.perms, pathname: m.pathname, status: 'removed', rssBefore: m.rss, rssAfter: 0, rssChange: -m.rss, sizeAfter: 0 });
+    deltas.push({
+      range: m.range,
+      kind: m.kind,
+      perms: m.perms,
+      pathname: m.pathname,
+      status: 'removed',
+      rssBefore: m.rss,
+      rssAfter: 0,
+      rssChange: -m.rss,
+      sizeAfter: 0,
+    });
   }
   const fresh = deltas.filter((d) => d.status === 'new');
   const rssBefore = sumRss(before);
@@ -319,7 +355,11 @@ export interface SmapsReport {
  * processes, so only those of the last process are compared; a diff across a restart would
  * show the old process's leak as "removed".
  */
-export function smapsReport(snapshots: readonly SmapsSnapshot[], restartTimes: readonly number[] = [], runtime: 'go' | 'other' = 'go'): SmapsReport | undefined {
+export function smapsReport(
+  snapshots: readonly SmapsSnapshot[],
+  restartTimes: readonly number[] = [],
+  runtime: 'go' | 'other' = 'go',
+): SmapsReport | undefined {
   const notes: string[] = [];
   const parsed = snapshots.flatMap((s) => {
     const mappings = parseSmaps(s.text, runtime === 'other' ? 'other' : undefined);
@@ -332,7 +372,9 @@ export function smapsReport(snapshots: readonly SmapsSnapshot[], restartTimes: r
   const lastRestart = restartTimes.filter((t) => parsed.some((s) => s.t <= t) && parsed.some((s) => s.t > t)).at(-1);
   const usable = lastRestart === undefined ? parsed : parsed.filter((s) => s.t > lastRestart);
   if (lastRestart !== undefined && usable.length < parsed.length) {
-    notes.push(`${parsed.length - usable.length} snapshot(s) taken before the target restarted at t=${Math.round(lastRestart * 10) / 10} s are left out: they are of another process`);
+    notes.push(
+      `${parsed.length - usable.length} snapshot(s) taken before the target restarted at t=${Math.round(lastRestart * 10) / 10} s are left out: they are of another process`,
+    );
   }
   if (usable.length < 2) return undefined;
   const first = usable[0]!;
@@ -342,7 +384,14 @@ export function smapsReport(snapshots: readonly SmapsSnapshot[], restartTimes: r
       ? usable.slice(1).map((s, i) => {
           const prev = usable[i]!;
           const kinds = diffKinds(prev.mappings, s.mappings);
-          return { from: prev.label, to: s.label, fromT: prev.t, toT: s.t, rssChange: kinds.reduce((sum, k) => sum + k.rssChange, 0), kinds };
+          return {
+            from: prev.label,
+            to: s.label,
+            fromT: prev.t,
+            toT: s.t,
+            rssChange: kinds.reduce((sum, k) => sum + k.rssChange, 0),
+            kinds,
+          };
         })
       : [];
   return {

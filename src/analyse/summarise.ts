@@ -61,7 +61,17 @@ export function summariseMemory(samples: readonly Sample[]): FigureSummary[] {
       }
     }
     if (count === 0) continue;
-    out.push({ key: info.key, label: info.label, unit: info.unit, samples: count, start, peak, peakT, end, change: end - start });
+    out.push({
+      key: info.key,
+      label: info.label,
+      unit: info.unit,
+      samples: count,
+      start,
+      peak,
+      peakT,
+      end,
+      change: end - start,
+    });
   }
   return out;
 }
@@ -127,9 +137,13 @@ function memoryLimit(data: RunData): { memoryLimitBytes?: number } {
 
 function statusWarnings(data: RunData): string[] {
   if (data.run.status !== 'running') return [];
-  return ['run.json still says the run is running: it was probably killed before it could finish; this report covers what it wrote'];
+  return [
+    'run.json still says the run is running: it was probably killed before it could finish; this report covers what it wrote',
+  ];
 }
 
 function eventWarnings(events: readonly RunEvent[]): string[] {
-  return events.filter((e) => e.type === 'warning').map((e) => `${formatT(e.t)}${e.phase ? ` (${e.phase})` : ''}: ${e.message ?? 'warning without a message'}`);
+  return events
+    .filter((e) => e.type === 'warning')
+    .map((e) => `${formatT(e.t)}${e.phase ? ` (${e.phase})` : ''}: ${e.message ?? 'warning without a message'}`);
 }

@@ -2,7 +2,14 @@ import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
 import { DEFAULT_GOGC, type RunEvent, type SampleFigure } from '../rundir/schema.ts';
 import { buildSetting } from '../rundir/go-build.ts';
-import type { DiagnosedFigure, FigureDiagnosis, HeapProfileDiff, PlateauFacts, RateFit, WindowFigure } from './diagnosis.ts';
+import type {
+  DiagnosedFigure,
+  FigureDiagnosis,
+  HeapProfileDiff,
+  PlateauFacts,
+  RateFit,
+  WindowFigure,
+} from './diagnosis.ts';
 import { fitTrend } from './growth.ts';
 import { hasRuntimeMetrics, type RuntimeProfile, type VerdictClass } from './runtime-profiles.ts';
 import type { MappingKind, SmapsReport } from './smaps.ts';
@@ -91,9 +98,23 @@ export interface RaceFact {
 
 export type Discount =
   | { type: 'warm-up'; window: WindowFigure; later: WindowFigure }
-  | { type: 'stopped-under-load'; window: WindowFigure; rate: number; tailRate: number; tailFrom: number; figure?: DiagnosedFigure }
+  | {
+      type: 'stopped-under-load';
+      window: WindowFigure;
+      rate: number;
+      tailRate: number;
+      tailFrom: number;
+      figure?: DiagnosedFigure;
+    }
   | { type: 'rss-given-back'; window: WindowFigure; rise: number; after: WindowFigure; kept: number }
-  | { type: 'heap-given-back'; window: WindowFigure; heap: DiagnosedFigure; rise: number; after: WindowFigure; baseline: number }
+  | {
+      type: 'heap-given-back';
+      window: WindowFigure;
+      heap: DiagnosedFigure;
+      rise: number;
+      after: WindowFigure;
+      baseline: number;
+    }
   | { type: 'runtime-filling'; window: WindowFigure; rise: number; outside: number }
   | { type: 'uncollected-at-rest'; window: WindowFigure; rise: number; outside: number }
   | { type: 'no-idle-after'; window: WindowFigure; what: 'heap' | 'rss' };
@@ -184,7 +205,8 @@ export function decide(ctx: Context): Decision {
 }
 
 function missingData(ctx: Context): Decision | undefined {
-  if (ctx.rss === undefined) return { class: 'not-enough-data', missing: ctx.data.samples.length < 2 ? 'samples' : 'rss' };
+  if (ctx.rss === undefined)
+    return { class: 'not-enough-data', missing: ctx.data.samples.length < 2 ? 'samples' : 'rss' };
   if (noFits(ctx)) return heldAfterLoad(ctx) ?? { class: 'not-enough-data', missing: 'fits' };
   return undefined;
 }
@@ -196,7 +218,15 @@ function taskGrowth(ctx: Context): Decision | undefined {
 
 function rssGrowth(ctx: Context): Decision | undefined {
   const rss = ctx.rss!;
-  const growing = ctx.growing(rss).filter((w) => !stoppedLater(ctx, rss, w) && !liveStoppedUnderLoad(ctx, w) && !stoppedUnderLoad(ctx, w) && !givenBack(ctx, rss, w));
+  const growing = ctx
+    .growing(rss)
+    .filter(
+      (w) =>
+        !stoppedLater(ctx, rss, w) &&
+        !liveStoppedUnderLoad(ctx, w) &&
+        !stoppedUnderLoad(ctx, w) &&
+        !givenBack(ctx, rss, w),
+    );
   // Strongest first; a window whose growth the runtime accounts for (a burst filling the heap
   // it keeps) must not hide a weaker one that it does not (growth at rest after it).
   for (const w of [...growing].sort((a, b) => riseOf(b) - riseOf(a))) {
@@ -232,7 +262,10 @@ function whereItGrew(ctx: Context, w: WindowFigure): Decision | undefined {
   // share of a rise that the next collection takes back is no evidence.
   for (const key of p.heap) {
     if (!collectedIn(ctx, key, w)) continue;
-    const heapRise = ctx.growsIn(key, w, fit.basis) || heapTookMemory(ctx, key, w, fit.basis, rise) ? ctx.riseIn(key, w, fit.basis) : undefined;
+    const heapRise =
+      ctx.growsIn(key, w, fit.basis) || heapTookMemory(ctx, key, w, fit.basis, rise)
+        ? ctx.riseIn(key, w, fit.basis)
+        : undefined;
     if (heapRise === undefined) continue;
     // A growing heap whose runtime took the RSS growth from the OS for it (Go sys, V8 heap
     // total) carries it, even when collection lag keeps the heap's own share below half.
@@ -242,13 +275,29 @@ function whereItGrew(ctx: Context, w: WindowFigure): Decision | undefined {
     // committed (measured: 20,000 requests with 8 KiB direct buffers kept, RSS +472 MiB of which
     // direct buffers +163 MiB and Java heap used, garbage included, +183 MiB).
     if (p.offHeap?.includes(key as SampleFigure)) {
-      const managed = p.heap.filter((k) => !p.offHeap!.includes(k) && ctx.growsIn(k, w, fit.basis)).reduce((sum, k) => sum + Math.max(0, ctx.riseIn(k, w, fit.basis) ?? 0), 0);
-      if (ctx.growsIn(key, w, fit.basis) && heapRise >= THRESHOLDS.heapShare * (rise - managed) && !heapGivenBack(ctx, key, w, heapRise)) {
+      const managed = p.heap
+        .filter((k) => !p.offHeap!.includes(k) && ctx.growsIn(k, w, fit.basis))
+        .reduce((sum, k) => sum + Math.max(0, ctx.riseIn(k, w, fit.basis) ?? 0), 0);
+      if (
+        ctx.growsIn(key, w, fit.basis) &&
+        heapRise >= THRESHOLDS.heapShare * (rise - managed) &&
+        !heapGivenBack(ctx, key, w, heapRise)
+      ) {
         return { class: 'heap-growth', via: 'window', window: w, heap: key, rise: heapRise };
       }
       continue;
     }
-    if (heapRise < THRESHOLDS.heapShare * rise && !(ctx.growsIn(key, w, fit.basis) && held !== undefined && held >= THRESHOLDS.heapShare * rise && outside !== undefined && outside < THRESHOLDS.goRuntimeShare * rise)) continue;
+    if (
+      heapRise < THRESHOLDS.heapShare * rise &&
+      !(
+        ctx.growsIn(key, w, fit.basis) &&
+        held !== undefined &&
+        held >= THRESHOLDS.heapShare * rise &&
+        outside !== undefined &&
+        outside < THRESHOLDS.goRuntimeShare * rise
+      )
+    )
+      continue;
     if (heapGivenBack(ctx, key, w, heapRise)) return undefined;
     return { class: 'heap-growth', via: 'window', window: w, heap: key, rise: heapRise };
   }
@@ -269,7 +318,13 @@ function whereItGrew(ctx: Context, w: WindowFigure): Decision | undefined {
  * (Go sys, V8 heap total rising with RSS), the rise is not a cycle filling memory already
  * held: the live heap needs more.
  */
-function heapTookMemory(ctx: Context, key: DiagnosedFigure, w: WindowFigure, basis: RateFit['basis'], rssRise: number): boolean {
+function heapTookMemory(
+  ctx: Context,
+  key: DiagnosedFigure,
+  w: WindowFigure,
+  basis: RateFit['basis'],
+  rssRise: number,
+): boolean {
   const fw = ctx.windowOf(ctx.fig(key), w.window);
   const fit = basis === 'per-1k-requests' ? fw?.per1k : fw?.perHour;
   if (!fit?.ok || fit.trend !== 'flat' || !fit.why?.startsWith('the window is shorter than')) return false;
@@ -288,7 +343,9 @@ function collectedIn(ctx: Context, key: DiagnosedFigure, w: WindowFigure): boole
   if (!c || c.heap !== key) return true;
   const counts = ctx.windowOf(ctx.fig(c.count), w.window);
   if (counts?.start === undefined) return true;
-  const last = ctx.data.samples.filter((s) => s.t >= w.startT && s.t <= w.endT && s[c.count] !== undefined).at(-1)?.[c.count];
+  const last = ctx.data.samples.filter((s) => s.t >= w.startT && s.t <= w.endT && s[c.count] !== undefined).at(-1)?.[
+    c.count
+  ];
   return last !== undefined && last > counts.start;
 }
 
@@ -319,7 +376,14 @@ function heapGrowthAtRest(ctx: Context): Decision | undefined {
  */
 function stoppedLater(ctx: Context, rss: FigureDiagnosis, w: WindowFigure): boolean {
   if (w.kind !== 'idle') return false;
-  const later = rss.windows.find((o) => o.kind === 'idle' && o.startT >= w.endT && o.perHour?.ok === true && o.perHour.trend !== 'growing' && !exitBetween(ctx, w.startT, o.endT));
+  const later = rss.windows.find(
+    (o) =>
+      o.kind === 'idle' &&
+      o.startT >= w.endT &&
+      o.perHour?.ok === true &&
+      o.perHour.trend !== 'growing' &&
+      !exitBetween(ctx, w.startT, o.endT),
+  );
   if (!later) return false;
   ctx.discounted.push({ type: 'warm-up', window: w, later });
   return true;
@@ -337,7 +401,13 @@ function stoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
   if (w.kind !== 'burst' || !fit?.ok || fit.basis !== 'per-1k-requests') return false;
   const tail = tailFit(ctx, ctx.rssKey!, w);
   if (!tail || tail.slope >= THRESHOLDS.persistenceRatio * fit.rate!) return false;
-  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: fit.rate!, tailRate: tail.slope, tailFrom: tail.from });
+  ctx.discounted.push({
+    type: 'stopped-under-load',
+    window: w,
+    rate: fit.rate!,
+    tailRate: tail.slope,
+    tailFrom: tail.from,
+  });
   ctx.stoppedUnderLoad.add(w.window);
   return true;
 }
@@ -370,7 +440,8 @@ export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined 
   const key = ctx.profile.live;
   const fw = ctx.windowOf(ctx.fig(key), w.window);
   const window = ctx.windows.find((x) => x.name === w.window);
-  if (key === undefined || !fw || fw.start === undefined || fw.end === undefined || !w.requests || !window?.requestsAt) return undefined;
+  if (key === undefined || !fw || fw.start === undefined || fw.end === undefined || !w.requests || !window?.requestsAt)
+    return undefined;
   const at = window.requestsAt;
   const collections: { x: number; y: number; t: number }[] = [];
   let previous: number | undefined;
@@ -399,7 +470,16 @@ export function liveShape(ctx: Context, w: WindowFigure): LiveShape | undefined 
   // +201 KiB per 1,000 requests, 39% of the phase's rate, and it was called growing).
   const lastRate = medianSlope(late);
   const state = lastRate < THRESHOLDS.persistenceRatio * rate ? 'stopped' : 'growing';
-  const shape: LiveShape = { figure: key, state, rise, rate, lastRate, lastFrom: late[0]!.x, lastTo: late.at(-1)!.x, collections: late.length };
+  const shape: LiveShape = {
+    figure: key,
+    state,
+    rise,
+    rate,
+    lastRate,
+    lastFrom: late[0]!.x,
+    lastTo: late.at(-1)!.x,
+    collections: late.length,
+  };
   const mark = start + 0.9 * rise;
   const stop = collections.find((c) => c.y >= mark);
   if (stop) shape.stopT = stop.t;
@@ -437,7 +517,14 @@ function liveStoppedUnderLoad(ctx: Context, w: WindowFigure): boolean {
   if (!fit?.ok || fit.basis !== 'per-1k-requests' || live?.state !== 'stopped') return false;
   const outside = ctx.profile.outside ? ctx.riseIn(ctx.profile.outside.key, w, fit.basis) : undefined;
   if (outside !== undefined && outside >= THRESHOLDS.goRuntimeShare * fit.rise!) return false;
-  ctx.discounted.push({ type: 'stopped-under-load', window: w, rate: live.rate, tailRate: live.lastRate, tailFrom: live.lastFrom, figure: live.figure });
+  ctx.discounted.push({
+    type: 'stopped-under-load',
+    window: w,
+    rate: live.rate,
+    tailRate: live.lastRate,
+    tailFrom: live.lastFrom,
+    figure: live.figure,
+  });
   ctx.stoppedUnderLoad.add(w.window);
   return true;
 }
@@ -479,13 +566,25 @@ function heapGivenBack(ctx: Context, key: DiagnosedFigure, w: WindowFigure, heap
     return false;
   }
   if (after.end! - heap.baseline >= (1 - THRESHOLDS.heapShare) * heapRise) return false;
-  ctx.discounted.push({ type: 'heap-given-back', window: w, heap: key, rise: heapRise, after, baseline: heap.baseline });
+  ctx.discounted.push({
+    type: 'heap-given-back',
+    window: w,
+    heap: key,
+    rise: heapRise,
+    after,
+    baseline: heap.baseline,
+  });
   return true;
 }
 
 /** The last idle window after `w` of the same process, with an end value. */
 function idleAfter(ctx: Context, f: FigureDiagnosis, w: WindowFigure): WindowFigure | undefined {
-  return f.windows.filter((o) => o.kind === 'idle' && o.startT >= w.endT - 1e-9 && o.end !== undefined && !exitBetween(ctx, w.startT, o.endT)).at(-1);
+  return f.windows
+    .filter(
+      (o) =>
+        o.kind === 'idle' && o.startT >= w.endT - 1e-9 && o.end !== undefined && !exitBetween(ctx, w.startT, o.endT),
+    )
+    .at(-1);
 }
 
 function exitBetween(ctx: Context, from: number, to: number): boolean {
@@ -510,7 +609,8 @@ function riseOf(w: WindowFigure): number {
 function heldAfterLoad(ctx: Context): Decision | undefined {
   const held = heldFacts(ctx);
   if (!held) return undefined;
-  if (held.tasks !== undefined && held.tasks >= THRESHOLDS.minGoroutineRise) return { class: 'task-growth', via: 'held', held };
+  if (held.tasks !== undefined && held.tasks >= THRESHOLDS.minGoroutineRise)
+    return { class: 'task-growth', via: 'held', held };
   if ((held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) || liveHolds(held)) {
     if (held.levelledOff) return plateau(ctx, held, 'live-heap');
     return { class: 'heap-growth', via: 'held', held, heap: held.heap?.key ?? ctx.profile.live! };
@@ -531,7 +631,12 @@ function heldAfterLoad(ctx: Context): Decision | undefined {
  * so at Go's default a cache of 40 MiB keeps about 80 MiB resident.
  */
 function liveHolds(held: HeldFacts): boolean {
-  if (held.live?.state === 'stopped' && held.liveKept !== undefined && held.liveKept >= (1 - THRESHOLDS.heapShare) * held.live.rise) return true;
+  if (
+    held.live?.state === 'stopped' &&
+    held.liveKept !== undefined &&
+    held.liveKept >= (1 - THRESHOLDS.heapShare) * held.live.rise
+  )
+    return true;
   // Without a shape (fewer than two collections late in the burst: a full cache makes little
   // garbage), the live data kept still holds what RSS holds once sized to its goal. Measured: a
   // cache of 40,000 × 1 KiB, live heap +40.5 MiB at the end, RSS held +86.6 MiB, heap in use
@@ -548,11 +653,18 @@ function gogcOf(ctx: Context): number {
 function heldFacts(ctx: Context): HeldFacts | undefined {
   const rss = ctx.rss;
   if (!rss) return undefined;
-  const burst = rss.windows.filter((w) => w.kind === 'burst').sort((a, b) => (b.peak ?? -Infinity) - (a.peak ?? -Infinity))[0];
+  const burst = rss.windows
+    .filter((w) => w.kind === 'burst')
+    .sort((a, b) => (b.peak ?? -Infinity) - (a.peak ?? -Infinity))[0];
   if (!burst) return undefined;
-  const after = rss.windows.filter((w) => w.kind === 'idle' && w.startT >= burst.endT - 1e-9 && w.end !== undefined).at(-1);
-  const peakFrom = Math.max(...rss.windows.filter((w) => w.startT >= burst.startT && w.peak !== undefined).map((w) => w.peak!));
-  const endOf = (f: FigureDiagnosis): number => (after ? (ctx.windowOf(f, after.window)?.end ?? f.end) : tailOf(ctx, f));
+  const after = rss.windows
+    .filter((w) => w.kind === 'idle' && w.startT >= burst.endT - 1e-9 && w.end !== undefined)
+    .at(-1);
+  const peakFrom = Math.max(
+    ...rss.windows.filter((w) => w.startT >= burst.startT && w.peak !== undefined).map((w) => w.peak!),
+  );
+  const endOf = (f: FigureDiagnosis): number =>
+    after ? (ctx.windowOf(f, after.window)?.end ?? f.end) : tailOf(ctx, f);
   const rose = peakFrom - rss.baseline;
   const held = endOf(rss) - rss.baseline;
   if (!(rose >= THRESHOLDS.highWaterBytes && held >= THRESHOLDS.highWaterBytes)) return undefined;
@@ -572,7 +684,15 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
   if (grew) out.grewAtRest = grew;
   out.levelledOff = levelledOff(ctx, burst, live, grew);
   const fit = ctx.primary(burst);
-  if (!out.levelledOff && !grew && live?.state !== 'growing' && fit?.ok && fit.trend !== 'growing' && fit.points < PLATEAU_MIN_POINTS) out.tooFewToLevel = fit.points;
+  if (
+    !out.levelledOff &&
+    !grew &&
+    live?.state !== 'growing' &&
+    fit?.ok &&
+    fit.trend !== 'growing' &&
+    fit.points < PLATEAU_MIN_POINTS
+  )
+    out.tooFewToLevel = fit.points;
   if (after) out.idleAfter = after;
   const tasks = kept(ctx.profile.tasks?.key);
   if (tasks !== undefined) out.tasks = tasks;
@@ -598,7 +718,12 @@ function heldFacts(ctx: Context): HeldFacts | undefined {
  * still rising at the burst's end is growth whatever RSS did (RSS can sit flat under a heap
  * goal set high by an earlier phase).
  */
-export function levelledOff(ctx: Context, burst: WindowFigure, live: LiveShape | undefined, grew: HeldFacts['grewAtRest']): boolean {
+export function levelledOff(
+  ctx: Context,
+  burst: WindowFigure,
+  live: LiveShape | undefined,
+  grew: HeldFacts['grewAtRest'],
+): boolean {
   const fit = ctx.primary(burst);
   if (!fit?.ok || live?.state === 'growing' || grew) return false;
   const stopped = ctx.stoppedUnderLoad.has(burst.window) || live?.state === 'stopped';
@@ -621,8 +746,11 @@ export function levelledOff(ctx: Context, burst: WindowFigure, live: LiveShape |
 export function grewAtRest(ctx: Context, burst: WindowFigure, held?: number): HeldFacts['grewAtRest'] {
   const p = ctx.profile;
   const own = [p.live, p.outside?.key].filter((k) => k !== undefined && ctx.fig(k) !== undefined);
-  const keys = [...(own.length > 0 ? own : [ctx.rssKey]), p.tasks?.key].filter((k): k is DiagnosedFigure => k !== undefined);
-  const after = (o: WindowFigure): boolean => o.kind === 'idle' && o.startT >= burst.endT - 1e-9 && !exitBetween(ctx, burst.startT, o.endT);
+  const keys = [...(own.length > 0 ? own : [ctx.rssKey]), p.tasks?.key].filter(
+    (k): k is DiagnosedFigure => k !== undefined,
+  );
+  const after = (o: WindowFigure): boolean =>
+    o.kind === 'idle' && o.startT >= burst.endT - 1e-9 && !exitBetween(ctx, burst.startT, o.endT);
   for (const key of keys) {
     const w = ctx.fig(key)?.windows.find((o) => after(o) && o.perHour?.trend === 'growing');
     if (w) return { window: w, figure: key };
@@ -634,7 +762,15 @@ export function grewAtRest(ctx: Context, burst: WindowFigure, held?: number): He
   // measured, a leak of 256 KiB per probe's connection raised it +39.6 MiB (fitted) in a 4 s
   // idle phase with no GC, 54% of what RSS held, while the live heap and RSS stayed flat.
   for (const key of p.live && held !== undefined ? p.heap : []) {
-    const w = ctx.fig(key)?.windows.find((o) => after(o) && o.perHour?.ok === true && (o.perHour.low ?? 0) > 0 && (o.perHour.rise ?? 0) >= REST_HEAP_SHARE * held!);
+    const w = ctx
+      .fig(key)
+      ?.windows.find(
+        (o) =>
+          after(o) &&
+          o.perHour?.ok === true &&
+          (o.perHour.low ?? 0) > 0 &&
+          (o.perHour.rise ?? 0) >= REST_HEAP_SHARE * held!,
+      );
     if (w) return { window: w, figure: key };
   }
   return undefined;
@@ -643,13 +779,16 @@ export function grewAtRest(ctx: Context, burst: WindowFigure, held?: number): He
 function plateau(ctx: Context, held: HeldFacts, holder: PlateauFacts['holder']): Decision {
   const w = held.burst;
   const window = ctx.windows.find((x) => x.name === w.window);
-  const points = ctx.data.samples.flatMap((s) => (s.t >= w.startT && s.t <= w.endT && s[ctx.rssKey!] !== undefined ? [{ t: s.t, y: s[ctx.rssKey!]! }] : []));
+  const points = ctx.data.samples.flatMap((s) =>
+    s.t >= w.startT && s.t <= w.endT && s[ctx.rssKey!] !== undefined ? [{ t: s.t, y: s[ctx.rssKey!]! }] : [],
+  );
   const start = w.start ?? ctx.rss!.baseline;
   const level = w.end ?? start;
   // Where it stopped: the first sample at 90% of the way from the phase's start to its level.
   const mark = start + 0.9 * (level - start);
   // The live heap says when the data stopped growing; RSS follows its goal with a lag.
-  const stopT = (held.live?.state === 'stopped' ? held.live.stopT : undefined) ?? points.find((p) => p.y >= mark)?.t ?? w.endT;
+  const stopT =
+    (held.live?.state === 'stopped' ? held.live.stopT : undefined) ?? points.find((p) => p.y >= mark)?.t ?? w.endT;
   const facts: PlateauFacts = {
     window: w.window,
     stoppedAfterS: stopT - w.startT,
@@ -685,7 +824,8 @@ export function tailMedian(samples: RunData['samples'], key: SampleFigure): numb
 function smapsAttribution(ctx: Context): 'go-heap' | 'outside' | undefined {
   const s = ctx.smaps;
   if (!s || s.overall.rssChange < THRESHOLDS.minRiseBytes) return undefined;
-  const by = (kinds: readonly MappingKind[]): number => s.overall.kinds.filter((k) => kinds.includes(k.kind)).reduce((sum, k) => sum + Math.max(0, k.rssChange), 0);
+  const by = (kinds: readonly MappingKind[]): number =>
+    s.overall.kinds.filter((k) => kinds.includes(k.kind)).reduce((sum, k) => sum + Math.max(0, k.rssChange), 0);
   const total = s.overall.rssChange;
   if (by(['go-heap']) >= THRESHOLDS.smapsShare * total) return 'go-heap';
   if (by(['anonymous', 'race-shadow', 'race-meta-shadow']) >= THRESHOLDS.smapsShare * total) return 'outside';

@@ -1,9 +1,25 @@
 import { pprofDiffCommand } from './pprof-command.ts';
 import { buildSetting, depVersion } from '../rundir/go-build.ts';
 import { DEFAULT_GOGC } from '../rundir/schema.ts';
-import type { DiagnosedFigure, FigureDiagnosis, PlateauFacts, RateFit, Verdict, VerdictKind, WindowFigure } from './diagnosis.ts';
+import type {
+  DiagnosedFigure,
+  FigureDiagnosis,
+  PlateauFacts,
+  RateFit,
+  Verdict,
+  VerdictKind,
+  WindowFigure,
+} from './diagnosis.ts';
 import { formatCount, formatDuration, formatMiB, formatSignedBytes, formatT } from './format.ts';
-import { noFits, strongest, tailMedian, type Context, type Decision, type Discount, type HeldFacts } from './verdict-decide.ts';
+import {
+  noFits,
+  strongest,
+  tailMedian,
+  type Context,
+  type Decision,
+  type Discount,
+  type HeldFacts,
+} from './verdict-decide.ts';
 import { THRESHOLDS } from './thresholds.ts';
 
 /**
@@ -19,11 +35,19 @@ export function verdictWords(ctx: Context, d: Decision): Verdict {
   const notes = ctx.discounted.flatMap((x) => discountWords(ctx, x, caveats));
   const v = words(ctx, d, caveats);
   if ('held' in d && d.held.tooFewToLevel !== undefined) {
-    caveats.push(`The burst held only ${d.held.tooFewToLevel} samples: too few to tell growth that stopped under load (a plateau) from growth that goes on. A longer burst or a shorter --sample-interval tells them apart.`);
+    caveats.push(
+      `The burst held only ${d.held.tooFewToLevel} samples: too few to tell growth that stopped under load (a plateau) from growth that goes on. A longer burst or a shorter --sample-interval tells them apart.`,
+    );
   }
   const shape = 'held' in d && d.class !== 'plateau' ? shapeWords(ctx, d.held) : [];
   const classes = d.class === 'stable' || d.class === 'not-enough-data' ? [] : memoryClassWords(ctx);
-  return { kind: v.kind, summary: v.summary, evidence: [...new Set([...v.evidence, ...shape, ...notes, ...classes])], caveats: [...new Set(caveats)], suggestions: v.suggestions };
+  return {
+    kind: v.kind,
+    summary: v.summary,
+    evidence: [...new Set([...v.evidence, ...shape, ...notes, ...classes])],
+    caveats: [...new Set(caveats)],
+    suggestions: v.suggestions,
+  };
 }
 
 /** Where the live heap's late rate was read: its last two collections, or the median across more. */
@@ -39,12 +63,16 @@ function shapeWords(ctx: Context, h: HeldFacts): string[] {
   const out: string[] = [];
   const live = h.live && ctx.fig(h.live.figure);
   if (h.live?.state === 'growing' && live) {
-    out.push(`${live.label} was still rising ${liveSpan(h.live, h.burst.window)}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase: the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`);
+    out.push(
+      `${live.label} was still rising ${liveSpan(h.live, h.burst.window)}, against ${rateText(h.live.rate, 'per-1k-requests', 'bytes')} over the phase: the data the heap keeps grew to the load's end, so this is not a plateau. ${liveSource(ctx)}`,
+    );
   }
   const rest = h.grewAtRest && ctx.fig(h.grewAtRest.figure);
   if (h.grewAtRest && rest) {
     const fit = h.grewAtRest.window.perHour!;
-    out.push(`${rest.label} grew at rest in ${h.grewAtRest.window.window}, after the load (${rateText(fit.rate!, 'per-hour', rest.unit)}): growth at rest is a leak, so this is not a plateau.`);
+    out.push(
+      `${rest.label} grew at rest in ${h.grewAtRest.window.window}, after the load (${rateText(fit.rate!, 'per-hour', rest.unit)}): growth at rest is a leak, so this is not a plateau.`,
+    );
   }
   return out;
 }
@@ -56,7 +84,10 @@ export function liveSource(ctx: Context): string {
   if (!s || !key) return '';
   const label = ctx.fig(key)?.label ?? key;
   if (s.goHeapLive !== undefined) return `${label} is go_gc_heap_live_bytes, the heap the last GC marked live.`;
-  const gogc = s.goGcPercent === undefined ? `GOGC=${DEFAULT_GOGC} assumed (the client does not expose go_gc_gogc_percent; a GOGC set for the target scales it)` : `GOGC=${s.goGcPercent} from go_gc_gogc_percent`;
+  const gogc =
+    s.goGcPercent === undefined
+      ? `GOGC=${DEFAULT_GOGC} assumed (the client does not expose go_gc_gogc_percent; a GOGC set for the target scales it)`
+      : `GOGC=${s.goGcPercent} from go_gc_gogc_percent`;
   return `${label} is go_memstats_next_gc_bytes ÷ (1 + GOGC/100), ${gogc}: the GC sets its next goal from the heap it marked live, so the goal moves with live data, not with the garbage between collections.`;
 }
 
@@ -64,7 +95,8 @@ export function liveSource(ctx: Context): string {
 function memoryClassWords(ctx: Context): string[] {
   const s = [...ctx.data.samples].reverse().find((x) => x.goHeapObjects !== undefined);
   if (!s) return [];
-  const part = (label: string, v: number | undefined): string[] => (v === undefined ? [] : [`${label} ${formatMiB(v)}`]);
+  const part = (label: string, v: number | undefined): string[] =>
+    v === undefined ? [] : [`${label} ${formatMiB(v)}`];
   const parts = [
     ...part('heap objects (live and not yet swept)', s.goHeapObjects),
     ...part('live heap', s.goHeapLive),
@@ -99,7 +131,11 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
         return {
           kind: p.kinds['task-growth'],
           summary: `${cap(t.words)} started by the load are still alive after it: they never exit, and each holds a stack and whatever it references.`,
-          evidence: [heldSentence(ctx, h), `${t.words}: ${formatCount(f.baseline)} before the load, ${formatCount(f.baseline + h.tasks!)} ${where}: ${formatCount(h.tasks!)} started by the load never exited.`, ...tail(ctx)],
+          evidence: [
+            heldSentence(ctx, h),
+            `${t.words}: ${formatCount(f.baseline)} before the load, ${formatCount(f.baseline + h.tasks!)} ${where}: ${formatCount(h.tasks!)} started by the load never exited.`,
+            ...tail(ctx),
+          ],
           suggestions: [...taskTool(ctx), ...heapTool(ctx)],
         };
       }
@@ -114,9 +150,10 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
       evidence.push(...exitEvidence(ctx), ...smapsEvidence(ctx));
       return {
         kind: p.kinds['task-growth'],
-        summary: p.runtime === 'go'
-          ? 'The goroutine count keeps growing: goroutines that never exit each hold a stack and whatever they reference, so memory follows them.'
-          : `The ${t.words} count keeps growing: ${t.words} that never exit each hold a stack, so memory follows them.`,
+        summary:
+          p.runtime === 'go'
+            ? 'The goroutine count keeps growing: goroutines that never exit each hold a stack and whatever they reference, so memory follows them.'
+            : `The ${t.words} count keeps growing: ${t.words} that never exit each hold a stack, so memory follows them.`,
         evidence,
         suggestions: [...taskTool(ctx), ...heapTool(ctx)],
       };
@@ -140,14 +177,23 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
         return {
           kind: heapKind(ctx, d.heap),
           summary: `${cap(heapWords(ctx, d.heap))} keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a list), and the load's growth did not level off, so memory grows with every request served.`,
-          evidence: [heldSentence(ctx, h), `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`, ...tail(ctx)],
+          evidence: [
+            heldSentence(ctx, h),
+            `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`,
+            ...tail(ctx),
+          ],
           suggestions: heapTool(ctx, d.heap),
         };
       }
       const evidence = windowEvidence(ctx, d.window);
       if (d.heap === 'smaps') {
         caveats.push(`Attributed by smaps address ranges only, without ${p.name} runtime metrics.`);
-        return { kind: p.kinds['heap-growth'], summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`, evidence, suggestions: heapTool(ctx) };
+        return {
+          kind: p.kinds['heap-growth'],
+          summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`,
+          evidence,
+          suggestions: heapTool(ctx),
+        };
       }
       const heap = ctx.fig(d.heap)!;
       const why = `${heap.label} ${d.heap === 'jvmDirect' ? 'carry' : 'carries'} ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
@@ -159,24 +205,45 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
           suggestions: heapTool(ctx, d.heap),
         };
       }
-      const what = d.heap === 'nodeExternal'
-        ? 'Buffers or ArrayBuffers are being kept alive by JavaScript objects (a cache, a map, an array of chunks), so their memory outside the V8 heap is never freed.'
-        : `objects are being kept alive, in a cache, a map, a ${p.runtime === 'go' ? 'slice or by goroutines' : 'list or by closures'}.`;
-      return { kind: heapKind(ctx, d.heap), summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`, evidence, suggestions: heapTool(ctx, d.heap) };
+      const what =
+        d.heap === 'nodeExternal'
+          ? 'Buffers or ArrayBuffers are being kept alive by JavaScript objects (a cache, a map, an array of chunks), so their memory outside the V8 heap is never freed.'
+          : `objects are being kept alive, in a cache, a map, a ${p.runtime === 'go' ? 'slice or by goroutines' : 'list or by closures'}.`;
+      return {
+        kind: heapKind(ctx, d.heap),
+        summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`,
+        evidence,
+        suggestions: heapTool(ctx, d.heap),
+      };
     }
     case 'outside-growth': {
       if (d.via === 'held') {
         const h = d.held;
-        return outsideWords(ctx, [heldSentence(ctx, h), `${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline ${whereHeld(h)} (${share(h.outside!, h.held)} of what RSS holds).`, ...tail(ctx)],
-          `${share(h.outside!, h.held)} of what the load left behind is resident memory beyond everything ${p.runtimeWords} got from the OS`, caveats);
+        return outsideWords(
+          ctx,
+          [
+            heldSentence(ctx, h),
+            `${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline ${whereHeld(h)} (${share(h.outside!, h.held)} of what RSS holds).`,
+            ...tail(ctx),
+          ],
+          `${share(h.outside!, h.held)} of what the load left behind is resident memory beyond everything ${p.runtimeWords} got from the OS`,
+          caveats,
+        );
       }
       const evidence = windowEvidence(ctx, d.window);
       if (d.by === 'smaps') {
-        caveats.push(`Attributed by smaps address ranges only, without ${p.name} runtime metrics: memory the runtime maps outside its heap arena (e.g. its own metadata) counts as outside.`);
+        caveats.push(
+          `Attributed by smaps address ranges only, without ${p.name} runtime metrics: memory the runtime maps outside its heap arena (e.g. its own metadata) counts as outside.`,
+        );
         return outsideWords(ctx, evidence, 'smaps puts most of the growth outside the Go heap arena', caveats);
       }
       const rise = ctx.primary(d.window)!.rise!;
-      return outsideWords(ctx, evidence, `${share(d.rise!, rise)} of it is resident anonymous memory beyond everything ${p.runtimeWords} got from the OS`, caveats);
+      return outsideWords(
+        ctx,
+        evidence,
+        `${share(d.rise!, rise)} of it is resident anonymous memory beyond everything ${p.runtimeWords} got from the OS`,
+        caveats,
+      );
     }
     case 'rss-growth': {
       caveats.push(
@@ -203,9 +270,20 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
       return plateauWords(ctx, d.held, d.plateau, caveats);
     case 'high-water-held': {
       const h = d.held;
-      const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter, h), ...taskStatus(ctx), ...tail(ctx)];
-      if (!ctx.hasRuntimeMetrics) caveats.push(`Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`);
-      if (!h.idleAfter) caveats.push('No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.');
+      const evidence = [
+        heldSentence(ctx, h),
+        ...releasedEvidence(ctx, h.idleAfter, h),
+        ...taskStatus(ctx),
+        ...tail(ctx),
+      ];
+      if (!ctx.hasRuntimeMetrics)
+        caveats.push(
+          `Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`,
+        );
+      if (!h.idleAfter)
+        caveats.push(
+          'No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.',
+        );
       return {
         kind: 'high-water-held',
         summary: `${rss!.label} rose under load and stays up, but does not grow at rest: a high-water mark, not a leak. ${p.keepsFreed}`,
@@ -236,19 +314,40 @@ function plateauWords(ctx: Context, h: HeldFacts, pf: PlateauFacts, caveats: str
       : pf.holder === 'outside-runtime'
         ? `It is outside ${p.runtimeWords}: ${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline (native memory: a C library's cache, a pool of buffers).`
         : `Whether it is live data or memory ${p.runtimeWords} kept after freeing it was not measured (no ${p.name === 'the target' ? 'runtime' : p.name} heap figure was sampled).`;
-  const liveKept = h.live?.state !== 'stopped' && pf.holder === 'live-heap' && h.liveKept !== undefined && h.liveNeeds !== undefined && ctx.profile.live ? ctx.fig(ctx.profile.live) : undefined;
+  const liveKept =
+    h.live?.state !== 'stopped' &&
+    pf.holder === 'live-heap' &&
+    h.liveKept !== undefined &&
+    h.liveNeeds !== undefined &&
+    ctx.profile.live
+      ? ctx.fig(ctx.profile.live)
+      : undefined;
   const evidence = [
     `${rss.label} rose ${formatSignedBytes(pf.level)} above its baseline of ${formatMiB(rss.baseline)} and stopped growing ${when}; it holds ${formatSignedBytes(pf.held)} ${whereHeld(h)}.`,
     holder,
-    ...(liveKept ? [`${liveKept.label} is still ${formatSignedBytes(h.liveKept!)} above its baseline ${whereHeld(h)}; at its GC goal that needs ${formatSignedBytes(h.liveNeeds!)}, ${share(h.liveNeeds!, h.held)} of what RSS holds. ${liveSource(ctx)}`] : []),
-    ...(h.live?.state === 'stopped' ? [`${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat ${liveSpan(h.live, h.burst.window)}: the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`] : []),
+    ...(liveKept
+      ? [
+          `${liveKept.label} is still ${formatSignedBytes(h.liveKept!)} above its baseline ${whereHeld(h)}; at its GC goal that needs ${formatSignedBytes(h.liveNeeds!)}, ${share(h.liveNeeds!, h.held)} of what RSS holds. ${liveSource(ctx)}`,
+        ]
+      : []),
+    ...(h.live?.state === 'stopped'
+      ? [
+          `${ctx.fig(h.live.figure)?.label ?? h.live.figure} rose ${formatSignedBytes(h.live.rise)} in ${h.burst.window} and was flat ${liveSpan(h.live, h.burst.window)}: the data the heap keeps stopped growing while the load went on. ${liveSource(ctx)}`,
+        ]
+      : []),
     rssStatus(ctx, rss),
     ...taskStatus(ctx),
     ...exitEvidence(ctx),
     ...smapsEvidence(ctx),
   ];
-  if (!h.idleAfter) caveats.push('No idle phase followed the load, so whether the plateau stays flat at rest was not measured; the soak scenario has one.');
-  if (pf.holder === 'unknown') caveats.push(`Without runtime metrics (${p.metricsHint}), a leak that stopped only because the load's requests did not vary would look the same.`);
+  if (!h.idleAfter)
+    caveats.push(
+      'No idle phase followed the load, so whether the plateau stays flat at rest was not measured; the soak scenario has one.',
+    );
+  if (pf.holder === 'unknown')
+    caveats.push(
+      `Without runtime metrics (${p.metricsHint}), a leak that stopped only because the load's requests did not vary would look the same.`,
+    );
   return {
     kind: 'plateau',
     summary: `Memory grew under load, stopped growing while the load went on, and stays flat at rest: a plateau (a cache or pool filling to its size), not a leak. ${rss.label} holds ${formatSignedBytes(pf.held)} above its baseline.`,
@@ -266,26 +365,36 @@ function outsideWords(ctx: Context, evidence: string[], why: string, caveats: st
   if (p.runtime !== 'go') {
     return {
       kind: p.kinds['outside-growth'],
-      summary: p.runtime === 'jvm'
-        ? `RSS grows outside ${p.runtimeWords} (${why}): neither the Java heap, non-heap nor direct buffers account for it. Likely sources: a JNI library allocating with malloc, threads' stacks, or memory mapped by native code.`
-        : `RSS grows outside ${p.runtimeWords} (${why}): ${p.heapWords ?? 'its heap'} does not account for it. Likely sources: a native addon or C library allocating with malloc, or memory mapped by native code.`,
+      summary:
+        p.runtime === 'jvm'
+          ? `RSS grows outside ${p.runtimeWords} (${why}): neither the Java heap, non-heap nor direct buffers account for it. Likely sources: a JNI library allocating with malloc, threads' stacks, or memory mapped by native code.`
+          : `RSS grows outside ${p.runtimeWords} (${why}): ${p.heapWords ?? 'its heap'} does not account for it. Likely sources: a native addon or C library allocating with malloc, or memory mapped by native code.`,
       evidence,
-      suggestions: p.runtime === 'jvm'
-        ? ['Start the JVM with -XX:NativeMemoryTracking=summary and compare jcmd PID VM.native_memory summary some time apart: it names the JVM area that grows; growth outside all of them is a native library (heaptrack finds its malloc).']
-        : ['Check native libraries and addons for unfreed malloc (e.g. heaptrack or valgrind --tool=massif), and the smaps table for the mappings that grew.'],
+      suggestions:
+        p.runtime === 'jvm'
+          ? [
+              'Start the JVM with -XX:NativeMemoryTracking=summary and compare jcmd PID VM.native_memory summary some time apart: it names the JVM area that grows; growth outside all of them is a native library (heaptrack finds its malloc).',
+            ]
+          : [
+              'Check native libraries and addons for unfreed malloc (e.g. heaptrack or valgrind --tool=massif), and the smaps table for the mappings that grew.',
+            ],
     };
   }
   const build = buildFacts(ctx);
   const summary = race
     ? `RSS grows while the Go heap, stacks and Go sys stay flat (${why}). This is a -race build (${ctx.race.quote}${build ? `; ${build}` : ''}): the race runtime keeps a record for every goroutine ever created and never frees it (${RACE_ISSUE}), and net/http starts goroutines per connection and per request, so memory grows with traffic where Go's own accounting cannot see it.`
     : `RSS grows outside the Go runtime (${why}): Go heap, stacks and Go sys do not account for it. ${outsideCauses(ctx)}`;
-  if (!race && ctx.race.race === undefined) caveats.push('How the binary was built is unknown (no build info was read), so a -race build cannot be ruled out.');
+  if (!race && ctx.race.race === undefined)
+    caveats.push('How the binary was built is unknown (no build info was read), so a -race build cannot be ruled out.');
   const suggestions = race
     ? [
         `Build without -race for anything long-running: the race detector is for tests, and its memory is expected to grow (see ${RACE_ISSUE_URL}; the race detector's documentation says its memory does not show in runtime.ReadMemStats or pprof).`,
         'Compare with the plain build: npm run scenario:compare runs the same scenario against both.',
       ]
-    : [...raceSuggestions(ctx), 'For cgo/C: check native libraries for unfreed malloc (e.g. heaptrack or valgrind --tool=massif on the binary), and the smaps table for the mappings that grew.'];
+    : [
+        ...raceSuggestions(ctx),
+        'For cgo/C: check native libraries for unfreed malloc (e.g. heaptrack or valgrind --tool=massif on the binary), and the smaps table for the mappings that grew.',
+      ];
   return { kind: p.kinds['outside-growth'], summary, evidence, suggestions };
 }
 
@@ -298,7 +407,8 @@ function outsideCauses(ctx: Context): string {
       ? 'The build info says neither -race nor cgo (CGO_ENABLED=0): look for memory mapped by the program itself (mmap, a memory-mapped file held open).'
       : `The build info rules out -race (no "build -race=true"; ${buildFacts(ctx)}); with cgo enabled (CGO_ENABLED=${cgo ?? '?'}), the likely source is C code allocating with malloc, or memory mapped by native code.`;
   }
-  if (ctx.race.race === false) return 'This is not a -race build; likely sources: cgo or C libraries allocating with malloc, or memory mapped by native code.';
+  if (ctx.race.race === false)
+    return 'This is not a -race build; likely sources: cgo or C libraries allocating with malloc, or memory mapped by native code.';
   return `Likely sources: a -race build (${RACE_ISSUE}), cgo or C libraries allocating with malloc, or memory mapped by native code.`;
 }
 
@@ -307,7 +417,12 @@ export function buildFacts(ctx: Context): string | undefined {
   const go = ctx.data.run.target.identity?.goBuild;
   if (!go) return undefined;
   const parts = [go.goVersion];
-  for (const mod of ['github.com/gin-gonic/gin', 'github.com/labstack/echo/v4', 'github.com/gofiber/fiber/v2', 'github.com/go-chi/chi/v5']) {
+  for (const mod of [
+    'github.com/gin-gonic/gin',
+    'github.com/labstack/echo/v4',
+    'github.com/gofiber/fiber/v2',
+    'github.com/go-chi/chi/v5',
+  ]) {
     const v = depVersion(go, mod);
     if (v) parts.push(`${mod} ${v}`);
   }
@@ -318,9 +433,13 @@ function notEnough(ctx: Context, missing: 'samples' | 'rss' | 'fits'): Words {
   const n = ctx.data.samples.length;
   const why =
     missing === 'samples'
-      ? [`${n} memory sample${n === 1 ? ' was' : 's were'} taken; a trend needs at least ${THRESHOLDS.minFitPoints} in a phase.`]
+      ? [
+          `${n} memory sample${n === 1 ? ' was' : 's were'} taken; a trend needs at least ${THRESHOLDS.minFitPoints} in a phase.`,
+        ]
       : missing === 'rss'
-        ? ['No RSS figure was sampled (neither /proc/PID/status, process_resident_memory_bytes nor the cgroup): the OS view of the process, which every verdict rests on, is missing.']
+        ? [
+            'No RSS figure was sampled (neither /proc/PID/status, process_resident_memory_bytes nor the cgroup): the OS view of the process, which every verdict rests on, is missing.',
+          ]
         : ctx.rss!.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`);
   return {
     kind: 'not-enough-data',
@@ -350,23 +469,31 @@ function baseCaveats(ctx: Context): string[] {
   if (!rss) return out;
   if (noFits(ctx)) {
     const missing = rss.windows.map((w) => `${w.window}: ${ctx.primary(w)?.reason ?? 'no fit'}.`);
-    out.push(`No phase was long enough to fit a growth rate (${missing.join(' ')}), so the verdict rests on what was still held after the load.`);
+    out.push(
+      `No phase was long enough to fit a growth rate (${missing.join(' ')}), so the verdict rests on what was still held after the load.`,
+    );
     return out;
   }
   for (const w of rss.windows) {
     const fit = ctx.primary(w);
     if (fit && !fit.ok) out.push(`${rss.label} in ${w.window} was not fitted: ${fit.reason}.`);
     if (fit?.ok && fit.basis === 'per-1k-requests' && w.requestsFrom === 'phase result (assumed uniform)') {
-      out.push(`${w.window} recorded no per-second progress, so its requests are assumed to have completed at an even rate over the phase.`);
+      out.push(
+        `${w.window} recorded no per-second progress, so its requests are assumed to have completed at an even rate over the phase.`,
+      );
     }
     if (fit?.ok && w.kind === 'burst' && fit.basis === 'per-hour') {
-      out.push(`${w.window} recorded no per-request progress (no load.ndjson lines for it), so its growth is per hour, not per request.`);
+      out.push(
+        `${w.window} recorded no per-request progress (no load.ndjson lines for it), so its growth is per hour, not per request.`,
+      );
     }
     if (w.kind === 'idle' && w.perHour?.ok === true && w.perHour.trend !== 'growing') {
       const hours = (w.endT - w.startT) / 3600;
       const visible = Math.max(THRESHOLDS.idleBytesPerHour, THRESHOLDS.minRiseBytes / hours);
       if (visible > THRESHOLDS.idleBytesPerHour) {
-        out.push(`${w.window} lasted ${formatDuration(w.endT - w.startT)}: growth at rest slower than about ${formatSignedBytes(visible)}/h (${formatSignedBytes(THRESHOLDS.minRiseBytes)} over the phase) cannot be told from noise; a longer idle phase (--duration 90m, as in the report) sees slower leaks.`);
+        out.push(
+          `${w.window} lasted ${formatDuration(w.endT - w.startT)}: growth at rest slower than about ${formatSignedBytes(visible)}/h (${formatSignedBytes(THRESHOLDS.minRiseBytes)} over the phase) cannot be told from noise; a longer idle phase (--duration 90m, as in the report) sees slower leaks.`,
+        );
       }
     }
   }
@@ -377,24 +504,38 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
   const rss = ctx.rss!;
   switch (x.type) {
     case 'warm-up':
-      return [`${rss.label} rose in ${x.window.window} (${rateText(x.window.perHour!.rate!, 'per-hour', rss.unit)}) but not in ${x.later.window} (${rateText(x.later.perHour!.rate!, 'per-hour', rss.unit)}): growth that stops is the process warming up, so it is not counted.`];
+      return [
+        `${rss.label} rose in ${x.window.window} (${rateText(x.window.perHour!.rate!, 'per-hour', rss.unit)}) but not in ${x.later.window} (${rateText(x.later.perHour!.rate!, 'per-hour', rss.unit)}): growth that stops is the process warming up, so it is not counted.`,
+      ];
     case 'stopped-under-load':
       if (x.figure !== undefined) {
         const f = ctx.fig(x.figure)!;
-        return [`${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: across its collections in the phase's later half, from request ${formatCount(x.tailFrom)}, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`];
+        return [
+          `${f.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', f.unit)}) but stopped before the load ended: across its collections in the phase's later half, from request ${formatCount(x.tailFrom)}, ${rateText(x.tailRate, 'per-1k-requests', f.unit)}. ${rss.label} rose with its heap goal and lags it; the data the heap keeps stopped growing while the load went on: something filling to its size, not a leak. ${liveSource(ctx)}`,
+        ];
       }
-      return [`${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`];
+      return [
+        `${rss.label} rose in ${x.window.window} (${rateText(x.rate, 'per-1k-requests', rss.unit)}) but stopped before the load ended: over its last ${formatCount(x.window.requests! - x.tailFrom)} requests, ${rateText(x.tailRate, 'per-1k-requests', rss.unit)}. Growth that stops while the load goes on is something filling to its size, not a leak.`,
+      ];
     case 'rss-given-back':
-      return [`${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) during ${x.window.window} but was given back: at the end of ${x.after.window} it was ${formatSignedBytes(x.kept)} from where ${x.window.window} started (${formatMiB(x.after.end!)}). Memory given back after the load is the load's working memory, not a leak.`];
+      return [
+        `${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) during ${x.window.window} but was given back: at the end of ${x.after.window} it was ${formatSignedBytes(x.kept)} from where ${x.window.window} started (${formatMiB(x.after.end!)}). Memory given back after the load is the load's working memory, not a leak.`,
+      ];
     case 'heap-given-back': {
       const f = ctx.fig(x.heap)!;
-      return [`${f.label} rose ${formatSignedBytes(x.rise)} during ${x.window.window} but was back to ${formatMiB(x.after.end!)} at the end of ${x.after.window} (baseline ${formatMiB(x.baseline)}): the load's live data did not stay, so what RSS kept is a high-water mark.`];
+      return [
+        `${f.label} rose ${formatSignedBytes(x.rise)} during ${x.window.window} but was back to ${formatMiB(x.after.end!)} at the end of ${x.after.window} (baseline ${formatMiB(x.baseline)}): the load's live data did not stay, so what RSS kept is a high-water mark.`,
+      ];
     }
     case 'runtime-filling':
-      return [`${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, but within memory ${ctx.profile.runtimeWords} had already taken from the OS (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}) while neither live heap nor ${ctx.profile.tasks?.words ?? 'tasks'} grew: the runtime touching pages it holds (warm-up, heap reaching its goal between collections), not a leak.`];
+      return [
+        `${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, but within memory ${ctx.profile.runtimeWords} had already taken from the OS (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}) while neither live heap nor ${ctx.profile.tasks?.words ?? 'tasks'} grew: the runtime touching pages it holds (warm-up, heap reaching its goal between collections), not a leak.`,
+      ];
     case 'uncollected-at-rest': {
       const cycles = ctx.profile.cycles ? ctx.fig(ctx.profile.cycles.count)?.label : undefined;
-      return [`${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, outside ${ctx.profile.heapWords ?? 'the heap'} (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}), with no collection in it${cycles ? ` (${cycles} unchanged)` : ''}: native memory that dead objects still own (sockets, parsers, buffers) is freed only when a collection finds them, so this window cannot tell a leak from garbage not yet collected. A longer idle phase, with collections in it, can.`];
+      return [
+        `${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, outside ${ctx.profile.heapWords ?? 'the heap'} (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}), with no collection in it${cycles ? ` (${cycles} unchanged)` : ''}: native memory that dead objects still own (sockets, parsers, buffers) is freed only when a collection finds them, so this window cannot tell a leak from garbage not yet collected. A longer idle phase, with collections in it, can.`,
+      ];
     }
     case 'no-idle-after':
       caveats.push(
@@ -435,11 +576,19 @@ function perConnection(ctx: Context): string[] {
   const filled = new Set(ctx.discounted.flatMap((x) => (x.type === 'runtime-filling' ? [x.window.window] : [])));
   const flat = (w: WindowFigure): boolean => ctx.stoppedUnderLoad.has(w.window) || filled.has(w.window);
   const counted = growing.filter((w) => !flat(w));
-  const burst = rss.windows.find((w) => w.kind === 'burst' && w.per1k?.ok === true && (w.per1k.trend !== 'growing' || flat(w)) && (w.requests ?? 0) > 0);
+  const burst = rss.windows.find(
+    (w) =>
+      w.kind === 'burst' && w.per1k?.ok === true && (w.per1k.trend !== 'growing' || flat(w)) && (w.requests ?? 0) > 0,
+  );
   if (!burst || counted.length === 0 || counted.some((w) => w.kind !== 'idle')) return [];
   const connections = ctx.data.run.phases.find((p) => p.name === burst.window)?.params.connections;
-  const over = typeof connections === 'number' ? ` over ${formatCount(connections)} kept-alive connections` : ' over kept-alive connections';
-  return [`It grew only while idle probes opened a new connection each, not during ${burst.window}'s ${formatCount(burst.requests!)} requests${over}: memory is kept per connection, not per request (connection state, a per-connection buffer or goroutine that is never released).`];
+  const over =
+    typeof connections === 'number'
+      ? ` over ${formatCount(connections)} kept-alive connections`
+      : ' over kept-alive connections';
+  return [
+    `It grew only while idle probes opened a new connection each, not during ${burst.window}'s ${formatCount(burst.requests!)} requests${over}: memory is kept per connection, not per request (connection state, a per-connection buffer or goroutine that is never released).`,
+  ];
 }
 
 function heldSentence(ctx: Context, h: HeldFacts): string {
@@ -515,7 +664,9 @@ function taskStatus(ctx: Context): string[] {
   const t = ctx.profile.tasks;
   const g = ctx.fig(t?.key);
   if (!t || !g || ctx.growing(g).length > 0) return [];
-  return [`${t.words}: ${formatCount(g.baseline)} at the baseline, peak ${formatCount(g.peak)}, ${formatCount(g.end)} at the end; not growing.`];
+  return [
+    `${t.words}: ${formatCount(g.baseline)} at the baseline, peak ${formatCount(g.peak)}, ${formatCount(g.end)} at the end; not growing.`,
+  ];
 }
 
 function releasedEvidence(ctx: Context, idleAfter: WindowFigure | undefined, h?: HeldFacts): string[] {
@@ -549,8 +700,13 @@ export function exitEvidence(ctx: Context): string[] {
   const exits = ctx.unexpectedExits;
   if (exits.length === 0) return [];
   const oom = (e: (typeof exits)[number]): boolean => e.oomKill === true || e.code === 137 || e.signal === 'SIGKILL';
-  const described = exits.map((e) => `${formatT(e.t)}${e.code !== undefined && e.code !== null ? ` exit code ${e.code}` : ''}${e.signal ? ` ${e.signal}` : ''}${oom(e) ? (e.oomKill ? ' (OOM-killed)' : ' (killed: likely the OOM killer)') : ''}`);
-  return [`The target exited ${exits.length} time${exits.length === 1 ? '' : 's'} during the run: ${described.join('; ')}. Fits are per process: no pair of samples spans an exit.`];
+  const described = exits.map(
+    (e) =>
+      `${formatT(e.t)}${e.code !== undefined && e.code !== null ? ` exit code ${e.code}` : ''}${e.signal ? ` ${e.signal}` : ''}${oom(e) ? (e.oomKill ? ' (OOM-killed)' : ' (killed: likely the OOM killer)') : ''}`,
+  );
+  return [
+    `The target exited ${exits.length} time${exits.length === 1 ? '' : 's'} during the run: ${described.join('; ')}. Fits are per process: no pair of samples spans an exit.`,
+  ];
 }
 
 function smapsEvidence(ctx: Context): string[] {
@@ -558,8 +714,13 @@ function smapsEvidence(ctx: Context): string[] {
   if (!s) return [];
   const grew = s.overall.kinds.filter((k) => k.rssChange !== 0).slice(0, 4);
   if (grew.length === 0) return [`smaps ${s.from.label} → ${s.to.label}: no kind of mapping changed in RSS.`];
-  const parts = grew.map((k) => `${k.label} ${formatSignedBytes(k.rssChange)}${k.mappingsAfter !== k.mappingsBefore ? ` (${k.mappingsBefore} → ${k.mappingsAfter} mappings)` : ''}`);
-  return [`smaps ${s.from.label} → ${s.to.label} (${formatT(s.from.t)} → ${formatT(s.to.t)}): ${parts.join(', ')}; ${s.overall.newMappings} new mapping${s.overall.newMappings === 1 ? '' : 's'} hold ${formatSignedBytes(s.overall.newMappingsRss)}.`];
+  const parts = grew.map(
+    (k) =>
+      `${k.label} ${formatSignedBytes(k.rssChange)}${k.mappingsAfter !== k.mappingsBefore ? ` (${k.mappingsBefore} → ${k.mappingsAfter} mappings)` : ''}`,
+  );
+  return [
+    `smaps ${s.from.label} → ${s.to.label} (${formatT(s.from.t)} → ${formatT(s.to.t)}): ${parts.join(', ')}; ${s.overall.newMappings} new mapping${s.overall.newMappings === 1 ? '' : 's'} hold ${formatSignedBytes(s.overall.newMappingsRss)}.`,
+  ];
 }
 
 function share(part: number, whole: number): string {
@@ -595,24 +756,35 @@ function heapTool(ctx: Context, key?: DiagnosedFigure | 'smaps'): string[] {
   if (ctx.profiles) return [`See which allocation sites grew (in the run directory): ${ctx.profiles.command}`];
   const base = targetBase(ctx);
   if (ctx.profile.runtime === 'go') {
-    return [`Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then ${pprofDiffCommand('start.pb.gz', 'end.pb.gz')}`];
+    return [
+      `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then ${pprofDiffCommand('start.pb.gz', 'end.pb.gz')}`,
+    ];
   }
   return [ctx.profile.heapTool(base)];
 }
 
 function taskTool(ctx: Context): string[] {
   if (ctx.profile.runtime === 'go') {
-    return [`See where they wait: curl -s '${targetBase(ctx)}/debug/pprof/goroutine?debug=1' groups live goroutines by stack; the largest group is the leak (typically blocked on a channel, a lock or a connection without a deadline).`];
+    return [
+      `See where they wait: curl -s '${targetBase(ctx)}/debug/pprof/goroutine?debug=1' groups live goroutines by stack; the largest group is the leak (typically blocked on a channel, a lock or a connection without a deadline).`,
+    ];
   }
-  return ['See what the threads do: ls /proc/PID/task | wc -l over time, and a thread dump of the runtime (py-spy dump, jstack) to find the ones that never end.'];
+  return [
+    'See what the threads do: ls /proc/PID/task | wc -l over time, and a thread dump of the runtime (py-spy dump, jstack) to find the ones that never end.',
+  ];
 }
 
 function raceSuggestions(ctx: Context): string[] {
   if (ctx.profile.runtime !== 'go' && ctx.profile.runtime !== 'unknown') return [];
-  if (ctx.race.race === true) return [`This is a -race build (${ctx.race.quote}): its memory grows per goroutine created (${RACE_ISSUE}); build without -race.`];
+  if (ctx.race.race === true)
+    return [
+      `This is a -race build (${ctx.race.quote}): its memory grows per goroutine created (${RACE_ISSUE}); build without -race.`,
+    ];
   if (ctx.race.race === false || ctx.profile.runtime !== 'go') return [];
   const binary = ctx.data.run.target.binary ?? ctx.data.run.target.identity?.executable;
-  return [`If the binary was built with -race, this is ${RACE_ISSUE}: check with go version -m ${binary ?? 'BINARY'} | grep -- -race (it prints "build -race=true").`];
+  return [
+    `If the binary was built with -race, this is ${RACE_ISSUE}: check with go version -m ${binary ?? 'BINARY'} | grep -- -race (it prints "build -race=true").`,
+  ];
 }
 
 function targetBase(ctx: Context): string {

@@ -30,7 +30,14 @@ export function diagnose(data: RunData, opts: DiagnoseOptions = {}): Diagnosis {
   const windows = analysisWindows(data);
   const { profile, from } = profileOf(data);
   const figures = diagnoseFigures(data, windows, exits, profile.outside);
-  const ctx = new Context(data, profile, figures, windows, smapsOf(data, exits, profile.smapsLayout), profilesOf(data.run.heapProfiles));
+  const ctx = new Context(
+    data,
+    profile,
+    figures,
+    windows,
+    smapsOf(data, exits, profile.smapsLayout),
+    profilesOf(data.run.heapProfiles),
+  );
   const decision = decide(ctx);
   const verdict = verdictWords(ctx, decision);
   const diagnosis: Diagnosis = {
@@ -42,12 +49,21 @@ export function diagnose(data: RunData, opts: DiagnoseOptions = {}): Diagnosis {
   if (ctx.rssKey && ctx.rss) {
     diagnosis.rssFigure = ctx.rssKey;
     const end = tailMedian(data.samples, ctx.rssKey);
-    diagnosis.held = { figure: ctx.rssKey, label: ctx.rss.label, baseline: ctx.rss.baseline, end, bytes: end - ctx.rss.baseline };
+    diagnosis.held = {
+      figure: ctx.rssKey,
+      label: ctx.rss.label,
+      baseline: ctx.rss.baseline,
+      end,
+      bytes: end - ctx.rss.baseline,
+    };
   }
   if (decision.class === 'plateau') diagnosis.plateau = decision.plateau;
   if (ctx.smaps) diagnosis.smaps = ctx.smaps;
   if (ctx.profiles) diagnosis.heapProfiles = ctx.profiles;
-  const projection = opts.memoryLimitBytes !== undefined && opts.memoryLimitBytes > 0 ? project(ctx, opts.memoryLimitBytes, verdict) : undefined;
+  const projection =
+    opts.memoryLimitBytes !== undefined && opts.memoryLimitBytes > 0
+      ? project(ctx, opts.memoryLimitBytes, verdict)
+      : undefined;
   if (projection) {
     diagnosis.projection = projection;
     verdict.evidence.push(...projection.text);
@@ -89,19 +105,27 @@ function project(ctx: Context, limit: number, verdict: Verdict): Projection | un
   }
   // A rising window that the verdict explained away (a warm-up, a heap goal) is no rate to project.
   if (!isGrowthKind(verdict.kind)) {
-    out.text.push(`The verdict is ${verdict.kind}, so no time to ${lim} is projected (${f.label} ${formatMiB(current)} now).`);
+    out.text.push(
+      `The verdict is ${verdict.kind}, so no time to ${lim} is projected (${f.label} ${formatMiB(current)} now).`,
+    );
     return out;
   }
   const idle = f.windows.filter((w) => w.kind === 'idle' && w.perHour?.ok).at(-1);
   if (idle?.perHour?.rate !== undefined) {
     out.idleRatePerHour = idle.perHour.rate;
     if (idle.perHour.trend === 'growing' && idle.endT - idle.startT < THRESHOLDS.projectionMinSpanS) {
-      out.text.push(`${idle.window} lasted ${formatDuration(idle.endT - idle.startT)}, too short to extrapolate a time to ${lim} (at least ${formatDuration(THRESHOLDS.projectionMinSpanS)} at rest is needed).`);
+      out.text.push(
+        `${idle.window} lasted ${formatDuration(idle.endT - idle.startT)}, too short to extrapolate a time to ${lim} (at least ${formatDuration(THRESHOLDS.projectionMinSpanS)} at rest is needed).`,
+      );
     } else if (idle.perHour.trend === 'growing') {
       out.hoursToLimit = headroom / idle.perHour.rate;
-      out.text.push(`At the idle rate of ${idle.window} (${rateText(idle.perHour.rate, 'per-hour', 'bytes')}), ${f.label} would reach ${lim} in about ${formatDuration(out.hoursToLimit * 3600)} (from ${formatMiB(current)} now).`);
+      out.text.push(
+        `At the idle rate of ${idle.window} (${rateText(idle.perHour.rate, 'per-hour', 'bytes')}), ${f.label} would reach ${lim} in about ${formatDuration(out.hoursToLimit * 3600)} (from ${formatMiB(current)} now).`,
+      );
     } else {
-      out.text.push(`${f.label} is not growing at rest in ${idle.window}, so no time to ${lim} is projected (${formatMiB(current)} now).`);
+      out.text.push(
+        `${f.label} is not growing at rest in ${idle.window}, so no time to ${lim} is projected (${formatMiB(current)} now).`,
+      );
     }
   }
   const burst = f.windows.filter((w) => w.kind === 'burst' && w.per1k?.ok).at(-1);
@@ -109,7 +133,9 @@ function project(ctx: Context, limit: number, verdict: Verdict): Projection | un
     out.burstRatePer1k = burst.per1k.rate;
     if (burst.per1k.trend === 'growing') {
       out.requestsToLimit = (headroom / burst.per1k.rate) * 1000;
-      out.text.push(`At the rate of ${burst.window} (${rateText(burst.per1k.rate, 'per-1k-requests', 'bytes')}), about ${formatCount(out.requestsToLimit)} more requests would reach ${lim}.`);
+      out.text.push(
+        `At the rate of ${burst.window} (${rateText(burst.per1k.rate, 'per-1k-requests', 'bytes')}), about ${formatCount(out.requestsToLimit)} more requests would reach ${lim}.`,
+      );
     }
   }
   return out;

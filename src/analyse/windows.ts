@@ -39,7 +39,13 @@ export function analysisWindows(data: RunData): Window[] {
     const next = phases[i + 1]?.startT;
     const endT = p.endT ?? next ?? Math.max(lastSampleT, p.startT);
     // A steady phase is fitted like idle, against time: its rate is fixed, so bytes per hour is its growth.
-    return { name: p.name, kind: p.kind === 'burst' ? 'burst' : 'idle', startT: p.startT, endT, ...requestCounter(data, p, endT) };
+    return {
+      name: p.name,
+      kind: p.kind === 'burst' ? 'burst' : 'idle',
+      startT: p.startT,
+      endT,
+      ...requestCounter(data, p, endT),
+    };
   });
 }
 

@@ -10,7 +10,8 @@ import type { CommandContext } from './context.ts';
  */
 export async function buildTargetCommand(args: string[], ctx: CommandContext): Promise<number> {
   for (const a of args) {
-    if (!(VARIANTS as readonly string[]).includes(a)) throw new UsageError(`build-target: expected ${VARIANTS.join(' and/or ')}, got ${JSON.stringify(a)}`);
+    if (!(VARIANTS as readonly string[]).includes(a))
+      throw new UsageError(`build-target: expected ${VARIANTS.join(' and/or ')}, got ${JSON.stringify(a)}`);
   }
   const variants = args.length === 0 ? VARIANTS : [...new Set(args as Variant[])];
   for (const v of variants) await ensureBundledBinary(v, ctx.err);

@@ -37,7 +37,14 @@ export async function compareCommand(args: string[], ctx: CommandContext): Promi
   }
   const { file } = await renderComparison(compareDir, scenario, runs);
   const show = relative(process.cwd(), compareDir) || compareDir;
-  ctx.out(['', `comparison of ${scenario}:`, ...file.runs.map((r) => `  ${r.label}: ${r.verdict} — ${r.evidence}`), `  report: ${show}/index.html (compare.md, rss.png, heap-vs-rss.png)`].join('\n'));
+  ctx.out(
+    [
+      '',
+      `comparison of ${scenario}:`,
+      ...file.runs.map((r) => `  ${r.label}: ${r.verdict} — ${r.evidence}`),
+      `  report: ${show}/index.html (compare.md, rss.png, heap-vs-rss.png)`,
+    ].join('\n'),
+  );
   if (ctx.signal.aborted) return ctx.signal.reason === 'SIGTERM' ? 143 : ExitCode.interrupted;
   return exitCode;
 }

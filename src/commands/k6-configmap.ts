@@ -17,7 +17,13 @@ export async function k6ConfigMapCommand(args: string[], ctx: CommandContext): P
   try {
     ({ values: v } = parseArgs({
       args,
-      options: { name: { type: 'string' }, namespace: { type: 'string' }, dist: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        name: { type: 'string' },
+        namespace: { type: 'string' },
+        dist: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -28,7 +34,11 @@ export async function k6ConfigMapCommand(args: string[], ctx: CommandContext): P
     ctx.out(K6_CONFIGMAP_HELP);
     return ExitCode.ok;
   }
-  const yaml = configMapYaml({ name: v.name ?? 'leakbench-k6', ...(v.namespace !== undefined && { namespace: v.namespace }), files: readK6Dist(v.dist ?? K6_DIST_DIR) });
+  const yaml = configMapYaml({
+    name: v.name ?? 'leakbench-k6',
+    ...(v.namespace !== undefined && { namespace: v.namespace }),
+    files: readK6Dist(v.dist ?? K6_DIST_DIR),
+  });
   if (v.out === undefined) {
     ctx.out(yaml.trimEnd());
   } else {

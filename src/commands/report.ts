@@ -19,7 +19,11 @@ export async function reportCommand(args: string[], ctx: CommandContext): Promis
   // A comparison directory holds one run directory per build and a compare.json naming them.
   if (!existsSync(join(dir, FILES.run)) && existsSync(join(dir, 'compare.json'))) {
     const stored = readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA);
-    const { file, files } = await renderComparison(dir, stored.scenario, stored.runs.map((r) => ({ label: r.label, dir: join(dir, r.dir) })));
+    const { file, files } = await renderComparison(
+      dir,
+      stored.scenario,
+      stored.runs.map((r) => ({ label: r.label, dir: join(dir, r.dir) })),
+    );
     ctx.out([...file.runs.map((r) => `${r.label}: ${r.verdict}`), `wrote ${files.map(show).join(', ')}`].join('\n'));
     return ExitCode.ok;
   }

@@ -50,23 +50,27 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   const liveView = o.live ? await LiveServer.start(o.live) : undefined;
 
   const clock = startClock();
-  const recorder = RunRecorder.create(o.outDir, o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]), {
-    schema: SCHEMA.run,
-    scenario: 'sample',
-    status: 'running',
-    startedAt: new Date(clock.startedAtMs).toISOString(),
-    startedAtMs: clock.startedAtMs,
-    options: recordedSampleOptions(o),
-    target: {
-      kind: 'attach',
-      label: o.label,
-      url: '',
-      ...(o.pid !== undefined && { pid: o.pid, identity: identifyProcess(o.pid) }),
-      ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
+  const recorder = RunRecorder.create(
+    o.outDir,
+    o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]),
+    {
+      schema: SCHEMA.run,
+      scenario: 'sample',
+      status: 'running',
+      startedAt: new Date(clock.startedAtMs).toISOString(),
+      startedAtMs: clock.startedAtMs,
+      options: recordedSampleOptions(o),
+      target: {
+        kind: 'attach',
+        label: o.label,
+        url: '',
+        ...(o.pid !== undefined && { pid: o.pid, identity: identifyProcess(o.pid) }),
+        ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
+      },
+      versions: toolVersions(),
+      phases: [],
     },
-    versions: toolVersions(),
-    phases: [],
-  });
+  );
   const { dir, run } = recorder;
   // The live view (when asked for) sees every record as it is written.
   const events = tee(recorder.series('events'), liveView && ((e) => liveView.onEvent(e)));
@@ -74,10 +78,17 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   // No load here: an empty series says so, where a missing file would read as lost data.
   recorder.writeSeries('load', []);
   const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
-  liveView?.attach({ run, dir: relative(process.cwd(), dir) || dir, now: clock.now, ...(o.durationMs !== undefined && { plannedS: o.durationMs / 1000 }) });
+  liveView?.attach({
+    run,
+    dir: relative(process.cwd(), dir) || dir,
+    now: clock.now,
+    ...(o.durationMs !== undefined && { plannedS: o.durationMs / 1000 }),
+  });
   if (liveView) ctx.err(`live view: ${liveView.url} (until the sampling ends)`);
   event({ type: 'run-start', message: `sampling ${describeSources(o)} every ${o.intervalMs} ms` });
-  ctx.err(`sampling ${describeSources(o)} into ${relative(process.cwd(), dir) || dir}; ${o.durationMs === undefined ? 'Ctrl-C (or SIGTERM) stops it' : `for ${o.durationMs / 1000}s`}`);
+  ctx.err(
+    `sampling ${describeSources(o)} into ${relative(process.cwd(), dir) || dir}; ${o.durationMs === undefined ? 'Ctrl-C (or SIGTERM) stops it' : `for ${o.durationMs / 1000}s`}`,
+  );
 
   const warn = (message: string) => {
     event({ type: 'warning', message });
@@ -85,21 +96,28 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   };
   // With only --prometheus-url there is nothing to sample live: the server is asked at the end.
   const live = o.pid !== undefined || o.metricsUrl !== undefined || cgroupSource !== undefined;
-  const sampler = !live ? undefined : new Sampler({
-    ...(o.pid !== undefined && { pid: o.pid }),
-    ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
-    ...(cgroupSource && { cgroupSource }),
-    intervalMs: o.intervalMs,
-    writer: samples,
-    now: clock.now,
-    onWarning: (_source, message) => warn(message),
-    onInfo: (message) => event({ type: 'info', message }),
-  });
+  const sampler = !live
+    ? undefined
+    : new Sampler({
+        ...(o.pid !== undefined && { pid: o.pid }),
+        ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
+        ...(cgroupSource && { cgroupSource }),
+        intervalMs: o.intervalMs,
+        writer: samples,
+        now: clock.now,
+        onWarning: (_source, message) => warn(message),
+        onInfo: (message) => event({ type: 'info', message }),
+      });
   sampler?.start();
   const reason = await waitForEnd(ctx.signal, o.durationMs);
   await sampler?.stop();
   if (o.prometheus) {
-    const figures = await collectPrometheus(o.prometheus, { startedAtMs: clock.startedAtMs, endMs: Date.now() }, warn, (l) => ctx.err(l));
+    const figures = await collectPrometheus(
+      o.prometheus,
+      { startedAtMs: clock.startedAtMs, endMs: Date.now() },
+      warn,
+      (l) => ctx.err(l),
+    );
     if (figures) recorder.writeSeries('prometheus', figures);
   }
 
@@ -114,15 +132,24 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
 
   const { summary, warnings } = await renderReport(dir);
   // The live page shows how it ended, then its port closes.
-  await liveView?.finish({ status: run.status, ...(run.endReason && { endReason: run.endReason }), report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline });
+  await liveView?.finish({
+    status: run.status,
+    ...(run.endReason && { endReason: run.endReason }),
+    report: join(relative(process.cwd(), dir) || dir, FILES.html),
+    headline: summary.headline,
+  });
   for (const w of warnings) ctx.err(`warning: ${w}`);
-  ctx.out(`${sampler?.count ?? 0} samples: ${summary.headline}\n  report: ${relative(process.cwd(), dir) || dir}/index.html\n  join it with a k6 run: npm run report -- --k6 <k6 output> --samples ${relative(process.cwd(), dir) || dir}`);
+  ctx.out(
+    `${sampler?.count ?? 0} samples: ${summary.headline}\n  report: ${relative(process.cwd(), dir) || dir}/index.html\n  join it with a k6 run: npm run report -- --k6 <k6 output> --samples ${relative(process.cwd(), dir) || dir}`,
+  );
   if (!interrupted) return ExitCode.ok;
   return ctx.signal.reason === 'SIGTERM' ? 143 : ExitCode.interrupted;
 }
 
 /** A --cgroup file or --query that does not work now is a mistake to report before starting. */
-async function checkCgroupSource(o: SampleOptions): Promise<{ label: string; read: () => Promise<number> } | undefined> {
+async function checkCgroupSource(
+  o: SampleOptions,
+): Promise<{ label: string; read: () => Promise<number> } | undefined> {
   if (o.cgroupFile !== undefined) {
     const file = o.cgroupFile;
     try {
@@ -141,7 +168,9 @@ function describeSources(o: SampleOptions): string {
     o.metricsUrl && o.metricsUrl.href,
     o.cgroupFile,
     o.prometheus && `${o.prometheus.url.origin} (read back at the end)`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function waitForEnd(signal: AbortSignal, durationMs: number | undefined): Promise<'signal' | 'duration'> {

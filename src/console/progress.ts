@@ -21,7 +21,10 @@ export class ProgressLine {
   private lastAt = Date.now();
   private rate = 0;
 
-  constructor(mode: ProgressMode, private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    mode: ProgressMode,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
     this.enabled = mode === 'on' || (mode === 'auto' && stream.isTTY === true);
   }
 

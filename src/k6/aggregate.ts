@@ -117,7 +117,14 @@ export class K6Aggregator {
     const group = tags.group ?? '';
     // k6 runs setup() and teardown() outside every scenario, in groups of those names; the
     // pack's setup() also tags its one request.
-    if (tags.leakbench === 'setup' || group.startsWith('::setup') || group.startsWith('::teardown') || scenario === 'setup' || scenario === 'teardown') return undefined;
+    if (
+      tags.leakbench === 'setup' ||
+      group.startsWith('::setup') ||
+      group.startsWith('::teardown') ||
+      scenario === 'setup' ||
+      scenario === 'teardown'
+    )
+      return undefined;
     return scenario ?? 'default';
   }
 
@@ -159,7 +166,13 @@ export class K6Aggregator {
 }
 
 export class DuplicateRunnerError extends Error {
-  constructor(readonly runner: string, readonly firstFile: string, readonly secondFile: string) {
-    super(`${runner} appears in both ${firstFile} and ${secondFile}: the same runner's results twice (e.g. its --out json and --out csv) would count every request twice; give one of them`);
+  constructor(
+    readonly runner: string,
+    readonly firstFile: string,
+    readonly secondFile: string,
+  ) {
+    super(
+      `${runner} appears in both ${firstFile} and ${secondFile}: the same runner's results twice (e.g. its --out json and --out csv) would count every request twice; give one of them`,
+    );
   }
 }

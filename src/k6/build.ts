@@ -55,7 +55,8 @@ export async function buildK6(outdir = K6_DIST_DIR, entryPoints = k6Entries()): 
   try {
     ({ metafile } = await build(k6BuildOptions(outdir, entryPoints)));
   } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
+    const errors =
+      (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
     const first = errors[0];
     const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
     throw new LeakbenchError(`build:k6: ${where}${first?.text ?? (err as Error).message}`);
@@ -68,5 +69,7 @@ export async function buildK6(outdir = K6_DIST_DIR, entryPoints = k6Entries()): 
 
 export function describeBuild(r: K6BuildResult): string {
   const show = (p: string) => relative(process.cwd(), p) || p;
-  return r.bundles.map((b) => `wrote ${show(b)} (${r.metafile.outputs[relative(REPO_ROOT, b)]?.bytes ?? '?'} bytes) and its .map`).join('\n');
+  return r.bundles
+    .map((b) => `wrote ${show(b)} (${r.metafile.outputs[relative(REPO_ROOT, b)]?.bytes ?? '?'} bytes) and its .map`)
+    .join('\n');
 }

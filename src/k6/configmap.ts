@@ -18,8 +18,11 @@ export interface ConfigMapSpec {
 
 export function readK6Dist(dir: string): Record<string, string> {
   if (!existsSync(dir)) throw new LeakbenchError(`${dir} does not exist: run npm run build:k6 first`);
-  const names = readdirSync(dir).filter((f) => f.endsWith('.js') || f.endsWith('.js.map')).sort();
-  if (!names.some((f) => f.endsWith('.js'))) throw new LeakbenchError(`${dir} has no .js bundles: run npm run build:k6 first`);
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.js') || f.endsWith('.js.map'))
+    .sort();
+  if (!names.some((f) => f.endsWith('.js')))
+    throw new LeakbenchError(`${dir} has no .js bundles: run npm run build:k6 first`);
   return Object.fromEntries(names.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
 
@@ -28,9 +31,13 @@ export function readK6Dist(dir: string): Record<string, string> {
  * ones, so the bundles go in byte for byte without a YAML library or block-scalar pitfalls.
  */
 export function configMapYaml(spec: ConfigMapSpec): string {
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(spec.name)) throw new UsageError(`--name: ${JSON.stringify(spec.name)} is not a valid Kubernetes object name (lower-case letters, digits, - and .)`);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(spec.name))
+    throw new UsageError(
+      `--name: ${JSON.stringify(spec.name)} is not a valid Kubernetes object name (lower-case letters, digits, - and .)`,
+    );
   const bytes = Object.values(spec.files).reduce((n, v) => n + Buffer.byteLength(v), 0);
-  if (bytes > CONFIGMAP_MAX_BYTES) throw new LeakbenchError(`dist/k6 holds ${bytes} bytes, more than a ConfigMap can (about 1 MiB)`);
+  if (bytes > CONFIGMAP_MAX_BYTES)
+    throw new LeakbenchError(`dist/k6 holds ${bytes} bytes, more than a ConfigMap can (about 1 MiB)`);
   const q = (s: string) => JSON.stringify(s);
   const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', `  name: ${q(spec.name)}`];
   if (spec.namespace !== undefined) lines.push(`  namespace: ${q(spec.namespace)}`);

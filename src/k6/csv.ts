@@ -83,7 +83,8 @@ export function csvPoint(fields: string[], cols: CsvColumns): CsvPoint | string 
   const timeMs = parseCsvTime(fields[cols.time] ?? '');
   if (timeMs === undefined) return `timestamp ${JSON.stringify(fields[cols.time] ?? '')} is not a time k6 writes`;
   const value = Number(fields[cols.value]);
-  if (fields[cols.value] === undefined || fields[cols.value] === '' || !Number.isFinite(value)) return `metric_value ${JSON.stringify(fields[cols.value] ?? '')} is not a number`;
+  if (fields[cols.value] === undefined || fields[cols.value] === '' || !Number.isFinite(value))
+    return `metric_value ${JSON.stringify(fields[cols.value] ?? '')} is not a number`;
   const tags: Record<string, string> = cols.extraTags === undefined ? {} : parseExtraTags(fields[cols.extraTags] ?? '');
   for (const [name, i] of cols.tags) {
     const v = fields[i];

@@ -10,7 +10,15 @@ import { newLatencyHistogram, recordMs, secondStats } from '../load/latency.ts';
 import { probeCount } from '../load/pacer.ts';
 import type { K6ImportOptions } from '../options/k6-import-options.ts';
 import { recordRun, runDirName } from '../rundir/recorder.ts';
-import { SCHEMA, type K6ImportRecord, type LoadSecond, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type RunFile } from '../rundir/schema.ts';
+import {
+  SCHEMA,
+  type K6ImportRecord,
+  type LoadSecond,
+  type PhaseLoadSummary,
+  type PhaseRecord,
+  type RunEvent,
+  type RunFile,
+} from '../rundir/schema.ts';
 import { toolVersions } from '../rundir/versions.ts';
 import type { K6RunMeta } from '../../scenarios/k6/lib/summary.ts';
 import { DuplicateRunnerError, K6Aggregator, type PhaseAcc } from './aggregate.ts';
@@ -33,7 +41,12 @@ export async function importK6(o: K6ImportOptions, log: (line: string) => void =
   try {
     for (const file of files) {
       log(`reading ${file}`);
-      reports.push(await readK6File(file, { point: (p, f) => agg.add(p, f), summary: (info, f) => summaries.push({ file: f, info }) }));
+      reports.push(
+        await readK6File(file, {
+          point: (p, f) => agg.add(p, f),
+          summary: (info, f) => summaries.push({ file: f, info }),
+        }),
+      );
     }
   } catch (err) {
     agg.destroy();
@@ -54,11 +67,20 @@ export async function importK6(o: K6ImportOptions, log: (line: string) => void =
   }
 }
 
-function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string; info: K6SummaryInfo }[], reports: FileReport[], side: SampleSide | undefined): K6ImportResult {
+function write(
+  o: K6ImportOptions,
+  agg: K6Aggregator,
+  summaries: { file: string; info: K6SummaryInfo }[],
+  reports: FileReport[],
+  side: SampleSide | undefined,
+): K6ImportResult {
   const warnings: string[] = reports.flatMap((r) => r.warnings);
   const metas = summaries.flatMap((s) => (s.info.meta ? [s.info.meta] : []));
   const meta = metas[0];
-  if (new Set(metas.map((m) => m.scenario)).size > 1) warnings.push(`the summaries name different scenarios (${[...new Set(metas.map((m) => m.scenario))].join(', ')}): are these outputs of one run?`);
+  if (new Set(metas.map((m) => m.scenario)).size > 1)
+    warnings.push(
+      `the summaries name different scenarios (${[...new Set(metas.map((m) => m.scenario))].join(', ')}): are these outputs of one run?`,
+    );
 
   const accs = [...agg.phases.values()].sort((a, b) => a.firstMs - b.firstMs);
   const k6Start = Math.min(...accs.map((a) => a.firstMs));
@@ -79,23 +101,46 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
     let kind = acc.kind ?? spec?.kind;
     if (kind === undefined) {
       kind = 'burst';
-      warnings.push(`phase "${acc.name}": its samples have no phase_kind tag (not one of the pack's k6 scripts?); treated as a burst`);
+      warnings.push(
+        `phase "${acc.name}": its samples have no phase_kind tag (not one of the pack's k6 scripts?); treated as a burst`,
+      );
     }
     const result = phaseResult(acc, kind, spec);
     if (spec && result.sent < result.requested) {
-      warnings.push(`phase "${acc.name}": k6 sent ${result.sent} of the ${result.requested} requests the scenario asks for (dropped iterations, maxDuration reached, or outputs of some runners missing)`);
+      warnings.push(
+        `phase "${acc.name}": k6 sent ${result.sent} of the ${result.requested} requests the scenario asks for (dropped iterations, maxDuration reached, or outputs of some runners missing)`,
+      );
     }
     const runners = acc.runners.size;
     events.push(
-      { t: t(acc.firstMs), type: 'phase-start', phase: acc.name, message: `k6 scenario ${acc.name} (${kind}) over ${runners} runner${runners === 1 ? '' : 's'}` },
-      { t: t(acc.lastMs), type: 'phase-end', phase: acc.name, message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s` },
+      {
+        t: t(acc.firstMs),
+        type: 'phase-start',
+        phase: acc.name,
+        message: `k6 scenario ${acc.name} (${kind}) over ${runners} runner${runners === 1 ? '' : 's'}`,
+      },
+      {
+        t: t(acc.lastMs),
+        type: 'phase-end',
+        phase: acc.name,
+        message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`,
+      },
     );
-    return { name: acc.name, kind, params: spec ? phaseParams(spec) : {}, startT: t(acc.firstMs), endT: t(acc.lastMs), result };
+    return {
+      name: acc.name,
+      kind,
+      params: spec ? phaseParams(spec) : {},
+      startT: t(acc.firstMs),
+      endT: t(acc.lastMs),
+      result,
+    };
   });
 
   const record = importRecord(reports, agg, summaries, t, side, warnings);
   if (agg.httpReqsTotal > 0 && agg.httpReqsTotal !== agg.durationSamples) {
-    warnings.push(`the metric streams hold ${agg.httpReqsTotal} http_reqs but ${agg.durationSamples} http_req_duration samples: an output cut short?`);
+    warnings.push(
+      `the metric streams hold ${agg.httpReqsTotal} http_reqs but ${agg.durationSamples} http_req_duration samples: an output cut short?`,
+    );
   }
 
   const run: RunFile = {
@@ -105,7 +150,11 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
     startedAt: new Date(t0).toISOString(),
     startedAtMs: t0,
     endedAt: new Date(endMs).toISOString(),
-    options: { k6: o.inputs, ...(o.samples !== undefined && { samples: o.samples }), ...(meta && { k6Scenario: meta.scenario, maxDurationMs: meta.maxDurationMs }) },
+    options: {
+      k6: o.inputs,
+      ...(o.samples !== undefined && { samples: o.samples }),
+      ...(meta && { k6Scenario: meta.scenario, maxDurationMs: meta.maxDurationMs }),
+    },
     target: {
       kind: 'attach',
       label: 'k6',
@@ -124,7 +173,11 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
     for (const e of side.events) if (e.type === 'warning' || e.type === 'info') events.push({ ...e, t: r3(e.t + d) });
   }
   const allEvents: RunEvent[] = [
-    { t: 0, type: 'run-start' as const, message: `imported from k6: ${record.files.length} file${record.files.length === 1 ? '' : 's'}, ${record.runners.length} runner${record.runners.length === 1 ? '' : 's'}${side ? `, samples from ${side.path}` : ''}` },
+    {
+      t: 0,
+      type: 'run-start' as const,
+      message: `imported from k6: ${record.files.length} file${record.files.length === 1 ? '' : 's'}, ${record.runners.length} runner${record.runners.length === 1 ? '' : 's'}${side ? `, samples from ${side.path}` : ''}`,
+    },
     ...events,
     ...warnings.map((message): RunEvent => ({ t: 0, type: 'warning', message })),
     { t: t(endMs), type: 'run-end', message: 'completed' } satisfies RunEvent,
@@ -141,7 +194,11 @@ function write(o: K6ImportOptions, agg: K6Aggregator, summaries: { file: string;
 /** Counts added over runners; latency from the runners' histograms merged into one. */
 function phaseResult(acc: PhaseAcc, kind: PhaseLoadSummary['kind'], spec: PhaseSpec | undefined): PhaseLoadSummary {
   const merged = newLatencyHistogram();
-  let sent = 0, completed = 0, errors = 0, timeouts = 0, non2xx = 0;
+  let sent = 0,
+    completed = 0,
+    errors = 0,
+    timeouts = 0,
+    non2xx = 0;
   const statusCodes: Record<string, number> = {};
   for (const r of acc.runners.values()) {
     sent += r.sent;
@@ -153,8 +210,21 @@ function phaseResult(acc: PhaseAcc, kind: PhaseLoadSummary['kind'], spec: PhaseS
     merged.add(r.hist);
   }
   const durationS = r3(Math.max(acc.lastMs - acc.firstMs, 1) / 1000);
-  const requested = spec === undefined ? sent : spec.kind === 'idle' ? probeCount(spec.rate, spec.durationMs) : spec.kind === 'steady' ? makeSchedule(spec.rate, spec.durationMs, spec.stages).count : spec.requests;
-  return finishPhaseSummary(acc.name, kind, { requested, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, merged);
+  const requested =
+    spec === undefined
+      ? sent
+      : spec.kind === 'idle'
+        ? probeCount(spec.rate, spec.durationMs)
+        : spec.kind === 'steady'
+          ? makeSchedule(spec.rate, spec.durationMs, spec.stages).count
+          : spec.requests;
+  return finishPhaseSummary(
+    acc.name,
+    kind,
+    { requested, sent, completed, errors, timeouts, non2xx, statusCodes },
+    durationS,
+    merged,
+  );
 }
 
 /**
@@ -169,7 +239,15 @@ function loadSeconds(agg: K6Aggregator, t0: number): LoadSecond[] {
     for (const [sec, s] of [...seconds].sort((a, b) => a[0] - b[0])) {
       h.reset();
       for (const ms of s.latenciesMs) recordMs(h, ms);
-      out.push({ phase, t: r3(((sec + 1) * 1000 - t0) / 1000), completed: s.completed, errors: s.errors, timeouts: s.timeouts, non2xx: s.non2xx, ...secondStats(h) });
+      out.push({
+        phase,
+        t: r3(((sec + 1) * 1000 - t0) / 1000),
+        completed: s.completed,
+        errors: s.errors,
+        timeouts: s.timeouts,
+        non2xx: s.non2xx,
+        ...secondStats(h),
+      });
     }
   }
   h.destroy();
@@ -185,8 +263,16 @@ function importRecord(
   warnings: string[],
 ): K6ImportRecord {
   const record: K6ImportRecord = {
-    files: reports.map((r) => ({ path: r.path, format: r.format, points: r.points, summaries: r.summaries, skippedLines: r.skippedLines })),
-    runners: [...agg.runners.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })).map((r) => ({ id: r.id, file: r.file, requests: r.requests, firstT: t(r.firstMs), lastT: t(r.lastMs) })),
+    files: reports.map((r) => ({
+      path: r.path,
+      format: r.format,
+      points: r.points,
+      summaries: r.summaries,
+      skippedLines: r.skippedLines,
+    })),
+    runners: [...agg.runners.values()]
+      .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }))
+      .map((r) => ({ id: r.id, file: r.file, requests: r.requests, firstT: t(r.firstMs), lastT: t(r.lastMs) })),
     ...(side && { samplesFrom: side.path }),
   };
   if (summaries.length === 0) return record;
@@ -207,12 +293,17 @@ function importRecord(
     thresholdsCrossed: crossed,
   };
   for (const c of crossed) warnings.push(`k6 threshold crossed: ${c}`);
-  if (passes !== undefined && fails !== undefined && fails > 0) warnings.push(`k6 checks: ${fails} of ${passes + fails} failed`);
+  if (passes !== undefined && fails !== undefined && fails > 0)
+    warnings.push(`k6 checks: ${fails} of ${passes + fails} failed`);
   // Each runner writes its own summary; only when there is one per runner must the totals match.
   if (httpReqs !== undefined && summaries.length === record.runners.length && httpReqs !== agg.httpReqsTotal) {
-    warnings.push(`the end-of-test summaries count ${httpReqs} requests, the metric streams ${agg.httpReqsTotal}: is an output missing or cut short?`);
+    warnings.push(
+      `the end-of-test summaries count ${httpReqs} requests, the metric streams ${agg.httpReqsTotal}: is an output missing or cut short?`,
+    );
   } else if (summaries.length !== record.runners.length) {
-    warnings.push(`${summaries.length} end-of-test summar${summaries.length === 1 ? 'y' : 'ies'} for ${record.runners.length} runner${record.runners.length === 1 ? '' : 's'}: totals not compared`);
+    warnings.push(
+      `${summaries.length} end-of-test summar${summaries.length === 1 ? 'y' : 'ies'} for ${record.runners.length} runner${record.runners.length === 1 ? '' : 's'}: totals not compared`,
+    );
   }
   return record;
 }

@@ -4,7 +4,16 @@
  * a k6-operator runner (the JSON stream on stdout, the summary line from the pack's scripts,
  * and k6's log lines, which are skipped). Streams line by line: a 1M-request run is gigabytes.
  */
-import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gunzipSync, createGunzip } from 'node:zlib';
@@ -39,7 +48,8 @@ export interface InputSink {
   summary(s: K6SummaryInfo, file: string): void;
 }
 
-const bad = (path: string, line: number | undefined, why: string) => new UsageError(`--k6: ${path}${line === undefined ? '' : `:${line}`}: ${why}`);
+const bad = (path: string, line: number | undefined, why: string) =>
+  new UsageError(`--k6: ${path}${line === undefined ? '' : `:${line}`}: ${why}`);
 
 /** The files a --k6 argument names: the file, or every regular file in the directory. */
 export function expandInputs(paths: string[]): string[] {
@@ -47,7 +57,11 @@ export function expandInputs(paths: string[]): string[] {
   for (const p of paths) {
     if (!existsSync(p)) throw bad(p, undefined, 'no such file or directory');
     if (statSync(p).isDirectory()) {
-      const files = readdirSync(p).filter((f) => !f.startsWith('.')).sort().map((f) => join(p, f)).filter((f) => statSync(f).isFile());
+      const files = readdirSync(p)
+        .filter((f) => !f.startsWith('.'))
+        .sort()
+        .map((f) => join(p, f))
+        .filter((f) => statSync(f).isFile());
       if (files.length === 0) throw bad(p, undefined, 'the directory has no files');
       out.push(...files);
     } else {
@@ -130,11 +144,16 @@ export async function readK6File(path: string, sink: InputSink): Promise<FileRep
     if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
     throw bad(path, undefined, `cannot read: ${(err as Error).message}`);
   }
-  if (pending) report.warnings.push(`${basename(path)}:${pending.line}: last line is cut short (${pending.why}); ignored`);
+  if (pending)
+    report.warnings.push(`${basename(path)}:${pending.line}: last line is cut short (${pending.why}); ignored`);
   if (carry !== undefined) report.warnings.push(`${basename(path)}:${carryStart}: last CSV row is cut short; ignored`);
   if (first) throw bad(path, undefined, 'the file is empty');
   if (report.points === 0 && report.summaries === 0) {
-    throw bad(path, undefined, `no k6 results in it (expected --out json lines, --out csv rows with ${USED_METRICS.join(' or ')}, or a handleSummary JSON)`);
+    throw bad(
+      path,
+      undefined,
+      `no k6 results in it (expected --out json lines, --out csv rows with ${USED_METRICS.join(' or ')}, or a handleSummary JSON)`,
+    );
   }
   if (report.points === 0) report.format = 'summary';
   return report;
@@ -192,7 +211,8 @@ function readWholeJson(path: string, report: FileReport, sink: InputSink): FileR
   } catch (err) {
     throw bad(path, undefined, `not valid JSON (${(err as Error).message})`);
   }
-  if (!looksLikeSummary(v)) throw bad(path, undefined, 'a JSON document, but not a k6 summary (no "metrics" with "state" or "root_group")');
+  if (!looksLikeSummary(v))
+    throw bad(path, undefined, 'a JSON document, but not a k6 summary (no "metrics" with "state" or "root_group")');
   report.format = 'summary';
   report.summaries = 1;
   sink.summary(parseSummary(v), path);

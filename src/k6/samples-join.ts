@@ -29,8 +29,15 @@ export function readSampleSide(path: string): SampleSide {
   const file = dir ? join(dir, FILES.samples) : path;
   try {
     const s = readNdjson<Sample>(file, SCHEMA.samples);
-    const side: SampleSide = { path, startedAtMs: s.header.startedAtMs, samples: s.records.filter((r) => typeof r?.t === 'number'), events: [], warnings: [...s.warnings] };
-    if (typeof side.startedAtMs !== 'number') throw new UsageError(`--samples: ${file}: its header has no startedAtMs, so it cannot be placed in time`);
+    const side: SampleSide = {
+      path,
+      startedAtMs: s.header.startedAtMs,
+      samples: s.records.filter((r) => typeof r?.t === 'number'),
+      events: [],
+      warnings: [...s.warnings],
+    };
+    if (typeof side.startedAtMs !== 'number')
+      throw new UsageError(`--samples: ${file}: its header has no startedAtMs, so it cannot be placed in time`);
     if (!dir) return side;
     if (existsSync(join(dir, FILES.run))) side.run = readJson<RunFile>(join(dir, FILES.run), SCHEMA.run);
     if (existsSync(join(dir, FILES.events))) {
@@ -39,7 +46,10 @@ export function readSampleSide(path: string): SampleSide {
     }
     if (existsSync(join(dir, FILES.prometheus))) {
       const p = readNdjson<Sample>(join(dir, FILES.prometheus), SCHEMA.samples);
-      side.prometheus = { startedAtMs: p.header.startedAtMs, samples: p.records.filter((r) => typeof r?.t === 'number') };
+      side.prometheus = {
+        startedAtMs: p.header.startedAtMs,
+        samples: p.records.filter((r) => typeof r?.t === 'number'),
+      };
     }
     return side;
   } catch (err) {

@@ -59,8 +59,18 @@ export function parseSummary(data: Record<string, unknown>): K6SummaryInfo {
 }
 
 function parseMeta(v: unknown): K6RunMeta | undefined {
-  if (!isObject(v) || v.schema !== K6_META_SCHEMA || typeof v.scenario !== 'string' || !Array.isArray(v.phases)) return undefined;
-  const phases = v.phases.filter((p): p is PhaseSpec => isObject(p) && typeof p.name === 'string' && (p.kind === 'idle' || p.kind === 'burst' || p.kind === 'steady'));
+  if (!isObject(v) || v.schema !== K6_META_SCHEMA || typeof v.scenario !== 'string' || !Array.isArray(v.phases))
+    return undefined;
+  const phases = v.phases.filter(
+    (p): p is PhaseSpec =>
+      isObject(p) && typeof p.name === 'string' && (p.kind === 'idle' || p.kind === 'burst' || p.kind === 'steady'),
+  );
   if (phases.length !== v.phases.length) return undefined;
-  return { schema: K6_META_SCHEMA, scenario: v.scenario, baseUrl: typeof v.baseUrl === 'string' ? v.baseUrl : '', phases, maxDurationMs: num(v.maxDurationMs) ?? 0 };
+  return {
+    schema: K6_META_SCHEMA,
+    scenario: v.scenario,
+    baseUrl: typeof v.baseUrl === 'string' ? v.baseUrl : '',
+    phases,
+    maxDurationMs: num(v.maxDurationMs) ?? 0,
+  };
 }

@@ -28,6 +28,12 @@ parentPort?.on('message', (req: AnalysisRequest) => {
     const result = liveAnalysis({ run: req.run, samples, load, events, now: req.now });
     parentPort!.postMessage({ ...result, tookMs: Math.round((performance.now() - started) * 10) / 10 });
   } catch (err) {
-    parentPort!.postMessage({ t: req.now, samples: samples.length, verdict: { kind: 'not-enough-data', summary: `analysis failed: ${(err as Error).message}` }, rates: [], tookMs: 0 });
+    parentPort!.postMessage({
+      t: req.now,
+      samples: samples.length,
+      verdict: { kind: 'not-enough-data', summary: `analysis failed: ${(err as Error).message}` },
+      rates: [],
+      tookMs: 0,
+    });
   }
 });

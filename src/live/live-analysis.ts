@@ -12,7 +12,13 @@ const SHOWN = ['vmRss', 'processRss', 'cgroupMemory', 'outsideGo', 'heapInuse', 
  * run on the samples so far. Provisional by construction: a phase still running is a window
  * that ends now, and the verdict can change as the run goes on. Pure.
  */
-export function liveAnalysis(input: { run: RunFile; samples: readonly Sample[]; load: readonly LoadSecond[]; events: readonly RunEvent[]; now: number }): Omit<LiveAnalysis, 'tookMs'> {
+export function liveAnalysis(input: {
+  run: RunFile;
+  samples: readonly Sample[];
+  load: readonly LoadSecond[];
+  events: readonly RunEvent[];
+  now: number;
+}): Omit<LiveAnalysis, 'tookMs'> {
   const data: RunData = {
     dir: '',
     run: input.run,
@@ -31,7 +37,13 @@ export function liveAnalysis(input: { run: RunFile; samples: readonly Sample[]; 
     // processRss is the same figure as VmRSS seen through the target: one is enough.
     if (key === 'processRss' && d.figures.some((x) => x.key === 'vmRss')) continue;
     const latest = latestFit(f);
-    if (latest) rates.push({ figure: f.label, window: latest.w.window, text: fitText(latest.fit, f.unit), ...(latest.fit.trend && { trend: latest.fit.trend }) });
+    if (latest)
+      rates.push({
+        figure: f.label,
+        window: latest.w.window,
+        text: fitText(latest.fit, f.unit),
+        ...(latest.fit.trend && { trend: latest.fit.trend }),
+      });
   }
   const out: Omit<LiveAnalysis, 'tookMs'> = {
     t: input.now,
@@ -53,7 +65,10 @@ function latestFit(f: FigureDiagnosis): { w: WindowFigure; fit: RateFit } | unde
 }
 
 function fitText(fit: RateFit, unit: 'bytes' | 'count'): string {
-  const ci = fit.low !== undefined && fit.high !== undefined ? ` (95% CI ${amountText(fit.low, unit)} to ${amountText(fit.high, unit)}` : ' (';
+  const ci =
+    fit.low !== undefined && fit.high !== undefined
+      ? ` (95% CI ${amountText(fit.low, unit)} to ${amountText(fit.high, unit)}`
+      : ' (';
   return `${rateText(fit.rate!, fit.basis, unit)}${ci}${fit.tau !== undefined ? `, Kendall's tau ${fit.tau.toFixed(2)}` : ''})`;
 }
 

@@ -12,7 +12,6 @@ import { livePage } from './live-page.ts';
 import type { RunObserver } from './observer.ts';
 import type { LiveAnalysis, LiveEnd, LiveProgress, LiveRun, LiveState } from './protocol.ts';
 
-
 /** The provisional analysis is recomputed at most this often, and only while a page is open. */
 export const ANALYSIS_INTERVAL_MS = 5000;
 /** A page that stops reading is dropped past this much unsent data; its browser reconnects and gets the history. */
@@ -65,8 +64,12 @@ export class LiveServer implements RunObserver {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(
           err.code === 'EADDRINUSE'
-            ? new UsageError(`--live: port ${options.port} on ${options.host} is in use; give another port, or --live without one to let the system pick`)
-            : new UsageError(`--live${options.host === DEFAULT_LIVE_HOST ? '' : '-host'}: cannot listen on ${options.host}:${options.port} (${err.code ?? err.message})`),
+            ? new UsageError(
+                `--live: port ${options.port} on ${options.host} is in use; give another port, or --live without one to let the system pick`,
+              )
+            : new UsageError(
+                `--live${options.host === DEFAULT_LIVE_HOST ? '' : '-host'}: cannot listen on ${options.host}:${options.port} (${err.code ?? err.message})`,
+              ),
         );
       };
       server.once('error', onError);
@@ -80,9 +83,10 @@ export class LiveServer implements RunObserver {
     const shown = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : hostPart;
     // Loopback only: a page from another site must not read the run through the browser by
     // pointing a name at 127.0.0.1 (DNS rebinding), so the Host header has to be one of ours.
-    const allowed = options.host === DEFAULT_LIVE_HOST || options.host === '::1' || options.host === 'localhost'
-      ? new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
-      : undefined;
+    const allowed =
+      options.host === DEFAULT_LIVE_HOST || options.host === '::1' || options.host === 'localhost'
+        ? new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+        : undefined;
     const live = new LiveServer(server, page, workerSource, `http://${shown}:${port}/`, allowed);
     server.on('request', (req, res) => live.handle(req, res));
     return live;
@@ -163,7 +167,9 @@ export class LiveServer implements RunObserver {
     } else if (path === '/events') {
       this.subscribe(res);
     } else if (path === '/state') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(this.state(this.attached)));
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(this.state(this.attached)));
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
@@ -211,7 +217,13 @@ export class LiveServer implements RunObserver {
       this.worker.on('error', (err) => {
         // The view must never end the run: a broken analysis is shown, not thrown.
         this.analysing = false;
-        this.analysis = { t: round3(a.now()), samples: this.samples.length, verdict: { kind: 'not-enough-data', summary: `analysis failed: ${err.message}` }, rates: [], tookMs: 0 };
+        this.analysis = {
+          t: round3(a.now()),
+          samples: this.samples.length,
+          verdict: { kind: 'not-enough-data', summary: `analysis failed: ${err.message}` },
+          rates: [],
+          tookMs: 0,
+        };
         this.broadcast('analysis', this.analysis);
         this.worker = undefined;
         this.sent = { samples: 0, load: 0, events: 0 };
@@ -246,7 +258,12 @@ export class LiveServer implements RunObserver {
       target: r.target.label,
       status: this.end?.status ?? r.status,
       startedAtMs: r.startedAtMs,
-      phases: r.phases.map((p) => ({ name: p.name, kind: p.kind, ...(p.startT !== undefined && { startT: p.startT }), ...(p.endT !== undefined && { endT: p.endT }) })),
+      phases: r.phases.map((p) => ({
+        name: p.name,
+        kind: p.kind,
+        ...(p.startT !== undefined && { startT: p.startT }),
+        ...(p.endT !== undefined && { endT: p.endT }),
+      })),
       ...(a.plannedS !== undefined && { plannedS: a.plannedS }),
       dir: a.dir,
     };

@@ -33,7 +33,10 @@ export function tee<T>(writer: Writer<T>, observe: ((record: T) => void) | undef
  * Lets the observer see every progress update the run draws, without the run calling it at
  * each place it updates its progress line. Returns the function that undoes it.
  */
-export function watchProgress(progress: { update(s: ProgressState): void }, observer: RunObserver | undefined): () => void {
+export function watchProgress(
+  progress: { update(s: ProgressState): void },
+  observer: RunObserver | undefined,
+): () => void {
   if (observer === undefined) return () => {};
   const original = progress.update;
   progress.update = function (this: unknown, s: ProgressState) {

@@ -35,12 +35,20 @@ import { cycle, statusExpected, type RequestDef } from '../options/request-def.t
  */
 export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): Promise<PhaseLoadSummary> {
   if (phaseMix(phase).requests.some((r) => r.method === 'HEAD')) {
-    throw new LeakbenchError('--engine autocannon cannot send HEAD requests: its response parser waits for the body a HEAD answer announces but never sends; use --engine net');
+    throw new LeakbenchError(
+      '--engine autocannon cannot send HEAD requests: its response parser waits for the body a HEAD answer announces but never sends; use --engine net',
+    );
   }
   const hist = newLatencyHistogram();
   const statusCodes: Record<string, number> = {};
   const reasons = new ErrorReasons();
-  let completed = 0, errors = 0, timeouts = 0, non2xx = 0, interim = 0, written = 0, resets = 0;
+  let completed = 0,
+    errors = 0,
+    timeouts = 0,
+    non2xx = 0,
+    interim = 0,
+    written = 0,
+    resets = 0;
   const sent = () => completed + errors;
   const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond);
   const startT = sinks.clock.now();
@@ -61,7 +69,9 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   buckets.start();
   const timeoutS = Math.max(1, Math.round(phase.timeoutMs / 1000));
   if (timeoutS * 1000 !== phase.timeoutMs) {
-    sinks.onWarning(`burst ${phase.name}: autocannon cannot count exactly with this timeout: it takes whole seconds, so --request-timeout ${phase.timeoutMs} ms runs as ${timeoutS} s`);
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon cannot count exactly with this timeout: it takes whole seconds, so --request-timeout ${phase.timeoutMs} ms runs as ${timeoutS} s`,
+    );
   }
 
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -122,25 +132,40 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   if (resets > 0) {
     sinks.onWarning(
       `burst ${phase.name}: autocannon cannot count exactly against this server: ${resets} connections failed while open (reset or broken), and autocannon keeps one response parser ` +
-        'per connection across reconnects, so an answer cut off mid-body runs on into the next connection\'s; use --engine net for exact counts',
+        "per connection across reconnects, so an answer cut off mid-body runs on into the next connection's; use --engine net for exact counts",
     );
   }
   warnCounts(phase.name, sinks.signal.aborted ? sent() : phase.requests, completed, errors, reasons, sinks.onWarning);
   if (result.errors !== errors || result.timeouts !== timeouts) {
-    sinks.onWarning(`burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`);
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`,
+    );
   }
-  return finishPhaseSummary(phase.name, 'burst', { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes }, durationS, hist, mixCounts(prepared, answeredBy, unexpected));
+  return finishPhaseSummary(
+    phase.name,
+    'burst',
+    { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes },
+    durationS,
+    hist,
+    mixCounts(prepared, answeredBy, unexpected),
+  );
 }
 
 const warnedChunked = new WeakSet<(m: string) => void>();
 
 /** A definition in autocannon's terms: headers as an object (repeated names joined, as HTTP allows). */
-function autocannonRequest(r: RequestDef, warn: (m: string) => void): { method: autocannon.Request['method']; path: string; headers: Record<string, string>; body?: string } {
+function autocannonRequest(
+  r: RequestDef,
+  warn: (m: string) => void,
+): { method: autocannon.Request['method']; path: string; headers: Record<string, string>; body?: string } {
   const headers: Record<string, string> = {};
   for (const [n, v] of r.headers) {
     if (n.toLowerCase() === 'transfer-encoding') {
       // autocannon always sends a Content-Length body; chunked uploads need --engine net.
-      if (!warnedChunked.has(warn)) warn('autocannon sends bodies with Content-Length, not chunked: use --engine net for Transfer-Encoding: chunked');
+      if (!warnedChunked.has(warn))
+        warn(
+          'autocannon sends bodies with Content-Length, not chunked: use --engine net for Transfer-Encoding: chunked',
+        );
       warnedChunked.add(warn);
       continue;
     }
@@ -148,8 +173,14 @@ function autocannonRequest(r: RequestDef, warn: (m: string) => void): { method: 
     headers[key] = headers[key] === undefined ? v : `${headers[key]}${n.toLowerCase() === 'cookie' ? '; ' : ', '}${v}`;
   }
   // autocannon writes Content-Length only for a non-empty body; an empty POST still needs it.
-  if ((r.body === undefined || r.body === '') && ['POST', 'PUT', 'PATCH'].includes(r.method)) headers['Content-Length'] = '0';
-  return { method: r.method as autocannon.Request['method'], path: r.path, headers, ...(r.body !== undefined && r.body !== '' && { body: r.body }) };
+  if ((r.body === undefined || r.body === '') && ['POST', 'PUT', 'PATCH'].includes(r.method))
+    headers['Content-Length'] = '0';
+  return {
+    method: r.method as autocannon.Request['method'],
+    path: r.path,
+    headers,
+    ...(r.body !== undefined && r.body !== '' && { body: r.body }),
+  };
 }
 
 function errorMessage(err: Error): string {

@@ -21,7 +21,12 @@ function shardScript(): string {
  * batches, and this thread counts them all (timeline, histogram, status codes, warnings) as the
  * one-thread engine does, so the run's files are the same.
  */
-export async function runBurstThreaded(phase: BurstPhase, sinks: BurstSinks, threads: number, batchWrites: boolean): Promise<PhaseLoadSummary> {
+export async function runBurstThreaded(
+  phase: BurstPhase,
+  sinks: BurstSinks,
+  threads: number,
+  batchWrites: boolean,
+): Promise<PhaseLoadSummary> {
   const tally = new BurstEngine(phase, sinks, batchWrites);
   const claimed = new Int32Array(new SharedArrayBuffer(4));
   const workers: Worker[] = [];
@@ -31,7 +36,10 @@ export async function runBurstThreaded(phase: BurstPhase, sinks: BurstSinks, thr
   };
   sinks.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const shares = Array.from({ length: threads }, (_, i) => Math.floor(phase.connections / threads) + (i < phase.connections % threads ? 1 : 0)).filter((n) => n > 0);
+    const shares = Array.from(
+      { length: threads },
+      (_, i) => Math.floor(phase.connections / threads) + (i < phase.connections % threads ? 1 : 0),
+    ).filter((n) => n > 0);
     await Promise.all(
       shares.map(
         (connections) =>
@@ -51,7 +59,8 @@ export async function runBurstThreaded(phase: BurstPhase, sinks: BurstSinks, thr
             workers.push(w);
             let done = false;
             w.on('message', (m: ShardMessage) => {
-              for (let i = 0; i < m.answers.length; i += 3) tally.response(m.answers[i]!, m.answers[i + 1]!, m.answers[i + 2]!);
+              for (let i = 0; i < m.answers.length; i += 3)
+                tally.response(m.answers[i]!, m.answers[i + 1]!, m.answers[i + 2]!);
               for (const [message, timedOut] of m.errors) tally.error(message, timedOut);
               if (m.resent !== undefined) {
                 tally.resent += m.resent;
@@ -60,7 +69,11 @@ export async function runBurstThreaded(phase: BurstPhase, sinks: BurstSinks, thr
               }
             });
             w.on('error', reject);
-            w.on('exit', (code) => (done ? undefined : reject(new Error(`burst worker thread exited with code ${code} before its shard ended`))));
+            w.on('exit', (code) =>
+              done
+                ? undefined
+                : reject(new Error(`burst worker thread exited with code ${code} before its shard ended`)),
+            );
             if (sinks.signal.aborted) w.postMessage('stop');
           }),
       ),

@@ -50,7 +50,15 @@ async function runShard(start: ShardStart): Promise<void> {
   });
   const timer = setInterval(flush, FLUSH_MS);
   const engine = new BurstEngine(
-    { name: start.name, url: new URL(start.href), requests: start.requests, connections: start.connections, timeoutMs: start.timeoutMs, ...(start.method && { method: start.method }), ...(start.mix && { mix: start.mix }) },
+    {
+      name: start.name,
+      url: new URL(start.href),
+      requests: start.requests,
+      connections: start.connections,
+      timeoutMs: start.timeoutMs,
+      ...(start.method && { method: start.method }),
+      ...(start.mix && { mix: start.mix }),
+    },
     { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: () => {} },
     start.batchWrites,
     {

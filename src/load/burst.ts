@@ -41,7 +41,6 @@ export interface BurstSinks {
 /** A power of two, so the check per response is a mask, and rare enough to cost nothing. */
 export const PROGRESS_EVERY = 1024;
 
-
 /** One read buffer for every connection: reads are handled one at a time on this thread. */
 const READ_BUFFER_BYTES = 64 * 1024;
 
@@ -83,7 +82,11 @@ const timeoutText = (ms: number) => `request timed out after ${ms} ms`;
  * Go's http.Transport do for idempotent requests (RFC 9112, section 9.3.1). It still ends once,
  * as its second attempt's outcome; the run says how many were sent again.
  */
-export async function runBurst(phase: BurstPhase, sinks: BurstSinks, tuning: BurstTuning = {}): Promise<PhaseLoadSummary> {
+export async function runBurst(
+  phase: BurstPhase,
+  sinks: BurstSinks,
+  tuning: BurstTuning = {},
+): Promise<PhaseLoadSummary> {
   const threads = tuning.threads ?? defaultThreads(phase);
   if (threads > 1) {
     const { runBurstThreaded } = await import('./burst-threads.ts');
@@ -355,13 +358,35 @@ export class BurstEngine {
       );
     }
     // An interrupted phase ends short by design: only its errors are worth a word.
-    warnCounts(phase.name, sinks.signal.aborted ? sent : phase.requests, this.completed, this.errors, this.reasons, sinks.onWarning);
+    warnCounts(
+      phase.name,
+      sinks.signal.aborted ? sent : phase.requests,
+      this.completed,
+      this.errors,
+      this.reasons,
+      sinks.onWarning,
+    );
     const statusCodes: Record<string, number> = {};
     this.statusCounts.forEach((n, code) => {
       if (n > 0) statusCodes[code] = n;
     });
-    const counts = { requested: phase.requests, sent, completed: this.completed, errors: this.errors, timeouts: this.timeouts, non2xx: this.non2xx, statusCodes };
-    return finishPhaseSummary(phase.name, 'burst', counts, durationS, this.total, mixCounts(this.prepared, this.answeredBy, this.unexpected));
+    const counts = {
+      requested: phase.requests,
+      sent,
+      completed: this.completed,
+      errors: this.errors,
+      timeouts: this.timeouts,
+      non2xx: this.non2xx,
+      statusCodes,
+    };
+    return finishPhaseSummary(
+      phase.name,
+      'burst',
+      counts,
+      durationS,
+      this.total,
+      mixCounts(this.prepared, this.answeredBy, this.unexpected),
+    );
   }
 }
 
@@ -392,14 +417,22 @@ class Conn implements ResponseSink {
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.sentAt = performance.now();
     if (url.protocol === 'https:') {
-      this.socket = tlsConnect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host, rejectUnauthorized: false }, () => this.onConnect());
+      this.socket = tlsConnect(
+        { host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host, rejectUnauthorized: false },
+        () => this.onConnect(),
+      );
       this.socket.on('data', (b: Buffer) => this.onData(b, b.length));
     } else {
       // `onread` hands each read to us in a reused buffer, skipping the Readable stream and a
       // Buffer per read: the cheapest way Node offers to take bytes off a socket.
-      this.socket = netConnect({ host, port, noDelay: true, onread: { buffer: engine.readBuf, callback: (n, b) => this.onData(b, n) } }, () => this.onConnect());
+      this.socket = netConnect(
+        { host, port, noDelay: true, onread: { buffer: engine.readBuf, callback: (n, b) => this.onData(b, n) } },
+        () => this.onConnect(),
+      );
     }
-    this.socket.on('error', (err: Error) => this.fail(errorMessage(err), false, CLOSED_CODES.has((err as NodeJS.ErrnoException).code ?? '')));
+    this.socket.on('error', (err: Error) =>
+      this.fail(errorMessage(err), false, CLOSED_CODES.has((err as NodeJS.ErrnoException).code ?? '')),
+    );
     this.socket.on('end', () => this.onEnd());
     this.socket.on('close', () => this.fail(this.closedText(), false, true));
   }
@@ -461,7 +494,9 @@ class Conn implements ResponseSink {
   }
 
   private closedText(): string {
-    return this.parser.midResponse ? 'the server closed the connection mid-response' : 'the server closed the connection before answering';
+    return this.parser.midResponse
+      ? 'the server closed the connection mid-response'
+      : 'the server closed the connection before answering';
   }
 
   checkTimeout(now: number, limitMs: number): void {
@@ -477,7 +512,8 @@ class Conn implements ResponseSink {
   private fail(message: string, timedOut: boolean, closed = false): void {
     if (this.dead) return;
     const hadRequest = this.pending;
-    const resend = closed && hadRequest && this.served > 0 && !this.parser.midResponse && this.engine.mayResend(this.requestIndex);
+    const resend =
+      closed && hadRequest && this.served > 0 && !this.parser.midResponse && this.engine.mayResend(this.requestIndex);
     this.retire();
     if (!hadRequest) return;
     if (resend) return this.engine.resend(this.requestIndex);

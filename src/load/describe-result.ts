@@ -15,8 +15,13 @@ export function requestLines(l: PhaseLoadSummary): string {
     );
   }
   if (l.responsesByRequest) {
-    out.push(`    by request: ${Object.entries(l.responsesByRequest).map(([name, n]) => `${name} ${n.toLocaleString('en-US')}`).join(', ')}`);
+    out.push(
+      `    by request: ${Object.entries(l.responsesByRequest)
+        .map(([name, n]) => `${name} ${n.toLocaleString('en-US')}`)
+        .join(', ')}`,
+    );
   }
-  if (l.unexpectedStatus !== undefined) out.push(`    unexpected status: ${l.unexpectedStatus.toLocaleString('en-US')}`);
+  if (l.unexpectedStatus !== undefined)
+    out.push(`    unexpected status: ${l.unexpectedStatus.toLocaleString('en-US')}`);
   return out.join('\n');
 }

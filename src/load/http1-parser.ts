@@ -121,7 +121,8 @@ export class ResponseParser {
             const joined = Buffer.concat([this.partial, b.subarray(i, end)]);
             const used = this.head(joined, 0, joined.length);
             if (used < 0) {
-              if (joined.length > MAX_HEAD_BYTES) throw new ResponseParseError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
+              if (joined.length > MAX_HEAD_BYTES)
+                throw new ResponseParseError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
               this.partial = joined;
               return end;
             }
@@ -227,7 +228,8 @@ export class ResponseParser {
       if (lineEnd > lineStart && b[lineEnd - 1] === CR) lineEnd--;
       if (first) {
         // "HTTP/1.1 200 OK": the status is the three digits after the first space.
-        if (lineEnd - lineStart < 12 || b[lineStart] !== 0x48 /* H */) throw new ResponseParseError('not an HTTP response');
+        if (lineEnd - lineStart < 12 || b[lineStart] !== 0x48 /* H */)
+          throw new ResponseParseError('not an HTTP response');
         status = (b[lineStart + 9]! - 48) * 100 + (b[lineStart + 10]! - 48) * 10 + (b[lineStart + 11]! - 48);
         if (!(status >= 100 && status <= 999)) throw new ResponseParseError('bad status line');
         // HTTP/1.0 closes unless it says keep-alive; the client only sends 1.1, so treat 1.0 as close.

@@ -64,7 +64,9 @@ function probe(base: URL, r: RequestDef, timeoutMs: number): Promise<ProbeOutcom
       { method: r.method, agent: false, headers, rejectUnauthorized: false },
       (res) => {
         res.resume();
-        res.on('end', () => finish({ status: res.statusCode ?? 0, latencyMs: performance.now() - sent, timedOut: false }));
+        res.on('end', () =>
+          finish({ status: res.statusCode ?? 0, latencyMs: performance.now() - sent, timedOut: false }),
+        );
         res.on('error', (err) => finish({ error: errorText(err), timedOut: false }));
       },
     );
@@ -86,7 +88,10 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
   const hist = newLatencyHistogram();
   const pacing: number[] = [];
   const statusCodes: Record<string, number> = {};
-  let completed = 0, errors = 0, timeouts = 0, non2xx = 0;
+  let completed = 0,
+    errors = 0,
+    timeouts = 0,
+    non2xx = 0;
   const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond);
   const inFlight = new Set<Promise<void>>();
   const prepared = prepareRequests(phase.mix, phase.url);
@@ -97,44 +102,55 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
   const startT = sinks.clock.now();
   buckets.start();
 
-  const sent = await pace({ rate: phase.rate, count, startPerfMs: performance.now() + 1, signal: sinks.signal }, (seq, duePerf) => {
-    const sentPerf = performance.now();
-    pacing.push(Math.abs(sentPerf - duePerf));
-    const which = prepared.next();
-    const def = prepared.resolved[which]!;
-    const p = probe(phase.url, def, phase.timeoutMs).then((o) => {
-      if (o.status !== undefined) {
-        completed++;
-        answeredBy[which]!++;
-        if (!statusExpected(def, o.status)) unexpected++;
-        statusCodes[o.status] = (statusCodes[o.status] ?? 0) + 1;
-        if (o.status < 200 || o.status > 299) non2xx++;
-        recordMs(hist, o.latencyMs!);
-        buckets.response(o.status, o.latencyMs!);
-      } else {
-        errors++;
-        if (o.timedOut) timeouts++;
-        buckets.error(o.timedOut);
-      }
-      sinks.onProbe({
-        phase: phase.name,
-        seq,
-        scheduledT: round6((duePerf - originPerf) / 1000),
-        sentT: round6((sentPerf - originPerf) / 1000),
-        ...(o.status !== undefined && { status: o.status }),
-        ...(o.latencyMs !== undefined && { latencyMs: round3(o.latencyMs) }),
-        ...(o.error !== undefined && { error: o.error }),
+  const sent = await pace(
+    { rate: phase.rate, count, startPerfMs: performance.now() + 1, signal: sinks.signal },
+    (seq, duePerf) => {
+      const sentPerf = performance.now();
+      pacing.push(Math.abs(sentPerf - duePerf));
+      const which = prepared.next();
+      const def = prepared.resolved[which]!;
+      const p = probe(phase.url, def, phase.timeoutMs).then((o) => {
+        if (o.status !== undefined) {
+          completed++;
+          answeredBy[which]!++;
+          if (!statusExpected(def, o.status)) unexpected++;
+          statusCodes[o.status] = (statusCodes[o.status] ?? 0) + 1;
+          if (o.status < 200 || o.status > 299) non2xx++;
+          recordMs(hist, o.latencyMs!);
+          buckets.response(o.status, o.latencyMs!);
+        } else {
+          errors++;
+          if (o.timedOut) timeouts++;
+          buckets.error(o.timedOut);
+        }
+        sinks.onProbe({
+          phase: phase.name,
+          seq,
+          scheduledT: round6((duePerf - originPerf) / 1000),
+          sentT: round6((sentPerf - originPerf) / 1000),
+          ...(o.status !== undefined && { status: o.status }),
+          ...(o.latencyMs !== undefined && { latencyMs: round3(o.latencyMs) }),
+          ...(o.error !== undefined && { error: o.error }),
+        });
       });
-    });
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-  });
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    },
+  );
   // Every probe ends within its timeout, so this wait is bounded.
   await Promise.all(inFlight);
   buckets.stop();
   const durationS = sinks.clock.now() - startT;
   pacing.sort((a, b) => a - b);
   const pick = (q: number) => round3(pacing[Math.min(pacing.length - 1, Math.floor(q * pacing.length))] ?? 0);
-  const pacingSummary = pacing.length > 0 ? { pacing: { p50: pick(0.5), p99: pick(0.99), max: round3(pacing.at(-1)!) } } : {};
-  return finishPhaseSummary(phase.name, 'idle', { requested: count, sent, completed, errors, timeouts, non2xx, statusCodes }, durationS, hist, { ...pacingSummary, ...mixCounts(prepared, answeredBy, unexpected) });
+  const pacingSummary =
+    pacing.length > 0 ? { pacing: { p50: pick(0.5), p99: pick(0.99), max: round3(pacing.at(-1)!) } } : {};
+  return finishPhaseSummary(
+    phase.name,
+    'idle',
+    { requested: count, sent, completed, errors, timeouts, non2xx, statusCodes },
+    durationS,
+    hist,
+    { ...pacingSummary, ...mixCounts(prepared, answeredBy, unexpected) },
+  );
 }

@@ -3,7 +3,11 @@ import type { LatencySummary } from '../rundir/schema.ts';
 
 /** Latencies are recorded in microseconds, up to an hour, 3 significant digits. */
 export function newLatencyHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 export function recordMs(h: hdr.Histogram, ms: number): void {

@@ -15,13 +15,18 @@ export function mixCounts(p: Pick<PreparedRequests, 'mix'>, sentBy: ArrayLike<nu
   const out: PhaseExtra = {};
   if (defs.length > 1) {
     out.responsesByRequest = {};
-    defs.forEach((r, i) => (out.responsesByRequest![r.name] = (out.responsesByRequest![r.name] ?? 0) + (sentBy[i] ?? 0)));
+    defs.forEach(
+      (r, i) => (out.responsesByRequest![r.name] = (out.responsesByRequest![r.name] ?? 0) + (sentBy[i] ?? 0)),
+    );
   }
   if (defs.some((r) => r.expectStatus)) out.unexpectedStatus = unexpected;
   return out;
 }
 
-export type PhaseCounts = Pick<PhaseLoadSummary, 'requested' | 'sent' | 'completed' | 'errors' | 'timeouts' | 'non2xx' | 'statusCodes'>;
+export type PhaseCounts = Pick<
+  PhaseLoadSummary,
+  'requested' | 'sent' | 'completed' | 'errors' | 'timeouts' | 'non2xx' | 'statusCodes'
+>;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 

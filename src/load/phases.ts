@@ -66,11 +66,27 @@ export interface ScenarioDefinition {
 
 /** Helpers so scenario files read like the traffic they describe. */
 export function idlePhase(name: string, p: ScenarioParams, durationMs: number): IdlePhaseSpec {
-  return { name, kind: 'idle', path: p.path, rate: p.rate, durationMs, timeoutMs: p.probeTimeoutMs, ...(p.mix && { mix: p.mix }) };
+  return {
+    name,
+    kind: 'idle',
+    path: p.path,
+    rate: p.rate,
+    durationMs,
+    timeoutMs: p.probeTimeoutMs,
+    ...(p.mix && { mix: p.mix }),
+  };
 }
 
 export function burstPhase(name: string, p: ScenarioParams): BurstPhaseSpec {
-  return { name, kind: 'burst', path: p.path, requests: p.requests, connections: p.connections, timeoutMs: p.requestTimeoutMs, ...(p.mix && { mix: p.mix }) };
+  return {
+    name,
+    kind: 'burst',
+    path: p.path,
+    requests: p.requests,
+    connections: p.connections,
+    timeoutMs: p.requestTimeoutMs,
+    ...(p.mix && { mix: p.mix }),
+  };
 }
 
 /** A steady soak: `steadyRate` for `durationMs` (or through `stages`), at most `connections` in flight. */

@@ -31,7 +31,8 @@ export function buildRequestBytes(r: RequestDef, host: string, extraHeaders: rea
   head += '\r\n';
   const parts = [Buffer.from(head, 'latin1')];
   if (chunked) {
-    if (body && body.length > 0) parts.push(Buffer.from(`${body.length.toString(16)}\r\n`, 'latin1'), body, Buffer.from('\r\n', 'latin1'));
+    if (body && body.length > 0)
+      parts.push(Buffer.from(`${body.length.toString(16)}\r\n`, 'latin1'), body, Buffer.from('\r\n', 'latin1'));
     parts.push(Buffer.from('0\r\n\r\n', 'latin1'));
   } else if (body) {
     parts.push(body);
@@ -49,10 +50,20 @@ export interface PreparedRequests {
   next: () => number;
 }
 
-export function prepareRequests(mix: RequestMix | undefined, url: URL, env: Readonly<Record<string, string | undefined>> = process.env, extraHeaders: readonly [string, string][] = []): PreparedRequests {
+export function prepareRequests(
+  mix: RequestMix | undefined,
+  url: URL,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  extraHeaders: readonly [string, string][] = [],
+): PreparedRequests {
   const m = mix ?? simpleMix((url.pathname || '/') + url.search);
   const resolved = m.requests.map((r) => resolveRequest(r, env));
-  return { mix: m, resolved, buffers: resolved.map((r) => buildRequestBytes(r, url.host, extraHeaders)), next: makePicker(m) };
+  return {
+    mix: m,
+    resolved,
+    buffers: resolved.map((r) => buildRequestBytes(r, url.host, extraHeaders)),
+    next: makePicker(m),
+  };
 }
 
 /**

@@ -65,20 +65,30 @@ export function makeSchedule(rate: number, durationMs: number, stages?: readonly
 }
 
 /** What is wrong with a steady phase written by hand, in words; undefined when it can run. */
-export function steadyProblem(p: { rate: number; durationMs: number; stages?: readonly RateStage[] | undefined; connections: number; timeoutMs: number }): string | undefined {
+export function steadyProblem(p: {
+  rate: number;
+  durationMs: number;
+  stages?: readonly RateStage[] | undefined;
+  connections: number;
+  timeoutMs: number;
+}): string | undefined {
   if (!(p.rate >= 0) || !Number.isFinite(p.rate)) return 'steady needs a rate of 0 or more requests per second';
   const max = LIMITS.rate.max;
-  if (p.rate > max || p.stages?.some((s) => s.rate > max)) return `steady: a rate must be at most ${max} requests per second (the most the steady runner was measured to hold)`;
-  if (!Number.isInteger(p.connections) || p.connections <= 0) return 'steady needs a whole number of connections greater than 0';
+  if (p.rate > max || p.stages?.some((s) => s.rate > max))
+    return `steady: a rate must be at most ${max} requests per second (the most the steady runner was measured to hold)`;
+  if (!Number.isInteger(p.connections) || p.connections <= 0)
+    return 'steady needs a whole number of connections greater than 0';
   if (!(p.timeoutMs > 0)) return 'steady needs timeoutMs greater than 0';
   if (p.stages) {
     if (!Array.isArray(p.stages) || p.stages.length === 0) return 'stages: expected at least one { durationMs, rate }';
     for (const [i, s] of p.stages.entries()) {
-      if (!(s.durationMs > 0) || !(s.rate >= 0) || !Number.isFinite(s.rate)) return `stages[${i}]: expected durationMs greater than 0 and a rate of 0 or more`;
+      if (!(s.durationMs > 0) || !(s.rate >= 0) || !Number.isFinite(s.rate))
+        return `stages[${i}]: expected durationMs greater than 0 and a rate of 0 or more`;
     }
   } else if (!(p.durationMs > 0) || !(p.rate > 0)) {
     return 'steady needs durationMs and rate greater than 0 (or stages)';
   }
-  if (makeSchedule(p.rate, p.durationMs, p.stages).count === 0) return 'the rate and duration schedule no request at all';
+  if (makeSchedule(p.rate, p.durationMs, p.stages).count === 0)
+    return 'the rate and duration schedule no request at all';
   return undefined;
 }

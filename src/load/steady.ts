@@ -45,8 +45,17 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
   const lateness = newLatencyHistogram();
   const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, hist);
   const statusCodes: Record<string, number> = {};
-  let completed = 0, errors = 0, timeouts = 0, non2xx = 0, unexpected = 0, late = 0, notSent = 0, sent = 0;
-  let inFlight = 0, peakInFlight = 0, connectionsOpened = 0;
+  let completed = 0,
+    errors = 0,
+    timeouts = 0,
+    non2xx = 0,
+    unexpected = 0,
+    late = 0,
+    notSent = 0,
+    sent = 0;
+  let inFlight = 0,
+    peakInFlight = 0,
+    connectionsOpened = 0;
   const https = phase.url.protocol === 'https:';
   const agent = https
     ? new HttpsAgent({ keepAlive: true, maxSockets: phase.connections, rejectUnauthorized: false })
@@ -180,10 +189,14 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
   }
   const durationS = sinks.clock.now() - startT;
   if (!sinks.signal.aborted && sent + notSent !== total) {
-    sinks.onWarning(`steady ${phase.name}: ${total} requests scheduled, ${sent} sent and ${notSent} not sent (${total - sent - notSent} unaccounted for)`);
+    sinks.onWarning(
+      `steady ${phase.name}: ${total} requests scheduled, ${sent} sent and ${notSent} not sent (${total - sent - notSent} unaccounted for)`,
+    );
   }
   if (notSent > 0 || late > 0) {
-    sinks.onWarning(`steady ${phase.name}: ${late} of ${sent} requests sent more than ${LATE_AFTER_MS} ms late and ${notSent} not sent: the target or the connection cap (--connections ${phase.connections}) could not keep the rate`);
+    sinks.onWarning(
+      `steady ${phase.name}: ${late} of ${sent} requests sent more than ${LATE_AFTER_MS} ms late and ${notSent} not sent: the target or the connection cap (--connections ${phase.connections}) could not keep the rate`,
+    );
   }
   const lateStats = secondStats(lateness);
   const steady = {
@@ -197,5 +210,8 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
   };
   lateness.destroy();
   const counts = { requested: total, sent: completed + errors, completed, errors, timeouts, non2xx, statusCodes };
-  return finishPhaseSummary(phase.name, 'steady', counts, durationS, hist, { ...mixCounts(prepared, answeredBy, unexpected), steady });
+  return finishPhaseSummary(phase.name, 'steady', counts, durationS, hist, {
+    ...mixCounts(prepared, answeredBy, unexpected),
+    steady,
+  });
 }

@@ -42,8 +42,15 @@ function split(args: string[]): Split {
       return v;
     };
     if (flag === '--variants') {
-      const list = take().split(',').map((v) => v.trim()).filter(Boolean);
-      for (const v of list) if (!(VARIANTS as readonly string[]).includes(v)) throw new UsageError(`--variants: expected a comma-separated list of ${VARIANTS.join(', ')}, got ${JSON.stringify(v)}`);
+      const list = take()
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+      for (const v of list)
+        if (!(VARIANTS as readonly string[]).includes(v))
+          throw new UsageError(
+            `--variants: expected a comma-separated list of ${VARIANTS.join(', ')}, got ${JSON.stringify(v)}`,
+          );
       if (list.length < 2) throw new UsageError('--variants: name at least two builds to compare, e.g. plain,race');
       out.variants = list as Variant[];
     } else if (flag === '--cmd') out.cmds.push(take());
@@ -65,16 +72,20 @@ function split(args: string[]): Split {
 export function parseCompareArgs(args: string[], defaultName: (scenario: string) => string): CompareOptions | 'help' {
   const s = split(args);
   if (s.help) return 'help';
-  if (s.cmds.length === 1) throw new UsageError('--cmd: give two or more --cmd lines to compare (or none, for the bundled builds)');
-  if (s.cmds.length > 0 && s.variants) throw new UsageError('--variants: not with --cmd (compare either bundled builds or your own commands)');
-  if (s.labels.length > 0 && s.labels.length !== s.cmds.length) throw new UsageError(`--label: give one per --cmd (${s.cmds.length} --cmd, ${s.labels.length} --label)`);
+  if (s.cmds.length === 1)
+    throw new UsageError('--cmd: give two or more --cmd lines to compare (or none, for the bundled builds)');
+  if (s.cmds.length > 0 && s.variants)
+    throw new UsageError('--variants: not with --cmd (compare either bundled builds or your own commands)');
+  if (s.labels.length > 0 && s.labels.length !== s.cmds.length)
+    throw new UsageError(`--label: give one per --cmd (${s.cmds.length} --cmd, ${s.labels.length} --label)`);
   if (new Set(s.labels).size !== s.labels.length) throw new UsageError('--label: each build needs a name of its own');
   const positional = s.rest[0] !== undefined && !s.rest[0].startsWith('-');
   const rest = positional ? s.rest : ['soak', ...s.rest];
   const scenario = rest[0]!;
-  const targets: { label: string; args: string[] }[] = s.cmds.length > 0
-    ? s.cmds.map((c, i) => ({ label: s.labels[i] ?? `cmd-${i + 1}`, args: ['--cmd', c] }))
-    : (s.variants ?? ['plain', 'race']).map((v) => ({ label: v, args: ['--variant', v] }));
+  const targets: { label: string; args: string[] }[] =
+    s.cmds.length > 0
+      ? s.cmds.map((c, i) => ({ label: s.labels[i] ?? `cmd-${i + 1}`, args: ['--cmd', c] }))
+      : (s.variants ?? ['plain', 'race']).map((v) => ({ label: v, args: ['--variant', v] }));
   const dir = resolve(s.out ?? DEFAULTS.outDir, s.name ?? defaultName(scenario.replace(/[^\w.-]/g, '_')));
   const runs = targets.map((t) => {
     const parsed = parseRunArgs([...rest, ...t.args, '--out', dir, '--name', t.label]);

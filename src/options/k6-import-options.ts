@@ -24,7 +24,10 @@ const FLAGS = {
 export function parseK6ImportArgs(args: string[]): K6ImportOptions | 'help' {
   const { values: v, positionals } = parseFlags(args, FLAGS, 'report --k6');
   if (v.help) return 'help';
-  if (positionals.length > 0) throw new UsageError(`report --k6: unexpected argument ${JSON.stringify(positionals[0])}; give each k6 output with its own --k6`);
+  if (positionals.length > 0)
+    throw new UsageError(
+      `report --k6: unexpected argument ${JSON.stringify(positionals[0])}; give each k6 output with its own --k6`,
+    );
   const inputs = v.k6 ?? [];
   if (inputs.length === 0) throw new UsageError('--k6: expected a k6 output file or directory');
   return {

@@ -41,14 +41,23 @@ export function parseLiveOptions(v: { live?: string; 'live-host'?: string }): Li
     if (v['live-host'] !== undefined) throw new UsageError('--live-host: only with --live');
     return undefined;
   }
-  if (!/^\d+$/.test(v.live) || Number(v.live) > 65535) throw new UsageError(`--live: expected a port from 1 to 65535 (or none, to let the system pick), got ${JSON.stringify(v.live)}`);
+  if (!/^\d+$/.test(v.live) || Number(v.live) > 65535)
+    throw new UsageError(
+      `--live: expected a port from 1 to 65535 (or none, to let the system pick), got ${JSON.stringify(v.live)}`,
+    );
   const host = v['live-host'] ?? DEFAULT_LIVE_HOST;
-  if (host !== 'localhost' && isIP(host) === 0) throw new UsageError(`--live-host: expected an IP address to listen on (127.0.0.1, ::1, 0.0.0.0 for every interface), got ${JSON.stringify(host)}`);
+  if (host !== 'localhost' && isIP(host) === 0)
+    throw new UsageError(
+      `--live-host: expected an IP address to listen on (127.0.0.1, ::1, 0.0.0.0 for every interface), got ${JSON.stringify(host)}`,
+    );
   return { port: Number(v.live), host };
 }
 
 /** How long a run is planned to last, when only idle phases make it up (a burst's length is not known ahead). */
-export function plannedSeconds(phases: readonly { kind: string; durationMs?: number }[], settleMs: number): number | undefined {
+export function plannedSeconds(
+  phases: readonly { kind: string; durationMs?: number }[],
+  settleMs: number,
+): number | undefined {
   if (phases.length === 0 || phases.some((p) => p.kind !== 'idle' || p.durationMs === undefined)) return undefined;
   return (phases.reduce((n, p) => n + p.durationMs!, 0) + settleMs) / 1000;
 }

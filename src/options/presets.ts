@@ -18,7 +18,10 @@ export const PRESETS = {
     'idle-after': '40s',
     'sample-interval': '500ms',
   },
-} as const satisfies Record<string, Partial<Record<'requests' | 'duration' | 'rate' | 'idle-before' | 'idle-after' | 'sample-interval', string>>>;
+} as const satisfies Record<
+  string,
+  Partial<Record<'requests' | 'duration' | 'rate' | 'idle-before' | 'idle-after' | 'sample-interval', string>>
+>;
 
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];

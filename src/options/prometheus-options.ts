@@ -29,7 +29,8 @@ const FIGURE_KEYS = FIGURES.map((f) => f.key);
 export function parsePrometheusFlags(v: PrometheusFlagValues, sampleIntervalMs: number): PrometheusOptions | undefined {
   if (v['prometheus-url'] === undefined) {
     for (const flag of ['pod', 'prometheus-selector', 'prometheus-query', 'prometheus-step'] as const) {
-      if (v[flag] !== undefined) throw new UsageError(`--${flag}: only with --prometheus-url (the Prometheus server to read it from)`);
+      if (v[flag] !== undefined)
+        throw new UsageError(`--${flag}: only with --prometheus-url (the Prometheus server to read it from)`);
     }
     return undefined;
   }
@@ -42,18 +43,29 @@ export function parsePrometheusFlags(v: PrometheusFlagValues, sampleIntervalMs: 
     if (overrides[figure] !== undefined) throw new UsageError(`--prometheus-query: ${figure} is given twice`);
     overrides[figure] = query;
   }
-  const queries = { ...defaultPrometheusQueries({ ...(pod && { pod }), ...(selector !== undefined && { selector }) }), ...overrides };
+  const queries = {
+    ...defaultPrometheusQueries({ ...(pod && { pod }), ...(selector !== undefined && { selector }) }),
+    ...overrides,
+  };
   if (Object.keys(queries).length === 0) {
-    throw new UsageError('--prometheus-url: also say which series to read: --pod NAME, --prometheus-selector \'job="x"\' or --prometheus-query figure=PROMQL');
+    throw new UsageError(
+      '--prometheus-url: also say which series to read: --pod NAME, --prometheus-selector \'job="x"\' or --prometheus-query figure=PROMQL',
+    );
   }
-  const stepMs = v['prometheus-step'] === undefined ? sampleIntervalMs : durationMs('prometheus-step', v['prometheus-step'], { min: 100, max: 3600_000 });
+  const stepMs =
+    v['prometheus-step'] === undefined
+      ? sampleIntervalMs
+      : durationMs('prometheus-step', v['prometheus-step'], { min: 100, max: 3600_000 });
   return { url, queries, stepMs };
 }
 
 /** NAME or NAMESPACE/NAME; Kubernetes names are DNS labels, so nothing here needs quoting in PromQL. */
 function podArg(raw: string): { name: string; namespace?: string } {
   const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(raw);
-  if (!m) throw new UsageError(`--pod: expected a pod name or NAMESPACE/NAME (lower-case letters, digits, - and .), got ${JSON.stringify(raw)}`);
+  if (!m)
+    throw new UsageError(
+      `--pod: expected a pod name or NAMESPACE/NAME (lower-case letters, digits, - and .), got ${JSON.stringify(raw)}`,
+    );
   return { name: m[3]!, ...(m[1] !== undefined && { namespace: m[1] }) };
 }
 
@@ -61,7 +73,9 @@ function podArg(raw: string): { name: string; namespace?: string } {
 function selectorArg(raw: string): string {
   const value = raw.trim();
   if (!/^[A-Za-z_][A-Za-z0-9_]*\s*(=|!=|=~|!~)\s*"/.test(value) || /[{}]/.test(value)) {
-    throw new UsageError(`--prometheus-selector: expected label matchers without braces, like job="gin",instance="10.0.0.5:8080", got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--prometheus-selector: expected label matchers without braces, like job="gin",instance="10.0.0.5:8080", got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
@@ -70,7 +84,9 @@ function queryArg(raw: string): [SampleFigure, string] {
   const eq = raw.indexOf('=');
   const figure = eq < 0 ? raw : raw.slice(0, eq);
   if (eq < 0 || !(FIGURE_KEYS as string[]).includes(figure)) {
-    throw new UsageError(`--prometheus-query: expected figure=PROMQL with a figure among ${FIGURE_KEYS.join(', ')}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--prometheus-query: expected figure=PROMQL with a figure among ${FIGURE_KEYS.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
   }
   const query = raw.slice(eq + 1).trim();
   if (query === '') throw new UsageError(`--prometheus-query: ${figure}= has no query`);
@@ -83,8 +99,16 @@ function queryArg(raw: string): [SampleFigure, string] {
  * series come from the target's own /metrics as the server scraped it; a pod label is what
  * Kubernetes service discovery usually attaches, and `selector` replaces it for other setups.
  */
-export function defaultPrometheusQueries({ pod, selector }: { pod?: { name: string; namespace?: string }; selector?: string }): PrometheusQueries {
-  const podMatchers = pod ? [pod.namespace !== undefined && `namespace="${pod.namespace}"`, `pod="${pod.name}"`].filter(Boolean).join(',') : undefined;
+export function defaultPrometheusQueries({
+  pod,
+  selector,
+}: {
+  pod?: { name: string; namespace?: string };
+  selector?: string;
+}): PrometheusQueries {
+  const podMatchers = pod
+    ? [pod.namespace !== undefined && `namespace="${pod.namespace}"`, `pod="${pod.name}"`].filter(Boolean).join(',')
+    : undefined;
   const queries: PrometheusQueries = {};
   if (podMatchers !== undefined) {
     // container!="" drops the pod-level cgroup series and "POD" the pause container, either of

@@ -17,7 +17,13 @@ export type { RequestDef, RequestMix } from '../load/phases.ts';
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Header names whose values are always treated as secrets (compared lower-case). */
-export const DEFAULT_SECRET_HEADERS: readonly string[] = ['authorization', 'cookie', 'proxy-authorization', 'set-cookie', 'x-api-key'];
+export const DEFAULT_SECRET_HEADERS: readonly string[] = [
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'set-cookie',
+  'x-api-key',
+];
 
 /** What a redacted value is replaced with. */
 export const REDACTED = '[redacted]';
@@ -42,7 +48,10 @@ export function envNames(mix: RequestMix): string[] {
 }
 
 export class MissingEnvError extends Error {
-  constructor(readonly variable: string, readonly header: string) {
+  constructor(
+    readonly variable: string,
+    readonly header: string,
+  ) {
     super(`header ${header}: environment variable ${variable} is not set (the value is written {env:${variable}})`);
     this.name = 'MissingEnvError';
   }
@@ -74,13 +83,20 @@ export function isSecretHeader(name: string, extra: readonly string[] = []): boo
 export function redactValue(name: string, value: string, extraSecret: readonly string[] = []): string {
   if (!isSecretHeader(name, extraSecret)) return value;
   const refs = [...value.matchAll(ENV_REF)].map((m) => m[0]);
-  return refs.length > 0 && value.replace(ENV_REF, '').trim() === '' ? refs.join('') : refs.length > 0 ? `${REDACTED} ${refs.join(' ')}` : REDACTED;
+  return refs.length > 0 && value.replace(ENV_REF, '').trim() === ''
+    ? refs.join('')
+    : refs.length > 0
+      ? `${REDACTED} ${refs.join(' ')}`
+      : REDACTED;
 }
 
 export function redactMix(mix: RequestMix, extraSecret: readonly string[] = []): RequestMix {
   return {
     order: mix.order,
-    requests: mix.requests.map((r) => ({ ...r, headers: r.headers.map(([n, v]) => [n, redactValue(n, v, extraSecret)] as [string, string]) })),
+    requests: mix.requests.map((r) => ({
+      ...r,
+      headers: r.headers.map(([n, v]) => [n, redactValue(n, v, extraSecret)] as [string, string]),
+    })),
   };
 }
 
@@ -161,22 +177,45 @@ export function mixProblem(mix: unknown): string | undefined {
     const at = `mix.requests[${i}]`;
     if (typeof r !== 'object' || r === null) return `${at}: expected { name, method, path, headers, weight }`;
     if (typeof r.name !== 'string' || r.name === '') return `${at}.name: expected a name`;
-    if (!(METHODS as readonly string[]).includes(r.method)) return `${at}.method: expected one of ${METHODS.join(', ')}`;
-    if (typeof r.path !== 'string' || !r.path.startsWith('/') || /\s/.test(r.path)) return `${at}.path: expected a path starting with /, without spaces`;
+    if (!(METHODS as readonly string[]).includes(r.method))
+      return `${at}.method: expected one of ${METHODS.join(', ')}`;
+    if (typeof r.path !== 'string' || !r.path.startsWith('/') || /\s/.test(r.path))
+      return `${at}.path: expected a path starting with /, without spaces`;
     if (!Array.isArray(r.headers)) return `${at}.headers: expected [[name, value], ...]`;
     for (const h of r.headers) {
-      if (!Array.isArray(h) || typeof h[0] !== 'string' || typeof h[1] !== 'string' || !TOKEN.test(h[0]) || /[\r\n\0]/.test(h[1])) return `${at}.headers: each is [name, value], a token name and a one-line value`;
+      if (
+        !Array.isArray(h) ||
+        typeof h[0] !== 'string' ||
+        typeof h[1] !== 'string' ||
+        !TOKEN.test(h[0]) ||
+        /[\r\n\0]/.test(h[1])
+      )
+        return `${at}.headers: each is [name, value], a token name and a one-line value`;
       if (RESERVED_HEADERS.includes(h[0].toLowerCase())) return `${at}.headers: ${h[0]} is written by the engines`;
     }
     if (r.body !== undefined && typeof r.body !== 'string') return `${at}.body: expected a string`;
     if (!Number.isInteger(r.weight) || r.weight < 1) return `${at}.weight: expected a whole number of at least 1`;
-    if (r.expectStatus !== undefined && (!Array.isArray(r.expectStatus) || r.expectStatus.some((s) => !Number.isInteger(s) || s < 100 || s > 599))) return `${at}.expectStatus: expected statuses from 100 to 599`;
+    if (
+      r.expectStatus !== undefined &&
+      (!Array.isArray(r.expectStatus) || r.expectStatus.some((s) => !Number.isInteger(s) || s < 100 || s > 599))
+    )
+      return `${at}.expectStatus: expected statuses from 100 to 599`;
   }
   return undefined;
 }
 
 /** A mix for scenario files: `request('POST', '/api/orders', { headers: {...}, body })`. */
-export function request(method: string, path: string, opts: { name?: string; headers?: Record<string, string> | [string, string][]; body?: string; weight?: number; expectStatus?: number[] } = {}): RequestDef {
+export function request(
+  method: string,
+  path: string,
+  opts: {
+    name?: string;
+    headers?: Record<string, string> | [string, string][];
+    body?: string;
+    weight?: number;
+    expectStatus?: number[];
+  } = {},
+): RequestDef {
   const headers = Array.isArray(opts.headers) ? opts.headers : Object.entries(opts.headers ?? {});
   return {
     name: opts.name ?? `${method} ${path}`,

@@ -54,23 +54,31 @@ export const REQUEST_HELP = `Requests (default: GET --path):
   --secret-header NAME     also keep this header's value out of every file and the console
                            (Authorization, Cookie, Proxy-Authorization, X-Api-Key always are)`;
 
-export function parseRequestFlags(v: RequestFlagValues, path: string, env: Readonly<Record<string, string | undefined>> = process.env): RequestOptions {
+export function parseRequestFlags(
+  v: RequestFlagValues,
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): RequestOptions {
   const out: RequestOptions = {};
   const secret = v['secret-header'] ?? [];
-  for (const name of secret) if (!TOKEN.test(name)) throw new UsageError(`--secret-header: expected a header name like X-Api-Key, got ${JSON.stringify(name)}`);
+  for (const name of secret)
+    if (!TOKEN.test(name))
+      throw new UsageError(`--secret-header: expected a header name like X-Api-Key, got ${JSON.stringify(name)}`);
   if (secret.length > 0) out.secretHeaders = secret;
 
   const headers = (v.header ?? []).map((h) => parseHeaderFlag(h));
   let mix: RequestMix | undefined;
   if (v['requests-file'] !== undefined) {
     for (const flag of ['method', 'body', 'expect-status'] as const) {
-      if (v[flag] !== undefined) throw new UsageError(`--${flag}: not with --requests-file (write it in the file, next to its request)`);
+      if (v[flag] !== undefined)
+        throw new UsageError(`--${flag}: not with --requests-file (write it in the file, next to its request)`);
     }
     mix = readRequestsFile(v['requests-file']);
     for (const r of mix.requests) r.headers.push(...headers);
   } else if (v.method !== undefined || headers.length > 0 || v.body !== undefined || v['expect-status'] !== undefined) {
     const method = v.method === undefined ? 'GET' : v.method.toUpperCase();
-    if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method: expected one of ${METHODS.join(', ')}, got ${JSON.stringify(v.method)}`);
+    if (!(METHODS as readonly string[]).includes(method))
+      throw new UsageError(`--method: expected one of ${METHODS.join(', ')}, got ${JSON.stringify(v.method)}`);
     const r: RequestDef = { name: `${method} ${path}`, method, path, headers, weight: 1 };
     if (v.body !== undefined) r.body = v.body.startsWith('@') ? readBodyFile('body', v.body.slice(1)) : v.body;
     if (v['expect-status'] !== undefined) {
@@ -82,11 +90,16 @@ export function parseRequestFlags(v: RequestFlagValues, path: string, env: Reado
   }
   if (mix) {
     // autocannon's parser reads a body by Content-Length, which a HEAD answer announces but never sends.
-    if (v.engine === 'autocannon' && mix.requests.some((r) => r.method === 'HEAD')) throw new UsageError('--method: HEAD is not sent by --engine autocannon (its parser would wait for a body that never comes); use the default engine (net)');
+    if (v.engine === 'autocannon' && mix.requests.some((r) => r.method === 'HEAD'))
+      throw new UsageError(
+        '--method: HEAD is not sent by --engine autocannon (its parser would wait for a body that never comes); use the default engine (net)',
+      );
     const missing = envNames(mix).filter((n) => env[n] === undefined);
     if (missing.length > 0) {
       const from = v['requests-file'] !== undefined ? `--requests-file ${v['requests-file']}` : '--header';
-      throw new UsageError(`${from}: environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not set (a header value reads {env:${missing[0]}})`);
+      throw new UsageError(
+        `${from}: environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not set (a header value reads {env:${missing[0]}})`,
+      );
     }
     out.mix = mix;
   }
@@ -95,7 +108,10 @@ export function parseRequestFlags(v: RequestFlagValues, path: string, env: Reado
 
 function parseHeaderFlag(raw: string): [string, string] {
   const m = /^([^:]*):\s*(.*)$/.exec(raw);
-  if (!m || m[1]!.trim() === '') throw new UsageError(`--header: expected "Name: value", like -H "Content-Type: application/json", got ${JSON.stringify(raw)}`);
+  if (!m || m[1]!.trim() === '')
+    throw new UsageError(
+      `--header: expected "Name: value", like -H "Content-Type: application/json", got ${JSON.stringify(raw)}`,
+    );
   const name = m[1]!.trim();
   const problem = headerProblem(name, m[2]!);
   if (problem) throw new UsageError(`--header: ${problem}`);
@@ -107,7 +123,9 @@ function readBodyFile(flag: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(
+      `--${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 
@@ -116,7 +134,9 @@ export function readRequestsFile(file: string): RequestMix {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--requests-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UsageError(
+      `--requests-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     return parseRequestsFile(text, file, (rel) => readFileSync(resolve(dirname(file), rel), 'utf8'));

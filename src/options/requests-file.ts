@@ -23,7 +23,11 @@
 import { METHODS, RESERVED_HEADERS, TOKEN, type RequestDef, type RequestMix } from './request-def.ts';
 
 export class RequestsFileError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly detail: string,
+  ) {
     super(`${file}:${line}: ${detail}`);
     this.name = 'RequestsFileError';
   }
@@ -52,7 +56,11 @@ export function parseRequestsFile(text: string, file: string, readBody: ReadBody
       continue;
     }
     const request = /^([A-Za-z]+)\s+(\S+)$/.exec(line);
-    if (request && (METHODS as readonly string[]).includes(request[1]!.toUpperCase()) && request[1] === request[1]!.toUpperCase()) {
+    if (
+      request &&
+      (METHODS as readonly string[]).includes(request[1]!.toUpperCase()) &&
+      request[1] === request[1]!.toUpperCase()
+    ) {
       const path = request[2]!;
       if (!path.startsWith('/')) fail(`expected a path starting with /, like /api/orders, got ${JSON.stringify(path)}`);
       current = { name: `${request[1]} ${path}`, method: request[1]!, path, headers: [], weight: 1 };
@@ -66,18 +74,23 @@ export function parseRequestsFile(text: string, file: string, readBody: ReadBody
       const [, key, rest = ''] = directive;
       if (key === 'order') {
         if (requests.length > 0) fail('"order" goes before the first request');
-        if (rest !== 'weighted' && rest !== 'sequence') fail(`order: expected weighted or sequence, got ${JSON.stringify(rest)}`);
+        if (rest !== 'weighted' && rest !== 'sequence')
+          fail(`order: expected weighted or sequence, got ${JSON.stringify(rest)}`);
         order = rest as RequestMix['order'];
         continue;
       }
       if (!current) fail(`"${key}" must follow a request line (METHOD /path)`);
       const r = current!;
       if (key === 'name') {
-        if (!/^[\w./:-]{1,80}$/.test(rest) && !/^[A-Z]+ \/\S*$/.test(rest)) fail(`name: expected 1-80 letters, digits, dots, dashes, slashes or underscores, got ${JSON.stringify(rest)}`);
+        if (!/^[\w./:-]{1,80}$/.test(rest) && !/^[A-Z]+ \/\S*$/.test(rest))
+          fail(
+            `name: expected 1-80 letters, digits, dots, dashes, slashes or underscores, got ${JSON.stringify(rest)}`,
+          );
         r.name = rest;
       } else if (key === 'weight') {
         const w = Number(rest);
-        if (!/^\d+$/.test(rest) || !Number.isInteger(w) || w < 1 || w > MAX_WEIGHT) fail(`weight: expected a whole number from 1 to ${MAX_WEIGHT}, got ${JSON.stringify(rest)}`);
+        if (!/^\d+$/.test(rest) || !Number.isInteger(w) || w < 1 || w > MAX_WEIGHT)
+          fail(`weight: expected a whole number from 1 to ${MAX_WEIGHT}, got ${JSON.stringify(rest)}`);
         r.weight = w;
       } else if (key === 'expect') {
         r.expectStatus = parseStatuses(rest, fail);
@@ -107,16 +120,25 @@ export function parseRequestsFile(text: string, file: string, readBody: ReadBody
       current!.headers.push([header[1]!, header[2]!]);
       continue;
     }
-    fail(`expected a request line (METHOD /path, METHOD one of ${METHODS.join(', ')}), a header (Name: value), or one of order, name, weight, expect, body; got ${JSON.stringify(line)}`);
+    fail(
+      `expected a request line (METHOD /path, METHOD one of ${METHODS.join(', ')}), a header (Name: value), or one of order, name, weight, expect, body; got ${JSON.stringify(line)}`,
+    );
   }
-  if (requests.length === 0) throw new RequestsFileError(file, lines.length, 'no request in the file (a request starts with a line like POST /api/orders)');
+  if (requests.length === 0)
+    throw new RequestsFileError(
+      file,
+      lines.length,
+      'no request in the file (a request starts with a line like POST /api/orders)',
+    );
   return { order, requests };
 }
 
 /** A header the engines cannot send as given, in words; undefined when it is fine. */
 export function headerProblem(name: string, value: string): string | undefined {
-  if (!TOKEN.test(name)) return `header name ${JSON.stringify(name)}: expected letters, digits and -!#$%&'*+.^_\`|~ only`;
-  if (RESERVED_HEADERS.includes(name.toLowerCase())) return `header ${name}: the engines write it themselves (Host from the URL, Content-Length from the body)`;
+  if (!TOKEN.test(name))
+    return `header name ${JSON.stringify(name)}: expected letters, digits and -!#$%&'*+.^_\`|~ only`;
+  if (RESERVED_HEADERS.includes(name.toLowerCase()))
+    return `header ${name}: the engines write it themselves (Host from the URL, Content-Length from the body)`;
   if (/[\r\n\0]/.test(value)) return `header ${name}: the value may not contain line breaks`;
   return undefined;
 }
@@ -126,7 +148,8 @@ export function parseStatuses(raw: string, fail: (detail: string) => never): num
   if (parts.length === 0) fail('expect: expected one or more HTTP statuses like 200 201');
   return parts.map((p) => {
     const n = Number(p);
-    if (!/^\d{3}$/.test(p) || n < 100 || n > 599) fail(`expect: expected HTTP statuses from 100 to 599, got ${JSON.stringify(p)}`);
+    if (!/^\d{3}$/.test(p) || n < 100 || n > 599)
+      fail(`expect: expected HTTP statuses from 100 to 599, got ${JSON.stringify(p)}`);
     return n;
   });
 }

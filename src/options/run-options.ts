@@ -120,9 +120,13 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (v.help) return { help: true };
   // --preset fills only the flags not given, as if typed, so they go through the same checks below.
   const preset = v.preset === undefined ? undefined : oneOf('preset', v.preset, PRESET_NAMES);
-  if (preset !== undefined) for (const [flag, value] of Object.entries(PRESETS[preset]) as [keyof typeof PRESETS.ci, string][]) v[flag] ??= value;
-  if (positionals.length === 0) throw new UsageError(`scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts)`);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} (flags start with --)`);
+  if (preset !== undefined)
+    for (const [flag, value] of Object.entries(PRESETS[preset]) as [keyof typeof PRESETS.ci, string][])
+      v[flag] ??= value;
+  if (positionals.length === 0)
+    throw new UsageError(`scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts)`);
+  if (positionals.length > 1)
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} (flags start with --)`);
   const { scenario, scenarioFile } = scenarioArg(positionals[0]!);
 
   const url = v.url === undefined ? undefined : httpUrl('url', v.url);
@@ -131,21 +135,31 @@ export function parseRunArgs(args: string[]): ParsedRun {
 
   let target: TargetChoice;
   if (v.cmd !== undefined) {
-    if (v.cmd.trim() === '') throw new UsageError('--cmd: expected a command line that starts your server, got an empty string');
-    if (url === undefined) throw new UsageError('--cmd: also give --url, the address your server answers on (e.g. --url http://127.0.0.1:8080)');
+    if (v.cmd.trim() === '')
+      throw new UsageError('--cmd: expected a command line that starts your server, got an empty string');
+    if (url === undefined)
+      throw new UsageError(
+        '--cmd: also give --url, the address your server answers on (e.g. --url http://127.0.0.1:8080)',
+      );
     if (pid !== undefined) throw new UsageError('--pid: not with --cmd (the pack samples the process it starts)');
     if (v.variant !== undefined) throw new UsageError('--variant: applies to the bundled target only, not with --cmd');
     target = { kind: 'command', command: v.cmd, url, ...(metricsUrl && { metricsUrl }) };
   } else if (url !== undefined) {
     if (v.variant !== undefined) throw new UsageError('--variant: applies to the bundled target only, not with --url');
     if (pid === undefined && metricsUrl === undefined) {
-      throw new UsageError('--url: attaching to a running server needs --pid and/or --metrics-url (what to sample), or --cmd to start it');
+      throw new UsageError(
+        '--url: attaching to a running server needs --pid and/or --metrics-url (what to sample), or --cmd to start it',
+      );
     }
     target = { kind: 'attach', url, ...(pid !== undefined && { pid }), ...(metricsUrl && { metricsUrl }) };
   } else {
     if (pid !== undefined) throw new UsageError('--pid: also give --url, the address of the server with that pid');
-    if (metricsUrl !== undefined) throw new UsageError('--metrics-url: also give --url (and --cmd or --pid) for your own server');
-    target = { kind: 'bundled', variant: v.variant === undefined ? DEFAULTS.variant : oneOf('variant', v.variant, VARIANTS) };
+    if (metricsUrl !== undefined)
+      throw new UsageError('--metrics-url: also give --url (and --cmd or --pid) for your own server');
+    target = {
+      kind: 'bundled',
+      variant: v.variant === undefined ? DEFAULTS.variant : oneOf('variant', v.variant, VARIANTS),
+    };
   }
 
   let path: string = DEFAULTS.path;
@@ -161,29 +175,58 @@ export function parseRunArgs(args: string[]): ParsedRun {
     path,
     sampleIntervalMs: interval,
     durationMs: v.duration === undefined ? DEFAULTS.durationMs : durationMs('duration', v.duration, LIMITS.durationMs),
-    rate: v.rate === undefined ? DEFAULTS.rate : positiveNumber('rate', v.rate, { max: LIMITS.rate.max, unit: 'per second' }),
-    probeTimeoutMs: v['probe-timeout'] === undefined ? DEFAULTS.probeTimeoutMs : durationMs('probe-timeout', v['probe-timeout'], LIMITS.probeTimeoutMs),
+    rate:
+      v.rate === undefined
+        ? DEFAULTS.rate
+        : positiveNumber('rate', v.rate, { max: LIMITS.rate.max, unit: 'per second' }),
+    probeTimeoutMs:
+      v['probe-timeout'] === undefined
+        ? DEFAULTS.probeTimeoutMs
+        : durationMs('probe-timeout', v['probe-timeout'], LIMITS.probeTimeoutMs),
     requests: v.requests === undefined ? DEFAULTS.requests : positiveInt('requests', v.requests, LIMITS.requests),
-    connections: v.connections === undefined ? DEFAULTS.connections : positiveInt('connections', v.connections, LIMITS.connections),
-    requestTimeoutMs: v['request-timeout'] === undefined ? DEFAULTS.requestTimeoutMs : durationMs('request-timeout', v['request-timeout'], LIMITS.requestTimeoutMs),
+    connections:
+      v.connections === undefined
+        ? DEFAULTS.connections
+        : positiveInt('connections', v.connections, LIMITS.connections),
+    requestTimeoutMs:
+      v['request-timeout'] === undefined
+        ? DEFAULTS.requestTimeoutMs
+        : durationMs('request-timeout', v['request-timeout'], LIMITS.requestTimeoutMs),
     steadyRate: DEFAULTS.steadyRate,
     engine: v.engine === undefined ? DEFAULTS.engine : oneOf('engine', v.engine, BURST_ENGINES),
-    idleBeforeMs: v['idle-before'] === undefined ? DEFAULTS.idleBeforeMs : durationMs('idle-before', v['idle-before'], LIMITS.idleBeforeMs),
-    idleAfterMs: v['idle-after'] === undefined ? DEFAULTS.idleAfterMs : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
+    idleBeforeMs:
+      v['idle-before'] === undefined
+        ? DEFAULTS.idleBeforeMs
+        : durationMs('idle-before', v['idle-before'], LIMITS.idleBeforeMs),
+    idleAfterMs:
+      v['idle-after'] === undefined
+        ? DEFAULTS.idleAfterMs
+        : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
-    readyTimeoutMs: v['ready-timeout'] === undefined ? DEFAULTS.readyTimeoutMs : durationMs('ready-timeout', v['ready-timeout'], { min: 100 }),
-    stopGraceMs: v['stop-grace'] === undefined ? DEFAULTS.stopGraceMs : durationMs('stop-grace', v['stop-grace'], { min: 0, max: 600_000 }),
+    readyTimeoutMs:
+      v['ready-timeout'] === undefined
+        ? DEFAULTS.readyTimeoutMs
+        : durationMs('ready-timeout', v['ready-timeout'], { min: 100 }),
+    stopGraceMs:
+      v['stop-grace'] === undefined
+        ? DEFAULTS.stopGraceMs
+        : durationMs('stop-grace', v['stop-grace'], { min: 0, max: 600_000 }),
     outDir: v.out === undefined ? DEFAULTS.outDir : nonEmpty('out', v.out),
     ...(v.name !== undefined && { name: runName('name', v.name) }),
-    progress: v.progress === undefined ? DEFAULTS.progress : oneOf('progress', v.progress, ['auto', 'on', 'off'] as const),
+    progress:
+      v.progress === undefined ? DEFAULTS.progress : oneOf('progress', v.progress, ['auto', 'on', 'off'] as const),
     restart: v.restart === true,
     maxRestarts: v['max-restarts'] === undefined ? 10 : positiveInt('max-restarts', v['max-restarts'], { max: 1000 }),
   };
   if (v['memory-limit'] !== undefined) {
-    if (target.kind === 'attach') throw new UsageError('--memory-limit: only for a target the pack starts (the bundled one or --cmd), not with --url/--pid');
+    if (target.kind === 'attach')
+      throw new UsageError(
+        '--memory-limit: only for a target the pack starts (the bundled one or --cmd), not with --url/--pid',
+      );
     options.memoryLimitBytes = sizeBytes('memory-limit', v['memory-limit'], { min: 4 * 2 ** 20 });
   }
-  if (v.restart && target.kind === 'attach') throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
+  if (v.restart && target.kind === 'attach')
+    throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
   if (v['max-restarts'] !== undefined && !v.restart) throw new UsageError('--max-restarts: only with --restart');
   if (v['fail-on'] !== undefined) options.failOn = parseFailOn(v['fail-on']);
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
@@ -202,11 +245,14 @@ function scenarioArg(raw: string): { scenario: string; scenarioFile?: string } {
   if ((SCENARIOS as readonly string[]).includes(raw)) return { scenario: raw };
   if (raw.includes('/') || /\.(ts|js|mjs)$/.test(raw)) {
     const file = resolve(raw);
-    if (!/\.(ts|js|mjs)$/.test(file)) throw new UsageError(`scenario: a scenario file must end in .ts, .js or .mjs, got ${JSON.stringify(raw)}`);
+    if (!/\.(ts|js|mjs)$/.test(file))
+      throw new UsageError(`scenario: a scenario file must end in .ts, .js or .mjs, got ${JSON.stringify(raw)}`);
     if (!existsSync(file)) throw new UsageError(`scenario: file ${JSON.stringify(raw)} does not exist`);
     return { scenario: basename(file).replace(/\.(ts|js|mjs)$/, ''), scenarioFile: file };
   }
-  throw new UsageError(`--scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts), got ${JSON.stringify(raw)}`);
+  throw new UsageError(
+    `--scenario: expected one of ${SCENARIOS.join(', ')} or a scenario file (./my-scenario.ts), got ${JSON.stringify(raw)}`,
+  );
 }
 
 function nonEmpty(flag: string, raw: string): string {
@@ -278,11 +324,17 @@ Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 un
 /** What run.json keeps of them: the same fields, URLs as strings. */
 export function recordedRunOptions(o: RunOptions): RecordedRunOptions {
   const t = o.target;
-  const target: RecordedRunOptions['target'] = t.kind === 'bundled'
-    ? { kind: t.kind, variant: t.variant }
-    : t.kind === 'command'
-      ? { kind: t.kind, command: t.command, url: t.url.href, ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) }
-      : { kind: t.kind, url: t.url.href, ...(t.pid !== undefined && { pid: t.pid }), ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) };
+  const target: RecordedRunOptions['target'] =
+    t.kind === 'bundled'
+      ? { kind: t.kind, variant: t.variant }
+      : t.kind === 'command'
+        ? { kind: t.kind, command: t.command, url: t.url.href, ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) }
+        : {
+            kind: t.kind,
+            url: t.url.href,
+            ...(t.pid !== undefined && { pid: t.pid }),
+            ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }),
+          };
   // Literal values of secret headers are [redacted] (src/options/secrets.ts).
   const { prometheus, ...rest } = redactForRecord(o, o.secretHeaders);
   // Spread first so the keys keep RunOptions' order in run.json (prometheus is the last).
@@ -300,7 +352,10 @@ export function parseFailOn(raw: string): FailOn {
   for (const part of raw.split(',').map((p) => p.trim())) {
     if (part === 'growth') out.growth = true;
     else if (/^held\s*>/.test(part)) out.heldBytes = sizeBytes('fail-on', part.replace(/^held\s*>/, ''), { min: 1 });
-    else throw new UsageError(`--fail-on: expected growth, held>SIZE (e.g. held>200Mi) or both separated by a comma, got ${JSON.stringify(raw)}`);
+    else
+      throw new UsageError(
+        `--fail-on: expected growth, held>SIZE (e.g. held>200Mi) or both separated by a comma, got ${JSON.stringify(raw)}`,
+      );
   }
   return out;
 }

@@ -46,7 +46,8 @@ export interface SampleOptions {
 export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
   const { values: v, positionals } = parseFlags(normaliseLiveFlag(args), FLAGS, 'sample');
   if (v.help) return 'help';
-  if (positionals.length > 0) throw new UsageError(`sample: unexpected argument ${JSON.stringify(positionals[0])} (flags start with --)`);
+  if (positionals.length > 0)
+    throw new UsageError(`sample: unexpected argument ${JSON.stringify(positionals[0])} (flags start with --)`);
   const o: SampleOptions = {
     intervalMs: sampleIntervalMs(v['sample-interval']),
     label: v.label === undefined ? 'sample' : runName('label', v.label),
@@ -67,16 +68,19 @@ export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
   const prometheus = parsePrometheusFlags(v, o.intervalMs);
   if (prometheus) o.prometheus = prometheus;
   if (o.pid === undefined && o.metricsUrl === undefined && o.cgroupFile === undefined && o.prometheus === undefined) {
-    throw new UsageError('sample: give at least one source: --pid, --metrics-url, --cgroup or --prometheus-url (see --help)');
+    throw new UsageError(
+      'sample: give at least one source: --pid, --metrics-url, --cgroup or --prometheus-url (see --help)',
+    );
   }
-  if (v.duration !== undefined && v['until-signal']) throw new UsageError('--duration: not with --until-signal (pick one way to stop)');
-  if (v.duration === undefined && !v['until-signal']) throw new UsageError('sample: give --duration (e.g. 10m) or --until-signal (stop with Ctrl-C or SIGTERM)');
+  if (v.duration !== undefined && v['until-signal'])
+    throw new UsageError('--duration: not with --until-signal (pick one way to stop)');
+  if (v.duration === undefined && !v['until-signal'])
+    throw new UsageError('sample: give --duration (e.g. 10m) or --until-signal (stop with Ctrl-C or SIGTERM)');
   if (v.duration !== undefined) o.durationMs = durationMs('duration', v.duration, LIMITS.durationMs);
   const live = parseLiveOptions(v);
   if (live) o.live = live;
   return o;
 }
-
 
 /** What run.json keeps of them. */
 export function recordedSampleOptions(o: SampleOptions): RecordedSampleOptions {

@@ -21,8 +21,13 @@ export const STEADY_HELP = `  steady: --rate 100 --duration 10m --connections 10
          --stages 30s:50,5m:200,30s:0   ramp the rate: duration:rate pairs, linear from the
                                          previous rate (starting at --rate, or 0 without --rate)`;
 
-export function parseSteadyFlags(v: { stages?: string | undefined; rate?: string | undefined }, rate: number): SteadyOptions {
-  const out: SteadyOptions = { steadyRate: v.rate === undefined ? (v.stages === undefined ? DEFAULTS.steadyRate : 0) : rate };
+export function parseSteadyFlags(
+  v: { stages?: string | undefined; rate?: string | undefined },
+  rate: number,
+): SteadyOptions {
+  const out: SteadyOptions = {
+    steadyRate: v.rate === undefined ? (v.stages === undefined ? DEFAULTS.steadyRate : 0) : rate,
+  };
   if (v.stages !== undefined) {
     const stages = parseStages(v.stages, (text) => durationMs('stages', text, { min: 100 }));
     if (typeof stages === 'string') throw new UsageError(`--stages: ${stages}`);

@@ -10,11 +10,15 @@ export function durationMs(flag: string, raw: string, { min = 1, max = 7 * 24 * 
   const value = raw.trim();
   // A bare number is ambiguous (seconds? ms?), so a unit is required.
   if (value === '' || /^[+-]?\d+(\.\d+)?$/.test(value)) {
-    throw new UsageError(`--${flag}: expected a duration with a unit like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flag}: expected a duration with a unit like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`,
+    );
   }
   const ms = parseDuration(value);
   if (ms === null || ms === undefined || !Number.isFinite(ms)) {
-    throw new UsageError(`--${flag}: expected a duration with a unit like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flag}: expected a duration with a unit like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`,
+    );
   }
   if (ms < min) throw new UsageError(`--${flag}: must be at least ${formatMs(min)}, got ${JSON.stringify(raw)}`);
   if (ms > max) throw new UsageError(`--${flag}: must be at most ${formatMs(max)}, got ${JSON.stringify(raw)}`);
@@ -28,18 +32,24 @@ export function positiveInt(flag: string, raw: string, { max = Number.MAX_SAFE_I
     throw new UsageError(`--${flag}: expected a whole number greater than 0, got ${JSON.stringify(raw)}`);
   }
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag}: expected a whole number greater than 0, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${flag}: expected a whole number greater than 0, got ${JSON.stringify(raw)}`);
   if (n > max) throw new UsageError(`--${flag}: must be at most ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
-export function positiveNumber(flag: string, raw: string, { max = 1e6, unit = '' }: { max?: number; unit?: string } = {}): number {
+export function positiveNumber(
+  flag: string,
+  raw: string,
+  { max = 1e6, unit = '' }: { max?: number; unit?: string } = {},
+): number {
   const value = raw.trim();
   const n = Number(value);
   if (value === '' || !Number.isFinite(n) || n <= 0) {
     throw new UsageError(`--${flag}: expected a number greater than 0, got ${JSON.stringify(raw)}`);
   }
-  if (n > max) throw new UsageError(`--${flag}: must be at most ${max}${unit && ` ${unit}`}, got ${JSON.stringify(raw)}`);
+  if (n > max)
+    throw new UsageError(`--${flag}: must be at most ${max}${unit && ` ${unit}`}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -48,10 +58,14 @@ export function httpUrl(flag: string, raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`--${flag}: expected an http:// or https:// URL like http://127.0.0.1:8080, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flag}: expected an http:// or https:// URL like http://127.0.0.1:8080, got ${JSON.stringify(raw)}`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--${flag}: expected an http:// or https:// URL, got scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
+    throw new UsageError(
+      `--${flag}: expected an http:// or https:// URL, got scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}`,
+    );
   }
   if (url.hostname === '') throw new UsageError(`--${flag}: the URL has no host: ${JSON.stringify(raw)}`);
   return url;
@@ -59,7 +73,9 @@ export function httpUrl(flag: string, raw: string): URL {
 
 export function urlPath(flag: string, raw: string): string {
   if (!raw.startsWith('/') || /\s/.test(raw)) {
-    throw new UsageError(`--${flag}: expected a path starting with / and without spaces, like /health_check, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flag}: expected a path starting with / and without spaces, like /health_check, got ${JSON.stringify(raw)}`,
+    );
   }
   return raw;
 }
@@ -72,7 +88,9 @@ export function oneOf<T extends string>(flag: string, raw: string, allowed: read
 /** A run name becomes a directory name under the reports folder: keep it to one safe segment. */
 export function runName(flag: string, raw: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(raw)) {
-    throw new UsageError(`--${flag}: expected 1-80 letters, digits, dots, dashes or underscores (no slashes), got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flag}: expected 1-80 letters, digits, dots, dashes or underscores (no slashes), got ${JSON.stringify(raw)}`,
+    );
   }
   return raw;
 }
@@ -86,10 +104,22 @@ export function formatMs(ms: number): string {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, B: 1,
-  K: 1e3, M: 1e6, G: 1e9, T: 1e12,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
-  KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30,
+  '': 1,
+  B: 1,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
 };
 
 /** Kubernetes-style quantities (256Mi, 1Gi, 500M) as pod limits are written, or plain bytes. */
@@ -106,7 +136,12 @@ export function sizeBytes(flag: string, raw: string, { min = 1, max = 2 ** 50 } 
 }
 
 function formatSize(bytes: number): string {
-  for (const [unit, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ] as const) {
     if (bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return `${bytes} bytes`;

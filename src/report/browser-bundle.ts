@@ -15,7 +15,8 @@ export async function browserBundle(): Promise<string> {
     throw new LeakbenchError(`could not bundle the interactive charts: ${(err as Error).message}`);
   }
   // Inlined in a <script> element: the one sequence that would end it early must not occur.
-  if (/<\/script/i.test(text)) throw new LeakbenchError('could not bundle the interactive charts: the bundle contains "</script"');
+  if (/<\/script/i.test(text))
+    throw new LeakbenchError('could not bundle the interactive charts: the bundle contains "</script"');
   return text;
 }
 

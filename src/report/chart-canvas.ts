@@ -20,11 +20,14 @@ export async function drawChart(config: LineConfig, size: Size, extra: ChartExtr
   const ctx = canvas.getContext('2d');
   const plugins: Plugin<'line'>[] = [whiteBackground, ...(extra.plugins ?? [])];
   if (extra.noData !== undefined) plugins.push(noDataNote(extra.noData));
-  const chart = new Chart(ctx as unknown as ConstructorParameters<typeof Chart>[0], {
-    ...config,
-    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
-    plugins: [...(config.plugins ?? []), ...plugins],
-  } as ChartConfiguration<'line'>);
+  const chart = new Chart(
+    ctx as unknown as ConstructorParameters<typeof Chart>[0],
+    {
+      ...config,
+      options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+      plugins: [...(config.plugins ?? []), ...plugins],
+    } as ChartConfiguration<'line'>,
+  );
   try {
     return await canvas.encode('png');
   } finally {

@@ -14,7 +14,11 @@ export interface ChartImages {
 }
 
 /** memory.png: the memory chart's one definition (memory-chart.ts), drawn on a canvas without a browser. */
-export function renderMemoryChart(data: RunData, summary: SummaryFile, size: Size = MEMORY_CHART_SIZE): Promise<Buffer> {
+export function renderMemoryChart(
+  data: RunData,
+  summary: SummaryFile,
+  size: Size = MEMORY_CHART_SIZE,
+): Promise<Buffer> {
   return drawSpec(memoryChart(data, summary), size);
 }
 

@@ -59,7 +59,9 @@ function verdictOf(summary: SummaryFile): { kind: string; text: string } {
 }
 
 function series(samples: readonly Sample[], key: SampleFigure, divisor: number): PlotPoint[] {
-  const pts = samples.filter((s) => typeof s[key] === 'number').map((s) => ({ x: s.t / divisor, y: (s[key] as number) / MIB }));
+  const pts = samples
+    .filter((s) => typeof s[key] === 'number')
+    .map((s) => ({ x: s.t / divisor, y: (s[key] as number) / MIB }));
   return downsample(pts, 800);
 }
 
@@ -67,17 +69,30 @@ function series(samples: readonly Sample[], key: SampleFigure, divisor: number):
  * One report over several runs of the same scenario (the bundled plain and race builds by
  * default): RSS of each overlaid, heap against RSS per run, and a verdict table.
  */
-export async function renderComparison(dir: string, scenario: string, runs: readonly ComparedRun[]): Promise<{ file: ComparisonFile; files: string[] }> {
+export async function renderComparison(
+  dir: string,
+  scenario: string,
+  runs: readonly ComparedRun[],
+): Promise<{ file: ComparisonFile; files: string[] }> {
   const { file, rss, heap, byRequests } = comparison(dir, scenario, runs);
   const size = { width: 1200, height: 600 };
-  const [rssPng, heapPng, byRequestsPng] = await Promise.all([drawChart(rss.config, size), drawChart(heap.config, size), drawChart(byRequests.config, size)]);
+  const [rssPng, heapPng, byRequestsPng] = await Promise.all([
+    drawChart(rss.config, size),
+    drawChart(heap.config, size),
+    drawChart(byRequests.config, size),
+  ]);
   writeOutput(dir, 'compare.json', file);
   writeOutput(dir, 'rss.png', rssPng);
   writeOutput(dir, 'heap-vs-rss.png', heapPng);
   writeOutput(dir, 'rss-by-requests.png', byRequestsPng);
   writeOutput(dir, 'compare.md', comparisonMarkdown(file));
   writeOutput(dir, 'index.html', comparisonHtml(file, rssPng, heapPng, byRequestsPng));
-  return { file, files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png', 'rss-by-requests.png'].map((f) => join(dir, f)) };
+  return {
+    file,
+    files: ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png', 'rss-by-requests.png'].map((f) =>
+      join(dir, f),
+    ),
+  };
 }
 
 /** A comparison chart before it is drawn. */
@@ -86,7 +101,11 @@ export interface ComparisonChart {
 }
 
 /** The comparison before its charts are drawn: compare.json's rows and its three charts. */
-export function comparison(dir: string, scenario: string, runs: readonly ComparedRun[]): { file: ComparisonFile; rss: ComparisonChart; heap: ComparisonChart; byRequests: ComparisonChart } {
+export function comparison(
+  dir: string,
+  scenario: string,
+  runs: readonly ComparedRun[],
+): { file: ComparisonFile; rss: ComparisonChart; heap: ComparisonChart; byRequests: ComparisonChart } {
   const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
   const summaries = loaded.map((r) => summarise(r.data));
   const rows: Row[] = loaded.map((r, i) => {
@@ -113,7 +132,11 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
 
   const rssDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
     label: `${r.label}: RSS`,
-    data: series(r.data.samples, r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss', axis.divisor),
+    data: series(
+      r.data.samples,
+      r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss',
+      axis.divisor,
+    ),
     borderColor: COLOURS[i % COLOURS.length]!,
     backgroundColor: COLOURS[i % COLOURS.length]!,
     borderWidth: 2.5,
@@ -124,7 +147,10 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
     data: { datasets: rssDatasets },
     options: {
       parsing: false,
-      plugins: { title: { display: true, text: `${scenario}: RSS by build`, font: { size: 18 } }, legend: lineLegend() },
+      plugins: {
+        title: { display: true, text: `${scenario}: RSS by build`, font: { size: 18 } },
+        legend: lineLegend(),
+      },
       scales: { x: xScale, y: yScale },
     },
   };
@@ -146,7 +172,14 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
     data: { datasets: heapDatasets },
     options: {
       parsing: false,
-      plugins: { title: { display: true, text: `${scenario}: RSS (solid) against ${heapWords(rows)} (dashed)`, font: { size: 18 } }, legend: lineLegend() },
+      plugins: {
+        title: {
+          display: true,
+          text: `${scenario}: RSS (solid) against ${heapWords(rows)} (dashed)`,
+          font: { size: 18 },
+        },
+        legend: lineLegend(),
+      },
       scales: { x: xScale, y: yScale },
     },
   };
@@ -154,21 +187,43 @@ export function comparison(dir: string, scenario: string, runs: readonly Compare
   // served, their lines line up by work done.
   const byRequestsDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
     ...rssDatasets[i]!,
-    data: downsample(requestsServed(r.data.samples, loadSeconds(r.data), r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss', MIB), 800),
+    data: downsample(
+      requestsServed(
+        r.data.samples,
+        loadSeconds(r.data),
+        r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss',
+        MIB,
+      ),
+      800,
+    ),
   }));
   const byRequestsConfig: LineConfig = {
     type: 'line',
     data: { datasets: byRequestsDatasets },
     options: {
       parsing: false,
-      plugins: { title: { display: true, text: `${scenario}: RSS by build against requests served`, font: { size: 18 } }, legend: lineLegend() },
+      plugins: {
+        title: { display: true, text: `${scenario}: RSS by build against requests served`, font: { size: 18 } },
+        legend: lineLegend(),
+      },
       scales: {
-        x: { type: 'linear', min: 0, max: Math.max(1, ...byRequestsDatasets.map((d) => d.data.at(-1)?.x ?? 0)), title: { display: true, text: 'requests served (completed responses since the start)' }, ticks: { includeBounds: false, callback: (v) => formatCount(Number(v)) } },
+        x: {
+          type: 'linear',
+          min: 0,
+          max: Math.max(1, ...byRequestsDatasets.map((d) => d.data.at(-1)?.x ?? 0)),
+          title: { display: true, text: 'requests served (completed responses since the start)' },
+          ticks: { includeBounds: false, callback: (v) => formatCount(Number(v)) },
+        },
         y: yScale,
       },
     },
   };
-  return { file: { schema: COMPARE_SCHEMA, scenario, runs: rows }, rss: { config: rssConfig }, heap: { config: heapConfig }, byRequests: { config: byRequestsConfig } };
+  return {
+    file: { schema: COMPARE_SCHEMA, scenario, runs: rows },
+    rss: { config: rssConfig },
+    heap: { config: heapConfig },
+    byRequests: { config: byRequestsConfig },
+  };
 }
 
 /** The run's main heap figure, from its runtime profile (Go heap in use, V8 heap used), when sampled. */
@@ -183,11 +238,12 @@ function labelOf(key: SampleFigure | undefined): string | undefined {
 /** One heap name when every run has the same, else a neutral one (each cell then names its own). */
 function heapWords(rows: readonly Row[]): string {
   const labels = new Set(rows.map((r) => r.heapLabel ?? 'Go heap in use'));
-  return labels.size === 1 ? [...labels][0]! : 'each runtime\'s heap';
+  return labels.size === 1 ? [...labels][0]! : "each runtime's heap";
 }
 
 const mib = (v: number | undefined) => (v === undefined ? 'n/a' : formatFigure(v, 'bytes'));
-const change = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 'n/a' : formatSignedMiB(b - a));
+const change = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? 'n/a' : formatSignedMiB(b - a);
 
 function cells(r: Row, named: boolean): string[] {
   return [
@@ -205,24 +261,46 @@ function cells(r: Row, named: boolean): string[] {
 /** The table's head; the heap column in the runs' runtime words (older compare.json: Go). */
 function head(f: ComparisonFile): { head: string[]; named: boolean } {
   const words = heapWords(f.runs);
-  const named = words === 'each runtime\'s heap';
+  const named = words === "each runtime's heap";
   const heap = named ? 'heap start → end' : `${words.replace(/ in use$| used$/, '')} start → end`;
-  return { head: ['build', 'status', 'responses', 'RSS start → peak → end', 'RSS change', heap, 'heap change', 'verdict'], named };
+  return {
+    head: ['build', 'status', 'responses', 'RSS start → peak → end', 'RSS change', heap, 'heap change', 'verdict'],
+    named,
+  };
 }
 
 export function comparisonMarkdown(f: ComparisonFile): string {
   const { head: HEAD, named } = head(f);
-  const lines = [`# leakbench comparison: ${escapeMarkdown(f.scenario)}`, '', `| ${HEAD.join(' | ')} |`, `| ${HEAD.map(() => '---').join(' | ')} |`];
+  const lines = [
+    `# leakbench comparison: ${escapeMarkdown(f.scenario)}`,
+    '',
+    `| ${HEAD.join(' | ')} |`,
+    `| ${HEAD.map(() => '---').join(' | ')} |`,
+  ];
   for (const r of f.runs) lines.push(`| ${cells(r, named).map(escapeMarkdown).join(' | ')} |`);
   lines.push('', '## Verdicts', '');
-  for (const r of f.runs) lines.push(`- **${escapeMarkdown(r.label)}** (${escapeMarkdown(r.verdict)}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`);
-  lines.push('', '![RSS by build](rss.png)', '', '![RSS by build against requests served](rss-by-requests.png)', '', `![RSS against ${heapWords(f.runs)}](heap-vs-rss.png)`, '');
+  for (const r of f.runs)
+    lines.push(
+      `- **${escapeMarkdown(r.label)}** (${escapeMarkdown(r.verdict)}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`,
+    );
+  lines.push(
+    '',
+    '![RSS by build](rss.png)',
+    '',
+    '![RSS by build against requests served](rss-by-requests.png)',
+    '',
+    `![RSS against ${heapWords(f.runs)}](heap-vs-rss.png)`,
+    '',
+  );
   return lines.join('\n');
 }
 
 export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byRequests?: Buffer): string {
   const { head: HEAD, named } = head(f);
-  const row = (r: Row) => `<tr>${cells(r, named).map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  const row = (r: Row) =>
+    `<tr>${cells(r, named)
+      .map((c) => `<td>${escapeHtml(c)}</td>`)
+      .join('')}</tr>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>leakbench comparison: ${escapeHtml(f.scenario)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}img{max-width:100%}</style></head>

@@ -1,5 +1,12 @@
 import type { Diagnosis, FigureDiagnosis, RateFit, VerdictKind, WindowFigure } from '../analyse/diagnosis.ts';
-import { formatCount, formatDuration, formatFigure, formatMiB, formatSignedBytes, formatSignedCount } from '../analyse/format.ts';
+import {
+  formatCount,
+  formatDuration,
+  formatFigure,
+  formatMiB,
+  formatSignedBytes,
+  formatSignedCount,
+} from '../analyse/format.ts';
 import { kindLabel } from '../analyse/smaps.ts';
 import { amountText, rateText } from '../analyse/verdict.ts';
 import type { Table } from './tables.ts';
@@ -39,9 +46,16 @@ const TITLES: Record<VerdictKind, string> = {
 
 /** Where a runtime has its own words for a neutral kind. */
 const RUNTIME_TITLES: Partial<Record<string, Partial<Record<VerdictKind, string>>>> = {
-  node: { 'heap-growth': 'V8 heap or Buffer growth', 'growth-outside-runtime': 'growth outside the V8 heap and Buffers' },
+  node: {
+    'heap-growth': 'V8 heap or Buffer growth',
+    'growth-outside-runtime': 'growth outside the V8 heap and Buffers',
+  },
   python: { 'thread-growth': 'Python thread growth' },
-  jvm: { 'heap-growth': 'Java heap growth', 'growth-outside-runtime': 'growth outside the Java heap', 'thread-growth': 'JVM thread growth' },
+  jvm: {
+    'heap-growth': 'Java heap growth',
+    'growth-outside-runtime': 'growth outside the Java heap',
+    'thread-growth': 'JVM thread growth',
+  },
 };
 
 const NONE = '—';
@@ -66,12 +80,28 @@ export function diagnosisContent(d: Diagnosis | undefined): DiagnosisContent | u
       caption: `smaps ${s.from.label} (${s.from.file}, t=${formatDuration(s.from.t)}) → ${s.to.label} (${s.to.file}, t=${formatDuration(s.to.t)}): RSS ${formatMiB(s.overall.rssBefore)} → ${formatMiB(s.overall.rssAfter)} (${formatSignedBytes(s.overall.rssChange)}); ${formatCount(s.overall.newMappings)} new mappings, ${formatCount(s.overall.removedMappings)} removed`,
       kinds: {
         head: ['kind', 'mappings', 'RSS before', 'RSS after', 'RSS change', 'size change'],
-        rows: s.overall.kinds.map((k) => [k.label, `${k.mappingsBefore} → ${k.mappingsAfter}`, formatMiB(k.rssBefore), formatMiB(k.rssAfter), formatSignedBytes(k.rssChange), formatSignedBytes(k.sizeChange)]),
+        rows: s.overall.kinds.map((k) => [
+          k.label,
+          `${k.mappingsBefore} → ${k.mappingsAfter}`,
+          formatMiB(k.rssBefore),
+          formatMiB(k.rssAfter),
+          formatSignedBytes(k.rssChange),
+          formatSignedBytes(k.sizeChange),
+        ]),
         numeric: [false, true, true, true, true, true],
       },
       mappings: {
         head: ['mapping', 'kind', 'perms', 'path', 'status', 'RSS before', 'RSS after', 'RSS change'],
-        rows: s.overall.topMappings.map((m) => [m.range, kindLabel(m.kind), m.perms, m.pathname || NONE, m.status, formatMiB(m.rssBefore), formatMiB(m.rssAfter), formatSignedBytes(m.rssChange)]),
+        rows: s.overall.topMappings.map((m) => [
+          m.range,
+          kindLabel(m.kind),
+          m.perms,
+          m.pathname || NONE,
+          m.status,
+          formatMiB(m.rssBefore),
+          formatMiB(m.rssAfter),
+          formatSignedBytes(m.rssChange),
+        ]),
         numeric: [false, false, false, false, false, true, true, true],
       },
       notes: s.notes,

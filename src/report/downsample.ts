@@ -30,7 +30,10 @@ export function downsample(points: readonly Point[], maxPoints = DEFAULT_MAX_POI
  * them), sharing the point budget in proportion to length, and returns them as one series with
  * a null between runs.
  */
-export function downsampleSegments(segments: readonly (readonly Point[])[], maxPoints = DEFAULT_MAX_POINTS): PlotPoint[] {
+export function downsampleSegments(
+  segments: readonly (readonly Point[])[],
+  maxPoints = DEFAULT_MAX_POINTS,
+): PlotPoint[] {
   const nonEmpty = segments.filter((s) => s.length > 0);
   const total = nonEmpty.reduce((n, s) => n + s.length, 0);
   const budget = Math.max(0, maxPoints - (nonEmpty.length - 1));

@@ -65,11 +65,18 @@ pre.cmd { background: #f4f4f4; padding: .5rem .7rem; overflow-x: auto; }
  * the charts are drawn in the browser from the run data inlined in the page (zoom, tooltips,
  * series toggles); the PNGs stay inside <noscript>. Without, the PNGs inline as data: URIs.
  */
-export function renderHtml(summary: SummaryFile, run: RunFile, images: { memory: Buffer; load: Buffer }, charts?: InteractiveCharts): string {
+export function renderHtml(
+  summary: SummaryFile,
+  run: RunFile,
+  images: { memory: Buffer; load: Buffer },
+  charts?: InteractiveCharts,
+): string {
   const c = reportContent(summary, run);
   const d = diagnosisContent(summary.diagnosis);
   const facts = c.facts.map(([k, v]) =>
-    k === 'status' ? html`<tr><th>${k}</th><td class="status-${summary.status}">${v}</td></tr>` : html`<tr><th>${k}</th><td>${v}</td></tr>`,
+    k === 'status'
+      ? html`<tr><th>${k}</th><td class="status-${summary.status}">${v}</td></tr>`
+      : html`<tr><th>${k}</th><td>${v}</td></tr>`,
   );
   const page = html`<!DOCTYPE html>
 <html lang="en">
@@ -104,7 +111,12 @@ ${charts ? chartScripts(charts) : undefined}
   return page.value;
 }
 
-function chartOrImage(name: 'memory' | 'load', png: Buffer, alt: string, charts: InteractiveCharts | undefined): SafeHtml {
+function chartOrImage(
+  name: 'memory' | 'load',
+  png: Buffer,
+  alt: string,
+  charts: InteractiveCharts | undefined,
+): SafeHtml {
   const img = html`<img src="data:image/png;base64,${png.toString('base64')}" alt="${alt}" width="1200">`;
   if (!charts) return img;
   return html`<div class="chart"><canvas id="${name}-chart" role="img" aria-label="${alt}"></canvas><noscript>${img}</noscript></div>
@@ -120,7 +132,8 @@ function chartScripts(charts: InteractiveCharts): SafeHtml {
 }
 
 function table(t: Table): SafeHtml {
-  const cell = (text: string, i: number): SafeHtml => (t.numeric[i] ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`);
+  const cell = (text: string, i: number): SafeHtml =>
+    t.numeric[i] ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`;
   const head = t.head.map((h) => html`<th>${h}</th>`);
   const rows = t.rows.map((r) => html`<tr>${r.map(cell)}</tr>`);
   return html`<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
@@ -129,9 +142,15 @@ function table(t: Table): SafeHtml {
 const GROWTH_KINDS = new Set(['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth']);
 
 function verdictSection(d: DiagnosisContent): SafeHtml {
-  const tone = GROWTH_KINDS.has(d.kind) ? 'verdict-growth' : d.kind === 'not-enough-data' ? 'verdict-unknown' : 'verdict-ok';
+  const tone = GROWTH_KINDS.has(d.kind)
+    ? 'verdict-growth'
+    : d.kind === 'not-enough-data'
+      ? 'verdict-unknown'
+      : 'verdict-ok';
   const list = (title: string, items: readonly string[]): SafeHtml | undefined =>
-    items.length === 0 ? undefined : html`<p><strong>${title}</strong></p><ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
+    items.length === 0
+      ? undefined
+      : html`<p><strong>${title}</strong></p><ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
   return html`<section class="verdict ${tone}">
 <h2>Verdict: ${d.title}</h2>
 <p>${d.summary}</p>

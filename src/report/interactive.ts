@@ -26,7 +26,14 @@ export interface InteractiveCharts {
 export function chartInput(data: RunData, summary: SummaryFile): { data: ChartData; summary: ChartSummary } {
   return {
     data: {
-      run: { phases: data.run.phases.map((p) => ({ name: p.name, kind: p.kind, ...(p.startT !== undefined && { startT: p.startT }), ...(p.endT !== undefined && { endT: p.endT }) })) },
+      run: {
+        phases: data.run.phases.map((p) => ({
+          name: p.name,
+          kind: p.kind,
+          ...(p.startT !== undefined && { startT: p.startT }),
+          ...(p.endT !== undefined && { endT: p.endT }),
+        })),
+      },
       samples: thin(data.samples, MAX_EMBEDDED_SAMPLES),
       load: loadSeconds(data),
       probes: [],

@@ -24,16 +24,18 @@ export function readVerdicts(summary: SummaryFile): VerdictText[] {
 
 /** XML 1.0 cannot carry most control characters even escaped; they are dropped. */
 export function escapeXml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    // Lone surrogate halves are not characters XML allows; a proper pair (an emoji) is kept.
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      // Lone surrogate halves are not characters XML allows; a proper pair (an emoji) is kept.
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 interface Case {
@@ -50,13 +52,37 @@ function phaseCases(prefix: string, l: PhaseLoadSummary): Case[] {
     classname,
     name,
     timeS: l.durationS,
-    ...(!ok && { failure: { type, message, body: `${l.phase} (${l.kind}): requested ${formatCount(l.requested)}, sent ${formatCount(l.sent)}, completed ${formatCount(l.completed)}, errors ${formatCount(l.errors)}, timeouts ${formatCount(l.timeouts)}, non-2xx ${formatCount(l.non2xx)}` } }),
+    ...(!ok && {
+      failure: {
+        type,
+        message,
+        body: `${l.phase} (${l.kind}): requested ${formatCount(l.requested)}, sent ${formatCount(l.sent)}, completed ${formatCount(l.completed)}, errors ${formatCount(l.errors)}, timeouts ${formatCount(l.timeouts)}, non-2xx ${formatCount(l.non2xx)}`,
+      },
+    }),
   });
-  const codes = Object.entries(l.statusCodes).filter(([c]) => !/^2\d\d$/.test(c)).map(([c, n]) => `${c} × ${formatCount(n)}`).join(', ');
+  const codes = Object.entries(l.statusCodes)
+    .filter(([c]) => !/^2\d\d$/.test(c))
+    .map(([c, n]) => `${c} × ${formatCount(n)}`)
+    .join(', ');
   return [
-    check('errors == 0', l.errors === 0, 'errors', `${formatCount(l.errors)} requests failed (${formatCount(l.timeouts)} of them timeouts)`),
-    check('non-2xx == 0', l.non2xx === 0, 'non-2xx', `${formatCount(l.non2xx)} responses were not 2xx${codes ? `: ${codes}` : ''}`),
-    check('sent == requested', l.sent === l.requested, 'sent', `sent ${formatCount(l.sent)} of ${formatCount(l.requested)} requested`),
+    check(
+      'errors == 0',
+      l.errors === 0,
+      'errors',
+      `${formatCount(l.errors)} requests failed (${formatCount(l.timeouts)} of them timeouts)`,
+    ),
+    check(
+      'non-2xx == 0',
+      l.non2xx === 0,
+      'non-2xx',
+      `${formatCount(l.non2xx)} responses were not 2xx${codes ? `: ${codes}` : ''}`,
+    ),
+    check(
+      'sent == requested',
+      l.sent === l.requested,
+      'sent',
+      `sent ${formatCount(l.sent)} of ${formatCount(l.requested)} requested`,
+    ),
   ];
 }
 
@@ -68,7 +94,13 @@ export function renderJunit(summary: SummaryFile, run: RunFile): string {
     classname: `${prefix}.run`,
     name: 'run completed',
     timeS: summary.durationS,
-    ...(summary.status !== 'completed' && { failure: { type: summary.status, message: `the run ${summary.status}${run.endReason ? `: ${run.endReason}` : ''}`, body: summary.headline } }),
+    ...(summary.status !== 'completed' && {
+      failure: {
+        type: summary.status,
+        message: `the run ${summary.status}${run.endReason ? `: ${run.endReason}` : ''}`,
+        body: summary.headline,
+      },
+    }),
   });
   for (const l of summary.load) cases.push(...phaseCases(prefix, l));
   const verdicts = readVerdicts(summary);
@@ -77,10 +109,17 @@ export function renderJunit(summary: SummaryFile, run: RunFile): string {
       classname: `${prefix}.memory`,
       name: `verdict: ${v.kind}`,
       timeS: summary.durationS,
-      ...(isGrowthKind(v.kind) && { failure: { type: v.kind, message: v.text.split('\n')[0] || summary.headline, body: [summary.headline, v.text].filter(Boolean).join('\n') } }),
+      ...(isGrowthKind(v.kind) && {
+        failure: {
+          type: v.kind,
+          message: v.text.split('\n')[0] || summary.headline,
+          body: [summary.headline, v.text].filter(Boolean).join('\n'),
+        },
+      }),
     });
   }
-  if (verdicts.length === 0) cases.push({ classname: `${prefix}.memory`, name: 'verdict', timeS: 0, skipped: 'this summary has no verdict' });
+  if (verdicts.length === 0)
+    cases.push({ classname: `${prefix}.memory`, name: 'verdict', timeS: 0, skipped: 'this summary has no verdict' });
 
   const failures = cases.filter((c) => c.failure).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
@@ -88,8 +127,12 @@ export function renderJunit(summary: SummaryFile, run: RunFile): string {
   const a = escapeXml;
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
-  out.push(`<testsuites name="leakbench" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}">`);
-  out.push(`  <testsuite name="${a(prefix)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}" timestamp="${a(run.startedAt.replace(/Z$/, ''))}">`);
+  out.push(
+    `<testsuites name="leakbench" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}">`,
+  );
+  out.push(
+    `  <testsuite name="${a(prefix)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${time}" timestamp="${a(run.startedAt.replace(/Z$/, ''))}">`,
+  );
   out.push('    <properties>');
   const props: [string, string | undefined][] = [
     ['status', summary.status],
@@ -97,12 +140,17 @@ export function renderJunit(summary: SummaryFile, run: RunFile): string {
     ['url', summary.target.url],
     ['headline', summary.headline],
   ];
-  for (const [name, value] of props) if (value !== undefined) out.push(`      <property name="${a(name)}" value="${a(value)}"/>`);
+  for (const [name, value] of props)
+    if (value !== undefined) out.push(`      <property name="${a(name)}" value="${a(value)}"/>`);
   out.push('    </properties>');
   for (const c of cases) {
     const open = `    <testcase classname="${a(c.classname)}" name="${a(c.name)}" time="${seconds(c.timeS)}"`;
     if (c.failure) {
-      out.push(`${open}>`, `      <failure type="${a(c.failure.type)}" message="${a(c.failure.message)}">${a(c.failure.body)}</failure>`, '    </testcase>');
+      out.push(
+        `${open}>`,
+        `      <failure type="${a(c.failure.type)}" message="${a(c.failure.message)}">${a(c.failure.body)}</failure>`,
+        '    </testcase>',
+      );
     } else if (c.skipped !== undefined) {
       out.push(`${open}>`, `      <skipped message="${a(c.skipped)}"/>`, '    </testcase>');
     } else {

@@ -2,7 +2,17 @@ import type { ChartDataset, ScriptableContext } from 'chart.js';
 import { formatCount, formatMs, formatRate } from '../analyse/format.ts';
 import { percentile } from '../analyse/stats.ts';
 import type { LoadSecond, Probe } from '../rundir/schema.ts';
-import { fixedWidth, lineLegend, plotPadding, type ChartData, type ChartOptions, type ChartSpec, type ChartSummary, type LineConfig, type Size } from './chart-style.ts';
+import {
+  fixedWidth,
+  lineLegend,
+  plotPadding,
+  type ChartData,
+  type ChartOptions,
+  type ChartSpec,
+  type ChartSummary,
+  type LineConfig,
+  type Size,
+} from './chart-style.ts';
 import { DEFAULT_MAX_POINTS, downsampleSegments, splitAtGaps, type PlotPoint, type Point } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
 
@@ -41,20 +51,52 @@ export function loadChart(data: ChartData, summary: ChartSummary, opts: ChartOpt
               ticks: { callback: (v) => (Number(v) >= 1 ? formatCount(Number(v)) : String(v)) },
               afterFit: fixedWidth,
             }
-          : { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'requests per second' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
+          : {
+              type: 'linear',
+              beginAtZero: true,
+              grace: '5%',
+              title: { display: true, text: 'requests per second' },
+              ticks: { display: !empty },
+              grid: { display: !empty },
+              afterFit: fixedWidth,
+            },
         ...(hasLatency && {
-          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: 'latency (ms)' }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
+          y1: {
+            type: 'linear',
+            position: 'right',
+            beginAtZero: true,
+            grace: '5%',
+            title: { display: true, text: 'latency (ms)' },
+            grid: { drawOnChartArea: false },
+            afterFit: fixedWidth,
+          },
         }),
       },
       plugins: {
-        title: { display: true, text: `${summary.scenario} · ${summary.target.label} — load`, font: { size: 18, weight: 'bold' }, padding: { top: 6, bottom: 4 } },
-        subtitle: { display: summary.load.length > 0, text: wrap(loadSubtitle(summary), 160), font: { size: 13 }, padding: { bottom: 8 } },
+        title: {
+          display: true,
+          text: `${summary.scenario} · ${summary.target.label} — load`,
+          font: { size: 18, weight: 'bold' },
+          padding: { top: 6, bottom: 4 },
+        },
+        subtitle: {
+          display: summary.load.length > 0,
+          text: wrap(loadSubtitle(summary), 160),
+          font: { size: 13 },
+          padding: { bottom: 8 },
+        },
         legend: lineLegend(),
         annotation: { annotations: timelineAnnotations(data, spans, axis) },
       },
     },
   };
-  return { config, plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no load recorded in this run' }), spans, axis };
+  return {
+    config,
+    plugins: [phaseLabels(spans, axis)],
+    ...(empty && { noData: 'no load recorded in this run' }),
+    spans,
+    axis,
+  };
 }
 
 /**
@@ -89,7 +131,9 @@ function secondsFromProbes(probes: readonly Probe[]): LoadSecond[] {
     buckets.set(key, b);
   }
   return [...buckets.values()].map(({ phase, t, probes: ps }) => {
-    const latencies = ps.flatMap((p) => (p.status !== undefined && p.latencyMs !== undefined ? [p.latencyMs] : [])).sort((a, b) => a - b);
+    const latencies = ps
+      .flatMap((p) => (p.status !== undefined && p.latencyMs !== undefined ? [p.latencyMs] : []))
+      .sort((a, b) => a - b);
     const failed = ps.filter((p) => p.status === undefined && p.error !== undefined);
     const second: LoadSecond = {
       phase,
@@ -121,13 +165,25 @@ interface SeriesStyle {
 
 const SERIES: readonly SeriesStyle[] = [
   { label: 'completed/s', value: (s) => s.completed, color: '#1f77b4', width: 1.5, fill: true, axis: 'y' },
-  { label: 'errors/s (incl. timeouts)', value: (s) => s.errors, color: '#d62728', width: 1.5, axis: 'y', onlyIfNonZero: true },
+  {
+    label: 'errors/s (incl. timeouts)',
+    value: (s) => s.errors,
+    color: '#d62728',
+    width: 1.5,
+    axis: 'y',
+    onlyIfNonZero: true,
+  },
   { label: 'non-2xx/s', value: (s) => s.non2xx, color: '#e377c2', width: 1.5, axis: 'y', onlyIfNonZero: true },
   { label: 'latency p50 (right axis)', value: (s) => s.p50, color: '#2ca02c', width: 1.5, dash: [6, 3], axis: 'y1' },
   { label: 'latency p99 (right axis)', value: (s) => s.p99, color: '#9467bd', width: 1.5, dash: [2, 2], axis: 'y1' },
 ];
 
-function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis, log: boolean, maxPoints: number): ChartDataset<'line', PlotPoint[]>[] {
+function loadDatasets(
+  seconds: readonly LoadSecond[],
+  axis: TimeAxis,
+  log: boolean,
+  maxPoints: number,
+): ChartDataset<'line', PlotPoint[]>[] {
   const phases = [...new Set(seconds.map((s) => s.phase))];
   return SERIES.flatMap((style) => {
     const segments = phases.flatMap((phase) => {
@@ -153,7 +209,11 @@ function loadDatasets(seconds: readonly LoadSecond[], axis: TimeAxis, log: boole
         borderWidth: style.width,
         borderDash: style.dash ?? [],
         // Error counts are tiny next to completions: mark every second that had any.
-        pointRadius: style.onlyIfNonZero ? (ctx: ScriptableContext<'line'>) => (isNonZero(ctx.raw) ? 3 : 0) : data.length <= 3 ? 3 : 0,
+        pointRadius: style.onlyIfNonZero
+          ? (ctx: ScriptableContext<'line'>) => (isNonZero(ctx.raw) ? 3 : 0)
+          : data.length <= 3
+            ? 3
+            : 0,
         spanGaps: false,
         tension: 0,
         yAxisID: style.axis,
@@ -171,7 +231,10 @@ function loadSubtitle(summary: ChartSummary): string {
   return summary.load
     .map((l) => {
       const p99 = l.latency ? `, p99 ${formatMs(l.latency.p99)}` : '';
-      const bad = l.errors + l.non2xx > 0 ? `, ${formatCount(l.errors)} error${l.errors === 1 ? '' : 's'}, ${formatCount(l.non2xx)} non-2xx` : '';
+      const bad =
+        l.errors + l.non2xx > 0
+          ? `, ${formatCount(l.errors)} error${l.errors === 1 ? '' : 's'}, ${formatCount(l.non2xx)} non-2xx`
+          : '';
       return `${l.phase}: ${formatCount(l.completed)} responses at ${formatRate(l.rate)}${p99}${bad}`;
     })
     .join(' · ');

@@ -68,13 +68,17 @@ function verdictSection(d: DiagnosisContent): string[] {
   list('Evidence', d.evidence);
   list('Could not tell', d.caveats);
   list('Next steps', d.suggestions);
-  if (d.pprofCommand) out.push('Heap profile diff (run it in the run directory):', '', ...codeBlock(d.pprofCommand), '');
+  if (d.pprofCommand)
+    out.push('Heap profile diff (run it in the run directory):', '', ...codeBlock(d.pprofCommand), '');
   return out;
 }
 
 function growthSections(d: DiagnosisContent): string[] {
   const out = ['## Growth by figure and phase', ''];
-  out.push('Robust (Theil–Sen) rates: per hour at rest, per 1,000 completed requests under load; the trend column says whether it counts as growth.', '');
+  out.push(
+    'Robust (Theil–Sen) rates: per hour at rest, per 1,000 completed requests under load; the trend column says whether it counts as growth.',
+    '',
+  );
   out.push(d.growth.rows.length > 0 ? table(d.growth) : 'No figure had enough samples to fit.', '');
   if (d.smaps) {
     out.push('## Where it grew (smaps)', '', escapeMarkdown(d.smaps.caption), '', table(d.smaps.kinds), '');

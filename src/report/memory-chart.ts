@@ -1,6 +1,16 @@
 import type { ChartDataset } from 'chart.js';
 import type { SampleFigure } from '../rundir/schema.ts';
-import { fixedWidth, lineLegend, plotPadding, type ChartData, type ChartOptions, type ChartSpec, type ChartSummary, type LineConfig, type Size } from './chart-style.ts';
+import {
+  fixedWidth,
+  lineLegend,
+  plotPadding,
+  type ChartData,
+  type ChartOptions,
+  type ChartSpec,
+  type ChartSummary,
+  type LineConfig,
+  type Size,
+} from './chart-style.ts';
 import { downsample, DEFAULT_MAX_POINTS, type PlotPoint } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
 
@@ -41,8 +51,22 @@ const LINES: readonly LineStyle[] = [
   // memory) untouched, and a line that far above RSS would flatten the others.
   { key: 'jvmHeapUsed', label: 'Java heap used', color: '#ff7f0e', width: 2, dash: [8, 4], axis: 'y' },
   { key: 'jvmDirect', label: 'direct buffers', color: '#8c564b', width: 2, dash: [3, 3], axis: 'y' },
-  { key: 'jvmThreads', label: 'Java threads (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
-  { key: 'goroutines', label: 'goroutines (right axis)', color: 'rgba(23, 190, 207, 0.7)', width: 1, dash: [2, 3], axis: 'y1' },
+  {
+    key: 'jvmThreads',
+    label: 'Java threads (right axis)',
+    color: 'rgba(23, 190, 207, 0.7)',
+    width: 1,
+    dash: [2, 3],
+    axis: 'y1',
+  },
+  {
+    key: 'goroutines',
+    label: 'goroutines (right axis)',
+    color: 'rgba(23, 190, 207, 0.7)',
+    width: 1,
+    dash: [2, 3],
+    axis: 'y1',
+  },
 ];
 
 /** The right-hand axis in the words of the count it carries: goroutines for Go, threads for the JVM. */
@@ -71,44 +95,73 @@ export function memoryChart(data: ChartData, summary: ChartSummary, opts: ChartO
       layout: plotPadding(hasCounts),
       scales: {
         x: timeScale(axis),
-        y: { type: 'linear', beginAtZero: true, grace: '5%', title: { display: true, text: 'memory (MiB)' }, ticks: { display: !empty }, grid: { display: !empty }, afterFit: fixedWidth },
+        y: {
+          type: 'linear',
+          beginAtZero: true,
+          grace: '5%',
+          title: { display: true, text: 'memory (MiB)' },
+          ticks: { display: !empty },
+          grid: { display: !empty },
+          afterFit: fixedWidth,
+        },
         ...(hasCounts && {
-          y1: { type: 'linear', position: 'right', beginAtZero: true, grace: '5%', title: { display: true, text: countAxisTitle(datasets) }, grid: { drawOnChartArea: false }, afterFit: fixedWidth },
+          y1: {
+            type: 'linear',
+            position: 'right',
+            beginAtZero: true,
+            grace: '5%',
+            title: { display: true, text: countAxisTitle(datasets) },
+            grid: { drawOnChartArea: false },
+            afterFit: fixedWidth,
+          },
         }),
       },
       plugins: {
-        title: { display: true, text: `${summary.scenario} · ${summary.target.label} — memory`, font: { size: 18, weight: 'bold' }, padding: { top: 6, bottom: 4 } },
+        title: {
+          display: true,
+          text: `${summary.scenario} · ${summary.target.label} — memory`,
+          font: { size: 18, weight: 'bold' },
+          padding: { top: 6, bottom: 4 },
+        },
         subtitle: { display: true, text: wrap(summary.headline, 150), font: { size: 13 }, padding: { bottom: 8 } },
         legend: lineLegend(),
         annotation: { annotations: timelineAnnotations(data, spans, axis) },
       },
     },
   };
-  return { config, plugins: [phaseLabels(spans, axis)], ...(empty && { noData: 'no memory samples in this run' }), spans, axis };
+  return {
+    config,
+    plugins: [phaseLabels(spans, axis)],
+    ...(empty && { noData: 'no memory samples in this run' }),
+    spans,
+    axis,
+  };
 }
 
 function memoryDatasets(data: ChartData, axis: TimeAxis, maxPoints: number): ChartDataset<'line', PlotPoint[]>[] {
   const present = new Set(LINES.filter((l) => data.samples.some((s) => s[l.key] !== undefined)).map((l) => l.key));
-  return LINES.filter((l) => present.has(l.key))
-    // process_resident_memory_bytes is VmRSS read through the target: draw it only in its place.
-    .filter((l) => !(l.key === 'processRss' && present.has('vmRss')))
-    .map((l) => {
-      const scale = l.axis === 'y' ? MIB : 1;
-      // A sample without this figure is left out, so a failed source shows as a straight bridge, not a drop to 0.
-      const points = data.samples.flatMap((s) => {
-        const v = s[l.key];
-        return v === undefined ? [] : [{ x: s.t / axis.divisor, y: v / scale }];
-      });
-      return {
-        label: l.label,
-        data: downsample(points, maxPoints),
-        borderColor: l.color,
-        backgroundColor: l.color,
-        borderWidth: l.width,
-        borderDash: l.dash ?? [],
-        pointRadius: points.length === 1 ? 3 : 0,
-        tension: 0,
-        yAxisID: l.axis,
-      };
-    });
+  return (
+    LINES.filter((l) => present.has(l.key))
+      // process_resident_memory_bytes is VmRSS read through the target: draw it only in its place.
+      .filter((l) => !(l.key === 'processRss' && present.has('vmRss')))
+      .map((l) => {
+        const scale = l.axis === 'y' ? MIB : 1;
+        // A sample without this figure is left out, so a failed source shows as a straight bridge, not a drop to 0.
+        const points = data.samples.flatMap((s) => {
+          const v = s[l.key];
+          return v === undefined ? [] : [{ x: s.t / axis.divisor, y: v / scale }];
+        });
+        return {
+          label: l.label,
+          data: downsample(points, maxPoints),
+          borderColor: l.color,
+          backgroundColor: l.color,
+          borderWidth: l.width,
+          borderDash: l.dash ?? [],
+          pointRadius: points.length === 1 ? 3 : 0,
+          tension: 0,
+          yAxisID: l.axis,
+        };
+      })
+  );
 }

@@ -32,7 +32,12 @@ export function requestsAt(seconds: readonly LoadSecond[]): (t: number) => numbe
 }
 
 /** A figure of each sample against the requests served when it was taken (scaled by `divisor`). */
-export function requestsServed(samples: readonly Sample[], seconds: readonly LoadSecond[], key: SampleFigure, divisor: number): Point[] {
+export function requestsServed(
+  samples: readonly Sample[],
+  seconds: readonly LoadSecond[],
+  key: SampleFigure,
+  divisor: number,
+): Point[] {
   const at = requestsAt(seconds);
   return samples.flatMap((s) => {
     const v = s[key];

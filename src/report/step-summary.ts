@@ -19,7 +19,10 @@ export function renderStepSummary(summary: SummaryFile, run: RunFile, dir: strin
   out.push(`**${escapeMarkdown(c.headline)}**`, '');
   const v = summary.diagnosis?.verdict;
   if (v) {
-    out.push(`${isGrowthKind(v.kind) ? '❌' : '✅'} **verdict: ${escapeMarkdown(v.kind)}** — ${escapeMarkdown(v.summary)}`, '');
+    out.push(
+      `${isGrowthKind(v.kind) ? '❌' : '✅'} **verdict: ${escapeMarkdown(v.kind)}** — ${escapeMarkdown(v.summary)}`,
+      '',
+    );
     if (v.evidence.length > 0) out.push(...v.evidence.map((e) => `- ${escapeMarkdown(e)}`), '');
   }
   out.push(c.load.rows.length > 0 ? table(c.load) : 'No load was recorded.', '');

@@ -69,13 +69,35 @@ function facts(summary: SummaryFile, run: RunFile): [string, string][] {
   out.push(...identityFacts(summary));
   out.push(['started', run.startedAt]);
   out.push(['duration', formatDuration(summary.durationS)]);
-  const versions = [`leakbench ${v.leakbench}`, `node ${v.node}`, `autocannon ${v.autocannon}`, v.go && `go ${v.go}`, v.os].filter(Boolean);
+  const versions = [
+    `leakbench ${v.leakbench}`,
+    `node ${v.node}`,
+    `autocannon ${v.autocannon}`,
+    v.go && `go ${v.go}`,
+    v.os,
+  ].filter(Boolean);
   out.push(['versions', versions.join(', ')]);
   return out;
 }
 
 function loadTable(load: readonly PhaseLoadSummary[]): Table {
-  const head = ['phase', 'kind', 'requested', 'sent', 'completed', 'errors', 'timeouts', 'non-2xx', 'duration', 'rate', 'p50', 'p90', 'p99', 'max', 'pacing p50 / p99 / max'];
+  const head = [
+    'phase',
+    'kind',
+    'requested',
+    'sent',
+    'completed',
+    'errors',
+    'timeouts',
+    'non-2xx',
+    'duration',
+    'rate',
+    'p50',
+    'p90',
+    'p99',
+    'max',
+    'pacing p50 / p99 / max',
+  ];
   const rows = load.map((l) => [
     l.phase,
     l.kind,
@@ -92,7 +114,9 @@ function loadTable(load: readonly PhaseLoadSummary[]): Table {
     l.latency ? formatMs(l.latency.p99) : NONE,
     l.latency ? formatMs(l.latency.max) : NONE,
     // Steady phases: how late each send was against its schedule, the same measure as probe pacing.
-    ...[l.pacing ?? l.steady?.sendLateness].map((p) => (p ? `${formatMs(p.p50)} / ${formatMs(p.p99)} / ${formatMs(p.max)}` : NONE)),
+    ...[l.pacing ?? l.steady?.sendLateness].map((p) =>
+      p ? `${formatMs(p.p50)} / ${formatMs(p.p99)} / ${formatMs(p.max)}` : NONE,
+    ),
   ]);
   return { head, rows, numeric: head.map((_, i) => i >= 2) };
 }
@@ -106,7 +130,11 @@ function statusCodeTable(load: readonly PhaseLoadSummary[]): Table {
         .map(([code, n]) => `${code} × ${formatCount(n)}`)
         .join(', ') +
         // A mix of requests: each one's answers, and those with a status it did not expect.
-        (l.responsesByRequest ? `; by request: ${Object.entries(l.responsesByRequest).map(([name, n]) => `${name} × ${formatCount(n)}`).join(', ')}` : '') +
+        (l.responsesByRequest
+          ? `; by request: ${Object.entries(l.responsesByRequest)
+              .map(([name, n]) => `${name} × ${formatCount(n)}`)
+              .join(', ')}`
+          : '') +
         (l.unexpectedStatus !== undefined ? `; unexpected status × ${formatCount(l.unexpectedStatus)}` : ''),
     ]);
   return { head: ['phase', 'status codes'], rows, numeric: [false, false] };
@@ -114,19 +142,29 @@ function statusCodeTable(load: readonly PhaseLoadSummary[]): Table {
 
 /** Requests due, not sent, sent late and how late: what the console's "schedule" line says. */
 function scheduleTable(load: readonly PhaseLoadSummary[]): Table {
-  const head = ['phase', 'due', 'not sent', 'sent late', 'send lateness p50 / p99 / max', 'connections opened', 'most in flight'];
+  const head = [
+    'phase',
+    'due',
+    'not sent',
+    'sent late',
+    'send lateness p50 / p99 / max',
+    'connections opened',
+    'most in flight',
+  ];
   const rows = load.flatMap((l) => {
     const s = l.steady;
     if (!s) return [];
-    return [[
-      l.phase,
-      formatCount(s.scheduled),
-      formatCount(s.notSent),
-      `${formatCount(s.late)} (over ${formatMs(s.lateAfterMs)})`,
-      `${formatMs(s.sendLateness.p50)} / ${formatMs(s.sendLateness.p99)} / ${formatMs(s.sendLateness.max)}`,
-      formatCount(s.connectionsOpened),
-      formatCount(s.peakInFlight),
-    ]];
+    return [
+      [
+        l.phase,
+        formatCount(s.scheduled),
+        formatCount(s.notSent),
+        `${formatCount(s.late)} (over ${formatMs(s.lateAfterMs)})`,
+        `${formatMs(s.sendLateness.p50)} / ${formatMs(s.sendLateness.p99)} / ${formatMs(s.sendLateness.max)}`,
+        formatCount(s.connectionsOpened),
+        formatCount(s.peakInFlight),
+      ],
+    ];
   });
   return { head, rows, numeric: head.map((_, i) => i >= 1) };
 }
@@ -166,23 +204,53 @@ function identityFacts(summary: SummaryFile): [string, string][] {
   const id = t.identity;
   const runtime = summary.diagnosis?.runtime;
   if (!id) {
-    const why = t.pid === undefined ? 'no process was read (attached by URL only, or imported)' : 'this run did not record it';
-    return [['runtime', runtime && runtime.name !== 'unknown' ? `${RUNTIME_NAMES[runtime.name]} (from ${runtime.from}); executable and build unknown: ${why}` : `unknown: ${why}`]];
+    const why =
+      t.pid === undefined ? 'no process was read (attached by URL only, or imported)' : 'this run did not record it';
+    return [
+      [
+        'runtime',
+        runtime && runtime.name !== 'unknown'
+          ? `${RUNTIME_NAMES[runtime.name]} (from ${runtime.from}); executable and build unknown: ${why}`
+          : `unknown: ${why}`,
+      ],
+    ];
   }
   const out: [string, string][] = [];
   out.push(['executable', id.executable ?? 'unknown']);
   if (id.cmdline) out.push(['command line', id.cmdline.join(' ')]);
-  out.push(['runtime', `${RUNTIME_NAMES[id.runtime]}${id.runtimeVersion ? ` ${id.runtimeVersion}` : ''} (${id.runtimeEvidence})`]);
+  out.push([
+    'runtime',
+    `${RUNTIME_NAMES[id.runtime]}${id.runtimeVersion ? ` ${id.runtimeVersion}` : ''} (${id.runtimeEvidence})`,
+  ]);
   const go = id.goBuild;
   if (go) {
     const setting = (k: string): string | undefined => buildSetting(go, k);
     const race = setting('-race') === 'true';
-    out.push(['go build', [go.goVersion, race ? 'build -race=true' : 'without -race', `CGO_ENABLED=${setting('CGO_ENABLED') ?? '?'}`, setting('-ldflags') !== undefined && `-ldflags=${JSON.stringify(setting('-ldflags'))}`, setting('GOARCH') && `${setting('GOOS') ?? ''}/${setting('GOARCH')}`].filter(Boolean).join(', ')]);
+    out.push([
+      'go build',
+      [
+        go.goVersion,
+        race ? 'build -race=true' : 'without -race',
+        `CGO_ENABLED=${setting('CGO_ENABLED') ?? '?'}`,
+        setting('-ldflags') !== undefined && `-ldflags=${JSON.stringify(setting('-ldflags'))}`,
+        setting('GOARCH') && `${setting('GOOS') ?? ''}/${setting('GOARCH')}`,
+      ]
+        .filter(Boolean)
+        .join(', '),
+    ]);
     if (go.main) out.push(['main module', `${go.main.path} ${go.main.version}`]);
-    if (go.deps.length > 0) out.push(['modules', go.deps.map((d) => `${d.path} ${d.replacedBy?.version || d.version}`).join(', ')]);
+    if (go.deps.length > 0)
+      out.push(['modules', go.deps.map((d) => `${d.path} ${d.replacedBy?.version || d.version}`).join(', ')]);
   }
   if (id.unknown) out.push(['not read', id.unknown]);
   return out;
 }
 
-const RUNTIME_NAMES: Record<RuntimeName | 'unknown', string> = { go: 'Go', node: 'Node.js', python: 'Python', jvm: 'JVM', other: 'other (not Go, Node.js, Python or a JVM)', unknown: 'unknown' };
+const RUNTIME_NAMES: Record<RuntimeName | 'unknown', string> = {
+  go: 'Go',
+  node: 'Node.js',
+  python: 'Python',
+  jvm: 'JVM',
+  other: 'other (not Go, Node.js, Python or a JVM)',
+  unknown: 'unknown',
+};

@@ -19,12 +19,22 @@ export interface TimeAxis {
 export function timeAxis(endS: number): TimeAxis {
   const minutes = endS > 300;
   const divisor = minutes ? 60 : 1;
-  return { divisor, title: minutes ? 'time since start (min)' : 'time since start (s)', max: Math.max(endS, 1) / divisor };
+  return {
+    divisor,
+    title: minutes ? 'time since start (min)' : 'time since start (s)',
+    max: Math.max(endS, 1) / divisor,
+  };
 }
 
 /** The x axis every chart shares: from 0 to the run's end, without an odd tick at the end. */
 export function timeScale(axis: TimeAxis) {
-  return { type: 'linear' as const, min: 0, max: axis.max, title: { display: true, text: axis.title }, ticks: { includeBounds: false } };
+  return {
+    type: 'linear' as const,
+    min: 0,
+    max: axis.max,
+    title: { display: true, text: axis.title },
+    ticks: { includeBounds: false },
+  };
 }
 
 export interface PhaseSpan {
@@ -39,7 +49,8 @@ export interface PhaseSpan {
  * no end was cut short and is drawn to the end of the run.
  */
 export function phaseSpans(data: Pick<ChartData, 'run' | 'events'>, runEndS: number): PhaseSpan[] {
-  const eventT = (type: 'phase-start' | 'phase-end', name: string): number | undefined => data.events.find((e) => e.type === type && e.phase === name)?.t;
+  const eventT = (type: 'phase-start' | 'phase-end', name: string): number | undefined =>
+    data.events.find((e) => e.type === type && e.phase === name)?.t;
   return data.run.phases.flatMap((p) => {
     const startS = p.startT ?? eventT('phase-start', p.name);
     if (startS === undefined) return [];
@@ -84,11 +95,23 @@ interface LineMark {
 
 export type TimelineMark = BoxMark | LineMark;
 
-const PHASE_FILL = { idle: 'rgba(31, 119, 180, 0.07)', burst: 'rgba(255, 127, 14, 0.09)', steady: 'rgba(44, 160, 44, 0.08)' } as const;
-const PHASE_EDGE = { idle: 'rgba(31, 119, 180, 0.35)', burst: 'rgba(255, 127, 14, 0.45)', steady: 'rgba(44, 160, 44, 0.4)' } as const;
+const PHASE_FILL = {
+  idle: 'rgba(31, 119, 180, 0.07)',
+  burst: 'rgba(255, 127, 14, 0.09)',
+  steady: 'rgba(44, 160, 44, 0.08)',
+} as const;
+const PHASE_EDGE = {
+  idle: 'rgba(31, 119, 180, 0.35)',
+  burst: 'rgba(255, 127, 14, 0.45)',
+  steady: 'rgba(44, 160, 44, 0.4)',
+} as const;
 
 /** Shaded boxes for phases and red lines for target exits, as chartjs-plugin-annotation items. */
-export function timelineAnnotations(data: Pick<ChartData, 'events'>, spans: readonly PhaseSpan[], axis: TimeAxis): Record<string, TimelineMark> {
+export function timelineAnnotations(
+  data: Pick<ChartData, 'events'>,
+  spans: readonly PhaseSpan[],
+  axis: TimeAxis,
+): Record<string, TimelineMark> {
   const out: Record<string, TimelineMark> = {};
   spans.forEach((s, i) => {
     out[`phase${i}`] = {
@@ -150,7 +173,10 @@ export function phaseLabels(spans: readonly PhaseSpan[], axis: TimeAxis): Plugin
       for (const s of spans) {
         const text = `${s.name} (${s.kind})`;
         const width = ctx.measureText(text).width + 8;
-        const left = Math.min(Math.max(x.getPixelForValue(s.startS / axis.divisor) + 2, chartArea.left + 2), chartArea.right - width - 2);
+        const left = Math.min(
+          Math.max(x.getPixelForValue(s.startS / axis.divisor) + 2, chartArea.left + 2),
+          chartArea.right - width - 2,
+        );
         let row = rowRight.findIndex((right) => right + 4 <= left);
         if (row === -1) row = rowRight.length;
         rowRight[row] = left + width;

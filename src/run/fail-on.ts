@@ -14,7 +14,8 @@ export function isGrowthVerdict(summary: SummaryFile): boolean {
  * high-water mark or a leak.
  */
 export function failOnReason(failOn: FailOn, summary: SummaryFile): string | undefined {
-  if (failOn.growth && isGrowthVerdict(summary)) return `the verdict is ${summary.diagnosis!.verdict.kind} (--fail-on growth)`;
+  if (failOn.growth && isGrowthVerdict(summary))
+    return `the verdict is ${summary.diagnosis!.verdict.kind} (--fail-on growth)`;
   const held = summary.diagnosis?.held;
   if (failOn.heldBytes !== undefined && held && held.bytes > failOn.heldBytes) {
     return `${held.label} holds ${(held.bytes / 2 ** 20).toFixed(1)} MiB above its baseline at the end, over the budget of ${(failOn.heldBytes / 2 ** 20).toFixed(1)} MiB (--fail-on held>)`;

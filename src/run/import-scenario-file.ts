@@ -24,7 +24,9 @@ export async function importScenarioFile(file: string): Promise<{ default?: unkn
     write: false,
     logLevel: 'silent',
     // A CommonJS package bundled into an ES module still calls require() for Node built-ins.
-    banner: { js: "import { createRequire as __leakbenchCreateRequire } from 'node:module'; const require = __leakbenchCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __leakbenchCreateRequire } from 'node:module'; const require = __leakbenchCreateRequire(import.meta.url);",
+    },
     plugins: [
       {
         name: 'leakbench-api',
@@ -34,8 +36,13 @@ export async function importScenarioFile(file: string): Promise<{ default?: unkn
       },
     ],
   }).catch((err: unknown) => {
-    const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
-    throw new Error(first ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}` : (err as Error).message);
+    const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
+      .errors?.[0];
+    throw new Error(
+      first
+        ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}`
+        : (err as Error).message,
+    );
   });
   const dir = mkdtempSync(join(tmpdir(), 'leakbench-scenario-'));
   try {

@@ -21,7 +21,9 @@ export async function loadScenario(name: string, file?: string): Promise<Scenari
   }
   const def = mod.default as Partial<ScenarioDefinition> | undefined;
   if (!def || typeof def !== 'object' || typeof def.name !== 'string' || typeof def.phases !== 'function') {
-    throw new UsageError(`scenario: ${file} must export default defineScenario({ name, description, phases(params) { return [...] } })`);
+    throw new UsageError(
+      `scenario: ${file} must export default defineScenario({ name, description, phases(params) { return [...] } })`,
+    );
   }
   return { name: def.name, description: def.description ?? '', phases: def.phases };
 }
@@ -36,17 +38,28 @@ export function buildPhases(def: ScenarioDefinition, params: ScenarioParams): Ph
   const names = new Set<string>();
   for (const [i, p] of phases.entries()) {
     const where = `scenario ${def.name}: phase ${i + 1}`;
-    if (!p || typeof p.name !== 'string' || !/^[A-Za-z0-9][\w.-]{0,39}$/.test(p.name)) throw new UsageError(`${where}: name must be 1-40 letters, digits, dots, dashes or underscores`);
+    if (!p || typeof p.name !== 'string' || !/^[A-Za-z0-9][\w.-]{0,39}$/.test(p.name))
+      throw new UsageError(`${where}: name must be 1-40 letters, digits, dots, dashes or underscores`);
     if (names.has(p.name)) throw new UsageError(`${where}: name ${JSON.stringify(p.name)} is used twice`);
     names.add(p.name);
-    if (typeof p.path !== 'string' || !p.path.startsWith('/')) throw new UsageError(`${where} (${p.name}): path must start with /`);
+    if (typeof p.path !== 'string' || !p.path.startsWith('/'))
+      throw new UsageError(`${where} (${p.name}): path must start with /`);
     const bad = p.mix === undefined ? undefined : mixProblem(p.mix);
     if (bad) throw new UsageError(`${where} (${p.name}): ${bad}`);
     if (p.kind === 'idle') {
-      if (!(p.rate > 0) || !(p.durationMs > 0) || !(p.timeoutMs > 0)) throw new UsageError(`${where} (${p.name}): idle needs rate, durationMs and timeoutMs greater than 0`);
+      if (!(p.rate > 0) || !(p.durationMs > 0) || !(p.timeoutMs > 0))
+        throw new UsageError(`${where} (${p.name}): idle needs rate, durationMs and timeoutMs greater than 0`);
     } else if (p.kind === 'burst') {
-      if (!Number.isInteger(p.requests) || p.requests <= 0 || !Number.isInteger(p.connections) || p.connections <= 0 || !(p.timeoutMs > 0)) {
-        throw new UsageError(`${where} (${p.name}): burst needs whole requests and connections greater than 0, and timeoutMs`);
+      if (
+        !Number.isInteger(p.requests) ||
+        p.requests <= 0 ||
+        !Number.isInteger(p.connections) ||
+        p.connections <= 0 ||
+        !(p.timeoutMs > 0)
+      ) {
+        throw new UsageError(
+          `${where} (${p.name}): burst needs whole requests and connections greater than 0, and timeoutMs`,
+        );
       }
       const tooMany = connectionsExceedRequests(p.connections, p.requests);
       if (tooMany) throw new UsageError(`${where} (${p.name}): ${tooMany}`);

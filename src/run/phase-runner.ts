@@ -27,11 +27,24 @@ export async function runPhase(phase: PhaseSpec, url: URL, s: PhaseSinks): Promi
     const startedAt = s.clock.now();
     const total = phase.durationMs / 1000;
     const progressTimer = setInterval(() => {
-      s.progress.update({ phase: phase.name, value: Math.min(Math.round(s.clock.now() - startedAt), total), total, unit: 's', ...s.rss() });
+      s.progress.update({
+        phase: phase.name,
+        value: Math.min(Math.round(s.clock.now() - startedAt), total),
+        total,
+        unit: 's',
+        ...s.rss(),
+      });
     }, 1000);
     try {
       return await runIdle(
-        { name: phase.name, url, rate: phase.rate, durationMs: phase.durationMs, timeoutMs: phase.timeoutMs, ...(phase.mix && { mix: phase.mix }) },
+        {
+          name: phase.name,
+          url,
+          rate: phase.rate,
+          durationMs: phase.durationMs,
+          timeoutMs: phase.timeoutMs,
+          ...(phase.mix && { mix: phase.mix }),
+        },
         { clock: s.clock, signal: s.signal, onProbe: (p) => s.probes?.write(p), onSecond: (l) => s.load.write(l) },
       );
     } finally {
@@ -39,12 +52,26 @@ export async function runPhase(phase: PhaseSpec, url: URL, s: PhaseSinks): Promi
     }
   }
   if (phase.kind === 'steady') {
-    return runSteadyPhase(phase, url, { clock: s.clock, signal: s.signal, onSecond: (l) => s.load.write(l), onWarning: s.warn, progress: s.progress, rss: s.rss });
+    return runSteadyPhase(phase, url, {
+      clock: s.clock,
+      signal: s.signal,
+      onSecond: (l) => s.load.write(l),
+      onWarning: s.warn,
+      progress: s.progress,
+      rss: s.rss,
+    });
   }
   let lastDraw = 0;
   return runBurstWith(
     s.engine,
-    { name: phase.name, url, requests: phase.requests, connections: phase.connections, timeoutMs: phase.timeoutMs, ...(phase.mix && { mix: phase.mix }) },
+    {
+      name: phase.name,
+      url,
+      requests: phase.requests,
+      connections: phase.connections,
+      timeoutMs: phase.timeoutMs,
+      ...(phase.mix && { mix: phase.mix }),
+    },
     {
       clock: s.clock,
       signal: s.signal,

@@ -52,13 +52,19 @@ export async function detectMetrics(base: URL, log: (l: string) => void): Promis
     log(`found runtime metrics at ${candidate.href}`);
     return candidate;
   } catch {
-    log(`no runtime metrics at ${candidate.href}; sampling the process from /proc only (give --metrics-url if they live elsewhere)`);
+    log(
+      `no runtime metrics at ${candidate.href}; sampling the process from /proc only (give --metrics-url if they live elsewhere)`,
+    );
     return undefined;
   }
 }
 
 /** `logFile` receives the started target's stdout and stderr. */
-export async function planTarget(options: RunOptions, binary: BundledBinary | undefined, logFile: string): Promise<TargetPlan> {
+export async function planTarget(
+  options: RunOptions,
+  binary: BundledBinary | undefined,
+  logFile: string,
+): Promise<TargetPlan> {
   const t = options.target;
   if (t.kind === 'bundled') {
     if (!binary) throw new Error('bundled target without a binary');
@@ -69,7 +75,15 @@ export async function planTarget(options: RunOptions, binary: BundledBinary | un
       baseUrl,
       metricsUrl,
       goVersion: binary.goVersion,
-      info: { kind: 'bundled', label: t.variant, variant: t.variant, url: baseUrl.href, metricsUrl: metricsUrl.href, binary: binary.path, buildFlags: binary.buildArgs.slice(1, -3) },
+      info: {
+        kind: 'bundled',
+        label: t.variant,
+        variant: t.variant,
+        url: baseUrl.href,
+        metricsUrl: metricsUrl.href,
+        binary: binary.path,
+        buildFlags: binary.buildArgs.slice(1, -3),
+      },
       launch: (cgroupProcsFile) =>
         launchTarget({
           command: { file: binary.path, args: ['-addr', `127.0.0.1:${port}`] },
@@ -84,7 +98,13 @@ export async function planTarget(options: RunOptions, binary: BundledBinary | un
     return {
       baseUrl: t.url,
       ...(t.metricsUrl && { metricsUrl: t.metricsUrl }),
-      info: { kind: 'command', label: 'cmd', command: t.command, url: t.url.href, ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) },
+      info: {
+        kind: 'command',
+        label: 'cmd',
+        command: t.command,
+        url: t.url.href,
+        ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }),
+      },
       launch: (cgroupProcsFile) =>
         launchTarget({
           command: { shell: t.command },
@@ -99,6 +119,12 @@ export async function planTarget(options: RunOptions, binary: BundledBinary | un
     baseUrl: t.url,
     ...(t.pid !== undefined && { pid: t.pid }),
     ...(t.metricsUrl && { metricsUrl: t.metricsUrl }),
-    info: { kind: 'attach', label: targetLabel(t), url: t.url.href, ...(t.pid !== undefined && { pid: t.pid }), ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }) },
+    info: {
+      kind: 'attach',
+      label: targetLabel(t),
+      url: t.url.href,
+      ...(t.pid !== undefined && { pid: t.pid }),
+      ...(t.metricsUrl && { metricsUrl: t.metricsUrl.href }),
+    },
   };
 }

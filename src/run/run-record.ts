@@ -8,7 +8,13 @@ import type { BundledBinary } from '../target/bundled-build.ts';
 import { targetLabel } from './prepare-target.ts';
 
 /** run.json as a run starts: what will be run, against what, with which tools. */
-export function startingRunFile(def: ScenarioDefinition, options: RunOptions, phases: readonly PhaseSpec[], clock: RunClock, binary: BundledBinary | undefined): RunFile {
+export function startingRunFile(
+  def: ScenarioDefinition,
+  options: RunOptions,
+  phases: readonly PhaseSpec[],
+  clock: RunClock,
+  binary: BundledBinary | undefined,
+): RunFile {
   return {
     schema: SCHEMA.run,
     scenario: def.name,
@@ -16,9 +22,17 @@ export function startingRunFile(def: ScenarioDefinition, options: RunOptions, ph
     startedAt: new Date(clock.startedAtMs).toISOString(),
     startedAtMs: clock.startedAtMs,
     options: recordedRunOptions(options),
-    target: { kind: options.target.kind, label: targetLabel(options.target), url: 'url' in options.target ? options.target.url.href : '' },
+    target: {
+      kind: options.target.kind,
+      label: targetLabel(options.target),
+      url: 'url' in options.target ? options.target.url.href : '',
+    },
     versions: toolVersions(binary?.goVersion),
     // Literal values of secret headers are [redacted]; `{env:NAME}` references stay as written.
-    phases: phases.map((p) => ({ name: p.name, kind: p.kind, params: phaseParams(redactForRecord(p, options.secretHeaders)) })),
+    phases: phases.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      params: phaseParams(redactForRecord(p, options.secretHeaders)),
+    })),
   };
 }

@@ -63,12 +63,26 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
   });
   const { dir, run } = recorder;
   // The live view (when asked for) sees every record as it is written.
-  const journal = new RunJournal(tee(recorder.series('events'), live && ((e) => live.onEvent(e))), clock, (l) => io.progress.log(l));
+  const journal = new RunJournal(tee(recorder.series('events'), live && ((e) => live.onEvent(e))), clock, (l) =>
+    io.progress.log(l),
+  );
   const load = tee(recorder.series('load'), live && ((l) => live.onLoadSecond(l)));
   const probes = phases.some((p) => p.kind === 'idle') ? recorder.series('probes') : undefined;
-  const target = new TargetSession(options, journal, tee(recorder.series('samples'), live && ((x) => live.onSample(x))), clock, stop, { log: io.log, progressLog: (l) => io.progress.log(l) });
+  const target = new TargetSession(
+    options,
+    journal,
+    tee(recorder.series('samples'), live && ((x) => live.onSample(x))),
+    clock,
+    stop,
+    { log: io.log, progressLog: (l) => io.progress.log(l) },
+  );
   const snapshots = new Snapshots(recorder, clock, (m) => journal.warn(m));
-  live?.attach({ run, dir: relative(process.cwd(), dir) || dir, now: clock.now, plannedS: plannedSeconds(phases, options.settleMs) });
+  live?.attach({
+    run,
+    dir: relative(process.cwd(), dir) || dir,
+    now: clock.now,
+    plannedS: plannedSeconds(phases, options.settleMs),
+  });
   const unwatchProgress = watchProgress(io.progress, live);
   journal.event({ type: 'run-start', message: `${def.name}: ${def.description}` });
   io.log(`run directory: ${relative(process.cwd(), dir) || dir}`);
@@ -80,8 +94,14 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     if (plan.pid !== undefined) plan.info.identity = identifyProcess(plan.pid);
     run.target = plan.info;
     recorder.saveRun();
-    journal.event({ type: 'target-ready', ...(plan.pid !== undefined && { pid: plan.pid }), message: `${plan.info.url} answers${plan.pid ? `, pid ${plan.pid}` : ''}` });
-    io.log(`target ready: ${plan.info.url}${plan.pid ? ` (pid ${plan.pid})` : ''}${plan.metricsUrl ? `, metrics ${plan.metricsUrl.href}` : ''}`);
+    journal.event({
+      type: 'target-ready',
+      ...(plan.pid !== undefined && { pid: plan.pid }),
+      message: `${plan.info.url} answers${plan.pid ? `, pid ${plan.pid}` : ''}`,
+    });
+    io.log(
+      `target ready: ${plan.info.url}${plan.pid ? ` (pid ${plan.pid})` : ''}${plan.metricsUrl ? `, metrics ${plan.metricsUrl.href}` : ''}`,
+    );
     target.startSampling();
     await snapshots.take('start', target.currentPid(), plan.baseUrl);
 
@@ -94,14 +114,25 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
       journal.event({ type: 'phase-start', phase: phase.name, message: describePhase(phase, url) });
       io.log(`phase ${phase.name}: ${describePhase(phase, url)}`);
       const result = await runPhase(phase, url, {
-        clock, signal: stop.signal, engine: options.engine, load, probes, progress: io.progress, rss: () => target.latestRss(), warn: (m) => journal.warn(m),
+        clock,
+        signal: stop.signal,
+        engine: options.engine,
+        load,
+        probes,
+        progress: io.progress,
+        rss: () => target.latestRss(),
+        warn: (m) => journal.warn(m),
       });
       io.progress.done();
       // The engine may notice the end a moment late (autocannon's 1 s tick): end at the last answer.
       record.endT = round3(Math.min(clock.now(), startT + result.durationS));
       record.result = result;
       recorder.saveRun();
-      journal.event({ type: 'phase-end', phase: phase.name, message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s` });
+      journal.event({
+        type: 'phase-end',
+        phase: phase.name,
+        message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`,
+      });
       if (!stop.signal.aborted) await snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
     }
     if (!stop.signal.aborted && options.settleMs > 0) {
@@ -121,7 +152,12 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
   // --prometheus-url: one range query over the whole run once it is over, so the server's view
   // lands beside the pack's own; an unreachable server is a warning, never a failed run.
   if (options.prometheus) {
-    const figures = await collectPrometheus(options.prometheus, { startedAtMs: clock.startedAtMs, endMs: Date.now() }, (m) => journal.warn(m), io.log);
+    const figures = await collectPrometheus(
+      options.prometheus,
+      { startedAtMs: clock.startedAtMs, endMs: Date.now() },
+      (m) => journal.warn(m),
+      io.log,
+    );
     if (figures) recorder.writeSeries('prometheus', figures);
   }
 
@@ -138,19 +174,32 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
   try {
     summary = (await renderReport(dir)).summary;
   } catch (err) {
-    io.log(`could not render the report: ${(err as Error).message} (the measurements are in ${dir}; retry with npm run report -- ${dir})`);
+    io.log(
+      `could not render the report: ${(err as Error).message} (the measurements are in ${dir}; retry with npm run report -- ${dir})`,
+    );
     if (exitCode === ExitCode.ok) exitCode = ExitCode.failure;
   }
   // The live page shows how it ended, then its port closes.
   unwatchProgress();
-  await live?.finish({ status: run.status, ...(run.endReason && { endReason: run.endReason }), ...(summary && { report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline }) });
+  await live?.finish({
+    status: run.status,
+    ...(run.endReason && { endReason: run.endReason }),
+    ...(summary && { report: join(relative(process.cwd(), dir) || dir, FILES.html), headline: summary.headline }),
+  });
   if (failure && !(failure instanceof LeakbenchError)) throw failure;
-  const gate = exitCode === ExitCode.ok && options.failOn && summary ? failOnReason(options.failOn, summary) : undefined;
+  const gate =
+    exitCode === ExitCode.ok && options.failOn && summary ? failOnReason(options.failOn, summary) : undefined;
   if (gate) {
     io.log(`failing (exit 4): ${gate}`);
     exitCode = ExitCode.memoryGrowth;
   }
-  return { dir, status: run.status, exitCode, ...(summary && { summary }), ...(run.endReason && { endReason: run.endReason }) };
+  return {
+    dir,
+    status: run.status,
+    exitCode,
+    ...(summary && { summary }),
+    ...(run.endReason && { endReason: run.endReason }),
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

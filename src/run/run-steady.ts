@@ -17,7 +17,17 @@ export interface SteadyRunIo {
 export async function runSteadyPhase(phase: SteadyPhaseSpec, url: URL, io: SteadyRunIo): Promise<PhaseLoadSummary> {
   const startT = io.clock.now();
   const total = phase.durationMs / 1000;
-  const timer = setInterval(() => io.progress.update({ phase: phase.name, value: Math.min(Math.round(io.clock.now() - startT), total), total, unit: 's', ...io.rss() }), 1000);
+  const timer = setInterval(
+    () =>
+      io.progress.update({
+        phase: phase.name,
+        value: Math.min(Math.round(io.clock.now() - startT), total),
+        total,
+        unit: 's',
+        ...io.rss(),
+      }),
+    1000,
+  );
   try {
     return await runSteady(
       { ...phase, url },
@@ -29,6 +39,8 @@ export async function runSteadyPhase(phase: SteadyPhaseSpec, url: URL, io: Stead
 }
 
 export function describeSteady(p: SteadyPhaseSpec, what: string): string {
-  const rate = p.stages ? `${p.rate}/s then stages ${p.stages.map((s) => `${s.durationMs / 1000}s→${s.rate}/s`).join(', ')}` : `${p.rate}/s for ${p.durationMs / 1000}s`;
+  const rate = p.stages
+    ? `${p.rate}/s then stages ${p.stages.map((s) => `${s.durationMs / 1000}s→${s.rate}/s`).join(', ')}`
+    : `${p.rate}/s for ${p.durationMs / 1000}s`;
   return `${what} at ${rate}, open model over at most ${p.connections} keep-alive connections, latency from the scheduled time, ${p.timeoutMs} ms timeout`;
 }

@@ -28,7 +28,12 @@ export class Snapshots {
     if (profileFrom) {
       try {
         const profile = await fetchHeapProfile(profileFrom, 5000);
-        if (profile) this.recorder.saveArtifact('heapProfiles', { label, t, file: this.recorder.nextArtifact('heapProfiles', label) }, profile);
+        if (profile)
+          this.recorder.saveArtifact(
+            'heapProfiles',
+            { label, t, file: this.recorder.nextArtifact('heapProfiles', label) },
+            profile,
+          );
       } catch (err) {
         this.warn(`heap profile ${label}: ${(err as Error).message}`);
       }

@@ -45,10 +45,20 @@ export class RunStop {
   ending(failure: unknown): { status: RunStatus; endReason?: string; exitCode: ExitCodeValue } {
     const reason = this.signal.reason as unknown;
     if (failure) {
-      return { status: 'failed', endReason: (failure as Error).message, exitCode: failure instanceof LeakbenchError ? failure.exitCode : ExitCode.failure };
+      return {
+        status: 'failed',
+        endReason: (failure as Error).message,
+        exitCode: failure instanceof LeakbenchError ? failure.exitCode : ExitCode.failure,
+      };
     }
-    if (reason instanceof TargetGone || reason instanceof WriteFailed) return { status: 'failed', endReason: reason.message, exitCode: ExitCode.failure };
-    if (this.user.aborted) return { status: 'interrupted', endReason: `interrupted by ${String(this.user.reason)}`, exitCode: ExitCode.interrupted };
+    if (reason instanceof TargetGone || reason instanceof WriteFailed)
+      return { status: 'failed', endReason: reason.message, exitCode: ExitCode.failure };
+    if (this.user.aborted)
+      return {
+        status: 'interrupted',
+        endReason: `interrupted by ${String(this.user.reason)}`,
+        exitCode: ExitCode.interrupted,
+      };
     return { status: 'completed', exitCode: ExitCode.ok };
   }
 }

@@ -43,8 +43,14 @@ export class TargetSession {
     const { options, journal, io } = this;
     const plan = (this.plan = await planTarget(options, binary, logFile));
     if (options.memoryLimitBytes !== undefined && plan.launch) {
-      const cgroup = (this.cgroup = await createMemoryCgroup(`leakbench-${process.pid}-${Date.now()}`, options.memoryLimitBytes));
-      journal.event({ type: 'info', message: `target runs in cgroup v${cgroup.version} ${cgroup.dir} with a ${(options.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB limit` });
+      const cgroup = (this.cgroup = await createMemoryCgroup(
+        `leakbench-${process.pid}-${Date.now()}`,
+        options.memoryLimitBytes,
+      ));
+      journal.event({
+        type: 'info',
+        message: `target runs in cgroup v${cgroup.version} ${cgroup.dir} with a ${(options.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB limit`,
+      });
       io.log(`memory limit: ${(options.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB (cgroup ${cgroup.dir})`);
     }
     if (plan.launch) {
@@ -55,11 +61,22 @@ export class TargetSession {
         restart: options.restart,
         maxRestarts: options.maxRestarts,
         onExit: (r) => {
-          journal.event({ type: 'target-exit', code: r.exit.code, signal: r.exit.signal, oomKill: r.oomKill, pid: r.pid, message: r.message });
+          journal.event({
+            type: 'target-exit',
+            code: r.exit.code,
+            signal: r.exit.signal,
+            oomKill: r.oomKill,
+            pid: r.pid,
+            message: r.message,
+          });
           io.progressLog(r.message);
         },
         onRestarted: (next, n) => {
-          journal.event({ type: 'target-start', pid: next.pid, message: `restart ${n}: pid ${next.pid} answers again` });
+          journal.event({
+            type: 'target-start',
+            pid: next.pid,
+            message: `restart ${n}: pid ${next.pid} answers again`,
+          });
           io.progressLog(`target restarted (pid ${next.pid})`);
           // The new process is another pid: a new sampler, same samples file.
           const old = this.sampler;
@@ -115,7 +132,14 @@ export class TargetSession {
       samplerError = err;
     }
     const stopped = await this.supervisor?.stop(this.options.stopGraceMs);
-    if (stopped) this.journal.event({ type: 'target-stop', code: stopped.exit.code, signal: stopped.exit.signal, pid: stopped.pid, message: `stopped by the pack (${describeExit(stopped.exit)})` });
+    if (stopped)
+      this.journal.event({
+        type: 'target-stop',
+        code: stopped.exit.code,
+        signal: stopped.exit.signal,
+        pid: stopped.pid,
+        message: `stopped by the pack (${describeExit(stopped.exit)})`,
+      });
     this.cgroup?.remove();
     return samplerError;
   }

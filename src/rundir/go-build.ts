@@ -10,7 +10,7 @@ export function buildSetting(info: GoBuildInfo, key: string): string | undefined
 
 export function depVersion(info: GoBuildInfo, path: string): string | undefined {
   const d = info.deps.find((m) => m.path === path);
-  return d ? (d.replacedBy?.version || d.version) : undefined;
+  return d ? d.replacedBy?.version || d.version : undefined;
 }
 
 /** The line as `go version -m` shows it, tabs as spaces: "build -race=true". */

@@ -59,7 +59,8 @@ export function readNdjson<T>(path: string, schema: SchemaId): NdjsonContents<T>
   const name = basename(path);
   if (!existsSync(path)) throw new LeakbenchError(`${path}: file is missing`, ExitCode.badRunDir);
   const text = readFileSync(path, 'utf8');
-  if (text === '') throw new LeakbenchError(`${path}: file is empty (expected a ${schema} header line)`, ExitCode.badRunDir);
+  if (text === '')
+    throw new LeakbenchError(`${path}: file is empty (expected a ${schema} header line)`, ExitCode.badRunDir);
   // Lines are cut out one at a time rather than split() into an array first: a run can have
   // a million probe lines, and the array of them all would double the memory of reading it.
   // A final newline ends the last line and starts none.
@@ -73,13 +74,16 @@ export function readNdjson<T>(path: string, schema: SchemaId): NdjsonContents<T>
   try {
     header = JSON.parse(text.slice(0, headerEnd)) as NdjsonHeader;
   } catch {
-    throw new LeakbenchError(`${name}:1: not a JSON header line (expected {"schema":"${schema}",...})`, ExitCode.badRunDir);
+    throw new LeakbenchError(
+      `${name}:1: not a JSON header line (expected {"schema":"${schema}",...})`,
+      ExitCode.badRunDir,
+    );
   }
   checkSchema(name, header.schema, schema);
   const records: T[] = [];
   const warnings: string[] = [];
   let lineNo = 1;
-  for (let start = headerEnd + 1; start <= end; ) {
+  for (let start = headerEnd + 1; start <= end;) {
     const e = lineEnd(start);
     const line = text.slice(start, e);
     start = e + 1;
@@ -89,7 +93,9 @@ export function readNdjson<T>(path: string, schema: SchemaId): NdjsonContents<T>
       records.push(JSON.parse(line) as T);
     } catch {
       if (e === end) {
-        warnings.push(`${name}:${lineNo}: last line is cut short (the run was probably killed while writing it); ignored`);
+        warnings.push(
+          `${name}:${lineNo}: last line is cut short (the run was probably killed while writing it); ignored`,
+        );
       } else {
         throw new LeakbenchError(`${name}:${lineNo}: not valid JSON`, ExitCode.badRunDir);
       }
@@ -107,5 +113,8 @@ export function checkSchema(file: string, found: unknown, expected: SchemaId): v
       ExitCode.badRunDir,
     );
   }
-  throw new LeakbenchError(`${file}: expected schema "${expected}", found ${JSON.stringify(found)}`, ExitCode.badRunDir);
+  throw new LeakbenchError(
+    `${file}: expected schema "${expected}", found ${JSON.stringify(found)}`,
+    ExitCode.badRunDir,
+  );
 }

@@ -48,7 +48,10 @@ export interface SmapsText extends Artifact {
  */
 export function readRunDir(dir: string): RunData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new LeakbenchError(`${dir}: not a run directory (it does not exist or is not a directory)`, ExitCode.badRunDir);
+    throw new LeakbenchError(
+      `${dir}: not a run directory (it does not exist or is not a directory)`,
+      ExitCode.badRunDir,
+    );
   }
   const run = readJson<RunFile>(join(dir, FILES.run), SCHEMA.run);
   checkRunShape(run);
@@ -58,7 +61,13 @@ export function readRunDir(dir: string): RunData {
   const loadFile = readOptional<LoadSecond>(dir, FILES.load, SCHEMA.load, warnings, 'per-second load');
   // Burst-only runs send no probes and so write no probes file: absence is normal.
   const probesFile = readOptional<Probe>(dir, FILES.probes, SCHEMA.probes, warnings, undefined);
-  const eventsFile = readOptional<RunEvent>(dir, FILES.events, SCHEMA.events, warnings, 'events (phase marks, target exits)');
+  const eventsFile = readOptional<RunEvent>(
+    dir,
+    FILES.events,
+    SCHEMA.events,
+    warnings,
+    'events (phase marks, target exits)',
+  );
   // Only runs with --prometheus-url have it; a run whose server failed says so in its events.
   const prometheusFile = readOptional<Sample>(dir, FILES.prometheus, SCHEMA.samples, warnings, undefined);
 
@@ -70,7 +79,12 @@ export function readRunDir(dir: string): RunData {
     load: byTime(keepValid(loadFile.records, FILES.load, isLoadSecond, warnings), (l) => l.t),
     probes: byTime(keepValid(probesFile.records, FILES.probes, isProbe, warnings), (p) => p.scheduledT),
     events: byTime(keepValid(eventsFile.records, FILES.events, isEvent, warnings), (e) => e.t),
-    ...(prometheusFile.header && { prometheus: byTime(keepValid(prometheusFile.records, FILES.prometheus, isTimed, warnings).map(cleanSample), (s) => s.t) }),
+    ...(prometheusFile.header && {
+      prometheus: byTime(
+        keepValid(prometheusFile.records, FILES.prometheus, isTimed, warnings).map(cleanSample),
+        (s) => s.t,
+      ),
+    }),
     warnings,
     smaps: readSmapsSnapshots(dir, run.smapsSnapshots, warnings),
   };
@@ -95,10 +109,17 @@ function readSmapsSnapshots(dir: string, artifacts: readonly Artifact[] | undefi
     }
     try {
       const raw = readFileSync(join(dir, a.file));
-      out.push({ label: a.label, t: a.t, file: a.file, text: a.file.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8') });
+      out.push({
+        label: a.label,
+        t: a.t,
+        file: a.file,
+        text: a.file.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8'),
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      warnings.push(`smaps snapshot "${a.label}" (${a.file}) ${code === 'ENOENT' ? 'is missing' : `cannot be read: ${(err as Error).message}`}, so it is left out of "where it grew"`);
+      warnings.push(
+        `smaps snapshot "${a.label}" (${a.file}) ${code === 'ENOENT' ? 'is missing' : `cannot be read: ${(err as Error).message}`}, so it is left out of "where it grew"`,
+      );
     }
   }
   return out;
@@ -110,7 +131,13 @@ interface OptionalContents<T> {
 }
 
 /** `lost` names what the report goes without when the file is missing; undefined if nothing is. */
-function readOptional<T>(dir: string, file: string, schema: SchemaId, warnings: string[], lost: string | undefined): OptionalContents<T> {
+function readOptional<T>(
+  dir: string,
+  file: string,
+  schema: SchemaId,
+  warnings: string[],
+  lost: string | undefined,
+): OptionalContents<T> {
   const path = join(dir, file);
   if (!existsSync(path)) {
     if (lost !== undefined) warnings.push(`${file} is missing, so the report has no ${lost}`);
@@ -137,7 +164,8 @@ function checkRunShape(run: RunFile): void {
   if (!Array.isArray(run.phases)) bad('phases', 'an array');
   run.phases.forEach((p, i) => {
     if (!isObject(p) || typeof p.name !== 'string') bad(`phases[${i}].name`, 'a string');
-    if (p.kind !== 'idle' && p.kind !== 'burst' && p.kind !== 'steady') bad(`phases[${i}].kind`, '"idle", "burst" or "steady"');
+    if (p.kind !== 'idle' && p.kind !== 'burst' && p.kind !== 'steady')
+      bad(`phases[${i}].kind`, '"idle", "burst" or "steady"');
   });
 }
 
@@ -148,7 +176,8 @@ function checkRunShape(run: RunFile): void {
 function keepValid<T>(records: unknown[], file: string, valid: (r: unknown) => r is T, warnings: string[]): T[] {
   const kept = records.filter(valid);
   const dropped = records.length - kept.length;
-  if (dropped > 0) warnings.push(`${file}: ${dropped} record${dropped === 1 ? '' : 's'} without the expected fields ignored`);
+  if (dropped > 0)
+    warnings.push(`${file}: ${dropped} record${dropped === 1 ? '' : 's'} without the expected fields ignored`);
   return kept;
 }
 
@@ -182,7 +211,15 @@ function isTimed(r: unknown): r is Sample {
 }
 
 function isLoadSecond(r: unknown): r is LoadSecond {
-  return isObject(r) && isNum(r.t) && typeof r.phase === 'string' && isNum(r.completed) && isNum(r.errors) && isNum(r.timeouts) && isNum(r.non2xx);
+  return (
+    isObject(r) &&
+    isNum(r.t) &&
+    typeof r.phase === 'string' &&
+    isNum(r.completed) &&
+    isNum(r.errors) &&
+    isNum(r.timeouts) &&
+    isNum(r.non2xx)
+  );
 }
 
 function isProbe(r: unknown): r is Probe {

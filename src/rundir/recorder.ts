@@ -17,7 +17,17 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { LeakbenchError, UsageError } from '../errors.ts';
 import { writeJsonAtomic } from './json.ts';
 import { NdjsonWriter } from './ndjson.ts';
-import { FILES, SCHEMA, type Artifact, type LoadSecond, type Probe, type RunEvent, type RunFile, type Sample, type SchemaId } from './schema.ts';
+import {
+  FILES,
+  SCHEMA,
+  type Artifact,
+  type LoadSecond,
+  type Probe,
+  type RunEvent,
+  type RunFile,
+  type Sample,
+  type SchemaId,
+} from './schema.ts';
 
 /** The run directory's NDJSON series and the record type of each. */
 export interface SeriesRecords {
@@ -47,7 +57,10 @@ export type ArtifactKind = keyof typeof ARTIFACTS;
 
 /** A file-system-safe UTC time for directory names, e.g. 2026-11-26T10-00-00Z. */
 export function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** `<parts>-<timestamp>`, the default name of every run directory the pack writes. */
@@ -59,7 +72,8 @@ export function runDirName(parts: readonly string[], at = new Date()): string {
 export function createRunDir(outDir: string, name: string, cwd = process.cwd()): string {
   const root = isAbsolute(outDir) ? outDir : resolve(cwd, outDir);
   const dir = join(root, name);
-  if (existsSync(dir)) throw new UsageError(`--name: ${dir} already exists; pick another name (stored runs are never overwritten)`);
+  if (existsSync(dir))
+    throw new UsageError(`--name: ${dir} already exists; pick another name (stored runs are never overwritten)`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -201,7 +215,12 @@ export class RunRecorder {
 }
 
 /** A run assembled in memory (a k6 import), written whole: run.json, then each series given. */
-export function recordRun(outDir: string, name: string, run: RunFile, series: { [K in SeriesName]?: Iterable<SeriesRecords[K]> }): string {
+export function recordRun(
+  outDir: string,
+  name: string,
+  run: RunFile,
+  series: { [K in SeriesName]?: Iterable<SeriesRecords[K]> },
+): string {
   const recorder = RunRecorder.create(outDir, name, run);
   for (const key of Object.keys(SERIES) as SeriesName[]) {
     const records = series[key];

@@ -162,7 +162,16 @@ export const FIGURES: readonly FigureInfo[] = [
  * live heap (liveHeap, in FIGURES, is what the report shows) and its memory classes, which
  * the verdict's evidence quotes.
  */
-export const RECORDED_ONLY: readonly SampleFigure[] = ['goHeapGoal', 'goGcPercent', 'goHeapLive', 'goHeapObjects', 'goHeapUnused', 'goHeapFree', 'goOsStacks', 'goOtherRuntime'];
+export const RECORDED_ONLY: readonly SampleFigure[] = [
+  'goHeapGoal',
+  'goGcPercent',
+  'goHeapLive',
+  'goHeapObjects',
+  'goHeapUnused',
+  'goHeapFree',
+  'goOsStacks',
+  'goOtherRuntime',
+];
 
 /** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
 export interface LoadSecond {
@@ -351,7 +360,15 @@ export interface RecordedRunOptions {
 /** A request mix as recorded (src/load/phases.ts RequestMix, which run.json's readers need not import). */
 export interface RecordedRequestMix {
   order: 'weighted' | 'sequence';
-  requests: { name: string; method: string; path: string; headers: [string, string][]; body?: string; weight: number; expectStatus?: number[] }[];
+  requests: {
+    name: string;
+    method: string;
+    path: string;
+    headers: [string, string][];
+    body?: string;
+    weight: number;
+    expectStatus?: number[];
+  }[];
 }
 
 /** `npm run sample`. */
@@ -384,11 +401,23 @@ export interface RecordedPrometheusOptions {
 
 /** Where an imported k6 run came from, so its totals can be traced back to each runner's output. */
 export interface K6ImportRecord {
-  files: { path: string; format: 'json' | 'csv' | 'summary'; points: number; summaries: number; skippedLines: number }[];
+  files: {
+    path: string;
+    format: 'json' | 'csv' | 'summary';
+    points: number;
+    summaries: number;
+    skippedLines: number;
+  }[];
   /** One per k6 instance (k6-operator's instance_id tag), or per file for a plain `k6 run`. */
   runners: { id: string; file: string; requests: number; firstT: number; lastT: number }[];
   /** Totals from the end-of-test summaries, added over runners (absent when none was given). */
-  summary?: { files: number; httpReqs?: number; failed?: number; checks?: { passes: number; fails: number }; thresholdsCrossed: string[] };
+  summary?: {
+    files: number;
+    httpReqs?: number;
+    failed?: number;
+    checks?: { passes: number; fails: number };
+    thresholdsCrossed: string[];
+  };
   /** The samples.ndjson joined by wall-clock time (a `npm run sample` run), if any. */
   samplesFrom?: string;
 }

@@ -3,9 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 
 /** Where the memory controller of a process is, from /proc/PID/cgroup. */
-export type MemoryCgroup =
-  | { version: 1; path: string; controllers: string[] }
-  | { version: 2; path: string };
+export type MemoryCgroup = { version: 1; path: string; controllers: string[] } | { version: 2; path: string };
 
 /**
  * Finds the memory cgroup in /proc/PID/cgroup text. Lines are "id:controllers:path"; cgroup v1
@@ -60,9 +58,19 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     const mountPoint = left[4];
     if (root === undefined || mountPoint === undefined) continue;
     if (fsType === 'cgroup2') {
-      mounts.push({ root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint), version: 2, superOptions: superOptions.split(',') });
+      mounts.push({
+        root: unescapeMountPath(root),
+        mountPoint: unescapeMountPath(mountPoint),
+        version: 2,
+        superOptions: superOptions.split(','),
+      });
     } else if (fsType === 'cgroup') {
-      mounts.push({ root: unescapeMountPath(root), mountPoint: unescapeMountPath(mountPoint), version: 1, superOptions: superOptions.split(',') });
+      mounts.push({
+        root: unescapeMountPath(root),
+        mountPoint: unescapeMountPath(mountPoint),
+        version: 1,
+        superOptions: superOptions.split(','),
+      });
     }
   }
   return mounts;
@@ -88,7 +96,10 @@ export type CgroupMemoryFile = { file: string; cgroup: MemoryCgroup } | { reason
  * /sys/fs/cgroup shows "/" (with a private cgroup namespace) or the full host path (without
  * one), so when the plain join does not exist the mount's root from mountinfo is stripped.
  */
-export async function resolveCgroupMemoryFile(pid: number, options: ResolveCgroupOptions = {}): Promise<CgroupMemoryFile> {
+export async function resolveCgroupMemoryFile(
+  pid: number,
+  options: ResolveCgroupOptions = {},
+): Promise<CgroupMemoryFile> {
   const root = options.root ?? '/sys/fs/cgroup';
   let text: string;
   try {
@@ -97,7 +108,8 @@ export async function resolveCgroupMemoryFile(pid: number, options: ResolveCgrou
     return { reason: `cannot read /proc/${pid}/cgroup: ${(err as Error).message}` };
   }
   const cgroup = parseProcCgroup(text);
-  if (!cgroup) return { reason: `/proc/${pid}/cgroup names no memory cgroup (neither a v1 memory hierarchy nor a v2 "0::" line)` };
+  if (!cgroup)
+    return { reason: `/proc/${pid}/cgroup names no memory cgroup (neither a v1 memory hierarchy nor a v2 "0::" line)` };
 
   const fileName = cgroup.version === 2 ? 'memory.current' : 'memory.usage_in_bytes';
   const candidates = [...new Set(candidateDirs(cgroup, root, options.mountinfo).map((dir) => join(dir, fileName)))];
@@ -109,7 +121,9 @@ export async function resolveCgroupMemoryFile(pid: number, options: ResolveCgrou
     return { reason: `the process is in the root cgroup v2 hierarchy, which has no memory.current (${tried})` };
   }
   const where = cgroup.version === 2 ? `cgroup v2 ${cgroup.path}` : `cgroup v1 memory ${cgroup.path}`;
-  return { reason: `no ${fileName} for ${where} (${tried}; is the memory controller enabled and the hierarchy mounted under ${root}?)` };
+  return {
+    reason: `no ${fileName} for ${where} (${tried}; is the memory controller enabled and the hierarchy mounted under ${root}?)`,
+  };
 }
 
 function candidateDirs(cgroup: MemoryCgroup, root: string, mountinfo: string | undefined): string[] {
@@ -121,7 +135,8 @@ function candidateDirs(cgroup: MemoryCgroup, root: string, mountinfo: string | u
   const dirs = mountDirs.map((d) => join(d, rel));
   for (const mount of cgroupMounts(mountinfo)) {
     if (!isUnder(mount.mountPoint, root)) continue;
-    if (cgroup.version === 2 ? mount.version !== 2 : mount.version !== 1 || !mount.superOptions.includes('memory')) continue;
+    if (cgroup.version === 2 ? mount.version !== 2 : mount.version !== 1 || !mount.superOptions.includes('memory'))
+      continue;
     const inside = relativeToMountRoot(cgroup.path, mount.root);
     if (inside !== undefined) dirs.push(join(mount.mountPoint, inside));
   }
@@ -152,6 +167,7 @@ function relativeToMountRoot(path: string, mountRoot: string): string | undefine
 export async function readCgroupMemory(file: string): Promise<number> {
   const text = (await readFile(file, 'utf8')).trim();
   const value = Number(text);
-  if (text === '' || !Number.isSafeInteger(value) || value < 0) throw new Error(`${file}: expected a byte count, found ${JSON.stringify(text.slice(0, 40))}`);
+  if (text === '' || !Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${file}: expected a byte count, found ${JSON.stringify(text.slice(0, 40))}`);
   return value;
 }

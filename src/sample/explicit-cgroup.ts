@@ -9,7 +9,8 @@ import { isAbsolute, join } from 'node:path';
  */
 export function resolveCgroupArg(raw: string, root = '/sys/fs/cgroup'): { file: string } | { reason: string } {
   const candidates = [raw];
-  if (!isAbsolute(raw) || !existsSync(raw)) candidates.push(join(root, raw), join(root, 'memory', raw), join(root, 'unified', raw));
+  if (!isAbsolute(raw) || !existsSync(raw))
+    candidates.push(join(root, raw), join(root, 'memory', raw), join(root, 'unified', raw));
   for (const c of candidates) {
     if (!existsSync(c)) continue;
     if (statSync(c).isFile()) return { file: c };

@@ -61,7 +61,11 @@ export function liveHeapOf(f: Pick<Sample, 'goHeapLive' | 'goHeapGoal' | 'goGcPe
 const V8_MAJOR_GCS = /^nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\}\s+(\d+(?:\.\d+)?(?:e[+-]?\d+)?)/m;
 
 /** Every Prometheus name the sampler keeps, and the sample field it goes to. */
-export const RUNTIME_METRICS: Readonly<Record<string, SampleFigure>> = { ...GO_METRICS, ...GO_LIVE_METRICS, ...NODE_METRICS };
+export const RUNTIME_METRICS: Readonly<Record<string, SampleFigure>> = {
+  ...GO_METRICS,
+  ...GO_LIVE_METRICS,
+  ...NODE_METRICS,
+};
 
 function isKnownMetric(name: string): boolean {
   return Object.hasOwn(RUNTIME_METRICS, name);
@@ -117,7 +121,9 @@ const JVM_NAMES = new Set(Object.values(JVM_METRICS).flatMap((list) => list.map(
  */
 export function jvmCollections(text: string): number {
   for (const name of ['jvm_gc_collection_seconds_count', 'jvm_gc_pause_seconds_count']) {
-    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'gm'))].map((m) => Number(m[1])).filter(Number.isFinite);
+    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'gm'))]
+      .map((m) => Number(m[1]))
+      .filter(Number.isFinite);
     if (values.length > 0) return values.reduce((a, b) => a + b, 0);
   }
   return 0;
@@ -231,7 +237,10 @@ export async function fetchMetrics(url: string, timeoutMs: number, signal?: Abor
  * interval during a burst that CPU is taken from the load and the target (bench/results).
  * Idle sockets are unref'd by the agent, so they never keep the process alive.
  */
-const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: 1 }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false }) };
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 1 }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false }),
+};
 
 function getText(url: string, signal: AbortSignal, fail: (reason: string) => LeakbenchError): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -268,7 +277,11 @@ function isStaleConnection(err: unknown): boolean {
 export function describeFetchError(err: unknown, timeoutMs: number): string {
   if (!(err instanceof Error)) return String(err);
   // fetch rejects with the signal's TimeoutError; node:http with an AbortError caused by it.
-  if (err.name === 'TimeoutError' || (err.name === 'AbortError' && err.cause instanceof Error && err.cause.name === 'TimeoutError')) return `no answer within ${timeoutMs} ms`;
+  if (
+    err.name === 'TimeoutError' ||
+    (err.name === 'AbortError' && err.cause instanceof Error && err.cause.name === 'TimeoutError')
+  )
+    return `no answer within ${timeoutMs} ms`;
   if (err.name === 'AbortError') return 'aborted';
   const cause: unknown = err.cause;
   if (cause instanceof AggregateError && cause.errors.length > 0) {

@@ -37,7 +37,11 @@ export async function fetchHeapProfile(baseUrl: URL, timeoutMs: number): Promise
 }
 
 /** The body, or undefined for a 404 (no pprof mounted). */
-async function download(url: URL, signal: AbortSignal, fail: (reason: string) => LeakbenchError): Promise<Buffer | undefined> {
+async function download(
+  url: URL,
+  signal: AbortSignal,
+  fail: (reason: string) => LeakbenchError,
+): Promise<Buffer | undefined> {
   const res = await fetch(url, { signal });
   if (res.status === 404) {
     await res.body?.cancel().catch(() => undefined);

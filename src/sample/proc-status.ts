@@ -48,7 +48,8 @@ function goneDetail(pid: number, err: unknown): string | undefined {
 
 function checkAlive(pid: number, text: string): void {
   const state = parseProcState(text);
-  if (state === 'Z' || state === 'X') throw new ProcessGoneError(pid, 'it has exited and is a zombie waiting for its parent');
+  if (state === 'Z' || state === 'X')
+    throw new ProcessGoneError(pid, 'it has exited and is a zombie waiting for its parent');
 }
 
 export async function readProcStatus(pid: number): Promise<Partial<Sample>> {

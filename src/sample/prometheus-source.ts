@@ -75,12 +75,17 @@ export async function queryPrometheusRange(req: PrometheusRangeRequest): Promise
       continue;
     }
     if (a.series.length === 0) {
-      warnings.push(`prometheus ${req.baseUrl}: ${name} query ${a.query} returned no series over the run (check the labels)`);
+      warnings.push(
+        `prometheus ${req.baseUrl}: ${name} query ${a.query} returned no series over the run (check the labels)`,
+      );
       continue;
     }
     if (a.series.length > 1) {
       // Adding up or picking one would mix processes silently; say which series there were.
-      const labels = a.series.slice(0, 3).map((s) => JSON.stringify(s.metric.labels)).join(', ');
+      const labels = a.series
+        .slice(0, 3)
+        .map((s) => JSON.stringify(s.metric.labels))
+        .join(', ');
       warnings.push(
         `prometheus ${req.baseUrl}: ${name} query ${a.query} returned ${a.series.length} series (${labels}${a.series.length > 3 ? ', …' : ''}); ` +
           'narrow it to one with --prometheus-selector or --prometheus-query, or wrap it in sum()',
@@ -117,11 +122,13 @@ export function describePrometheusError(error: unknown): PrometheusFailure {
     const e = error as { errorType?: unknown; error?: unknown; httpStatus?: unknown; original?: unknown };
     // Its own rejection of a non-API answer passes through its catch again and comes out as a
     // network error wrapping the real one.
-    if (typeof e.original === 'object' && e.original !== null && 'errorType' in e.original) return describePrometheusError(e.original);
+    if (typeof e.original === 'object' && e.original !== null && 'errorType' in e.original)
+      return describePrometheusError(e.original);
     const text = typeof e.error === 'string' && e.error !== '' ? e.error : String(e.errorType);
     if (e.errorType === 'http_error') return { message: `HTTP ${String(e.httpStatus)}: ${text}`, network: false };
     if (e.errorType === 'timeout_error') return { message: `no answer (${text})`, network: true };
-    if (e.errorType === 'client_error') return { message: 'the answer is not Prometheus API JSON (is the URL a Prometheus server?)', network: false };
+    if (e.errorType === 'client_error')
+      return { message: 'the answer is not Prometheus API JSON (is the URL a Prometheus server?)', network: false };
     return { message: text, network: true };
   }
   return { message: error instanceof Error ? error.message : String(error), network: false };
@@ -158,6 +165,8 @@ export async function collectPrometheus(
   }
   for (const w of result.warnings) warn(w);
   const figures = new Set(result.samples.flatMap((s) => Object.keys(s).filter((k) => k !== 't')));
-  log(`prometheus: ${result.samples.length} points of ${figures.size} figures at a ${result.stepMs / 1000}s step from ${options.url.href}`);
+  log(
+    `prometheus: ${result.samples.length} points of ${figures.size} figures at a ${result.stepMs / 1000}s step from ${options.url.href}`,
+  );
   return result.samples;
 }

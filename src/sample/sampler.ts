@@ -76,10 +76,14 @@ export class Sampler {
   constructor(options: SamplerOptions) {
     // The flag is checked where it is parsed (src/options/sample-interval.ts); this guards callers in code.
     if (!Number.isFinite(options.intervalMs) || options.intervalMs < LIMITS.sampleIntervalMs.min) {
-      throw new RangeError(`sampler interval must be at least ${LIMITS.sampleIntervalMs.min} ms, got ${options.intervalMs}`);
+      throw new RangeError(
+        `sampler interval must be at least ${LIMITS.sampleIntervalMs.min} ms, got ${options.intervalMs}`,
+      );
     }
     if (options.pid === undefined && options.metricsUrl === undefined && options.cgroupSource === undefined) {
-      throw new Error('the sampler needs a pid or a metrics URL (or a cgroup source): with none there is nothing to sample');
+      throw new Error(
+        'the sampler needs a pid or a metrics URL (or a cgroup source): with none there is nothing to sample',
+      );
     }
     this.options = options;
     this.pid = options.pid;
@@ -90,10 +94,12 @@ export class Sampler {
         source('proc-status', 'status', true, () => readProcStatus(pid)),
         source('smaps-rollup', 'smaps_rollup', true, () => readSmapsRollup(pid)),
       );
-      if (options.cgroupSource === undefined) this.sources.push(source('cgroup', 'cgroup', true, () => this.readCgroup(pid)));
+      if (options.cgroupSource === undefined)
+        this.sources.push(source('cgroup', 'cgroup', true, () => this.readCgroup(pid)));
     }
     const cgroup = options.cgroupSource;
-    if (cgroup !== undefined) this.sources.push(source('cgroup', cgroup.label, false, async () => ({ cgroupMemory: await cgroup.read() })));
+    if (cgroup !== undefined)
+      this.sources.push(source('cgroup', cgroup.label, false, async () => ({ cgroupMemory: await cgroup.read() })));
     const url = options.metricsUrl;
     if (url !== undefined) {
       const timeoutMs = metricsTimeoutMs(options.intervalMs);
@@ -162,7 +168,10 @@ export class Sampler {
         const interval = this.options.intervalMs;
         if (took > interval && !this.slowReported) {
           this.slowReported = true;
-          this.warn('sampler', `a sample took ${Math.round(took)} ms, longer than the ${interval} ms interval; missed ticks are skipped`);
+          this.warn(
+            'sampler',
+            `a sample took ${Math.round(took)} ms, longer than the ${interval} ms interval; missed ticks are skipped`,
+          );
         }
         this.scheduleTick(Math.max(this.lastTick + 1, Math.floor((now - this.t0) / interval) + 1));
       });
@@ -205,7 +214,9 @@ export class Sampler {
 
   private checkGone(outcomes: Outcome[]): void {
     if (this.pid === undefined || this.pidGone) return;
-    const pidFailures = outcomes.filter((o): o is Extract<Outcome, { error: unknown }> => 'error' in o && o.source.needsPid);
+    const pidFailures = outcomes.filter(
+      (o): o is Extract<Outcome, { error: unknown }> => 'error' in o && o.source.needsPid,
+    );
     if (pidFailures.length === 0) return;
     const gone = pidFailures.find((o) => o.error instanceof ProcessGoneError)?.error as ProcessGoneError | undefined;
     if (!gone && !isProcessGone(this.pid)) return;
@@ -232,7 +243,8 @@ export class Sampler {
   private report(s: Source, message: string): void {
     if (s.reports >= MAX_REPORTS_PER_SOURCE) return;
     s.reports++;
-    const last = s.reports === MAX_REPORTS_PER_SOURCE ? ' (further failures and recoveries of this source are not reported)' : '';
+    const last =
+      s.reports === MAX_REPORTS_PER_SOURCE ? ' (further failures and recoveries of this source are not reported)' : '';
     this.warn(s.name, message + last);
   }
 
@@ -277,7 +289,9 @@ export class Sampler {
     if ('file' in own && own.file === file) {
       // Not a problem with the target, and the figure would mostly be the pack's own memory.
       this.cgroupShared = true;
-      this.options.onInfo?.(`cgroup: the target shares leakbench's cgroup (${file}), so cgroup memory is not sampled (it would include leakbench's own)`);
+      this.options.onInfo?.(
+        `cgroup: the target shares leakbench's cgroup (${file}), so cgroup memory is not sampled (it would include leakbench's own)`,
+      );
     }
   }
 }
@@ -309,8 +323,10 @@ export function validatePid(pid: number): string | undefined {
     return `cannot read ${path}: ${(err as Error).message}`;
   }
   const state = parseProcState(text);
-  if (state === 'Z' || state === 'X') return `process ${pid} has exited (it is a zombie waiting for its parent to reap it)`;
-  if (pid === process.pid || pid === process.ppid) return `process ${pid} is leakbench itself (or the shell that started it), not a server`;
+  if (state === 'Z' || state === 'X')
+    return `process ${pid} has exited (it is a zombie waiting for its parent to reap it)`;
+  if (pid === process.pid || pid === process.ppid)
+    return `process ${pid} is leakbench itself (or the shell that started it), not a server`;
   // Kernel threads have no user memory to sample (VmRSS is absent from their status).
   if (!/^VmRSS:/m.test(text)) return `process ${pid} is a kernel thread, which has no memory of its own to sample`;
   return undefined;

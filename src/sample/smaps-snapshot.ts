@@ -20,7 +20,9 @@ export async function readSmaps(pid: number): Promise<string> {
     throw new LeakbenchError(`cannot read ${source}: ${whyUnreadable(err, pid)}`);
   }
   if (text.trim() === '') {
-    throw new LeakbenchError(`${source} is empty: process ${pid} has no address space (it is exiting, a zombie, or a kernel thread)`);
+    throw new LeakbenchError(
+      `${source} is empty: process ${pid} has no address space (it is exiting, a zombie, or a kernel thread)`,
+    );
   }
   return text;
 }

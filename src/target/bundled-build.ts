@@ -50,8 +50,14 @@ export async function goVersion(): Promise<string> {
 export function sourceHash(goVersionLine: string, variant: Variant, dir = TARGET_DIR): string {
   const h = createHash('sha256');
   h.update(goVersionLine).update('\0').update(variant).update('\0');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum').sort();
-  for (const f of files) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+    .sort();
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(dir, f)))
+      .update('\0');
   return h.digest('hex').slice(0, 16);
 }
 
@@ -67,7 +73,9 @@ export async function ensureBundledBinary(variant: Variant, log: (line: string) 
   }
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `health-check.tmp-${process.pid}`);
-  log(`building targets/gin-health-check (${variant}): go ${buildArgs(variant, 'health-check').join(' ')} ... (a -race build takes about half a minute)`);
+  log(
+    `building targets/gin-health-check (${variant}): go ${buildArgs(variant, 'health-check').join(' ')} ... (a -race build takes about half a minute)`,
+  );
   const started = Date.now();
   try {
     await run('go', buildArgs(variant, tmp), {
@@ -78,8 +86,11 @@ export async function ensureBundledBinary(variant: Variant, log: (line: string) 
   } catch (err) {
     rmSync(tmp, { force: true });
     const stderr = (err as { stderr?: string }).stderr?.trim() ?? '';
-    const hint = variant === 'race' && /cgo|gcc|C compiler/i.test(stderr) ? ' (-race needs cgo and a C compiler such as gcc)' : '';
-    throw new LeakbenchError(`building the bundled target (${variant}) failed${hint}: ${stderr.split('\n').slice(-5).join(' | ') || (err as Error).message}`);
+    const hint =
+      variant === 'race' && /cgo|gcc|C compiler/i.test(stderr) ? ' (-race needs cgo and a C compiler such as gcc)' : '';
+    throw new LeakbenchError(
+      `building the bundled target (${variant}) failed${hint}: ${stderr.split('\n').slice(-5).join(' | ') || (err as Error).message}`,
+    );
   }
   // Rename last so that an interrupted build never leaves a binary that looks cached.
   renameSync(tmp, path);

@@ -25,12 +25,16 @@ export function parseGoBuildInfo(bytes: Buffer): GoBuildInfo | { error: string }
   if (at < 0) return { error: 'no Go build info in the executable (not a Go binary)' };
   if (at + HEADER_SIZE > bytes.length) return { error: 'the Go build info header is cut off' };
   const flags = bytes[at + 15]!;
-  if ((flags & FLAG_INLINE_STRINGS) === 0) return { error: 'the binary was built by Go before 1.18, whose build info this reader does not decode' };
+  if ((flags & FLAG_INLINE_STRINGS) === 0)
+    return { error: 'the binary was built by Go before 1.18, whose build info this reader does not decode' };
   const version = readString(bytes, at + HEADER_SIZE);
   if (!version) return { error: 'the Go version string in the build info is unreadable' };
   const mod = readString(bytes, version.next);
   if (!mod) return { error: 'the module info in the build info is unreadable' };
-  const text = mod.value.length >= 2 * SENTINEL_SIZE + 1 ? mod.value.subarray(SENTINEL_SIZE, mod.value.length - SENTINEL_SIZE).toString('utf8') : '';
+  const text =
+    mod.value.length >= 2 * SENTINEL_SIZE + 1
+      ? mod.value.subarray(SENTINEL_SIZE, mod.value.length - SENTINEL_SIZE).toString('utf8')
+      : '';
   return { goVersion: version.value.toString('utf8'), ...parseModInfo(text) };
 }
 

@@ -15,11 +15,15 @@ export function identifyProcess(pid: number): TargetIdentity {
   try {
     executable = readlinkSync(`/proc/${pid}/exe`);
   } catch (err) {
-    notes.push(`the executable of pid ${pid} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    notes.push(
+      `the executable of pid ${pid} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let cmdline: string[] | undefined;
   try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a, i, all) => a !== '' || i < all.length - 1);
   } catch {
     notes.push(`the command line of pid ${pid} cannot be read`);
   }
@@ -37,7 +41,10 @@ export function identifyProcess(pid: number): TargetIdentity {
   try {
     exeBytes = readFileSync(`/proc/${pid}/exe`);
   } catch (err) {
-    if (executable) notes.push(`the executable ${executable} cannot be read for build info (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (executable)
+      notes.push(
+        `the executable ${executable} cannot be read for build info (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
   }
   const go = exeBytes ? parseGoBuildInfo(exeBytes) : undefined;
   if (go && !('error' in go)) {
@@ -57,19 +64,35 @@ export function identifyProcess(pid: number): TargetIdentity {
 }
 
 /** Not Go: the interpreter's or VM's name, from the executable or the libraries it maps. */
-export function runtimeFromNames(executable: string, maps: string): { runtime: RuntimeName; evidence: string; version?: string } {
+export function runtimeFromNames(
+  executable: string,
+  maps: string,
+): { runtime: RuntimeName; evidence: string; version?: string } {
   const name = basename(executable);
-  const lib = (re: RegExp): string | undefined => maps.split('\n').map((l) => l.slice(l.indexOf('/'))).find((p) => re.test(p));
+  const lib = (re: RegExp): string | undefined =>
+    maps
+      .split('\n')
+      .map((l) => l.slice(l.indexOf('/')))
+      .find((p) => re.test(p));
   if (/^node(js)?(\d+)?$/.test(name)) return { runtime: 'node', evidence: `executable ${name}` };
   const libnode = lib(/\/libnode\.so/);
   if (libnode) return { runtime: 'node', evidence: `maps ${libnode}` };
   const py = /^python(\d+(?:\.\d+)?)?$/.exec(name);
   if (py) return { runtime: 'python', evidence: `executable ${name}`, ...(py[1] && { version: py[1] }) };
   const libpython = lib(/\/libpython\d/);
-  if (libpython) return { runtime: 'python', evidence: `maps ${libpython}`, ...versionIn(libpython, /libpython(\d+\.\d+)/) };
+  if (libpython)
+    return { runtime: 'python', evidence: `maps ${libpython}`, ...versionIn(libpython, /libpython(\d+\.\d+)/) };
   const libjvm = lib(/\/libjvm\.so$/);
-  if (name === 'java' || libjvm) return { runtime: 'jvm', evidence: libjvm ? `maps ${libjvm}` : `executable ${name}`, ...versionIn(libjvm ?? executable, /(?:jdk|java)-?(\d+[.\d]*)/) };
-  return { runtime: 'other', evidence: executable ? `${name}: no Go build info, not a known interpreter or VM` : 'executable unknown' };
+  if (name === 'java' || libjvm)
+    return {
+      runtime: 'jvm',
+      evidence: libjvm ? `maps ${libjvm}` : `executable ${name}`,
+      ...versionIn(libjvm ?? executable, /(?:jdk|java)-?(\d+[.\d]*)/),
+    };
+  return {
+    runtime: 'other',
+    evidence: executable ? `${name}: no Go build info, not a known interpreter or VM` : 'executable unknown',
+  };
 }
 
 function versionIn(text: string, re: RegExp): { version?: string } {
@@ -82,7 +105,11 @@ function versionIn(text: string, re: RegExp): { version?: string } {
  * run.json stays small enough to be rewritten atomically on a nearly full disk.
  */
 function compact(go: GoBuildInfo): GoBuildInfo {
-  const strip = (m: GoModule): GoModule => ({ path: m.path, version: m.version, ...(m.replacedBy && { replacedBy: m.replacedBy }) });
+  const strip = (m: GoModule): GoModule => ({
+    path: m.path,
+    version: m.version,
+    ...(m.replacedBy && { replacedBy: m.replacedBy }),
+  });
   return {
     goVersion: go.goVersion,
     ...(go.path && { path: go.path }),

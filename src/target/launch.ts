@@ -66,20 +66,36 @@ function tail(file: string, lines = 5): string {
 }
 
 /** Signal names by number, for shells that report a killed child as exit code 128+N. */
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  6: 'SIGABRT',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
+};
 
 export function describeExit(exit: TargetExit): string {
   if (exit.signal) return `was killed by ${exit.signal}`;
   const sig = exit.code !== null && exit.code > 128 ? SIGNALS[exit.code - 128] : undefined;
-  return sig ? `exited with code ${exit.code} (its shell's way of saying the server was killed by ${sig})` : `exited with code ${exit.code}`;
+  return sig
+    ? `exited with code ${exit.code} (its shell's way of saying the server was killed by ${sig})`
+    : `exited with code ${exit.code}`;
 }
 
 export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
   const out = openSync(spec.logFile, 'a');
   const argv = spec.cgroupProcsFile
     ? inCgroup(spec.cgroupProcsFile, spec.command)
-    : 'shell' in spec.command ? { file: '/bin/sh', args: ['-c', spec.command.shell] } : spec.command;
-  const child = spawn(argv.file, argv.args, { detached: true, stdio: ['ignore', out, out], env: spec.env ?? process.env });
+    : 'shell' in spec.command
+      ? { file: '/bin/sh', args: ['-c', spec.command.shell] }
+      : spec.command;
+  const child = spawn(argv.file, argv.args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: spec.env ?? process.env,
+  });
   closeSync(out);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid === undefined) {
@@ -120,7 +136,9 @@ export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
 
   try {
     await waitUntilAnswers(spec.readyUrl, spec.readyTimeoutMs, () =>
-      exit ? `the target ${describeExit(exit)} before answering at ${spec.readyUrl.href}${logTail(spec.logFile)}` : undefined,
+      exit
+        ? `the target ${describeExit(exit)} before answering at ${spec.readyUrl.href}${logTail(spec.logFile)}`
+        : undefined,
     );
   } catch (err) {
     await target.stop(1000);

@@ -26,7 +26,8 @@ function parseCounter(text: string, key: string): number {
 
 export async function createMemoryCgroup(name: string, limitBytes: number): Promise<MemoryCgroupHandle> {
   const own = await resolveCgroupMemoryFile(process.pid);
-  if ('reason' in own) throw new LeakbenchError(`--memory-limit: cannot find the pack's own memory cgroup: ${own.reason}`);
+  if ('reason' in own)
+    throw new LeakbenchError(`--memory-limit: cannot find the pack's own memory cgroup: ${own.reason}`);
   const parent = dirname(own.file);
   const version = own.cgroup.version;
   const dir = join(parent, name);
@@ -95,7 +96,11 @@ export async function createMemoryCgroup(name: string, limitBytes: number): Prom
 }
 
 /** Wraps a launch so the process joins the cgroup before it runs a single instruction of its own. */
-export function inCgroup(procsFile: string, command: { file: string; args: string[] } | { shell: string }): { file: string; args: string[] } {
-  if ('shell' in command) return { file: '/bin/sh', args: ['-c', 'echo $$ > "$0" && exec /bin/sh -c "$1"', procsFile, command.shell] };
+export function inCgroup(
+  procsFile: string,
+  command: { file: string; args: string[] } | { shell: string },
+): { file: string; args: string[] } {
+  if ('shell' in command)
+    return { file: '/bin/sh', args: ['-c', 'echo $$ > "$0" && exec /bin/sh -c "$1"', procsFile, command.shell] };
   return { file: '/bin/sh', args: ['-c', 'echo $$ > "$0" && exec "$@"', procsFile, command.file, ...command.args] };
 }

@@ -5,11 +5,15 @@ import { errorText } from '../errors.ts';
 /** One GET; resolves with the status, or rejects with the socket/timeout error. */
 export function probeOnce(url: URL, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', agent: false, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      { method: 'GET', agent: false, rejectUnauthorized: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();
@@ -32,7 +36,8 @@ export async function waitUntilAnswers(url: URL, timeoutMs: number, gone: () => 
     } catch (err) {
       last = errorText(err);
     }
-    if (Date.now() >= deadline) throw new Error(`${url.href} did not answer within ${timeoutMs / 1000}s (last error: ${last})`);
+    if (Date.now() >= deadline)
+      throw new Error(`${url.href} did not answer within ${timeoutMs / 1000}s (last error: ${last})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -64,7 +64,9 @@ export class TargetSupervisor {
         message: `the target (pid ${target.pid}) ${what}${restarting ? `; restarting (${this.restarts + 1}/${this.opts.maxRestarts})` : ''}`,
       });
       if (!restarting) {
-        this.opts.onGone(new Error(`the target ${what} during the run${this.opts.restart ? ` after ${this.restarts} restarts` : ''}`));
+        this.opts.onGone(
+          new Error(`the target ${what} during the run${this.opts.restart ? ` after ${this.restarts} restarts` : ''}`),
+        );
         return;
       }
       this.restarts++;

@@ -123,12 +123,24 @@ export function playStep(step: Step, job: Job, opts: { timeoutMs?: number } = {}
   writeFileSync(outputFile, '');
   const env: NodeJS.ProcessEnv = { ...job.env, GITHUB_OUTPUT: outputFile };
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = interpolate(v, job);
-  const cwd = step['working-directory'] === undefined ? job.cwd : resolve(job.cwd, interpolate(step['working-directory'], job));
-  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd, env, encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 });
+  const cwd =
+    step['working-directory'] === undefined ? job.cwd : resolve(job.cwd, interpolate(step['working-directory'], job));
+  const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
   const status = r.status ?? 1;
   if (status !== 0) job.ok = false;
-  if (step.id) steps[step.id] = { outputs, outcome: status === 0 ? 'success' : 'failure', conclusion: status === 0 ? 'success' : 'failure' };
+  if (step.id)
+    steps[step.id] = {
+      outputs,
+      outcome: status === 0 ? 'success' : 'failure',
+      conclusion: status === 0 ? 'success' : 'failure',
+    };
   return { step, skipped: false, status, stdout: r.stdout, stderr: r.stderr, outputs };
 }
 
@@ -143,13 +155,24 @@ export interface ActionMetadata {
  * run in the calling job's workspace with github.action_path set to the action's directory,
  * and its outputs are evaluated from its steps' outputs at the end.
  */
-export function playCompositeAction(action: ActionMetadata, actionPath: string, withValues: Record<string, string>, caller: Job): { steps: PlayedStep[]; outputs: Record<string, string>; ok: boolean } {
+export function playCompositeAction(
+  action: ActionMetadata,
+  actionPath: string,
+  withValues: Record<string, string>,
+  caller: Job,
+): { steps: PlayedStep[]; outputs: Record<string, string>; ok: boolean } {
   assertEqual(action.runs.using, 'composite');
-  for (const k of Object.keys(withValues)) if (!(k in action.inputs)) throw new Error(`input ${k} is not defined in action.yml`);
+  for (const k of Object.keys(withValues))
+    if (!(k in action.inputs)) throw new Error(`input ${k} is not defined in action.yml`);
   const inputs: Record<string, string> = {};
   for (const [k, spec] of Object.entries(action.inputs)) inputs[k] = withValues[k] ?? String(spec.default ?? '');
   const github = { ...(caller.contexts.github as Record<string, Json>), action_path: actionPath };
-  const job: Job = { ...caller, contexts: { ...caller.contexts, inputs, github, steps: {} }, env: { ...caller.env, GITHUB_ACTION_PATH: actionPath }, ok: true };
+  const job: Job = {
+    ...caller,
+    contexts: { ...caller.contexts, inputs, github, steps: {} },
+    env: { ...caller.env, GITHUB_ACTION_PATH: actionPath },
+    ok: true,
+  };
   const played = action.runs.steps.map((s) => playStep(s, job));
   const outputs = Object.fromEntries(Object.entries(action.outputs).map(([k, o]) => [k, interpolate(o.value, job)]));
   if (!job.ok) caller.ok = false;

@@ -11,7 +11,16 @@ export interface CliResult {
 }
 
 /** Runs the real entry point (tsx scripts/leakbench.ts), as `npm run` would. */
-export function runCli(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; onStart?: (pid: number) => void; onStderr?: (stderrSoFar: string, pid: number) => void } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: {
+    timeoutMs?: number;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    onStart?: (pid: number) => void;
+    onStderr?: (stderrSoFar: string, pid: number) => void;
+  } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'leakbench.ts'), ...args], {
       cwd: opts.cwd ?? REPO_ROOT,

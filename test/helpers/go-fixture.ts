@@ -28,4 +28,5 @@ export function ensureFixtureBinary(): Promise<string> {
   return ensureGoBinary(FIXTURE_DIR, 'fixture-go-servers', 'go-servers');
 }
 
-export type FixtureMode = 'heap-leak' | 'goroutine-leak' | 'bursty' | 'hog' | 'flat' | 'cache' | 'conn-leak' | 'cgo-leak';
+export type FixtureMode =
+  'heap-leak' | 'goroutine-leak' | 'bursty' | 'hog' | 'flat' | 'cache' | 'conn-leak' | 'cgo-leak';

@@ -25,12 +25,16 @@ function files(dir: string): string[] {
 export async function ensureJvmFixture(jvmOptions = ''): Promise<string> {
   const { stderr: javaVersion } = await run('java', ['-version']);
   const h = createHash('sha256').update(javaVersion).update('\0');
-  for (const f of files(JVM_FIXTURE_DIR).sort()) h.update(relative(JVM_FIXTURE_DIR, f)).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of files(JVM_FIXTURE_DIR).sort())
+    h.update(relative(JVM_FIXTURE_DIR, f)).update('\0').update(readFileSync(f)).update('\0');
   const dir = join(cacheRoot(), `fixture-jvm-servers-${h.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(dir, 'lib'))) {
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    await run('mvn', ['-B', '-q', 'compile', 'dependency:copy-dependencies', `-Dfixture.out=${tmp}`], { cwd: JVM_FIXTURE_DIR, maxBuffer: 16 * 2 ** 20 });
+    await run('mvn', ['-B', '-q', 'compile', 'dependency:copy-dependencies', `-Dfixture.out=${tmp}`], {
+      cwd: JVM_FIXTURE_DIR,
+      maxBuffer: 16 * 2 ** 20,
+    });
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   }

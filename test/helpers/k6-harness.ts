@@ -17,7 +17,11 @@ export function ensureHarnessBinary(): Promise<string> {
 
 /** Skips the test without Go (failing instead under CI), else builds the harness. */
 export async function harnessOrSkip(t: TestContext): Promise<string | undefined> {
-  if (requireTool(t, 'go', 'the k6 harness is Go on grafana/sobek: install Go, then npm test builds test/k6-harness') === undefined) return undefined;
+  if (
+    requireTool(t, 'go', 'the k6 harness is Go on grafana/sobek: install Go, then npm test builds test/k6-harness') ===
+    undefined
+  )
+    return undefined;
   return ensureHarnessBinary();
 }
 

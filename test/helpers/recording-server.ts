@@ -24,7 +24,9 @@ export interface RecordingServer {
  * A real HTTP server that records every request it receives (method, path, header lines in
  * order, body, connection) and answers with `status(req)` (default 200) after `delayMs`.
  */
-export async function recordingServer(opts: { status?: (r: Received) => number; delayMs?: number } = {}): Promise<RecordingServer> {
+export async function recordingServer(
+  opts: { status?: (r: Received) => number; delayMs?: number } = {},
+): Promise<RecordingServer> {
   const received: Received[] = [];
   const ids = new WeakMap<Socket, number>();
   let sockets = 0;
@@ -35,7 +37,14 @@ export async function recordingServer(opts: { status?: (r: Received) => number; 
     req.on('end', () => {
       const raw: [string, string][] = [];
       for (let i = 0; i < req.rawHeaders.length; i += 2) raw.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-      const r: Received = { method: req.method ?? '', url: req.url ?? '', rawHeaders: raw, body: Buffer.concat(chunks).toString('utf8'), socket: ids.get(req.socket) ?? -1, atMs: Date.now() - t0 };
+      const r: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        rawHeaders: raw,
+        body: Buffer.concat(chunks).toString('utf8'),
+        socket: ids.get(req.socket) ?? -1,
+        atMs: Date.now() - t0,
+      };
       received.push(r);
       const answer = () => {
         res.statusCode = opts.status?.(r) ?? 200;

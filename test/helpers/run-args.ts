@@ -11,11 +11,14 @@ export function opts(...args: string[]): RunOptions {
 
 /** Every rejection is a UsageError (exit 2) whose one-line message matches. */
 export function rejects(args: string[], message: RegExp): void {
-  assert.throws(() => parseRunArgs(args), (e: unknown) => {
-    assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
-    assert.equal(e.exitCode, 2);
-    assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseRunArgs(args),
+    (e: unknown) => {
+      assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
+      assert.equal(e.exitCode, 2);
+      assert.doesNotMatch(e.message, /\n/);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }

@@ -28,9 +28,34 @@ export async function soakServer(o: SoakOptions) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const metrics = o.metricsPath === undefined ? [] : ['--metrics-url', `${url}${o.metricsPath}`];
-  const r = await runCli(['run', 'soak', '--cmd', o.command(port), '--url', url, ...metrics,
-    '--requests', String(o.requests), '--connections', '20', '--idle-before', '2s', '--idle-after', '3s', '--rate', '5',
-    '--sample-interval', '200ms', '--settle', '0s', '--out', o.out, '--name', o.name, ...(o.extra ?? [])]);
+  const r = await runCli([
+    'run',
+    'soak',
+    '--cmd',
+    o.command(port),
+    '--url',
+    url,
+    ...metrics,
+    '--requests',
+    String(o.requests),
+    '--connections',
+    '20',
+    '--idle-before',
+    '2s',
+    '--idle-after',
+    '3s',
+    '--rate',
+    '5',
+    '--sample-interval',
+    '200ms',
+    '--settle',
+    '0s',
+    '--out',
+    o.out,
+    '--name',
+    o.name,
+    ...(o.extra ?? []),
+  ]);
   const dir = join(o.out, o.name);
   const readJson = <T>(p: string) => JSON.parse(readFileSync(p, 'utf8')) as T;
   const summary = existsSync(join(dir, FILES.summary)) ? readJson<SummaryFile>(join(dir, FILES.summary)) : undefined;

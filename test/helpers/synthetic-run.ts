@@ -7,7 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../src/rundir/json.ts';
 import { NdjsonWriter } from '../../src/rundir/ndjson.ts';
-import { FILES, SCHEMA, type LoadSecond, type PhaseLoadSummary, type Probe, type RunEvent, type RunFile, type Sample, type SchemaId } from '../../src/rundir/schema.ts';
+import {
+  FILES,
+  SCHEMA,
+  type LoadSecond,
+  type PhaseLoadSummary,
+  type Probe,
+  type RunEvent,
+  type RunFile,
+  type Sample,
+  type SchemaId,
+} from '../../src/rundir/schema.ts';
 
 export const MiB = 1024 * 1024;
 export const KiB = 1024;
@@ -36,7 +46,14 @@ export function baseRunFile(overrides: Partial<RunFile> = {}): RunFile {
     startedAtMs: STARTED_AT_MS,
     endedAt: new Date(STARTED_AT_MS + 100_500).toISOString(),
     options: {},
-    target: { kind: 'bundled', label: 'race', url: 'http://127.0.0.1:8080/health_check', variant: 'race', buildFlags: ['-race', '-ldflags=-s -w'], pid: 4242 },
+    target: {
+      kind: 'bundled',
+      label: 'race',
+      url: 'http://127.0.0.1:8080/health_check',
+      variant: 'race',
+      buildFlags: ['-race', '-ldflags=-s -w'],
+      pid: 4242,
+    },
     versions: { leakbench: '0.1.0', node: 'v20.20.2', autocannon: '9.0.0', go: 'go1.19.13', os: 'linux 6.1 x64' },
     phases: [],
     ...overrides,
@@ -95,10 +112,30 @@ export function leakingBurstRun(opts: { runtimeMetrics?: boolean } = {}): Synthe
     samples.push(s);
   }
   const load: LoadSecond[] = [];
-  for (let t = 6; t <= 95; t++) load.push({ phase: 'burst', t, completed: 11_111, errors: t === 50 ? 10 : 0, timeouts: t === 50 ? 4 : 0, non2xx: 0, p50: 7.5, p99: 21.5, max: 30 });
+  for (let t = 6; t <= 95; t++)
+    load.push({
+      phase: 'burst',
+      t,
+      completed: 11_111,
+      errors: t === 50 ? 10 : 0,
+      timeouts: t === 50 ? 4 : 0,
+      non2xx: 0,
+      p50: 7.5,
+      p99: 21.5,
+      max: 30,
+    });
   return {
     run: baseRunFile({
-      phases: [{ name: 'burst', kind: 'burst', params: { requests: 1_000_000, connections: 100 }, startT: 5, endT: 95, result: BURST_RESULT }],
+      phases: [
+        {
+          name: 'burst',
+          kind: 'burst',
+          params: { requests: 1_000_000, connections: 100 },
+          startT: 5,
+          endT: 95,
+          result: BURST_RESULT,
+        },
+      ],
     }),
     samples,
     load,
@@ -171,18 +208,67 @@ export function sawtoothAttachRun(): SyntheticRun {
       s.goroutines = 9;
     }
     samples.push(s);
-    if (t >= 11 && t <= 30) load.push({ phase: 'warmup', t, completed: 9000 + (t % 3) * 100, errors: 0, timeouts: 0, non2xx: 0, p50: 3.5, p99: 12 });
-    if (t >= 61 && (t < 3000 || t >= 3030)) load.push({ phase: 'probes', t, completed: 1, errors: 0, timeouts: 0, non2xx: 0, p50: 1.1 + (t % 5) / 10, p99: 1.1 + (t % 5) / 10 });
+    if (t >= 11 && t <= 30)
+      load.push({
+        phase: 'warmup',
+        t,
+        completed: 9000 + (t % 3) * 100,
+        errors: 0,
+        timeouts: 0,
+        non2xx: 0,
+        p50: 3.5,
+        p99: 12,
+      });
+    if (t >= 61 && (t < 3000 || t >= 3030))
+      load.push({
+        phase: 'probes',
+        t,
+        completed: 1,
+        errors: 0,
+        timeouts: 0,
+        non2xx: 0,
+        p50: 1.1 + (t % 5) / 10,
+        p99: 1.1 + (t % 5) / 10,
+      });
     if (t >= 3000 && t < 3030) load.push({ phase: 'probes', t, completed: 0, errors: 1, timeouts: 0, non2xx: 0 });
   }
   return {
     run: baseRunFile({
       scenario: 'soak',
       endedAt: new Date(STARTED_AT_MS + 5_400_000).toISOString(),
-      target: { kind: 'attach', label: 'gin-pod', url: 'http://10.0.0.12:8080/health_check', metricsUrl: 'http://10.0.0.12:8080/metrics' },
+      target: {
+        kind: 'attach',
+        label: 'gin-pod',
+        url: 'http://10.0.0.12:8080/health_check',
+        metricsUrl: 'http://10.0.0.12:8080/metrics',
+      },
       phases: [
-        { name: 'warmup', kind: 'burst', params: { requests: 180_000, connections: 100 }, startT: 10, endT: 30, result: { ...BURST_RESULT, phase: 'warmup', requested: 180_000, sent: 180_000, completed: 180_000, errors: 0, timeouts: 0, statusCodes: { '200': 180_000 }, durationS: 20, rate: 9000 } },
-        { name: 'probes', kind: 'idle', params: { rate: 1, durationMs: 5_340_000, timeoutMs: 1000 }, startT: 60, endT: 5400 },
+        {
+          name: 'warmup',
+          kind: 'burst',
+          params: { requests: 180_000, connections: 100 },
+          startT: 10,
+          endT: 30,
+          result: {
+            ...BURST_RESULT,
+            phase: 'warmup',
+            requested: 180_000,
+            sent: 180_000,
+            completed: 180_000,
+            errors: 0,
+            timeouts: 0,
+            statusCodes: { '200': 180_000 },
+            durationS: 20,
+            rate: 9000,
+          },
+        },
+        {
+          name: 'probes',
+          kind: 'idle',
+          params: { rate: 1, durationMs: 5_340_000, timeoutMs: 1000 },
+          startT: 60,
+          endT: 5400,
+        },
       ],
     }),
     samples,

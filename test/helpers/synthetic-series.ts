@@ -4,7 +4,15 @@
  * same seed always gives the same run, so a test that passes once passes always, and the
  * noise is still noise, not a pattern the fit could learn.
  */
-import type { Artifact, LoadSecond, PhaseRecord, RunEvent, RunFile, Sample, TargetInfo } from '../../src/rundir/schema.ts';
+import type {
+  Artifact,
+  LoadSecond,
+  PhaseRecord,
+  RunEvent,
+  RunFile,
+  Sample,
+  TargetInfo,
+} from '../../src/rundir/schema.ts';
 import { baseRunFile, type SyntheticRun } from './synthetic-run.ts';
 
 import { mulberry32 } from '../../src/analyse/growth.ts';
@@ -76,7 +84,8 @@ export function seriesRun(spec: SeriesRunSpec): SyntheticRun {
     const phase = spec.phases.find((p) => t >= p.startT && t <= p.endT);
     const values = spec.figures({ t, requests: requestsAt(spec.phases, t), phase, noise });
     const s: Sample = { t };
-    for (const [k, v] of Object.entries(values)) if (typeof v === 'number') (s as unknown as Record<string, number>)[k] = Math.round(v);
+    for (const [k, v] of Object.entries(values))
+      if (typeof v === 'number') (s as unknown as Record<string, number>)[k] = Math.round(v);
     samples.push(s);
   }
   const load: LoadSecond[] = [];
@@ -89,7 +98,10 @@ export function seriesRun(spec: SeriesRunSpec): SyntheticRun {
   const phases: PhaseRecord[] = spec.phases.map((p) => ({
     name: p.name,
     kind: p.kind,
-    params: p.kind === 'burst' ? { requests: p.requests ?? 0, connections: 100 } : { rate: IDLE_RATE, durationMs: (p.endT - p.startT) * 1000 },
+    params:
+      p.kind === 'burst'
+        ? { requests: p.requests ?? 0, connections: 100 }
+        : { rate: IDLE_RATE, durationMs: (p.endT - p.startT) * 1000 },
     startT: p.startT,
     endT: p.endT,
   }));
@@ -98,7 +110,8 @@ export function seriesRun(spec: SeriesRunSpec): SyntheticRun {
   if (spec.heapProfiles) run.heapProfiles = spec.heapProfiles;
   if (spec.smapsSnapshots) run.smapsSnapshots = spec.smapsSnapshots;
   const events: RunEvent[] = spec.events ?? [];
-  for (const p of spec.phases) events.push({ t: p.startT, type: 'phase-start', phase: p.name }, { t: p.endT, type: 'phase-end', phase: p.name });
+  for (const p of spec.phases)
+    events.push({ t: p.startT, type: 'phase-start', phase: p.name }, { t: p.endT, type: 'phase-end', phase: p.name });
   return { run, samples, load, probes: null, events: events.sort((a, b) => a.t - b.t) };
 }
 

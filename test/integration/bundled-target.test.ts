@@ -31,8 +31,24 @@ async function pngSize(path: string) {
 
 test('burst against the plain build: exact counts, memory figures, charts, re-render', async () => {
   const requests = 30_000;
-  const r = await runCli(['run', 'burst', '--variant', 'plain', '--requests', String(requests), '--connections', '50',
-    '--sample-interval', '200ms', '--settle', '1s', '--out', out, '--name', 'burst-plain']);
+  const r = await runCli([
+    'run',
+    'burst',
+    '--variant',
+    'plain',
+    '--requests',
+    String(requests),
+    '--connections',
+    '50',
+    '--sample-interval',
+    '200ms',
+    '--settle',
+    '1s',
+    '--out',
+    out,
+    '--name',
+    'burst-plain',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'burst-plain');
   const run = readJson<RunFile>(join(dir, FILES.run));
@@ -52,7 +68,11 @@ test('burst against the plain build: exact counts, memory figures, charts, re-re
   assert.ok(load.latency && load.latency.p99 >= load.latency.p50);
 
   const { records: timeline } = readNdjson<{ completed: number; errors: number }>(join(dir, FILES.load), SCHEMA.load);
-  assert.equal(timeline.reduce((s, x) => s + x.completed, 0), requests, 'per-second timeline adds up to the total');
+  assert.equal(
+    timeline.reduce((s, x) => s + x.completed, 0),
+    requests,
+    'per-second timeline adds up to the total',
+  );
 
   const { records: samples } = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples);
   assert.ok(samples.length >= 5, `only ${samples.length} samples`);
@@ -61,7 +81,10 @@ test('burst against the plain build: exact counts, memory figures, charts, re-re
     assert.ok(s.heapInuse! > 100_000, 'Go heap in use present');
     assert.ok(s.goroutines! >= 1);
   }
-  assert.ok(samples.some((s) => (s.pss ?? 0) > 0), 'PSS from smaps_rollup');
+  assert.ok(
+    samples.some((s) => (s.pss ?? 0) > 0),
+    'PSS from smaps_rollup',
+  );
 
   assert.deepEqual(await pngSize(join(dir, FILES.memoryPng)), { width: 1200, height: 700 });
   assert.deepEqual(await pngSize(join(dir, FILES.loadPng)), { width: 1200, height: 500 });
@@ -80,32 +103,81 @@ test('burst against the plain build: exact counts, memory figures, charts, re-re
 
 test('--engine autocannon: the API engine counts exactly against the bundled server too', async () => {
   const requests = 20_000;
-  const r = await runCli(['run', 'burst', '--variant', 'plain', '--engine', 'autocannon', '--requests', String(requests), '--connections', '50',
-    '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', 'burst-plain-autocannon']);
+  const r = await runCli([
+    'run',
+    'burst',
+    '--variant',
+    'plain',
+    '--engine',
+    'autocannon',
+    '--requests',
+    String(requests),
+    '--connections',
+    '50',
+    '--sample-interval',
+    '200ms',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'burst-plain-autocannon',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const summary = readJson<SummaryFile>(join(out, 'burst-plain-autocannon', FILES.summary));
   const load = summary.load[0]!;
   assert.equal(load.sent, requests);
   assert.equal(load.completed, requests);
   assert.deepEqual(load.statusCodes, { '200': requests });
-  assert.deepEqual(summary.warnings.filter((w) => w.startsWith('burst ')), [], 'no word about the count');
-  assert.equal((readJson<RunFile>(join(out, 'burst-plain-autocannon', FILES.run)).options as { engine: string }).engine, 'autocannon');
+  assert.deepEqual(
+    summary.warnings.filter((w) => w.startsWith('burst ')),
+    [],
+    'no word about the count',
+  );
+  assert.equal(
+    (readJson<RunFile>(join(out, 'burst-plain-autocannon', FILES.run)).options as { engine: string }).engine,
+    'autocannon',
+  );
 });
 
 test('idle against the race build: every probe on schedule, new connection each, recorded', async () => {
-  const r = await runCli(['run', 'idle', '--duration', '3s', '--rate', '10', '--sample-interval', '250ms', '--settle', '0s', '--out', out, '--name', 'idle-race']);
+  const r = await runCli([
+    'run',
+    'idle',
+    '--duration',
+    '3s',
+    '--rate',
+    '10',
+    '--sample-interval',
+    '250ms',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'idle-race',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'idle-race');
   const { records: probes } = readNdjson<Probe>(join(dir, FILES.probes), SCHEMA.probes);
   assert.equal(probes.length, 30);
-  assert.deepEqual(probes.map((p) => p.seq).sort((a, b) => a - b), [...Array(30).keys()]);
+  assert.deepEqual(
+    probes.map((p) => p.seq).sort((a, b) => a - b),
+    [...Array(30).keys()],
+  );
   for (const p of probes) {
     assert.equal(p.status, 200);
     assert.ok(p.latencyMs! > 0 && p.latencyMs! < 1000);
     assert.ok(p.sentT >= p.scheduledT, 'never early');
-    assert.ok(p.sentT - p.scheduledT < 0.05, `probe ${p.seq} sent ${((p.sentT - p.scheduledT) * 1000).toFixed(1)} ms late`);
+    assert.ok(
+      p.sentT - p.scheduledT < 0.05,
+      `probe ${p.seq} sent ${((p.sentT - p.scheduledT) * 1000).toFixed(1)} ms late`,
+    );
   }
-  const gaps = probes.sort((a, b) => a.seq - b.seq).slice(1).map((p, i) => p.scheduledT - probes[i]!.scheduledT);
+  const gaps = probes
+    .sort((a, b) => a.seq - b.seq)
+    .slice(1)
+    .map((p, i) => p.scheduledT - probes[i]!.scheduledT);
   for (const g of gaps) assert.ok(Math.abs(g - 0.1) < 0.002, `schedule gap ${g}`);
   const summary = readJson<SummaryFile>(join(dir, FILES.summary));
   assert.equal(summary.load[0]!.sent, 30);
@@ -119,8 +191,24 @@ test('idle against the race build: every probe on schedule, new connection each,
 test('--cmd through a shell: the server (not the shell) is sampled, and the whole group is stopped', async () => {
   const bin = (await ensureBundledBinary('plain', () => {})).path;
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const r = await runCli(['run', 'burst', '--cmd', `cd / && ${bin} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
-    '--requests', '2000', '--connections', '10', '--settle', '0s', '--out', out, '--name', 'cmd-shell']);
+  const r = await runCli([
+    'run',
+    'burst',
+    '--cmd',
+    `cd / && ${bin} -addr 127.0.0.1:${port}`,
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--requests',
+    '2000',
+    '--connections',
+    '10',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'cmd-shell',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const run = readJson<RunFile>(join(out, 'cmd-shell', FILES.run));
   assert.equal(run.target.kind, 'command');
@@ -129,13 +217,32 @@ test('--cmd through a shell: the server (not the shell) is sampled, and the whol
   assert.ok(!processAlive(run.target.pid!), 'server outlived the run');
   assert.match(r.stderr, /found runtime metrics/);
   const { records } = readNdjson<Sample>(join(out, 'cmd-shell', FILES.samples), SCHEMA.samples);
-  assert.ok(records.some((s) => s.heapInuse !== undefined), 'metrics auto-detected at /metrics');
+  assert.ok(
+    records.some((s) => s.heapInuse !== undefined),
+    'metrics auto-detected at /metrics',
+  );
   // A shell is a few hundred KB; the Go server is several MB.
-  assert.ok(records.every((s) => (s.vmRss ?? 0) > 4 * 1048576), 'sampled the shell instead of the server');
+  assert.ok(
+    records.every((s) => (s.vmRss ?? 0) > 4 * 1048576),
+    'sampled the shell instead of the server',
+  );
 });
 
 test('--cmd that exits before answering: clear error, exit 1, its output quoted', async () => {
-  const r = await runCli(['run', 'idle', '--cmd', 'echo boom >&2; exit 3', '--url', 'http://127.0.0.1:9/', '--duration', '2s', '--out', out, '--name', 'cmd-dies']);
+  const r = await runCli([
+    'run',
+    'idle',
+    '--cmd',
+    'echo boom >&2; exit 3',
+    '--url',
+    'http://127.0.0.1:9/',
+    '--duration',
+    '2s',
+    '--out',
+    out,
+    '--name',
+    'cmd-dies',
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /exited with code 3 before answering/);
   assert.match(r.stderr, /boom/);
@@ -150,8 +257,26 @@ test('attach with --pid and --metrics-url never stops the server', async () => {
   const server = spawn(bin, ['-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 500));
-    const r = await runCli(['run', 'burst', '--url', `http://127.0.0.1:${port}/`, '--pid', String(server.pid), '--metrics-url', `http://127.0.0.1:${port}/metrics`,
-      '--requests', '1000', '--connections', '5', '--settle', '0s', '--out', out, '--name', 'attach']);
+    const r = await runCli([
+      'run',
+      'burst',
+      '--url',
+      `http://127.0.0.1:${port}/`,
+      '--pid',
+      String(server.pid),
+      '--metrics-url',
+      `http://127.0.0.1:${port}/metrics`,
+      '--requests',
+      '1000',
+      '--connections',
+      '5',
+      '--settle',
+      '0s',
+      '--out',
+      out,
+      '--name',
+      'attach',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(processAlive(server.pid!), 'the pack stopped a process it did not start');
     const summary = readJson<SummaryFile>(join(out, 'attach', FILES.summary));
@@ -171,11 +296,32 @@ test('bad input: one line naming the flag, exit 2, no run directory', async () =
   assert.match(pid.stderr, /^leakbench: --pid: 4000000 is not a process/);
   const kthread = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--pid', '2', '--out', out]);
   assert.equal(kthread.code, 2);
-  assert.match(kthread.stderr, /^leakbench: --pid: 2 is not a process this user can read: process 2 is a kernel thread/);
-  const self = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--pid', String(process.pid), '--out', out]);
+  assert.match(
+    kthread.stderr,
+    /^leakbench: --pid: 2 is not a process this user can read: process 2 is a kernel thread/,
+  );
+  const self = await runCli([
+    'run',
+    'burst',
+    '--url',
+    'http://127.0.0.1:9/',
+    '--pid',
+    String(process.pid),
+    '--out',
+    out,
+  ]);
   assert.equal(self.code, 2);
   assert.match(self.stderr, /is leakbench itself \(or the shell that started it\)/);
-  const unreachable = await runCli(['run', 'burst', '--url', 'http://127.0.0.1:9/', '--metrics-url', 'http://127.0.0.1:9/metrics', '--out', out]);
+  const unreachable = await runCli([
+    'run',
+    'burst',
+    '--url',
+    'http://127.0.0.1:9/',
+    '--metrics-url',
+    'http://127.0.0.1:9/metrics',
+    '--out',
+    out,
+  ]);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^leakbench: --url: http:\/\/127\.0\.0\.1:9\/ did not answer \(ECONNREFUSED\)/);
   assert.equal(readdirSync(out).length, before, 'a run directory was created for bad input');

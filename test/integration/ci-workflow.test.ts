@@ -17,7 +17,9 @@ import { requireTool } from '../helpers/tools.ts';
 import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const WORKFLOWS = join(REPO_ROOT, '.github', 'workflows');
-const workflowFiles = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f));
+const workflowFiles = readdirSync(WORKFLOWS)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => join(WORKFLOWS, f));
 
 /** Where `go install` puts binaries: $GOBIN, else $GOPATH/bin. */
 function goBinDirs(): string[] {
@@ -31,17 +33,29 @@ function goBinDirs(): string[] {
 }
 
 test('actionlint finds nothing wrong with the workflows (and does find a planted mistake)', (t) => {
-  const actionlint = requireTool(t, 'actionlint', 'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12', goBinDirs());
+  const actionlint = requireTool(
+    t,
+    'actionlint',
+    'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12',
+    goBinDirs(),
+  );
   if (actionlint === undefined) return;
   assert.ok(workflowFiles.length >= 1);
-  const clean = spawnSync(actionlint, ['-no-color', '-oneline', ...workflowFiles], { encoding: 'utf8', cwd: REPO_ROOT });
+  const clean = spawnSync(actionlint, ['-no-color', '-oneline', ...workflowFiles], {
+    encoding: 'utf8',
+    cwd: REPO_ROOT,
+  });
   assert.equal(clean.status, 0, `actionlint:\n${clean.stdout}${clean.stderr}`);
   assert.equal(clean.stdout.trim(), '');
 
   // A linter that passes everything proves nothing: the same file with a misspelt input fails.
   const broken = readFileSync(workflowFiles[0]!, 'utf8').replace('retention-days:', 'retension-days:');
   assert.notEqual(broken, readFileSync(workflowFiles[0]!, 'utf8'));
-  const bad = spawnSync(actionlint, ['-no-color', '-oneline', '-stdin-filename', 'broken.yml', '-'], { input: broken, encoding: 'utf8', cwd: REPO_ROOT });
+  const bad = spawnSync(actionlint, ['-no-color', '-oneline', '-stdin-filename', 'broken.yml', '-'], {
+    input: broken,
+    encoding: 'utf8',
+    cwd: REPO_ROOT,
+  });
   assert.equal(bad.status, 1, bad.stdout + bad.stderr);
   assert.match(bad.stdout, /broken\.yml:\d+:\d+: input "retension-days" is not defined/);
 });
@@ -54,11 +68,16 @@ function words(line: string): string[] {
 }
 
 test('every npm command in the workflow exists, and every scenario run parses with --preset ci', () => {
-  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (
+    JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
   let runs = 0;
   for (const file of workflowFiles) {
     // `run:` lines only; the header comments show commands too, for a user's own server.
-    const commands = readFileSync(file, 'utf8').split('\n').map((l) => /^\s*(?:-\s+)?run:\s+(.*)$/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
+    const commands = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => /^\s*(?:-\s+)?run:\s+(.*)$/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined);
     for (const command of commands) {
       const argv = words(command.replace(/"\$OUT"/g, 'reports/ci'));
       if (argv[0] !== 'npm') continue;
@@ -82,9 +101,29 @@ test('a run under GitHub Actions appends its tables to $GITHUB_STEP_SUMMARY', as
   const out = mkdtempSync(join(tmpdir(), 'leakbench-gh-'));
   const stepSummary = join(out, 'step-summary.md');
   writeFileSync(stepSummary, '');
-  const r = await runCli(['run', 'burst', '--preset', 'ci', '--variant', 'plain', '--requests', '5000', '--connections', '10', '--settle', '0s', '--out', out, '--name', 'gh'], {
-    env: { ...process.env, GITHUB_STEP_SUMMARY: stepSummary, GITHUB_ACTIONS: 'true' },
-  });
+  const r = await runCli(
+    [
+      'run',
+      'burst',
+      '--preset',
+      'ci',
+      '--variant',
+      'plain',
+      '--requests',
+      '5000',
+      '--connections',
+      '10',
+      '--settle',
+      '0s',
+      '--out',
+      out,
+      '--name',
+      'gh',
+    ],
+    {
+      env: { ...process.env, GITHUB_STEP_SUMMARY: stepSummary, GITHUB_ACTIONS: 'true' },
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   const text = readFileSync(stepSummary, 'utf8');
   const summary = JSON.parse(readFileSync(join(out, 'gh', FILES.summary), 'utf8')) as SummaryFile;
@@ -94,6 +133,8 @@ test('a run under GitHub Actions appends its tables to $GITHUB_STEP_SUMMARY', as
   assert.match(text, /^\| RSS \(VmRSS\) \| \d+ \|/m);
   if (summary.diagnosis) assert.match(text, new RegExp(`\\*\\*verdict: ${summary.diagnosis.verdict.kind}\\*\\*`));
   // The preset's 500 ms sample interval, with --requests given explicitly winning over its 100k.
-  const run = JSON.parse(readFileSync(join(out, 'gh', FILES.run), 'utf8')) as { options: { sampleIntervalMs: number; requests: number; preset: string } };
+  const run = JSON.parse(readFileSync(join(out, 'gh', FILES.run), 'utf8')) as {
+    options: { sampleIntervalMs: number; requests: number; preset: string };
+  };
   assert.deepEqual([run.options.preset, run.options.sampleIntervalMs, run.options.requests], ['ci', 500, 5000]);
 });

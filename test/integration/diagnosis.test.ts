@@ -28,14 +28,45 @@ before(async () => {
 });
 
 /** A small soak: idle probes, a burst, idle probes again, with 200 ms samples. */
-const SOAK = ['--idle-before', '3s', '--idle-after', '4s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s'];
+const SOAK = [
+  '--idle-before',
+  '3s',
+  '--idle-after',
+  '4s',
+  '--rate',
+  '5',
+  '--sample-interval',
+  '200ms',
+  '--settle',
+  '0s',
+];
 
 /** Bursts are sized to last a few seconds, so the verdict has samples under load to fit. */
-async function soakFixture(mode: FixtureMode, requests: number, opts: { name?: string; flags?: string; extra?: string[] } = {}) {
+async function soakFixture(
+  mode: FixtureMode,
+  requests: number,
+  opts: { name?: string; flags?: string; extra?: string[] } = {},
+) {
   const port = await freePort();
   const name = opts.name ?? `fixture-${mode}`;
-  const r = await runCli(['run', 'soak', '--cmd', `${fixture} -mode ${mode} -addr 127.0.0.1:${port} ${opts.flags ?? ''}`, '--url', `http://127.0.0.1:${port}`,
-    '--requests', String(requests), '--connections', '20', ...SOAK, '--out', out, '--name', name, ...(opts.extra ?? [])]);
+  const r = await runCli([
+    'run',
+    'soak',
+    '--cmd',
+    `${fixture} -mode ${mode} -addr 127.0.0.1:${port} ${opts.flags ?? ''}`,
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--requests',
+    String(requests),
+    '--connections',
+    '20',
+    ...SOAK,
+    '--out',
+    out,
+    '--name',
+    name,
+    ...(opts.extra ?? []),
+  ]);
   return { r, dir: join(out, name) };
 }
 
@@ -63,26 +94,49 @@ test('a server that allocates in bursts but keeps nothing is not called a leak',
 });
 
 test('--fail-on growth: exit 4 on a leak, 0 on a flat server', async () => {
-  const leak = await soakFixture('heap-leak', 60_000, { flags: '-leak-kib 4', name: 'failon-leak', extra: ['--fail-on', 'growth'] });
+  const leak = await soakFixture('heap-leak', 60_000, {
+    flags: '-leak-kib 4',
+    name: 'failon-leak',
+    extra: ['--fail-on', 'growth'],
+  });
   assert.equal(leak.r.code, 4, leak.r.stderr);
   const flat = await soakFixture('flat', 60_000, { name: 'failon-flat', extra: ['--fail-on', 'growth'] });
   assert.equal(flat.r.code, 0, flat.r.stderr);
 });
 
 test('the bundled server: race grows outside the Go runtime (golang/go#63276), plain is stable', async () => {
-  const r = await runCli(['compare', 'soak', '--requests', '60000', '--connections', '50', ...SOAK, '--out', out, '--name', 'cmp']);
+  const r = await runCli([
+    'compare',
+    'soak',
+    '--requests',
+    '60000',
+    '--connections',
+    '50',
+    ...SOAK,
+    '--out',
+    out,
+    '--name',
+    'cmp',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const cmp = readJson<{ schema: string; runs: { label: string; verdict: string; evidence: string }[] }>(join(out, 'cmp', 'compare.json'));
+  const cmp = readJson<{ schema: string; runs: { label: string; verdict: string; evidence: string }[] }>(
+    join(out, 'cmp', 'compare.json'),
+  );
   assert.equal(cmp.schema, COMPARE_SCHEMA);
   const by = Object.fromEntries(cmp.runs.map((x) => [x.label, x]));
   assert.equal(by.race?.verdict, 'growth-outside-go-runtime');
   assert.match(by.race?.evidence ?? '', /63276/);
   assert.equal(by.plain?.verdict, 'stable');
-  for (const f of ['rss.png', 'heap-vs-rss.png', 'index.html', 'compare.md']) assert.ok(existsSync(join(out, 'cmp', f)), f);
+  for (const f of ['rss.png', 'heap-vs-rss.png', 'index.html', 'compare.md'])
+    assert.ok(existsSync(join(out, 'cmp', f)), f);
   const before = readFileSync(join(out, 'cmp', 'compare.json'), 'utf8');
   const again = await runCli(['report', join(out, 'cmp')]);
   assert.equal(again.code, 0, again.stderr);
-  assert.equal(readFileSync(join(out, 'cmp', 'compare.json'), 'utf8'), before, 'npm run report re-renders a comparison the same');
+  assert.equal(
+    readFileSync(join(out, 'cmp', 'compare.json'), 'utf8'),
+    before,
+    'npm run report re-renders a comparison the same',
+  );
   const race = readJson<RunFile>(join(out, 'cmp', 'race', FILES.run));
   assert.ok((race.heapProfiles?.length ?? 0) >= 2, 'heap profiles at start and end from /debug/pprof');
 });
@@ -91,15 +145,45 @@ test('--memory-limit: the target is OOM-killed like a pod, --restart brings it b
   const port = await freePort();
   // Probes, not a burst: a burst would spend all its requests on refused connections in the
   // milliseconds a restart takes, while probes keep coming at their pace, as a kubelet's do.
-  const r = await runCli(['run', 'idle', '--cmd', `${fixture} -mode hog -hog-mib 4 -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`,
-    '--memory-limit', '48Mi', '--restart', '--max-restarts', '2', '--rate', '20', '--duration', '8s', '--probe-timeout', '500ms',
-    '--sample-interval', '100ms', '--settle', '0s', '--out', out, '--name', 'oom']);
+  const r = await runCli([
+    'run',
+    'idle',
+    '--cmd',
+    `${fixture} -mode hog -hog-mib 4 -addr 127.0.0.1:${port}`,
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--memory-limit',
+    '48Mi',
+    '--restart',
+    '--max-restarts',
+    '2',
+    '--rate',
+    '20',
+    '--duration',
+    '8s',
+    '--probe-timeout',
+    '500ms',
+    '--sample-interval',
+    '100ms',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'oom',
+  ]);
   const dir = join(out, 'oom');
   const { records: events } = readNdjson<RunEvent>(join(dir, FILES.events), SCHEMA.events);
   const exits = events.filter((e) => e.type === 'target-exit');
   assert.ok(exits.length >= 1, `no target-exit event: ${r.stderr}`);
-  assert.ok(exits.every((e) => e.oomKill === true), JSON.stringify(exits));
-  assert.ok(events.some((e) => e.type === 'target-start' && /restart 1/.test(e.message ?? '')), 'restarted');
+  assert.ok(
+    exits.every((e) => e.oomKill === true),
+    JSON.stringify(exits),
+  );
+  assert.ok(
+    events.some((e) => e.type === 'target-start' && /restart 1/.test(e.message ?? '')),
+    'restarted',
+  );
   const run = readJson<RunFile>(join(dir, FILES.run));
   for (const e of exits) assert.ok(e.pid && !processAlive(e.pid));
   assert.ok(run.target.pid && !processAlive(run.target.pid));

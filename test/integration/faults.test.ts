@@ -5,7 +5,17 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
@@ -47,7 +57,19 @@ async function waitFor(dir: string, ready: (r: RunFile) => boolean, timeoutMs = 
 test('the target is SIGKILLed mid-burst: event with the signal, run ends, report shows it, exit 1', async () => {
   const { args } = await cmd();
   const dir = join(out, 'killed');
-  const running = runCli(['run', 'burst', ...args, '--requests', '20000000', '--sample-interval', '200ms', '--out', out, '--name', 'killed']);
+  const running = runCli([
+    'run',
+    'burst',
+    ...args,
+    '--requests',
+    '20000000',
+    '--sample-interval',
+    '200ms',
+    '--out',
+    out,
+    '--name',
+    'killed',
+  ]);
   const run0 = await waitFor(dir, (r) => r.target.pid !== undefined && r.phases[0]?.startT !== undefined);
   await new Promise((r) => setTimeout(r, 800));
   process.kill(run0.target.pid!, 'SIGKILL');
@@ -69,7 +91,23 @@ test('the target is SIGKILLed mid-burst: event with the signal, run ends, report
 test('the target stalls (accepts, never answers): timeouts are counted and the run ends on time', async () => {
   const { args } = await cmd('-stall-after 3');
   const started = Date.now();
-  const r = await runCli(['run', 'idle', ...args, '--duration', '3s', '--rate', '5', '--probe-timeout', '300ms', '--settle', '0s', '--out', out, '--name', 'stall-idle']);
+  const r = await runCli([
+    'run',
+    'idle',
+    ...args,
+    '--duration',
+    '3s',
+    '--rate',
+    '5',
+    '--probe-timeout',
+    '300ms',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'stall-idle',
+  ]);
   const took = Date.now() - started;
   assert.equal(r.code, 0, r.stderr);
   const s = readJson<SummaryFile>(join(out, 'stall-idle', FILES.summary)).load[0]!;
@@ -80,7 +118,23 @@ test('the target stalls (accepts, never answers): timeouts are counted and the r
   assert.ok(took < 15_000, `took ${took} ms`);
 
   const b = await cmd('-stall-after 5');
-  const rb = await runCli(['run', 'burst', ...b.args, '--requests', '24', '--connections', '4', '--request-timeout', '1s', '--settle', '0s', '--out', out, '--name', 'stall-burst']);
+  const rb = await runCli([
+    'run',
+    'burst',
+    ...b.args,
+    '--requests',
+    '24',
+    '--connections',
+    '4',
+    '--request-timeout',
+    '1s',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'stall-burst',
+  ]);
   assert.equal(rb.code, 0, rb.stderr);
   const sb = readJson<SummaryFile>(join(out, 'stall-burst', FILES.summary)).load[0]!;
   assert.equal(sb.completed + sb.errors, 24, JSON.stringify(sb));
@@ -89,7 +143,23 @@ test('the target stalls (accepts, never answers): timeouts are counted and the r
 
 test('/metrics turns to garbage mid-run: one warning, /proc sampling goes on, no zeros', async () => {
   const { args } = await cmd('-metrics-garbage-after 4');
-  const r = await runCli(['run', 'idle', ...args, '--duration', '2s', '--rate', '2', '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', 'garbage']);
+  const r = await runCli([
+    'run',
+    'idle',
+    ...args,
+    '--duration',
+    '2s',
+    '--rate',
+    '2',
+    '--sample-interval',
+    '200ms',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'garbage',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'garbage');
   const warnings = events(dir).filter((e) => e.type === 'warning' && /metrics/.test(e.message ?? ''));
@@ -100,7 +170,10 @@ test('/metrics turns to garbage mid-run: one warning, /proc sampling goes on, no
     assert.ok(s.vmRss! > 0);
     assert.equal(s.heapInuse, undefined);
   }
-  assert.ok(records.some((s) => s.heapInuse !== undefined), 'metrics were sampled before they broke');
+  assert.ok(
+    records.some((s) => s.heapInuse !== undefined),
+    'metrics were sampled before they broke',
+  );
 });
 
 test('the run directory fills up: a clear error, the target is stopped, what was written stays readable', async (t) => {
@@ -115,10 +188,16 @@ test('the run directory fills up: a clear error, the target is stopped, what was
   try {
     // Leave about 40 KiB free: room for the start of a run (run.json, with the target's build
     // info, written atomically), not for its end (the report's charts alone are ~100 KiB).
-    const free = () => { const out = execFileSync('df', ['-B1', '--output=avail', mnt], { encoding: 'utf8' }); return Number(out.trim().split('\n')[1]); };
+    const free = () => {
+      const out = execFileSync('df', ['-B1', '--output=avail', mnt], { encoding: 'utf8' });
+      return Number(out.trim().split('\n')[1]);
+    };
     writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, free() - 40 * 1024)));
     const { args } = await cmd();
-    const r = await runCli(['run', 'burst', ...args, '--requests', '5000000', '--sample-interval', '100ms', '--out', mnt, '--name', 'full'], { timeoutMs: 60_000 });
+    const r = await runCli(
+      ['run', 'burst', ...args, '--requests', '5000000', '--sample-interval', '100ms', '--out', mnt, '--name', 'full'],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /ENOSPC|no space left/i);
     const dir = join(mnt, 'full');
@@ -133,7 +212,23 @@ test('the run directory fills up: a clear error, the target is stopped, what was
 
 test('npm run report on a damaged run directory reports what it can and names what it could not read', async () => {
   const { args } = await cmd();
-  const ok = await runCli(['run', 'burst', ...args, '--requests', '3000', '--connections', '10', '--sample-interval', '200ms', '--settle', '1s', '--out', out, '--name', 'tobreak']);
+  const ok = await runCli([
+    'run',
+    'burst',
+    ...args,
+    '--requests',
+    '3000',
+    '--connections',
+    '10',
+    '--sample-interval',
+    '200ms',
+    '--settle',
+    '1s',
+    '--out',
+    out,
+    '--name',
+    'tobreak',
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   const dir = join(out, 'damaged');
   cpSync(join(out, 'tobreak'), dir, { recursive: true });

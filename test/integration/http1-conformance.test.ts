@@ -42,15 +42,19 @@ interface Server {
 /** Starts a server that prints "listening on HOST:PORT" and waits for that line. */
 function startPrinting(name: string, file: string, args: string[]): Promise<Server> {
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
-  return withChild(name, child, new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before listening: ${out}`)));
-  }));
+  return withChild(
+    name,
+    child,
+    new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /listening on (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before listening: ${out}`)));
+    }),
+  );
 }
 
 async function withChild(name: string, child: ChildProcess, address: Promise<string>): Promise<Server> {
@@ -129,10 +133,20 @@ http://127.0.0.1:${port} {
 `;
   writeFileSync(join(dir, 'Caddyfile'), caddyfile);
   const env = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
-  const child = spawn(caddy, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(caddy, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   child.stdout!.resume();
   const address = portOpen(port, 20_000).then(() => `127.0.0.1:${port}`);
-  const server = await withChild('caddy', child, Promise.race([address, new Promise<string>((_, reject) => child.once('exit', (c) => reject(new Error(`caddy exited (${c})`))))]));
+  const server = await withChild(
+    'caddy',
+    child,
+    Promise.race([
+      address,
+      new Promise<string>((_, reject) => child.once('exit', (c) => reject(new Error(`caddy exited (${c})`)))),
+    ]),
+  );
   return {
     ...server,
     dir,
@@ -153,16 +167,40 @@ interface Outcome {
 type Engine = BurstEngineName | 'net, 2 threads';
 
 /** Runs one burst with a watchdog, so an engine that hangs fails its case instead of the suite. */
-async function burst(engine: Engine, url: URL, requests: number, connections: number, opts: { timeoutMs?: number; method?: BurstMethod } = {}): Promise<Outcome> {
+async function burst(
+  engine: Engine,
+  url: URL,
+  requests: number,
+  connections: number,
+  opts: { timeoutMs?: number; method?: BurstMethod } = {},
+): Promise<Outcome> {
   const warnings: string[] = [];
   const ac = new AbortController();
   const watchdog = setTimeout(() => ac.abort(), 30_000);
   const t0 = Date.now();
   try {
-    const phase = { name: 'conformance', url, requests, connections, timeoutMs: opts.timeoutMs ?? 5000, ...(opts.method && { method: opts.method }) };
-    const sinks = { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: (w: string) => warnings.push(w) };
-    const summary = engine === 'net, 2 threads' ? await runBurst(phase, sinks, { threads: 2 }) : await runBurstWith(engine, phase, sinks);
-    assert.ok(!ac.signal.aborted, `${engine}: the burst did not end within 30 s (${summary.completed} responses, ${summary.errors} errors)`);
+    const phase = {
+      name: 'conformance',
+      url,
+      requests,
+      connections,
+      timeoutMs: opts.timeoutMs ?? 5000,
+      ...(opts.method && { method: opts.method }),
+    };
+    const sinks = {
+      clock: startClock(),
+      signal: ac.signal,
+      onSecond: () => {},
+      onWarning: (w: string) => warnings.push(w),
+    };
+    const summary =
+      engine === 'net, 2 threads'
+        ? await runBurst(phase, sinks, { threads: 2 })
+        : await runBurstWith(engine, phase, sinks);
+    assert.ok(
+      !ac.signal.aborted,
+      `${engine}: the burst did not end within 30 s (${summary.completed} responses, ${summary.errors} errors)`,
+    );
     return { summary, warnings, wallS: (Date.now() - t0) / 1000 };
   } finally {
     clearTimeout(watchdog);
@@ -201,11 +239,34 @@ const COMMON: Case[] = [
   { name: '304 Not Modified', path: '/status/304', requests: 200, expect: { statusCodes: { '304': 200 }, errors: 0 } },
   { name: '103 Early Hints before the answer', path: '/early-hints', requests: 200, expect: ok(200) },
   { name: 'HEAD: a length but no body', path: '/cl', method: 'HEAD', requests: 200, expect: ok(200) },
-  { name: `HEAD of a ${BIG_MIB} MiB resource`, path: `/big-cl/${BIG_MIB}`, method: 'HEAD', requests: 100, expect: ok(100) },
+  {
+    name: `HEAD of a ${BIG_MIB} MiB resource`,
+    path: `/big-cl/${BIG_MIB}`,
+    method: 'HEAD',
+    requests: 100,
+    expect: ok(100),
+  },
   { name: 'Connection: close on every 7th answer', path: '/close-every/7', requests: 280, expect: ok(280) },
-  { name: '204, chunked, Connection: close and 304 in turn', path: '/mix', requests: 300, expect: { statusCodes: { '200': 180, '204': 60, '304': 60 }, errors: 0 } },
-  { name: `${BIG_MIB} MiB bodies with Content-Length`, path: `/big-cl/${BIG_MIB}`, requests: 24, connections: 4, expect: ok(24) },
-  { name: `${BIG_MIB} MiB chunked bodies`, path: `/big-chunked/${BIG_MIB}`, requests: 24, connections: 4, expect: ok(24) },
+  {
+    name: '204, chunked, Connection: close and 304 in turn',
+    path: '/mix',
+    requests: 300,
+    expect: { statusCodes: { '200': 180, '204': 60, '304': 60 }, errors: 0 },
+  },
+  {
+    name: `${BIG_MIB} MiB bodies with Content-Length`,
+    path: `/big-cl/${BIG_MIB}`,
+    requests: 24,
+    connections: 4,
+    expect: ok(24),
+  },
+  {
+    name: `${BIG_MIB} MiB chunked bodies`,
+    path: `/big-chunked/${BIG_MIB}`,
+    requests: 24,
+    connections: 4,
+    expect: ok(24),
+  },
   { name: 'slow answers within --request-timeout', path: '/slow/60', requests: 40, timeoutMs: 3000, expect: ok(40) },
   {
     name: 'every 10th request stalled past --request-timeout',
@@ -221,12 +282,27 @@ const GO_ONLY: Case[] = [
   { name: 'chunk extensions', path: '/raw/chunk-ext', requests: 300, expect: ok(300) },
   { name: 'HTTP/1.0 answers with Content-Length, then close', path: '/raw/http10', requests: 200, expect: ok(200) },
   { name: 'HTTP/1.0 answers whose body runs to the close', path: '/raw/http10-eof', requests: 200, expect: ok(200) },
-  { name: 'kept-alive connections closed as if idle, before or after the next request', path: '/raw/idle-close', requests: 200, expect: ok(200) },
-  { name: 'a reset mid-body on every 10th answer', path: '/raw/reset-every/10', requests: 100, expect: { statusCodes: { '200': 90 }, errors: 10, timeouts: 0, errorReason: /ECONNRESET|mid-response/ } },
+  {
+    name: 'kept-alive connections closed as if idle, before or after the next request',
+    path: '/raw/idle-close',
+    requests: 200,
+    expect: ok(200),
+  },
+  {
+    name: 'a reset mid-body on every 10th answer',
+    path: '/raw/reset-every/10',
+    requests: 100,
+    expect: { statusCodes: { '200': 90 }, errors: 10, timeouts: 0, errorReason: /ECONNRESET|mid-response/ },
+  },
 ];
 
 const NODE_ONLY: Case[] = [
-  { name: 'a reset mid-body on every 10th answer', path: '/reset-every/10', requests: 100, expect: { statusCodes: { '200': 90 }, errors: 10, timeouts: 0, errorReason: /ECONNRESET|mid-response/ } },
+  {
+    name: 'a reset mid-body on every 10th answer',
+    path: '/reset-every/10',
+    requests: 100,
+    expect: { statusCodes: { '200': 90 }, errors: 10, timeouts: 0, errorReason: /ECONNRESET|mid-response/ },
+  },
 ];
 
 const CADDY: Case[] = [
@@ -255,12 +331,14 @@ function mismatches(o: Outcome, c: Case): string[] {
   }
   if (e.errors !== undefined && s.errors !== e.errors) out.push(`${s.errors} errors, expected ${e.errors}`);
   if (e.timeouts !== undefined && s.timeouts !== e.timeouts) out.push(`${s.timeouts} timeouts, expected ${e.timeouts}`);
-  if (e.maxCompleted !== undefined && s.completed > e.maxCompleted) out.push(`${s.completed} responses, at most ${e.maxCompleted} possible`);
+  if (e.maxCompleted !== undefined && s.completed > e.maxCompleted)
+    out.push(`${s.completed} responses, at most ${e.maxCompleted} possible`);
   if (e.errorReason && s.errors > 0) {
     const failed = o.warnings.find((w) => / requests failed \(/.test(w));
     const reasons = failed ? [...failed.matchAll(/(\d+) x ([^;)]+)/g)].map((m) => m[2]!) : [];
-    if (reasons.length === 0) out.push('errors without a reason in the run\'s warnings');
-    for (const r of reasons) if (!e.errorReason.test(r)) out.push(`error reason ${JSON.stringify(r)} is not ${e.errorReason}`);
+    if (reasons.length === 0) out.push("errors without a reason in the run's warnings");
+    for (const r of reasons)
+      if (!e.errorReason.test(r)) out.push(`error reason ${JSON.stringify(r)} is not ${e.errorReason}`);
   }
   return out;
 }
@@ -278,7 +356,10 @@ function check(engine: Engine, o: Outcome, c: Case): string[] {
     assert.deepEqual(wrong, [], `${engine}: ${c.name}; warnings: ${o.warnings.join(' | ')}`);
     return [];
   }
-  assert.ok(o.warnings.some((w) => INEXACT.test(w)), `${engine}: ${c.name}: the count is off (${wrong.join('; ')}) and the run does not say so; warnings: ${o.warnings.join(' | ') || 'none'}`);
+  assert.ok(
+    o.warnings.some((w) => INEXACT.test(w)),
+    `${engine}: ${c.name}: the count is off (${wrong.join('; ')}) and the run does not say so; warnings: ${o.warnings.join(' | ') || 'none'}`,
+  );
   return wrong;
 }
 
@@ -291,10 +372,16 @@ async function runCases(t: TestContext, server: () => Server, cases: Case[]): Pr
       await t.test(`${engine}: ${c.name}`, async () => {
         if (engine === 'autocannon' && c.method === 'HEAD') {
           // Its parser would wait for the body a HEAD answer announces: the engine refuses.
-          await assert.rejects(burst(engine, server().url(c.path), c.requests, 8, { method: 'HEAD' }), /cannot send HEAD requests/);
+          await assert.rejects(
+            burst(engine, server().url(c.path), c.requests, 8, { method: 'HEAD' }),
+            /cannot send HEAD requests/,
+          );
           return;
         }
-        const o = await burst(engine, server().url(c.path), c.requests, c.connections ?? 8, { ...(c.timeoutMs && { timeoutMs: c.timeoutMs }), ...(c.method && { method: c.method }) });
+        const o = await burst(engine, server().url(c.path), c.requests, c.connections ?? 8, {
+          ...(c.timeoutMs && { timeoutMs: c.timeoutMs }),
+          ...(c.method && { method: c.method }),
+        });
         const wrong = check(engine, o, c);
         if (wrong.length > 0) inexact.push(`${server().name} ${c.name} (${engine}): ${wrong.join('; ')}`);
       });
@@ -310,7 +397,8 @@ before(async () => {
 });
 
 after(() => {
-  if (inexact.length > 0) process.stderr.write(`autocannon's inexact counts, each reported by the run:\n  ${inexact.join('\n  ')}\n`);
+  if (inexact.length > 0)
+    process.stderr.write(`autocannon's inexact counts, each reported by the run:\n  ${inexact.join('\n  ')}\n`);
 });
 
 describe("Go's net/http", () => {
@@ -346,7 +434,7 @@ describe('Caddy', () => {
   });
   test('cases', async (t) => {
     if (caddy === undefined) {
-      const message = "caddy is not installed (Debian: apt-get install caddy; .ci/run installs it)";
+      const message = 'caddy is not installed (Debian: apt-get install caddy; .ci/run installs it)';
       if (process.env.CI) assert.fail(message);
       return t.skip(message);
     }
@@ -360,7 +448,10 @@ describe('idle keep-alive connections closed by the server', () => {
   const REQUESTS = 600;
   for (const [name, start] of [
     ["Go's net/http, IdleTimeout 1 ms", () => startPrinting('go', goBinary, ['-idle-timeout', '1ms'])],
-    ["Node's http, keepAliveTimeout 1 ms", () => startPrinting('node', process.execPath, [...nodeServerArgs, '--keep-alive-timeout', '1'])],
+    [
+      "Node's http, keepAliveTimeout 1 ms",
+      () => startPrinting('node', process.execPath, [...nodeServerArgs, '--keep-alive-timeout', '1']),
+    ],
   ] as const) {
     for (const engine of BURST_ENGINES) {
       test(`${engine}: ${name}`, async () => {
@@ -383,7 +474,10 @@ describe('a server that dies mid-burst', () => {
   const DIES_AFTER = 150;
   for (const [name, start] of [
     ["Go's net/http", () => startPrinting('go', goBinary, ['-exit-after', String(DIES_AFTER)])],
-    ["Node's http", () => startPrinting('node', process.execPath, [...nodeServerArgs, '--exit-after', String(DIES_AFTER)])],
+    [
+      "Node's http",
+      () => startPrinting('node', process.execPath, [...nodeServerArgs, '--exit-after', String(DIES_AFTER)]),
+    ],
   ] as const) {
     for (const engine of BURST_ENGINES) {
       test(`${engine}: ${name} exits after ${DIES_AFTER} requests`, async () => {
@@ -395,7 +489,11 @@ describe('a server that dies mid-burst', () => {
             name,
             path: '/cl',
             requests: REQUESTS,
-            expect: { errors: REQUESTS - o.summary.completed, maxCompleted: DIES_AFTER, errorReason: /ECONNREFUSED|ECONNRESET|closed the connection/ },
+            expect: {
+              errors: REQUESTS - o.summary.completed,
+              maxCompleted: DIES_AFTER,
+              errorReason: /ECONNREFUSED|ECONNRESET|closed the connection/,
+            },
           };
           const wrong = check(engine, o, c);
           if (wrong.length > 0) inexact.push(`${name} dies (${engine}): ${wrong.join('; ')}`);
@@ -414,14 +512,39 @@ test('leakbench run burst --engine autocannon: an inexact count is a warning in 
   try {
     const port = await freePort();
     const r = await runCli([
-      'run', 'burst', '--cmd', `${goBinary} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`, '--path', '/raw/idle-close',
-      '--engine', 'autocannon', '--requests', '600', '--connections', '8', '--sample-interval', '500ms', '--settle', '0s', '--progress', 'off', '--out', out, '--name', 'ac',
+      'run',
+      'burst',
+      '--cmd',
+      `${goBinary} -addr 127.0.0.1:${port}`,
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--path',
+      '/raw/idle-close',
+      '--engine',
+      'autocannon',
+      '--requests',
+      '600',
+      '--connections',
+      '8',
+      '--sample-interval',
+      '500ms',
+      '--settle',
+      '0s',
+      '--progress',
+      'off',
+      '--out',
+      out,
+      '--name',
+      'ac',
     ]);
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(readFileSync(join(out, 'ac', FILES.summary), 'utf8')) as SummaryFile;
     const warning = summary.warnings.find((w) => INEXACT.test(w));
     assert.ok(warning, `no warning about the count: ${summary.warnings.join(' | ')}`);
-    assert.ok(readFileSync(join(out, 'ac', FILES.summaryMd), 'utf8').includes('cannot count exactly'), 'summary.md carries the warning');
+    assert.ok(
+      readFileSync(join(out, 'ac', FILES.summaryMd), 'utf8').includes('cannot count exactly'),
+      'summary.md carries the warning',
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -437,17 +560,30 @@ describe('the net engine on two threads', () => {
     go = await startPrinting('go', goBinary, []);
   });
   after(() => go.stop());
-  const names = new Set(['204, chunked, Connection: close and 304 in turn', 'every 10th request stalled past --request-timeout', 'kept-alive connections closed as if idle, before or after the next request', 'a reset mid-body on every 10th answer', `HEAD of a ${BIG_MIB} MiB resource`]);
+  const names = new Set([
+    '204, chunked, Connection: close and 304 in turn',
+    'every 10th request stalled past --request-timeout',
+    'kept-alive connections closed as if idle, before or after the next request',
+    'a reset mid-body on every 10th answer',
+    `HEAD of a ${BIG_MIB} MiB resource`,
+  ]);
   for (const c of [...COMMON, ...GO_ONLY].filter((x) => names.has(x.name))) {
     test(c.name, async () => {
-      const o = await burst('net, 2 threads', go.url(c.path), c.requests, c.connections ?? 8, { ...(c.timeoutMs && { timeoutMs: c.timeoutMs }), ...(c.method && { method: c.method }) });
+      const o = await burst('net, 2 threads', go.url(c.path), c.requests, c.connections ?? 8, {
+        ...(c.timeoutMs && { timeoutMs: c.timeoutMs }),
+        ...(c.method && { method: c.method }),
+      });
       check('net, 2 threads', o, c);
     });
   }
   test('an abort ends both threads at once, and what ended adds up', async () => {
     const ac = new AbortController();
     const sinks = { clock: startClock(), signal: ac.signal, onSecond: () => {}, onWarning: () => {} };
-    const run = runBurst({ name: 'abort', url: go.url('/slow/5'), requests: 1_000_000, connections: 8, timeoutMs: 5000 }, sinks, { threads: 2 });
+    const run = runBurst(
+      { name: 'abort', url: go.url('/slow/5'), requests: 1_000_000, connections: 8, timeoutMs: 5000 },
+      sinks,
+      { threads: 2 },
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const t0 = Date.now();
     ac.abort();
@@ -461,7 +597,16 @@ describe('the net engine on two threads', () => {
     try {
       const o = await burst('net, 2 threads', dying.url('/cl'), 400, 8);
       await dying.exited;
-      check('net, 2 threads', o, { name: 'dies', path: '/cl', requests: 400, expect: { errors: 400 - o.summary.completed, maxCompleted: 150, errorReason: /ECONNREFUSED|ECONNRESET|closed the connection/ } });
+      check('net, 2 threads', o, {
+        name: 'dies',
+        path: '/cl',
+        requests: 400,
+        expect: {
+          errors: 400 - o.summary.completed,
+          maxCompleted: 150,
+          errorReason: /ECONNREFUSED|ECONNRESET|closed the connection/,
+        },
+      });
     } finally {
       await dying.stop();
     }

@@ -10,20 +10,39 @@ import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-int-'));
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${signal} during a burst: exit ${code}, run marked interrupted, report written, target stopped`, async () => {
     const name = `int-${signal}`;
     let signalled = false;
-    const r = await runCli(['run', 'burst', '--variant', 'plain', '--requests', '50000000', '--sample-interval', '200ms', '--out', out, '--name', name], {
-      // Once the burst has been announced, and a second into it: a fixed delay from spawn is not
-      // enough on a loaded machine, where the build check and start-up alone can take seconds.
-      onStderr: (text, pid) => {
-        if (!signalled && /^phase burst/m.test(text)) {
-          signalled = true;
-          setTimeout(() => process.kill(pid, signal), 1000);
-        }
+    const r = await runCli(
+      [
+        'run',
+        'burst',
+        '--variant',
+        'plain',
+        '--requests',
+        '50000000',
+        '--sample-interval',
+        '200ms',
+        '--out',
+        out,
+        '--name',
+        name,
+      ],
+      {
+        // Once the burst has been announced, and a second into it: a fixed delay from spawn is not
+        // enough on a loaded machine, where the build check and start-up alone can take seconds.
+        onStderr: (text, pid) => {
+          if (!signalled && /^phase burst/m.test(text)) {
+            signalled = true;
+            setTimeout(() => process.kill(pid, signal), 1000);
+          }
+        },
       },
-    });
+    );
     assert.equal(r.code, code, r.stderr);
     const dir = join(out, name);
     const run = JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile;
@@ -38,7 +57,9 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 }
 
 test('go missing: the error says so and names --cmd / --url', async () => {
-  const r = await runCli(['run', 'burst', '--out', out], { env: { ...process.env, PATH: '/usr/bin:/bin', LEAKBENCH_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lb-cache-')) } });
+  const r = await runCli(['run', 'burst', '--out', out], {
+    env: { ...process.env, PATH: '/usr/bin:/bin', LEAKBENCH_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lb-cache-')) },
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^leakbench: go: not found on PATH.*--cmd .*--url/);
 });
@@ -47,7 +68,10 @@ test('SIGKILL of the pack itself: the watchdog still stops the target within sec
   const name = 'int-SIGKILL';
   const dir = join(out, name);
   let cliPid = 0;
-  const running = runCli(['run', 'burst', '--variant', 'plain', '--requests', '50000000', '--out', out, '--name', name], { onStart: (pid) => (cliPid = pid) });
+  const running = runCli(
+    ['run', 'burst', '--variant', 'plain', '--requests', '50000000', '--out', out, '--name', name],
+    { onStart: (pid) => (cliPid = pid) },
+  );
   let targetPid: number | undefined;
   for (let i = 0; i < 200 && targetPid === undefined; i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -43,9 +43,15 @@ async function jvm(t: TestContext): Promise<string | undefined> {
 
 /** A small soak against the JVM fixture (see test/helpers/soak.ts), its figures read from /metrics. */
 function soak(java: string, name: string, args: string, requests: number, extra: string[] = []) {
-  return soakServer({ out, name, command: (port) => `${java} --port ${port} ${args}`, requests, metricsPath: '/metrics', extra });
+  return soakServer({
+    out,
+    name,
+    command: (port) => `${java} --port ${port} ${args}`,
+    requests,
+    metricsPath: '/metrics',
+    extra,
+  });
 }
-
 
 function assertJvmWords(s: Awaited<ReturnType<typeof soak>>): void {
   assert.equal(s.run.target.identity?.runtime, 'jvm', JSON.stringify(s.run.target.identity));
@@ -62,7 +68,10 @@ function assertJvmWords(s: Awaited<ReturnType<typeof soak>>): void {
 test('JVM (simpleclient_hotspot), byte arrays kept per request: Java heap growth', async (t) => {
   const java = await jvm(t);
   if (!java) return;
-  const s = await soak(java, 'jvm-heap-leak', '--mode heap-leak --client hotspot --leak-kib 8', 20_000, ['--fail-on', 'growth']);
+  const s = await soak(java, 'jvm-heap-leak', '--mode heap-leak --client hotspot --leak-kib 8', 20_000, [
+    '--fail-on',
+    'growth',
+  ]);
   assert.equal(s.r.code, 4, s.text);
   assert.equal(s.verdict.kind, 'heap-growth', s.text);
   assert.match(s.verdict.summary, /RSS grows with the Java heap \(Java heap used carries \d+% of the RSS growth\)/);
@@ -75,7 +84,10 @@ test('JVM (Micrometer), direct ByteBuffers kept per request: growth outside the 
   const s = await soak(java, 'jvm-direct-leak', '--mode direct-leak --client micrometer --leak-kib 16', 20_000);
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'growth-outside-runtime', s.text);
-  assert.match(s.verdict.summary, /RSS grows outside the Java heap, in direct buffers \(direct buffers carry \d+% of the RSS growth\)/);
+  assert.match(
+    s.verdict.summary,
+    /RSS grows outside the Java heap, in direct buffers \(direct buffers carry \d+% of the RSS growth\)/,
+  );
   assert.match(s.text, /direct buffers \+(1\d\d|2\d\d|3\d\d)\.\d MiB/, 'direct buffers rose by about the 312 MiB kept');
   assertJvmWords(s);
 });
@@ -84,12 +96,18 @@ test('JVM that keeps nothing (simpleclient_hotspot, client_java 1.x, Micrometer)
   const java = await jvm(t);
   if (!java) return;
   for (const client of ['hotspot', 'client-java', 'micrometer']) {
-    const s = await soak(java, `jvm-flat-${client}`, `--mode flat --client ${client} --leak-kib 8`, 20_000, ['--fail-on', 'growth']);
+    const s = await soak(java, `jvm-flat-${client}`, `--mode flat --client ${client} --leak-kib 8`, 20_000, [
+      '--fail-on',
+      'growth',
+    ]);
     assert.equal(s.r.code, 0, s.text);
     assert.ok(['stable', 'high-water-held'].includes(s.verdict.kind), s.text);
     if (s.verdict.kind === 'high-water-held') {
       assert.match(s.verdict.summary, /The JVM keeps the heap it committed/);
-      assert.match(s.text, /Java heap used ends at [\d.]+ MiB \(baseline [\d.]+ MiB\), (garbage not yet collected included|but no collection ran after the load)/);
+      assert.match(
+        s.text,
+        /Java heap used ends at [\d.]+ MiB \(baseline [\d.]+ MiB\), (garbage not yet collected included|but no collection ran after the load)/,
+      );
     }
     assertJvmWords(s);
   }

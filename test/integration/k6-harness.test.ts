@@ -26,7 +26,9 @@ interface Logged {
 
 /** The script's console lines: the harness logs them as k6 does, msg="<quoted>" source=console. */
 function logged(stderr: string): Logged[] {
-  return [...stderr.matchAll(/level=info msg=("(?:[^"\\]|\\.)*") source=console/g)].map((m) => JSON.parse(JSON.parse(m[1]!) as string) as Logged);
+  return [...stderr.matchAll(/level=info msg=("(?:[^"\\]|\\.)*") source=console/g)].map(
+    (m) => JSON.parse(JSON.parse(m[1]!) as string) as Logged,
+  );
 }
 
 test('harness semantics: contexts, one module instance per VU, setup data, executors, thresholds, handleSummary', async (t) => {
@@ -42,7 +44,11 @@ test('harness semantics: contexts, one module instance per VU, setup data, execu
 
   // Init ran once for the options (__VU 0) and once per VU, each VU with its own number.
   const inits = lines.filter((l) => l.kind === 'init');
-  assert.deepEqual(inits.map((l) => l.vu).sort(), [0, 1, 2, 3, 4], 'the options VU and 2 + 1 + 1 VUs for the three overlapping scenarios');
+  assert.deepEqual(
+    inits.map((l) => l.vu).sort(),
+    [0, 1, 2, 3, 4],
+    'the options VU and 2 + 1 + 1 VUs for the three overlapping scenarios',
+  );
   for (const l of inits) {
     assert.equal(l.opened, true, 'open() works at init');
     assert.deepEqual(l.initErrors, {
@@ -59,7 +65,14 @@ test('harness semantics: contexts, one module instance per VU, setup data, execu
   assert.equal(byVU.size, 2);
   for (const [vu, ls] of byVU) {
     // A module-level counter that counts only this VU's calls: its own instance of the script.
-    assert.deepEqual(ls.map((l) => [l.initVU, l.iter, l.callsHere]), [[vu, 0, 1], [vu, 1, 2], [vu, 2, 3]]);
+    assert.deepEqual(
+      ls.map((l) => [l.initVU, l.iter, l.callsHere]),
+      [
+        [vu, 0, 1],
+        [vu, 1, 2],
+        [vu, 2, 3],
+      ],
+    );
   }
   for (const l of iterations) {
     assert.deepEqual(l.data, { from: 'setup', vu: 0 }, 'setup() ran with __VU 0 and its result reached every VU');
@@ -68,12 +81,26 @@ test('harness semantics: contexts, one module instance per VU, setup data, execu
     assert.equal(l.vuErrors!.metric, 'metrics must be declared in the init context');
   }
 
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }> };
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+    metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
+  };
   const m = summary.metrics;
   // 10 arrivals in 1 s on one VU whose iterations take 250 ms: the rest are dropped, none delayed.
-  assert.equal(m['iterations']!.values.count! - 6 + m['dropped_iterations']!.values.count!, 10, 'paced: every arrival either ran or was dropped');
+  assert.equal(
+    m['iterations']!.values.count! - 6 + m['dropped_iterations']!.values.count!,
+    10,
+    'paced: every arrival either ran or was dropped',
+  );
   assert.ok(m['dropped_iterations']!.values.count! >= 4, `${m['dropped_iterations']!.values.count} dropped`);
-  assert.deepEqual(m['calls{scenario:perVU}']!.thresholds, { 'count==6': { ok: true } }, 'a threshold on a custom metric\'s submetric');
-  assert.deepEqual(m['iterations{scenario:stuck}']!.values.count, 0, 'the stuck iteration was interrupted, not completed');
+  assert.deepEqual(
+    m['calls{scenario:perVU}']!.thresholds,
+    { 'count==6': { ok: true } },
+    "a threshold on a custom metric's submetric",
+  );
+  assert.deepEqual(
+    m['iterations{scenario:stuck}']!.values.count,
+    0,
+    'the stuck iteration was interrupted, not completed',
+  );
   assert.deepEqual(m['checks']!.values, { rate: 1, passes: 6, fails: 0 });
 });

@@ -53,7 +53,11 @@ function points(file: string): Point[] {
   const outp: Point[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue;
-    const rec = JSON.parse(line) as { type: string; metric: string; data: { value: number; tags: Record<string, string> | null } };
+    const rec = JSON.parse(line) as {
+      type: string;
+      metric: string;
+      data: { value: number; tags: Record<string, string> | null };
+    };
     if (rec.type === 'Point') outp.push({ metric: rec.metric, value: rec.data.value, tags: rec.data.tags ?? {} });
   }
   return outp;
@@ -88,14 +92,22 @@ interface BundleRun {
 }
 
 /** Runs a bundle in the harness against `server` (the shared recording server by default). */
-async function runBundle(bin: string, name: string, env: Record<string, string>, server: RecordingServer = srv): Promise<BundleRun> {
+async function runBundle(
+  bin: string,
+  name: string,
+  env: Record<string, string>,
+  server: RecordingServer = srv,
+): Promise<BundleRun> {
   server.received.length = 0;
   const dir = workDir(name);
   const r = await runHarness(bin, ['run', ...envArgs(env), '--out', 'json=k6.json', bundle(name)], dir);
   assertOk(r, `run ${name} ${JSON.stringify(env)}`);
   const ps = points(join(dir, 'k6.json'));
   return {
-    r, dir, got: load(server.received), ps,
+    r,
+    dir,
+    got: load(server.received),
+    ps,
     iterations: ps.filter((p) => p.metric === 'iterations' && p.tags.scenario === name).length,
     dropped: ps.filter((p) => p.metric === 'dropped_iterations').reduce((a, p) => a + p.value, 0),
   };
@@ -111,13 +123,26 @@ test('steady bundle: constant-arrival-rate over kept-alive VUs, the requests fil
   const bin = await harnessOrSkip(t);
   if (!bin) return;
   const env = {
-    LEAKBENCH_URL: base, LEAKBENCH_RATE: '20', LEAKBENCH_DURATION: '2s', LEAKBENCH_CONNECTIONS: '8',
-    LEAKBENCH_REQUESTS_FILE: fixture('orders.txt'), LEAKBENCH_TEST_TOKEN: TOKEN, LEAKBENCH_SUMMARY: 'summary.json',
+    LEAKBENCH_URL: base,
+    LEAKBENCH_RATE: '20',
+    LEAKBENCH_DURATION: '2s',
+    LEAKBENCH_CONNECTIONS: '8',
+    LEAKBENCH_REQUESTS_FILE: fixture('orders.txt'),
+    LEAKBENCH_TEST_TOKEN: TOKEN,
+    LEAKBENCH_SUMMARY: 'summary.json',
   };
   const opts = await inspect(bin, 'steady', env);
   assert.deepEqual(opts.scenarios.steady, {
-    executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '2s', preAllocatedVUs: 2, maxVUs: 8,
-    startTime: '0s', gracefulStop: '11s', exec: 'steady', tags: { phase_kind: 'steady' },
+    executor: 'constant-arrival-rate',
+    rate: 20,
+    timeUnit: '1s',
+    duration: '2s',
+    preAllocatedVUs: 2,
+    maxVUs: 8,
+    startTime: '0s',
+    gracefulStop: '11s',
+    exec: 'steady',
+    tags: { phase_kind: 'steady' },
   });
   assert.equal(opts.noConnectionReuse, false);
 
@@ -141,25 +166,47 @@ test('steady bundle: constant-arrival-rate over kept-alive VUs, the requests fil
   assert.ok(sockets <= 8, `at most one kept-alive connection per VU (maxVUs 8), got ${sockets}`);
   assert.ok(sockets < n / 2, `connections reused: ${sockets} connections for ${n} requests`);
 
-  assert.deepEqual(checks(ps), { 'status is expected': { passes: post, fails: 0 }, 'status is 2xx': { passes: get, fails: 0 } });
+  assert.deepEqual(checks(ps), {
+    'status is expected': { passes: post, fails: 0 },
+    'status is 2xx': { passes: get, fails: 0 },
+  });
   const reqs = ps.filter((p) => p.metric === 'http_reqs' && p.tags.leakbench !== 'setup');
-  assert.deepEqual(countBy(reqs, (p) => p.tags.request ?? ''), { 'create-order': post, health: get }, 'each request tagged with its name');
+  assert.deepEqual(
+    countBy(reqs, (p) => p.tags.request ?? ''),
+    { 'create-order': post, health: get },
+    'each request tagged with its name',
+  );
 
   // The summary names the requests; the token is neither there nor in the bundle.
   const summary = readFileSync(join(dir, 'summary.json'), 'utf8');
-  const all = summary + r.stdout + r.stderr + readFileSync(bundle('steady'), 'utf8') + readFileSync(bundle('steady') + '.map', 'utf8');
+  const all =
+    summary +
+    r.stdout +
+    r.stderr +
+    readFileSync(bundle('steady'), 'utf8') +
+    readFileSync(bundle('steady') + '.map', 'utf8');
   assert.ok(!all.includes(TOKEN), 'no token in the bundle, its source map, the console or the summary');
-  const meta = (JSON.parse(summary) as { leakbench: { phases: { mix: { requests: { headers: [string, string][] }[] } }[] } }).leakbench;
-  assert.deepEqual(meta.phases[0]!.mix.requests[0]!.headers[1], ['Authorization', '[redacted] {env:LEAKBENCH_TEST_TOKEN}']);
+  const meta = (
+    JSON.parse(summary) as { leakbench: { phases: { mix: { requests: { headers: [string, string][] }[] } }[] } }
+  ).leakbench;
+  assert.deepEqual(meta.phases[0]!.mix.requests[0]!.headers[1], [
+    'Authorization',
+    '[redacted] {env:LEAKBENCH_TEST_TOKEN}',
+  ]);
 });
 
 test('burst bundle: -X/-H/--body as LEAKBENCH_METHOD, _HEADERS, _BODY; stages become ramping-arrival-rate', async (t: TestContext) => {
   const bin = await harnessOrSkip(t);
   if (!bin) return;
   const { r, got, ps } = await runBundle(bin, 'burst', {
-    LEAKBENCH_URL: `${base}/api/orders`, LEAKBENCH_REQUESTS: '20', LEAKBENCH_CONNECTIONS: '2',
-    LEAKBENCH_METHOD: 'post', LEAKBENCH_HEADERS: '{"Content-Type": "application/json", "X-Api-Key": "{env:LEAKBENCH_TEST_TOKEN}"}', LEAKBENCH_BODY: '{"qty":1}',
-    LEAKBENCH_EXPECT_STATUS: '201', LEAKBENCH_TEST_TOKEN: TOKEN,
+    LEAKBENCH_URL: `${base}/api/orders`,
+    LEAKBENCH_REQUESTS: '20',
+    LEAKBENCH_CONNECTIONS: '2',
+    LEAKBENCH_METHOD: 'post',
+    LEAKBENCH_HEADERS: '{"Content-Type": "application/json", "X-Api-Key": "{env:LEAKBENCH_TEST_TOKEN}"}',
+    LEAKBENCH_BODY: '{"qty":1}',
+    LEAKBENCH_EXPECT_STATUS: '201',
+    LEAKBENCH_TEST_TOKEN: TOKEN,
   });
   assert.equal(got.length, 20);
   for (const x of got) {
@@ -172,11 +219,26 @@ test('burst bundle: -X/-H/--body as LEAKBENCH_METHOD, _HEADERS, _BODY; stages be
   assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
 
   // The options as k6 inspect shows them; the next tests run such a scenario.
-  const ramp = await inspect(bin, 'steady', { LEAKBENCH_URL: base, LEAKBENCH_STAGES: '30s:10,2m:25,30s:0', LEAKBENCH_CONNECTIONS: '20' });
+  const ramp = await inspect(bin, 'steady', {
+    LEAKBENCH_URL: base,
+    LEAKBENCH_STAGES: '30s:10,2m:25,30s:0',
+    LEAKBENCH_CONNECTIONS: '20',
+  });
   assert.deepEqual(ramp.scenarios.steady, {
-    executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s',
-    stages: [{ duration: '30s', target: 10 }, { duration: '120s', target: 25 }, { duration: '30s', target: 0 }],
-    preAllocatedVUs: 3, maxVUs: 20, startTime: '0s', gracefulStop: '11s', exec: 'steady', tags: { phase_kind: 'steady' },
+    executor: 'ramping-arrival-rate',
+    startRate: 0,
+    timeUnit: '1s',
+    stages: [
+      { duration: '30s', target: 10 },
+      { duration: '120s', target: 25 },
+      { duration: '30s', target: 0 },
+    ],
+    preAllocatedVUs: 3,
+    maxVUs: 20,
+    startTime: '0s',
+    gracefulStop: '11s',
+    exec: 'steady',
+    tags: { phase_kind: 'steady' },
   });
 });
 
@@ -192,8 +254,12 @@ test('steady bundle with stages: ramping-arrival-rate runs in the harness, the r
   const bin = await harnessOrSkip(t);
   if (!bin) return;
   const { got, iterations, dropped } = await runBundle(bin, 'steady', {
-    LEAKBENCH_URL: `${base}/api/orders`, LEAKBENCH_STAGES: '3s:15,1s:15', LEAKBENCH_CONNECTIONS: '8',
-    LEAKBENCH_METHOD: 'POST', LEAKBENCH_HEADERS: '{"Content-Type": "application/json"}', LEAKBENCH_BODY: ORDER,
+    LEAKBENCH_URL: `${base}/api/orders`,
+    LEAKBENCH_STAGES: '3s:15,1s:15',
+    LEAKBENCH_CONNECTIONS: '8',
+    LEAKBENCH_METHOD: 'POST',
+    LEAKBENCH_HEADERS: '{"Content-Type": "application/json"}',
+    LEAKBENCH_BODY: ORDER,
   });
   assert.equal(iterations + dropped, 37, `37 due (the area under the ramp), ${iterations} run and ${dropped} dropped`);
   assert.equal(got.length, iterations, 'one request per iteration');
@@ -210,10 +276,16 @@ test('steady bundle with stages: ramping-arrival-rate runs in the harness, the r
   const offsets = atS.map((a, i) => a - rampDueS(i + 1)).sort((a, b) => a - b);
   const offset = offsets[Math.floor(offsets.length / 2)]!;
   const near = atS.filter((a, i) => Math.abs(a - offset - rampDueS(i + 1)) <= 0.1).length;
-  assert.ok(near >= 0.8 * got.length, `${near} of ${got.length} requests within 100 ms of their due time: ${JSON.stringify(atS.map((a) => Math.round((a - offset) * 1000)))}`);
+  assert.ok(
+    near >= 0.8 * got.length,
+    `${near} of ${got.length} requests within 100 ms of their due time: ${JSON.stringify(atS.map((a) => Math.round((a - offset) * 1000)))}`,
+  );
   // Slower at the start of the ramp than at its full rate: 5 gaps of 183 ms on average, then 67 ms.
   const gap = (i: number, j: number) => (atS[j]! - atS[i]!) / (j - i);
-  assert.ok(gap(0, 5) > 2 * gap(22, 36), `gaps ${gap(0, 5).toFixed(3)} s at the start of the ramp, ${gap(22, 36).toFixed(3)} s at 15/s`);
+  assert.ok(
+    gap(0, 5) > 2 * gap(22, 36),
+    `gaps ${gap(0, 5).toFixed(3)} s at the start of the ramp, ${gap(22, 36).toFixed(3)} s at 15/s`,
+  );
 });
 
 test('steady bundle with stages against a slow server: iterations with no free VU are dropped_iterations, and sent plus dropped is what was due', async (t: TestContext) => {
@@ -221,7 +293,12 @@ test('steady bundle with stages against a slow server: iterations with no free V
   if (!bin) return;
   const slow = await recordingServer({ delayMs: 500 });
   t.after(() => slow.close());
-  const { got, iterations, dropped } = await runBundle(bin, 'steady', { LEAKBENCH_URL: slow.url.origin, LEAKBENCH_STAGES: '3s:15', LEAKBENCH_CONNECTIONS: '2' }, slow);
+  const { got, iterations, dropped } = await runBundle(
+    bin,
+    'steady',
+    { LEAKBENCH_URL: slow.url.origin, LEAKBENCH_STAGES: '3s:15', LEAKBENCH_CONNECTIONS: '2' },
+    slow,
+  );
   // 0 → 15/s over 3 s: 22 due; two VUs each busy 0.5 s a request start at most 4 a second.
   assert.equal(iterations + dropped, 22, `${iterations} run, ${dropped} dropped`);
   assert.equal(got.length, iterations);
@@ -237,9 +314,21 @@ test('bad request env values fail at init, naming the variable or the file and l
     assert.notEqual(r.code, 0, `${name} ${JSON.stringify(env)} should fail at init`);
     assert.match(r.stderr + r.stdout, expected);
   };
-  await bad('steady', { LEAKBENCH_REQUESTS_FILE: fixture('bad-line.txt') }, /EnvError: LEAKBENCH_REQUESTS_FILE: \S*bad-line\.txt:3: weight: expected a whole number/);
-  await bad('burst', { LEAKBENCH_HEADERS: '{"Authorization": "Bearer {env:LEAKBENCH_SURELY_UNSET}"}' }, /EnvError: LEAKBENCH_SURELY_UNSET: not set/);
+  await bad(
+    'steady',
+    { LEAKBENCH_REQUESTS_FILE: fixture('bad-line.txt') },
+    /EnvError: LEAKBENCH_REQUESTS_FILE: \S*bad-line\.txt:3: weight: expected a whole number/,
+  );
+  await bad(
+    'burst',
+    { LEAKBENCH_HEADERS: '{"Authorization": "Bearer {env:LEAKBENCH_SURELY_UNSET}"}' },
+    /EnvError: LEAKBENCH_SURELY_UNSET: not set/,
+  );
   await bad('burst', { LEAKBENCH_HEADERS: 'Authorization: x' }, /EnvError: LEAKBENCH_HEADERS: expected JSON/);
   await bad('steady', { LEAKBENCH_STAGES: '30s' }, /EnvError: LEAKBENCH_STAGES: expected duration:rate pairs/);
-  await bad('steady', { LEAKBENCH_STAGES: '10s:500,10s:2000' }, /EnvError: LEAKBENCH_STAGES: a rate must be at most 1000 per second, got \\?"10s:2000/);
+  await bad(
+    'steady',
+    { LEAKBENCH_STAGES: '10s:500,10s:2000' },
+    /EnvError: LEAKBENCH_STAGES: a rate must be at most 1000 per second, got \\?"10s:2000/,
+  );
 });

@@ -17,7 +17,14 @@ import { FILES, type RunFile } from '../../src/rundir/schema.ts';
 import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 import { ensureBundledBinary, REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { freePort } from '../../src/target/free-port.ts';
-import { parseOutputFile, playCompositeAction, playStep, type ActionMetadata, type Job, type Step } from '../helpers/actions-runner.ts';
+import {
+  parseOutputFile,
+  playCompositeAction,
+  playStep,
+  type ActionMetadata,
+  type Job,
+  type Step,
+} from '../helpers/actions-runner.ts';
 import { processAlive, runCli } from '../helpers/cli.ts';
 import { findTool, requireTool } from '../helpers/tools.ts';
 
@@ -42,17 +49,40 @@ function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function installed(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(bin, args, { cwd: opts.cwd ?? work, env: opts.env ?? userEnv(), encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(bin, args, {
+    cwd: opts.cwd ?? work,
+    env: opts.env ?? userEnv(),
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 before(() => {
   // prepare builds dist/ first; npm pack prints the tarball's name last.
-  const packed = execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const packed = execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   tarball = join(work, packed.trim().split('\n').pop()!);
   prefix = join(work, 'user');
   mkdirSync(prefix);
-  execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: work, stdio: 'ignore', env: userEnv() });
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      tarball,
+    ],
+    { cwd: work, stdio: 'ignore', env: userEnv() },
+  );
   bin = join(prefix, 'node_modules', '.bin', 'leakbench');
   if (findTool('go')) {
     greeter = join(work, 'greeter');
@@ -63,21 +93,44 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('the tarball holds the built CLI, the bundled target and the k6 scripts, and nothing from test/, reports/ or .cache/', () => {
-  const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const needed of ['package.json', 'README.md', 'dist/leakbench.js', 'dist/github-action.js', 'dist/index.js', 'dist/index.d.ts', 'dist/k6/burst.js', 'dist/k6/idle.js', 'dist/k6/soak.js', 'dist/k6/burst.js.map',
-    'targets/gin-health-check/main.go', 'targets/gin-health-check/go.mod', 'targets/gin-health-check/go.sum']) {
+  const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
+  for (const needed of [
+    'package.json',
+    'README.md',
+    'dist/leakbench.js',
+    'dist/github-action.js',
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/k6/burst.js',
+    'dist/k6/idle.js',
+    'dist/k6/soak.js',
+    'dist/k6/burst.js.map',
+    'targets/gin-health-check/main.go',
+    'targets/gin-health-check/go.mod',
+    'targets/gin-health-check/go.sum',
+  ]) {
     assert.ok(files.includes(needed), `${needed} missing from the tarball: ${files.join(', ')}`);
   }
   for (const f of files) {
-    assert.doesNotMatch(f, /^(test|reports|\.cache|src|scripts|scenarios|bench|node_modules|examples|\.github|\.ci)\//, `${f} should not be in the tarball`);
+    assert.doesNotMatch(
+      f,
+      /^(test|reports|\.cache|src|scripts|scenarios|bench|node_modules|examples|\.github|\.ci)\//,
+      `${f} should not be in the tarball`,
+    );
     assert.doesNotMatch(f, /(?<!\.d)\.ts$/, `${f}: TypeScript in the tarball`);
   }
-  const pkg = JSON.parse(readFileSync(join(prefix, 'node_modules', 'leakbench', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(prefix, 'node_modules', 'leakbench', 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+  };
   assert.equal(pkg.bin.leakbench, 'dist/leakbench.js');
 });
 
 test('the installed CLI runs without a TypeScript toolchain, with the same output and exit codes as the npm scripts', async () => {
-  for (const tool of ['tsx', 'typescript']) assert.ok(!existsSync(join(prefix, 'node_modules', tool)), `${tool} was installed with leakbench`);
+  for (const tool of ['tsx', 'typescript'])
+    assert.ok(!existsSync(join(prefix, 'node_modules', tool)), `${tool} was installed with leakbench`);
   const cases: [string[], number][] = [
     [['--help'], ExitCode.ok],
     [[], ExitCode.usage],
@@ -96,12 +149,14 @@ test('the installed CLI runs without a TypeScript toolchain, with the same outpu
   }
 });
 
-test('from the installed package: a TypeScript scenario file that imports leakbench, run directories in the caller\'s folder, the bundled target in the user cache', async (t) => {
+test("from the installed package: a TypeScript scenario file that imports leakbench, run directories in the caller's folder, the bundled target in the user cache", async (t) => {
   if (!requireTool(t, 'go', 'Go 1.20+ builds the servers')) return;
   // The folder leakbench was installed into, as a project that depends on it.
   const project = prefix;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
-  writeFileSync(join(project, 'warm-then-burst.ts'), `import { burstPhase, defineScenario, type ScenarioParams } from 'leakbench';
+  writeFileSync(
+    join(project, 'warm-then-burst.ts'),
+    `import { burstPhase, defineScenario, type ScenarioParams } from 'leakbench';
 
 const warmRequests = (p: ScenarioParams): number => Math.min(500, p.requests);
 
@@ -110,18 +165,60 @@ export default defineScenario({
   description: 'a few requests, then the burst',
   phases: (p: ScenarioParams) => [{ ...burstPhase('warm', p), requests: warmRequests(p), connections: 2 }, burstPhase('main', p)],
 });
-`);
+`,
+  );
   // It type-checks against the package's declarations (dist/index.d.ts)...
-  const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--ignoreConfig', '--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2022', 'warm-then-burst.ts'], { cwd: project, encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--ignoreConfig',
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--target',
+      'es2022',
+      'warm-then-burst.ts',
+    ],
+    { cwd: project, encoding: 'utf8' },
+  );
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
   // ...and runs without any TypeScript installed.
   const port = await freePort();
-  const r = installed(['run', './warm-then-burst.ts', '--cmd', `${greeter} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`, '--path', '/healthz',
-    '--requests', '3000', '--connections', '5', '--settle', '0s', '--progress', 'off', '--name', 'warm'], { cwd: project });
+  const r = installed(
+    [
+      'run',
+      './warm-then-burst.ts',
+      '--cmd',
+      `${greeter} -addr 127.0.0.1:${port}`,
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--path',
+      '/healthz',
+      '--requests',
+      '3000',
+      '--connections',
+      '5',
+      '--settle',
+      '0s',
+      '--progress',
+      'off',
+      '--name',
+      'warm',
+    ],
+    { cwd: project },
+  );
   assert.equal(r.code, 0, r.stderr);
   const run = JSON.parse(readFileSync(join(project, 'reports', 'warm', FILES.run), 'utf8')) as RunFile;
   assert.equal(run.status, 'completed');
-  assert.deepEqual(run.phases.map((p) => [p.name, p.result?.completed]), [['warm', 500], ['main', 3000]]);
+  assert.deepEqual(
+    run.phases.map((p) => [p.name, p.result?.completed]),
+    [
+      ['warm', 500],
+      ['main', 3000],
+    ],
+  );
   assert.match(r.stdout, /report: reports\/warm\/index\.html/);
 
   // The bundled reproducer: Go sources from the package, builds kept in $XDG_CACHE_HOME/leakbench.
@@ -135,10 +232,13 @@ export default defineScenario({
   cpSync(checkoutBuild.path, join(cached, 'health-check'));
   const b = installed(['build-target', 'plain'], { cwd: project, env: userEnv({ XDG_CACHE_HOME: xdg }) });
   assert.equal(b.code, 0, b.stderr);
-  assert.equal(b.stderr.trim(), `using cached plain build of targets/gin-health-check (${checkoutBuild.goVersion.replace(/^go version /, '')}): ${join(cached, 'health-check')}`);
+  assert.equal(
+    b.stderr.trim(),
+    `using cached plain build of targets/gin-health-check (${checkoutBuild.goVersion.replace(/^go version /, '')}): ${join(cached, 'health-check')}`,
+  );
   assert.deepEqual(readdirSync(join(xdg, 'leakbench', 'targets')), [basename(cached)]);
   assert.ok(!existsSync(join(prefix, 'node_modules', 'leakbench', '.cache')), 'nothing is built inside node_modules');
-  assert.ok(!existsSync(join(project, '.cache')), 'nor in the caller\'s folder');
+  assert.ok(!existsSync(join(project, '.cache')), "nor in the caller's folder");
 });
 
 function goBinDirs(): string[] {
@@ -150,7 +250,12 @@ function goBinDirs(): string[] {
 }
 
 test('actionlint: the example workflow with the action as a local one (its inputs and outputs checked against action.yml), and a misspelt input is caught', (t) => {
-  const actionlint = requireTool(t, 'actionlint', 'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12', goBinDirs());
+  const actionlint = requireTool(
+    t,
+    'actionlint',
+    'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12',
+    goBinDirs(),
+  );
   if (actionlint === undefined) return;
   const repo = join(work, 'lint-repo');
   mkdirSync(join(repo, '.github', 'workflows'), { recursive: true });
@@ -164,7 +269,10 @@ test('actionlint: the example workflow with the action as a local one (its input
   const clean = spawnSync(actionlint, ['-no-color', '-oneline'], { cwd: repo, encoding: 'utf8' });
   assert.equal(clean.status, 0, `actionlint:\n${clean.stdout}${clean.stderr}`);
 
-  writeFileSync(join(repo, '.github', 'workflows', 'memory.yml'), local.replace('fail-on-builds:', 'fail-on-build:').replace('outputs.rss-change }}', 'outputs.rss-delta }}'));
+  writeFileSync(
+    join(repo, '.github', 'workflows', 'memory.yml'),
+    local.replace('fail-on-builds:', 'fail-on-build:').replace('outputs.rss-change }}', 'outputs.rss-delta }}'),
+  );
   const bad = spawnSync(actionlint, ['-no-color', '-oneline'], { cwd: repo, encoding: 'utf8' });
   assert.equal(bad.status, 1, bad.stdout + bad.stderr);
   assert.match(bad.stdout, /input "fail-on-build" is not defined in action "leakbench memory check"/);
@@ -176,7 +284,10 @@ test('the README shows the example workflow exactly as examples/go-service has i
   const section = readme.slice(readme.indexOf('## Use it in your CI'));
   assert.ok(section.length > 0 && readme.includes('## Use it in your CI'), 'README has a "Use it in your CI" section');
   const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.ok(blocks.includes(readFileSync(EXAMPLE_WORKFLOW, 'utf8')), 'the yaml block in "Use it in your CI" differs from examples/go-service/.github/workflows/memory.yml');
+  assert.ok(
+    blocks.includes(readFileSync(EXAMPLE_WORKFLOW, 'utf8')),
+    'the yaml block in "Use it in your CI" differs from examples/go-service/.github/workflows/memory.yml',
+  );
 });
 
 interface Scratch {
@@ -186,7 +297,9 @@ interface Scratch {
 }
 
 /** A fresh repository with the example's files only, and a job's environment around it. */
-async function scratchRepository(runnerTemp: string): Promise<Scratch & { port: number; workflow: { jobs: Record<string, { steps: Step[] }> } }> {
+async function scratchRepository(
+  runnerTemp: string,
+): Promise<Scratch & { port: number; workflow: { jobs: Record<string, { steps: Step[] }> } }> {
   const repo = mkdtempSync(join(work, 'greeter-repo-'));
   const port = await freePort();
   for (const f of ['main.go', 'go.mod', 'go.sum']) cpSync(join(EXAMPLE, f), join(repo, f));
@@ -196,19 +309,33 @@ async function scratchRepository(runnerTemp: string): Promise<Scratch & { port: 
   writeFileSync(join(repo, '.github', 'workflows', 'memory.yml'), text);
   const summary = join(runnerTemp, 'step-summary.md');
   writeFileSync(summary, '');
-  const env = userEnv({ GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repo, RUNNER_TEMP: runnerTemp, GITHUB_STEP_SUMMARY: summary });
-  const job: Job = { contexts: { github: { workspace: repo }, runner: { temp: runnerTemp, os: 'Linux' }, env: {}, steps: {} }, cwd: repo, env, scratch: runnerTemp, ok: true };
+  const env = userEnv({
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: repo,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_STEP_SUMMARY: summary,
+  });
+  const job: Job = {
+    contexts: { github: { workspace: repo }, runner: { temp: runnerTemp, os: 'Linux' }, env: {}, steps: {} },
+    cwd: repo,
+    env,
+    scratch: runnerTemp,
+    ok: true,
+  };
   return { repo, job, summary, port, workflow: parseYaml(text) as { jobs: Record<string, { steps: Step[] }> } };
 }
 
 const SMALL = '--idle-before 2s --idle-after 4s --requests 20000 --connections 20 --sample-interval 200ms --settle 1s';
 const runnerTemp = join(work, 'runner-temp');
 
-test('the example workflow in a scratch repository: builds, the action\'s steps, a verdict, the job summary and the artifact folder', async (t) => {
+test("the example workflow in a scratch repository: builds, the action's steps, a verdict, the job summary and the artifact folder", async (t) => {
   if (!requireTool(t, 'go', 'Go 1.20+ builds the example service')) return;
   mkdirSync(runnerTemp, { recursive: true });
   const s = await scratchRepository(runnerTemp);
-  assert.deepEqual(execFileSync('find', ['.', '-type', 'f'], { cwd: s.repo, encoding: 'utf8' }).split('\n').filter(Boolean).sort(), ['./.github/workflows/memory.yml', './go.mod', './go.sum', './main.go']);
+  assert.deepEqual(
+    execFileSync('find', ['.', '-type', 'f'], { cwd: s.repo, encoding: 'utf8' }).split('\n').filter(Boolean).sort(),
+    ['./.github/workflows/memory.yml', './go.mod', './go.sum', './main.go'],
+  );
   const steps = Object.values(s.workflow.jobs)[0]!.steps;
   let action: ReturnType<typeof playCompositeAction> | undefined;
   let verdictsLine = '';
@@ -219,7 +346,10 @@ test('the example workflow in a scratch repository: builds, the action\'s steps,
       const withValues = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, String(v)]));
       // Installed from the tarball, as a released version would be; sizes cut to keep the test short.
       action = playCompositeAction(ACTION, REPO_ROOT, { ...withValues, package: tarball, args: SMALL }, s.job);
-      (s.job.contexts.steps as Record<string, unknown>)[step.id!] = { outputs: action.outputs, outcome: action.ok ? 'success' : 'failure' };
+      (s.job.contexts.steps as Record<string, unknown>)[step.id!] = {
+        outputs: action.outputs,
+        outcome: action.ok ? 'success' : 'failure',
+      };
       continue;
     }
     const played = playStep(step, s.job);
@@ -239,7 +369,9 @@ test('the example workflow in a scratch repository: builds, the action\'s steps,
   assert.deepEqual(Object.keys(verdicts), ['plain', 'race']);
   assert.equal(verdicts.race, 'growth-outside-go-runtime', run!.stdout);
   assert.equal(o.verdict, verdicts.plain);
-  const plainGrew = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth'].includes(verdicts.plain!);
+  const plainGrew = ['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth'].includes(
+    verdicts.plain!,
+  );
   assert.equal(o['exit-code'], String(plainGrew ? ExitCode.memoryGrowth : ExitCode.ok));
   assert.equal(action.ok, !plainGrew);
   assert.ok(verdictsLine.includes(`plain build: ${o.verdict} (RSS ${o['rss-change']})`), verdictsLine);
@@ -247,16 +379,31 @@ test('the example workflow in a scratch repository: builds, the action\'s steps,
   // The artifact folder: the comparison and each build's whole run directory.
   assert.equal(o['output-dir'], join(s.repo, 'leakbench-reports'));
   assert.equal(o['run-dir'], join(s.repo, 'leakbench-reports', 'compare-soak'));
-  for (const f of ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png']) assert.ok(existsSync(join(o['run-dir']!, f)), f);
+  for (const f of ['compare.json', 'compare.md', 'index.html', 'rss.png', 'heap-vs-rss.png'])
+    assert.ok(existsSync(join(o['run-dir']!, f)), f);
   for (const label of ['plain', 'race']) {
-    for (const f of [FILES.run, FILES.samples, FILES.summary, FILES.summaryMd, FILES.html, FILES.memoryPng, FILES.junit]) assert.ok(existsSync(join(o['run-dir']!, label, f)), `${label}/${f}`);
+    for (const f of [
+      FILES.run,
+      FILES.samples,
+      FILES.summary,
+      FILES.summaryMd,
+      FILES.html,
+      FILES.memoryPng,
+      FILES.junit,
+    ])
+      assert.ok(existsSync(join(o['run-dir']!, label, f)), `${label}/${f}`);
   }
   const plain = JSON.parse(readFileSync(join(o['run-dir']!, 'plain', FILES.summary), 'utf8')) as SummaryFile;
   const rss = plain.memory.find((m) => m.key === 'vmRss')!;
   assert.equal(o['rss-change-bytes'], String(Math.round(rss.end - rss.start)));
   assert.equal(o['summary-file'], join(o['run-dir']!, 'compare.md'));
   assert.equal(upload!.skipped, false);
-  assert.deepEqual(upload!.with, { name: 'leakbench-memory', path: o['output-dir'], 'if-no-files-found': 'warn', 'retention-days': '0' });
+  assert.deepEqual(upload!.with, {
+    name: 'leakbench-memory',
+    path: o['output-dir'],
+    'if-no-files-found': 'warn',
+    'retention-days': '0',
+  });
 
   // The job summary: the comparison table, each build's section, the closing line.
   const summary = readFileSync(s.summary, 'utf8');
@@ -266,8 +413,16 @@ test('the example workflow in a scratch repository: builds, the action\'s steps,
   assert.match(summary, /^<details><summary>race: growth-outside-go-runtime \(completed\)<\/summary>$/m);
   assert.match(summary, /^\| RSS \(VmRSS\) \| \d+ \|/m);
   assert.doesNotMatch(summary, /!\[|\]\([^)]*\.(png|html)\)/, 'no images or links into the artifact on the job page');
-  assert.match(summary, new RegExp(`^\\*\\*leakbench action\\*\\*: exit code ${o['exit-code']}.*verdict \`${o.verdict}\` \\(gate: plain\\)`, 'm'));
-  t.diagnostic(`verdicts ${o.verdicts}, plain RSS ${o['rss-change']}; run directories: ${relative(s.repo, o['run-dir']!)}`);
+  assert.match(
+    summary,
+    new RegExp(
+      `^\\*\\*leakbench action\\*\\*: exit code ${o['exit-code']}.*verdict \`${o.verdict}\` \\(gate: plain\\)`,
+      'm',
+    ),
+  );
+  t.diagnostic(
+    `verdicts ${o.verdicts}, plain RSS ${o['rss-change']}; run directories: ${relative(s.repo, o['run-dir']!)}`,
+  );
 });
 
 test('fail-on growth: the step fails with exit code 4, and the outputs, the summary and the upload still happen', async (t) => {
@@ -275,10 +430,20 @@ test('fail-on growth: the step fails with exit code 4, and the outputs, the summ
   mkdirSync(runnerTemp, { recursive: true });
   const s = await scratchRepository(runnerTemp);
   execFileSync('go', ['build', '-race', '-o', 'bin/server-race', '.'], { cwd: s.repo });
-  const action = playCompositeAction(ACTION, REPO_ROOT, {
-    scenario: 'burst', command: `./bin/server-race -addr 127.0.0.1:${s.port}`, url: `http://127.0.0.1:${s.port}`, path: '/healthz',
-    'fail-on': 'growth', package: tarball, args: '--requests 15000 --connections 20 --sample-interval 200ms --settle 1s',
-  }, s.job);
+  const action = playCompositeAction(
+    ACTION,
+    REPO_ROOT,
+    {
+      scenario: 'burst',
+      command: `./bin/server-race -addr 127.0.0.1:${s.port}`,
+      url: `http://127.0.0.1:${s.port}`,
+      path: '/healthz',
+      'fail-on': 'growth',
+      package: tarball,
+      args: '--requests 15000 --connections 20 --sample-interval 200ms --settle 1s',
+    },
+    s.job,
+  );
   const run = action.steps[2]!;
   assert.equal(run.status, ExitCode.memoryGrowth, run.stdout + run.stderr);
   assert.equal(action.ok, false);
@@ -290,11 +455,16 @@ test('fail-on growth: the step fails with exit code 4, and the outputs, the summ
   assert.equal(action.steps[3]!.skipped, false, 'the upload runs after a failed step (!cancelled())');
 });
 
-test('bad inputs: exit code 2 with one line naming the input, nothing uploaded (leakbench from the action\'s own copy)', async () => {
+test("bad inputs: exit code 2 with one line naming the input, nothing uploaded (leakbench from the action's own copy)", async () => {
   mkdirSync(runnerTemp, { recursive: true });
   const s = await scratchRepository(runnerTemp);
   // No package input: the action's own checkout, whose dist/ npm pack has just built.
-  const action = playCompositeAction(ACTION, REPO_ROOT, { compare: 'plain: ./bin/server', url: 'http://127.0.0.1:9' }, s.job);
+  const action = playCompositeAction(
+    ACTION,
+    REPO_ROOT,
+    { compare: 'plain: ./bin/server', url: 'http://127.0.0.1:9' },
+    s.job,
+  );
   assert.equal(action.steps[1]!.outputs.root, REPO_ROOT, action.steps[1]!.stderr);
   const run = action.steps[2]!;
   assert.equal(run.status, ExitCode.usage);
@@ -302,10 +472,13 @@ test('bad inputs: exit code 2 with one line naming the input, nothing uploaded (
   assert.equal(action.outputs['exit-code'], '2');
   assert.equal(action.outputs.verdict, 'none');
   assert.equal(action.steps[3]!.skipped, true);
-  assert.throws(() => playCompositeAction(ACTION, REPO_ROOT, { scenarios: 'burst' }, s.job), /input scenarios is not defined in action\.yml/);
+  assert.throws(
+    () => playCompositeAction(ACTION, REPO_ROOT, { scenarios: 'burst' }, s.job),
+    /input scenarios is not defined in action\.yml/,
+  );
 });
 
-test('a cancelled job: SIGTERM to the action\'s step reaches leakbench once, which stops the server and still writes the report (exit 143)', async (t) => {
+test("a cancelled job: SIGTERM to the action's step reaches leakbench once, which stops the server and still writes the report (exit 143)", async (t) => {
   if (!requireTool(t, 'go', 'Go 1.20+ builds the example service')) return;
   const repo = mkdtempSync(join(work, 'cancel-'));
   const port = await freePort();
@@ -313,7 +486,14 @@ test('a cancelled job: SIGTERM to the action\'s step reaches leakbench once, whi
   writeFileSync(outputFile, '');
   const child = spawn(process.execPath, [join(prefix, 'node_modules', 'leakbench', 'dist', 'github-action.js')], {
     cwd: repo,
-    env: userEnv({ GITHUB_OUTPUT: outputFile, INPUT_SCENARIO: 'burst', INPUT_COMMAND: `${greeter} -addr 127.0.0.1:${port}`, INPUT_URL: `http://127.0.0.1:${port}`, INPUT_PATH: '/healthz', INPUT_ARGS: '--requests 2000000 --sample-interval 200ms' }),
+    env: userEnv({
+      GITHUB_OUTPUT: outputFile,
+      INPUT_SCENARIO: 'burst',
+      INPUT_COMMAND: `${greeter} -addr 127.0.0.1:${port}`,
+      INPUT_URL: `http://127.0.0.1:${port}`,
+      INPUT_PATH: '/healthz',
+      INPUT_ARGS: '--requests 2000000 --sample-interval 200ms',
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

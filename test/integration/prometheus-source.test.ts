@@ -118,28 +118,68 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
       '',
     ].join('\n'),
   );
-  start(bin, [`--config.file=${config}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], 'prometheus.log');
+  start(
+    bin,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(work, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
+    'prometheus.log',
+  );
   const promUrl = `http://127.0.0.1:${promPort}`;
   // The series must exist before the run starts, or its first seconds have nothing to agree with.
-  await until('prometheus did not scrape the target', async () => {
-    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="leakbench-it"}')}`);
-    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-    return body.data.result[0]?.value[1] === '1';
-  }, 30_000);
+  await until(
+    'prometheus did not scrape the target',
+    async () => {
+      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="leakbench-it"}')}`);
+      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+      return body.data.result[0]?.value[1] === '1';
+    },
+    30_000,
+  );
 
   const out = join(work, 'runs');
-  const r = await runCli([
-    'run', 'burst', '--url', `http://127.0.0.1:${targetPort}/`, '--pid', String(server.pid), '--metrics-url', `http://127.0.0.1:${targetPort}/metrics`,
-    '--requests', '200000', '--connections', '50', '--sample-interval', `${SAMPLE_S * 1000}ms`, '--settle', '6s',
-    '--prometheus-url', promUrl, '--prometheus-selector', `job="leakbench-it",instance="127.0.0.1:${targetPort}"`,
-    '--out', out, '--name', 'prom',
-  ], { timeoutMs: 180_000 });
+  const r = await runCli(
+    [
+      'run',
+      'burst',
+      '--url',
+      `http://127.0.0.1:${targetPort}/`,
+      '--pid',
+      String(server.pid),
+      '--metrics-url',
+      `http://127.0.0.1:${targetPort}/metrics`,
+      '--requests',
+      '200000',
+      '--connections',
+      '50',
+      '--sample-interval',
+      `${SAMPLE_S * 1000}ms`,
+      '--settle',
+      '6s',
+      '--prometheus-url',
+      promUrl,
+      '--prometheus-selector',
+      `job="leakbench-it",instance="127.0.0.1:${targetPort}"`,
+      '--out',
+      out,
+      '--name',
+      'prom',
+    ],
+    { timeoutMs: 180_000 },
+  );
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'prom');
   const { records: ours } = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples);
   const { header, records: theirs } = readNdjson<Sample>(join(dir, FILES.prometheus), SCHEMA.samples);
   const { records: events } = readNdjson<RunEvent>(join(dir, FILES.events), SCHEMA.events);
-  assert.deepEqual(events.filter((e) => e.type === 'warning').map((e) => e.message), [], 'no warnings (every default query found its one series)');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'warning').map((e) => e.message),
+    [],
+    'no warnings (every default query found its one series)',
+  );
   const runJson = JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as { startedAtMs: number };
   assert.equal(header.startedAtMs, runJson.startedAtMs, 'same time axis as samples.ndjson');
   const runEnd = Math.max(...ours.map((s) => s.t));
@@ -160,7 +200,11 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
     for (const [key, scrapes] of raw) {
       const last = scrapes.filter(([ts]) => ts <= at).at(-1);
       if (last === undefined) continue;
-      assert.equal(p[key], last[1], `${key} at t=${p.t}s: the module gave ${p[key]}, the last scrape before it (at ${(last[0] - runJson.startedAtMs) / 1000}s) was ${last[1]}`);
+      assert.equal(
+        p[key],
+        last[1],
+        `${key} at t=${p.t}s: the module gave ${p[key]}, the last scrape before it (at ${(last[0] - runJson.startedAtMs) / 1000}s) was ${last[1]}`,
+      );
       mapped++;
     }
   }
@@ -188,15 +232,24 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
   //    moves the figures at t = 0, before its first sample has a neighbour.
   const cpus = cpusOnline();
   const rssSlack = 3 * cpus * Math.max(32, 2 * cpus) * 4096;
-  const allowance: Partial<Record<SampleFigure, number>> = { processRss: rssSlack, vmRss: rssSlack, goroutines: 1, stackInuse: 32 * 1024 };
+  const allowance: Partial<Record<SampleFigure, number>> = {
+    processRss: rssSlack,
+    vmRss: rssSlack,
+    goroutines: 1,
+    stackInuse: 32 * 1024,
+  };
   const burstEnd = (JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile).phases[0]!.endT!;
   const span = (t: number) => t >= SAMPLE_S && t + SAMPLE_S <= runEnd;
   const afterBurst = (t: number) => t - SCRAPE_S > burstEnd;
   type When = 'always' | 'after the burst' | 'mean after the burst';
   const pairs: [SampleFigure, SampleFigure, When][] = [
-    ['processRss', 'processRss', 'always'], ['processRss', 'vmRss', 'always'], ['goSys', 'goSys', 'always'],
-    ['stackInuse', 'stackInuse', 'after the burst'], ['goroutines', 'goroutines', 'after the burst'],
-    ['heapInuse', 'heapInuse', 'mean after the burst'], ['heapReleased', 'heapReleased', 'mean after the burst'],
+    ['processRss', 'processRss', 'always'],
+    ['processRss', 'vmRss', 'always'],
+    ['goSys', 'goSys', 'always'],
+    ['stackInuse', 'stackInuse', 'after the burst'],
+    ['goroutines', 'goroutines', 'after the burst'],
+    ['heapInuse', 'heapInuse', 'mean after the burst'],
+    ['heapReleased', 'heapReleased', 'mean after the burst'],
   ];
   const report: string[] = [];
   for (const [promKey, ourKey, when] of pairs) {
@@ -207,24 +260,36 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
       if (!span(st)) return;
       const m = nearest(ours, ourKey, st)!;
       const diff = Math.abs(v - m[ourKey]!);
-      const serverStep = Math.max(i > 0 ? Math.abs(v - scrapes[i - 1]![1]) : 0, i + 1 < scrapes.length ? Math.abs(scrapes[i + 1]![1] - v) : 0);
+      const serverStep = Math.max(
+        i > 0 ? Math.abs(v - scrapes[i - 1]![1]) : 0,
+        i + 1 < scrapes.length ? Math.abs(scrapes[i + 1]![1] - v) : 0,
+      );
       const tol = Math.max(serverStep, spread(ours, ourKey, st - SCRAPE_S, st + SCRAPE_S)) + (allowance[ourKey] ?? 0);
       if (when === 'always' || (when === 'after the burst' && afterBurst(st))) {
-        assert.ok(diff <= tol, `${promKey} (prometheus) scraped at t=${st.toFixed(3)}s is ${v}, ${ourKey} nearest (t=${m.t}s) is ${m[ourKey]}: they differ by ${diff}, more than the ${tol} the figure moved over one scrape interval around then`);
+        assert.ok(
+          diff <= tol,
+          `${promKey} (prometheus) scraped at t=${st.toFixed(3)}s is ${v}, ${ourKey} nearest (t=${m.t}s) is ${m[ourKey]}: they differ by ${diff}, more than the ${tol} the figure moved over one scrape interval around then`,
+        );
       }
       rows.push({ t: st, v, diff, tol });
     });
-    const unit = (b: number) => (ourKey === 'goroutines' ? String(Math.round(b * 10) / 10) : `${(b / 1048576).toFixed(2)} MiB`);
+    const unit = (b: number) =>
+      ourKey === 'goroutines' ? String(Math.round(b * 10) / 10) : `${(b / 1048576).toFixed(2)} MiB`;
     const line = (rs: typeof rows) =>
       `${rs.length} scrapes, ${rs.filter((r) => r.diff === 0).length} equal, ${rs.filter((r) => r.diff <= r.tol).length} within tolerance, ` +
       `max |diff| ${unit(Math.max(...rs.map((r) => r.diff)))}, max diff/tolerance ${Math.max(...rs.map((r) => (r.tol === 0 ? (r.diff === 0 ? 0 : Infinity) : r.diff / r.tol))).toFixed(2)}`;
     const after = rows.filter((r) => afterBurst(r.t));
     const during = rows.filter((r) => !afterBurst(r.t));
-    assert.ok(after.length >= 3 && during.length >= 5, `${promKey}: only ${during.length} scrapes during and ${after.length} after the burst`);
+    assert.ok(
+      after.length >= 3 && during.length >= 5,
+      `${promKey}: only ${during.length} scrapes during and ${after.length} after the burst`,
+    );
     let text = `${promKey} (prometheus) vs ${ourKey}: during the burst ${line(during)}; after it ${line(after)}`;
     if (when === 'mean after the burst') {
       const from = Math.min(...after.map((r) => r.t));
-      const packAfter = ours.filter((x) => x.t >= from && x.t <= runEnd && x[ourKey] !== undefined).map((x) => x[ourKey]!);
+      const packAfter = ours
+        .filter((x) => x.t >= from && x.t <= runEnd && x[ourKey] !== undefined)
+        .map((x) => x[ourKey]!);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const gap = Math.abs(mean(after.map((r) => r.v)) - mean(packAfter));
       // The two read the same moving figure at different instants: a step the server's scrapes
@@ -233,7 +298,10 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
       // the per-scrape check above already allows the server's own step.
       const spreadOf = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
       const band = Math.max(spreadOf(packAfter), spreadOf(after.map((r) => r.v)));
-      assert.ok(gap <= band, `${promKey}: after the burst the server's mean and the pack's differ by ${gap}, more than either source's spread ${band}`);
+      assert.ok(
+        gap <= band,
+        `${promKey}: after the burst the server's mean and the pack's differ by ${gap}, more than either source's spread ${band}`,
+      );
       text += `; means after it differ by ${unit(gap)} (wider spread of the two ${unit(band)})`;
     }
     report.push(text);
@@ -241,7 +309,10 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
   t.diagnostic(report.join('\n'));
 
   const summary = JSON.parse(readFileSync(join(dir, FILES.summary), 'utf8')) as SummaryFile;
-  assert.ok(summary.prometheusMemory?.some((f) => f.key === 'heapInuse'), 'summary.json lists the Prometheus figures');
+  assert.ok(
+    summary.prometheusMemory?.some((f) => f.key === 'heapInuse'),
+    'summary.json lists the Prometheus figures',
+  );
   assert.match(readFileSync(join(dir, FILES.summaryMd), 'utf8'), /Go heap in use \(prometheus\)/);
 });
 
@@ -253,12 +324,35 @@ test('an unreachable Prometheus server is a warning, not a failed run', async ()
   await until('target did not answer', async () => (await fetch(`http://127.0.0.1:${port}/health_check`)).ok, 10_000);
   const out = join(work, 'runs');
   const r = await runCli([
-    'run', 'burst', '--url', `http://127.0.0.1:${port}/`, '--pid', String(server.pid), '--requests', '2000', '--connections', '10', '--settle', '0s',
-    '--prometheus-url', `http://127.0.0.1:${deadPort}`, '--pod', 'default/gin-0', '--out', out, '--name', 'prom-dead',
+    'run',
+    'burst',
+    '--url',
+    `http://127.0.0.1:${port}/`,
+    '--pid',
+    String(server.pid),
+    '--requests',
+    '2000',
+    '--connections',
+    '10',
+    '--settle',
+    '0s',
+    '--prometheus-url',
+    `http://127.0.0.1:${deadPort}`,
+    '--pod',
+    'default/gin-0',
+    '--out',
+    out,
+    '--name',
+    'prom-dead',
   ]);
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(readFileSync(join(out, 'prom-dead', FILES.summary), 'utf8')) as SummaryFile;
-  assert.ok(summary.warnings.some((w) => /prometheus http:\/\/127\.0\.0\.1:\d+\/: .*ECONNREFUSED.*no figures from the Prometheus server/.test(w)), summary.warnings.join('\n'));
+  assert.ok(
+    summary.warnings.some((w) =>
+      /prometheus http:\/\/127\.0\.0\.1:\d+\/: .*ECONNREFUSED.*no figures from the Prometheus server/.test(w),
+    ),
+    summary.warnings.join('\n'),
+  );
   assert.equal(summary.prometheusMemory, undefined);
 });
 
@@ -267,27 +361,67 @@ test('queryPrometheusRange: a bad query and a query with no series are warnings 
   if (bin === undefined) return;
   const port = await freePort();
   const config = join(work, 'self.yml');
-  writeFileSync(config, ['global:', '  scrape_interval: 1s', '  scrape_timeout: 900ms', 'scrape_configs:', '  - job_name: self', '    static_configs:', `      - targets: ['127.0.0.1:${port}']`, ''].join('\n'));
-  start(bin, [`--config.file=${config}`, `--storage.tsdb.path=${join(work, 'tsdb-self')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], 'prometheus-self.log');
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 900ms',
+      'scrape_configs:',
+      '  - job_name: self',
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${port}']`,
+      '',
+    ].join('\n'),
+  );
+  start(
+    bin,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(work, 'tsdb-self')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    'prometheus-self.log',
+  );
   const url = `http://127.0.0.1:${port}`;
-  await until('prometheus did not scrape itself', async () => {
-    const res = await fetch(`${url}/api/v1/query?query=up`);
-    return ((await res.json()) as { data: { result: unknown[] } }).data.result.length > 0;
-  }, 30_000);
+  await until(
+    'prometheus did not scrape itself',
+    async () => {
+      const res = await fetch(`${url}/api/v1/query?query=up`);
+      return ((await res.json()) as { data: { result: unknown[] } }).data.result.length > 0;
+    },
+    30_000,
+  );
   await new Promise((r) => setTimeout(r, 2500));
   const end = Date.now();
   const result = await queryPrometheusRange({
     baseUrl: url,
-    queries: { goroutines: 'go_goroutines{job="self"}', heapInuse: 'go_memstats_heap_inuse_bytes{job=', goSys: 'go_memstats_sys_bytes{job="nobody"}' },
+    queries: {
+      goroutines: 'go_goroutines{job="self"}',
+      heapInuse: 'go_memstats_heap_inuse_bytes{job=',
+      goSys: 'go_memstats_sys_bytes{job="nobody"}',
+    },
     startedAtMs: end - 3000,
     startMs: end - 3000,
     endMs: end,
     stepMs: 1000,
   });
-  assert.ok(result.samples.length >= 2 && result.samples.every((s) => s.goroutines! > 0 && s.heapInuse === undefined && s.goSys === undefined));
+  assert.ok(
+    result.samples.length >= 2 &&
+      result.samples.every((s) => s.goroutines! > 0 && s.heapInuse === undefined && s.goSys === undefined),
+  );
   // On the run clock (t = 0 at startedAtMs), one point per 1 s step.
-  assert.ok(result.samples.every((s, i) => Number.isInteger(s.t) && s.t >= 0 && s.t <= 3 && (i === 0 || s.t === result.samples[i - 1]!.t + 1)), JSON.stringify(result.samples.map((s) => s.t)));
+  assert.ok(
+    result.samples.every(
+      (s, i) => Number.isInteger(s.t) && s.t >= 0 && s.t <= 3 && (i === 0 || s.t === result.samples[i - 1]!.t + 1),
+    ),
+    JSON.stringify(result.samples.map((s) => s.t)),
+  );
   assert.equal(result.warnings.length, 2, result.warnings.join('\n'));
-  assert.match(result.warnings.join('\n'), /Go heap in use query go_memstats_heap_inuse_bytes\{job= failed: HTTP 400: .*parse error/);
+  assert.match(
+    result.warnings.join('\n'),
+    /Go heap in use query go_memstats_heap_inuse_bytes\{job= failed: HTTP 400: .*parse error/,
+  );
   assert.match(result.warnings.join('\n'), /Go sys query .* returned no series over the run/);
 });

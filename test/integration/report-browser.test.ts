@@ -71,8 +71,21 @@ interface LiveView {
 /** What the page holds and draws, read through the window.leakbench it exposes. */
 function readLive(page: Page): Promise<LiveView> {
   return page.evaluate(() => {
-    interface Live { messages: number; histories: number; redraws: number; state?: { samples: unknown[]; load: unknown[]; run: { status: string }; end?: { status: string }; analysis?: { rates: { text: string }[] } } }
-    interface Charts { memory: { data: { datasets: { data: unknown[] }[] } } }
+    interface Live {
+      messages: number;
+      histories: number;
+      redraws: number;
+      state?: {
+        samples: unknown[];
+        load: unknown[];
+        run: { status: string };
+        end?: { status: string };
+        analysis?: { rates: { text: string }[] };
+      };
+    }
+    interface Charts {
+      memory: { data: { datasets: { data: unknown[] }[] } };
+    }
     const lb = (globalThis as unknown as { leakbench: { live: Live; charts?: Charts } }).leakbench;
     const s = lb.live.state;
     return {
@@ -103,10 +116,47 @@ test('live view: a browser watching a real run sees samples, load and the growth
   if (executablePath === undefined) return;
   const port = await freePort();
   // A soak, so the page shows idle and burst phases; small enough to take about 20 s.
-  run = runCli(['run', 'soak', '--variant', 'plain', '--idle-before', '4s', '--requests', '40000', '--connections', '20', '--idle-after', '6s', '--rate', '4', '--sample-interval', '250ms', '--settle', '1s', '--out', out, '--name', 'browser', '--live', String(port)], { timeoutMs: 180_000 });
+  run = runCli(
+    [
+      'run',
+      'soak',
+      '--variant',
+      'plain',
+      '--idle-before',
+      '4s',
+      '--requests',
+      '40000',
+      '--connections',
+      '20',
+      '--idle-after',
+      '6s',
+      '--rate',
+      '4',
+      '--sample-interval',
+      '250ms',
+      '--settle',
+      '1s',
+      '--out',
+      out,
+      '--name',
+      'browser',
+      '--live',
+      String(port),
+    ],
+    { timeoutMs: 180_000 },
+  );
   const url = `http://127.0.0.1:${port}/`;
   // The page is served from before the target is ready until the report is written.
-  await until('the live view answering', () => fetch(url).then((r) => r.status, () => 0), (s) => s === 200, 60_000);
+  await until(
+    'the live view answering',
+    () =>
+      fetch(url).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (s) => s === 200,
+    60_000,
+  );
 
   const context = await browser(executablePath);
   try {
@@ -114,21 +164,41 @@ test('live view: a browser watching a real run sees samples, load and the growth
     const problems = watchProblems(page);
     await page.goto(url);
     assert.equal(await page.title(), 'leakbench live');
-    const early = await until('a first history with samples', () => readLive(page), (v) => v.histories === 1 && v.samples > 0, 30_000);
+    const early = await until(
+      'a first history with samples',
+      () => readLive(page),
+      (v) => v.histories === 1 && v.samples > 0,
+      30_000,
+    );
     // Updates arrive on the open stream (no reload): more samples, per-second load, a provisional rate.
-    const later = await until('samples, load and a growth rate arriving', () => readLive(page), (v) => v.samples >= early.samples + 8 && v.load > 0 && v.analysis !== undefined && v.redraws > early.redraws, 60_000);
+    const later = await until(
+      'samples, load and a growth rate arriving',
+      () => readLive(page),
+      (v) => v.samples >= early.samples + 8 && v.load > 0 && v.analysis !== undefined && v.redraws > early.redraws,
+      60_000,
+    );
     assert.equal(later.histories, 1, 'no reconnection was needed');
     assert.ok(later.memoryPoints > 0, 'the memory chart draws the samples');
     // The first analyses can come before a window holds enough samples ("not enough data"); a
     // fitted rate with its interval follows within a few analyses (one every 5 s).
-    const growth = await until('a provisional rate with its 95% CI', () => page.locator('#growth').innerText(), (text) => /95% CI/.test(text), 30_000);
+    const growth = await until(
+      'a provisional rate with its 95% CI',
+      () => page.locator('#growth').innerText(),
+      (text) => /95% CI/.test(text),
+      30_000,
+    );
     assert.match(growth, /provisional[\s\S]*95% CI/);
     await page.screenshot({ path: join(out, 'live-running.png') });
 
     const r = await run;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr + r.stdout, new RegExp(`live view: http://127\\.0\\.0\\.1:${port}/`));
-    const final = await until('the end of the run on the page', () => readLive(page), (v) => v.status === 'completed', 15_000);
+    const final = await until(
+      'the end of the run on the page',
+      () => readLive(page),
+      (v) => v.status === 'completed',
+      15_000,
+    );
     const onDisk = readFileSync(join(dir, FILES.samples), 'utf8').trim().split('\n').length - 1;
     assert.equal(final.samples, onDisk, 'the page ends with every sample the run wrote');
     assert.match(await page.locator('#end').innerText(), /run completed — report: .*index\.html/);
@@ -136,7 +206,13 @@ test('live view: a browser watching a real run sees samples, load and the growth
     await page.screenshot({ path: join(dir, 'live-screenshot.png'), fullPage: true });
     assert.ok(statSync(join(dir, 'live-screenshot.png')).size > 10_000);
     // The port closes with the run.
-    assert.equal(await fetch(url).then(() => 'open', () => 'closed'), 'closed');
+    assert.equal(
+      await fetch(url).then(
+        () => 'open',
+        () => 'closed',
+      ),
+      'closed',
+    );
     assert.deepEqual(problems, []);
     t.diagnostic(`live screenshot: ${join(dir, 'live-screenshot.png')}`);
   } finally {
@@ -164,23 +240,48 @@ test('index.html of that run opens from file:// with the network cut off: charts
     });
     const page = await context.newPage();
     const problems = watchProblems(page);
-    page.on('requestfailed', (req) => problems.push(`request failed: ${req.url().slice(0, 120)} (${req.failure()?.errorText ?? '?'})`));
+    page.on('requestfailed', (req) =>
+      problems.push(`request failed: ${req.url().slice(0, 120)} (${req.failure()?.errorText ?? '?'})`),
+    );
 
     const response = await page.goto(pathToFileURL(join(dir, FILES.html)).href, { waitUntil: 'load' });
     assert.ok(response === null || response.ok(), 'index.html did not load');
     assert.equal(await page.title(), 'leakbench: soak against plain');
-    await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.charts === 'ready');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset
+          .charts === 'ready',
+    );
 
-    interface ChartView { min: number; max: number; visible: boolean[]; labels: string[]; points: number[] }
+    interface ChartView {
+      min: number;
+      max: number;
+      visible: boolean[];
+      labels: string[];
+      points: number[];
+    }
     const view = (name: 'memory' | 'load') =>
       page.evaluate((n) => {
-        interface C { scales: { x: { min: number; max: number } }; data: { datasets: { label?: string; data: unknown[] }[] }; isDatasetVisible(i: number): boolean }
+        interface C {
+          scales: { x: { min: number; max: number } };
+          data: { datasets: { label?: string; data: unknown[] }[] };
+          isDatasetVisible(i: number): boolean;
+        }
         const c = (globalThis as unknown as { leakbench: { charts: Record<string, C> } }).leakbench.charts[n]!;
-        return { min: c.scales.x.min, max: c.scales.x.max, visible: c.data.datasets.map((_d, i) => c.isDatasetVisible(i)), labels: c.data.datasets.map((d) => d.label ?? ''), points: c.data.datasets.map((d) => d.data.length) };
+        return {
+          min: c.scales.x.min,
+          max: c.scales.x.max,
+          visible: c.data.datasets.map((_d, i) => c.isDatasetVisible(i)),
+          labels: c.data.datasets.map((d) => d.label ?? ''),
+          points: c.data.datasets.map((d) => d.data.length),
+        };
       }, name) as Promise<ChartView>;
 
     const memory = await view('memory');
-    assert.ok(memory.labels.includes('RSS (VmRSS)') && memory.labels.includes('Go heap in use'), memory.labels.join(', '));
+    assert.ok(
+      memory.labels.includes('RSS (VmRSS)') && memory.labels.includes('Go heap in use'),
+      memory.labels.join(', '),
+    );
     assert.equal(memory.min, 0);
     assert.ok(memory.max >= summary.durationS - 0.01, `the x axis spans the run (${memory.max} s)`);
     assert.ok(memory.points.every((n) => n > 1));
@@ -192,9 +293,19 @@ test('index.html of that run opens from file:// with the network cut off: charts
     const before = await canvas.screenshot();
     await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.6);
     for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -400);
-    await until('zoomed', () => view('memory'), (v) => v.max - v.min < (memory.max - memory.min) * 0.8, 5000);
+    await until(
+      'zoomed',
+      () => view('memory'),
+      (v) => v.max - v.min < (memory.max - memory.min) * 0.8,
+      5000,
+    );
     const same = (a: ChartView, b: ChartView) => Math.abs(a.min - b.min) < 1e-6 && Math.abs(a.max - b.max) < 1e-6;
-    const [zoomed] = await until('the load chart showing the same range', async () => [await view('memory'), await view('load')] as const, ([m, l]) => same(m, l), 5000);
+    const [zoomed] = await until(
+      'the load chart showing the same range',
+      async () => [await view('memory'), await view('load')] as const,
+      ([m, l]) => same(m, l),
+      5000,
+    );
     // Drag pans along the axis.
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6);
     await page.mouse.down();
@@ -208,8 +319,13 @@ test('index.html of that run opens from file:// with the network cut off: charts
     // A tooltip names the value and the phase.
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     const tooltip = await page.evaluate(() => {
-      interface T { title: string[]; body: { lines: string[] }[]; footer: string[] }
-      const c = (globalThis as unknown as { leakbench: { charts: { memory: { tooltip: T } } } }).leakbench.charts.memory;
+      interface T {
+        title: string[];
+        body: { lines: string[] }[];
+        footer: string[];
+      }
+      const c = (globalThis as unknown as { leakbench: { charts: { memory: { tooltip: T } } } }).leakbench.charts
+        .memory;
       return [...c.tooltip.title, ...c.tooltip.body.flatMap((b) => b.lines), ...c.tooltip.footer].join('\n');
     });
     assert.match(tooltip, /t = [\d.]+ s/);
@@ -218,7 +334,9 @@ test('index.html of that run opens from file:// with the network cut off: charts
 
     // Toggle: a click on the first legend entry hides that series, and it is no longer drawn.
     const hit = await page.evaluate(() => {
-      interface L { legendHitBoxes: { left: number; top: number; width: number; height: number }[] }
+      interface L {
+        legendHitBoxes: { left: number; top: number; width: number; height: number }[];
+      }
       const c = (globalThis as unknown as { leakbench: { charts: { memory: { legend: L } } } }).leakbench.charts.memory;
       const b = c.legend.legendHitBoxes[0]!;
       return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
@@ -230,11 +348,21 @@ test('index.html of that run opens from file:// with the network cut off: charts
     // Chart.js lays out in CSS pixels of the canvas, as the page's coordinates are.
     // Chart.js handles pointer events on its next animation frame: wait for it, briefly.
     await page.mouse.click(box.x + hit.x, box.y + hit.y);
-    const toggled = await until('the first series hidden by its legend entry', () => view('memory'), (v) => v.visible[0] === false, 3000);
+    const toggled = await until(
+      'the first series hidden by its legend entry',
+      () => view('memory'),
+      (v) => v.visible[0] === false,
+      3000,
+    );
     assert.ok(toggled.visible.slice(1).every(Boolean));
     assert.notDeepEqual(await canvas.screenshot(), beforeToggle, 'hiding a series changed what is drawn');
     await page.mouse.click(box.x + hit.x, box.y + hit.y);
-    await until('a second click showing it again', () => view('memory'), (v) => v.visible[0] === true, 3000);
+    await until(
+      'a second click showing it again',
+      () => view('memory'),
+      (v) => v.visible[0] === true,
+      3000,
+    );
 
     // The page says what summary.json says.
     const text = await page.locator('body').innerText();
@@ -245,13 +373,23 @@ test('index.html of that run opens from file:// with the network cut off: charts
     const junit = readFileSync(join(dir, FILES.junit), 'utf8');
     const parsed = await page.evaluate((xml) => {
       // Runs in the page; the project's TypeScript has no DOM library, so the parser is typed here.
-      interface Node { textContent: string | null; getAttribute(name: string): string | null; querySelector(sel: string): Node | null; querySelectorAll(sel: string): Iterable<Node> }
-      const Parser = (globalThis as unknown as { DOMParser: new () => { parseFromString(text: string, type: string): Node } }).DOMParser;
+      interface Node {
+        textContent: string | null;
+        getAttribute(name: string): string | null;
+        querySelector(sel: string): Node | null;
+        querySelectorAll(sel: string): Iterable<Node>;
+      }
+      const Parser = (
+        globalThis as unknown as { DOMParser: new () => { parseFromString(text: string, type: string): Node } }
+      ).DOMParser;
       const doc = new Parser().parseFromString(xml, 'application/xml');
       const error = doc.querySelector('parsererror');
       return {
         error: error?.textContent ?? null,
-        cases: [...doc.querySelectorAll('testcase')].map((c) => `${c.getAttribute('name')}${c.querySelector('failure') ? ' FAILED' : c.querySelector('skipped') ? ' skipped' : ''}`),
+        cases: [...doc.querySelectorAll('testcase')].map(
+          (c) =>
+            `${c.getAttribute('name')}${c.querySelector('failure') ? ' FAILED' : c.querySelector('skipped') ? ' skipped' : ''}`,
+        ),
       };
     }, junit);
     assert.equal(parsed.error, null, `junit.xml does not parse: ${parsed.error}`);
@@ -259,12 +397,21 @@ test('index.html of that run opens from file:// with the network cut off: charts
 
     // Zoomed into the burst for the screenshot, as a reader would look at it.
     const burst = summary.load.find((l) => l.kind === 'burst')!;
-    const phase = JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as { phases: { name: string; startT: number; endT: number }[] };
+    const phase = JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as {
+      phases: { name: string; startT: number; endT: number }[];
+    };
     const span = phase.phases.find((p) => p.name === burst.phase)!;
-    await page.evaluate(([a, b]) => {
-      const c = (globalThis as unknown as { leakbench: { charts: { memory: { zoomScale(id: string, r: { min: number; max: number }): void } } } }).leakbench.charts.memory;
-      c.zoomScale('x', { min: a!, max: b! });
-    }, [Math.max(0, span.startT - 2), span.endT + 2]);
+    await page.evaluate(
+      ([a, b]) => {
+        const c = (
+          globalThis as unknown as {
+            leakbench: { charts: { memory: { zoomScale(id: string, r: { min: number; max: number }): void } } };
+          }
+        ).leakbench.charts.memory;
+        c.zoomScale('x', { min: a!, max: b! });
+      },
+      [Math.max(0, span.startT - 2), span.endT + 2],
+    );
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
     const screenshot = join(dir, 'report-screenshot.png');
     await canvas.screenshot({ path: join(dir, 'report-zoomed.png') });

@@ -36,7 +36,6 @@ function soak(name: string, command: (port: number) => string, requests: number,
  */
 const DENSE = ['--sample-interval', '100ms'];
 
-
 // ─── Go ────────────────────────────────────────────────────────────────────────────────────
 
 test('Go, a cache full within the first seconds: plateau, live heap, --fail-on growth passes', async () => {
@@ -45,7 +44,12 @@ test('Go, a cache full within the first seconds: plateau, live heap, --fail-on g
   // (judged on RSS alone, 160,000 were needed). The handler makes 4 KiB of garbage a request,
   // as a real one does: without it a full cache made so little that no GC came in the burst's
   // later half, RSS climbed to the end, and it was called go-heap-growth (1 run in 6).
-  const s = await soak('go-cache-early', (p) => `${goFixture} -mode cache -cache-entries 2000 -leak-kib 16 -garbage-kib 4 -addr 127.0.0.1:${p}`, 40_000, ['--fail-on', 'growth,held>4Gi', ...DENSE]);
+  const s = await soak(
+    'go-cache-early',
+    (p) => `${goFixture} -mode cache -cache-entries 2000 -leak-kib 16 -garbage-kib 4 -addr 127.0.0.1:${p}`,
+    40_000,
+    ['--fail-on', 'growth,held>4Gi', ...DENSE],
+  );
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'plateau', s.text);
   const p = s.summary.diagnosis!.plateau!;
@@ -63,9 +67,17 @@ test('Go, a cache full within the first seconds: plateau, live heap, --fail-on g
 test('Go, a cache that fills only halfway through the burst: still a plateau; --fail-on held>16Mi exits 4', async () => {
   // At Go's default GOGC the heap's garbage keeps RSS climbing toward twice the live data long
   // after the cache is full (RSS alone called this go-heap-growth); the live heap is flat.
-  const s = await soak('go-cache-late', (p) => `${goFixture} -mode cache -cache-entries 40000 -leak-kib 1 -addr 127.0.0.1:${p}`, 100_000, ['--fail-on', 'held>16Mi', ...DENSE]);
+  const s = await soak(
+    'go-cache-late',
+    (p) => `${goFixture} -mode cache -cache-entries 40000 -leak-kib 1 -addr 127.0.0.1:${p}`,
+    100_000,
+    ['--fail-on', 'held>16Mi', ...DENSE],
+  );
   assert.equal(s.r.code, 4, s.text);
-  assert.match(s.r.stderr, /failing \(exit 4\): RSS \(VmRSS\) holds [\d.]+ MiB above its baseline at the end, over the budget of 16\.0 MiB/);
+  assert.match(
+    s.r.stderr,
+    /failing \(exit 4\): RSS \(VmRSS\) holds [\d.]+ MiB above its baseline at the end, over the budget of 16\.0 MiB/,
+  );
   assert.equal(s.verdict.kind, 'plateau', s.text);
   const p = s.summary.diagnosis!.plateau!;
   // The cache is full at request 40,000; RSS follows the Go heap goal a little later.
@@ -79,7 +91,12 @@ test('Go, the hard case: a cache full at request 30,000 of a 60,000-request burs
   // little that its heap goal (twice the cache) saw one GC in the burst's later half, and
   // neither the live heap nor RSS (still climbing to that goal) could show the plateau (1 run
   // of 3 was called go-heap-growth).
-  const s = await soak('go-cache-half', (p) => `${goFixture} -mode cache -cache-entries 30000 -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
+  const s = await soak(
+    'go-cache-half',
+    (p) => `${goFixture} -mode cache -cache-entries 30000 -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`,
+    60_000,
+    ['--fail-on', 'growth', ...DENSE],
+  );
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'plateau', s.text);
   const p = s.summary.diagnosis!.plateau!;
@@ -88,19 +105,35 @@ test('Go, the hard case: a cache full at request 30,000 of a 60,000-request burs
   assert.ok(p.stoppedAfterRequests! > 25_000 && p.stoppedAfterRequests! < 50_000, JSON.stringify(p));
   // Two right ways, by how many GCs the burst's later half held: the live heap flat between
   // its last two there, or (with fewer) RSS's last quarter flat. Both seen in runs.
-  assert.match(s.text, /Go live heap \(after GC\) rose \+[\d.]+ MiB in burst and was flat (between the last two collections seen in burst|across the \d+ collections seen in burst's later half)|RSS \(VmRSS\) rose in burst \(.*\) but stopped before the load ended/);
+  assert.match(
+    s.text,
+    /Go live heap \(after GC\) rose \+[\d.]+ MiB in burst and was flat (between the last two collections seen in burst|across the \d+ collections seen in burst's later half)|RSS \(VmRSS\) rose in burst \(.*\) but stopped before the load ended/,
+  );
 });
 
 test('Go, the late cache with runtime/metrics exposed: plateau read on go_gc_heap_live_bytes, memory classes said', async () => {
-  const s = await soak('go-cache-late-rm', (p) => `${goFixture} -runtime-metrics -mode cache -cache-entries 40000 -leak-kib 1 -addr 127.0.0.1:${p}`, 100_000, ['--fail-on', 'growth', ...DENSE]);
+  const s = await soak(
+    'go-cache-late-rm',
+    (p) => `${goFixture} -runtime-metrics -mode cache -cache-entries 40000 -leak-kib 1 -addr 127.0.0.1:${p}`,
+    100_000,
+    ['--fail-on', 'growth', ...DENSE],
+  );
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'plateau', s.text);
   assert.match(s.text, /Go live heap \(after GC\) is go_gc_heap_live_bytes, the heap the last GC marked live/);
-  assert.match(s.text, /Go's memory classes at the last sample \(go_memory_classes_\*\): heap objects \(live and not yet swept\) [\d.]+ MiB, live heap [\d.]+ MiB, unused in heap spans/);
+  assert.match(
+    s.text,
+    /Go's memory classes at the last sample \(go_memory_classes_\*\): heap objects \(live and not yet swept\) [\d.]+ MiB, live heap [\d.]+ MiB, unused in heap spans/,
+  );
 });
 
 test('Go, the same burst against a heap leak: growth, --fail-on growth exits 4', async () => {
-  const s = await soak('go-heap-leak-60k', (p) => `${goFixture} -mode heap-leak -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`, 60_000, ['--fail-on', 'growth', ...DENSE]);
+  const s = await soak(
+    'go-heap-leak-60k',
+    (p) => `${goFixture} -mode heap-leak -leak-kib 1 -garbage-kib 4 -addr 127.0.0.1:${p}`,
+    60_000,
+    ['--fail-on', 'growth', ...DENSE],
+  );
   assert.equal(s.r.code, 4, s.text);
   assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
 });
@@ -109,7 +142,12 @@ test('Go, memory kept per new connection: Go heap growth at rest, flat under kep
   // 256 KiB per connection at 40 probes/s: 30 MiB before the burst, whose garbage fills the Go
   // heap up to its goal (twice that) in the first half of 60,000 requests and is flat after;
   // the 160 connections after it need more than the goal left, so Go sys grows with them.
-  const s = await soak('go-conn-leak', (p) => `${goFixture} -mode conn-leak -leak-kib 256 -addr 127.0.0.1:${p}`, 60_000, ['--rate', '40', '--idle-before', '3s', '--idle-after', '4s']);
+  const s = await soak(
+    'go-conn-leak',
+    (p) => `${goFixture} -mode conn-leak -leak-kib 256 -addr 127.0.0.1:${p}`,
+    60_000,
+    ['--rate', '40', '--idle-before', '3s', '--idle-after', '4s'],
+  );
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
   // Two right ways to reach it, depending on whether the burst's own fit ends flat (the heap
@@ -121,25 +159,40 @@ test('Go, memory kept per new connection: Go heap growth at rest, flat under kep
   if (/Go heap in use carries/.test(s.text)) {
     assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
     if (!/^RSS \(VmRSS\) grew .* during burst /m.test(s.text)) {
-      assert.match(s.text, /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/);
+      assert.match(
+        s.text,
+        /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/,
+      );
     }
   } else {
-    assert.match(s.text, /Go heap in use is still \+[\d.]+ MiB above its baseline at the end of idle-after \((9\d|100)% of what RSS holds\)/);
+    assert.match(
+      s.text,
+      /Go heap in use is still \+[\d.]+ MiB above its baseline at the end of idle-after \((9\d|100)% of what RSS holds\)/,
+    );
   }
 });
 
 test('Go, C malloc that is never freed: growth outside the Go runtime, -race ruled out by the build info', async () => {
-  const s = await soak('go-cgo-leak', (p) => `${goFixture} -mode cgo-leak -leak-kib 2 -addr 127.0.0.1:${p}`, 40_000, ['--fail-on', 'growth']);
+  const s = await soak('go-cgo-leak', (p) => `${goFixture} -mode cgo-leak -leak-kib 2 -addr 127.0.0.1:${p}`, 40_000, [
+    '--fail-on',
+    'growth',
+  ]);
   assert.equal(s.r.code, 4, s.text);
   assert.equal(s.verdict.kind, 'growth-outside-go-runtime', s.text);
-  assert.match(s.verdict.summary, /The build info rules out -race \(no "build -race=true"; go1\.[\d.]+\); with cgo enabled \(CGO_ENABLED=1\)/);
+  assert.match(
+    s.verdict.summary,
+    /The build info rules out -race \(no "build -race=true"; go1\.[\d.]+\); with cgo enabled \(CGO_ENABLED=1\)/,
+  );
   assert.doesNotMatch(s.verdict.summary, /This is a -race build/);
   assert.match(s.text, /RSS outside the Go runtime \+[\d.]+ MiB \((9\d|100)% of it\)/);
 });
 
 // ─── Node.js ───────────────────────────────────────────────────────────────────────────────
 
-const nodeServer = (mode: string, extra = '') => (p: number) => `${JSON.stringify(process.execPath)} ${join(REPO_ROOT, 'test', 'fixtures', 'node-servers', 'server.mjs')} --mode ${mode} --port ${p} ${extra}`;
+const nodeServer =
+  (mode: string, extra = '') =>
+  (p: number) =>
+    `${JSON.stringify(process.execPath)} ${join(REPO_ROOT, 'test', 'fixtures', 'node-servers', 'server.mjs')} --mode ${mode} --port ${p} ${extra}`;
 
 function assertNodeWords(s: Awaited<ReturnType<typeof soak>>): void {
   assert.equal(s.run.target.identity?.runtime, 'node', JSON.stringify(s.run.target.identity));
@@ -162,7 +215,10 @@ test('Node.js, Buffers kept per request: heap growth in external memory, outside
   const s = await soak('node-buffer-leak', nodeServer('buffer-leak', '--leak-kib 4'), 20_000);
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'heap-growth', s.text);
-  assert.match(s.verdict.summary, /Node external memory \(Buffers\) carries \d+% of the RSS growth\): Buffers or ArrayBuffers are being kept alive/);
+  assert.match(
+    s.verdict.summary,
+    /Node external memory \(Buffers\) carries \d+% of the RSS growth\): Buffers or ArrayBuffers are being kept alive/,
+  );
   assertNodeWords(s);
 });
 
@@ -192,10 +248,11 @@ function python(t: TestContext): string | undefined {
   return undefined;
 }
 
-test('Python with prometheus_client: a leak is RSS growth in Python\'s words, a server that keeps nothing is stable', async (t) => {
+test("Python with prometheus_client: a leak is RSS growth in Python's words, a server that keeps nothing is stable", async (t) => {
   const py = python(t);
   if (!py) return;
-  const server = (mode: string) => (p: number) => `${py} ${join(REPO_ROOT, 'test', 'fixtures', 'python-servers', 'server.py')} --mode ${mode} --port ${p} --leak-kib 8`;
+  const server = (mode: string) => (p: number) =>
+    `${py} ${join(REPO_ROOT, 'test', 'fixtures', 'python-servers', 'server.py')} --mode ${mode} --port ${p} --leak-kib 8`;
   const leak = await soak('py-leak', server('leak'), 4000);
   assert.equal(leak.r.code, 0, leak.text);
   assert.equal(leak.run.target.identity?.runtime, 'python');

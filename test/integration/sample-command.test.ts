@@ -20,7 +20,22 @@ after(() => {
 const readRun = (dir: string) => JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile;
 
 test('--pid --duration: samples on disk, run.json, the report', async () => {
-  const r = await runCli(['sample', '--pid', String(sleeper.pid), '--duration', '2s', '--sample-interval', '200ms', '--out', out, '--name', 'timed'], { timeoutMs: 30_000 });
+  const r = await runCli(
+    [
+      'sample',
+      '--pid',
+      String(sleeper.pid),
+      '--duration',
+      '2s',
+      '--sample-interval',
+      '200ms',
+      '--out',
+      out,
+      '--name',
+      'timed',
+    ],
+    { timeoutMs: 30_000 },
+  );
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'timed');
   const run = readRun(dir);
@@ -40,17 +55,20 @@ test('--until-signal: Ctrl-C is the normal end; --cgroup reads the file it names
   mkdirSync(cg);
   writeFileSync(join(cg, 'memory.current'), '123456789\n');
   let signalled = false;
-  const r = await runCli(['sample', '--cgroup', cg, '--until-signal', '--sample-interval', '200ms', '--out', out, '--name', 'signal'], {
-    timeoutMs: 30_000,
-    // Signalled only once it says it samples: on a loaded machine tsx's start-up alone can take
-    // seconds, and a SIGINT before the entry point's handler exists would just kill it.
-    onStderr: (text, pid) => {
-      if (!signalled && text.includes('sampling ')) {
-        signalled = true;
-        setTimeout(() => process.kill(pid, 'SIGINT'), 1500);
-      }
+  const r = await runCli(
+    ['sample', '--cgroup', cg, '--until-signal', '--sample-interval', '200ms', '--out', out, '--name', 'signal'],
+    {
+      timeoutMs: 30_000,
+      // Signalled only once it says it samples: on a loaded machine tsx's start-up alone can take
+      // seconds, and a SIGINT before the entry point's handler exists would just kill it.
+      onStderr: (text, pid) => {
+        if (!signalled && text.includes('sampling ')) {
+          signalled = true;
+          setTimeout(() => process.kill(pid, 'SIGINT'), 1500);
+        }
+      },
     },
-  });
+  );
   assert.equal(r.code, 0, r.stderr);
   const dir = join(out, 'signal');
   const run = readRun(dir);
@@ -63,9 +81,15 @@ test('--until-signal: Ctrl-C is the normal end; --cgroup reads the file it names
 
 test('bad flags: one line naming the flag, exit code 2, nothing written', async () => {
   const cases: [string[], RegExp][] = [
-    [['--duration', '5s'], /^leakbench: sample: give at least one source: --pid, --metrics-url, --cgroup or --prometheus-url/],
+    [
+      ['--duration', '5s'],
+      /^leakbench: sample: give at least one source: --pid, --metrics-url, --cgroup or --prometheus-url/,
+    ],
     [['--pid', String(sleeper.pid)], /^leakbench: sample: give --duration \(e\.g\. 10m\) or --until-signal/],
-    [['--pid', String(sleeper.pid), '--duration', '5s', '--until-signal'], /^leakbench: --duration: not with --until-signal/],
+    [
+      ['--pid', String(sleeper.pid), '--duration', '5s', '--until-signal'],
+      /^leakbench: --duration: not with --until-signal/,
+    ],
     [['--cgroup', '/nonexistent/cgroup', '--duration', '5s'], /^leakbench: --cgroup: no such file or cgroup/],
     [['--pid', '99999999', '--duration', '5s'], /^leakbench: --pid: /],
     [['--pid', String(sleeper.pid), '--duration', '5'], /^leakbench: --duration: expected a duration with a unit/],

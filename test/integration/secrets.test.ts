@@ -27,12 +27,33 @@ async function runAgainstAuthServer(scenario: string, name: string, extra: strin
   const port = await freePort();
   const res = await runCli(
     [
-      'run', scenario,
-      '--cmd', `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`, '--url', `http://127.0.0.1:${port}`,
-      '-X', 'POST', '--path', '/api/orders', '--expect-status', '201',
-      '-H', 'Content-Type: application/json', '-H', 'Authorization: Bearer {env:API_TOKEN}',
+      'run',
+      scenario,
+      '--cmd',
+      `${process.execPath} test/fixtures/requests/auth-server.mjs ${port}`,
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '-X',
+      'POST',
+      '--path',
+      '/api/orders',
+      '--expect-status',
+      '201',
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      'Authorization: Bearer {env:API_TOKEN}',
       ...extra,
-      '--settle', '0s', '--sample-interval', '500ms', '--out', out, '--name', name, '--progress', 'off',
+      '--settle',
+      '0s',
+      '--sample-interval',
+      '500ms',
+      '--out',
+      out,
+      '--name',
+      name,
+      '--progress',
+      'off',
     ],
     { env: { ...process.env, ...env }, timeoutMs: 90_000 },
   );
@@ -47,16 +68,44 @@ test('planted secrets reach the server and no file of the run directory, nor the
     LEAKBENCH_PLANTED_COOKIE: 'session=cookie-literal-71d4',
     LEAKBENCH_PLANTED_TENANT: 'tenant-literal-c0ffee42',
   };
-  const { res, dir } = await runAgainstAuthServer('soak', 'secrets', [
-    '--body', '{"sku":"A-1"}',
-    '-H', `X-Api-Key: ${secrets.LEAKBENCH_PLANTED_KEY}`,
-    '-H', `Cookie: ${secrets.LEAKBENCH_PLANTED_COOKIE}`,
-    '-H', `X-Tenant-Secret: ${secrets.LEAKBENCH_PLANTED_TENANT}`, '--secret-header', 'X-Tenant-Secret',
-    '--engine', 'net', '--requests', '300', '--connections', '3', '--idle-before', '1s', '--idle-after', '1s', '--rate', '5',
-  ], secrets);
-  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { phases: { result: { completed: number; unexpectedStatus?: number; statusCodes: Record<string, number> } }[]; options: { mix: { requests: { headers: [string, string][] }[] } } };
+  const { res, dir } = await runAgainstAuthServer(
+    'soak',
+    'secrets',
+    [
+      '--body',
+      '{"sku":"A-1"}',
+      '-H',
+      `X-Api-Key: ${secrets.LEAKBENCH_PLANTED_KEY}`,
+      '-H',
+      `Cookie: ${secrets.LEAKBENCH_PLANTED_COOKIE}`,
+      '-H',
+      `X-Tenant-Secret: ${secrets.LEAKBENCH_PLANTED_TENANT}`,
+      '--secret-header',
+      'X-Tenant-Secret',
+      '--engine',
+      'net',
+      '--requests',
+      '300',
+      '--connections',
+      '3',
+      '--idle-before',
+      '1s',
+      '--idle-after',
+      '1s',
+      '--rate',
+      '5',
+    ],
+    secrets,
+  );
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+    phases: { result: { completed: number; unexpectedStatus?: number; statusCodes: Record<string, number> } }[];
+    options: { mix: { requests: { headers: [string, string][] }[] } };
+  };
   // The secrets did their job: every POST was let in (401 otherwise).
-  assert.deepEqual(run.phases.map((p) => p.result.statusCodes), [{ '201': 5 }, { '201': 300 }, { '201': 5 }]);
+  assert.deepEqual(
+    run.phases.map((p) => p.result.statusCodes),
+    [{ '201': 5 }, { '201': 300 }, { '201': 5 }],
+  );
   assert.ok(run.phases.every((p) => p.result.unexpectedStatus === 0));
   // What was written instead of them: the reference, or [redacted].
   assert.deepEqual(run.options.mix.requests[0]!.headers, [
@@ -67,7 +116,12 @@ test('planted secrets reach the server and no file of the run directory, nor the
     ['X-Tenant-Secret', '[redacted]'],
   ]);
   const files = filesUnder(dir);
-  assert.ok(files.some((f) => f.endsWith('index.html')) && files.some((f) => f.endsWith('events.ndjson')) && files.some((f) => f.endsWith('probes.ndjson')), 'the whole run directory was written');
+  assert.ok(
+    files.some((f) => f.endsWith('index.html')) &&
+      files.some((f) => f.endsWith('events.ndjson')) &&
+      files.some((f) => f.endsWith('probes.ndjson')),
+    'the whole run directory was written',
+  );
   for (const file of files) {
     const bytes = readFileSync(file);
     for (const [name, value] of Object.entries(secrets)) {
@@ -82,10 +136,18 @@ test('planted secrets reach the server and no file of the run directory, nor the
 
 test('a steady run: the token from the environment reaches the server and no file; summary.json and summary.md report how the schedule was kept', async () => {
   const token = 'tok-steady-5d0a3e19c4';
-  const { res, dir } = await runAgainstAuthServer('steady', 'steady', [
-    '--body', '@test/fixtures/requests/order.json', '--rate', '50', '--duration', '2s', '--connections', '5',
-  ], { API_TOKEN: token });
-  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { load: { statusCodes: Record<string, number>; steady?: { scheduled: number; notSent: number; late: number; sendLateness: { p99: number } } }[] };
+  const { res, dir } = await runAgainstAuthServer(
+    'steady',
+    'steady',
+    ['--body', '@test/fixtures/requests/order.json', '--rate', '50', '--duration', '2s', '--connections', '5'],
+    { API_TOKEN: token },
+  );
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+    load: {
+      statusCodes: Record<string, number>;
+      steady?: { scheduled: number; notSent: number; late: number; sendLateness: { p99: number } };
+    }[];
+  };
   assert.deepEqual(summary.load[0]!.statusCodes, { '201': 100 }, 'every POST let in: the token arrived');
   const st = summary.load[0]!.steady!;
   assert.equal(st.scheduled, 100);

@@ -34,9 +34,15 @@ for (const variant of ['plain', 'race'] as const) {
     const expected = parseModInfo(rest.map((l) => l.replace(/^\t/, '')).join('\n'));
     assert.equal(parsed.goVersion, first!.split(': ')[1]);
     assert.deepEqual(parsed.settings, expected.settings);
-    assert.deepEqual(parsed.deps.map((d) => [d.path, d.version]), expected.deps.map((d) => [d.path, d.version]));
+    assert.deepEqual(
+      parsed.deps.map((d) => [d.path, d.version]),
+      expected.deps.map((d) => [d.path, d.version]),
+    );
     assert.equal(parsed.path, expected.path);
-    assert.ok(parsed.settings.some((s) => s.key === '-ldflags' && s.value === '-s -w'), JSON.stringify(parsed.settings));
+    assert.ok(
+      parsed.settings.some((s) => s.key === '-ldflags' && s.value === '-s -w'),
+      JSON.stringify(parsed.settings),
+    );
     assert.equal(parsed.settings.find((s) => s.key === '-race')?.value, variant === 'race' ? 'true' : undefined);
     assert.equal(parsed.deps.find((d) => d.path === 'github.com/gin-gonic/gin')?.version, 'v1.9.1');
   });
@@ -77,8 +83,32 @@ test('identifyProcess: Node.js, Python and a shell are told apart from /proc', a
 test("a user's -race binary started with --cmd is named a -race build from its build info", async () => {
   const bin = (await ensureBundledBinary('race', () => {})).path;
   const port = await freePort();
-  const r = await runCli(['run', 'soak', '--cmd', `${bin} -addr 127.0.0.1:${port}`, '--url', `http://127.0.0.1:${port}`, '--requests', '40000', '--connections', '20',
-    '--idle-before', '2s', '--idle-after', '3s', '--rate', '5', '--sample-interval', '200ms', '--settle', '0s', '--out', out, '--name', 'cmd-race']);
+  const r = await runCli([
+    'run',
+    'soak',
+    '--cmd',
+    `${bin} -addr 127.0.0.1:${port}`,
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--requests',
+    '40000',
+    '--connections',
+    '20',
+    '--idle-before',
+    '2s',
+    '--idle-after',
+    '3s',
+    '--rate',
+    '5',
+    '--sample-interval',
+    '200ms',
+    '--settle',
+    '0s',
+    '--out',
+    out,
+    '--name',
+    'cmd-race',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const runFile = readJson<RunFile>(join(out, 'cmd-race', FILES.run));
   const id = runFile.target.identity!;
@@ -102,7 +132,20 @@ test('attached with --pid: the build info is read from the running process; with
   const server = spawn(bin, ['-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 500));
-    const base = ['run', 'burst', '--url', `http://127.0.0.1:${port}/`, '--requests', '2000', '--connections', '5', '--settle', '0s', '--out', out];
+    const base = [
+      'run',
+      'burst',
+      '--url',
+      `http://127.0.0.1:${port}/`,
+      '--requests',
+      '2000',
+      '--connections',
+      '5',
+      '--settle',
+      '0s',
+      '--out',
+      out,
+    ];
     const r = await runCli([...base, '--pid', String(server.pid), '--name', 'attach-race']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(processAlive(server.pid!));
@@ -114,7 +157,10 @@ test('attached with --pid: the build info is read from the running process; with
     const u = await runCli([...base, '--metrics-url', `http://127.0.0.1:${port}/metrics`, '--name', 'attach-url']);
     assert.equal(u.code, 0, u.stderr);
     const md = readFileSync(join(out, 'attach-url', FILES.summaryMd), 'utf8');
-    assert.match(md, /\| runtime \| Go \(from go.memstats.* in its \/metrics\); executable and build unknown: no process was read/);
+    assert.match(
+      md,
+      /\| runtime \| Go \(from go.memstats.* in its \/metrics\); executable and build unknown: no process was read/,
+    );
     assert.doesNotMatch(md, /build -race=true/);
   } finally {
     server.kill('SIGKILL');

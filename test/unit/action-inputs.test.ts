@@ -9,15 +9,49 @@ import { defaultCacheDir, findPackageRoot, PACKAGE_ROOT } from '../../src/packag
 import { UsageError } from '../../src/errors.ts';
 
 const never = () => false;
-const inputs = (env: Record<string, string>) => readActionInputs(Object.fromEntries(Object.entries(env).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])));
+const inputs = (env: Record<string, string>) =>
+  readActionInputs(Object.fromEntries(Object.entries(env).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])));
 
 test('one run against your server: --cmd, --url, the run directory named by the action', () => {
-  const inv = planInvocation(inputs({ scenario: 'burst', command: './bin/server -addr 127.0.0.1:9000', url: 'http://127.0.0.1:9000', path: '/healthz', preset: 'ci', 'fail-on': 'growth', 'memory-limit': '256Mi', args: '--requests 5000 --metrics-url "http://127.0.0.1:9000/metrics"' }), never);
+  const inv = planInvocation(
+    inputs({
+      scenario: 'burst',
+      command: './bin/server -addr 127.0.0.1:9000',
+      url: 'http://127.0.0.1:9000',
+      path: '/healthz',
+      preset: 'ci',
+      'fail-on': 'growth',
+      'memory-limit': '256Mi',
+      args: '--requests 5000 --metrics-url "http://127.0.0.1:9000/metrics"',
+    }),
+    never,
+  );
   assert.equal(inv.mode, 'run');
   assert.deepEqual(inv.argv, [
-    'run', 'burst', '--path', '/healthz', '--preset', 'ci', '--memory-limit', '256Mi', '--progress', 'off',
-    '--cmd', './bin/server -addr 127.0.0.1:9000', '--url', 'http://127.0.0.1:9000',
-    '--out', 'leakbench-reports', '--name', 'burst-server', '--fail-on', 'growth', '--requests', '5000', '--metrics-url', 'http://127.0.0.1:9000/metrics',
+    'run',
+    'burst',
+    '--path',
+    '/healthz',
+    '--preset',
+    'ci',
+    '--memory-limit',
+    '256Mi',
+    '--progress',
+    'off',
+    '--cmd',
+    './bin/server -addr 127.0.0.1:9000',
+    '--url',
+    'http://127.0.0.1:9000',
+    '--out',
+    'leakbench-reports',
+    '--name',
+    'burst-server',
+    '--fail-on',
+    'growth',
+    '--requests',
+    '5000',
+    '--metrics-url',
+    'http://127.0.0.1:9000/metrics',
   ]);
   assert.equal(inv.dir, join('leakbench-reports', 'burst-server'));
   // What the action builds, leakbench's own parser accepts (and reads the flags as meant).
@@ -29,7 +63,20 @@ test('one run against your server: --cmd, --url, the run directory named by the 
 
 test('defaults: the soak against the bundled race build, at CI sizes when the preset input says so', () => {
   const inv = planInvocation(inputs({ preset: 'ci' }), never);
-  assert.deepEqual(inv.argv, ['run', 'soak', '--preset', 'ci', '--progress', 'off', '--variant', 'race', '--out', 'leakbench-reports', '--name', 'soak-race']);
+  assert.deepEqual(inv.argv, [
+    'run',
+    'soak',
+    '--preset',
+    'ci',
+    '--progress',
+    'off',
+    '--variant',
+    'race',
+    '--out',
+    'leakbench-reports',
+    '--name',
+    'soak-race',
+  ]);
 });
 
 test('a name already taken in the output folder gets -2, -3 (stored runs are never overwritten)', () => {
@@ -39,17 +86,35 @@ test('a name already taken in the output folder gets -2, -3 (stored runs are nev
 });
 
 test('compare your builds: --cmd and --label per line; fail-on-builds gates only those, after the run', () => {
-  const inv = planInvocation(inputs({ compare: 'plain: ./bin/server -addr 127.0.0.1:8080\n# the race build\nrace: ./bin/server-race -addr 127.0.0.1:8080\n', url: 'http://127.0.0.1:8080', 'fail-on': 'growth', 'fail-on-builds': 'plain' }), never);
+  const inv = planInvocation(
+    inputs({
+      compare:
+        'plain: ./bin/server -addr 127.0.0.1:8080\n# the race build\nrace: ./bin/server-race -addr 127.0.0.1:8080\n',
+      url: 'http://127.0.0.1:8080',
+      'fail-on': 'growth',
+      'fail-on-builds': 'plain',
+    }),
+    never,
+  );
   assert.equal(inv.mode, 'compare');
   assert.deepEqual(inv.labels, ['plain', 'race']);
   assert.deepEqual(inv.gate, ['plain']);
   assert.ok(!inv.argv.includes('--fail-on'), 'the race build must not fail the step through leakbench itself');
   assert.deepEqual(inv.argv.slice(0, 2), ['compare', 'soak']);
-  assert.deepEqual(inv.argv.filter((_, i) => inv.argv[i - 1] === '--cmd'), ['./bin/server -addr 127.0.0.1:8080', './bin/server-race -addr 127.0.0.1:8080']);
-  assert.deepEqual(inv.argv.filter((_, i) => inv.argv[i - 1] === '--label'), ['plain', 'race']);
+  assert.deepEqual(
+    inv.argv.filter((_, i) => inv.argv[i - 1] === '--cmd'),
+    ['./bin/server -addr 127.0.0.1:8080', './bin/server-race -addr 127.0.0.1:8080'],
+  );
+  assert.deepEqual(
+    inv.argv.filter((_, i) => inv.argv[i - 1] === '--label'),
+    ['plain', 'race'],
+  );
   assert.equal(inv.dir, join('leakbench-reports', 'compare-soak'));
   // Without fail-on-builds every build is gated, by leakbench's own --fail-on.
-  const all = planInvocation(inputs({ compare: 'a: ./a\nb: ./b', url: 'http://127.0.0.1:8080', 'fail-on': 'growth' }), never);
+  const all = planInvocation(
+    inputs({ compare: 'a: ./a\nb: ./b', url: 'http://127.0.0.1:8080', 'fail-on': 'growth' }),
+    never,
+  );
   assert.equal(all.gate, undefined);
   assert.ok(all.argv.includes('--fail-on'));
 });
@@ -68,7 +133,10 @@ test('bad inputs are usage errors that name the input', () => {
     [{ compare: 'plain: ./a\nrace' }, /^input compare: either every line/],
     [{ compare: 'a: ./a\na: ./b', url: 'http://127.0.0.1:1' }, /^input compare: each build needs a label/],
     [{ compare: 'fast lane' }, /^input compare: expected "label: command line"/],
-    [{ compare: 'a: ./a\nb: ./b', url: 'http://127.0.0.1:1', 'fail-on': 'growth', 'fail-on-builds': 'c' }, /^input fail-on-builds: "c" is not one of the compared builds \(a, b\)$/],
+    [
+      { compare: 'a: ./a\nb: ./b', url: 'http://127.0.0.1:1', 'fail-on': 'growth', 'fail-on-builds': 'c' },
+      /^input fail-on-builds: "c" is not one of the compared builds \(a, b\)$/,
+    ],
     [{ 'fail-on-builds': 'plain' }, /^input fail-on-builds: only with compare$/],
     [{ 'fail-on': 'errors' }, /^input fail-on: expected growth, held>SIZE \(e\.g\. held>200Mi\) or both/],
     [{ 'fail-on': 'held>lots' }, /^input fail-on: /],
@@ -77,12 +145,19 @@ test('bad inputs are usage errors that name the input', () => {
     [{ command: './a', url: 'http://127.0.0.1:1', variant: 'race' }, /^input variant: /],
   ];
   for (const [env, message] of bad) {
-    assert.throws(() => planInvocation(inputs(env), never), (err: unknown) => err instanceof UsageError && message.test(err.message), JSON.stringify(env));
+    assert.throws(
+      () => planInvocation(inputs(env), never),
+      (err: unknown) => err instanceof UsageError && message.test(err.message),
+      JSON.stringify(env),
+    );
   }
 });
 
 test('args keep quoted words whole and $VARIABLES as written', () => {
-  assert.deepEqual(parseArgsInput(`--metrics-url 'http://127.0.0.1:1/metrics' --prometheus-selector 'job="a b"' --x $HOME`), ['--metrics-url', 'http://127.0.0.1:1/metrics', '--prometheus-selector', 'job="a b"', '--x', '$HOME']);
+  assert.deepEqual(
+    parseArgsInput(`--metrics-url 'http://127.0.0.1:1/metrics' --prometheus-selector 'job="a b"' --x $HOME`),
+    ['--metrics-url', 'http://127.0.0.1:1/metrics', '--prometheus-selector', 'job="a b"', '--x', '$HOME'],
+  );
 });
 
 test('the package root is found from any depth below it, and only the package named leakbench counts', () => {
@@ -99,6 +174,12 @@ test('build cache: $LEAKBENCH_CACHE_DIR, else .cache in a checkout, else the use
   const installed = mkdtempSync(join(tmpdir(), 'leakbench-installed-'));
   assert.equal(defaultCacheDir({ LEAKBENCH_CACHE_DIR: '/x/y' }, installed), '/x/y');
   assert.equal(defaultCacheDir({}, PACKAGE_ROOT), join(PACKAGE_ROOT, '.cache', 'targets'));
-  assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/u' }, installed), join('/var/cache/u', 'leakbench', 'targets'));
-  assert.equal(defaultCacheDir({ XDG_CACHE_HOME: 'relative' }, installed), join(homedir(), '.cache', 'leakbench', 'targets'));
+  assert.equal(
+    defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/u' }, installed),
+    join('/var/cache/u', 'leakbench', 'targets'),
+  );
+  assert.equal(
+    defaultCacheDir({ XDG_CACHE_HOME: 'relative' }, installed),
+    join(homedir(), '.cache', 'leakbench', 'targets'),
+  );
 });

@@ -49,7 +49,12 @@ test('min and max', () => {
 });
 
 test('rotated order: each round runs everything once, starting one further on', () => {
-  assert.deepEqual(rotatedOrder(['a', 'b', 'c'], 4), [['a', 'b', 'c'], ['b', 'c', 'a'], ['c', 'a', 'b'], ['a', 'b', 'c']]);
+  assert.deepEqual(rotatedOrder(['a', 'b', 'c'], 4), [
+    ['a', 'b', 'c'],
+    ['b', 'c', 'a'],
+    ['c', 'a', 'b'],
+    ['a', 'b', 'c'],
+  ]);
   assert.deepEqual(rotatedOrder(['a'], 2), [['a'], ['a']]);
   assert.deepEqual(rotatedOrder([], 2), [[], []]);
 });
@@ -63,7 +68,12 @@ test("wrk's summary is read: requests, time, socket errors, non-2xx", () => {
 Requests/sec:  67688.61
 `;
   assert.deepEqual(parseWrk(out), { requests: 678593, seconds: 10.03, errors: 7, non2xx: 12 });
-  assert.deepEqual(parseWrk('  1000 requests in 500.00ms, 1MB read'), { requests: 1000, seconds: 0.5, errors: 0, non2xx: 0 });
+  assert.deepEqual(parseWrk('  1000 requests in 500.00ms, 1MB read'), {
+    requests: 1000,
+    seconds: 0.5,
+    errors: 0,
+    non2xx: 0,
+  });
   assert.throws(() => parseWrk('nothing'), /cannot read wrk/);
 });
 
@@ -83,6 +93,10 @@ Error distribution:
   [1]	Get "http://127.0.0.1:8080/health_check": EOF
 `;
   assert.deepEqual(parseHey(out), { requests: 29994, seconds: 3.2561, errors: 6 });
-  assert.deepEqual(parseHey('Summary:\n  Total:\t0.5 secs\nStatus code distribution:\n  [200]\t10 responses\n'), { requests: 10, seconds: 0.5, errors: 0 });
+  assert.deepEqual(parseHey('Summary:\n  Total:\t0.5 secs\nStatus code distribution:\n  [200]\t10 responses\n'), {
+    requests: 10,
+    seconds: 0.5,
+    errors: 0,
+  });
   assert.throws(() => parseHey('nothing'), /cannot read hey/);
 });

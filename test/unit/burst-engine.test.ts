@@ -18,25 +18,45 @@ function parse(text: string, step = Infinity): { status: number; close: boolean 
     const piece = bytes.subarray(i, i + size);
     piece.copy(buf);
     // One response per call at most: feed the rest of the piece again, as a new read would.
-    for (let at = 0; at < piece.length; ) at = p.execute(buf, at, piece.length);
+    for (let at = 0; at < piece.length;) at = p.execute(buf, at, piece.length);
   }
   if (p.end()) seen.at(-1)!.close = true;
   return seen;
 }
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\n\r\nHello World!';
-const CHUNKED = 'HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: Chunked\r\n\r\n5;ext=1\r\nHello\r\n7 \r\n World!\r\n0\r\nX-Trailer: yes\r\n\r\n';
+const CHUNKED =
+  'HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: Chunked\r\n\r\n5;ext=1\r\nHello\r\n7 \r\n World!\r\n0\r\nX-Trailer: yes\r\n\r\n';
 
 test('parser: Content-Length and chunked responses, whole or split at any byte', () => {
   for (const step of [Infinity, 1, 2, 3, 7, 13]) {
-    assert.deepEqual(parse(OK + OK, step), [{ status: 200, close: false }, { status: 200, close: false }], `step ${step}`);
-    assert.deepEqual(parse(CHUNKED + OK, step), [{ status: 503, close: false }, { status: 200, close: false }], `step ${step}`);
+    assert.deepEqual(
+      parse(OK + OK, step),
+      [
+        { status: 200, close: false },
+        { status: 200, close: false },
+      ],
+      `step ${step}`,
+    );
+    assert.deepEqual(
+      parse(CHUNKED + OK, step),
+      [
+        { status: 503, close: false },
+        { status: 200, close: false },
+      ],
+      `step ${step}`,
+    );
   }
 });
 
 test('parser: bodiless statuses, Connection: close, HTTP/1.0, body until close, interim 100', () => {
-  assert.deepEqual(parse('HTTP/1.1 204 No Content\r\n\r\n' + OK), [{ status: 204, close: false }, { status: 200, close: false }]);
-  assert.deepEqual(parse('HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\ncontent-length: 2\r\n\r\nhi'), [{ status: 200, close: true }]);
+  assert.deepEqual(parse('HTTP/1.1 204 No Content\r\n\r\n' + OK), [
+    { status: 204, close: false },
+    { status: 200, close: false },
+  ]);
+  assert.deepEqual(parse('HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\ncontent-length: 2\r\n\r\nhi'), [
+    { status: 200, close: true },
+  ]);
   assert.deepEqual(parse('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi'), [{ status: 200, close: true }]);
   assert.deepEqual(parse('HTTP/1.1 200 OK\r\n\r\nuntil the end', 4), [{ status: 200, close: true }]);
   assert.deepEqual(parse('HTTP/1.1 100 Continue\r\n\r\n' + OK, 5), [{ status: 200, close: false }]);
@@ -50,11 +70,16 @@ test('parser: garbage is an error, not a response', () => {
 });
 
 test('the request is a minimal HTTP/1.1 GET with the Host header', () => {
-  assert.equal(requestBytes(new URL('http://127.0.0.1:8080/health_check?x=1')).toString('latin1'), 'GET /health_check?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n');
+  assert.equal(
+    requestBytes(new URL('http://127.0.0.1:8080/health_check?x=1')).toString('latin1'),
+    'GET /health_check?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n',
+  );
 });
 
 /** A raw TCP server answering each request (one at a time per connection) via `answer`. */
-async function server(answer: (socket: Socket, n: number) => void): Promise<{ url: URL; srv: Server; requests: () => number; connections: () => number }> {
+async function server(
+  answer: (socket: Socket, n: number) => void,
+): Promise<{ url: URL; srv: Server; requests: () => number; connections: () => number }> {
   let requests = 0;
   let connections = 0;
   const srv = createServer((socket) => {
@@ -72,7 +97,12 @@ async function server(answer: (socket: Socket, n: number) => void): Promise<{ ur
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const { port } = srv.address() as AddressInfo;
-  return { url: new URL(`http://127.0.0.1:${port}/health_check`), srv, requests: () => requests, connections: () => connections };
+  return {
+    url: new URL(`http://127.0.0.1:${port}/health_check`),
+    srv,
+    requests: () => requests,
+    connections: () => connections,
+  };
 }
 
 function burst(url: URL, requests: number, over: Partial<BurstPhase> = {}, signal = new AbortController().signal) {
@@ -81,7 +111,13 @@ function burst(url: URL, requests: number, over: Partial<BurstPhase> = {}, signa
   const progress: number[] = [];
   const run = runBurst(
     { name: 'b', url, requests, connections: 8, timeoutMs: 2000, ...over },
-    { clock: startClock(), signal, onSecond: (s) => seconds.push(s), onWarning: (w) => warnings.push(w), onProgress: (done) => progress.push(done) },
+    {
+      clock: startClock(),
+      signal,
+      onSecond: (s) => seconds.push(s),
+      onWarning: (w) => warnings.push(w),
+      onProgress: (done) => progress.push(done),
+    },
     // The one-thread engine; its threaded mode is in test/integration/http1-conformance.test.ts.
     { threads: 1 },
   );
@@ -99,7 +135,10 @@ test('burst: exact counts over keep-alive, status codes, timeline and progress a
     assert.equal(summary.non2xx, 300);
     assert.equal(s.requests(), 3000, 'the server saw exactly the requests asked');
     assert.equal(s.connections(), 8, 'keep-alive: one connection each, never reopened');
-    assert.equal(seconds.reduce((n, x) => n + x.completed, 0), 3000);
+    assert.equal(
+      seconds.reduce((n, x) => n + x.completed, 0),
+      3000,
+    );
     assert.ok(summary.latency && summary.latency.max >= summary.latency.p50);
     assert.ok(summary.histogram);
     assert.deepEqual(warnings, []);
@@ -140,8 +179,14 @@ test('burst: dropped connections and timeouts are errors, each request counted o
     assert.ok(summary.errors >= 20, `errors ${summary.errors}`);
     assert.ok(summary.timeouts >= 10, `timeouts ${summary.timeouts}`);
     assert.equal(s.requests(), 1000, 'an errored request is not sent again');
-    assert.equal(seconds.reduce((n, x) => n + x.errors, 0), summary.errors);
-    assert.equal(seconds.reduce((n, x) => n + x.timeouts, 0), summary.timeouts);
+    assert.equal(
+      seconds.reduce((n, x) => n + x.errors, 0),
+      summary.errors,
+    );
+    assert.equal(
+      seconds.reduce((n, x) => n + x.timeouts, 0),
+      summary.timeouts,
+    );
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /requests failed \(.*timed out after 150 ms/);
   } finally {
@@ -181,7 +226,10 @@ test('burst: a request on a fresh connection that closes before answering is an 
     const { summary, warnings } = await burst(s.url, 40);
     assert.equal(summary.errors, 40);
     assert.equal(s.requests(), 40);
-    assert.match(warnings.at(-1)!, /40 of 40 requests failed \(40 x the server closed the connection before answering\)/);
+    assert.match(
+      warnings.at(-1)!,
+      /40 of 40 requests failed \(40 x the server closed the connection before answering\)/,
+    );
   } finally {
     s.srv.close();
   }

@@ -29,7 +29,12 @@ test('readSmaps reads /proc/PID/smaps, whole and parseable', async () => {
 });
 
 test('readSmaps: a gone process is a clear error', async () => {
-  await assert.rejects(readSmaps(2 ** 30), (e: unknown) => e instanceof LeakbenchError && /^cannot read \/proc\/1073741824\/smaps: process 1073741824 is gone$/.test(e.message));
+  await assert.rejects(
+    readSmaps(2 ** 30),
+    (e: unknown) =>
+      e instanceof LeakbenchError &&
+      /^cannot read \/proc\/1073741824\/smaps: process 1073741824 is gone$/.test(e.message),
+  );
 });
 
 test('fetchHeapProfile fetches /debug/pprof/heap?gc=1 from the base URL and returns the gzip body', async () => {
@@ -60,17 +65,29 @@ test('fetchHeapProfile: no pprof (404, or an HTML page) is undefined; failures t
     mode.value = 'html';
     assert.equal(await fetchHeapProfile(url, 2000), undefined);
     mode.value = '500';
-    await assert.rejects(fetchHeapProfile(url, 2000), /heap profile http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/heap\?gc=1: HTTP 500/);
+    await assert.rejects(
+      fetchHeapProfile(url, 2000),
+      /heap profile http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/heap\?gc=1: HTTP 500/,
+    );
     mode.value = 'slow';
     await assert.rejects(fetchHeapProfile(url, 200), /: no answer within 200 ms$/);
   } finally {
     await close(server);
   }
-  await assert.rejects(fetchHeapProfile(url, 1000), (e: unknown) => e instanceof LeakbenchError && /ECONNREFUSED/.test(e.message));
+  await assert.rejects(
+    fetchHeapProfile(url, 1000),
+    (e: unknown) => e instanceof LeakbenchError && /ECONNREFUSED/.test(e.message),
+  );
 });
 
 test('pprofDiffCommand: the diff_base command, quoted for a shell only when needed', () => {
-  assert.equal(pprofDiffCommand('pprof/heap-start.pb.gz', 'pprof/heap-end.pb.gz'), 'go tool pprof -diff_base pprof/heap-start.pb.gz pprof/heap-end.pb.gz');
-  assert.equal(pprofDiffCommand('my run/start.pb.gz', "it's; rm -rf ~.pb.gz"), `go tool pprof -diff_base 'my run/start.pb.gz' 'it'\\''s; rm -rf ~.pb.gz'`);
+  assert.equal(
+    pprofDiffCommand('pprof/heap-start.pb.gz', 'pprof/heap-end.pb.gz'),
+    'go tool pprof -diff_base pprof/heap-start.pb.gz pprof/heap-end.pb.gz',
+  );
+  assert.equal(
+    pprofDiffCommand('my run/start.pb.gz', "it's; rm -rf ~.pb.gz"),
+    `go tool pprof -diff_base 'my run/start.pb.gz' 'it'\\''s; rm -rf ~.pb.gz'`,
+  );
   assert.equal(pprofDiffCommand('$(id).pb.gz', '`id`.pb.gz'), `go tool pprof -diff_base '$(id).pb.gz' '\`id\`.pb.gz'`);
 });

@@ -22,7 +22,13 @@ const SRC = join(ROOT, 'src');
  */
 const ALLOWED: Record<string, readonly string[]> = {
   // Options check flags against what exists downstream: engine names, usable pids and cgroups, figure keys.
-  options: ['rundir/schema.ts', 'load/burst-engines.ts', 'load/phases.ts', 'sample/sampler.ts', 'sample/explicit-cgroup.ts'],
+  options: [
+    'rundir/schema.ts',
+    'load/burst-engines.ts',
+    'load/phases.ts',
+    'sample/sampler.ts',
+    'sample/explicit-cgroup.ts',
+  ],
   // The memory cgroup is made beside the pack's own, which the sampler's cgroup locator finds.
   // Identifying the target writes its part of run.json's contract.
   target: ['options', 'sample/cgroup.ts', 'rundir/schema.ts'],
@@ -30,7 +36,17 @@ const ALLOWED: Record<string, readonly string[]> = {
   load: ['options', 'rundir/schema.ts'],
   rundir: [],
   // The k6 importer turns k6's outputs into the pack's phase results with the load stage's pure helpers.
-  k6: ['options', 'load/latency.ts', 'load/phase-summary.ts', 'load/pacer.ts', 'load/steady-schedule.ts', 'load/phases.ts', 'rundir', 'target/bundled-build.ts', '../scenarios'],
+  k6: [
+    'options',
+    'load/latency.ts',
+    'load/phase-summary.ts',
+    'load/pacer.ts',
+    'load/steady-schedule.ts',
+    'load/phases.ts',
+    'rundir',
+    'target/bundled-build.ts',
+    '../scenarios',
+  ],
   analyse: ['rundir/schema.ts', 'rundir/read-run.ts', 'rundir/go-build.ts'],
   // The live page (src/report/browser/live-page.ts) speaks the live server's protocol: types only.
   report: ['analyse', 'rundir', 'live/protocol.ts'],
@@ -38,7 +54,9 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** file → the files it imports (relative imports only), both as paths relative to src/. */
@@ -46,7 +64,9 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+'(\.{1,2}\/[^']+)'/gms)].map((m) => relative(SRC, resolve(dirname(file), m[1]!)));
+    const targets = [...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+'(\.{1,2}\/[^']+)'/gms)].map((m) =>
+      relative(SRC, resolve(dirname(file), m[1]!)),
+    );
     graph.set(relative(SRC, file), targets);
   }
   return graph;
@@ -55,7 +75,10 @@ function importGraph(): Map<string, string[]> {
 function cycles(graph: Map<string, string[]>): string[][] {
   // Tarjan's strongly connected components; any component of more than one file is a cycle.
   let index = 0;
-  const idx = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>(), stack: string[] = [];
+  const idx = new Map<string, number>(),
+    low = new Map<string, number>(),
+    onStack = new Set<string>(),
+    stack: string[] = [];
   const found: string[][] = [];
   const visit = (v: string): void => {
     idx.set(v, index);
@@ -91,7 +114,12 @@ test('src/ has no import cycle', () => {
 });
 
 test('the cycle finder finds one', () => {
-  const g = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]);
+  const g = new Map([
+    ['a.ts', ['b.ts']],
+    ['b.ts', ['c.ts']],
+    ['c.ts', ['a.ts']],
+    ['d.ts', ['a.ts']],
+  ]);
   assert.deepEqual(cycles(g), [['a.ts', 'b.ts', 'c.ts']]);
 });
 
@@ -102,7 +130,8 @@ test('no stage imports back up the data flow: each imports only its contracts', 
     const allowed = ALLOWED[stage];
     if (allowed === undefined) continue;
     for (const t of targets) {
-      if (t === 'errors.ts' || t === 'package-paths.ts' || t === 'script-bundles.ts' || t.split('/')[0] === stage) continue;
+      if (t === 'errors.ts' || t === 'package-paths.ts' || t === 'script-bundles.ts' || t.split('/')[0] === stage)
+        continue;
       if (!allowed.some((a) => t === a || t.startsWith(`${a}/`))) wrong.push(`${file} -> ${t}`);
     }
   }

@@ -55,6 +55,7 @@ test('collections: every collector summed; Micrometer prints its pause timer onl
   assert.equal(parseGoMetrics(fixture('jvm-metrics-micrometer.txt')).jvmGcs, 0);
   // Recorded after 300 requests of 512 KiB garbage each under -Xmx64m.
   assert.equal(parseGoMetrics(fixture('jvm-metrics-micrometer-after-gc.txt')).jvmGcs, 11);
-  const hotspot = 'jvm_memory_bytes_used{area="heap",} 1.0E7\njvm_gc_collection_seconds_count{gc="G1 Young Generation",} 7.0\njvm_gc_collection_seconds_count{gc="G1 Old Generation",} 1.0\n';
+  const hotspot =
+    'jvm_memory_bytes_used{area="heap",} 1.0E7\njvm_gc_collection_seconds_count{gc="G1 Young Generation",} 7.0\njvm_gc_collection_seconds_count{gc="G1 Old Generation",} 1.0\n';
   assert.equal(parseGoMetrics(hotspot).jvmGcs, 8);
 });

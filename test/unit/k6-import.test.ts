@@ -22,8 +22,18 @@ import { tempDir } from '../helpers/synthetic-run.ts';
 import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 
 const T0 = Date.UTC(2025, 2, 1, 12, 0, 0);
-const idleMeta = { schema: 'leakbench.k6-meta/1', scenario: 'idle', baseUrl: 'http://127.0.0.1:8080', maxDurationMs: 3600_000, phases: [{ name: 'idle', kind: 'idle', path: '/health_check', rate: 1, durationMs: 5000, timeoutMs: 1000 }] };
-const burstMeta = { ...idleMeta, scenario: 'burst', phases: [{ name: 'burst', kind: 'burst', path: '/health_check', requests: 100, connections: 10, timeoutMs: 10_000 }] };
+const idleMeta = {
+  schema: 'leakbench.k6-meta/1',
+  scenario: 'idle',
+  baseUrl: 'http://127.0.0.1:8080',
+  maxDurationMs: 3600_000,
+  phases: [{ name: 'idle', kind: 'idle', path: '/health_check', rate: 1, durationMs: 5000, timeoutMs: 1000 }],
+};
+const burstMeta = {
+  ...idleMeta,
+  scenario: 'burst',
+  phases: [{ name: 'burst', kind: 'burst', path: '/health_check', requests: 100, connections: 10, timeoutMs: 10_000 }],
+};
 
 function write(dir: string, name: string, text: string | Buffer): string {
   const p = join(dir, name);
@@ -32,7 +42,13 @@ function write(dir: string, name: string, text: string | Buffer): string {
 }
 
 function idleRequests(): FakeRequest[] {
-  const probes: FakeRequest[] = [0, 1, 2, 3, 4].map((i) => ({ atMs: T0 + 1000 * i + 2.5, durationMs: 2 + i, status: 200, scenario: 'idle', phaseKind: 'idle' }));
+  const probes: FakeRequest[] = [0, 1, 2, 3, 4].map((i) => ({
+    atMs: T0 + 1000 * i + 2.5,
+    durationMs: 2 + i,
+    status: 200,
+    scenario: 'idle',
+    phaseKind: 'idle',
+  }));
   probes[3] = { ...probes[3]!, status: 0, durationMs: 1000, errorCode: '1050' };
   // setup()'s request: no scenario phase, not load.
   return [{ atMs: T0 - 500, durationMs: 3, status: 200, scenario: 'default', group: '::setup' }, ...probes];
@@ -40,8 +56,22 @@ function idleRequests(): FakeRequest[] {
 
 /** Two runners of one burst, deliberately unlike: 90 fast answers on one, 10 slow on the other. */
 function twoRunners(): [FakeRequest[], FakeRequest[]] {
-  const a = Array.from({ length: 90 }, (_, i): FakeRequest => ({ atMs: T0 + i * 15, durationMs: 1, status: 200, scenario: 'burst', phaseKind: 'burst', instanceId: '0' }));
-  const b = Array.from({ length: 10 }, (_, i): FakeRequest => ({ atMs: T0 + 200 + i * 120, durationMs: 100, status: 200, scenario: 'burst', phaseKind: 'burst', instanceId: '1' }));
+  const a = Array.from({ length: 90 }, (_, i): FakeRequest => ({
+    atMs: T0 + i * 15,
+    durationMs: 1,
+    status: 200,
+    scenario: 'burst',
+    phaseKind: 'burst',
+    instanceId: '0',
+  }));
+  const b = Array.from({ length: 10 }, (_, i): FakeRequest => ({
+    atMs: T0 + 200 + i * 120,
+    durationMs: 100,
+    status: 200,
+    scenario: 'burst',
+    phaseKind: 'burst',
+    instanceId: '1',
+  }));
   return [a, b];
 }
 
@@ -74,14 +104,36 @@ test('one runner, --out json and its summary: phases, counts, timeouts, setup le
   assert.ok(r.histogram);
 
   const data = readRunDir(runDir);
-  assert.equal(data.load.reduce((n, l) => n + l.completed, 0), 4);
-  assert.equal(data.load.reduce((n, l) => n + l.timeouts, 0), 1);
-  assert.deepEqual(data.load.map((l) => l.t), [1, 2, 3, 4, 5], 'one line per second, t at the end of the second');
+  assert.equal(
+    data.load.reduce((n, l) => n + l.completed, 0),
+    4,
+  );
+  assert.equal(
+    data.load.reduce((n, l) => n + l.timeouts, 0),
+    1,
+  );
+  assert.deepEqual(
+    data.load.map((l) => l.t),
+    [1, 2, 3, 4, 5],
+    'one line per second, t at the end of the second',
+  );
   const marks = data.events.filter((e) => e.type === 'phase-start' || e.type === 'phase-end').map((e) => [e.type, e.t]);
-  assert.deepEqual(marks, [['phase-start', 0.001], ['phase-end', 4.003]]);
-  assert.deepEqual(run.k6!.summary, { files: 1, httpReqs: 6, failed: 1, checks: { passes: 5, fails: 1 }, thresholdsCrossed: [] });
+  assert.deepEqual(marks, [
+    ['phase-start', 0.001],
+    ['phase-end', 4.003],
+  ]);
+  assert.deepEqual(run.k6!.summary, {
+    files: 1,
+    httpReqs: 6,
+    failed: 1,
+    checks: { passes: 5, fails: 1 },
+    thresholdsCrossed: [],
+  });
   assert.equal(run.k6!.runners.length, 1);
-  assert.deepEqual(data.events.filter((e) => e.type === 'warning').map((e) => e.message), ['k6 checks: 1 of 6 failed']);
+  assert.deepEqual(
+    data.events.filter((e) => e.type === 'warning').map((e) => e.message),
+    ['k6 checks: 1 of 6 failed'],
+  );
 });
 
 test('several runners (k6-operator instance_id, --out csv): counts add, percentiles from merged histograms', async () => {
@@ -93,7 +145,13 @@ test('several runners (k6-operator instance_id, --out csv): counts add, percenti
   write(dir, 'runner-1-summary.json', JSON.stringify(k6Summary({ requests: 10, failed: 0, meta: burstMeta })));
   // A whole directory: both streams, both summaries.
   const { dir: runDir, run } = await importK6({ inputs: [dir], outDir: tempDir(), name: 'burst' });
-  assert.deepEqual(run.k6!.runners.map((x) => [x.id, x.requests]), [['instance 0', 90], ['instance 1', 10]]);
+  assert.deepEqual(
+    run.k6!.runners.map((x) => [x.id, x.requests]),
+    [
+      ['instance 0', 90],
+      ['instance 1', 10],
+    ],
+  );
   assert.equal(run.k6!.files.find((f) => f.path === csv0)?.format, 'csv');
   assert.equal(run.k6!.files.find((f) => f.path === csv1)?.format, 'csv');
   assert.equal(run.k6!.summary!.httpReqs, 100);
@@ -107,8 +165,15 @@ test('several runners (k6-operator instance_id, --out csv): counts add, percenti
   const h = hdr.decodeFromCompressedBase64(r.histogram!);
   assert.equal(h.totalCount, 100);
   const { records } = readNdjson<LoadSecond>(join(runDir, FILES.load), SCHEMA.load);
-  assert.equal(records.reduce((n, l) => n + l.completed, 0), 100, 'per-second lines add up over runners');
-  assert.equal(readNdjson<RunEvent>(join(runDir, FILES.events), SCHEMA.events).records.filter((e) => e.type === 'warning').length, 0);
+  assert.equal(
+    records.reduce((n, l) => n + l.completed, 0),
+    100,
+    'per-second lines add up over runners',
+  );
+  assert.equal(
+    readNdjson<RunEvent>(join(runDir, FILES.events), SCHEMA.events).records.filter((e) => e.type === 'warning').length,
+    0,
+  );
 });
 
 test('k6-operator runner logs (kubectl logs: log lines, the JSON stream, the summary line), gzipped', async () => {
@@ -125,20 +190,35 @@ test('k6-operator runner logs (kubectl logs: log lines, the JSON stream, the sum
   const f2 = write(dir, 'leakbench-burst-2.log', logs(b, 2, true));
   const { run } = await importK6({ inputs: [f1, f2], outDir: tempDir(), name: 'logs' });
   assert.equal(run.phases[0]!.result!.completed, 100);
-  assert.deepEqual(run.k6!.files.map((f) => [f.format, f.summaries, f.skippedLines]), [['json', 1, 2], ['json', 1, 2]]);
-  assert.deepEqual(run.k6!.summary!.thresholdsCrossed, [`http_req_failed rate<0.01 (${f2})`, `checks rate>0.99 (${f2})`]);
+  assert.deepEqual(
+    run.k6!.files.map((f) => [f.format, f.summaries, f.skippedLines]),
+    [
+      ['json', 1, 2],
+      ['json', 1, 2],
+    ],
+  );
+  assert.deepEqual(run.k6!.summary!.thresholdsCrossed, [
+    `http_req_failed rate<0.01 (${f2})`,
+    `checks rate>0.99 (${f2})`,
+  ]);
 });
 
-test('--samples: the sampler\'s run joins by wall-clock time; the report renders', async () => {
+test("--samples: the sampler's run joins by wall-clock time; the report renders", async () => {
   const dir = tempDir('leakbench-k6-in-');
   const stream = write(dir, 'out.json', k6Json(idleRequests()));
   const sampleRun = join(dir, 'sample-run');
   mkdirSync(sampleRun);
   // The sampler started 3 s before k6's first probe.
-  const w = new NdjsonWriter<Sample>(join(sampleRun, FILES.samples), { schema: SCHEMA.samples, startedAtMs: T0 - 3000 });
+  const w = new NdjsonWriter<Sample>(join(sampleRun, FILES.samples), {
+    schema: SCHEMA.samples,
+    startedAtMs: T0 - 3000,
+  });
   for (let i = 0; i <= 10; i++) w.write({ t: i, vmRss: 20e6 + i * 1e6, heapInuse: 5e6 });
   w.close();
-  const ev = new NdjsonWriter<RunEvent>(join(sampleRun, FILES.events), { schema: SCHEMA.events, startedAtMs: T0 - 3000 });
+  const ev = new NdjsonWriter<RunEvent>(join(sampleRun, FILES.events), {
+    schema: SCHEMA.events,
+    startedAtMs: T0 - 3000,
+  });
   ev.write({ t: 4, type: 'warning', message: 'metrics http://x: timed out' });
   ev.close();
   const outDir = tempDir();
@@ -177,14 +257,24 @@ test('bad input: one line naming --k6, exit code 2', async () => {
   const json = write(dir, 'a.json', k6Json(a));
   const csv = write(dir, 'a.csv', k6Csv(a));
   await rejects([json, csv], /^--k6: instance 0 appears in both .*a\.json and .*a\.csv/);
-  await rejects([write(dir, 's.json', JSON.stringify(k6Summary({ requests: 1, failed: 0 })))], /^--k6: no requests of any scenario .*the end-of-test summary alone has no timeline/);
+  await rejects(
+    [write(dir, 's.json', JSON.stringify(k6Summary({ requests: 1, failed: 0 })))],
+    /^--k6: no requests of any scenario .*the end-of-test summary alone has no timeline/,
+  );
   const lines = k6Json(a).split('\n');
   lines.splice(5, 1, '{"metric":"http_req_duration","type":"Point","data":{"time":');
   await rejects([write(dir, 'broken.json', lines.join('\n'))], /^--k6: .*broken\.json:6: not valid JSON$/);
   await rejects([write(dir, 'empty.json', '')], /the file is empty/);
   await rejects([write(dir, 'other.txt', 'hello\nworld\n')], /no k6 results in it/);
-  await rejects([write(dir, 'hdr.csv', 'metric_name,foo\n')], /a CSV header without metric_name,timestamp,metric_value/);
-  const usage = await k6ImportCommand(['--help'], { out: () => {}, err: () => {}, signal: new AbortController().signal });
+  await rejects(
+    [write(dir, 'hdr.csv', 'metric_name,foo\n')],
+    /a CSV header without metric_name,timestamp,metric_value/,
+  );
+  const usage = await k6ImportCommand(['--help'], {
+    out: () => {},
+    err: () => {},
+    signal: new AbortController().signal,
+  });
   assert.equal(usage, ExitCode.ok);
 });
 
@@ -192,16 +282,31 @@ test('a last line cut short by a killed k6 is a warning, not an error', async ()
   const dir = tempDir('leakbench-k6-in-');
   const [a] = twoRunners();
   const text = k6Json(a) + '{"metric":"http_req_duration","type":"Point","da';
-  const { run, dir: runDir } = await importK6({ inputs: [write(dir, 'cut.json', text)], outDir: tempDir(), name: 'cut' });
+  const { run, dir: runDir } = await importK6({
+    inputs: [write(dir, 'cut.json', text)],
+    outDir: tempDir(),
+    name: 'cut',
+  });
   assert.equal(run.phases[0]!.result!.completed, 90);
-  const warnings = readNdjson<RunEvent>(join(runDir, FILES.events), SCHEMA.events).records.filter((e) => e.type === 'warning');
+  const warnings = readNdjson<RunEvent>(join(runDir, FILES.events), SCHEMA.events).records.filter(
+    (e) => e.type === 'warning',
+  );
   assert.ok(warnings.some((w) => /cut\.json:\d+: last line is cut short/.test(w.message ?? '')));
 });
 
-test('a script that is not the pack\'s: every scenario is a phase, kind guessed with a warning', async () => {
+test("a script that is not the pack's: every scenario is a phase, kind guessed with a warning", async () => {
   const dir = tempDir('leakbench-k6-in-');
-  const reqs: FakeRequest[] = Array.from({ length: 4 }, (_, i) => ({ atMs: T0 + i * 100, durationMs: 5, status: i === 0 ? 503 : 200, scenario: 'default' }));
-  const { run } = await importK6({ inputs: [write(dir, 'plain.csv', k6Csv(reqs, { metadata: false, timeFormat: 'rfc3339_nano' }))], outDir: tempDir(), name: 'plain' });
+  const reqs: FakeRequest[] = Array.from({ length: 4 }, (_, i) => ({
+    atMs: T0 + i * 100,
+    durationMs: 5,
+    status: i === 0 ? 503 : 200,
+    scenario: 'default',
+  }));
+  const { run } = await importK6({
+    inputs: [write(dir, 'plain.csv', k6Csv(reqs, { metadata: false, timeFormat: 'rfc3339_nano' }))],
+    outDir: tempDir(),
+    name: 'plain',
+  });
   assert.equal(run.scenario, 'k6');
   assert.equal(run.phases[0]!.name, 'default');
   assert.equal(run.phases[0]!.kind, 'burst');

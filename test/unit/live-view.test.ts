@@ -14,7 +14,12 @@ import { requestsAt } from '../../src/report/requests-axis.ts';
 import { opts, rejects } from '../helpers/run-args.ts';
 
 test('--live takes an optional port; --live-host only with it', () => {
-  assert.deepEqual(normaliseLiveFlag(['burst', '--live', '--variant', 'plain']), ['burst', '--live=0', '--variant', 'plain']);
+  assert.deepEqual(normaliseLiveFlag(['burst', '--live', '--variant', 'plain']), [
+    'burst',
+    '--live=0',
+    '--variant',
+    'plain',
+  ]);
   assert.deepEqual(normaliseLiveFlag(['burst', '--live', '8080']), ['burst', '--live', '8080']);
   assert.deepEqual(normaliseLiveFlag(['--live']), ['--live=0']);
   assert.equal(opts('burst').live, undefined);
@@ -70,7 +75,15 @@ interface SseMessage {
 }
 
 /** An EventSource's reading of the stream: messages as they arrive, until the server ends it. */
-function subscribe(url: string, host?: string): Promise<{ res: IncomingMessage; messages: SseMessage[]; ended: Promise<void>; next: (event: string) => Promise<SseMessage> }> {
+function subscribe(
+  url: string,
+  host?: string,
+): Promise<{
+  res: IncomingMessage;
+  messages: SseMessage[];
+  ended: Promise<void>;
+  next: (event: string) => Promise<SseMessage>;
+}> {
   return new Promise((resolve, reject) => {
     const req = get(url, { agent: false, headers: host ? { host } : {} }, (res) => {
       const messages: SseMessage[] = [];
@@ -132,7 +145,10 @@ test('live server: history first (also on reconnect), then each record; no analy
   const analysis = (await first.next('analysis')).data as LiveAnalysis;
   assert.equal(live.analyses, 1);
   assert.equal(analysis.samples, 40);
-  assert.match(analysis.rates.map((r) => r.text).join(' '), /^\+343\.3 MiB\/h \(95% CI \+343\.3 MiB to \+343\.3 MiB, Kendall's tau 1\.00\)/);
+  assert.match(
+    analysis.rates.map((r) => r.text).join(' '),
+    /^\+343\.3 MiB\/h \(95% CI \+343\.3 MiB to \+343\.3 MiB, Kendall's tau 1\.00\)/,
+  );
 
   const sample = first.next('sample');
   live.onSample({ t: 40, vmRss: 44 * 2 ** 20 });
@@ -161,11 +177,14 @@ test('live server: history first (also on reconnect), then each record; no analy
 test('live server: a busy port is a usage error naming --live', async () => {
   const a = await LiveServer.start({ port: 0, host: '127.0.0.1' });
   try {
-    await assert.rejects(LiveServer.start({ port: Number(new URL(a.url).port), host: '127.0.0.1' }), (e: Error & { exitCode?: number }) => {
-      assert.match(e.message, /^--live: port \d+ on 127\.0\.0\.1 is in use/);
-      assert.equal(e.exitCode, 2);
-      return true;
-    });
+    await assert.rejects(
+      LiveServer.start({ port: Number(new URL(a.url).port), host: '127.0.0.1' }),
+      (e: Error & { exitCode?: number }) => {
+        assert.match(e.message, /^--live: port \d+ on 127\.0\.0\.1 is in use/);
+        assert.equal(e.exitCode, 2);
+        return true;
+      },
+    );
   } finally {
     await a.finish({ status: 'completed' });
   }

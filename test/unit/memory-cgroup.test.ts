@@ -19,5 +19,8 @@ test('the wrapper writes its own pid to the cgroup, then execs the target unchan
     file: '/bin/sh',
     args: ['-c', 'echo $$ > "$0" && exec "$@"', '/cg/cgroup.procs', '/bin/server', '-addr', ':1'],
   });
-  assert.deepEqual(inCgroup('/cg/cgroup.procs', { shell: 'cd / && ./srv' }).args.slice(2), ['/cg/cgroup.procs', 'cd / && ./srv']);
+  assert.deepEqual(inCgroup('/cg/cgroup.procs', { shell: 'cd / && ./srv' }).args.slice(2), [
+    '/cg/cgroup.procs',
+    'cd / && ./srv',
+  ]);
 });

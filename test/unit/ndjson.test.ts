@@ -33,7 +33,10 @@ test('a bad line in the middle names the file and line', () => {
   const path = join(dir, 'c.ndjson');
   writeFileSync(path, JSON.stringify({ schema: SCHEMA.samples, startedAtMs: 0 }) + '\n{"t":0}\nnope\n');
   appendFileSync(path, '{"t":2}\n');
-  assert.throws(() => readNdjson(path, SCHEMA.samples), (e: unknown) => e instanceof LeakbenchError && /c\.ndjson:3: not valid JSON/.test(e.message));
+  assert.throws(
+    () => readNdjson(path, SCHEMA.samples),
+    (e: unknown) => e instanceof LeakbenchError && /c\.ndjson:3: not valid JSON/.test(e.message),
+  );
 });
 
 test('another schema version is refused with the version named', () => {

@@ -3,7 +3,6 @@ import { opts, rejects } from '../helpers/run-args.ts';
 import assert from 'node:assert/strict';
 import { RUN_HELP } from '../../src/options/run-options.ts';
 
-
 test('--preset ci sets the smaller defaults and records itself', () => {
   const o = opts('soak', '--preset', 'ci');
   assert.equal(o.preset, 'ci');
@@ -28,11 +27,22 @@ test('flags given beside --preset win, wherever they stand', () => {
 });
 
 test('--prometheus-url with --pod: the documented default queries', () => {
-  const o = opts('idle', '--prometheus-url', 'http://prometheus.monitoring:9090', '--pod', 'shop/gin-7d9f-x2', '--url', 'http://10.0.0.5:8080/health', '--metrics-url', 'http://10.0.0.5:8080/metrics');
+  const o = opts(
+    'idle',
+    '--prometheus-url',
+    'http://prometheus.monitoring:9090',
+    '--pod',
+    'shop/gin-7d9f-x2',
+    '--url',
+    'http://10.0.0.5:8080/health',
+    '--metrics-url',
+    'http://10.0.0.5:8080/metrics',
+  );
   assert.equal(o.prometheus?.url.href, 'http://prometheus.monitoring:9090/');
   assert.equal(o.prometheus?.stepMs, 1000, 'the sample interval');
   assert.deepEqual(o.prometheus?.queries, {
-    cgroupMemory: 'sum(container_memory_working_set_bytes{namespace="shop",pod="gin-7d9f-x2",container!="",container!="POD"})',
+    cgroupMemory:
+      'sum(container_memory_working_set_bytes{namespace="shop",pod="gin-7d9f-x2",container!="",container!="POD"})',
     processRss: 'process_resident_memory_bytes{namespace="shop",pod="gin-7d9f-x2"}',
     heapInuse: 'go_memstats_heap_inuse_bytes{namespace="shop",pod="gin-7d9f-x2"}',
     stackInuse: 'go_memstats_stack_inuse_bytes{namespace="shop",pod="gin-7d9f-x2"}',
@@ -43,8 +53,19 @@ test('--prometheus-url with --pod: the documented default queries', () => {
 });
 
 test('--prometheus-selector replaces the pod matcher for the Go series; --prometheus-query overrides one figure', () => {
-  const o = opts('burst', '--prometheus-url', 'http://127.0.0.1:9090', '--prometheus-selector', 'job="gin",instance="127.0.0.1:8080"',
-    '--prometheus-query', 'goroutines=sum(go_goroutines{job="gin"})', '--prometheus-query', 'vmRss=process_resident_memory_bytes{job="gin"}', '--prometheus-step', '2s');
+  const o = opts(
+    'burst',
+    '--prometheus-url',
+    'http://127.0.0.1:9090',
+    '--prometheus-selector',
+    'job="gin",instance="127.0.0.1:8080"',
+    '--prometheus-query',
+    'goroutines=sum(go_goroutines{job="gin"})',
+    '--prometheus-query',
+    'vmRss=process_resident_memory_bytes{job="gin"}',
+    '--prometheus-step',
+    '2s',
+  );
   const q = o.prometheus!.queries;
   assert.equal(q.cgroupMemory, undefined, 'no pod, so no cadvisor query');
   assert.equal(q.heapInuse, 'go_memstats_heap_inuse_bytes{job="gin",instance="127.0.0.1:8080"}');
@@ -52,7 +73,15 @@ test('--prometheus-selector replaces the pod matcher for the Go series; --promet
   assert.equal(q.vmRss, 'process_resident_memory_bytes{job="gin"}');
   assert.equal(o.prometheus!.stepMs, 2000);
   // The pod's cadvisor series stays pod-based when both are given.
-  const both = opts('burst', '--prometheus-url', 'http://127.0.0.1:9090', '--pod', 'gin-0', '--prometheus-selector', 'job="gin"').prometheus!.queries;
+  const both = opts(
+    'burst',
+    '--prometheus-url',
+    'http://127.0.0.1:9090',
+    '--pod',
+    'gin-0',
+    '--prometheus-selector',
+    'job="gin"',
+  ).prometheus!.queries;
   assert.match(both.cgroupMemory!, /\{pod="gin-0",container!=""/);
   assert.equal(both.goSys, 'go_memstats_sys_bytes{job="gin"}');
 });
@@ -60,17 +89,54 @@ test('--prometheus-selector replaces the pod matcher for the Go series; --promet
 test('prometheus flags: one-line errors naming the flag', () => {
   rejects(['burst', '--pod', 'gin-0'], /^--pod: only with --prometheus-url/);
   rejects(['burst', '--prometheus-query', 'goroutines=up'], /^--prometheus-query: only with --prometheus-url/);
-  rejects(['burst', '--prometheus-url', 'http://127.0.0.1:9090'], /^--prometheus-url: also say which series to read: --pod NAME/);
+  rejects(
+    ['burst', '--prometheus-url', 'http://127.0.0.1:9090'],
+    /^--prometheus-url: also say which series to read: --pod NAME/,
+  );
   rejects(['burst', '--prometheus-url', 'ftp://x'], /^--prometheus-url: expected an http:\/\/ or https:\/\/ URL/);
-  rejects(['burst', '--prometheus-url', 'http://p:9090', '--pod', 'Gin_0'], /^--pod: expected a pod name or NAMESPACE\/NAME/);
+  rejects(
+    ['burst', '--prometheus-url', 'http://p:9090', '--pod', 'Gin_0'],
+    /^--pod: expected a pod name or NAMESPACE\/NAME/,
+  );
   rejects(['burst', '--prometheus-url', 'http://p:9090', '--pod', 'a/b/c'], /^--pod: /);
-  rejects(['burst', '--prometheus-url', 'http://p:9090', '--prometheus-selector', '{job="x"}'], /^--prometheus-selector: expected label matchers without braces/);
-  rejects(['burst', '--prometheus-url', 'http://p:9090', '--prometheus-query', 'rss=up'], /^--prometheus-query: expected figure=PROMQL with a figure among vmRss, /);
-  rejects(['burst', '--prometheus-url', 'http://p:9090', '--prometheus-query', 'goroutines='], /^--prometheus-query: goroutines= has no query$/);
-  rejects(['burst', '--prometheus-url', 'http://p:9090', '--prometheus-query', 'goroutines=a', '--prometheus-query', 'goroutines=b'], /^--prometheus-query: goroutines is given twice$/);
-  rejects(['burst', '--prometheus-url', 'http://p:9090', '--pod', 'x', '--prometheus-step', '10'], /^--prometheus-step: expected a duration with a unit/);
+  rejects(
+    ['burst', '--prometheus-url', 'http://p:9090', '--prometheus-selector', '{job="x"}'],
+    /^--prometheus-selector: expected label matchers without braces/,
+  );
+  rejects(
+    ['burst', '--prometheus-url', 'http://p:9090', '--prometheus-query', 'rss=up'],
+    /^--prometheus-query: expected figure=PROMQL with a figure among vmRss, /,
+  );
+  rejects(
+    ['burst', '--prometheus-url', 'http://p:9090', '--prometheus-query', 'goroutines='],
+    /^--prometheus-query: goroutines= has no query$/,
+  );
+  rejects(
+    [
+      'burst',
+      '--prometheus-url',
+      'http://p:9090',
+      '--prometheus-query',
+      'goroutines=a',
+      '--prometheus-query',
+      'goroutines=b',
+    ],
+    /^--prometheus-query: goroutines is given twice$/,
+  );
+  rejects(
+    ['burst', '--prometheus-url', 'http://p:9090', '--pod', 'x', '--prometheus-step', '10'],
+    /^--prometheus-step: expected a duration with a unit/,
+  );
 });
 
 test('RUN_HELP documents the new flags', () => {
-  for (const flag of ['--preset ci', '--prometheus-url', '--pod', '--prometheus-selector', '--prometheus-query', '--prometheus-step']) assert.ok(RUN_HELP.includes(flag), flag);
+  for (const flag of [
+    '--preset ci',
+    '--prometheus-url',
+    '--pod',
+    '--prometheus-selector',
+    '--prometheus-query',
+    '--prometheus-step',
+  ])
+    assert.ok(RUN_HELP.includes(flag), flag);
 });

@@ -3,8 +3,7 @@ import { opts, rejects } from '../helpers/run-args.ts';
 import assert from 'node:assert/strict';
 import { parseRunArgs, DEFAULTS } from '../../src/options/run-options.ts';
 
-
-test('defaults are the report\'s numbers and the race build', () => {
+test("defaults are the report's numbers and the race build", () => {
   const o = opts('burst');
   assert.deepEqual(o.target, { kind: 'bundled', variant: 'race' });
   assert.equal(o.requests, 1_000_000);
@@ -30,37 +29,80 @@ test('values parse: durations with units, 1e6 and 1_000_000 counts, variant', ()
 test('--help', () => assert.deepEqual(parseRunArgs(['--help']), { help: true }));
 
 test('missing scenario', () => rejects([], /^scenario: expected one of idle, burst, soak, steady or a scenario file/));
-test('unknown scenario', () => rejects(['soak2'], /^--scenario: expected one of idle, burst, soak, steady or a scenario file \(\.\/my-scenario\.ts\), got "soak2"$/));
-test('scenario file that does not exist', () => rejects(['./nope.ts'], /^scenario: file "\.\/nope\.ts" does not exist$/));
-test('scenario file with another extension', () => rejects(['./README.md'], /^scenario: a scenario file must end in \.ts, \.js or \.mjs/));
+test('unknown scenario', () =>
+  rejects(
+    ['soak2'],
+    /^--scenario: expected one of idle, burst, soak, steady or a scenario file \(\.\/my-scenario\.ts\), got "soak2"$/,
+  ));
+test('scenario file that does not exist', () =>
+  rejects(['./nope.ts'], /^scenario: file "\.\/nope\.ts" does not exist$/));
+test('scenario file with another extension', () =>
+  rejects(['./README.md'], /^scenario: a scenario file must end in \.ts, \.js or \.mjs/));
 test('extra positional', () => rejects(['idle', 'burst'], /^unexpected argument "burst"/));
 test('unknown flag', () => rejects(['idle', '--bogus', '1'], /^--bogus: unknown flag/));
 test('flag without value', () => rejects(['idle', '--duration'], /^--duration: expected a value$/));
-test('unknown variant', () => rejects(['idle', '--variant', 'debug'], /^--variant: expected one of plain, race, got "debug"$/));
-test('duration without unit', () => rejects(['idle', '--duration', '10'], /^--duration: expected a duration with a unit/));
-test('malformed duration', () => rejects(['idle', '--duration', 'ten minutes'], /^--duration: expected a duration with a unit/));
+test('unknown variant', () =>
+  rejects(['idle', '--variant', 'debug'], /^--variant: expected one of plain, race, got "debug"$/));
+test('duration without unit', () =>
+  rejects(['idle', '--duration', '10'], /^--duration: expected a duration with a unit/));
+test('malformed duration', () =>
+  rejects(['idle', '--duration', 'ten minutes'], /^--duration: expected a duration with a unit/));
 test('negative duration', () => rejects(['idle', '--duration=-5s'], /^--duration: must be at least/));
-test('a dash value without =', () => rejects(['idle', '--duration', '-5s'], /^--duration: expected a value; a value starting with a dash is written --duration=-5s$/));
+test('a dash value without =', () =>
+  rejects(
+    ['idle', '--duration', '-5s'],
+    /^--duration: expected a value; a value starting with a dash is written --duration=-5s$/,
+  ));
 test('zero duration', () => rejects(['idle', '--duration', '0s'], /^--duration: must be at least 1s/));
-test('sample interval below 100ms', () => rejects(['idle', '--sample-interval', '50ms'], /^--sample-interval: must be at least 100ms/));
-test('zero requests', () => rejects(['burst', '--requests', '0'], /^--requests: expected a whole number greater than 0, got "0"$/));
-test('negative connections', () => rejects(['burst', '--connections=-3'], /^--connections: expected a whole number greater than 0/));
-test('fractional requests', () => rejects(['burst', '--requests', '2.5'], /^--requests: expected a whole number greater than 0/));
-test('non-numeric rate', () => rejects(['idle', '--rate', 'fast'], /^--rate: expected a number greater than 0, got "fast"$/));
+test('sample interval below 100ms', () =>
+  rejects(['idle', '--sample-interval', '50ms'], /^--sample-interval: must be at least 100ms/));
+test('zero requests', () =>
+  rejects(['burst', '--requests', '0'], /^--requests: expected a whole number greater than 0, got "0"$/));
+test('negative connections', () =>
+  rejects(['burst', '--connections=-3'], /^--connections: expected a whole number greater than 0/));
+test('fractional requests', () =>
+  rejects(['burst', '--requests', '2.5'], /^--requests: expected a whole number greater than 0/));
+test('non-numeric rate', () =>
+  rejects(['idle', '--rate', 'fast'], /^--rate: expected a number greater than 0, got "fast"$/));
 test('zero rate', () => rejects(['idle', '--rate', '0'], /^--rate: expected a number greater than 0/));
 test('huge rate', () => rejects(['idle', '--rate', '1e9'], /^--rate: must be at most 1000/));
-test('more connections than requests', () => rejects(['burst', '--requests', '10', '--connections', '100'], /^--connections: 100 connections cannot share 10 requests/));
-test('url with another scheme', () => rejects(['idle', '--cmd', 'x', '--url', 'ftp://127.0.0.1/'], /^--url: expected an http:\/\/ or https:\/\/ URL, got scheme "ftp"$/));
-test('url that is not a URL', () => rejects(['idle', '--cmd', 'x', '--url', 'localhost:8080x'], /^--url: expected an http/));
-test('metrics url with another scheme', () => rejects(['idle', '--url', 'http://127.0.0.1:1/', '--metrics-url', 'file:///etc/passwd'], /^--metrics-url: expected an http/));
-test('path without leading slash', () => rejects(['idle', '--path', 'health'], /^--path: expected a path starting with \//));
+test('more connections than requests', () =>
+  rejects(
+    ['burst', '--requests', '10', '--connections', '100'],
+    /^--connections: 100 connections cannot share 10 requests/,
+  ));
+test('url with another scheme', () =>
+  rejects(
+    ['idle', '--cmd', 'x', '--url', 'ftp://127.0.0.1/'],
+    /^--url: expected an http:\/\/ or https:\/\/ URL, got scheme "ftp"$/,
+  ));
+test('url that is not a URL', () =>
+  rejects(['idle', '--cmd', 'x', '--url', 'localhost:8080x'], /^--url: expected an http/));
+test('metrics url with another scheme', () =>
+  rejects(
+    ['idle', '--url', 'http://127.0.0.1:1/', '--metrics-url', 'file:///etc/passwd'],
+    /^--metrics-url: expected an http/,
+  ));
+test('path without leading slash', () =>
+  rejects(['idle', '--path', 'health'], /^--path: expected a path starting with \//));
 test('--cmd without --url', () => rejects(['idle', '--cmd', './server'], /^--cmd: also give --url/));
-test('empty --cmd', () => rejects(['idle', '--cmd', ' ', '--url', 'http://127.0.0.1:1/'], /^--cmd: expected a command line/));
-test('--url alone has nothing to sample', () => rejects(['idle', '--url', 'http://127.0.0.1:1/'], /^--url: attaching to a running server needs --pid and\/or --metrics-url/));
+test('empty --cmd', () =>
+  rejects(['idle', '--cmd', ' ', '--url', 'http://127.0.0.1:1/'], /^--cmd: expected a command line/));
+test('--url alone has nothing to sample', () =>
+  rejects(
+    ['idle', '--url', 'http://127.0.0.1:1/'],
+    /^--url: attaching to a running server needs --pid and\/or --metrics-url/,
+  ));
 test('--pid without --url', () => rejects(['idle', '--pid', '1'], /^--pid: also give --url/));
-test('--pid not a number', () => rejects(['idle', '--url', 'http://127.0.0.1:1/', '--pid', 'abc'], /^--pid: expected a whole number greater than 0/));
-test('--variant with --cmd', () => rejects(['idle', '--variant', 'plain', '--cmd', 'x', '--url', 'http://127.0.0.1:1/'], /^--variant: applies to the bundled target only/));
-test('--name that escapes the reports folder', () => rejects(['idle', '--name', '../etc'], /^--name: expected 1-80 letters/));
+test('--pid not a number', () =>
+  rejects(['idle', '--url', 'http://127.0.0.1:1/', '--pid', 'abc'], /^--pid: expected a whole number greater than 0/));
+test('--variant with --cmd', () =>
+  rejects(
+    ['idle', '--variant', 'plain', '--cmd', 'x', '--url', 'http://127.0.0.1:1/'],
+    /^--variant: applies to the bundled target only/,
+  ));
+test('--name that escapes the reports folder', () =>
+  rejects(['idle', '--name', '../etc'], /^--name: expected 1-80 letters/));
 test('bad progress mode', () => rejects(['idle', '--progress', 'maybe'], /^--progress: expected one of auto, on, off/));
 
 test('--url with a path sets the request path; --path wins over it', () => {

@@ -25,16 +25,22 @@ test('pace fires every probe on time even when a callback is slow', async () => 
     // A slow callback on probe 3 must not shift probes 4.. (they are due from the start).
     if (seq === 3) {
       const until = performance.now() + 30;
-      while (performance.now() < until) { /* block */ }
+      while (performance.now() < until) {
+        /* block */
+      }
     }
   });
   assert.equal(sent, 25);
-  assert.deepEqual(fired.map((f) => f.seq), [...Array(25).keys()]);
+  assert.deepEqual(
+    fired.map((f) => f.seq),
+    [...Array(25).keys()],
+  );
   for (const f of fired) assert.equal(f.due, start + f.seq * 20);
   // Had probe 3's 30 ms block shifted the schedule, every later probe would be about 30 ms late.
   // The bound is well below that and well above a busy 2-core machine's scheduling noise (how
   // close to on time the pacer is goes to npm run bench, not here).
-  for (const f of fired.filter((f) => f.seq > 5)) assert.ok(f.at - f.due < 15, `probe ${f.seq} was ${(f.at - f.due).toFixed(2)} ms late`);
+  for (const f of fired.filter((f) => f.seq > 5))
+    assert.ok(f.at - f.due < 15, `probe ${f.seq} was ${(f.at - f.due).toFixed(2)} ms late`);
   for (const f of fired) assert.ok(f.at >= f.due, `probe ${f.seq} went early`);
 });
 

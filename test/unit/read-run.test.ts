@@ -8,7 +8,8 @@ import { FILES, SCHEMA } from '../../src/rundir/schema.ts';
 import { leakingBurstRun, MiB, STARTED_AT_MS, tempDir, writeSyntheticRun } from '../helpers/synthetic-run.ts';
 
 function badRunDir(pattern: RegExp) {
-  return (e: unknown): boolean => e instanceof LeakbenchError && e.exitCode === ExitCode.badRunDir && pattern.test(e.message);
+  return (e: unknown): boolean =>
+    e instanceof LeakbenchError && e.exitCode === ExitCode.badRunDir && pattern.test(e.message);
 }
 
 const header = (schema: string): string => JSON.stringify({ schema, startedAtMs: STARTED_AT_MS }) + '\n';
@@ -33,7 +34,17 @@ test('a missing run.json is an error naming the file', () => {
 
 test('a run.json without the fields the report needs names the field', () => {
   const dir = writeSyntheticRun(leakingBurstRun());
-  writeFileSync(join(dir, FILES.run), JSON.stringify({ schema: SCHEMA.run, scenario: 'burst', status: 'completed', startedAtMs: 0, versions: {}, phases: [] }));
+  writeFileSync(
+    join(dir, FILES.run),
+    JSON.stringify({
+      schema: SCHEMA.run,
+      scenario: 'burst',
+      status: 'completed',
+      startedAtMs: 0,
+      versions: {},
+      phases: [],
+    }),
+  );
   assert.throws(() => readRunDir(dir), badRunDir(/run\.json: field "target\.label"/));
 });
 
@@ -43,7 +54,10 @@ test('a directory that does not exist is an error, not a crash', () => {
 
 test('a corrupt line in the middle names the file and line', () => {
   const dir = writeSyntheticRun(leakingBurstRun());
-  writeFileSync(join(dir, FILES.samples), header(SCHEMA.samples) + '{"t":0,"vmRss":1}\n{"t":1,"vmR\n{"t":2,"vmRss":3}\n');
+  writeFileSync(
+    join(dir, FILES.samples),
+    header(SCHEMA.samples) + '{"t":0,"vmRss":1}\n{"t":1,"vmR\n{"t":2,"vmRss":3}\n',
+  );
   assert.throws(() => readRunDir(dir), badRunDir(/samples\.ndjson:3: not valid JSON/));
 });
 
@@ -71,7 +85,10 @@ test('missing series files are warnings naming them; a missing probes file is no
 
 test('records of the wrong shape are dropped with a warning; non-numeric figures become absent', () => {
   const dir = writeSyntheticRun(leakingBurstRun());
-  writeFileSync(join(dir, FILES.samples), header(SCHEMA.samples) + '{"t":0,"vmRss":5,"pss":null,"heapInuse":"7"}\n[1,2]\n{"vmRss":3}\n{"t":1,"vmRss":6}\n');
+  writeFileSync(
+    join(dir, FILES.samples),
+    header(SCHEMA.samples) + '{"t":0,"vmRss":5,"pss":null,"heapInuse":"7"}\n[1,2]\n{"vmRss":3}\n{"t":1,"vmRss":6}\n',
+  );
   const data = readRunDir(dir);
   assert.deepEqual(data.samples, [
     { t: 0, vmRss: 5 },

@@ -17,9 +17,15 @@ test('directory names: <parts>-<UTC timestamp>, and a stored run is never overwr
   const out = tempDir('leakbench-rec-');
   const dir = createRunDir(out, 'a');
   assert.ok(existsSync(dir));
-  assert.throws(() => createRunDir(out, 'a'), (e: unknown) => e instanceof UsageError && /--name: .*already exists/.test(e.message));
+  assert.throws(
+    () => createRunDir(out, 'a'),
+    (e: unknown) => e instanceof UsageError && /--name: .*already exists/.test(e.message),
+  );
   writeFileSync(join(out, 'file'), '');
-  assert.throws(() => createRunDir(join(out, 'file'), 'b'), (e: unknown) => e instanceof UsageError && /^--out: cannot create/.test(e.message));
+  assert.throws(
+    () => createRunDir(join(out, 'file'), 'b'),
+    (e: unknown) => e instanceof UsageError && /^--out: cannot create/.test(e.message),
+  );
 });
 
 test('a live recording: run.json saved at once, series with schema headers, artifacts listed, readable by read-run', () => {
@@ -34,7 +40,11 @@ test('a live recording: run.json saved at once, series with schema headers, arti
   const skipped = rec.nextArtifact('smapsSnapshots', 'after-burst');
   const last = rec.nextArtifact('smapsSnapshots', 'end');
   assert.deepEqual([first, skipped, last], ['smaps/01-start.txt', 'smaps/02-after-burst.txt', 'smaps/03-end.txt']);
-  rec.saveArtifact('smapsSnapshots', { label: 'start', t: 0, file: first }, '00400000-00401000 r-xp 00000000 00:00 0\nRss: 4 kB\n');
+  rec.saveArtifact(
+    'smapsSnapshots',
+    { label: 'start', t: 0, file: first },
+    '00400000-00401000 r-xp 00000000 00:00 0\nRss: 4 kB\n',
+  );
   const profile = rec.nextArtifact('heapProfiles', 'start');
   assert.equal(profile, 'pprof/heap-start.pb.gz');
   rec.saveArtifact('heapProfiles', { label: 'start', t: 0, file: profile }, Buffer.from([0x1f, 0x8b]));
@@ -46,7 +56,10 @@ test('a live recording: run.json saved at once, series with schema headers, arti
   assert.deepEqual(header, { schema: SCHEMA.samples, startedAtMs: rec.run.startedAtMs });
   const data = readRunDir(rec.dir);
   assert.equal(data.run.status, 'completed');
-  assert.deepEqual(data.samples.map((s) => s.vmRss), [1000, 2000]);
+  assert.deepEqual(
+    data.samples.map((s) => s.vmRss),
+    [1000, 2000],
+  );
   assert.equal(data.load[0]?.completed, 5);
   assert.equal(data.events[0]?.type, 'run-start');
   assert.deepEqual(data.run.smapsSnapshots, [{ label: 'start', t: 0, file: 'smaps/01-start.txt' }]);
@@ -59,11 +72,16 @@ test('without onWriteFailure a failed write throws; with it, the first failure i
   const rec = RunRecorder.create(tempDir('leakbench-rec-'), 'throws', run());
   // A directory where the artifact's folder should be: the write fails whoever we are.
   writeFileSync(join(rec.dir, 'smaps'), '');
-  assert.throws(() => rec.saveArtifact('smapsSnapshots', { label: 'x', t: 0, file: 'smaps/01-x.txt' }, 'x'), (e: unknown) => e instanceof LeakbenchError && /cannot write .*smaps\/01-x\.txt/.test(e.message));
+  assert.throws(
+    () => rec.saveArtifact('smapsSnapshots', { label: 'x', t: 0, file: 'smaps/01-x.txt' }, 'x'),
+    (e: unknown) => e instanceof LeakbenchError && /cannot write .*smaps\/01-x\.txt/.test(e.message),
+  );
   assert.equal(rec.run.smapsSnapshots, undefined, 'an artifact that was not written is not listed');
 
   const failures: string[] = [];
-  const guarded = RunRecorder.create(tempDir('leakbench-rec-'), 'guarded', run(), { onWriteFailure: (err) => failures.push(err.message) });
+  const guarded = RunRecorder.create(tempDir('leakbench-rec-'), 'guarded', run(), {
+    onWriteFailure: (err) => failures.push(err.message),
+  });
   // A directory in place of probes.ndjson: opening it for appending fails.
   mkdirSync(join(guarded.dir, FILES.probes));
   const probes = guarded.series('probes');
@@ -97,5 +115,8 @@ test('recordRun writes a run assembled in memory; writeOutput writes JSON atomic
   assert.equal(readFileSync(json, 'utf8'), '{\n  "a": 1\n}\n');
   assert.equal(existsSync(`${json}.tmp`), false);
   assert.equal(readFileSync(writeOutput(dir, 'x.md', '# x\n'), 'utf8'), '# x\n');
-  assert.throws(() => writeOutput(join(dir, 'no-such-dir'), 'y.md', 'y'), (e: unknown) => e instanceof LeakbenchError && /cannot write .*no-such-dir\/y\.md/.test(e.message));
+  assert.throws(
+    () => writeOutput(join(dir, 'no-such-dir'), 'y.md', 'y'),
+    (e: unknown) => e instanceof LeakbenchError && /cannot write .*no-such-dir\/y\.md/.test(e.message),
+  );
 });

@@ -55,7 +55,10 @@ function chartData(spec: { config: LineConfig; noData?: string }): unknown {
   const plugins = o.plugins ?? {};
   const annotations = (plugins as { annotation?: { annotations?: unknown } }).annotation?.annotations;
   const scales = Object.fromEntries(
-    Object.entries(o.scales ?? {}).map(([id, s]) => [id, { type: s?.type, title: (s as { title?: { text?: unknown } } | undefined)?.title?.text }]),
+    Object.entries(o.scales ?? {}).map(([id, s]) => [
+      id,
+      { type: s?.type, title: (s as { title?: { text?: unknown } } | undefined)?.title?.text },
+    ]),
   );
   return {
     title: plugins.title?.text,
@@ -87,7 +90,10 @@ function rendered(runDir: string): Record<string, string> {
   return {
     'summary.md': renderMarkdown(summary, data.run),
     'summary.json': jsonText(summary),
-    'charts.json': chartsText({ memory: chartData(memoryChart(data, summary)), load: chartData(loadChart(data, summary)) }),
+    'charts.json': chartsText({
+      memory: chartData(memoryChart(data, summary)),
+      load: chartData(loadChart(data, summary)),
+    }),
   };
 }
 
@@ -96,7 +102,8 @@ function firstDifference(expected: string, actual: string): string {
   const a = expected.split('\n');
   const b = actual.split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return `line ${i + 1}:\n  golden:   ${a[i] ?? '(end of file)'}\n  rendered: ${b[i] ?? '(end of file)'}`;
+    if (a[i] !== b[i])
+      return `line ${i + 1}:\n  golden:   ${a[i] ?? '(end of file)'}\n  rendered: ${b[i] ?? '(end of file)'}`;
   }
   return 'identical';
 }
@@ -116,7 +123,10 @@ function renderedComparison(scenario: string, runs: Record<string, string>): Rec
   };
 }
 
-const fixtures = readdirSync(RUNS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const fixtures = readdirSync(RUNS, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 const COMPARISONS: Record<string, () => Record<string, string>> = {
   'compare-soak': () => renderedComparison('soak', { plain: 'soak-plain', race: 'soak-race' }),
 };
@@ -127,7 +137,13 @@ const cases: Record<string, () => Record<string, string>> = {
 
 test('there are golden files for every fixture run, and no others', () => {
   assert.ok(fixtures.length >= 5, `fixtures: ${fixtures.join(', ')}`);
-  const folders = () => (existsSync(GOLDEN) ? readdirSync(GOLDEN, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : []);
+  const folders = () =>
+    existsSync(GOLDEN)
+      ? readdirSync(GOLDEN, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+          .sort()
+      : [];
   if (UPDATE) {
     for (const f of folders()) if (!(f in cases)) rmSync(join(GOLDEN, f), { recursive: true });
     return;
@@ -153,7 +169,10 @@ for (const [name, render] of Object.entries(cases)) {
       }
       assert.ok(existsSync(path), `${relative(ROOT, path)} is missing; ${REFRESH}`);
       const golden = readFileSync(path, 'utf8');
-      if (golden !== text) assert.fail(`${relative(ROOT, path)} differs from what the report renders now, at ${firstDifference(golden, text)}\nIf the change is intended: ${REFRESH}`);
+      if (golden !== text)
+        assert.fail(
+          `${relative(ROOT, path)} differs from what the report renders now, at ${firstDifference(golden, text)}\nIf the change is intended: ${REFRESH}`,
+        );
     }
   });
 }

@@ -11,7 +11,14 @@ import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
 import { FILES } from '../../src/rundir/schema.ts';
-import { baseRunFile, interruptedIdleRun, leakingBurstRun, sawtoothAttachRun, writeSyntheticRun, type SyntheticRun } from '../helpers/synthetic-run.ts';
+import {
+  baseRunFile,
+  interruptedIdleRun,
+  leakingBurstRun,
+  sawtoothAttachRun,
+  writeSyntheticRun,
+  type SyntheticRun,
+} from '../helpers/synthetic-run.ts';
 
 async function pngSize(buffer: Buffer): Promise<{ width: number; height: number }> {
   const img = await loadImage(buffer);
@@ -31,7 +38,10 @@ test('renders all six files into the run directory, summary.json first', async (
   const dir = writeSyntheticRun(leakingBurstRun());
   const out = await renderReport(dir);
   const names = [FILES.summary, FILES.memoryPng, FILES.loadPng, FILES.summaryMd, FILES.html, FILES.junit];
-  assert.deepEqual(out.files, names.map((n) => join(dir, n)));
+  assert.deepEqual(
+    out.files,
+    names.map((n) => join(dir, n)),
+  );
   for (const n of names) assert.ok(existsSync(join(dir, n)), `${n} was not written`);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, FILES.summary), 'utf8')), out.summary);
   assert.deepEqual(out.warnings, out.summary.warnings);
@@ -48,11 +58,20 @@ test('a long run (5,400 samples, minutes axis, a target exit, log-scale load) re
   const data = readRunDir(writeSyntheticRun(sawtoothAttachRun()));
   const summary = summarise(data);
   assert.deepEqual(await pngSize(await renderMemoryChart(data, summary)), { width: 1200, height: 700 });
-  assert.deepEqual(await pngSize(await renderLoadChart(data, summary, { width: 800, height: 400 })), { width: 800, height: 400 });
+  assert.deepEqual(await pngSize(await renderLoadChart(data, summary, { width: 800, height: 400 })), {
+    width: 800,
+    height: 400,
+  });
 });
 
 test('a run with no samples and no load still renders every file', async () => {
-  const dir = writeSyntheticRun({ run: baseRunFile({ status: 'failed', endReason: 'the target exited before it was ready' }), samples: [], load: null, probes: null, events: null });
+  const dir = writeSyntheticRun({
+    run: baseRunFile({ status: 'failed', endReason: 'the target exited before it was ready' }),
+    samples: [],
+    load: null,
+    probes: null,
+    events: null,
+  });
   const out = await renderReport(dir);
   assert.equal(out.files.length, 6);
   assert.match(out.summary.headline, /Not enough samples/);
@@ -67,7 +86,10 @@ test('an idle run rebuilt from probes renders, with pacing in the tables', async
   const dir = writeSyntheticRun(interruptedIdleRun());
   await renderReport(dir);
   const md = readFileSync(join(dir, FILES.summaryMd), 'utf8');
-  assert.match(md, /\| idle \| idle \| 60 \| 10 \| 9 \| 1 \| 1 \| 1 \| 9\.02 s \| 1\.00\/s \| 5\.00 ms \| 10\.0 ms \| 10\.0 ms \| 10\.0 ms \| 4\.00 ms \/ 9\.00 ms \/ 9\.00 ms \|/);
+  assert.match(
+    md,
+    /\| idle \| idle \| 60 \| 10 \| 9 \| 1 \| 1 \| 1 \| 9\.02 s \| 1\.00\/s \| 5\.00 ms \| 10\.0 ms \| 10\.0 ms \| 10\.0 ms \| 4\.00 ms \/ 9\.00 ms \/ 9\.00 ms \|/,
+  );
   assert.match(md, /\| idle \| 200 × 8, 503 × 1 \|/);
 });
 
@@ -87,12 +109,12 @@ test('HTML escapes every string from the user or the target', async () => {
   const page = readFileSync(join(dir, FILES.html), 'utf8');
   // The page's own three scripts (chart data, the bundled charts, the call that draws them);
   // the hostile strings inside the data are JSON with every '<' escaped.
-  assert.equal((page.match(/<script/g) ?? []).length, 3, 'only the page\'s own script elements');
+  assert.equal((page.match(/<script/g) ?? []).length, 3, "only the page's own script elements");
   const data = /<script type="application\/json" id="leakbench-chart-data">([^<]*)<\/script>/.exec(page);
   assert.ok(data, 'the chart data element is there and holds no "<"');
   assert.ok(data[1]!.includes('\\u003cscript>alert(1)\\u003c/script>'));
   const outside = page.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '');
-  assert.equal(outside.includes('<script'), false, 'no script element outside the page\'s own');
+  assert.equal(outside.includes('<script'), false, "no script element outside the page's own");
   assert.equal(page.includes('<img src=x'), false);
   assert.ok(page.includes('<h1>leakbench: &#60;script&#62;alert(1)&#60;/script&#62; against race|plain</h1>'));
   assert.ok(page.includes('<td>go run . `id` &#60;x&#62;</td>'));
@@ -112,7 +134,7 @@ test('Markdown escapes pipes, backticks and angle brackets so tables keep their 
   for (const line of md.split('\n').filter((l) => l.startsWith('| target') || l.startsWith('| command'))) {
     assert.equal(line.split(/(?<!\\)\|/).length - 2, 2, line);
   }
-  assert.ok(md.includes('![Memory over time: RSS and the runtime\'s figures](memory.png)'));
+  assert.ok(md.includes("![Memory over time: RSS and the runtime's figures](memory.png)"));
   assert.ok(md.includes('![Load over time: requests per second and latency](load.png)'));
 });
 
@@ -122,7 +144,11 @@ test('the report tables carry the numbers of the summary', () => {
   const md = renderMarkdown(summary, data.run);
   assert.ok(md.includes('| RSS (VmRSS) | 101 | 30.0 MiB | 280.0 MiB | 1 min 40 s | 280.0 MiB | +250.0 MiB (+833%) |'));
   assert.ok(md.includes('| goroutines | 101 | 5 | 207 | 5.00 s | 5 | no change |'));
-  assert.ok(md.includes('| burst | burst | 1,000,000 | 1,000,000 | 999,990 | 10 | 4 | 0 | 1 min 30 s | 11,111/s | 7.50 ms | 12.3 ms | 21.5 ms | 120.8 ms | — |'));
+  assert.ok(
+    md.includes(
+      '| burst | burst | 1,000,000 | 1,000,000 | 999,990 | 10 | 4 | 0 | 1 min 30 s | 11,111/s | 7.50 ms | 12.3 ms | 21.5 ms | 120.8 ms | — |',
+    ),
+  );
   const page = renderHtml(summary, data.run, { memory: Buffer.from('m'), load: Buffer.from('l') });
   assert.ok(page.includes('<td class="num">+250.0 MiB (+833%)</td>'));
   assert.ok(page.includes('src="data:image/png;base64,bQ=="'));
@@ -130,7 +156,10 @@ test('the report tables carry the numbers of the summary', () => {
 
 test('escape functions', () => {
   assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
-  assert.equal(escapeMarkdown('a|b `c` <d> *e* [f] ~g~ \\ _h_ snake_case\nnext'), 'a\\|b \\`c\\` &lt;d&gt; \\*e\\* \\[f\\] \\~g\\~ \\\\ \\_h\\_ snake_case next');
+  assert.equal(
+    escapeMarkdown('a|b `c` <d> *e* [f] ~g~ \\ _h_ snake_case\nnext'),
+    'a\\|b \\`c\\` &lt;d&gt; \\*e\\* \\[f\\] \\~g\\~ \\\\ \\_h\\_ snake_case next',
+  );
 });
 
 test('LTTB downsampling keeps the ends and the spike, within the point budget', () => {
@@ -139,7 +168,10 @@ test('LTTB downsampling keeps the ends and the spike, within the point budget', 
   assert.ok(out.length <= 1000, `${out.length} points`);
   assert.deepEqual(out[0], points[0]);
   assert.deepEqual(out.at(-1), points.at(-1));
-  assert.ok(out.some((p) => p.y === 1000), 'the spike survived');
+  assert.ok(
+    out.some((p) => p.y === 1000),
+    'the spike survived',
+  );
   assert.deepEqual(downsample(points.slice(0, 10), 1000), points.slice(0, 10));
 });
 

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cycle, makePicker, mixProblem, redactMix, redactValue, request, resolveRequest, type RequestMix } from '../../src/options/request-def.ts';
+import {
+  cycle,
+  makePicker,
+  mixProblem,
+  redactMix,
+  redactValue,
+  request,
+  resolveRequest,
+  type RequestMix,
+} from '../../src/options/request-def.ts';
 import { buildRequestBytes } from '../../src/load/request-bytes.ts';
 import { parseRequestsFile } from '../../src/options/requests-file.ts';
 
@@ -9,31 +18,70 @@ const noFiles = (rel: string): string => {
 };
 
 test('weighted order: exact shares in every cycle, interleaved; sequence: in order', () => {
-  const mix: RequestMix = { order: 'weighted', requests: [request('GET', '/a', { weight: 3 }), request('GET', '/b'), request('GET', '/c', { weight: 2 })] };
+  const mix: RequestMix = {
+    order: 'weighted',
+    requests: [request('GET', '/a', { weight: 3 }), request('GET', '/b'), request('GET', '/c', { weight: 2 })],
+  };
   const pick = makePicker(mix);
   const picks = Array.from({ length: 600 }, () => pick());
-  assert.deepEqual([0, 1, 2].map((i) => picks.filter((p) => p === i).length), [300, 100, 200]);
-  for (let c = 0; c < 600; c += 6) assert.deepEqual([0, 1, 2].map((i) => picks.slice(c, c + 6).filter((p) => p === i).length), [3, 1, 2], 'each cycle of 6 holds the shares');
+  assert.deepEqual(
+    [0, 1, 2].map((i) => picks.filter((p) => p === i).length),
+    [300, 100, 200],
+  );
+  for (let c = 0; c < 600; c += 6)
+    assert.deepEqual(
+      [0, 1, 2].map((i) => picks.slice(c, c + 6).filter((p) => p === i).length),
+      [3, 1, 2],
+      'each cycle of 6 holds the shares',
+    );
   assert.ok(!picks.join('').includes('000'), 'spread out, not in blocks');
   assert.deepEqual(cycle({ ...mix, order: 'sequence' }), [0, 1, 2]);
 });
 
 test('secrets: env references resolved only on request, literals of secret headers redacted', () => {
-  const r = request('POST', '/x', { headers: [['Authorization', 'Bearer {env:T}'], ['X-Trace', 'abc'], ['Cookie', 'a=1'], ['X-Mine', 'hush']] });
+  const r = request('POST', '/x', {
+    headers: [
+      ['Authorization', 'Bearer {env:T}'],
+      ['X-Trace', 'abc'],
+      ['Cookie', 'a=1'],
+      ['X-Mine', 'hush'],
+    ],
+  });
   assert.deepEqual(resolveRequest(r, { T: 'tok' }).headers[0], ['Authorization', 'Bearer tok']);
   assert.throws(() => resolveRequest(r, {}), /header Authorization: environment variable T is not set/);
   assert.equal(redactValue('Authorization', '{env:T}'), '{env:T}');
   assert.equal(redactValue('authorization', 'Bearer {env:T}'), '[redacted] {env:T}');
   assert.equal(redactValue('X-Api-Key', 'k-123'), '[redacted]');
   assert.deepEqual(redactMix({ order: 'weighted', requests: [r] }, ['x-mine']).requests[0]!.headers, [
-    ['Authorization', '[redacted] {env:T}'], ['X-Trace', 'abc'], ['Cookie', '[redacted]'], ['X-Mine', '[redacted]'],
+    ['Authorization', '[redacted] {env:T}'],
+    ['X-Trace', 'abc'],
+    ['Cookie', '[redacted]'],
+    ['X-Mine', '[redacted]'],
   ]);
 });
 
 test('request bytes: Content-Length of the UTF-8 body, an empty POST says 0, headers in order', () => {
-  assert.equal(buildRequestBytes(request('POST', '/o', { headers: [['A', '1'], ['B', '2']], body: 'é' }), 'h').toString('latin1'), 'POST /o HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nContent-Length: 2\r\n\r\n\xc3\xa9');
-  assert.equal(buildRequestBytes(request('POST', '/o'), 'h').toString('latin1'), 'POST /o HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n');
-  assert.equal(buildRequestBytes(request('DELETE', '/o/1'), 'h').toString('latin1'), 'DELETE /o/1 HTTP/1.1\r\nHost: h\r\n\r\n');
+  assert.equal(
+    buildRequestBytes(
+      request('POST', '/o', {
+        headers: [
+          ['A', '1'],
+          ['B', '2'],
+        ],
+        body: 'é',
+      }),
+      'h',
+    ).toString('latin1'),
+    'POST /o HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nContent-Length: 2\r\n\r\n\xc3\xa9',
+  );
+  assert.equal(
+    buildRequestBytes(request('POST', '/o'), 'h').toString('latin1'),
+    'POST /o HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n',
+  );
+  assert.equal(
+    buildRequestBytes(request('DELETE', '/o/1'), 'h').toString('latin1'),
+    'DELETE /o/1 HTTP/1.1\r\nHost: h\r\n\r\n',
+  );
 });
 
 test('requests file: every mistake names the line', () => {
@@ -48,7 +96,11 @@ test('requests file: every mistake names the line', () => {
   bad('GET /a\nexpect 2xx', /r\.txt:2: expect: expected HTTP statuses from 100 to 599, got "2xx"/);
   bad('GET /a\nHost: h', /r\.txt:2: header Host: the engines write it themselves/);
   bad('# only a comment\n', /r\.txt:2: no request in the file/);
-  const mix = parseRequestsFile('# c\norder sequence\nPUT /a\nname: not-a-directive\nbody {"k": "v: w"}\n', 'r.txt', noFiles);
+  const mix = parseRequestsFile(
+    '# c\norder sequence\nPUT /a\nname: not-a-directive\nbody {"k": "v: w"}\n',
+    'r.txt',
+    noFiles,
+  );
   assert.equal(mix.order, 'sequence');
   assert.deepEqual(mix.requests[0]!.headers, [['name', 'not-a-directive']]);
   assert.equal(mix.requests[0]!.body, '{"k": "v: w"}');
@@ -58,5 +110,8 @@ test('a mix written in a scenario file is checked', () => {
   assert.equal(mixProblem({ order: 'weighted', requests: [request('GET', '/a')] }), undefined);
   assert.match(mixProblem({ order: 'random', requests: [] })!, /mix\.order/);
   assert.match(mixProblem({ order: 'weighted', requests: [{ ...request('GET', '/a'), weight: 0 }] })!, /weight/);
-  assert.match(mixProblem({ order: 'weighted', requests: [request('GET', '/a', { headers: { 'Content-Length': '3' } })] })!, /Content-Length is written by the engines/);
+  assert.match(
+    mixProblem({ order: 'weighted', requests: [request('GET', '/a', { headers: { 'Content-Length': '3' } })] })!,
+    /Content-Length is written by the engines/,
+  );
 });

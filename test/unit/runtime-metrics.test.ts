@@ -11,7 +11,8 @@ test("prom-client's default metrics give the V8 heap, external memory, handles a
   const register = new Registry();
   collectDefaultMetrics({ register });
   const text = await register.metrics();
-  for (const name of Object.keys(NODE_METRICS)) assert.match(text, new RegExp(`^${name} `, 'm'), `${name} is not in prom-client's output`);
+  for (const name of Object.keys(NODE_METRICS))
+    assert.match(text, new RegExp(`^${name} `, 'm'), `${name} is not in prom-client's output`);
   const s = parseGoMetrics(text);
   const usage = process.memoryUsage();
   assert.ok(s.v8HeapUsed! > 0 && s.v8HeapUsed! <= s.v8HeapTotal!, JSON.stringify(s));

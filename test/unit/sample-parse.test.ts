@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProcState, parseProcStatus } from '../../src/sample/proc-status.ts';
 import { parseSmapsRollup } from '../../src/sample/smaps-rollup.ts';
-import { parseCgroupMounts, parseProcCgroup, readCgroupMemory, resolveCgroupMemoryFile } from '../../src/sample/cgroup.ts';
+import {
+  parseCgroupMounts,
+  parseProcCgroup,
+  readCgroupMemory,
+  resolveCgroupMemoryFile,
+} from '../../src/sample/cgroup.ts';
 import { fetchMetrics, liveHeapOf, metricsTimeoutMs, parseGoMetrics } from '../../src/sample/metrics.ts';
 import { LeakbenchError } from '../../src/errors.ts';
 
@@ -68,7 +73,10 @@ test('/metrics of client_golang 1.23 with runtime metrics: live heap as exposed,
   assert.equal(f.liveHeap, 8474264);
   assert.equal(f.goGcPercent, 100);
   assert.equal(f.goHeapGoal, 17195402);
-  assert.deepEqual([f.goHeapObjects, f.goHeapUnused, f.goHeapFree, f.goOsStacks, f.goOtherRuntime], [8656792, 1124456, 8192, 0, 595400]);
+  assert.deepEqual(
+    [f.goHeapObjects, f.goHeapUnused, f.goHeapFree, f.goOsStacks, f.goOtherRuntime],
+    [8656792, 1124456, 8192, 0, 595400],
+  );
 });
 
 test('/metrics of client_golang 1.23 by default: GOGC read, live heap from the goal', () => {
@@ -86,20 +94,31 @@ test('live heap: go_gc_heap_live_bytes first (0 before a first GC is unknown), e
   assert.equal(liveHeapOf({ goHeapGoal: 3e7, goGcPercent: 200 }), 1e7);
   assert.equal(liveHeapOf({ goHeapGoal: 3e7, goGcPercent: -1 }), undefined);
   assert.equal(liveHeapOf({}), undefined);
-  assert.equal(parseGoMetrics('go_gc_heap_live_bytes 0\ngo_memstats_next_gc_bytes 4.194304e+06\n').goHeapLive, undefined);
+  assert.equal(
+    parseGoMetrics('go_gc_heap_live_bytes 0\ngo_memstats_next_gc_bytes 4.194304e+06\n').goHeapLive,
+    undefined,
+  );
 });
 
 test('/metrics: a figure not present (or NaN) is absent, and an unlabelled series wins', () => {
-  const text = '# TYPE go_goroutines gauge\ngo_goroutines{shard="a"} 99\ngo_goroutines 7\ngo_memstats_sys_bytes NaN\nother_metric 1\n';
+  const text =
+    '# TYPE go_goroutines gauge\ngo_goroutines{shard="a"} 99\ngo_goroutines 7\ngo_memstats_sys_bytes NaN\nother_metric 1\n';
   assert.deepEqual(parseGoMetrics(text), { goroutines: 7 });
 });
 
 test('/metrics: garbage, an HTML page or another exporter is an error naming the URL', () => {
   const url = 'http://127.0.0.1:8080/metrics';
-  for (const text of ['garbage here', '<!doctype html><html><body>Hello</body></html>', '', 'node_exporter_build_info 1\n']) {
+  for (const text of [
+    'garbage here',
+    '<!doctype html><html><body>Hello</body></html>',
+    '',
+    'node_exporter_build_info 1\n',
+  ]) {
     assert.throws(
       () => parseGoMetrics(text, url),
-      (e: unknown) => e instanceof LeakbenchError && e.message.startsWith(`${url} did not return Prometheus metrics with runtime figures`),
+      (e: unknown) =>
+        e instanceof LeakbenchError &&
+        e.message.startsWith(`${url} did not return Prometheus metrics with runtime figures`),
     );
   }
   assert.throws(() => parseGoMetrics('<html></html>'), /HTML page/);
@@ -122,7 +141,8 @@ test('fetchMetrics: parses a good page, names the status of a bad one, times out
   const { server, url } = await serve((_req, res) => {
     if (mode === 'ok') res.end(fixture('gin-metrics-race.txt'));
     else if (mode === '500') res.writeHead(500).end('boom');
-    else if (mode === 'html') res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>login</body></html>');
+    else if (mode === 'html')
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>login</body></html>');
     else setTimeout(() => res.end(fixture('gin-metrics-race.txt')), 600);
   });
   try {
@@ -130,7 +150,10 @@ test('fetchMetrics: parses a good page, names the status of a bad one, times out
     mode = '500';
     await assert.rejects(fetchMetrics(url, 1000), new RegExp(`^LeakbenchError: metrics ${url}: HTTP 500`));
     mode = 'html';
-    await assert.rejects(fetchMetrics(url, 1000), /did not return Prometheus metrics with runtime figures \(it looks like an HTML page\)/);
+    await assert.rejects(
+      fetchMetrics(url, 1000),
+      /did not return Prometheus metrics with runtime figures \(it looks like an HTML page\)/,
+    );
     mode = 'slow';
     await assert.rejects(fetchMetrics(url, 200), /no answer within 200 ms/);
   } finally {
@@ -146,7 +169,11 @@ test('/proc/PID/cgroup v1 (hybrid host): the memory hierarchy wins over the v2 l
     path: '/process_api/c2661da262a8a911a9f5f987bea37842',
     controllers: ['memory'],
   });
-  assert.deepEqual(parseProcCgroup('5:cpu,memory:/a/b\n0::/\n'), { version: 1, path: '/a/b', controllers: ['cpu', 'memory'] });
+  assert.deepEqual(parseProcCgroup('5:cpu,memory:/a/b\n0::/\n'), {
+    version: 1,
+    path: '/a/b',
+    controllers: ['cpu', 'memory'],
+  });
 });
 
 test('/proc/PID/cgroup v2: the 0:: line; "/" is the root of the mounted hierarchy', () => {

@@ -65,7 +65,10 @@ test('samples this process on the clock: /proc figures present, t increasing abo
   const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
   assert.ok(Math.abs(mean - 0.1) < 0.02, `mean gap ${mean}`);
   // Whether a cgroup figure is available depends on the host; nothing else may warn.
-  assert.deepEqual(h.warnings.filter((w) => w.source !== 'cgroup'), []);
+  assert.deepEqual(
+    h.warnings.filter((w) => w.source !== 'cgroup'),
+    [],
+  );
 });
 
 test('a metrics URL that starts failing: one warning, metrics fields absent (not 0), /proc goes on; recovery reported', async () => {
@@ -90,7 +93,10 @@ test('a metrics URL that starts failing: one warning, metrics fields absent (not
   }
   const metricWarnings = h.warnings.filter((w) => w.source === 'metrics');
   assert.equal(metricWarnings.length, 2, JSON.stringify(metricWarnings));
-  assert.match(metricWarnings[0]!.message, new RegExp(`^metrics ${srv.url}: HTTP 500 Internal Server Error; its figures are left out`));
+  assert.match(
+    metricWarnings[0]!.message,
+    new RegExp(`^metrics ${srv.url}: HTTP 500 Internal Server Error; its figures are left out`),
+  );
   assert.match(metricWarnings[1]!.message, /recovered/);
   assert.equal(h.warnings.filter((w) => w.source === 'proc-status' || w.source === 'smaps-rollup').length, 0);
 });
@@ -102,7 +108,10 @@ test('an unreachable metrics URL: one warning naming the refused connection', as
   await once(srv.server, 'close');
   const h = harness({ metricsUrl: url });
   for (let i = 0; i < 3; i++) await h.sampler.sampleOnce();
-  assert.deepEqual(h.written.map((s) => Object.keys(s)), [['t'], ['t'], ['t']]);
+  assert.deepEqual(
+    h.written.map((s) => Object.keys(s)),
+    [['t'], ['t'], ['t']],
+  );
   assert.equal(h.warnings.length, 1);
   assert.match(h.warnings[0]!.message, /^metrics http:\/\/127\.0\.0\.1:\d+\/metrics: connect ECONNREFUSED/);
 });

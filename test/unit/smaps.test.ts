@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { classify, detectLayout, diffSmaps, parseSmaps, smapsReport, totalsByKind, type MappingKind, type SmapsSnapshot } from '../../src/analyse/smaps.ts';
+import {
+  classify,
+  detectLayout,
+  diffSmaps,
+  parseSmaps,
+  smapsReport,
+  totalsByKind,
+  type MappingKind,
+  type SmapsSnapshot,
+} from '../../src/analyse/smaps.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
 import { leakingBurstRun, MiB, writeSyntheticRun } from '../helpers/synthetic-run.ts';
 
@@ -65,8 +74,14 @@ test('a plain Go 1.26 build: its heap at a random address in the race shadow ran
   const maps = parseSmaps(PLAIN);
   assert.equal(detectLayout(maps), 'go');
   const heap = maps.filter((m) => m.kind === 'go-heap');
-  assert.deepEqual(heap.map((m) => m.range), ['2025c4000000-2025c5c00000', '2025c5c00000-2025c6c00000', '2025c6c00000-2025c8000000']);
-  assert.equal(maps.some((m) => m.kind === 'race-shadow' || m.kind === 'race-meta-shadow'), false);
+  assert.deepEqual(
+    heap.map((m) => m.range),
+    ['2025c4000000-2025c5c00000', '2025c5c00000-2025c6c00000', '2025c6c00000-2025c8000000'],
+  );
+  assert.equal(
+    maps.some((m) => m.kind === 'race-shadow' || m.kind === 'race-meta-shadow'),
+    false,
+  );
   // Forcing the race layout shows why detection matters: the heap would read as shadow.
   assert.equal(parseSmaps(PLAIN, 'race').find((m) => m.range.startsWith('2025c4'))?.kind, 'race-shadow');
 });
@@ -109,14 +124,20 @@ test('diff of the race build before and after 50k requests: the growth is outsid
   const shadow = d.topMappings.find((m) => m.range === '218000000000-218008000000');
   assert.equal(shadow?.status, 'grew');
   assert.ok(d.topMappings.length <= 10);
-  for (let i = 1; i < d.topMappings.length; i++) assert.ok(d.topMappings[i - 1]!.rssChange >= d.topMappings[i]!.rssChange);
+  for (let i = 1; i < d.topMappings.length; i++)
+    assert.ok(d.topMappings[i - 1]!.rssChange >= d.topMappings[i]!.rssChange);
   // Per-kind totals add up to the whole.
-  assert.equal(d.kinds.reduce((s, k) => s + k.rssChange, 0), d.rssChange);
+  assert.equal(
+    d.kinds.reduce((s, k) => s + k.rssChange, 0),
+    d.rssChange,
+  );
 });
 
 test('mappings are matched by start and kind; new and removed ones are counted', () => {
-  const a = 'c000000000-c000400000 rw-p 00000000 00:00 0 \nRss: 4096 kB\n7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \nRss: 1024 kB\n';
-  const b = 'c000000000-c000800000 rw-p 00000000 00:00 0 \nRss: 8192 kB\n7f0000200000-7f0000300000 rw-p 00000000 00:00 0 \nRss: 1024 kB\n';
+  const a =
+    'c000000000-c000400000 rw-p 00000000 00:00 0 \nRss: 4096 kB\n7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \nRss: 1024 kB\n';
+  const b =
+    'c000000000-c000800000 rw-p 00000000 00:00 0 \nRss: 8192 kB\n7f0000200000-7f0000300000 rw-p 00000000 00:00 0 \nRss: 1024 kB\n';
   const d = diffSmaps(parseSmaps(a, 'go'), parseSmaps(b, 'go'));
   assert.deepEqual(
     d.topMappings.map((m) => [m.range, m.status, m.rssChange]),
@@ -128,13 +149,24 @@ test('mappings are matched by start and kind; new and removed ones are counted',
   assert.equal(d.newMappings, 1);
   assert.equal(d.removedMappings, 1);
   assert.equal(d.rssChange, 4 * MiB);
-  assert.deepEqual(totalsByKind(parseSmaps(b, 'go')).map((t) => [t.kind, t.mappings, t.rss]), [['go-heap', 1, 8 * MiB], ['anonymous', 1, 1 * MiB]]);
+  assert.deepEqual(
+    totalsByKind(parseSmaps(b, 'go')).map((t) => [t.kind, t.mappings, t.rss]),
+    [
+      ['go-heap', 1, 8 * MiB],
+      ['anonymous', 1, 1 * MiB],
+    ],
+  );
   // Garbage is no mapping, not a crash.
   assert.deepEqual(parseSmaps('not smaps\n\nRss: 12 kB\n'), []);
 });
 
 test('smapsReport: first vs last, consecutive steps, and nothing compared across a restart', () => {
-  const snap = (label: string, t: number, text: string): SmapsSnapshot => ({ label, t, file: `smaps/${label}.txt`, text });
+  const snap = (label: string, t: number, text: string): SmapsSnapshot => ({
+    label,
+    t,
+    file: `smaps/${label}.txt`,
+    text,
+  });
   const three = smapsReport([snap('start', 1, RACE_START), snap('mid', 50, RACE_START), snap('end', 100, RACE_50K)])!;
   assert.equal(three.from.label, 'start');
   assert.equal(three.to.label, 'end');
@@ -145,9 +177,14 @@ test('smapsReport: first vs last, consecutive steps, and nothing compared across
   // Two snapshots: no steps table (it would repeat the overall one).
   assert.equal(smapsReport([snap('start', 1, RACE_START), snap('end', 100, RACE_50K)])!.steps.length, 0);
   // A restart at t=60: only the snapshots of the last process are compared.
-  const restarted = smapsReport([snap('start', 1, RACE_50K), snap('after-restart', 70, RACE_START), snap('end', 100, RACE_50K)], [60])!;
+  const restarted = smapsReport(
+    [snap('start', 1, RACE_50K), snap('after-restart', 70, RACE_START), snap('end', 100, RACE_50K)],
+    [60],
+  )!;
   assert.equal(restarted.from.label, 'after-restart');
-  assert.ok(restarted.notes.some((n) => /1 snapshot\(s\) taken before the target restarted at t=60 s are left out/.test(n)));
+  assert.ok(
+    restarted.notes.some((n) => /1 snapshot\(s\) taken before the target restarted at t=60 s are left out/.test(n)),
+  );
   assert.equal(smapsReport([snap('start', 1, RACE_50K), snap('end', 100, RACE_START)], [60]), undefined);
   // An empty snapshot is left out with a note.
   const empty = smapsReport([snap('start', 1, ''), snap('a', 2, RACE_START), snap('b', 3, RACE_50K)])!;

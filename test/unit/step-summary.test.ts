@@ -30,7 +30,17 @@ test('each run appends its headline, load and memory tables; a verdict when the 
   await renderReport(second);
   const summaryPath = join(second, FILES.summary);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryFile;
-  writeJsonAtomic(summaryPath, { ...summary, diagnosis: { ...summary.diagnosis!, verdict: { ...summary.diagnosis!.verdict, summary: 'RSS grew | while the heap did not', evidence: ['RSS +250 MiB'] } } });
+  writeJsonAtomic(summaryPath, {
+    ...summary,
+    diagnosis: {
+      ...summary.diagnosis!,
+      verdict: {
+        ...summary.diagnosis!.verdict,
+        summary: 'RSS grew | while the heap did not',
+        evidence: ['RSS +250 MiB'],
+      },
+    },
+  });
   appendStepSummary(second, { GITHUB_STEP_SUMMARY: file });
 
   const text = readFileSync(file, 'utf8');

@@ -50,7 +50,10 @@ test('a leaking burst run: exact start, peak, end and change per figure', () => 
   assert.equal(goroutines.unit, 'count');
   assert.equal(goroutines.peak, 207);
   // Figures never sampled are absent, not zero.
-  assert.equal(s.memory.some((m) => m.key === 'cgroupMemory' || m.key === 'processRss'), false);
+  assert.equal(
+    s.memory.some((m) => m.key === 'cgroupMemory' || m.key === 'processRss'),
+    false,
+  );
   assert.deepEqual(
     s.memory.map((m) => m.key),
     ['vmRss', 'pss', 'heapInuse', 'stackInuse', 'goSys', 'goroutines', 'threads'],
@@ -82,7 +85,10 @@ test('without runtime metrics the headline says so and no Go figure is invented'
   const s = summaryOf(leakingBurstRun({ runtimeMetrics: false }));
   assert.match(s.headline, /^RSS grew from 30\.0 MiB to 280\.0 MiB \(\+250\.0 MiB, \+833%\)/);
   assert.match(s.headline, /no runtime heap figure was sampled/);
-  assert.equal(s.memory.some((m) => m.key === 'heapInuse' || m.key === 'goroutines'), false);
+  assert.equal(
+    s.memory.some((m) => m.key === 'heapInuse' || m.key === 'goroutines'),
+    false,
+  );
 });
 
 test('no samples, or a single one, is "not enough samples", not an error', () => {

@@ -25,7 +25,8 @@ function realRun(name: string): Diagnosis {
   return diagnose(readRunDir(dir));
 }
 
-const perHour = (d: Diagnosis, window: string): number => d.figures.find((f) => f.key === 'vmRss')!.windows.find((w) => w.window === window)!.perHour!.rate!;
+const perHour = (d: Diagnosis, window: string): number =>
+  d.figures.find((f) => f.key === 'vmRss')!.windows.find((w) => w.window === window)!.perHour!.rate!;
 
 test('race build, 8 min of probes: RSS outside the Go runtime grows about 120 MiB/h', () => {
   const d = realRun('idle-race');
@@ -55,5 +56,8 @@ test('race build soak: about 500 KiB per 1,000 requests under load, outside the 
 test('plain build soak: stable; the first minute of a fresh process is a warm-up, not a leak', () => {
   const d = realRun('soak-plain');
   assert.equal(d.verdict.kind, 'stable', d.verdict.evidence.join('\n'));
-  assert.ok(d.verdict.evidence.some((e) => /rose in idle-before .* but not in idle-after .*warming up/.test(e)), d.verdict.evidence.join('\n'));
+  assert.ok(
+    d.verdict.evidence.some((e) => /rose in idle-before .* but not in idle-after .*warming up/.test(e)),
+    d.verdict.evidence.join('\n'),
+  );
 });

@@ -9,7 +9,17 @@ import { THRESHOLDS } from '../../src/analyse/thresholds.ts';
 import { diagnose, type DiagnoseOptions } from '../../src/analyse/verdict.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
 import type { Sample } from '../../src/rundir/schema.ts';
-import { requestsAt, seriesRun, SOAK, SOAK_END, KiB, MiB, type PhaseSpec, type SeriesContext, type SeriesRunSpec } from '../helpers/synthetic-series.ts';
+import {
+  requestsAt,
+  seriesRun,
+  SOAK,
+  SOAK_END,
+  KiB,
+  MiB,
+  type PhaseSpec,
+  type SeriesContext,
+  type SeriesRunSpec,
+} from '../helpers/synthetic-series.ts';
 import { sawtoothAttachRun, writeSyntheticRun, type SyntheticRun } from '../helpers/synthetic-run.ts';
 
 function diagnosisOf(spec: SyntheticRun, opts?: DiagnoseOptions, prepare?: (dir: string) => void): Diagnosis {
@@ -35,8 +45,16 @@ function fitOf(r: RateFit | undefined): Required<Pick<RateFit, 'rate' | 'low' | 
   return r as Required<Pick<RateFit, 'rate' | 'low' | 'high' | 'tau' | 'trend'>> & RateFit;
 }
 
-const burstRequests = (t: number): number => requestsAt(SOAK.filter((p) => p.kind === 'burst'), t);
-const probes = (t: number): number => requestsAt(SOAK.filter((p) => p.kind === 'idle'), t);
+const burstRequests = (t: number): number =>
+  requestsAt(
+    SOAK.filter((p) => p.kind === 'burst'),
+    t,
+  );
+const probes = (t: number): number =>
+  requestsAt(
+    SOAK.filter((p) => p.kind === 'idle'),
+    t,
+  );
 
 /** A Go server's runtime figures around a given RSS: heap GC sawtooth, flat stacks. */
 function goRuntime(c: SeriesContext, goSys: number, heapBase = 6 * MiB): Partial<Sample> {
@@ -79,8 +97,20 @@ test('race build, soak: growth outside the Go runtime, rate per 1,000 requests, 
   assert.equal(burst.trend, 'growing');
   assert.ok(burst.tau > 0.9);
   // The evidence says it in words and numbers: the rate, and the Go side's share.
-  assert.ok(d.verdict.evidence.some((e) => /^RSS \(VmRSS\) grew \+\d+\.\d MiB \(fitted\) during burst \(40\.0 s, 100,000 requests\): \+\d+\.\d KiB per 1,000 requests/.test(e)), d.verdict.evidence.join('\n'));
-  assert.ok(d.verdict.evidence.some((e) => /Go sys \+0 B \(0% of it\).*RSS outside the Go runtime \+\d+\.\d MiB \((9\d|100)% of it\)/.test(e)), d.verdict.evidence.join('\n'));
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /^RSS \(VmRSS\) grew \+\d+\.\d MiB \(fitted\) during burst \(40\.0 s, 100,000 requests\): \+\d+\.\d KiB per 1,000 requests/.test(
+        e,
+      ),
+    ),
+    d.verdict.evidence.join('\n'),
+  );
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /Go sys \+0 B \(0% of it\).*RSS outside the Go runtime \+\d+\.\d MiB \((9\d|100)% of it\)/.test(e),
+    ),
+    d.verdict.evidence.join('\n'),
+  );
   assert.ok(d.verdict.suggestions.some((s) => /Build without -race/.test(s)));
   // Go heap, stacks and goroutines are flat in the same burst.
   assert.equal(fitOf(win(fig(d, 'goSys'), 'burst').per1k).trend, 'flat');
@@ -90,7 +120,11 @@ test('race build, soak: growth outside the Go runtime, rate per 1,000 requests, 
 });
 
 test('the same growth from a target of unknown build names the race issue only as a possibility', () => {
-  const d = diagnosisOf(raceSoak({ target: { kind: 'attach', label: 'svc', variant: undefined, buildFlags: undefined, binary: '/srv/app' } }));
+  const d = diagnosisOf(
+    raceSoak({
+      target: { kind: 'attach', label: 'svc', variant: undefined, buildFlags: undefined, binary: '/srv/app' },
+    }),
+  );
   assert.equal(d.verdict.kind, 'growth-outside-go-runtime');
   assert.doesNotMatch(d.verdict.summary, /This is a -race build/);
   assert.match(d.verdict.summary, /a -race build \(golang\/go#63276\), cgo or C libraries/);
@@ -133,7 +167,10 @@ test('plain build: warm-up at rest, a few MiB under load, then flat: stable, the
   // Under load it rose 3 MiB in the first 20k requests and then stopped: it levelled off.
   const burst = fitOf(win(rss, 'burst').per1k);
   assert.equal(burst.trend, 'flat');
-  assert.match(d.verdict.summary, /^No memory figure grows beyond noise: RSS \(VmRSS\) ends \+\d\.\d MiB from its baseline/);
+  assert.match(
+    d.verdict.summary,
+    /^No memory figure grows beyond noise: RSS \(VmRSS\) ends \+\d\.\d MiB from its baseline/,
+  );
 });
 
 test('Go heap growth: heap in use carries the RSS growth; the pprof diff of the run is suggested', () => {
@@ -160,8 +197,16 @@ test('Go heap growth: heap in use carries the RSS growth; the pprof diff of the 
   assert.match(d.verdict.summary, /Go heap in use carries \d+% of the RSS growth/);
   const rate = fitOf(win(fig(d, 'vmRss'), 'idle').perHour);
   assert.ok(Math.abs(rate.rate - 30 * MiB) < 0.1 * 30 * MiB, `rate ${rate.rate}`);
-  assert.deepEqual(d.heapProfiles, { start: 'pprof/heap-start.pb.gz', end: 'pprof/heap-end.pb.gz', command: 'go tool pprof -diff_base pprof/heap-start.pb.gz pprof/heap-end.pb.gz' });
-  assert.ok(d.verdict.suggestions.some((s) => s.endsWith('go tool pprof -diff_base pprof/heap-start.pb.gz pprof/heap-end.pb.gz')));
+  assert.deepEqual(d.heapProfiles, {
+    start: 'pprof/heap-start.pb.gz',
+    end: 'pprof/heap-end.pb.gz',
+    command: 'go tool pprof -diff_base pprof/heap-start.pb.gz pprof/heap-end.pb.gz',
+  });
+  assert.ok(
+    d.verdict.suggestions.some((s) =>
+      s.endsWith('go tool pprof -diff_base pprof/heap-start.pb.gz pprof/heap-end.pb.gz'),
+    ),
+  );
   assert.equal(fitOf(win(fig(d, 'outsideGo'), 'idle').perHour).trend, 'flat');
 });
 
@@ -176,7 +221,13 @@ test('goroutine growth: one goroutine a probe never exits', () => {
       const leaked = Math.floor(probes(c.t) > 0 ? requestsAt(phases, c.t) : 0);
       const grow = leaked * 10 * KiB;
       const vmRss = 20 * MiB + grow + 64 * KiB * c.noise();
-      return { vmRss, rssAnon: vmRss - 10 * MiB, ...goRuntime(c, 16 * MiB + grow, 6 * MiB + leaked * 2 * KiB), stackInuse: 512 * KiB + leaked * 8 * KiB, goroutines: 6 + leaked };
+      return {
+        vmRss,
+        rssAnon: vmRss - 10 * MiB,
+        ...goRuntime(c, 16 * MiB + grow, 6 * MiB + leaked * 2 * KiB),
+        stackInuse: 512 * KiB + leaked * 8 * KiB,
+        goroutines: 6 + leaked,
+      };
     },
   });
   const d = diagnosisOf(spec);
@@ -184,7 +235,9 @@ test('goroutine growth: one goroutine a probe never exits', () => {
   const g = fitOf(win(fig(d, 'goroutines'), 'idle').perHour);
   assert.ok(Math.abs(g.rate - 3600) < 50, `goroutines per hour ${g.rate}`);
   assert.ok(d.verdict.evidence[0]!.startsWith('goroutines grew +'), d.verdict.evidence[0]);
-  assert.ok(d.verdict.suggestions.some((s) => s.includes("curl -s 'http://127.0.0.1:8080/debug/pprof/goroutine?debug=1'")));
+  assert.ok(
+    d.verdict.suggestions.some((s) => s.includes("curl -s 'http://127.0.0.1:8080/debug/pprof/goroutine?debug=1'")),
+  );
 });
 
 test('high-water mark held: RSS rose under load, stays up, does not grow at rest; heap released shows the runtime giving back', () => {
@@ -210,11 +263,28 @@ test('high-water mark held: RSS rose under load, stays up, does not grow at rest
   assert.equal(d.verdict.kind, 'high-water-held', d.verdict.evidence.join('\n'));
   assert.match(d.verdict.summary, /a high-water mark, not a leak/);
   const rss = fig(d, 'vmRss');
-  assert.ok(rss.retainedAfterBurst! > 70 * MiB && rss.retainedAfterBurst! < 80 * MiB, `retained ${rss.retainedAfterBurst}`);
+  assert.ok(
+    rss.retainedAfterBurst! > 70 * MiB && rss.retainedAfterBurst! < 80 * MiB,
+    `retained ${rss.retainedAfterBurst}`,
+  );
   assert.notEqual(fitOf(win(rss, 'idle-after').perHour).trend, 'growing');
-  assert.ok(d.verdict.evidence.some((e) => /^RSS \(VmRSS\) rose \+\d+\.\d MiB above its baseline of 20\.\d MiB during burst \(100,000 requests\) and was still \+\d+\.\d MiB above it at the end of idle-after\.$/.test(e)), d.verdict.evidence.join('\n'));
-  assert.ok(d.verdict.evidence.some((e) => /^Go heap released rose \+4\.0 MiB during idle-after/.test(e)), d.verdict.evidence.join('\n'));
-  assert.ok(d.verdict.evidence.some((e) => /^Go heap in use rose \+70\.0 MiB during burst but was back to 6\.0 MiB at the end of idle-after/.test(e)));
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /^RSS \(VmRSS\) rose \+\d+\.\d MiB above its baseline of 20\.\d MiB during burst \(100,000 requests\) and was still \+\d+\.\d MiB above it at the end of idle-after\.$/.test(
+        e,
+      ),
+    ),
+    d.verdict.evidence.join('\n'),
+  );
+  assert.ok(
+    d.verdict.evidence.some((e) => /^Go heap released rose \+4\.0 MiB during idle-after/.test(e)),
+    d.verdict.evidence.join('\n'),
+  );
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /^Go heap in use rose \+70\.0 MiB during burst but was back to 6\.0 MiB at the end of idle-after/.test(e),
+    ),
+  );
   assert.ok(!GROWTH_VERDICTS.includes(d.verdict.kind));
 });
 
@@ -233,24 +303,44 @@ test('heap growth under load with no idle phase after it: heap growth, and the c
   });
   const d = diagnosisOf(spec);
   assert.equal(d.verdict.kind, 'go-heap-growth');
-  assert.ok(d.verdict.caveats.some((c) => /No idle phase followed burst, so whether the Go heap is given back/.test(c)));
-  assert.ok(d.verdict.suggestions.some((s) => s.includes("curl -so start.pb.gz 'http://127.0.0.1:8080/debug/pprof/heap?gc=1'")));
+  assert.ok(
+    d.verdict.caveats.some((c) => /No idle phase followed burst, so whether the Go heap is given back/.test(c)),
+  );
+  assert.ok(
+    d.verdict.suggestions.some((s) => s.includes("curl -so start.pb.gz 'http://127.0.0.1:8080/debug/pprof/heap?gc=1'")),
+  );
 });
 
 test('without load.ndjson, a burst falls back to its result spread evenly, then to time, and says so', () => {
   const spec = raceSoak();
   spec.load = null;
   const burst = spec.run.phases.find((p) => p.name === 'burst')!;
-  burst.result = { phase: 'burst', kind: 'burst', requested: 100_000, sent: 100_000, completed: 100_000, errors: 0, timeouts: 0, non2xx: 0, statusCodes: { '200': 100_000 }, durationS: 40, rate: 2500 };
+  burst.result = {
+    phase: 'burst',
+    kind: 'burst',
+    requested: 100_000,
+    sent: 100_000,
+    completed: 100_000,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    statusCodes: { '200': 100_000 },
+    durationS: 40,
+    rate: 2500,
+  };
   const even = diagnosisOf(spec);
   assert.equal(even.verdict.kind, 'growth-outside-go-runtime');
   assert.equal(win(fig(even, 'vmRss'), 'burst').requestsFrom, 'phase result (assumed uniform)');
-  assert.ok(even.verdict.caveats.some((c) => /^burst recorded no per-second progress, so its requests are assumed/.test(c)));
+  assert.ok(
+    even.verdict.caveats.some((c) => /^burst recorded no per-second progress, so its requests are assumed/.test(c)),
+  );
   delete burst.result;
   const timed = diagnosisOf(spec);
   assert.equal(win(fig(timed, 'vmRss'), 'burst').per1k, undefined);
   assert.equal(fitOf(win(fig(timed, 'vmRss'), 'burst').perHour).trend, 'growing');
-  assert.ok(timed.verdict.caveats.some((c) => /^burst recorded no per-request progress .* per hour, not per request/.test(c)));
+  assert.ok(
+    timed.verdict.caveats.some((c) => /^burst recorded no per-request progress .* per hour, not per request/.test(c)),
+  );
 });
 
 test('phases too short for a rate: the verdict rests on what the load left behind', () => {
@@ -267,7 +357,11 @@ test('phases too short for a rate: the verdict rests on what the load left behin
       every: 0.5,
       seed: 41,
       figures: (c) => {
-        const done = requestsAt(phases.filter((p) => p.kind === 'burst'), c.t) / 60_000;
+        const done =
+          requestsAt(
+            phases.filter((p) => p.kind === 'burst'),
+            c.t,
+          ) / 60_000;
         const rss = 20 * MiB + 200 * MiB * done;
         const inRuntime = kept === 'outside' ? 0 : 200 * MiB * done;
         const liveHeap = kept === 'heap' || (c.phase?.kind === 'burst' && kept === 'nothing') ? 180 * MiB * done : 0;
@@ -286,10 +380,27 @@ test('phases too short for a rate: the verdict rests on what the load left behin
   };
   const heap = short('heap');
   assert.equal(heap.verdict.kind, 'go-heap-growth', heap.verdict.evidence.join('\n'));
-  assert.ok(heap.verdict.caveats.some((c) => /^No phase was long enough to fit a growth rate \(idle-before: 4 samples in the window; at least 5 are needed\./.test(c)));
-  assert.ok(heap.verdict.evidence.some((e) => /^Go heap in use is still \+180\.0 MiB above its baseline at the end of idle-after \(90% of what RSS holds\)/.test(e)), heap.verdict.evidence.join('\n'));
+  assert.ok(
+    heap.verdict.caveats.some((c) =>
+      /^No phase was long enough to fit a growth rate \(idle-before: 4 samples in the window; at least 5 are needed\./.test(
+        c,
+      ),
+    ),
+  );
+  assert.ok(
+    heap.verdict.evidence.some((e) =>
+      /^Go heap in use is still \+180\.0 MiB above its baseline at the end of idle-after \(90% of what RSS holds\)/.test(
+        e,
+      ),
+    ),
+    heap.verdict.evidence.join('\n'),
+  );
   assert.equal(short('goroutines').verdict.kind, 'goroutine-growth');
-  assert.ok(short('goroutines').verdict.evidence.some((e) => /^goroutines: 6 before the load, 506 at the end of idle-after: 500 started by the load never exited\.$/.test(e)));
+  assert.ok(
+    short('goroutines').verdict.evidence.some((e) =>
+      /^goroutines: 6 before the load, 506 at the end of idle-after: 500 started by the load never exited\.$/.test(e),
+    ),
+  );
   assert.equal(short('outside').verdict.kind, 'growth-outside-go-runtime');
   assert.equal(short('nothing').verdict.kind, 'high-water-held');
   // Nothing high held and nothing fitted: no verdict can be given.
@@ -305,14 +416,25 @@ test('sawtooth after an OOM kill: fitted per process, the kill named, time to th
   const cgroup = fitOf(win(fig(d, 'cgroupMemory'), 'probes').perHour);
   // 50 KiB/s in each process, across the kill: the kill does not pull the slope down.
   assert.ok(Math.abs(cgroup.rate - 50 * KiB * 3600) < 1, `rate ${cgroup.rate}`);
-  assert.ok(d.verdict.evidence.some((e) => /exited 1 time during the run: t=50 min exit code 137 \(killed: likely the OOM killer\)/.test(e)));
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /exited 1 time during the run: t=50 min exit code 137 \(killed: likely the OOM killer\)/.test(e),
+    ),
+  );
   const p = d.projection!;
   assert.equal(p.figure, 'cgroupMemory');
   assert.equal(p.limitBytes, 200 * MiB);
   const current = 40 * MiB + 2397 * 50 * KiB;
   assert.equal(p.current, current);
   assert.ok(Math.abs(p.hoursToLimit! - (200 * MiB - current) / (50 * KiB * 3600)) < 1e-6, `hours ${p.hoursToLimit}`);
-  assert.ok(d.verdict.evidence.some((e) => /^At the idle rate of probes \(\+175\.8 MiB\/h\), cgroup memory would reach the 200\.0 MiB limit in about 14 min/.test(e)), d.verdict.evidence.join('\n'));
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /^At the idle rate of probes \(\+175\.8 MiB\/h\), cgroup memory would reach the 200\.0 MiB limit in about 14 min/.test(
+        e,
+      ),
+    ),
+    d.verdict.evidence.join('\n'),
+  );
   // The run's own --memory-limit (in run.json's options) reaches the summary the same way.
   const spec = sawtoothAttachRun();
   spec.run.options = { memoryLimitBytes: 200 * MiB };
@@ -329,23 +451,49 @@ test('burst rate projection: requests until the limit', () => {
 });
 
 test('no time to the limit is projected from a verdict that is not growth, nor from a short idle phase', () => {
-  const stable = diagnosisOf(seriesRun({ phases: SOAK, endT: SOAK_END, seed: 3, figures: (c) => ({ vmRss: 30 * MiB + 64 * KiB * c.noise() }) }), { memoryLimitBytes: 64 * MiB });
+  const stable = diagnosisOf(
+    seriesRun({ phases: SOAK, endT: SOAK_END, seed: 3, figures: (c) => ({ vmRss: 30 * MiB + 64 * KiB * c.noise() }) }),
+    { memoryLimitBytes: 64 * MiB },
+  );
   assert.equal(stable.verdict.kind, 'stable');
   assert.equal(stable.projection?.hoursToLimit, undefined);
-  assert.match(stable.projection!.text[0]!, /^The verdict is stable, so no time to the 64\.0 MiB limit is projected \(RSS \(VmRSS\) (29\.9|30\.0) MiB now\)\.$/);
+  assert.match(
+    stable.projection!.text[0]!,
+    /^The verdict is stable, so no time to the 64\.0 MiB limit is projected \(RSS \(VmRSS\) (29\.9|30\.0) MiB now\)\.$/,
+  );
   const phases: PhaseSpec[] = [{ name: 'idle', kind: 'idle', startT: 0, endT: 120 }];
-  const short = seriesRun({ phases, endT: 120, figures: (c) => ({ vmRss: 30 * MiB + c.t * 64 * KiB, rssAnon: 20 * MiB + c.t * 64 * KiB, goSys: 12 * MiB, heapInuse: 5 * MiB }) });
+  const short = seriesRun({
+    phases,
+    endT: 120,
+    figures: (c) => ({
+      vmRss: 30 * MiB + c.t * 64 * KiB,
+      rssAnon: 20 * MiB + c.t * 64 * KiB,
+      goSys: 12 * MiB,
+      heapInuse: 5 * MiB,
+    }),
+  });
   const d = diagnosisOf(short, { memoryLimitBytes: 64 * MiB });
   assert.equal(d.verdict.kind, 'growth-outside-go-runtime');
   assert.equal(d.projection?.hoursToLimit, undefined);
-  assert.ok(d.projection!.text.some((t) => /^idle lasted 2 min, too short to extrapolate a time to the 64\.0 MiB limit \(at least 5 min at rest is needed\)\.$/.test(t)), d.projection!.text.join('\n'));
+  assert.ok(
+    d.projection!.text.some((t) =>
+      /^idle lasted 2 min, too short to extrapolate a time to the 64\.0 MiB limit \(at least 5 min at rest is needed\)\.$/.test(
+        t,
+      ),
+    ),
+    d.projection!.text.join('\n'),
+  );
 });
 
 test('without Go runtime metrics: an RSS-based verdict that says what it could not tell', () => {
   const d = diagnosisOf(raceSoak({ metrics: false }));
   assert.equal(d.verdict.kind, 'rss-growth');
   assert.ok(d.verdict.caveats.some((c) => /Go runtime metrics .* were not sampled/.test(c)));
-  assert.ok(d.verdict.caveats.some((c) => /cannot say whether the Go heap, goroutines or memory outside the Go runtime grows/.test(c)));
+  assert.ok(
+    d.verdict.caveats.some((c) =>
+      /cannot say whether the Go heap, goroutines or memory outside the Go runtime grows/.test(c),
+    ),
+  );
   assert.ok(d.verdict.suggestions.some((s) => /--metrics-url/.test(s)));
   assert.ok(GROWTH_VERDICTS.includes('rss-growth'));
 });
@@ -363,17 +511,33 @@ test('without metrics but with smaps snapshots of the race build, smaps says the
   });
   assert.equal(d.verdict.kind, 'growth-outside-go-runtime');
   assert.ok(d.verdict.caveats.some((c) => /Attributed by smaps address ranges only/.test(c)));
-  assert.ok(d.verdict.evidence.some((e) => /^smaps start → end \(t=1\.00 s → t=15 min 48 s\): other anonymous \+93\.5 MiB \(43 → 75 mappings\), race shadow \+8\.8 MiB/.test(e)), d.verdict.evidence.join('\n'));
+  assert.ok(
+    d.verdict.evidence.some((e) =>
+      /^smaps start → end \(t=1\.00 s → t=15 min 48 s\): other anonymous \+93\.5 MiB \(43 → 75 mappings\), race shadow \+8\.8 MiB/.test(
+        e,
+      ),
+    ),
+    d.verdict.evidence.join('\n'),
+  );
   assert.equal(d.smaps?.overall.kinds[0]?.kind, 'anonymous');
 });
 
 test('too few samples, or phases too short: not-enough-data saying what is missing', () => {
-  const three = seriesRun({ phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 2 }], endT: 2, figures: () => ({ vmRss: 10 * MiB }) });
+  const three = seriesRun({
+    phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 2 }],
+    endT: 2,
+    figures: () => ({ vmRss: 10 * MiB }),
+  });
   const d3 = diagnosisOf(three);
   assert.equal(d3.verdict.kind, 'not-enough-data');
   assert.match(d3.verdict.summary, /idle: 3 samples in the window; at least 5 are needed\./);
 
-  const short = seriesRun({ phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 1.5 }], endT: 1.5, every: 0.25, figures: (c) => ({ vmRss: 10 * MiB + c.t * MiB }) });
+  const short = seriesRun({
+    phases: [{ name: 'idle', kind: 'idle', startT: 0, endT: 1.5 }],
+    endT: 1.5,
+    every: 0.25,
+    figures: (c) => ({ vmRss: 10 * MiB + c.t * MiB }),
+  });
   const ds = diagnosisOf(short);
   assert.equal(ds.verdict.kind, 'not-enough-data');
   assert.match(ds.verdict.summary, /the window covers 1\.50 s; at least 2\.00 s is needed/);
@@ -391,18 +555,25 @@ test('too few samples, or phases too short: not-enough-data saying what is missi
 });
 
 test('a short idle phase says how slow a leak it could have missed', () => {
-  const spec = seriesRun({ phases: [{ name: 'idle', kind: 'idle', startT: 1, endT: 121 }], endT: 121, figures: (c) => ({ vmRss: 20 * MiB + 16 * KiB * c.noise() }) });
+  const spec = seriesRun({
+    phases: [{ name: 'idle', kind: 'idle', startT: 1, endT: 121 }],
+    endT: 121,
+    figures: (c) => ({ vmRss: 20 * MiB + 16 * KiB * c.noise() }),
+  });
   const d = diagnosisOf(spec);
   assert.equal(d.verdict.kind, 'stable');
   // 512 KiB in two minutes is 15 MiB/h: anything slower is within noise there.
-  assert.ok(d.verdict.caveats.some((c) => /^idle lasted 2 min: growth at rest slower than about \+15\.0 MiB\/h/.test(c)), d.verdict.caveats.join('\n'));
+  assert.ok(
+    d.verdict.caveats.some((c) => /^idle lasted 2 min: growth at rest slower than about \+15\.0 MiB\/h/.test(c)),
+    d.verdict.caveats.join('\n'),
+  );
 });
 
 test('thresholds hold their documented relations', () => {
   // The race build's idle leak at kubelet rate (1-2 KB a probe, 3.5-7 MiB/h) is above the idle threshold.
   assert.ok(THRESHOLDS.idleBytesPerHour < 1000 * 3600);
   // The race build's 500 KiB per 1k requests is far above the burst threshold, a plain build's 3-6 KiB below it.
-  assert.ok(THRESHOLDS.burstBytesPer1k < 500 * KiB / 10 && THRESHOLDS.burstBytesPer1k > 6 * KiB);
+  assert.ok(THRESHOLDS.burstBytesPer1k < (500 * KiB) / 10 && THRESHOLDS.burstBytesPer1k > 6 * KiB);
   assert.ok(THRESHOLDS.persistenceRatio > 0.05 && THRESHOLDS.persistenceRatio < 0.5);
 });
 

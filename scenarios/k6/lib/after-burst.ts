@@ -32,7 +32,12 @@ export function burstIsOver(v: InstanceView): boolean {
  * until it is due, send it, or drop it when the VU is a whole interval late (a probe that took
  * longer than the interval), as k6's constant-arrival-rate drops an iteration it has no VU for.
  */
-export function probeStep(seq: number, startMs: number, intervalMs: number, nowMs: number): { action: 'wait'; ms: number } | { action: 'send' } | { action: 'drop' } {
+export function probeStep(
+  seq: number,
+  startMs: number,
+  intervalMs: number,
+  nowMs: number,
+): { action: 'wait'; ms: number } | { action: 'send' } | { action: 'drop' } {
   const due = startMs + seq * intervalMs;
   if (nowMs < due) return { action: 'wait', ms: due - nowMs };
   return nowMs - due >= intervalMs ? { action: 'drop' } : { action: 'send' };

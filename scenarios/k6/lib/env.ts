@@ -63,19 +63,28 @@ export function readScriptEnv(env: Env): K6ScriptEnv {
   };
   const { baseUrl, urlPath } = splitUrl(get(ENV_NAMES.url) ?? DEFAULT_BASE_URL);
   const rawPath = get(ENV_NAMES.path);
-  const path = rawPath !== undefined ? checkPath(ENV_NAMES.path, rawPath) : urlPath ?? DEFAULTS.path;
+  const path = rawPath !== undefined ? checkPath(ENV_NAMES.path, rawPath) : (urlPath ?? DEFAULTS.path);
   const dur = (name: string, fallback: number, range: Range): number => {
     const raw = get(name);
     return raw === undefined ? fallback : durationMs(name, raw, range.min, range.max);
   };
   // The same ranges and rules as the CLI's flags (src/options/rules.ts), so a value one engine refuses the other refuses too.
-  const requests = get(ENV_NAMES.requests) === undefined ? DEFAULTS.requests : wholeNumber(ENV_NAMES.requests, get(ENV_NAMES.requests)!, LIMITS.requests.max);
-  const connections = get(ENV_NAMES.connections) === undefined ? DEFAULTS.connections : wholeNumber(ENV_NAMES.connections, get(ENV_NAMES.connections)!, LIMITS.connections.max);
+  const requests =
+    get(ENV_NAMES.requests) === undefined
+      ? DEFAULTS.requests
+      : wholeNumber(ENV_NAMES.requests, get(ENV_NAMES.requests)!, LIMITS.requests.max);
+  const connections =
+    get(ENV_NAMES.connections) === undefined
+      ? DEFAULTS.connections
+      : wholeNumber(ENV_NAMES.connections, get(ENV_NAMES.connections)!, LIMITS.connections.max);
   const tooMany = connectionsExceedRequests(connections, requests);
   if (tooMany) throw new EnvError(`${ENV_NAMES.connections}: ${tooMany} (${ENV_NAMES.requests})`);
   const params: ScenarioParams = {
     path,
-    rate: get(ENV_NAMES.rate) === undefined ? DEFAULTS.rate : positiveNumber(ENV_NAMES.rate, get(ENV_NAMES.rate)!, LIMITS.rate.max),
+    rate:
+      get(ENV_NAMES.rate) === undefined
+        ? DEFAULTS.rate
+        : positiveNumber(ENV_NAMES.rate, get(ENV_NAMES.rate)!, LIMITS.rate.max),
     durationMs: dur(ENV_NAMES.duration, DEFAULTS.durationMs, LIMITS.durationMs),
     probeTimeoutMs: dur(ENV_NAMES.probeTimeout, DEFAULTS.probeTimeoutMs, LIMITS.probeTimeoutMs),
     requests,
@@ -98,14 +107,20 @@ export function readScriptEnv(env: Env): K6ScriptEnv {
  */
 export function splitUrl(raw: string): { baseUrl: string; urlPath: string | undefined } {
   const m = /^(https?):\/\/([^/?#\s]+)([^#\s]*)$/i.exec(raw);
-  if (!m) throw new EnvError(`${ENV_NAMES.url}: expected an http:// or https:// URL like http://127.0.0.1:8080, got ${JSON.stringify(raw)}`);
+  if (!m)
+    throw new EnvError(
+      `${ENV_NAMES.url}: expected an http:// or https:// URL like http://127.0.0.1:8080, got ${JSON.stringify(raw)}`,
+    );
   const rest = m[3] ?? '';
   const urlPath = rest === '' || rest === '/' ? undefined : rest.startsWith('/') ? rest : `/${rest}`;
   return { baseUrl: `${m[1]!.toLowerCase()}://${m[2]!}`, urlPath };
 }
 
 function checkPath(name: string, raw: string): string {
-  if (!raw.startsWith('/') || /\s/.test(raw)) throw new EnvError(`${name}: expected a path starting with / and without spaces, like /health_check, got ${JSON.stringify(raw)}`);
+  if (!raw.startsWith('/') || /\s/.test(raw))
+    throw new EnvError(
+      `${name}: expected a path starting with / and without spaces, like /health_check, got ${JSON.stringify(raw)}`,
+    );
   return raw;
 }
 
@@ -113,7 +128,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000
 
 /** Go-style durations as k6 writes them: 500ms, 30s, 10m, 1h30m. A bare number has no unit and is refused. */
 export function durationMs(name: string, raw: string, min: number, max: number): number {
-  const bad = () => new EnvError(`${name}: expected a duration with a unit like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
+  const bad = () =>
+    new EnvError(`${name}: expected a duration with a unit like 30s, 10m or 1h30m, got ${JSON.stringify(raw)}`);
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(raw)) throw bad();
   let ms = 0;
   for (const part of raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(part[1]) * UNIT_MS[part[2]!]!;
@@ -127,14 +143,16 @@ function wholeNumber(name: string, raw: string, max: number): number {
   const value = raw.replace(/_/g, '');
   // 1e6 and 1_000_000 as on the CLI, because the report talks about "1M requests".
   const n = /^(\d+|\d+(\.\d+)?e\d+)$/i.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n <= 0) throw new EnvError(`${name}: expected a whole number greater than 0, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new EnvError(`${name}: expected a whole number greater than 0, got ${JSON.stringify(raw)}`);
   if (n > max) throw new EnvError(`${name}: must be at most ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 function positiveNumber(name: string, raw: string, max: number): number {
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new EnvError(`${name}: expected a number greater than 0, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new EnvError(`${name}: expected a number greater than 0, got ${JSON.stringify(raw)}`);
   if (n > max) throw new EnvError(`${name}: must be at most ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }

@@ -16,7 +16,12 @@
  * environment k6 passes through): the bundle and the summary never hold the value.
  */
 import { DEFAULTS } from '../../../src/options/defaults.ts';
-import { parseRequestsFile, parseStatuses, headerProblem, RequestsFileError } from '../../../src/options/requests-file.ts';
+import {
+  parseRequestsFile,
+  parseStatuses,
+  headerProblem,
+  RequestsFileError,
+} from '../../../src/options/requests-file.ts';
 import { envNames, METHODS, type RequestDef, type RequestMix } from '../../../src/options/request-def.ts';
 import type { RateStage } from '../../../src/load/phases.ts';
 import { parseStages } from '../../../src/options/stages.ts';
@@ -48,9 +53,17 @@ export function readRequestEnv(env: Env, path: string, readFile: (p: string) => 
     return v === undefined || v.trim() === '' ? undefined : v;
   };
   const out: RequestEnv = {
-    secretHeaders: (get(REQUEST_ENV.secretHeaders) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    secretHeaders: (get(REQUEST_ENV.secretHeaders) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     // The same rule as the CLI: LEAKBENCH_RATE when given, else the steady default (or 0 before stages).
-    steadyRate: get(REQUEST_ENV.rate) !== undefined ? Number(get(REQUEST_ENV.rate)) : get(REQUEST_ENV.stages) !== undefined ? 0 : DEFAULTS.steadyRate,
+    steadyRate:
+      get(REQUEST_ENV.rate) !== undefined
+        ? Number(get(REQUEST_ENV.rate))
+        : get(REQUEST_ENV.stages) !== undefined
+          ? 0
+          : DEFAULTS.steadyRate,
   };
   const stagesRaw = get(REQUEST_ENV.stages);
   if (stagesRaw !== undefined) {
@@ -63,13 +76,16 @@ export function readRequestEnv(env: Env, path: string, readFile: (p: string) => 
   let mix: RequestMix | undefined;
   if (file !== undefined) {
     for (const name of [REQUEST_ENV.method, REQUEST_ENV.body, REQUEST_ENV.expectStatus]) {
-      if (get(name) !== undefined) throw new EnvError(`${name}: not with ${REQUEST_ENV.requestsFile} (write it in the file, next to its request)`);
+      if (get(name) !== undefined)
+        throw new EnvError(`${name}: not with ${REQUEST_ENV.requestsFile} (write it in the file, next to its request)`);
     }
     let text: string;
     try {
       text = readFile(file);
     } catch (err) {
-      throw new EnvError(`${REQUEST_ENV.requestsFile}: cannot read ${file} (${String((err as Error).message ?? err).split('\n')[0]})`);
+      throw new EnvError(
+        `${REQUEST_ENV.requestsFile}: cannot read ${file} (${String((err as Error).message ?? err).split('\n')[0]})`,
+      );
     }
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
     try {
@@ -79,9 +95,15 @@ export function readRequestEnv(env: Env, path: string, readFile: (p: string) => 
       throw err;
     }
     for (const r of mix.requests) r.headers.push(...headers);
-  } else if ([REQUEST_ENV.method, REQUEST_ENV.body, REQUEST_ENV.expectStatus].some((n) => get(n) !== undefined) || headers.length > 0) {
+  } else if (
+    [REQUEST_ENV.method, REQUEST_ENV.body, REQUEST_ENV.expectStatus].some((n) => get(n) !== undefined) ||
+    headers.length > 0
+  ) {
     const method = (get(REQUEST_ENV.method) ?? 'GET').trim().toUpperCase();
-    if (!(METHODS as readonly string[]).includes(method)) throw new EnvError(`${REQUEST_ENV.method}: expected one of ${METHODS.join(', ')}, got ${JSON.stringify(get(REQUEST_ENV.method))}`);
+    if (!(METHODS as readonly string[]).includes(method))
+      throw new EnvError(
+        `${REQUEST_ENV.method}: expected one of ${METHODS.join(', ')}, got ${JSON.stringify(get(REQUEST_ENV.method))}`,
+      );
     const r: RequestDef = { name: `${method} ${path}`, method, path, headers, weight: 1 };
     const body = get(REQUEST_ENV.body);
     if (body !== undefined) {
@@ -89,7 +111,9 @@ export function readRequestEnv(env: Env, path: string, readFile: (p: string) => 
         try {
           r.body = readFile(body.slice(1));
         } catch (err) {
-          throw new EnvError(`${REQUEST_ENV.body}: cannot read ${body.slice(1)} (${String((err as Error).message ?? err).split('\n')[0]})`);
+          throw new EnvError(
+            `${REQUEST_ENV.body}: cannot read ${body.slice(1)} (${String((err as Error).message ?? err).split('\n')[0]})`,
+          );
         }
       } else r.body = body;
     }
@@ -103,7 +127,10 @@ export function readRequestEnv(env: Env, path: string, readFile: (p: string) => 
   }
   if (mix) {
     const missing = envNames(mix).filter((n) => env[n] === undefined);
-    if (missing.length > 0) throw new EnvError(`${missing[0]}: not set, and a header value reads {env:${missing[0]}} (give it with -e ${missing[0]}=... or in k6's environment)`);
+    if (missing.length > 0)
+      throw new EnvError(
+        `${missing[0]}: not set, and a header value reads {env:${missing[0]}} (give it with -e ${missing[0]}=... or in k6's environment)`,
+      );
     out.mix = mix;
   }
   return out;
@@ -115,7 +142,9 @@ function readHeaders(raw: string | undefined): [string, string][] {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new EnvError(`${REQUEST_ENV.headers}: expected JSON, an object {"Name": "value"} or an array ["Name: value"]`);
+    throw new EnvError(
+      `${REQUEST_ENV.headers}: expected JSON, an object {"Name": "value"} or an array ["Name: value"]`,
+    );
   }
   const pairs: [string, string][] = [];
   if (Array.isArray(parsed)) {

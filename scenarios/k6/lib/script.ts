@@ -37,35 +37,62 @@ export const DROPPED_PROBES_METRIC = 'leakbench_dropped_probes';
 /** k6's open() exists only in the init context, where makeScript runs; a test may pass its own. */
 export type ReadFile = (path: string) => string;
 
-export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string, string | undefined>>, readFile: ReadFile = (p) => open(p)): K6Script {
+export function makeScript(
+  def: ScenarioDefinition,
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: ReadFile = (p) => open(p),
+): K6Script {
   const cfg = readScriptEnv(env);
   const req = readRequestEnv(env, cfg.params.path, readFile);
   const phases = runnablePhases(
-    def.phases({ ...cfg.params, steadyRate: req.steadyRate, ...(req.mix && { mix: req.mix }), ...(req.stages && { stages: req.stages }) }),
+    def.phases({
+      ...cfg.params,
+      steadyRate: req.steadyRate,
+      ...(req.mix && { mix: req.mix }),
+      ...(req.stages && { stages: req.stages }),
+    }),
   );
   const options = toK6Options(phases, { maxDurationMs: cfg.maxDurationMs });
   const byName: Record<string, PhaseSpec> = {};
   for (const p of phases) byName[p.name] = p;
   // The summary names each phase's requests, secrets redacted as in run.json.
   const recorded = phases.map((p) => (p.mix ? { ...p, mix: redactMix(p.mix, req.secretHeaders) } : p));
-  const meta: K6RunMeta = { schema: K6_META_SCHEMA, scenario: def.name, baseUrl: cfg.baseUrl, phases: recorded, maxDurationMs: cfg.maxDurationMs };
+  const meta: K6RunMeta = {
+    schema: K6_META_SCHEMA,
+    scenario: def.name,
+    baseUrl: cfg.baseUrl,
+    phases: recorded,
+    maxDurationMs: cfg.maxDurationMs,
+  };
   // Env values resolved once, at init, into memory only; the order is one cycle of the mix,
   // indexed by the scenario's iteration across the whole test, so proportions are exact.
   const sendPlans: Record<string, { defs: RequestDef[]; order: number[] }> = {};
-  for (const p of phases) if (p.mix) sendPlans[p.name] = { defs: p.mix.requests.map((r) => resolveRequest(r, env)), order: cycle(p.mix) };
+  for (const p of phases)
+    if (p.mix) sendPlans[p.name] = { defs: p.mix.requests.map((r) => resolveRequest(r, env)), order: cycle(p.mix) };
 
   const send = (p: PhaseSpec, extra: Record<string, string>) => {
     const plan = sendPlans[p.name];
     if (!plan) {
-      const res = http.get(cfg.baseUrl + p.path, { ...(Object.keys(extra).length > 0 && { headers: extra }), timeout: `${p.timeoutMs}ms` });
+      const res = http.get(cfg.baseUrl + p.path, {
+        ...(Object.keys(extra).length > 0 && { headers: extra }),
+        timeout: `${p.timeoutMs}ms`,
+      });
       check(res, { 'status is 2xx': isOk });
       return;
     }
     const r = plan.defs[plan.order[exec.scenario.iterationInTest % plan.order.length]!]!;
     const headers: Record<string, string> = {};
-    for (const [n, v] of r.headers) headers[n] = headers[n] === undefined ? v : `${headers[n]}${n.toLowerCase() === 'cookie' ? '; ' : ', '}${v}`;
-    const res = http.request(r.method, cfg.baseUrl + r.path, r.body ?? null, { headers: { ...headers, ...extra }, timeout: `${p.timeoutMs}ms`, tags: { request: r.name } });
-    check(res, r.expectStatus ? { 'status is expected': (x) => statusExpected(r, x.status) } : { 'status is 2xx': isOk });
+    for (const [n, v] of r.headers)
+      headers[n] = headers[n] === undefined ? v : `${headers[n]}${n.toLowerCase() === 'cookie' ? '; ' : ', '}${v}`;
+    const res = http.request(r.method, cfg.baseUrl + r.path, r.body ?? null, {
+      headers: { ...headers, ...extra },
+      timeout: `${p.timeoutMs}ms`,
+      tags: { request: r.name },
+    });
+    check(
+      res,
+      r.expectStatus ? { 'status is expected': (x) => statusExpected(r, x.status) } : { 'status is 2xx': isOk },
+    );
   };
 
   // k6 accepts new metrics only here, in the init context.
@@ -78,7 +105,8 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
 
   const current = <K extends PhaseSpec['kind']>(kind: K): Extract<PhaseSpec, { kind: K }> => {
     const p = byName[exec.scenario.name];
-    if (!p || p.kind !== kind) throw new Error(`scenario ${JSON.stringify(exec.scenario.name)} is not a ${kind} phase of ${def.name}`);
+    if (!p || p.kind !== kind)
+      throw new Error(`scenario ${JSON.stringify(exec.scenario.name)} is not a ${kind} phase of ${def.name}`);
     return p as Extract<PhaseSpec, { kind: K }>;
   };
 
@@ -91,7 +119,8 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
       const first = phases[0]!;
       const url = cfg.baseUrl + first.path;
       const res = http.get(url, { timeout: `${Math.max(first.timeoutMs, 5000)}ms`, tags: { leakbench: 'setup' } });
-      if (res.status === 0) throw new Error(`the target ${url} did not answer: ${res.error} (set LEAKBENCH_URL to where it listens)`);
+      if (res.status === 0)
+        throw new Error(`the target ${url} did not answer: ${res.error} (set LEAKBENCH_URL to where it listens)`);
       return { baseUrl: cfg.baseUrl };
     },
     idle() {
@@ -108,14 +137,18 @@ export function makeScript(def: ScenarioDefinition, env: Readonly<Record<string,
       const waitStart = Date.now();
       const completedAtStart = exec.instance.iterationsCompleted;
       for (;;) {
-        const view = { vusActive: exec.instance.vusActive, completedSinceWait: exec.instance.iterationsCompleted - completedAtStart, msSinceWait: Date.now() - waitStart };
+        const view = {
+          vusActive: exec.instance.vusActive,
+          completedSinceWait: exec.instance.iterationsCompleted - completedAtStart,
+          msSinceWait: Date.now() - waitStart,
+        };
         if (burstIsOver(view)) break;
         sleep(BURST_POLL_MS / 1000);
       }
       const count = probeCount(p.rate, p.durationMs);
       const intervalMs = 1000 / p.rate;
       const start = Date.now();
-      for (let seq = 0; seq < count; ) {
+      for (let seq = 0; seq < count;) {
         const step = probeStep(seq, start, intervalMs, Date.now());
         if (step.action === 'wait') {
           sleep(step.ms / 1000);

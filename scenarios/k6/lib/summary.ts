@@ -21,13 +21,20 @@ export interface K6RunMeta {
 
 /** The parts of k6's summary data read here; everything else is passed through untouched. */
 export interface K6SummaryData {
-  metrics?: Record<string, { type?: string; values?: Record<string, number>; thresholds?: Record<string, { ok?: boolean }> } | undefined>;
+  metrics?: Record<
+    string,
+    { type?: string; values?: Record<string, number>; thresholds?: Record<string, { ok?: boolean }> } | undefined
+  >;
   state?: { testRunDurationMs?: number };
   [key: string]: unknown;
 }
 
 /** The value handleSummary returns: k6 writes each key to stdout, stderr or the file it names. */
-export function summaryOutputs(data: K6SummaryData, meta: K6RunMeta, target: string | undefined): Record<string, string> {
+export function summaryOutputs(
+  data: K6SummaryData,
+  meta: K6RunMeta,
+  target: string | undefined,
+): Record<string, string> {
   const json = JSON.stringify({ ...data, leakbench: meta });
   const text = summaryText(data, meta, target);
   if (target === undefined) return { stdout: text };

@@ -61,7 +61,8 @@ export interface K6PerVuIterationsScenario {
   tags: Record<string, string>;
 }
 
-export type K6Scenario = K6ArrivalRateScenario | K6RampingArrivalRateScenario | K6SharedIterationsScenario | K6PerVuIterationsScenario;
+export type K6Scenario =
+  K6ArrivalRateScenario | K6RampingArrivalRateScenario | K6SharedIterationsScenario | K6PerVuIterationsScenario;
 
 export interface K6Options {
   scenarios: Record<string, K6Scenario>;
@@ -108,10 +109,16 @@ export function toK6Options(phases: readonly PhaseSpec[], config: ToK6OptionsCon
       const burst = previous.phase;
       scenarios[phase.name] = afterBurstScenario(phase, burst, previous.startMs, config.maxDurationMs);
       previous = { phase, startMs: previous.startMs };
-      offsetMs = previous.startMs + afterBurstMaxMs(phase, burst, config.maxDurationMs) + gracefulStopMs(phase.timeoutMs);
+      offsetMs =
+        previous.startMs + afterBurstMaxMs(phase, burst, config.maxDurationMs) + gracefulStopMs(phase.timeoutMs);
       continue;
     }
-    const s = phase.kind === 'idle' ? idleScenario(phase, offsetMs) : phase.kind === 'steady' ? steadyScenario(phase, offsetMs) : burstScenario(phase, offsetMs, config.maxDurationMs);
+    const s =
+      phase.kind === 'idle'
+        ? idleScenario(phase, offsetMs)
+        : phase.kind === 'steady'
+          ? steadyScenario(phase, offsetMs)
+          : burstScenario(phase, offsetMs, config.maxDurationMs);
     scenarios[phase.name] = s;
     previous = { phase, startMs: offsetMs };
     offsetMs += windowMs(phase, config.maxDurationMs);
@@ -138,7 +145,12 @@ function afterBurstMaxMs(idle: IdlePhaseSpec, burst: BurstPhaseSpec, maxDuration
   return windowMs(burst, maxDurationMs) + BURST_START_GRACE_MS + idle.durationMs + idle.timeoutMs + 1000;
 }
 
-function afterBurstScenario(idle: IdlePhaseSpec, burst: BurstPhaseSpec, startMs: number, maxDurationMs: number): K6PerVuIterationsScenario {
+function afterBurstScenario(
+  idle: IdlePhaseSpec,
+  burst: BurstPhaseSpec,
+  startMs: number,
+  maxDurationMs: number,
+): K6PerVuIterationsScenario {
   return {
     executor: 'per-vu-iterations',
     vus: 1,
@@ -190,7 +202,10 @@ function burstScenario(p: BurstPhaseSpec, startMs: number, maxDurationMs: number
 function steadyScenario(p: SteadyPhaseSpec, startMs: number): K6ArrivalRateScenario | K6RampingArrivalRateScenario {
   // Start with a few VUs; k6 adds more up to maxVUs as answers slow down.
   const common = {
-    preAllocatedVUs: Math.min(p.connections, Math.max(1, Math.ceil(Math.max(p.rate, ...(p.stages ?? []).map((s) => s.rate)) / 10))),
+    preAllocatedVUs: Math.min(
+      p.connections,
+      Math.max(1, Math.ceil(Math.max(p.rate, ...(p.stages ?? []).map((s) => s.rate)) / 10)),
+    ),
     maxVUs: p.connections,
     startTime: k6Duration(startMs),
     gracefulStop: k6Duration(gracefulStopMs(p.timeoutMs)),
@@ -225,7 +240,8 @@ function windowMs(p: PhaseSpec, maxDurationMs: number): number {
  * 5 per 2s.
  */
 export function arrivalRate(perSecond: number): { rate: number; timeUnit: string } {
-  if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new Error(`rate must be a number greater than 0, got ${perSecond}`);
+  if (!(perSecond > 0) || !Number.isFinite(perSecond))
+    throw new Error(`rate must be a number greater than 0, got ${perSecond}`);
   const { seconds, scaled } = commonTimeUnit([perSecond]);
   return { rate: Math.max(1, scaled[0]!), timeUnit: `${seconds}s` };
 }
@@ -237,7 +253,8 @@ export function arrivalRate(perSecond: number): { rate: number; timeUnit: string
 export function commonTimeUnit(rates: readonly number[]): { seconds: number; scaled: number[] } {
   for (let seconds = 1; seconds <= 1000; seconds++) {
     const scaled = rates.map((r) => r * seconds);
-    if (scaled.every((n) => Math.abs(n - Math.round(n)) < 1e-9)) return { seconds, scaled: scaled.map((n) => Math.round(n)) };
+    if (scaled.every((n) => Math.abs(n - Math.round(n)) < 1e-9))
+      return { seconds, scaled: scaled.map((n) => Math.round(n)) };
   }
   return { seconds: 1000, scaled: rates.map((r) => Math.round(r * 1000)) };
 }

@@ -37,7 +37,9 @@ function timeTitle(items: TooltipItem<'line'>[], spec: ChartSpec): string {
   const x = items[0]?.parsed.x;
   if (x === undefined || x === null) return '';
   const s = x * spec.axis.divisor;
-  return s >= 120 ? `t = ${Math.floor(s / 60)} min ${(s % 60).toFixed(0)} s (${s.toFixed(1)} s)` : `t = ${s.toFixed(2)} s`;
+  return s >= 120
+    ? `t = ${Math.floor(s / 60)} min ${(s % 60).toFixed(0)} s (${s.toFixed(1)} s)`
+    : `t = ${s.toFixed(2)} s`;
 }
 
 function phaseAt(items: TooltipItem<'line'>[], spec: ChartSpec): string {
@@ -58,7 +60,11 @@ function valueLabel(item: TooltipItem<'line'>): string {
   return `${item.dataset.label ?? ''}: ${shown}${unit && !unit.startsWith('log') ? ` ${unit}` : ''}`;
 }
 
-function interactiveConfig(spec: ChartSpec, size: Size, onRange: (chart: Chart<'line'>) => void): ChartConfiguration<'line'> {
+function interactiveConfig(
+  spec: ChartSpec,
+  size: Size,
+  onRange: (chart: Chart<'line'>) => void,
+): ChartConfiguration<'line'> {
   const cfg = spec.config;
   const options = cfg.options ?? {};
   return {
@@ -72,11 +78,29 @@ function interactiveConfig(spec: ChartSpec, size: Size, onRange: (chart: Chart<'
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       plugins: {
         ...options.plugins,
-        tooltip: { callbacks: { title: (items) => timeTitle(items, spec), label: valueLabel, footer: (items) => phaseAt(items, spec) } },
+        tooltip: {
+          callbacks: {
+            title: (items) => timeTitle(items, spec),
+            label: valueLabel,
+            footer: (items) => phaseAt(items, spec),
+          },
+        },
         zoom: {
           // The other chart follows at every step, not only once the gesture has settled.
-          zoom: { wheel: { enabled: true }, pinch: { enabled: true }, drag: { enabled: true, modifierKey: 'shift' }, mode: 'x', onZoom: ({ chart }) => onRange(chart as Chart<'line'>), onZoomComplete: ({ chart }) => onRange(chart as Chart<'line'>) },
-          pan: { enabled: true, mode: 'x', onPan: ({ chart }) => onRange(chart as Chart<'line'>), onPanComplete: ({ chart }) => onRange(chart as Chart<'line'>) },
+          zoom: {
+            wheel: { enabled: true },
+            pinch: { enabled: true },
+            drag: { enabled: true, modifierKey: 'shift' },
+            mode: 'x',
+            onZoom: ({ chart }) => onRange(chart as Chart<'line'>),
+            onZoomComplete: ({ chart }) => onRange(chart as Chart<'line'>),
+          },
+          pan: {
+            enabled: true,
+            mode: 'x',
+            onPan: ({ chart }) => onRange(chart as Chart<'line'>),
+            onPanComplete: ({ chart }) => onRange(chart as Chart<'line'>),
+          },
           limits: { x: { min: 0, max: spec.axis.max, minRange: spec.axis.max / 2000 } },
         },
       },
@@ -95,7 +119,12 @@ function currentRange(chart: Chart<'line'>, spec: ChartSpec): Range {
  * Draws (or redraws) both charts into their canvases. A redraw keeps what the reader chose:
  * the zoomed range and the hidden series.
  */
-export function drawCharts(doc: Document, specs: Specs, holder: ChartsHolder, previous?: { mounted: Mounted; specs: Specs }): Mounted {
+export function drawCharts(
+  doc: Document,
+  specs: Specs,
+  holder: ChartsHolder,
+  previous?: { mounted: Mounted; specs: Specs },
+): Mounted {
   let syncing = false;
   const byName = {} as Mounted;
   const sync = (from: Chart<'line'>) => {
@@ -106,12 +135,23 @@ export function drawCharts(doc: Document, specs: Specs, holder: ChartsHolder, pr
       const to = from === byName.memory ? byName.load : byName.memory;
       const toSpec = from === byName.memory ? specs.load : specs.memory;
       const x = from.scales.x;
-      if (to && x) to.zoomScale('x', { min: (x.min * fromSpec.axis.divisor) / toSpec.axis.divisor, max: (x.max * fromSpec.axis.divisor) / toSpec.axis.divisor }, 'none');
+      if (to && x)
+        to.zoomScale(
+          'x',
+          {
+            min: (x.min * fromSpec.axis.divisor) / toSpec.axis.divisor,
+            max: (x.max * fromSpec.axis.divisor) / toSpec.axis.divisor,
+          },
+          'none',
+        );
     } finally {
       syncing = false;
     }
   };
-  for (const [name, size] of [['memory', MEMORY_CHART_SIZE], ['load', LOAD_CHART_SIZE]] as const) {
+  for (const [name, size] of [
+    ['memory', MEMORY_CHART_SIZE],
+    ['load', LOAD_CHART_SIZE],
+  ] as const) {
     const canvas = doc.getElementById(`${name}-chart`) as HTMLCanvasElement;
     const spec = specs[name];
     const old = previous?.mounted[name];
@@ -127,7 +167,8 @@ export function drawCharts(doc: Document, specs: Specs, holder: ChartsHolder, pr
     chart.data.datasets.forEach((d, i) => {
       if (d.label && hidden.has(d.label)) chart.setDatasetVisibility(i, false);
     });
-    if (range) chart.zoomScale('x', { min: range.minS / spec.axis.divisor, max: range.maxS / spec.axis.divisor }, 'none');
+    if (range)
+      chart.zoomScale('x', { min: range.minS / spec.axis.divisor, max: range.maxS / spec.axis.divisor }, 'none');
     else if (hidden.size > 0) chart.update('none');
     if (!old) {
       canvas.addEventListener('dblclick', () => {
@@ -142,6 +183,8 @@ export function drawCharts(doc: Document, specs: Specs, holder: ChartsHolder, pr
 }
 
 export function specsOf(data: ChartData, summary: ChartSummary): Specs {
-  return { memory: memoryChart(data, summary, { maxPoints: BROWSER_MAX_POINTS }), load: loadChart(data, summary, { maxPoints: BROWSER_MAX_POINTS }) };
+  return {
+    memory: memoryChart(data, summary, { maxPoints: BROWSER_MAX_POINTS }),
+    load: loadChart(data, summary, { maxPoints: BROWSER_MAX_POINTS }),
+  };
 }
-

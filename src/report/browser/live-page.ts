@@ -89,11 +89,18 @@ export function mountLive(doc: Document, holder: ChartsHolder & { live?: LiveCou
     renderEvents(state);
     renderEnd(state);
     const latest = state.samples.at(-1)?.t ?? 0;
-    const data: ChartData = { run: { phases: state.run.phases }, samples: state.samples, load: state.load, probes: [], events: state.events };
+    const data: ChartData = {
+      run: { phases: state.run.phases },
+      samples: state.samples,
+      load: state.load,
+      probes: [],
+      events: state.events,
+    };
     const summary: ChartSummary = {
       scenario: state.run.scenario,
       target: { kind: 'attach', label: state.run.target, url: '' } as TargetInfo,
-      headline: state.end?.headline ?? `live view: updated as samples arrive (${formatCount(state.samples.length)} so far)`,
+      headline:
+        state.end?.headline ?? `live view: updated as samples arrive (${formatCount(state.samples.length)} so far)`,
       durationS: Math.max(latest, state.end ? 0 : now(state)),
       load: [],
     };
@@ -134,7 +141,10 @@ export function mountLive(doc: Document, holder: ChartsHolder & { live?: LiveCou
     bar.max = p.total;
     bar.value = p.value;
     $('phase').textContent = `phase ${p.phase} (${running.kind})`;
-    $('progress-text').textContent = p.unit === 'req' ? `${formatCount(p.value)} / ${formatCount(p.total)} requests` : `${formatCount(p.value)} / ${formatCount(p.total)} s`;
+    $('progress-text').textContent =
+      p.unit === 'req'
+        ? `${formatCount(p.value)} / ${formatCount(p.total)} requests`
+        : `${formatCount(p.value)} / ${formatCount(p.total)} s`;
   }
 
   function renderCounts(s: LiveState): void {
@@ -150,11 +160,16 @@ export function mountLive(doc: Document, holder: ChartsHolder & { live?: LiveCou
     const last = s.samples.at(-1);
     const rss = last?.vmRss ?? last?.processRss ?? last?.cgroupMemory;
     const heap = last?.heapInuse;
-    const cells = (vals: string[], tag = 'td') => `<tr>${vals.map((v, i) => `<${tag}${i > 0 && tag === 'td' ? ' class="num"' : ''}>${escape(v)}</${tag}>`).join('')}</tr>`;
-    const table = rows.size === 0 ? '<p>No load recorded yet.</p>' : `<table id="counts-table">${cells(['phase', 'responses', 'errors', 'timeouts', 'non-2xx'], 'th')}${[...rows].map(([phase, r]) => cells([phase, formatCount(r.completed), formatCount(r.errors), formatCount(r.timeouts), formatCount(r.non2xx)])).join('')}</table>`;
+    const cells = (vals: string[], tag = 'td') =>
+      `<tr>${vals.map((v, i) => `<${tag}${i > 0 && tag === 'td' ? ' class="num"' : ''}>${escape(v)}</${tag}>`).join('')}</tr>`;
+    const table =
+      rows.size === 0
+        ? '<p>No load recorded yet.</p>'
+        : `<table id="counts-table">${cells(['phase', 'responses', 'errors', 'timeouts', 'non-2xx'], 'th')}${[...rows].map(([phase, r]) => cells([phase, formatCount(r.completed), formatCount(r.errors), formatCount(r.timeouts), formatCount(r.non2xx)])).join('')}</table>`;
     const memory = `${formatCount(s.samples.length)} samples${rss !== undefined ? ` · RSS now ${formatMiB(rss)}` : ''}${heap !== undefined ? ` · Go heap in use ${formatMiB(heap)}` : ''}`;
     const warnings = s.events.filter((e) => e.type === 'warning').length;
-    $('counts').innerHTML = `<p id="memory-now">${escape(memory)}${warnings > 0 ? ` · <strong>${warnings} warning${warnings === 1 ? '' : 's'}</strong>` : ''}</p>${table}`;
+    $('counts').innerHTML =
+      `<p id="memory-now">${escape(memory)}${warnings > 0 ? ` · <strong>${warnings} warning${warnings === 1 ? '' : 's'}</strong>` : ''}</p>${table}`;
   }
 
   function renderGrowth(s: LiveState): void {
@@ -164,19 +179,27 @@ export function mountLive(doc: Document, holder: ChartsHolder & { live?: LiveCou
       el.textContent = 'computed every few seconds while this page is open; waiting for samples';
       return;
     }
-    const rates = a.rates.map((r) => `<li>${escape(`${r.figure} during ${r.window}: ${r.text}${r.trend ? ` — ${r.trend}` : ''}`)}</li>`).join('');
+    const rates = a.rates
+      .map((r) => `<li>${escape(`${r.figure} during ${r.window}: ${r.text}${r.trend ? ` — ${r.trend}` : ''}`)}</li>`)
+      .join('');
     el.innerHTML = `${escape(`at t = ${formatDuration(a.t)} over ${formatCount(a.samples)} samples: verdict so far ${a.verdict.kind}`)}${a.note ? escape(` (${a.note})`) : ''}<ul>${rates}</ul><small>${escape(a.verdict.summary)}</small>`;
   }
 
   function renderEvents(s: LiveState): void {
     const shown = s.events.slice(-50).reverse();
-    $('events').innerHTML = shown.map((e) => `<li class="${e.type}">${escape(`${formatDuration(e.t)} ${e.type}${e.phase ? ` ${e.phase}` : ''}${e.message ? `: ${e.message}` : ''}`)}</li>`).join('');
+    $('events').innerHTML = shown
+      .map(
+        (e) =>
+          `<li class="${e.type}">${escape(`${formatDuration(e.t)} ${e.type}${e.phase ? ` ${e.phase}` : ''}${e.message ? `: ${e.message}` : ''}`)}</li>`,
+      )
+      .join('');
   }
 
   function renderEnd(s: LiveState): void {
     if (!s.end) return;
     const e = s.end;
-    $('end').innerHTML = `<p class="growth" id="end-text"><strong>${escape(`run ${e.status}`)}</strong>${escape(e.endReason ? `: ${e.endReason}` : '')}${e.report ? ` — report: <code>${escape(e.report)}</code>` : ''}${e.headline ? `<br>${escape(e.headline)}` : ''}</p>`;
+    $('end').innerHTML =
+      `<p class="growth" id="end-text"><strong>${escape(`run ${e.status}`)}</strong>${escape(e.endReason ? `: ${e.endReason}` : '')}${e.report ? ` — report: <code>${escape(e.report)}</code>` : ''}${e.headline ? `<br>${escape(e.headline)}` : ''}</p>`;
     ($('progress') as HTMLProgressElement).hidden = true;
   }
 }

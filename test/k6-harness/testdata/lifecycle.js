@@ -31,8 +31,23 @@ console.log(JSON.stringify({ kind: 'init', vu: initVU, opened: self.includes('me
 export const options = {
   scenarios: {
     perVU: { executor: 'per-vu-iterations', vus: 2, iterations: 3, exec: 'perVU' },
-    paced: { executor: 'constant-arrival-rate', rate: 10, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1, maxVUs: 1, exec: 'slow' },
-    stuck: { executor: 'shared-iterations', vus: 1, iterations: 1, maxDuration: '500ms', gracefulStop: '200ms', exec: 'stuck' },
+    paced: {
+      executor: 'constant-arrival-rate',
+      rate: 10,
+      timeUnit: '1s',
+      duration: '1s',
+      preAllocatedVUs: 1,
+      maxVUs: 1,
+      exec: 'slow',
+    },
+    stuck: {
+      executor: 'shared-iterations',
+      vus: 1,
+      iterations: 1,
+      maxDuration: '500ms',
+      gracefulStop: '200ms',
+      exec: 'stuck',
+    },
   },
   thresholds: {
     'calls{scenario:perVU}': ['count==6'],
@@ -49,10 +64,18 @@ export function perVU(data) {
   callsHere++;
   calls.add(1);
   check(callsHere, { 'counts only this VU': (n) => n === __ITER + 1 });
-  console.log(JSON.stringify({
-    kind: 'iteration', vu: __VU, initVU, iter: __ITER, callsHere, data, scenario: exec.scenario.name,
-    vuErrors: { open: messageOf(() => open('./lifecycle.js')), metric: messageOf(() => new Counter('late')) },
-  }));
+  console.log(
+    JSON.stringify({
+      kind: 'iteration',
+      vu: __VU,
+      initVU,
+      iter: __ITER,
+      callsHere,
+      data,
+      scenario: exec.scenario.name,
+      vuErrors: { open: messageOf(() => open('./lifecycle.js')), metric: messageOf(() => new Counter('late')) },
+    }),
+  );
 }
 
 export function slow() {
