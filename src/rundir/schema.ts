@@ -11,7 +11,7 @@ export const SCHEMA = {
   run: 'leakbench.run/1',
   // 2: Go's live heap and heap goal (liveHeap, goHeapGoal, ...); a /1 file reads as a /2
   // file without them (READABLE below).
-  samples: 'leakbench.samples/2',
+  samples: 'leakbench.samples/3',
   load: 'leakbench.load/1',
   probes: 'leakbench.probes/1',
   events: 'leakbench.events/1',
@@ -24,7 +24,7 @@ export type SchemaId = `leakbench.${string}/${number}`;
 
 /** Older versions a reader of the current one still reads: their records are a subset of it. */
 export const READABLE: Partial<Record<SchemaId, readonly SchemaId[]>> = {
-  [SCHEMA.samples]: ['leakbench.samples/1'],
+  [SCHEMA.samples]: ['leakbench.samples/1', 'leakbench.samples/2'],
 };
 
 export const FILES = {
@@ -108,7 +108,46 @@ export interface Sample {
   jvmThreads?: number;
   /** Collections so far, of every collector: Java heap used falls only at one of these. */
   jvmGcs?: number;
+  // samples/3: the runtime's own account, read with no change to the target's code
+  // (src/sample/runtime/). Kept apart from the /metrics figures above, so that both can be
+  // compared; src/analyse decides which one a role (live heap, heap in use) is read from.
+  /** Go GODEBUG=gctrace=1: heap marked live at the last collection. */
+  gcTraceLive?: number;
+  /** Go gctrace: the heap goal set by the last collection. */
+  gcTraceGoal?: number;
+  /** Go gctrace: collections so far (its gc # field). */
+  gcTraceCycles?: number;
+  /** Go /debug/pprof/heap: in-use bytes and objects of the last profile (as of the last GC). */
+  pprofInuseBytes?: number;
+  pprofInuseObjects?: number;
+  /** Node.js inspector: process.memoryUsage() and v8.getHeapStatistics(). */
+  inspHeapUsed?: number;
+  inspHeapTotal?: number;
+  inspExternal?: number;
+  inspArrayBuffers?: number;
+  /** HotSpot hsperfdata (jstat's counters): every generation's spaces summed. */
+  hsHeapUsed?: number;
+  hsHeapCommitted?: number;
+  /** The old generation alone: what survives young collections. */
+  hsOldUsed?: number;
+  hsMetaspaceUsed?: number;
+  /** Young and full collections so far. */
+  hsGcs?: number;
+  hsFullGcs?: number;
+  hsThreads?: number;
+  /** Python startup hook: tracemalloc's traced bytes, sys.getallocatedblocks(), gc collections. */
+  pyTracedBytes?: number;
+  pyAllocatedBlocks?: number;
+  pyGcCollections?: number;
+  /**
+   * Set on a sample taken right after the pack asked the runtime for a full collection (only
+   * at rest, never during a burst): its heap figures are live memory, not live plus garbage.
+   */
+  collectedBy?: RuntimeOrigin;
 }
+
+/** Where a runtime's own figures come from (src/sample/runtime/). */
+export type RuntimeOrigin = 'gctrace' | 'pprof' | 'inspector' | 'hsperfdata' | 'python-hook';
 
 /**
  * GOGC that liveHeap was derived with when the target's client does not expose
@@ -117,12 +156,12 @@ export interface Sample {
 export const DEFAULT_GOGC = 100;
 
 /** Keys of Sample that carry a figure (everything but `t`). */
-export type SampleFigure = Exclude<keyof Sample, 't'>;
+export type SampleFigure = Exclude<keyof Sample, 't' | 'collectedBy'>;
 
 export interface FigureInfo {
   key: SampleFigure;
   label: string;
-  source: 'proc-status' | 'smaps-rollup' | 'cgroup' | 'metrics';
+  source: 'proc-status' | 'smaps-rollup' | 'cgroup' | 'metrics' | 'runtime';
   unit: 'bytes' | 'count';
 }
 

@@ -45,11 +45,13 @@ test('another schema version is refused with the version named', () => {
   assert.throws(() => readNdjson(path, SCHEMA.samples), /schema leakbench\.samples\/9 is not supported/);
 });
 
-test('samples/1 (before the live heap) still reads as samples/2; samples/2 is what is written', () => {
-  assert.equal(SCHEMA.samples, 'leakbench.samples/2');
+test('samples/1 and /2 (before the live heap, before runtime sources) still read as samples/3; samples/3 is what is written', () => {
+  assert.equal(SCHEMA.samples, 'leakbench.samples/3');
   const path = join(dir, 'e.ndjson');
   writeFileSync(path, JSON.stringify({ schema: 'leakbench.samples/1', startedAtMs: 0 }) + '\n{"t":1,"vmRss":5}\n');
   assert.deepEqual(readNdjson(path, SCHEMA.samples).records, [{ t: 1, vmRss: 5 }]);
+  writeFileSync(path, JSON.stringify({ schema: 'leakbench.samples/2', startedAtMs: 0 }) + '\n{"t":1,"liveHeap":7}\n');
+  assert.deepEqual(readNdjson(path, SCHEMA.samples).records, [{ t: 1, liveHeap: 7 }]);
   writeFileSync(path, JSON.stringify({ schema: 'leakbench.probes/1', startedAtMs: 0 }) + '\n');
-  assert.throws(() => readNdjson(path, SCHEMA.samples), /expected schema "leakbench\.samples\/2"/);
+  assert.throws(() => readNdjson(path, SCHEMA.samples), /expected schema "leakbench\.samples\/3"/);
 });
