@@ -1,6 +1,6 @@
 /**
  * Every threshold the verdict uses, in one place, each with the reason for its value. The
- * numbers are set against what this pack measured (README, ../shared/design.md): a plain Go
+ * numbers are set against what this pack measured (README "What a run shows", docs/report.md): a plain Go
  * server rises a few MiB under 1M requests and is then flat; the -race build grows about
  * 500 MiB per 1M requests and 1-2 KB per new-connection probe (more on newer Go); GC and the
  * scavenger move RSS by a few hundred KiB at a time in either direction.
@@ -110,7 +110,7 @@ export const THRESHOLDS = {
 
   /**
    * RSS held after load this much above the baseline, and not growing, is a high-water mark
-   * held. A plain Go server keeps 3-6 MiB after 1M requests (README), which is "stable";
+   * held. A plain Go server keeps 3-6 MiB after 1M requests (README "What a run shows"), which is "stable";
    * 16 MiB is well beyond it.
    */
   highWaterBytes: 16 * MiB,

@@ -9,7 +9,10 @@ import { buildTargetCommand } from './build-target.ts';
 
 /** Subcommands of scripts/leakbench.ts; add new ones here. */
 export const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'run <idle|burst> [flags]   run a scenario against a target' },
+  run: {
+    run: runCommand,
+    summary: 'run <scenario> [flags]      run a scenario (idle, burst, soak, steady, or a file) against a target',
+  },
   compare: {
     run: compareCommand,
     summary: 'compare [scenario] [flags]  one scenario against several builds, one report',

@@ -35,7 +35,7 @@ export async function runCommand(args: string[], ctx: CommandContext): Promise<n
   if (s) lines.push(`  memory: ${s.headline}`);
   lines.push(`  report: ${show(outcome.dir)}/index.html (summary.md, memory.png, load.png)`);
   ctx.out(lines.join('\n'));
-  // In GitHub Actions the job's page then shows this run's tables and verdict (README "In CI").
+  // In GitHub Actions the job's page then shows this run's tables and verdict (docs/ci.md).
   if (s) {
     try {
       appendStepSummary(outcome.dir, process.env);

@@ -6,7 +6,7 @@ import { makePicker, resolveRequest, simpleMix, type RequestDef, type RequestMix
  * the user asked for `Transfer-Encoding: chunked`), then the body.
  *
  * A GET without headers stays the minimal `Host`-only request: on a 2-core machine every
- * header the target parses costs it CPU (see README, Performance).
+ * header the target parses costs it CPU (see docs/engines.md, Performance).
  */
 /** The user asked for a chunked upload: the body goes as one chunk, with no Content-Length. */
 function isChunked(headers: readonly [string, string][]): boolean {

@@ -17,7 +17,7 @@ export const DEFAULTS = Object.freeze({
   /**
    * The pack's own client on Node's net module (the k6 bundles carry this file, and must name
    * nothing of Node's): exact against every server in the HTTP/1.1 conformance suite,
-   * and the fastest (README, Performance). autocannon stays as --engine autocannon.
+   * and the fastest (docs/engines.md, Performance). autocannon stays as --engine autocannon.
    */
   engine: 'net' as 'autocannon' | 'net',
   requestTimeoutMs: 10_000,

@@ -50,7 +50,7 @@ export const REQUEST_HELP = `Requests (default: GET --path):
                            -H 'Authorization: Bearer {env:API_TOKEN}' (the token stays off the command line)
   --body TEXT | @file      request body (UTF-8, sent with Content-Length)
   --expect-status 201,202  statuses that count as expected (default any 2xx)
-  --requests-file FILE     several requests, by weight or in sequence (format: README "Requests")
+  --requests-file FILE     several requests, by weight or in sequence (format: docs/requests.md)
   --secret-header NAME     also keep this header's value out of every file and the console
                            (Authorization, Cookie, Proxy-Authorization, X-Api-Key always are)`;
 

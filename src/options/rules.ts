@@ -16,14 +16,14 @@ const WEEK_MS = 7 * 24 * 3600_000;
 export const LIMITS = Object.freeze({
   /**
    * Below 100 ms a sample's own cost (about 1 ms of the pack's CPU and 0.5 ms of the
-   * target's, see README "Performance") starts to be part of what it measures.
+   * target's, see docs/engines.md "Performance") starts to be part of what it measures.
    */
   sampleIntervalMs: { min: 100, max: 60_000 },
   durationMs: { min: 1000, max: WEEK_MS },
   /**
    * Probes per second, more than 0; also the steady phase's requests per second (--rate and
    * --stages): the steady runner held 1000/s on 2 shared cores and fell behind at 2000/s
-   * (README "A steady soak at a fixed rate").
+   * (docs/scenarios.md "A steady soak at a fixed rate").
    */
   rate: { min: 0, max: 1000 },
   probeTimeoutMs: { min: 10, max: 60_000 },

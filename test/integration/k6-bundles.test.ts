@@ -3,7 +3,7 @@
  * by the k6 harness (test/k6-harness: Go on grafana/sobek, k6's JavaScript engine, with k6's
  * modules, lifecycle and executors re-implemented from k6's documentation) against the real
  * bundled Gin server, and their `--out json` streams and summaries imported into reports.
- * k6's own Go code and its scheduler at scale are not exercised (README, "What was checked").
+ * k6's own Go code and its scheduler at scale are not exercised (docs/k6.md, "What was checked").
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -279,10 +279,13 @@ test('actionlint: the example workflow with the action as a local one (its input
   assert.match(bad.stdout, /property "rss-delta" is not defined/);
 });
 
-test('the README shows the example workflow exactly as examples/go-service has it', () => {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Use it in your CI'));
-  assert.ok(section.length > 0 && readme.includes('## Use it in your CI'), 'README has a "Use it in your CI" section');
+test('docs/ci.md shows the example workflow exactly as examples/go-service has it', () => {
+  const guide = readFileSync(join(REPO_ROOT, 'docs', 'ci.md'), 'utf8');
+  const section = guide.slice(guide.indexOf('## Use it in your CI'));
+  assert.ok(
+    section.length > 0 && guide.includes('## Use it in your CI'),
+    'docs/ci.md has a "Use it in your CI" section',
+  );
   const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
   assert.ok(
     blocks.includes(readFileSync(EXAMPLE_WORKFLOW, 'utf8')),

@@ -60,7 +60,7 @@ test('Go, a cache full within the first seconds: plateau, live heap, --fail-on g
   assert.match(s.text, /stopped growing .* into burst, after about [\d,]+ requests of 40,000/);
   assert.match(s.text, /It is live data: Go heap in use is still/);
   // The cache's garbage is small once it is full, so few GCs come in the burst's later half:
-  // then RSS's shape decides (README "Go's live heap"), and the live heap need not be quoted.
+  // then RSS's shape decides (docs/report.md "Go's live heap"), and the live heap need not be quoted.
   assert.equal(s.run.target.identity?.runtime, 'go');
 });
 

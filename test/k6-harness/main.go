@@ -1,7 +1,7 @@
 // Command k6-harness runs the pack's k6 bundles in grafana/sobek, the JavaScript engine k6 runs
 // scripts in, with k6's modules, lifecycle and executors re-implemented here from k6's public
 // documentation, at the small sizes a test needs. It is a test instrument, not k6: see the
-// README section "What was checked against k6 itself, and what was not".
+// docs/k6.md, "What was checked against k6 itself, and what was not".
 //
 //	k6-harness run [-e NAME=value]... [--tag NAME=value]... [--out json=FILE] script.js
 //	k6-harness inspect [-e NAME=value]... script.js   (the script's options as JSON, as `k6 inspect`)

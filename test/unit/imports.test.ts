@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /*
- * The shape of src/ as the data flow draws it (README "Layout", docs' design notes): each stage
+ * The shape of src/ as the data flow draws it (docs/development.md "Layout"): each stage
  * talks to the others through contracts (the options it is given, the run directory's schema,
  * the analysis's summary) and the orchestrators (src/run, src/commands) wire them together.
  * Type-only imports count too: they are dependencies a reader has to follow.
