@@ -1,0 +1,165 @@
+/**
+ * npm test: lint, type-check, and every file under test/unit and test/integration, in two lanes
+ * that run side by side.
+ *
+ * - The timed lane: the files listed in TIMED below, one at a time, in that order, at normal
+ *   priority. A file belongs there when an assertion of its depends on when things happen (a
+ *   probe's lateness, a sample's interval, a signal sent mid-burst, a deadline) or on memory
+ *   sampled under load (a verdict), so that another test's CPU use could change its result.
+ * - The background lane, at the lowest CPU priority (nice 19, so it runs on what the timed lane
+ *   leaves idle: its idle phases, sleeps and waits): lint and type-check, then every other test
+ *   file, as many at a time as the machine has CPUs; and beside them, the programs the timed files
+ *   start, built ahead into .cache (each is built once per source change; a file that finds none
+ *   builds it itself), so that the timed lane spends its time on tests rather than on compilers.
+ *
+ * Ports are not a reason to serialise: every test listens on a port the kernel picks. Builds into
+ * .cache are not either: each writes a file of its own and renames it into place.
+ *
+ *   node --import tsx test/run-tests.ts [--list]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBundledBinary } from '../src/target/bundled-build.ts';
+import { ensureFixtureBinary, ensureGoBinary } from './helpers/go-fixture.ts';
+import { ensureJvmFixture } from './helpers/jvm-fixture.ts';
+import { ensureHarnessBinary } from './helpers/k6-harness.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Timing- or load-sensitive files, each with the assertion that makes it so, in the order they
+ * run: those that need no build first, while the background lane builds for the rest.
+ */
+const TIMED: Record<string, string> = {
+  'test/unit/pacer.test.ts': 'each probe sent less than 15 ms after it was due',
+  'test/unit/sample-sampler.test.ts': 'samples 100 ms apart, their mean gap within 20 ms',
+  'test/integration/sample-command.test.ts': 'at least 8 samples in 2 s at 200 ms',
+  'test/integration/steady.test.ts': 'every request sent on schedule, none left unsent',
+  'test/integration/secrets.test.ts': "a steady run's schedule, a soak's counts",
+  'test/integration/package-and-action.test.ts': 'SIGTERM 500 ms into a burst; a verdict on a soak',
+  'test/integration/prometheus-source.test.ts': 'two samplers agree within one scrape interval',
+  'test/integration/bundled-target.test.ts': 'idle probes sent less than 50 ms after they were due',
+  'test/integration/interrupt.test.ts': 'a signal sent while the burst is running',
+  'test/integration/report-browser.test.ts': 'the live view receives the run while it runs',
+  'test/integration/target-identity.test.ts': 'a process identified 300 ms after it was started',
+  'test/integration/faults.test.ts': 'a stalled run ends within 15 s, its timeouts counted',
+  'test/integration/diagnosis.test.ts': 'verdicts on memory sampled under load, an OOM kill under a limit',
+  'test/integration/runtimes.test.ts': 'plateau against growth, sampled every 100 ms under load',
+  'test/integration/http1-conformance.test.ts': 'request timeouts, and two threads ending within 2 s of an abort',
+  'test/integration/k6-harness.test.ts': 'arrivals run or dropped, none delayed; maxDuration kept',
+  'test/integration/k6-bundles.test.ts': 'probes paced 500 ms apart, phases following within seconds',
+  'test/integration/k6-requests.test.ts': 'ramping arrivals within 100 ms of their due time',
+  'test/integration/jvm-runtime.test.ts': 'JVM verdicts sampled under load',
+};
+
+/** The lowest CPU priority, for the background lane and everything it starts. */
+const NICE = ['nice', '-n', '19'];
+
+function testFiles(): string[] {
+  return ['test/unit', 'test/integration'].flatMap((dir) =>
+    readdirSync(join(ROOT, dir))
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => `${dir}/${f}`),
+  );
+}
+
+function exec(command: string[], label: string): Promise<boolean> {
+  const started = Date.now();
+  console.log(`\n# start ${label}: ${command.join(' ')}`);
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: 'inherit' });
+  return new Promise((done) =>
+    child.on('close', (code) => {
+      console.log(`# end ${label}: exit ${code}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      done(code === 0);
+    }),
+  );
+}
+
+function nodeTest(files: string[], concurrency: number): string[] {
+  return [
+    process.execPath,
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files,
+  ];
+}
+
+async function timedLane(files: string[]): Promise<boolean> {
+  let ok = true;
+  for (const f of files) ok = (await exec(nodeTest([f], 1), f)) && ok;
+  return ok;
+}
+
+/** The timed files' programs, one build at a time; a build that fails is left to its test to report. */
+async function buildAhead(): Promise<void> {
+  const builds: [string, () => Promise<unknown>][] = [
+    ['the bundled target (plain)', () => ensureBundledBinary('plain', () => {})],
+    ['the bundled target (race)', () => ensureBundledBinary('race', () => {})],
+    ['test/fixtures/go-servers', ensureFixtureBinary],
+    [
+      'test/fixtures/http1-servers/go',
+      () => ensureGoBinary(join(ROOT, 'test/fixtures/http1-servers/go'), 'fixture-http1-go', 'http1-server'),
+    ],
+    ['test/k6-harness', ensureHarnessBinary],
+    ['test/fixtures/jvm-servers', () => ensureJvmFixture()],
+  ];
+  for (const [what, build] of builds) {
+    const started = Date.now();
+    await build().then(
+      () => console.log(`# built ahead: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`),
+      (err: unknown) =>
+        console.log(`# building ${what} ahead failed (its tests build it and say why): ${String(err).split('\n')[0]}`),
+    );
+  }
+}
+
+async function backgroundLane(files: string[]): Promise<boolean> {
+  const checks = async (): Promise<boolean> => {
+    const lint = await exec([...NICE, 'npm', 'run', '--silent', 'lint'], 'lint');
+    const typecheck = await exec([...NICE, 'npm', 'run', '--silent', 'typecheck'], 'typecheck');
+    const tests = await exec([...NICE, ...nodeTest(files, Math.max(2, availableParallelism()))], 'background tests');
+    return lint && typecheck && tests;
+  };
+  // The builds run in a process of their own, niced, so that the compilers it starts are too.
+  const [ok] = await Promise.all([
+    checks(),
+    exec(
+      [...NICE, process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--build-ahead'],
+      'builds ahead',
+    ),
+  ]);
+  return ok;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--build-ahead')) return buildAhead();
+  const missing = Object.keys(TIMED).filter((f) => !existsSync(join(ROOT, f)));
+  if (missing.length > 0) {
+    // A renamed file would otherwise leave this list and run in the background lane without a word.
+    console.error(`test/run-tests.ts: TIMED names files that do not exist: ${missing.join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const background = testFiles().filter((f) => !(f in TIMED));
+  const timed = Object.keys(TIMED);
+  if (process.argv.includes('--list')) {
+    for (const f of background) console.log(`background ${f}`);
+    for (const f of timed) console.log(`timed      ${f}: ${TIMED[f]}`);
+    return;
+  }
+  const started = Date.now();
+  const [timedOk, backgroundOk] = await Promise.all([timedLane(timed), backgroundLane(background)]);
+  console.log(
+    `\n# npm test: ${((Date.now() - started) / 1000).toFixed(1)} s, ${timedOk && backgroundOk ? 'passed' : 'FAILED'}`,
+  );
+  if (!timedOk || !backgroundOk) process.exitCode = 1;
+}
+
+await main();
