@@ -67,16 +67,25 @@ function testFiles(): string[] {
   );
 }
 
+/** What failed, named again at the end: the two lanes' output is interleaved. */
+const failed: string[] = [];
+
 function exec(command: string[], label: string): Promise<boolean> {
   const started = Date.now();
   console.log(`\n# start ${label}: ${command.join(' ')}`);
   const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: 'inherit' });
-  return new Promise((done) =>
-    child.on('close', (code) => {
-      console.log(`# end ${label}: exit ${code}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      done(code === 0);
-    }),
-  );
+  return new Promise((done) => {
+    let settled = false;
+    const end = (outcome: string, ok: boolean): void => {
+      if (settled) return; // a command that cannot start reports 'error', then 'close'
+      settled = true;
+      console.log(`# end ${label}: ${outcome}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (!ok) failed.push(label);
+      done(ok);
+    };
+    child.on('error', (err) => end(`could not start ${command[0]}: ${err.message}`, false));
+    child.on('close', (code, signal) => end(`exit ${code ?? signal}`, code === 0));
+  });
 }
 
 function nodeTest(files: string[], concurrency: number): string[] {
@@ -156,9 +165,8 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const [timedOk, backgroundOk] = await Promise.all([timedLane(timed), backgroundLane(background)]);
-  console.log(
-    `\n# npm test: ${((Date.now() - started) / 1000).toFixed(1)} s, ${timedOk && backgroundOk ? 'passed' : 'FAILED'}`,
-  );
+  const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  console.log(`\n# npm test: ${took}, ${failed.length === 0 ? 'passed' : `FAILED: ${failed.join(', ')}`}`);
   if (!timedOk || !backgroundOk) process.exitCode = 1;
 }
 
