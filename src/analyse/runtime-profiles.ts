@@ -2,6 +2,7 @@ import type { RunData } from '../rundir/read-run.ts';
 import type { RuntimeName, Sample, SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, VerdictKind } from './diagnosis.ts';
 import { pprofDiffCommand } from './pprof-command.ts';
+import { kindTitle } from './verdict-kinds.ts';
 
 /**
  * What the pack knows about each runtime, in one table: which sampled figures are its live
@@ -254,4 +255,24 @@ export function hasRuntimeMetrics(profile: RuntimeProfile, samples: readonly Sam
   const keys: SampleFigure[] = [...profile.heap];
   if (profile.runtime === 'go') keys.push('goSys');
   return samples.some((s) => keys.some((k) => s[k] !== undefined));
+}
+
+/**
+ * For the decision (issue 21 item 3): an RSS plateau on a runtime whose heap is collected, with
+ * no heap figure sampled, must not be called a plateau: a leak filling heap the runtime already
+ * committed looks the same. The verdict is then `cannot-tell`, in `cannotTellWords`.
+ */
+export function plateauCannotTell(profile: RuntimeProfile, samples: readonly Sample[]): boolean {
+  return profile.heap.some((k) => MANAGED_HEAPS.includes(k)) && !hasRuntimeMetrics(profile, samples);
+}
+
+/** The `cannot-tell` verdict's words: why the plateau cannot be told from a leak, and what would tell. */
+export function cannotTellWords(profile: RuntimeProfile, base: string): { summary: string; suggestions: string[] } {
+  return {
+    summary: `RSS rose under load and levelled off, but no heap figure of ${profile.runtimeWords} was sampled. ${profile.name} collects its heap, so a leak that fills heap it has already committed looks the same as a cache filling up: the pack cannot tell which.`,
+    suggestions: [
+      `Sample the heap and run again: ${profile.metricsHint}. A live heap flat after the load is a plateau; a rising one is ${kindTitle(profile.kinds['heap-growth'], profile.runtime)}.`,
+      profile.heapTool(base),
+    ],
+  };
 }

@@ -131,6 +131,13 @@ const TABLE = {
     meaning: 'Too few samples, or windows too short, to tell a trend from noise.',
     next: 'Sample for longer: every phase needs enough samples at rest and enough requests under load; the report says how many.',
   },
+  'cannot-tell': {
+    class: 'cannot-tell',
+    title: 'cannot tell (no heap figure)',
+    meaning:
+      'RSS rose under load and levelled off on a runtime whose heap is collected (Go, V8, Java), but no heap figure was sampled: a leak that fills heap the runtime has already committed looks the same as a cache filling up.',
+    next: "Give the pack the runtime's heap figure (its metrics on --metrics-url) and run again: a flat live heap after the load is a plateau, a rising one is heap growth.",
+  },
 } as const satisfies Record<string, VerdictKindDef>;
 
 export type VerdictKind = keyof typeof TABLE;

@@ -23,7 +23,7 @@ import {
   type KindClass,
   type VerdictKind,
 } from '../../src/analyse/verdict-kinds.ts';
-import { PROFILES } from '../../src/analyse/runtime-profiles.ts';
+import { cannotTellWords, plateauCannotTell, PROFILES } from '../../src/analyse/runtime-profiles.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { comparisonMarkdown, COMPARE_SCHEMA } from '../../src/report/compare.ts';
 import { renderHtml } from '../../src/report/html.ts';
@@ -185,6 +185,20 @@ test('docs/verdicts.md shows the table as it is (LEAKBENCH_UPDATE_DOCS=1 rewrite
       `${KINDS_DOC.file} is out of date: LEAKBENCH_UPDATE_DOCS=1 node --import tsx --test ${fileURLToPath(import.meta.url).slice(ROOT.length)}`,
     );
   for (const kind of ALL_VERDICT_KINDS) assert.ok(now.includes(`| \`${kind}\` |`), kind);
+});
+
+test('cannot-tell, for the decision: a plateau without a heap figure on a collected heap, and what would tell', () => {
+  const noHeap = [{ t: 0, vmRss: 1 }];
+  for (const rt of ['go', 'node', 'jvm'] as const) {
+    assert.equal(plateauCannotTell(PROFILES[rt], noHeap), true, rt);
+    const w = cannotTellWords(PROFILES[rt], 'http://127.0.0.1:8080');
+    assert.match(w.summary, /cannot tell/);
+    assert.ok(w.suggestions[0]!.includes(PROFILES[rt].metricsHint), rt);
+  }
+  assert.equal(plateauCannotTell(PROFILES.go, [{ t: 0, vmRss: 1, heapInuse: 1 }]), false, 'the Go heap was sampled');
+  assert.equal(plateauCannotTell(PROFILES.python, noHeap), false, 'no collected heap figure to ask for');
+  assert.equal(plateauCannotTell(PROFILES.unknown, noHeap), false, 'the runtime is not known');
+  assert.equal(VERDICT_KINDS['cannot-tell'].class, 'cannot-tell');
 });
 
 test("each runtime's next steps name its own tools, not another runtime's", () => {
