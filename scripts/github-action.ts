@@ -62,6 +62,7 @@ main().then(
       core.error(`leakbench action: ${err.message}`);
       core.setOutput('exit-code', String(err.exitCode));
       core.setOutput('verdict', 'none');
+      core.setOutput('verdict-class', 'none');
       process.exitCode = err.exitCode;
     } else {
       core.error(`leakbench action: internal error: ${(err as Error).stack ?? String(err)}`);

@@ -15,6 +15,7 @@ import { readJson } from '../rundir/json.ts';
 import { FILES, SCHEMA, type RunFile } from '../rundir/schema.ts';
 import { SUMMARY_SCHEMA, type SummaryFile } from '../analyse/summary-file.ts';
 import { ExitCode } from '../errors.ts';
+import { ALL_VERDICT_KINDS, isVerdictKind, KIND_CLASSES, VERDICT_KINDS } from '../analyse/verdict-kinds.ts';
 import type { Invocation } from './inputs.ts';
 
 export interface BuildResult {
@@ -27,6 +28,8 @@ export interface BuildResult {
 export interface ActionResult {
   outputs: {
     verdict: string;
+    /** The verdict kind's class (growth, bounded, stable, cannot-tell), or none. */
+    'verdict-class': string;
     verdicts: string;
     'run-dir': string;
     'output-dir': string;
@@ -38,6 +41,17 @@ export interface ActionResult {
   /** Markdown for $GITHUB_STEP_SUMMARY beyond what `leakbench run` appends by itself. */
   stepSummary: string;
   exitCode: number;
+}
+
+/**
+ * action.yml's descriptions of the `verdict` and `verdict-class` outputs, from the kinds'
+ * table: a test fails when action.yml says otherwise, and prints what to write there.
+ */
+export function verdictOutputDescriptions(): { verdict: string; 'verdict-class': string } {
+  return {
+    verdict: `The verdict kind (${ALL_VERDICT_KINDS.join(', ')}; docs/verdicts.md says what each means), or none when the run wrote no summary. With compare, the first gated build that grew, else the first gated build.`,
+    'verdict-class': `The class of that verdict kind (${Object.keys(KIND_CLASSES).join(', ')}; only growth fails fail-on growth), or none.`,
+  };
 }
 
 function readBuild(label: string, dir: string): BuildResult {
@@ -52,6 +66,7 @@ function readBuild(label: string, dir: string): BuildResult {
 }
 
 const kindOf = (b: BuildResult) => b.summary?.diagnosis?.verdict.kind ?? 'none';
+const classNameOf = (kind: string) => (isVerdictKind(kind) ? VERDICT_KINDS[kind].class : undefined);
 
 function rssChange(b: BuildResult | undefined): number | undefined {
   const rss = b?.summary?.memory.find((m) => m.key === 'vmRss');
@@ -113,6 +128,7 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
   return {
     outputs: {
       verdict: decisive ? kindOf(decisive) : 'none',
+      'verdict-class': (decisive && classNameOf(kindOf(decisive))) ?? 'none',
       verdicts: JSON.stringify(verdicts),
       'run-dir': dir,
       'output-dir': outputDir,

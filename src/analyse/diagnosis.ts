@@ -1,5 +1,6 @@
 import type { RuntimeName, SampleFigure } from '../rundir/schema.ts';
 import type { SmapsReport } from './smaps.ts';
+import { ALL_VERDICT_KINDS, classOf, KIND_CLASSES, VERDICT_KINDS, type VerdictKind } from './verdict-kinds.ts';
 
 /**
  * The shape of `summary.json`'s `diagnosis`: what grew, where, how fast, and one verdict.
@@ -7,46 +8,15 @@ import type { SmapsReport } from './smaps.ts';
  * completed requests as named.
  */
 
-export type VerdictKind =
-  /** No figure grows beyond noise, and nothing high is held. */
-  | 'stable'
-  /** RSS grows while Go heap, stacks and Go sys stay flat: race runtime, cgo, C allocations. */
-  | 'growth-outside-go-runtime'
-  /** RSS grows and the Go heap in use carries it. */
-  | 'go-heap-growth'
-  /** The goroutine count grows: goroutines that never exit. */
-  | 'goroutine-growth'
-  /** The same three for any other runtime: its managed heap (V8 heap, Buffers) carries it. */
-  | 'heap-growth'
-  /** RSS grows beyond what the runtime reports holding (native code, addons, malloc). */
-  | 'growth-outside-runtime'
-  /** The OS thread count grows. */
-  | 'thread-growth'
-  /**
-   * Memory grew under load, stopped growing while the load went on, and stays flat at rest:
-   * a cache or pool filling to its size. Not a leak; `--fail-on held>SIZE` budgets it.
-   */
-  | 'plateau'
-  /** RSS grows, but without Go runtime metrics or smaps snapshots the pack cannot say where. */
-  | 'rss-growth'
-  /** RSS rose under load and stays up without growing at rest: the runtime keeps freed memory. */
-  | 'high-water-held'
-  /** Too few samples, or windows too short, to tell. */
-  | 'not-enough-data';
+export type { VerdictKind };
 
-/** Verdicts that are a kind of memory growth (`--fail-on growth`). */
-export const GROWTH_VERDICTS: readonly VerdictKind[] = [
-  'growth-outside-go-runtime',
-  'go-heap-growth',
-  'goroutine-growth',
-  'heap-growth',
-  'growth-outside-runtime',
-  'thread-growth',
-  'rss-growth',
-];
+/** Verdicts that are a kind of memory growth (`--fail-on growth`): those whose class fails the gate. */
+export const GROWTH_VERDICTS: readonly VerdictKind[] = ALL_VERDICT_KINDS.filter(
+  (k) => KIND_CLASSES[VERDICT_KINDS[k].class].failsGrowthGate,
+);
 
 export function isGrowthKind(kind: string): boolean {
-  return (GROWTH_VERDICTS as readonly string[]).includes(kind);
+  return classOf(kind)?.failsGrowthGate === true;
 }
 
 export interface Verdict {

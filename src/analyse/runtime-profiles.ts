@@ -1,6 +1,8 @@
 import type { RunData } from '../rundir/read-run.ts';
 import type { RuntimeName, Sample, SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, VerdictKind } from './diagnosis.ts';
+import { pprofDiffCommand } from './pprof-command.ts';
+import { kindTitle } from './verdict-kinds.ts';
 
 /**
  * What the pack knows about each runtime, in one table: which sampled figures are its live
@@ -67,8 +69,10 @@ export interface RuntimeProfile {
   smapsLayout: 'go' | 'other';
   /** The metrics to expose for a finer verdict. */
   metricsHint: string;
-  /** How to see which objects the heap keeps. */
+  /** How to see which objects the heap keeps, with the runtime's own tool; `base` is the target's origin. */
   heapTool: (base: string) => string;
+  /** How to see what the growing tasks (goroutines, threads) do, with the runtime's own tool. */
+  taskTool: (base: string) => string;
   /** What a high-water mark means for this runtime. */
   keepsFreed: string;
   releaseHint?: string;
@@ -101,6 +105,8 @@ const NO_PROFILE: Omit<RuntimeProfile, 'runtime'> = {
   smapsLayout: 'other',
   metricsHint: 'runtime metrics of a known client (Go, Node.js, JVM)',
   heapTool: () => "Use the runtime's heap profiler to compare two snapshots taken some time apart.",
+  taskTool: () =>
+    'See what the threads do: count them by name some time apart (cat /proc/PID/task/*/comm | sort | uniq -c) and dump their stacks (gdb -p PID -batch -ex "thread apply all bt") to find the ones that never end.',
   keepsFreed: 'Allocators keep freed memory for reuse and return it to the OS lazily.',
 };
 
@@ -136,7 +142,9 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     smapsLayout: 'go',
     metricsHint: 'Go runtime metrics (a Prometheus /metrics with go_memstats_*, from prometheus/client_golang)',
     heapTool: (base) =>
-      `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then go tool pprof -diff_base start.pb.gz end.pb.gz`,
+      `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then ${pprofDiffCommand('start.pb.gz', 'end.pb.gz')}`,
+    taskTool: (base) =>
+      `See where they wait: curl -s '${base}/debug/pprof/goroutine?debug=1' groups live goroutines by stack; the largest group is the leak (typically blocked on a channel, a lock or a connection without a deadline).`,
     keepsFreed:
       'The Go runtime keeps freed heap for reuse and returns it to the OS gradually (go_memstats_heap_released_bytes shows how much it has).',
     releaseHint:
@@ -163,7 +171,9 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     metricsHint:
       "Node.js metrics (prom-client's collectDefaultMetrics(): nodejs_heap_size_used_bytes, nodejs_external_memory_bytes)",
     heapTool: () =>
-      'Take two heap snapshots some time apart (node --heapsnapshot-signal=SIGUSR2, then kill -USR2 PID twice) and compare them in Chrome DevTools (Memory, Comparison view): the constructor whose count grows is what is kept.',
+      'Take two heap snapshots some time apart through the inspector (start node with --inspect, open chrome://inspect, Memory, Heap snapshot; or node --heapsnapshot-signal=SIGUSR2, then kill -USR2 PID twice) and compare them in Chrome DevTools (Comparison view): the constructor whose count grows is what is kept.',
+    taskTool: () =>
+      "See which threads grow: count them by name some time apart (cat /proc/PID/task/*/comm | sort | uniq -c). Node.js runs JavaScript on one thread; a growing count is Worker threads never terminated (worker.terminate()) or a native addon's threads.",
     keepsFreed: 'V8 keeps the heap it grew to for reuse and shrinks it only after later collections.',
     releaseHint: 'If the held memory matters, cap the heap with --max-old-space-size so V8 collects sooner.',
   },
@@ -178,6 +188,8 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     smapsLayout: 'other',
     metricsHint:
       'a heap figure, which prometheus_client does not expose (its process and gc collectors give RSS and collection counts only); tracemalloc can',
+    taskTool: () =>
+      "Dump every thread's stack some time apart (py-spy dump --pid PID) and compare them: the threads whose number grows, grouped by stack, are the ones that never end (threading.enumerate() lists them by name from inside).",
     heapTool: () =>
       'Compare two tracemalloc snapshots (tracemalloc.start(); ...; snapshot2.compare_to(snapshot1, "lineno")): the lines whose size grows are what is kept.',
     keepsFreed:
@@ -210,6 +222,8 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     smapsLayout: 'other',
     metricsHint:
       'JVM metrics (simpleclient_hotspot\'s DefaultExports: jvm_memory_bytes_used{area="heap"}, jvm_buffer_pool_used_bytes{pool="direct"}; or Micrometer\'s JvmMemoryMetrics)',
+    taskTool: () =>
+      'Take two thread dumps some time apart (jcmd PID Thread.print) and compare them: the threads whose number grows, grouped by name and stack, are the ones that never end (often a thread or executor started per request and never shut down).',
     heapTool: () =>
       'Take two heap histograms some time apart (jcmd PID GC.class_histogram) and compare them: the class whose instances grow is what is kept.',
     keepsFreed: 'The JVM keeps the heap it committed until a collection shrinks it (-XX:MaxHeapFreeRatio).',
@@ -241,4 +255,24 @@ export function hasRuntimeMetrics(profile: RuntimeProfile, samples: readonly Sam
   const keys: SampleFigure[] = [...profile.heap];
   if (profile.runtime === 'go') keys.push('goSys');
   return samples.some((s) => keys.some((k) => s[k] !== undefined));
+}
+
+/**
+ * For the decision (issue 21 item 3): an RSS plateau on a runtime whose heap is collected, with
+ * no heap figure sampled, must not be called a plateau: a leak filling heap the runtime already
+ * committed looks the same. The verdict is then `cannot-tell`, in `cannotTellWords`.
+ */
+export function plateauCannotTell(profile: RuntimeProfile, samples: readonly Sample[]): boolean {
+  return profile.heap.some((k) => MANAGED_HEAPS.includes(k)) && !hasRuntimeMetrics(profile, samples);
+}
+
+/** The `cannot-tell` verdict's words: why the plateau cannot be told from a leak, and what would tell. */
+export function cannotTellWords(profile: RuntimeProfile, base: string): { summary: string; suggestions: string[] } {
+  return {
+    summary: `RSS rose under load and levelled off, but no heap figure of ${profile.runtimeWords} was sampled. ${profile.name} collects its heap, so a leak that fills heap it has already committed looks the same as a cache filling up: the pack cannot tell which.`,
+    suggestions: [
+      `Sample the heap and run again: ${profile.metricsHint}. A live heap flat after the load is a plateau; a rising one is ${kindTitle(profile.kinds['heap-growth'], profile.runtime)}.`,
+      profile.heapTool(base),
+    ],
+  };
 }

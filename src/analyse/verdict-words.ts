@@ -1,4 +1,3 @@
-import { pprofDiffCommand } from './pprof-command.ts';
 import { buildSetting, depVersion } from '../rundir/go-build.ts';
 import { DEFAULT_GOGC } from '../rundir/schema.ts';
 import type {
@@ -754,24 +753,12 @@ function heapTool(ctx: Context, key?: DiagnosedFigure | 'smaps'): string[] {
     ];
   }
   if (ctx.profiles) return [`See which allocation sites grew (in the run directory): ${ctx.profiles.command}`];
-  const base = targetBase(ctx);
-  if (ctx.profile.runtime === 'go') {
-    return [
-      `Take two heap profiles some time apart and diff them: curl -so start.pb.gz '${base}/debug/pprof/heap?gc=1', later the same into end.pb.gz, then ${pprofDiffCommand('start.pb.gz', 'end.pb.gz')}`,
-    ];
-  }
-  return [ctx.profile.heapTool(base)];
+  return [ctx.profile.heapTool(targetBase(ctx))];
 }
 
+/** The runtime's own tool for its tasks (runtime-profiles.ts): pprof for Go, jcmd for a JVM, py-spy for Python. */
 function taskTool(ctx: Context): string[] {
-  if (ctx.profile.runtime === 'go') {
-    return [
-      `See where they wait: curl -s '${targetBase(ctx)}/debug/pprof/goroutine?debug=1' groups live goroutines by stack; the largest group is the leak (typically blocked on a channel, a lock or a connection without a deadline).`,
-    ];
-  }
-  return [
-    'See what the threads do: ls /proc/PID/task | wc -l over time, and a thread dump of the runtime (py-spy dump, jstack) to find the ones that never end.',
-  ];
+  return [ctx.profile.taskTool(targetBase(ctx))];
 }
 
 function raceSuggestions(ctx: Context): string[] {

@@ -6,6 +6,7 @@ import { readRunDir, type RunData } from '../rundir/read-run.ts';
 import { writeOutput } from '../rundir/recorder.ts';
 import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 import { profileOf } from '../analyse/runtime-profiles.ts';
+import { classOf } from '../analyse/verdict-kinds.ts';
 import { drawChart, lineLegend, type LineConfig } from './chart-canvas.ts';
 import { downsample, type PlotPoint } from './downsample.ts';
 import { escapeHtml } from './html.ts';
@@ -269,6 +270,12 @@ function head(f: ComparisonFile): { head: string[]; named: boolean } {
   };
 }
 
+/** "growth-outside-go-runtime: growth": the kind, and its class in words. */
+function verdictWords(kind: string): string {
+  const c = classOf(kind);
+  return c && c.words !== kind ? `${kind}: ${c.words}` : kind;
+}
+
 export function comparisonMarkdown(f: ComparisonFile): string {
   const { head: HEAD, named } = head(f);
   const lines = [
@@ -281,7 +288,7 @@ export function comparisonMarkdown(f: ComparisonFile): string {
   lines.push('', '## Verdicts', '');
   for (const r of f.runs)
     lines.push(
-      `- **${escapeMarkdown(r.label)}** (${escapeMarkdown(r.verdict)}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`,
+      `- **${escapeMarkdown(r.label)}** (${escapeMarkdown(verdictWords(r.verdict))}): ${escapeMarkdown(r.evidence)} — [report](${encodeURI(r.dir)}/index.html)`,
     );
   lines.push(
     '',
@@ -306,7 +313,7 @@ export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byR
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}img{max-width:100%}</style></head>
 <body><h1>leakbench comparison: ${escapeHtml(f.scenario)}</h1>
 <table><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${f.runs.map(row).join('')}</tbody></table>
-<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(r.verdict)}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
+<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(verdictWords(r.verdict))}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
 <img alt="RSS by build" src="data:image/png;base64,${rss.toString('base64')}">
 ${byRequests ? `<img alt="RSS by build against requests served" src="data:image/png;base64,${byRequests.toString('base64')}">\n` : ''}<img alt="RSS against ${escapeHtml(heapWords(f.runs))}" src="data:image/png;base64,${heap.toString('base64')}">
 </body></html>

@@ -10,6 +10,7 @@ import {
 import { kindLabel } from '../analyse/smaps.ts';
 import { amountText, rateText } from '../analyse/verdict.ts';
 import type { Table } from './tables.ts';
+import { classOf, isVerdictKind, kindTitle, VERDICT_KINDS, type KindClass } from '../analyse/verdict-kinds.ts';
 
 /**
  * The Verdict section of the report as plain, unescaped text and tables, laid out once for
@@ -19,6 +20,10 @@ export interface DiagnosisContent {
   kind: VerdictKind;
   /** "growth outside the Go runtime". */
   title: string;
+  /** The kind's class; absent for a kind this pack does not know (a newer pack's summary). */
+  kindClass?: KindClass;
+  /** The kind as the Action and JUnit name it, its class and the growth gate, in one line. */
+  kindLine: string;
   summary: string;
   evidence: string[];
   caveats: string[];
@@ -30,34 +35,6 @@ export interface DiagnosisContent {
   smaps?: { caption: string; kinds: Table; mappings: Table; steps?: Table; notes: string[] };
 }
 
-const TITLES: Record<VerdictKind, string> = {
-  stable: 'stable',
-  'growth-outside-go-runtime': 'growth outside the Go runtime',
-  'go-heap-growth': 'Go heap growth',
-  'goroutine-growth': 'goroutine growth',
-  'heap-growth': 'heap growth',
-  'growth-outside-runtime': 'growth outside the runtime',
-  'thread-growth': 'thread growth',
-  plateau: 'plateau (bounded, not a leak)',
-  'rss-growth': 'RSS growth (cause not measured)',
-  'high-water-held': 'high-water mark held (not a leak)',
-  'not-enough-data': 'not enough data',
-};
-
-/** Where a runtime has its own words for a neutral kind. */
-const RUNTIME_TITLES: Partial<Record<string, Partial<Record<VerdictKind, string>>>> = {
-  node: {
-    'heap-growth': 'V8 heap or Buffer growth',
-    'growth-outside-runtime': 'growth outside the V8 heap and Buffers',
-  },
-  python: { 'thread-growth': 'Python thread growth' },
-  jvm: {
-    'heap-growth': 'Java heap growth',
-    'growth-outside-runtime': 'growth outside the Java heap',
-    'thread-growth': 'JVM thread growth',
-  },
-};
-
 const NONE = '—';
 
 /** Undefined for a summary written before the diagnosis existed. */
@@ -66,7 +43,9 @@ export function diagnosisContent(d: Diagnosis | undefined): DiagnosisContent | u
   const v = d.verdict;
   const out: DiagnosisContent = {
     kind: v.kind,
-    title: (d.runtime && RUNTIME_TITLES[d.runtime.name]?.[v.kind]) ?? TITLES[v.kind] ?? v.kind,
+    title: isVerdictKind(v.kind) ? kindTitle(v.kind, d.runtime?.name) : v.kind,
+    ...(isVerdictKind(v.kind) && { kindClass: VERDICT_KINDS[v.kind].class }),
+    kindLine: kindLine(v.kind),
     summary: v.summary,
     evidence: v.evidence,
     caveats: v.caveats,
@@ -123,6 +102,14 @@ export function diagnosisContent(d: Diagnosis | undefined): DiagnosisContent | u
     }
   }
   return out;
+}
+
+/** "Kind: plateau (bounded, not a leak); --fail-on growth passes." */
+export function kindLine(kind: string): string {
+  const c = classOf(kind);
+  if (!c) return `Kind: ${kind}.`;
+  const words = c.words === kind ? kind : `${kind} (${c.words})`;
+  return `Kind: ${words}; --fail-on growth ${c.failsGrowthGate ? 'fails the run' : 'passes'}.`;
 }
 
 /**

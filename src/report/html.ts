@@ -3,6 +3,7 @@ import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts'
 import type { InteractiveCharts } from './interactive.ts';
 import { reportContent, type Table } from './tables.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
+import { KIND_CLASSES } from '../analyse/verdict-kinds.ts';
 
 /** The one escape for HTML text and attribute values: every interpolation goes through it. */
 export function escapeHtml(text: string): string {
@@ -54,7 +55,8 @@ img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .5rem 0; }
 .status-completed { color: #1a7f37; } .status-failed, .status-interrupted, .status-running { color: #b42318; }
 .verdict { border-left: 4px solid #888; padding: .2rem .9rem; margin: 1rem 0; background: #fafafa; }
 .verdict h2 { border: none; margin-top: .4rem; }
-.verdict-growth { border-color: #b42318; } .verdict-ok { border-color: #1a7f37; } .verdict-unknown { border-color: #b7791f; }
+.verdict-growth { border-color: #b42318; } .verdict-ok { border-color: #1a7f37; } .verdict-unknown { border-color: #b7791f; } .verdict-bounded { border-color: #1f77b4; }
+.verdict .kind { color: #555; font-size: 13px; }
 pre.cmd { background: #f4f4f4; padding: .5rem .7rem; overflow-x: auto; }
 .chart { position: relative; max-width: 1200px; margin: .5rem 0; }
 .hint { color: #666; font-size: 12px; margin: 0; }
@@ -139,20 +141,16 @@ function table(t: Table): SafeHtml {
   return html`<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-const GROWTH_KINDS = new Set(['growth-outside-go-runtime', 'go-heap-growth', 'goroutine-growth', 'rss-growth']);
-
 function verdictSection(d: DiagnosisContent): SafeHtml {
-  const tone = GROWTH_KINDS.has(d.kind)
-    ? 'verdict-growth'
-    : d.kind === 'not-enough-data'
-      ? 'verdict-unknown'
-      : 'verdict-ok';
+  // A kind this pack does not know is drawn as one it cannot tell, never as healthy.
+  const tone = d.kindClass ? KIND_CLASSES[d.kindClass].htmlTone : 'verdict-unknown';
   const list = (title: string, items: readonly string[]): SafeHtml | undefined =>
     items.length === 0
       ? undefined
       : html`<p><strong>${title}</strong></p><ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
   return html`<section class="verdict ${tone}">
 <h2>Verdict: ${d.title}</h2>
+<p class="kind">${d.kindLine}</p>
 <p>${d.summary}</p>
 ${list('Evidence', d.evidence)}
 ${list('Could not tell', d.caveats)}

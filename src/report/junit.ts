@@ -1,4 +1,4 @@
-import { isGrowthKind } from '../analyse/diagnosis.ts';
+import { classOf } from '../analyse/verdict-kinds.ts';
 import { formatCount } from '../analyse/format.ts';
 import type { PhaseLoadSummary, RunFile } from '../rundir/schema.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
@@ -86,6 +86,23 @@ function phaseCases(prefix: string, l: PhaseLoadSummary): Case[] {
   ];
 }
 
+/** The verdict's case, as its kind's class says: growth fails, cannot-tell is skipped, the rest pass. */
+function verdictCase(classname: string, v: VerdictText, summary: SummaryFile): Case {
+  const base: Case = { classname, name: `verdict: ${v.kind}`, timeS: summary.durationS };
+  const first = v.text.split('\n')[0] || summary.headline;
+  switch (classOf(v.kind)?.junit) {
+    case 'failure':
+      return {
+        ...base,
+        failure: { type: v.kind, message: first, body: [summary.headline, v.text].filter(Boolean).join('\n') },
+      };
+    case 'skipped':
+      return { ...base, skipped: `cannot tell: ${first}` };
+    default:
+      return base;
+  }
+}
+
 /** Pure: the same summary always gives the same XML. */
 export function renderJunit(summary: SummaryFile, run: RunFile): string {
   const prefix = `leakbench.${summary.scenario}.${summary.target.label}`;
@@ -104,20 +121,7 @@ export function renderJunit(summary: SummaryFile, run: RunFile): string {
   });
   for (const l of summary.load) cases.push(...phaseCases(prefix, l));
   const verdicts = readVerdicts(summary);
-  for (const v of verdicts) {
-    cases.push({
-      classname: `${prefix}.memory`,
-      name: `verdict: ${v.kind}`,
-      timeS: summary.durationS,
-      ...(isGrowthKind(v.kind) && {
-        failure: {
-          type: v.kind,
-          message: v.text.split('\n')[0] || summary.headline,
-          body: [summary.headline, v.text].filter(Boolean).join('\n'),
-        },
-      }),
-    });
-  }
+  for (const v of verdicts) cases.push(verdictCase(`${prefix}.memory`, v, summary));
   if (verdicts.length === 0)
     cases.push({ classname: `${prefix}.memory`, name: 'verdict', timeS: 0, skipped: 'this summary has no verdict' });
 

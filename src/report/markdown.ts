@@ -60,7 +60,14 @@ export function table(t: Table): string {
 
 /** The verdict at the top: what it is, the numbers behind it, what was not measured, what next. */
 function verdictSection(d: DiagnosisContent): string[] {
-  const out = [`## Verdict: ${escapeMarkdown(d.title)}`, '', escapeMarkdown(d.summary), ''];
+  const out = [
+    `## Verdict: ${escapeMarkdown(d.title)}`,
+    '',
+    escapeMarkdown(d.kindLine),
+    '',
+    escapeMarkdown(d.summary),
+    '',
+  ];
   const list = (title: string, items: readonly string[]): void => {
     if (items.length === 0) return;
     out.push(`${title}:`, '', ...items.map((i) => `- ${escapeMarkdown(i)}`), '');

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../rundir/json.ts';
 import { FILES, SCHEMA, type RunFile } from '../rundir/schema.ts';
-import { isGrowthKind } from '../analyse/diagnosis.ts';
+import { classOf } from '../analyse/verdict-kinds.ts';
 import { escapeMarkdown, table } from './markdown.ts';
 import { reportContent } from './tables.ts';
 import { SUMMARY_SCHEMA, type SummaryFile } from '../analyse/summary-file.ts';
@@ -20,7 +20,7 @@ export function renderStepSummary(summary: SummaryFile, run: RunFile, dir: strin
   const v = summary.diagnosis?.verdict;
   if (v) {
     out.push(
-      `${isGrowthKind(v.kind) ? '❌' : '✅'} **verdict: ${escapeMarkdown(v.kind)}** — ${escapeMarkdown(v.summary)}`,
+      `${classOf(v.kind)?.stepMark ?? '❔'} **verdict: ${escapeMarkdown(v.kind)}** — ${escapeMarkdown(v.summary)}`,
       '',
     );
     if (v.evidence.length > 0) out.push(...v.evidence.map((e) => `- ${escapeMarkdown(e)}`), '');

@@ -9,6 +9,7 @@ import {
 import type { PhaseLoadSummary, RunFile, RuntimeName } from '../rundir/schema.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 import { buildSetting } from '../rundir/go-build.ts';
+import { targetName } from './target-name.ts';
 
 /**
  * The report's content as plain, unescaped text, laid out once and rendered twice (Markdown and
@@ -40,7 +41,7 @@ const NONE = '—';
 
 export function reportContent(summary: SummaryFile, run: RunFile): ReportContent {
   return {
-    title: `leakbench: ${summary.scenario} against ${summary.target.label}`,
+    title: `leakbench: ${summary.scenario === 'sample' ? 'sample of' : `${summary.scenario} against`} ${targetName(summary.target)}`,
     headline: summary.headline,
     facts: facts(summary, run),
     load: loadTable(summary.load),

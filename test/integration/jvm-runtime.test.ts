@@ -92,6 +92,30 @@ test('JVM (Micrometer), direct ByteBuffers kept per request: growth outside the 
   assertJvmWords(s);
 });
 
+test('JVM that starts a thread per 10 requests and never ends it: JVM thread growth, drawn as growth everywhere, with jcmd Thread.print', async (t) => {
+  const java = await jvm(t);
+  if (!java) return;
+  const s = await soak(java, 'jvm-thread-leak', '--mode thread-leak --client hotspot', 20_000, ['--fail-on', 'growth']);
+  assert.equal(s.verdict.kind, 'thread-growth', s.text);
+  assert.equal(s.r.code, 4, s.text);
+  assert.ok(
+    s.verdict.suggestions.some((x) => x.includes('jcmd PID Thread.print')),
+    s.verdict.suggestions.join('\n'),
+  );
+  assert.ok(!s.verdict.suggestions.some((x) => /py-spy|pprof/.test(x)), s.verdict.suggestions.join('\n'));
+  const html = readFileSync(join(s.dir, 'index.html'), 'utf8');
+  assert.match(html, /<section class="verdict verdict-growth">/);
+  assert.match(html, /<h2>Verdict: JVM thread growth<\/h2>/);
+  const md = readFileSync(join(s.dir, FILES.summaryMd), 'utf8');
+  assert.match(md, /^# leakbench: soak against java leakbench\.JvmServer$/m, 'named by what it is, not cmd');
+  assert.match(md, /^Kind: thread-growth \(growth\); --fail-on growth fails the run\.$/m);
+  assert.match(
+    readFileSync(join(s.dir, 'junit.xml'), 'utf8'),
+    /name="verdict: thread-growth"[^>]*>\s*<failure type="thread-growth"/,
+  );
+  assertJvmWords(s);
+});
+
 test('JVM that keeps nothing (simpleclient_hotspot, client_java 1.x, Micrometer): a high-water mark or stable, not a leak; --fail-on growth passes', async (t) => {
   const java = await jvm(t);
   if (!java) return;

@@ -452,6 +452,7 @@ test('fail-on growth: the step fails with exit code 4, and the outputs, the summ
   assert.equal(action.ok, false);
   assert.equal(action.outputs['exit-code'], '4');
   assert.equal(action.outputs.verdict, 'growth-outside-go-runtime');
+  assert.equal(action.outputs['verdict-class'], 'growth');
   assert.match(action.outputs['rss-change']!, /^\+\d+(\.\d)? MiB$/);
   assert.equal(action.outputs['run-dir'], join(s.repo, 'leakbench-reports', 'burst-server'));
   assert.match(readFileSync(s.summary, 'utf8'), /^### leakbench: burst against .*\(completed\)$/m);
@@ -474,6 +475,7 @@ test("bad inputs: exit code 2 with one line naming the input, nothing uploaded (
   assert.match(run.stdout, /^::error::leakbench action: input compare: name two or more builds to compare, got 1$/m);
   assert.equal(action.outputs['exit-code'], '2');
   assert.equal(action.outputs.verdict, 'none');
+  assert.equal(action.outputs['verdict-class'], 'none');
   assert.equal(action.steps[3]!.skipped, true);
   assert.throws(
     () => playCompositeAction(ACTION, REPO_ROOT, { scenarios: 'burst' }, s.job),
