@@ -12,7 +12,9 @@ import { identifyProcess } from '../target/identify.ts';
 import { failOnReason } from './fail-on.ts';
 import { round3, RunJournal } from './journal.ts';
 import { buildPhases, loadScenario } from './load-scenario.ts';
-import { describePhase, runPhase } from './phase-runner.ts';
+import { phaseKindOf } from '../phases/kinds.ts';
+import { describePhase } from '../phases/describe.ts';
+import { phaseRunnerOf } from '../phases/runners.ts';
 import { buildIfBundled, checkAttach, targetLabel } from './prepare-target.ts';
 import { startingRunFile } from './run-record.ts';
 import { Snapshots } from './snapshots.ts';
@@ -67,7 +69,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     io.progress.log(l),
   );
   const load = tee(recorder.series('load'), live && ((l) => live.onLoadSecond(l)));
-  const probes = phases.some((p) => p.kind === 'idle') ? recorder.series('probes') : undefined;
+  const probes = phases.some((p) => phaseKindOf(p).recordsProbes) ? recorder.series('probes') : undefined;
   const target = new TargetSession(
     options,
     journal,
@@ -81,7 +83,10 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     run,
     dir: relative(process.cwd(), dir) || dir,
     now: clock.now,
-    plannedS: plannedSeconds(phases, options.settleMs),
+    plannedS: plannedSeconds(
+      phases.map((p) => phaseKindOf(p).plannedMs(p)),
+      options.settleMs,
+    ),
   });
   const unwatchProgress = watchProgress(io.progress, live);
   journal.event({ type: 'run-start', message: `${def.name}: ${def.description}` });
@@ -108,12 +113,12 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
     for (const [i, phase] of phases.entries()) {
       if (stop.signal.aborted) break;
       const record = run.phases[i]!;
-      const url = new URL(phase.path, plan.baseUrl);
       const startT = (record.startT = round3(clock.now()));
       recorder.saveRun();
-      journal.event({ type: 'phase-start', phase: phase.name, message: describePhase(phase, url) });
-      io.log(`phase ${phase.name}: ${describePhase(phase, url)}`);
-      const result = await runPhase(phase, url, {
+      journal.event({ type: 'phase-start', phase: phase.name, message: describePhase(phase, plan.baseUrl) });
+      io.log(`phase ${phase.name}: ${describePhase(phase, plan.baseUrl)}`);
+      const result = await phaseRunnerOf(phase)(phase, {
+        baseUrl: plan.baseUrl,
         clock,
         signal: stop.signal,
         engine: options.engine,
@@ -121,19 +126,23 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         probes,
         progress: io.progress,
         rss: () => target.latestRss(),
+        samples: () => target.sampleCount(),
         warn: (m) => journal.warn(m),
       });
       io.progress.done();
       // The engine may notice the end a moment late (autocannon's 1 s tick): end at the last answer.
-      record.endT = round3(Math.min(clock.now(), startT + result.durationS));
-      record.result = result;
+      record.endT = round3(Math.min(clock.now(), startT + (result?.durationS ?? Infinity)));
+      if (result) record.result = result;
       recorder.saveRun();
       journal.event({
         type: 'phase-end',
         phase: phase.name,
-        message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`,
+        message: result
+          ? `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`
+          : `${(record.endT - startT).toFixed(1)} s`,
       });
-      if (!stop.signal.aborted) await snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
+      if (!stop.signal.aborted && phaseKindOf(phase).snapshotAfter)
+        await snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
     }
     if (!stop.signal.aborted && options.settleMs > 0) {
       io.log(`settling: sampling ${options.settleMs / 1000}s more without load`);
