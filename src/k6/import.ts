@@ -301,6 +301,7 @@ function importRecord(
 }
 
 function targetUrl(meta: K6RunMeta | undefined, agg: K6Aggregator): string {
-  if (meta && meta.baseUrl !== '' && meta.phases[0]) return meta.baseUrl + meta.phases[0].path;
+  const first = meta?.phases[0];
+  if (meta && meta.baseUrl !== '' && first && 'path' in first) return meta.baseUrl + first.path;
   return agg.url ?? '';
 }

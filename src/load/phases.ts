@@ -50,6 +50,9 @@ export interface PhaseSpecs {
 
 export type PhaseSpec = PhaseSpecs[keyof PhaseSpecs];
 
+/** The phases that send requests to a path (not, e.g., a watched phase). */
+export type DrivenPhaseSpec = Extract<PhaseSpec, { path: string }>;
+
 /** The knobs a scenario may read; the CLI's RunOptions and the k6 scripts' __ENV both give them. */
 export interface ScenarioParams {
   path: string;

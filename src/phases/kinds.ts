@@ -5,5 +5,6 @@
 import './idle.ts';
 import './burst.ts';
 import './steady.ts';
+import './watched.ts';
 
 export { findPhaseKind, phaseKindList, phaseKindNames, phaseKindOf, type PhaseKindDecl } from './registry.ts';

@@ -6,5 +6,6 @@ import './kinds.ts';
 import './idle.run.ts';
 import './burst.run.ts';
 import './steady.run.ts';
+import './watched.run.ts';
 
 export { phaseRunnerOf, type PhaseRunContext } from './runner-registry.ts';
