@@ -1,3 +1,4 @@
+import { findPhaseKind } from '../phases/kinds.ts';
 import type { RunData } from '../rundir/read-run.ts';
 import { FIGURES, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type Sample } from '../rundir/schema.ts';
 import { derivePhaseLoad } from './derive-load.ts';
@@ -100,7 +101,9 @@ export function summariseLoad(data: RunData, warnings: string[]): PhaseLoadSumma
     const seconds = data.load.filter((l) => l.phase === phase.name);
     const probes = data.probes.filter((p) => p.phase === phase.name);
     if (seconds.length === 0 && probes.length === 0) {
-      if (phase.startT !== undefined) warnings.push(`phase "${phase.name}" started but recorded no load`);
+      // A phase the pack only watched (its kind drives no load) has none to record.
+      if (phase.startT !== undefined && findPhaseKind(phase.kind)?.drivesLoad !== false)
+        warnings.push(`phase "${phase.name}" started but recorded no load`);
       continue;
     }
     warnings.push(

@@ -1,3 +1,4 @@
+import { findPhaseKind } from '../phases/kinds.ts';
 import type { RunData } from '../rundir/read-run.ts';
 import type { LoadSecond, PhaseRecord, Probe, RunEvent } from '../rundir/schema.ts';
 
@@ -38,10 +39,10 @@ export function analysisWindows(data: RunData): Window[] {
   return phases.map((p, i) => {
     const next = phases[i + 1]?.startT;
     const endT = p.endT ?? next ?? Math.max(lastSampleT, p.startT);
-    // A steady phase is fitted like idle, against time: its rate is fixed, so bytes per hour is its growth.
+    // Each kind says how it is read (src/phases/<kind>.ts): against time, or against completed requests.
     return {
       name: p.name,
-      kind: p.kind === 'burst' ? 'burst' : 'idle',
+      kind: findPhaseKind(p.kind)?.window ?? 'idle',
       startT: p.startT,
       endT,
       ...requestCounter(data, p, endT),

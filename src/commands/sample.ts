@@ -1,19 +1,20 @@
-import { identifyProcess } from '../target/identify.ts';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { ProgressLine } from '../console/progress.ts';
 import { ExitCode, UsageError } from '../errors.ts';
-import { startClock } from '../load/clock.ts';
-import { parseSampleArgs, recordedSampleOptions, type SampleOptions } from '../options/sample-options.ts';
+import type { RunClock } from '../load/clock.ts';
+import type { PhaseSpec } from '../load/phases.ts';
+import { DEFAULTS } from '../options/defaults.ts';
 import { LIVE_HELP } from '../options/live-options.ts';
-import { renderReport } from '../report/render.ts';
-import { RunRecorder, runDirName } from '../rundir/recorder.ts';
-import { FILES, SCHEMA, type RunEvent } from '../rundir/schema.ts';
+import { parseSampleArgs, recordedSampleOptions, type SampleOptions } from '../options/sample-options.ts';
+import { watchedPhase } from '../phases/watched.ts';
+import { runDirName } from '../rundir/recorder.ts';
+import { SCHEMA, type RunFile } from '../rundir/schema.ts';
 import { toolVersions } from '../rundir/versions.ts';
+import { phaseRecords } from '../run/run-record.ts';
+import { runSession } from '../run/session.ts';
+import { describeSources, WatchedTarget, type CgroupSource } from '../run/watched-target.ts';
 import { readCgroupMemory } from '../sample/cgroup.ts';
-import { collectPrometheus } from '../sample/prometheus-source.ts';
-import { Sampler } from '../sample/sampler.ts';
 import type { CommandContext } from './context.ts';
-import { LiveServer } from '../live/live-server.ts';
-import { tee } from '../live/observer.ts';
 
 export const SAMPLE_HELP = `npm run sample -- [sources] (--duration 10m | --until-signal) [flags]
 
@@ -38,118 +39,62 @@ Flags:
   --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME
 ${LIVE_HELP}`;
 
-/** `leakbench sample` (npm run sample): the sampler on its own, until a signal or --duration. */
+/**
+ * `leakbench sample` (npm run sample): a watched run. The same session as a driven run (sources,
+ * smaps snapshots, identity, phase records, analysis, report), with one watched phase in place
+ * of the load phases: the pack sends nothing.
+ */
 export async function sampleCommand(args: string[], ctx: CommandContext): Promise<number> {
   const o = parseSampleArgs(args);
   if (o === 'help') {
     ctx.out(SAMPLE_HELP);
     return ExitCode.ok;
   }
-  const cgroupSource = await checkCgroupSource(o);
-  // --live: listen before the run directory exists, so a busy port costs nothing.
-  const liveView = o.live ? await LiveServer.start(o.live) : undefined;
-
-  const clock = startClock();
-  const recorder = RunRecorder.create(
-    o.outDir,
-    o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]),
+  const cgroup = await checkCgroupSource(o);
+  const phases = [watchedPhase('watched', o.durationMs)];
+  const progress = new ProgressLine('auto');
+  const outcome = await runSession(
     {
-      schema: SCHEMA.run,
-      scenario: 'sample',
-      status: 'running',
-      startedAt: new Date(clock.startedAtMs).toISOString(),
-      startedAtMs: clock.startedAtMs,
-      options: recordedSampleOptions(o),
-      target: {
-        kind: 'attach',
-        label: o.label,
-        url: '',
-        ...(o.pid !== undefined && { pid: o.pid, identity: identifyProcess(o.pid) }),
-        ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
-      },
-      versions: toolVersions(),
-      phases: [],
+      outDir: o.outDir,
+      name: o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]),
+      runFile: (clock) => watchedRunFile(o, phases, clock),
+      title: `sampling ${describeSources(o)} every ${o.intervalMs} ms`,
+      phases,
+      target: (parts) => new WatchedTarget(o, cgroup, parts),
+      engine: DEFAULTS.engine,
+      settleMs: 0,
+      ...(o.prometheus && { prometheus: o.prometheus }),
+      ...(o.live && { live: o.live }),
+      signalIsTheEnd: o.durationMs === undefined,
     },
+    { log: (l) => progress.log(l), progress, signal: ctx.signal },
   );
-  const { dir, run } = recorder;
-  // The live view (when asked for) sees every record as it is written.
-  const events = tee(recorder.series('events'), liveView && ((e) => liveView.onEvent(e)));
-  const samples = tee(recorder.series('samples'), liveView && ((x) => liveView.onSample(x)));
-  // No load here: an empty series says so, where a missing file would read as lost data.
-  recorder.writeSeries('load', []);
-  const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
-  liveView?.attach({
-    run,
-    dir: relative(process.cwd(), dir) || dir,
-    now: clock.now,
-    ...(o.durationMs !== undefined && { plannedS: o.durationMs / 1000 }),
-  });
-  if (liveView) ctx.err(`live view: ${liveView.url} (until the sampling ends)`);
-  event({ type: 'run-start', message: `sampling ${describeSources(o)} every ${o.intervalMs} ms` });
-  ctx.err(
-    `sampling ${describeSources(o)} into ${relative(process.cwd(), dir) || dir}; ${o.durationMs === undefined ? 'Ctrl-C (or SIGTERM) stops it' : `for ${o.durationMs / 1000}s`}`,
-  );
-
-  const warn = (message: string) => {
-    event({ type: 'warning', message });
-    ctx.err(`warning: ${message}`);
-  };
-  // With only --prometheus-url there is nothing to sample live: the server is asked at the end.
-  const live = o.pid !== undefined || o.metricsUrl !== undefined || cgroupSource !== undefined;
-  const sampler = !live
-    ? undefined
-    : new Sampler({
-        ...(o.pid !== undefined && { pid: o.pid }),
-        ...(o.metricsUrl && { metricsUrl: o.metricsUrl.href }),
-        ...(cgroupSource && { cgroupSource }),
-        intervalMs: o.intervalMs,
-        writer: samples,
-        now: clock.now,
-        onWarning: (_source, message) => warn(message),
-        onInfo: (message) => event({ type: 'info', message }),
-      });
-  sampler?.start();
-  const reason = await waitForEnd(ctx.signal, o.durationMs);
-  await sampler?.stop();
-  if (o.prometheus) {
-    const figures = await collectPrometheus(
-      o.prometheus,
-      { startedAtMs: clock.startedAtMs, endMs: Date.now() },
-      warn,
-      (l) => ctx.err(l),
-    );
-    if (figures) recorder.writeSeries('prometheus', figures);
-  }
-
-  // With --until-signal the signal is how it is meant to end; with --duration it cuts it short.
-  const interrupted = reason === 'signal' && o.durationMs !== undefined;
-  run.status = interrupted ? 'interrupted' : 'completed';
-  if (reason === 'signal') run.endReason = `stopped by ${String(ctx.signal.reason)}`;
-  run.endedAt = new Date().toISOString();
-  event({ type: 'run-end', message: run.endReason ?? `${o.durationMs! / 1000}s done` });
-  recorder.saveRun();
-  recorder.close();
-
-  const { summary, warnings } = await renderReport(dir);
-  // The live page shows how it ended, then its port closes.
-  await liveView?.finish({
-    status: run.status,
-    ...(run.endReason && { endReason: run.endReason }),
-    report: join(relative(process.cwd(), dir) || dir, FILES.html),
-    headline: summary.headline,
-  });
-  for (const w of warnings) ctx.err(`warning: ${w}`);
+  if (outcome.status === 'failed' && outcome.endReason) ctx.err(`leakbench: ${outcome.endReason}`);
+  const shown = relative(process.cwd(), outcome.dir) || outcome.dir;
   ctx.out(
-    `${sampler?.count ?? 0} samples: ${summary.headline}\n  report: ${relative(process.cwd(), dir) || dir}/index.html\n  join it with a k6 run: npm run report -- --k6 <k6 output> --samples ${relative(process.cwd(), dir) || dir}`,
+    `${outcome.samples} samples: ${outcome.summary?.headline ?? 'no report'}\n  report: ${shown}/index.html\n  join it with a k6 run: npm run report -- --k6 <k6 output> --samples ${shown}`,
   );
-  if (!interrupted) return ExitCode.ok;
-  return ctx.signal.reason === 'SIGTERM' ? 143 : ExitCode.interrupted;
+  if (outcome.exitCode === ExitCode.interrupted && ctx.signal.reason === 'SIGTERM') return 143;
+  return outcome.exitCode;
+}
+
+/** run.json as a watched run starts: scenario "sample", the sample options, one watched phase. */
+function watchedRunFile(o: SampleOptions, phases: readonly PhaseSpec[], clock: RunClock): RunFile {
+  return {
+    schema: SCHEMA.run,
+    scenario: 'sample',
+    status: 'running',
+    startedAt: new Date(clock.startedAtMs).toISOString(),
+    startedAtMs: clock.startedAtMs,
+    options: recordedSampleOptions(o),
+    target: { kind: 'attach', label: o.label, url: '', ...(o.pid !== undefined && { pid: o.pid }) },
+    versions: toolVersions(),
+    phases: phaseRecords(phases, []),
+  };
 }
 
 /** A --cgroup file or --query that does not work now is a mistake to report before starting. */
-async function checkCgroupSource(
-  o: SampleOptions,
-): Promise<{ label: string; read: () => Promise<number> } | undefined> {
+async function checkCgroupSource(o: SampleOptions): Promise<CgroupSource | undefined> {
   if (o.cgroupFile !== undefined) {
     const file = o.cgroupFile;
     try {
@@ -160,33 +105,4 @@ async function checkCgroupSource(
     return { label: `cgroup ${file}`, read: () => readCgroupMemory(file) };
   }
   return undefined;
-}
-
-function describeSources(o: SampleOptions): string {
-  return [
-    o.pid !== undefined && `pid ${o.pid}`,
-    o.metricsUrl && o.metricsUrl.href,
-    o.cgroupFile,
-    o.prometheus && `${o.prometheus.url.origin} (read back at the end)`,
-  ]
-    .filter(Boolean)
-    .join(', ');
-}
-
-function waitForEnd(signal: AbortSignal, durationMs: number | undefined): Promise<'signal' | 'duration'> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve('signal');
-    const timer = durationMs === undefined ? undefined : setTimeout(() => done('duration'), durationMs);
-    // The sampler's timer is unref'd and a pending promise holds nothing open: without this,
-    // --until-signal would end the process at once.
-    const keepAlive = setInterval(() => {}, 60_000);
-    const onAbort = () => done('signal');
-    function done(why: 'signal' | 'duration') {
-      if (timer) clearTimeout(timer);
-      clearInterval(keepAlive);
-      signal.removeEventListener('abort', onAbort);
-      resolve(why);
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -5,9 +5,12 @@ export interface ProgressState {
   phase: string;
   /** Requests done (burst) or seconds elapsed (idle). */
   value: number;
-  total: number;
+  /** Absent when the end is not known ahead (a watched run until a signal): no bar, no ETA. */
+  total?: number;
   unit: 'req' | 's';
   rssBytes?: number;
+  /** Samples taken so far in the run. */
+  samples?: number;
 }
 
 /**
@@ -41,12 +44,16 @@ export class ProgressLine {
       rateText: s.unit === 'req' ? `${Math.round(this.rate).toLocaleString('en-US')} req/s` : '',
       rss: s.rssBytes === undefined ? 'n/a' : `${(s.rssBytes / 1048576).toFixed(1)} MiB`,
       unitText: s.unit === 'req' ? 'requests' : 's',
+      samplesText: s.samples === undefined ? '' : `${s.samples} samples | `,
     };
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: '{phase} [{bar}] {value}/{total} {unitText} | {rateText} | RSS {rss} | ETA {eta_formatted}',
+          format:
+            s.total === undefined
+              ? '{phase} {value} {unitText} | {samplesText}RSS {rss}'
+              : '{phase} [{bar}] {value}/{total} {unitText} | {rateText} | {samplesText}RSS {rss} | ETA {eta_formatted}',
           noTTYOutput: !this.stream.isTTY,
           notTTYSchedule: 10_000,
           hideCursor: true,
@@ -57,8 +64,10 @@ export class ProgressLine {
       );
       this.lastValue = 0;
       this.lastAt = now;
-      this.bar.start(s.total, s.value, payload);
+      // Without a known end the bar's total follows the value (the format shows neither bar nor ETA).
+      this.bar.start(s.total ?? Math.max(1, s.value), s.value, payload);
     } else {
+      if (s.total === undefined && s.value > this.bar.getTotal()) this.bar.setTotal(s.value);
       this.bar.update(s.value, payload);
     }
   }

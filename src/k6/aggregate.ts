@@ -12,6 +12,7 @@ import { PHASE_KIND_TAG } from '../../scenarios/k6/lib/to-k6-options.ts';
 import type { K6Point } from './read-input.ts';
 import type { PhaseCounts } from '../load/phase-summary.ts';
 import type { PhaseKind } from '../rundir/schema.ts';
+import { findPhaseKind } from '../phases/kinds.ts';
 
 export type RunnerPhase = Omit<PhaseCounts, 'requested'> & { hist: Histogram };
 
@@ -130,7 +131,7 @@ export class K6Aggregator {
 
   private kindOf(tags: Record<string, string>): PhaseKind | undefined {
     const k = tags[PHASE_KIND_TAG];
-    return k === 'idle' || k === 'burst' || k === 'steady' ? k : undefined;
+    return findPhaseKind(k)?.kind;
   }
 
   /**

@@ -4,7 +4,8 @@
  * where `--tag instance_id=N` from k6-operator lands) and, in newer k6, `metadata` (vu, iter).
  * Source: grafana/k6 output/csv/output.go (MakeHeader, SampleToRow); k6-docs
  * results-output/real-time/csv for the header as documented. Rows are written by Go's
- * encoding/csv, so a field with a comma, quote or newline is quoted.
+ * encoding/csv, so a field with a comma, quote or newline is quoted: read-input.ts reads them
+ * with csv-parse, and this file makes points of its records.
  */
 import { parseCsvTime } from './time.ts';
 
@@ -28,37 +29,6 @@ export function csvColumns(header: string[]): CsvColumns | undefined {
     tags: header.flatMap((name, i): [string, number][] => (skip.has(name) ? [] : [[name, i]])),
     extraTags: at('extra_tags') >= 0 ? at('extra_tags') : undefined,
   };
-}
-
-/** Splits one CSV record; `open` is true when a quoted field runs on into the next line. */
-export function splitCsv(line: string): { fields: string[]; open: boolean } {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-    } else if (c === '"' && field === '') {
-      quoted = true;
-    } else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else {
-      field += c;
-    }
-  }
-  fields.push(field);
-  return { fields, open: quoted };
 }
 
 export function parseExtraTags(s: string): Record<string, string> {

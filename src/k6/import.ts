@@ -4,10 +4,9 @@
  */
 import { UsageError } from '../errors.ts';
 import { finishPhaseSummary } from '../load/phase-summary.ts';
-import { makeSchedule } from '../load/steady-schedule.ts';
 import { phaseParams, type PhaseSpec } from '../load/phases.ts';
 import { newLatencyHistogram, recordMs, secondStats } from '../load/latency.ts';
-import { probeCount } from '../load/pacer.ts';
+import { phaseKindOf } from '../phases/kinds.ts';
 import type { K6ImportOptions } from '../options/k6-import-options.ts';
 import { recordRun, runDirName } from '../rundir/recorder.ts';
 import {
@@ -210,14 +209,7 @@ function phaseResult(acc: PhaseAcc, kind: PhaseLoadSummary['kind'], spec: PhaseS
     merged.add(r.hist);
   }
   const durationS = r3(Math.max(acc.lastMs - acc.firstMs, 1) / 1000);
-  const requested =
-    spec === undefined
-      ? sent
-      : spec.kind === 'idle'
-        ? probeCount(spec.rate, spec.durationMs)
-        : spec.kind === 'steady'
-          ? makeSchedule(spec.rate, spec.durationMs, spec.stages).count
-          : spec.requests;
+  const requested = (spec && phaseKindOf(spec).plannedRequests(spec)) ?? sent;
   return finishPhaseSummary(
     acc.name,
     kind,
@@ -309,6 +301,7 @@ function importRecord(
 }
 
 function targetUrl(meta: K6RunMeta | undefined, agg: K6Aggregator): string {
-  if (meta && meta.baseUrl !== '' && meta.phases[0]) return meta.baseUrl + meta.phases[0].path;
+  const first = meta?.phases[0];
+  if (meta && meta.baseUrl !== '' && first && 'path' in first) return meta.baseUrl + first.path;
   return agg.url ?? '';
 }

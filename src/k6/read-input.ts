@@ -18,7 +18,8 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gunzipSync, createGunzip } from 'node:zlib';
 import { UsageError } from '../errors.ts';
-import { csvColumns, csvPoint, splitCsv, type CsvColumns } from './csv.ts';
+import { parse as parseCsv } from 'csv-parse';
+import { csvColumns, csvPoint, type CsvColumns } from './csv.ts';
 import { looksLikeSummary, parseSummary, type K6SummaryInfo } from './summary.ts';
 import { parseRfc3339 } from './time.ts';
 
@@ -87,18 +88,50 @@ function isGzip(path: string): boolean {
   }
 }
 
-function lines(path: string): AsyncIterable<string> {
+function open(path: string): NodeJS.ReadableStream {
   const raw = createReadStream(path);
-  const input = isGzip(path) ? raw.pipe(createGunzip()) : raw;
-  return createInterface({ input, crlfDelay: Infinity });
+  return isGzip(path) ? raw.pipe(createGunzip()) : raw;
+}
+
+function lines(path: string): AsyncIterable<string> {
+  return createInterface({ input: open(path), crlfDelay: Infinity });
+}
+
+/**
+ * k6's `--out csv` through csv-parse (Go's encoding/csv quotes a field with a comma, quote or
+ * newline). Rows of metrics the import does not use are skipped unchecked; a used row that is
+ * not a point is an error naming its line, except a quoted field left open by a killed k6 at
+ * the very end, which is a warning.
+ */
+async function readCsvFile(path: string, report: FileReport, sink: InputSink): Promise<void> {
+  report.format = 'csv';
+  const rows = open(path).pipe(parseCsv({ relax_column_count: true, skip_empty_lines: true, info: true }));
+  let cols: CsvColumns | undefined;
+  let endLine = 0;
+  try {
+    for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const startLine = endLine + 1;
+      endLine = info.lines;
+      if (!cols) {
+        cols = csvColumns(record);
+        if (!cols) throw bad(path, startLine, 'a CSV header without metric_name,timestamp,metric_value');
+        continue;
+      }
+      if (!USED_METRICS.includes(record[0] as (typeof USED_METRICS)[number])) continue;
+      const p = csvPoint(record, cols);
+      if (typeof p === 'string') throw bad(path, startLine, p);
+      report.points++;
+      sink.point(p, path);
+    }
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'CSV_QUOTE_NOT_CLOSED') throw err;
+    report.warnings.push(`${basename(path)}:${endLine + 1}: last CSV row is cut short; ignored`);
+  }
 }
 
 export async function readK6File(path: string, sink: InputSink): Promise<FileReport> {
   const report: FileReport = { path, format: 'json', points: 0, summaries: 0, skippedLines: 0, warnings: [] };
   let n = 0;
-  let csv: CsvColumns | undefined;
-  let carry: string | undefined;
-  let carryStart = 0;
   let pending: { line: number; why: string } | undefined;
   let first = true;
   try {
@@ -109,31 +142,10 @@ export async function readK6File(path: string, sink: InputSink): Promise<FileRep
         if (line.trim() === '') continue;
         first = false;
         if (line.startsWith('metric_name,')) {
-          csv = csvColumns(splitCsv(line).fields);
-          if (!csv) throw bad(path, n, 'a CSV header without metric_name,timestamp,metric_value');
-          report.format = 'csv';
-          continue;
+          await readCsvFile(path, report, sink);
+          break;
         }
         if (line.trim() === '{' || line.trim() === '[') return readWholeJson(path, report, sink);
-      }
-      if (csv) {
-        const text = carry === undefined ? line : `${carry}\n${line}`;
-        if (carry === undefined) carryStart = n;
-        if (!isUsedCsvRow(text)) {
-          carry = undefined;
-          continue;
-        }
-        const { fields, open } = splitCsv(text);
-        if (open) {
-          carry = text;
-          continue;
-        }
-        carry = undefined;
-        const p = csvPoint(fields, csv);
-        if (typeof p === 'string') throw bad(path, carryStart, p);
-        report.points++;
-        sink.point(p, path);
-        continue;
       }
       const why = jsonLine(line, path, report, sink);
       // A run killed mid-write leaves one partial last line; only a bad line before the end is an error.
@@ -146,7 +158,6 @@ export async function readK6File(path: string, sink: InputSink): Promise<FileRep
   }
   if (pending)
     report.warnings.push(`${basename(path)}:${pending.line}: last line is cut short (${pending.why}); ignored`);
-  if (carry !== undefined) report.warnings.push(`${basename(path)}:${carryStart}: last CSV row is cut short; ignored`);
   if (first) throw bad(path, undefined, 'the file is empty');
   if (report.points === 0 && report.summaries === 0) {
     throw bad(
@@ -157,10 +168,6 @@ export async function readK6File(path: string, sink: InputSink): Promise<FileRep
   }
   if (report.points === 0) report.format = 'summary';
   return report;
-}
-
-function isUsedCsvRow(text: string): boolean {
-  return USED_METRICS.some((m) => text.startsWith(`${m},`));
 }
 
 /** Returns why a line that should be a k6 record is not one; undefined when handled. */

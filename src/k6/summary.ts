@@ -9,6 +9,7 @@
  * so latency always comes from the metric stream.
  */
 import type { PhaseSpec } from '../load/phases.ts';
+import { findPhaseKind } from '../phases/kinds.ts';
 import { K6_META_SCHEMA, type K6RunMeta } from '../../scenarios/k6/lib/summary.ts';
 
 export interface K6SummaryInfo {
@@ -62,8 +63,7 @@ function parseMeta(v: unknown): K6RunMeta | undefined {
   if (!isObject(v) || v.schema !== K6_META_SCHEMA || typeof v.scenario !== 'string' || !Array.isArray(v.phases))
     return undefined;
   const phases = v.phases.filter(
-    (p): p is PhaseSpec =>
-      isObject(p) && typeof p.name === 'string' && (p.kind === 'idle' || p.kind === 'burst' || p.kind === 'steady'),
+    (p): p is PhaseSpec => isObject(p) && typeof p.name === 'string' && findPhaseKind(p.kind) !== undefined,
   );
   if (phases.length !== v.phases.length) return undefined;
   return {

@@ -38,7 +38,20 @@ export interface SteadyPhaseSpec {
   mix?: RequestMix;
 }
 
-export type PhaseSpec = IdlePhaseSpec | BurstPhaseSpec | SteadyPhaseSpec;
+/**
+ * Every phase kind's spec by kind name. A kind declared elsewhere (src/phases/<kind>.ts) adds
+ * itself with `declare module '../load/phases.ts' { interface PhaseSpecs { mine: MinePhaseSpec } }`.
+ */
+export interface PhaseSpecs {
+  idle: IdlePhaseSpec;
+  burst: BurstPhaseSpec;
+  steady: SteadyPhaseSpec;
+}
+
+export type PhaseSpec = PhaseSpecs[keyof PhaseSpecs];
+
+/** The phases that send requests to a path (not, e.g., a watched phase). */
+export type DrivenPhaseSpec = Extract<PhaseSpec, { path: string }>;
 
 /** The knobs a scenario may read; the CLI's RunOptions and the k6 scripts' __ENV both give them. */
 export interface ScenarioParams {

@@ -37,93 +37,179 @@ interface Due {
  * sends shows in the latencies instead of being hidden (coordinated omission).
  */
 export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise<PhaseLoadSummary> {
-  const schedule = makeSchedule(phase.rate, phase.durationMs, phase.stages);
-  const total = schedule.count;
-  const prepared = prepareRequests(phase.mix, phase.url);
-  const answeredBy = new Float64Array(prepared.resolved.length);
-  const hist = newLatencyHistogram();
-  const lateness = newLatencyHistogram();
-  const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, hist);
-  const statusCodes: Record<string, number> = {};
-  let completed = 0,
-    errors = 0,
-    timeouts = 0,
-    non2xx = 0,
-    unexpected = 0,
-    late = 0,
-    notSent = 0,
-    sent = 0;
-  let inFlight = 0,
-    peakInFlight = 0,
-    connectionsOpened = 0;
-  const https = phase.url.protocol === 'https:';
-  const agent = https
-    ? new HttpsAgent({ keepAlive: true, maxSockets: phase.connections, rejectUnauthorized: false })
-    : new HttpAgent({ keepAlive: true, maxSockets: phase.connections });
-  const seenSockets = new WeakSet<Socket>();
-  const live = new Set<ClientRequest>();
-  const backlog: Due[] = [];
-  const startT = sinks.clock.now();
-  const startPerf = performance.now() + 1;
-  let next = 0;
-  let finished: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  buckets.start();
+  const run = new SteadyRun(phase, sinks);
+  await run.run();
+  return run.summary();
+}
 
-  const settle = () => {
-    if (next >= total && backlog.length === 0 && inFlight === 0) finished?.();
+/** Counts of one steady phase as it goes. */
+interface SteadyCounts {
+  completed: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  unexpected: number;
+  late: number;
+  notSent: number;
+  sent: number;
+  inFlight: number;
+  peakInFlight: number;
+  connectionsOpened: number;
+}
+
+/** One steady phase: the schedule's clock (tick), the connection cap (pump), one request (send). */
+class SteadyRun {
+  private readonly schedule: ReturnType<typeof makeSchedule>;
+  private readonly total: number;
+  private readonly prepared: ReturnType<typeof prepareRequests>;
+  private readonly answeredBy: Float64Array;
+  private readonly hist = newLatencyHistogram();
+  private readonly lateness = newLatencyHistogram();
+  private readonly buckets: SecondBuckets;
+  private readonly statusCodes: Record<string, number> = {};
+  private readonly c: SteadyCounts = {
+    completed: 0,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    unexpected: 0,
+    late: 0,
+    notSent: 0,
+    sent: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    connectionsOpened: 0,
   };
+  private readonly https: boolean;
+  private readonly agent: HttpAgent;
+  private readonly seenSockets = new WeakSet<Socket>();
+  private readonly live = new Set<ClientRequest>();
+  private readonly backlog: Due[] = [];
+  private readonly startT: number;
+  private readonly startPerf: number;
+  private next = 0;
+  private finished: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private durationS = 0;
 
-  const send = (d: Due) => {
+  constructor(
+    private readonly phase: SteadyPhase,
+    private readonly sinks: SteadySinks,
+  ) {
+    this.schedule = makeSchedule(phase.rate, phase.durationMs, phase.stages);
+    this.total = this.schedule.count;
+    this.prepared = prepareRequests(phase.mix, phase.url);
+    this.answeredBy = new Float64Array(this.prepared.resolved.length);
+    this.buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond, this.hist);
+    this.https = phase.url.protocol === 'https:';
+    this.agent = this.https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: phase.connections, rejectUnauthorized: false })
+      : new HttpAgent({ keepAlive: true, maxSockets: phase.connections });
+    this.startT = sinks.clock.now();
+    this.startPerf = performance.now() + 1;
+  }
+
+  /** Runs the schedule to its end (or the abort), every request answered, timed out or dropped. */
+  async run(): Promise<void> {
+    const { sinks } = this;
+    this.buckets.start();
+    const onAbort = () => {
+      if (this.timer) clearTimeout(this.timer);
+      for (const r of this.live) r.destroy();
+      this.finished?.();
+    };
+    sinks.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await new Promise<void>((resolve) => {
+        this.finished = resolve;
+        if (sinks.signal.aborted) return resolve();
+        this.timer = setTimeout(() => this.tick(), Math.max(0, this.startPerf - performance.now()));
+      });
+    } finally {
+      sinks.signal.removeEventListener('abort', onAbort);
+      if (this.timer) clearTimeout(this.timer);
+      this.agent.destroy();
+      this.buckets.stop();
+    }
+    this.durationS = sinks.clock.now() - this.startT;
+  }
+
+  private settle(): void {
+    if (this.next >= this.total && this.backlog.length === 0 && this.c.inFlight === 0) this.finished?.();
+  }
+
+  /** Sends what is due now; waits for the next due time, or ends the schedule. */
+  private tick(): void {
+    const { schedule, startPerf } = this;
+    this.timer = undefined;
+    if (this.sinks.signal.aborted) return;
+    const now = performance.now();
+    while (this.next < this.total && startPerf + schedule.offsetMs(this.next) <= now) {
+      const d = { duePerf: startPerf + schedule.offsetMs(this.next) };
+      this.next++;
+      if (this.c.inFlight < this.phase.connections && this.backlog.length === 0) this.send(d);
+      else this.backlog.push(d);
+    }
+    this.pump();
+    if (this.next < this.total) {
+      // setTimeout wakes about a millisecond late at best; the lateness is measured, not hidden.
+      const wait = Math.max(0, startPerf + schedule.offsetMs(this.next) - performance.now());
+      this.timer = setTimeout(() => this.tick(), wait);
+    } else {
+      // The schedule is over: what still waits for a connection is not sent.
+      this.c.notSent += this.backlog.length;
+      this.backlog.length = 0;
+      this.settle();
+    }
+  }
+
+  /** Sends what waits for a connection, oldest first, dropping what waited past the timeout. */
+  private pump(): void {
+    const now = performance.now();
+    while (this.backlog.length > 0 && this.c.inFlight < this.phase.connections) {
+      const d = this.backlog.shift()!;
+      if (now - d.duePerf > this.phase.timeoutMs) {
+        this.c.notSent++;
+        continue;
+      }
+      this.send(d);
+    }
+  }
+
+  private send(d: Due): void {
+    const { c, phase } = this;
     const sentPerf = performance.now();
     const lateMs = sentPerf - d.duePerf;
-    recordMs(lateness, lateMs);
-    if (lateMs > LATE_AFTER_MS) late++;
-    sent++;
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
-    const which = prepared.next();
-    const def = prepared.resolved[which]!;
+    recordMs(this.lateness, lateMs);
+    if (lateMs > LATE_AFTER_MS) c.late++;
+    c.sent++;
+    c.inFlight++;
+    if (c.inFlight > c.peakInFlight) c.peakInFlight = c.inFlight;
+    const which = this.prepared.next();
+    const def = this.prepared.resolved[which]!;
     const body = def.body === undefined ? undefined : Buffer.from(def.body, 'utf8');
     let done = false;
     const end = (status: number | undefined, timedOut = false) => {
       if (done) return;
       done = true;
       clearTimeout(t);
-      live.delete(req);
-      inFlight--;
-      if (status !== undefined) {
-        // From the schedule, not the send: see the note above.
-        const latencyMs = performance.now() - d.duePerf;
-        completed++;
-        answeredBy[which]!++;
-        statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-        if (status < 200 || status > 299) non2xx++;
-        if (!statusExpected(def, status)) unexpected++;
-        buckets.response(status, latencyMs);
-      } else {
-        errors++;
-        if (timedOut) timeouts++;
-        buckets.error(timedOut);
-      }
-      sinks.onProgress?.(completed + errors, total);
-      pump();
-      settle();
+      this.live.delete(req);
+      this.answered(d, which, status, timedOut);
     };
-    const req = (https ? httpsRequest : httpRequest)(
+    const req = (this.https ? httpsRequest : httpRequest)(
       new URL(def.path, phase.url),
-      { method: def.method, agent, headers: nodeRequestHeaders(def, body) },
+      { method: def.method, agent: this.agent, headers: nodeRequestHeaders(def, body) },
       (res) => {
         res.resume();
         res.on('end', () => end(res.statusCode ?? 0));
         res.on('error', () => end(undefined));
       },
     );
-    live.add(req);
+    this.live.add(req);
     req.on('socket', (s: Socket) => {
-      if (!seenSockets.has(s)) {
-        seenSockets.add(s);
-        connectionsOpened++;
+      if (!this.seenSockets.has(s)) {
+        this.seenSockets.add(s);
+        c.connectionsOpened++;
       }
     });
     const t = setTimeout(() => {
@@ -132,86 +218,68 @@ export async function runSteady(phase: SteadyPhase, sinks: SteadySinks): Promise
     }, phase.timeoutMs);
     req.on('error', () => end(undefined));
     req.end(body);
-  };
+  }
 
-  /** Sends what waits for a connection, oldest first, dropping what waited past the timeout. */
-  const pump = () => {
-    const now = performance.now();
-    while (backlog.length > 0 && inFlight < phase.connections) {
-      const d = backlog.shift()!;
-      if (now - d.duePerf > phase.timeoutMs) {
-        notSent++;
-        continue;
-      }
-      send(d);
-    }
-  };
-
-  const tick = () => {
-    timer = undefined;
-    if (sinks.signal.aborted) return;
-    const now = performance.now();
-    while (next < total && startPerf + schedule.offsetMs(next) <= now) {
-      const d = { duePerf: startPerf + schedule.offsetMs(next) };
-      next++;
-      if (inFlight < phase.connections && backlog.length === 0) send(d);
-      else backlog.push(d);
-    }
-    pump();
-    if (next < total) {
-      // setTimeout wakes about a millisecond late at best; the lateness is measured, not hidden.
-      timer = setTimeout(tick, Math.max(0, startPerf + schedule.offsetMs(next) - performance.now()));
+  /** One request's end: an answer with its status, or an error (a timeout among them). */
+  private answered(d: Due, which: number, status: number | undefined, timedOut: boolean): void {
+    const { c } = this;
+    c.inFlight--;
+    if (status !== undefined) {
+      // From the schedule, not the send: see runSteady's note.
+      const latencyMs = performance.now() - d.duePerf;
+      c.completed++;
+      this.answeredBy[which]!++;
+      this.statusCodes[status] = (this.statusCodes[status] ?? 0) + 1;
+      if (status < 200 || status > 299) c.non2xx++;
+      if (!statusExpected(this.prepared.resolved[which]!, status)) c.unexpected++;
+      this.buckets.response(status, latencyMs);
     } else {
-      // The schedule is over: what still waits for a connection is not sent.
-      notSent += backlog.length;
-      backlog.length = 0;
-      settle();
+      c.errors++;
+      if (timedOut) c.timeouts++;
+      this.buckets.error(timedOut);
     }
-  };
+    this.sinks.onProgress?.(c.completed + c.errors, this.total);
+    this.pump();
+    this.settle();
+  }
 
-  const onAbort = () => {
-    if (timer) clearTimeout(timer);
-    for (const r of live) r.destroy();
-    finished?.();
-  };
-  sinks.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    await new Promise<void>((resolve) => {
-      finished = resolve;
-      if (sinks.signal.aborted) return resolve();
-      timer = setTimeout(tick, Math.max(0, startPerf - performance.now()));
+  /** The phase's result, with warnings when the rate could not be kept. */
+  summary(): PhaseLoadSummary {
+    const { c, phase, sinks, total } = this;
+    if (!sinks.signal.aborted && c.sent + c.notSent !== total) {
+      sinks.onWarning(
+        `steady ${phase.name}: ${total} requests scheduled, ${c.sent} sent and ${c.notSent} not sent (${total - c.sent - c.notSent} unaccounted for)`,
+      );
+    }
+    if (c.notSent > 0 || c.late > 0) {
+      sinks.onWarning(
+        `steady ${phase.name}: ${c.late} of ${c.sent} requests sent more than ${LATE_AFTER_MS} ms late and ${c.notSent} not sent: the target or the connection cap (--connections ${phase.connections}) could not keep the rate`,
+      );
+    }
+    const lateStats = secondStats(this.lateness);
+    const steady = {
+      scheduled: total,
+      late: c.late,
+      lateAfterMs: LATE_AFTER_MS,
+      notSent: c.notSent,
+      sendLateness: { p50: lateStats.p50 ?? 0, p99: lateStats.p99 ?? 0, max: lateStats.max ?? 0 },
+      peakInFlight: c.peakInFlight,
+      connectionsOpened: c.connectionsOpened,
+    };
+    this.lateness.destroy();
+    const { completed, errors, timeouts, non2xx } = c;
+    const counts = {
+      requested: total,
+      sent: completed + errors,
+      completed,
+      errors,
+      timeouts,
+      non2xx,
+      statusCodes: this.statusCodes,
+    };
+    return finishPhaseSummary(phase.name, 'steady', counts, this.durationS, this.hist, {
+      ...mixCounts(this.prepared, this.answeredBy, c.unexpected),
+      steady,
     });
-  } finally {
-    sinks.signal.removeEventListener('abort', onAbort);
-    if (timer) clearTimeout(timer);
-    agent.destroy();
-    buckets.stop();
   }
-  const durationS = sinks.clock.now() - startT;
-  if (!sinks.signal.aborted && sent + notSent !== total) {
-    sinks.onWarning(
-      `steady ${phase.name}: ${total} requests scheduled, ${sent} sent and ${notSent} not sent (${total - sent - notSent} unaccounted for)`,
-    );
-  }
-  if (notSent > 0 || late > 0) {
-    sinks.onWarning(
-      `steady ${phase.name}: ${late} of ${sent} requests sent more than ${LATE_AFTER_MS} ms late and ${notSent} not sent: the target or the connection cap (--connections ${phase.connections}) could not keep the rate`,
-    );
-  }
-  const lateStats = secondStats(lateness);
-  const steady = {
-    scheduled: total,
-    late,
-    lateAfterMs: LATE_AFTER_MS,
-    notSent,
-    sendLateness: { p50: lateStats.p50 ?? 0, p99: lateStats.p99 ?? 0, max: lateStats.max ?? 0 },
-    peakInFlight,
-    connectionsOpened,
-  };
-  lateness.destroy();
-  const counts = { requested: total, sent: completed + errors, completed, errors, timeouts, non2xx, statusCodes };
-  return finishPhaseSummary(phase.name, 'steady', counts, durationS, hist, {
-    ...mixCounts(prepared, answeredBy, unexpected),
-    steady,
-  });
 }

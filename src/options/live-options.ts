@@ -53,11 +53,11 @@ export function parseLiveOptions(v: { live?: string; 'live-host'?: string }): Li
   return { port: Number(v.live), host };
 }
 
-/** How long a run is planned to last, when only idle phases make it up (a burst's length is not known ahead). */
-export function plannedSeconds(
-  phases: readonly { kind: string; durationMs?: number }[],
-  settleMs: number,
-): number | undefined {
-  if (phases.length === 0 || phases.some((p) => p.kind !== 'idle' || p.durationMs === undefined)) return undefined;
-  return (phases.reduce((n, p) => n + p.durationMs!, 0) + settleMs) / 1000;
+/**
+ * How long a run is planned to last, from each phase's planned length (its kind's plannedMs):
+ * unknown when one of them is (a burst's length depends on the target).
+ */
+export function plannedSeconds(phaseMs: readonly (number | undefined)[], settleMs: number): number | undefined {
+  if (phaseMs.length === 0 || phaseMs.some((ms) => ms === undefined)) return undefined;
+  return (phaseMs.reduce<number>((n, ms) => n + ms!, 0) + settleMs) / 1000;
 }

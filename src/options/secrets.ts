@@ -12,9 +12,9 @@ import { redactMix, type RequestMix } from './request-def.ts';
  *
  * Prefer the first: a literal on the command line is still visible in `ps` and shell history.
  */
-export function redactForRecord<T extends { mix?: RequestMix | undefined }>(
+export function redactForRecord<T extends object & { mix?: RequestMix | undefined }>(
   o: T,
   secretHeaders: readonly string[] = [],
 ): T {
-  return o.mix ? { ...o, mix: redactMix(o.mix, secretHeaders) } : o;
+  return 'mix' in o && o.mix ? { ...o, mix: redactMix(o.mix, secretHeaders) } : o;
 }

@@ -118,8 +118,9 @@ export function timelineAnnotations(
       type: 'box',
       xMin: s.startS / axis.divisor,
       xMax: s.endS / axis.divisor,
-      backgroundColor: PHASE_FILL[s.kind],
-      borderColor: PHASE_EDGE[s.kind],
+      // A kind without a colour of its own (a watched phase) is drawn as memory at rest.
+      backgroundColor: PHASE_FILL[s.kind as keyof typeof PHASE_FILL] ?? PHASE_FILL.idle,
+      borderColor: PHASE_EDGE[s.kind as keyof typeof PHASE_EDGE] ?? PHASE_EDGE.idle,
       borderWidth: 1,
       drawTime: 'beforeDatasetsDraw',
     };

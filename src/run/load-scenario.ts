@@ -1,10 +1,9 @@
 import { scenarios } from '../../scenarios/index.ts';
 import { UsageError } from '../errors.ts';
-import type { PhaseSpec, ScenarioDefinition, ScenarioParams } from '../load/phases.ts';
-import { connectionsExceedRequests } from '../options/rules.ts';
+import type { PhaseSpec, RequestMix, ScenarioDefinition, ScenarioParams } from '../load/phases.ts';
 import { importScenarioFile } from './import-scenario-file.ts';
 import { mixProblem } from '../options/request-def.ts';
-import { steadyProblem } from '../load/steady-schedule.ts';
+import { findPhaseKind, phaseKindList } from '../phases/kinds.ts';
 
 /** A built-in scenario by name, or the default export of a user's scenario file. */
 export async function loadScenario(name: string, file?: string): Promise<ScenarioDefinition> {
@@ -33,7 +32,7 @@ export function buildPhases(def: ScenarioDefinition, params: ScenarioParams): Ph
   const all = def.phases(params);
   if (!Array.isArray(all)) throw new UsageError(`scenario ${def.name}: phases() must return an array of phases`);
   // A phase of zero length (e.g. --idle-before 0s) is simply left out.
-  const phases = all.filter((p) => !(p?.kind === 'idle' && p.durationMs === 0));
+  const phases = all.filter((p) => !(p && findPhaseKind(p.kind)?.isEmpty?.(p)));
   if (phases.length === 0) throw new UsageError(`scenario ${def.name}: phases() must return at least one phase`);
   const names = new Set<string>();
   for (const [i, p] of phases.entries()) {
@@ -42,33 +41,23 @@ export function buildPhases(def: ScenarioDefinition, params: ScenarioParams): Ph
       throw new UsageError(`${where}: name must be 1-40 letters, digits, dots, dashes or underscores`);
     if (names.has(p.name)) throw new UsageError(`${where}: name ${JSON.stringify(p.name)} is used twice`);
     names.add(p.name);
-    if (typeof p.path !== 'string' || !p.path.startsWith('/'))
-      throw new UsageError(`${where} (${p.name}): path must start with /`);
-    const bad = p.mix === undefined ? undefined : mixProblem(p.mix);
-    if (bad) throw new UsageError(`${where} (${p.name}): ${bad}`);
-    if (p.kind === 'idle') {
-      if (!(p.rate > 0) || !(p.durationMs > 0) || !(p.timeoutMs > 0))
-        throw new UsageError(`${where} (${p.name}): idle needs rate, durationMs and timeoutMs greater than 0`);
-    } else if (p.kind === 'burst') {
-      if (
-        !Number.isInteger(p.requests) ||
-        p.requests <= 0 ||
-        !Number.isInteger(p.connections) ||
-        p.connections <= 0 ||
-        !(p.timeoutMs > 0)
-      ) {
-        throw new UsageError(
-          `${where} (${p.name}): burst needs whole requests and connections greater than 0, and timeoutMs`,
-        );
-      }
-      const tooMany = connectionsExceedRequests(p.connections, p.requests);
-      if (tooMany) throw new UsageError(`${where} (${p.name}): ${tooMany}`);
-    } else if (p.kind === 'steady') {
-      const bad = steadyProblem(p);
-      if (bad) throw new UsageError(`${where} (${p.name}): ${bad}`);
-    } else {
-      throw new UsageError(`${where}: kind must be "idle", "burst" or "steady"`);
-    }
+    const problem = phaseProblem(p);
+    if (problem) throw new UsageError(`${where}${problem.named ? ` (${p.name})` : ''}: ${problem.text}`);
   }
   return phases;
+}
+
+/** What is wrong with one phase: its kind, then what every driven phase needs, then the kind's own rules. */
+function phaseProblem(p: PhaseSpec): { text: string; named: boolean } | undefined {
+  const kind = findPhaseKind(p.kind);
+  if (!kind) return { text: `kind must be ${phaseKindList()}`, named: false };
+  if (kind.drivesLoad) {
+    // From a user's file: any field may be missing whatever the type says.
+    const d = p as { path?: unknown; mix?: RequestMix };
+    if (typeof d.path !== 'string' || !d.path.startsWith('/')) return { text: 'path must start with /', named: true };
+    const bad = d.mix === undefined ? undefined : mixProblem(d.mix);
+    if (bad) return { text: bad, named: true };
+  }
+  const bad = kind.problem(p);
+  return bad ? { text: bad, named: true } : undefined;
 }

@@ -28,11 +28,12 @@ export function startingRunFile(
       url: 'url' in options.target ? options.target.url.href : '',
     },
     versions: toolVersions(binary?.goVersion),
-    // Literal values of secret headers are [redacted]; `{env:NAME}` references stay as written.
-    phases: phases.map((p) => ({
-      name: p.name,
-      kind: p.kind,
-      params: phaseParams(redactForRecord(p, options.secretHeaders)),
-    })),
+    phases: phaseRecords(phases, options.secretHeaders),
   };
+}
+
+/** run.json's phases before they run: name, kind and parameters. */
+export function phaseRecords(phases: readonly PhaseSpec[], secretHeaders?: readonly string[]): RunFile['phases'] {
+  // Literal values of secret headers are [redacted]; `{env:NAME}` references stay as written.
+  return phases.map((p) => ({ name: p.name, kind: p.kind, params: phaseParams(redactForRecord(p, secretHeaders)) }));
 }

@@ -112,6 +112,11 @@ export class TargetSession {
     return this.supervisor?.target?.pid ?? this.plan?.pid;
   }
 
+  /** Samples taken so far, for the progress line. */
+  sampleCount(): number {
+    return this.sampler?.count ?? 0;
+  }
+
   /** The latest RSS sampled, for the progress line. */
   latestRss(): { rssBytes?: number } {
     const latest = this.sampler?.latest();

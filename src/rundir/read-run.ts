@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { findPhaseKind, phaseKindList } from '../phases/kinds.ts';
 import { isAbsolute, join, normalize } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ExitCode, LeakbenchError } from '../errors.ts';
@@ -164,8 +165,7 @@ function checkRunShape(run: RunFile): void {
   if (!Array.isArray(run.phases)) bad('phases', 'an array');
   run.phases.forEach((p, i) => {
     if (!isObject(p) || typeof p.name !== 'string') bad(`phases[${i}].name`, 'a string');
-    if (p.kind !== 'idle' && p.kind !== 'burst' && p.kind !== 'steady')
-      bad(`phases[${i}].kind`, '"idle", "burst" or "steady"');
+    if (!findPhaseKind(p.kind)) bad(`phases[${i}].kind`, phaseKindList());
   });
 }
 

@@ -470,8 +470,12 @@ export interface Artifact {
   file: string;
 }
 
-/** idle: probes on new connections; burst: a count as fast as answered; steady: a fixed arrival rate over keep-alive. */
-export type PhaseKind = 'idle' | 'burst' | 'steady';
+/**
+ * A registered phase kind (src/phases: idle, burst, steady, ...). A string here: run.json is
+ * checked against the registry when read (read-run.ts), and the file format needs no change
+ * when a kind is added.
+ */
+export type PhaseKind = string;
 
 export interface PhaseRecord {
   name: string;

@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
 import { FILES, SCHEMA, type RunFile, type Sample } from '../../src/rundir/schema.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
+import { freePort } from '../../src/target/free-port.ts';
+import { processAlive, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/synthetic-run.ts';
 
 const out = tempDir('leakbench-sample-');
@@ -109,3 +111,74 @@ test('report --k6 with input it cannot use: one line naming --k6, exit code 2', 
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^leakbench: --k6: .*missing\.json: no such file or directory\n$/);
 });
+
+test('a watched --pid run of a real server: one watched phase, smaps snapshots at start and end, its identity', async () => {
+  // The bundled -race build, started by hand as a user would, and loaded by someone else (here, the test).
+  const bin = (await ensureBundledBinary('race', () => {})).path;
+  const port = await freePort();
+  const server = spawn(bin, ['-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    let load: Promise<number> | undefined;
+    const r = await runCli(
+      [
+        'sample',
+        '--pid',
+        String(server.pid),
+        '--duration',
+        '4s',
+        '--sample-interval',
+        '200ms',
+        '--out',
+        out,
+        '--name',
+        'watched',
+      ],
+      {
+        timeoutMs: 60_000,
+        onStderr: (text) => {
+          // Outside load while it watches: 300 requests, 10 at a time, to loopback only.
+          if (!load && text.includes('phase watched'))
+            load = sendRequests(`http://127.0.0.1:${port}/health_check`, 300, 10);
+        },
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await load, 300, 'every outside request answered');
+    const dir = join(out, 'watched');
+    const run = readRun(dir);
+    assert.deepEqual(
+      run.phases.map((p) => [p.name, p.kind, p.result]),
+      [['watched', 'watched', undefined]],
+    );
+    const [phase] = run.phases;
+    assert.ok(phase!.startT! >= 0 && phase!.endT! - phase!.startT! >= 3.9, JSON.stringify(phase));
+    assert.deepEqual(
+      run.smapsSnapshots?.map((s) => s.label),
+      ['start', 'end'],
+    );
+    for (const s of run.smapsSnapshots ?? []) assert.match(readFileSync(join(dir, s.file), 'utf8'), /^Rss:/m);
+    const id = run.target.identity!;
+    assert.equal(id.pid, server.pid);
+    assert.equal(id.goBuild?.settings.find((s) => s.key === '-race')?.value, 'true');
+    assert.match(readFileSync(join(dir, FILES.summaryMd), 'utf8'), /build -race=true/);
+    assert.ok(processAlive(server.pid!), 'a watched process is left running');
+  } finally {
+    server.kill('SIGKILL');
+  }
+});
+
+async function sendRequests(url: string, count: number, parallel: number): Promise<number> {
+  let ok = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      await res.arrayBuffer();
+      if (res.ok) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return ok;
+}

@@ -34,7 +34,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   target: ['options', 'sample/cgroup.ts', 'rundir/schema.ts'],
   sample: ['options', 'rundir/schema.ts'],
   load: ['options', 'rundir/schema.ts'],
-  rundir: [],
+  // run.json's phase kinds are checked against the registry of phase kinds (pure declarations).
+  rundir: ['phases/kinds.ts'],
+  // Phase kinds: pure declarations (for k6 too) over the load stage's engines, and their Node runners.
+  phases: ['load', 'options', 'rundir', 'console'],
   // The k6 importer turns k6's outputs into the pack's phase results with the load stage's pure helpers.
   k6: [
     'options',
@@ -43,11 +46,13 @@ const ALLOWED: Record<string, readonly string[]> = {
     'load/pacer.ts',
     'load/steady-schedule.ts',
     'load/phases.ts',
+    'phases/kinds.ts',
     'rundir',
     'target/bundled-build.ts',
     '../scenarios',
   ],
-  analyse: ['rundir/schema.ts', 'rundir/read-run.ts', 'rundir/go-build.ts'],
+  // How a phase is read (against time or requests) is its kind's declaration.
+  analyse: ['rundir/schema.ts', 'rundir/read-run.ts', 'rundir/go-build.ts', 'phases/kinds.ts'],
   // The live page (src/report/browser/live-page.ts) speaks the live server's protocol: types only.
   report: ['analyse', 'rundir', 'live/protocol.ts'],
   console: ['options'],

@@ -294,6 +294,32 @@ test('a last line cut short by a killed k6 is a warning, not an error', async ()
   assert.ok(warnings.some((w) => /cut\.json:\d+: last line is cut short/.test(w.message ?? '')));
 });
 
+test('--out csv through csv-parse: a quoted field with a comma and a newline; an open quote at the end is a warning', async () => {
+  const dir = tempDir('leakbench-k6-in-');
+  const [a] = twoRunners();
+  const csv = k6Csv(a).trimEnd().split('\n');
+  // A used row whose extra_tags are quoted (a tag value with a comma and a newline, as Go's encoding/csv writes it).
+  const header = csv[0]!.split(',');
+  const row = csv.find((l) => l.startsWith('http_reqs,'))!.split(',');
+  row[header.indexOf('extra_tags')] = '"note=a,b\nc"';
+  const text = [csv[0], ...csv.slice(1), row.join(','), 'http_reqs,"1740830400'].join('\n');
+  const { run, dir: runDir } = await importK6({
+    inputs: [write(dir, 'quoted.csv', text)],
+    outDir: tempDir(),
+    name: 'q',
+  });
+  // The plain output's points plus the quoted row; the open row at the end is not one.
+  const plain = await importK6({ inputs: [write(dir, 'plain.csv', k6Csv(a))], outDir: tempDir(), name: 'p' });
+  assert.equal(run.k6!.files[0]!.points, plain.run.k6!.files[0]!.points + 1);
+  const warnings = readNdjson<RunEvent>(join(runDir, FILES.events), SCHEMA.events).records.filter(
+    (e) => e.type === 'warning',
+  );
+  assert.ok(
+    warnings.some((w) => /quoted\.csv:\d+: last CSV row is cut short/.test(w.message ?? '')),
+    JSON.stringify(warnings),
+  );
+});
+
 test("a script that is not the pack's: every scenario is a phase, kind guessed with a warning", async () => {
   const dir = tempDir('leakbench-k6-in-');
   const reqs: FakeRequest[] = Array.from({ length: 4 }, (_, i) => ({

@@ -35,7 +35,7 @@ export default defineScenario({ name: 'warm', description: 'd', phases: (p: Scen
     buildPhases(def, params).map((p) => [
       p.name,
       p.kind,
-      p.kind === 'idle' ? p.durationMs : p.kind === 'burst' ? p.requests : p.rate,
+      p.kind === 'idle' ? p.durationMs : p.kind === 'burst' ? p.requests : p.kind === 'steady' ? p.rate : undefined,
     ]),
     [
       ['warm', 'idle', 1500],

@@ -8,7 +8,7 @@ import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
-import type { IdlePhaseSpec, PhaseSpec, ScenarioDefinition } from '../../../src/load/phases.ts';
+import type { DrivenPhaseSpec, IdlePhaseSpec, PhaseSpec, ScenarioDefinition } from '../../../src/load/phases.ts';
 import { probeCount } from '../../../src/load/probe-schedule.ts';
 import { BURST_POLL_MS, burstIsOver, probeStep } from './after-burst.ts';
 import { readScriptEnv } from './env.ts';
@@ -56,7 +56,7 @@ export function makeScript(
   const byName: Record<string, PhaseSpec> = {};
   for (const p of phases) byName[p.name] = p;
   // The summary names each phase's requests, secrets redacted as in run.json.
-  const recorded = phases.map((p) => (p.mix ? { ...p, mix: redactMix(p.mix, req.secretHeaders) } : p));
+  const recorded = phases.map((p) => ('mix' in p && p.mix ? { ...p, mix: redactMix(p.mix, req.secretHeaders) } : p));
   const meta: K6RunMeta = {
     schema: K6_META_SCHEMA,
     scenario: def.name,
@@ -68,9 +68,10 @@ export function makeScript(
   // indexed by the scenario's iteration across the whole test, so proportions are exact.
   const sendPlans: Record<string, { defs: RequestDef[]; order: number[] }> = {};
   for (const p of phases)
-    if (p.mix) sendPlans[p.name] = { defs: p.mix.requests.map((r) => resolveRequest(r, env)), order: cycle(p.mix) };
+    if ('mix' in p && p.mix)
+      sendPlans[p.name] = { defs: p.mix.requests.map((r) => resolveRequest(r, env)), order: cycle(p.mix) };
 
-  const send = (p: PhaseSpec, extra: Record<string, string>) => {
+  const send = (p: DrivenPhaseSpec, extra: Record<string, string>) => {
     const plan = sendPlans[p.name];
     if (!plan) {
       const res = http.get(cfg.baseUrl + p.path, {
@@ -116,7 +117,8 @@ export function makeScript(
     setup() {
       // One request before the load, so a wrong URL fails the run at once with its reason
       // instead of as a million failed requests.
-      const first = phases[0]!;
+      // toK6Options refused any phase k6 cannot run, so the first one sends requests.
+      const first = phases[0] as DrivenPhaseSpec;
       const url = cfg.baseUrl + first.path;
       const res = http.get(url, { timeout: `${Math.max(first.timeoutMs, 5000)}ms`, tags: { leakbench: 'setup' } });
       if (res.status === 0)

@@ -3,10 +3,19 @@
  * the built-in runner and the k6 scripts run the same traffic. Pure (no k6, no Node): the k6
  * bundle calls it at init, and Node unit tests check its output.
  *
- * The types below are the subset of @types/k6's `Options` that this module writes; the entry
- * scripts assign the result to `Options`, so the k6 type-check proves they fit.
+ * Each phase kind's own scenario comes from its declaration (src/phases/<kind>.ts, `k6`); the
+ * entry scripts assign the result to `Options`, so the k6 type-check proves they fit.
  */
-import type { BurstPhaseSpec, IdlePhaseSpec, PhaseSpec, SteadyPhaseSpec } from '../../../src/load/phases.ts';
+import type { BurstPhaseSpec, IdlePhaseSpec, PhaseSpec } from '../../../src/load/phases.ts';
+import { burstKind } from '../../../src/phases/burst.ts';
+import {
+  gracefulStopMs,
+  k6Duration,
+  PHASE_KIND_TAG,
+  type K6PerVuIterationsScenario,
+  type K6Scenario,
+} from '../../../src/phases/k6.ts';
+import { findPhaseKind, phaseKindOf } from '../../../src/phases/kinds.ts';
 import { BURST_START_GRACE_MS } from './after-burst.ts';
 
 /**
@@ -15,54 +24,17 @@ import { BURST_START_GRACE_MS } from './after-burst.ts';
  */
 export const EXEC = { idle: 'idle', burst: 'burst', steady: 'steady', afterBurst: 'idleAfterBurst' } as const;
 
-/** Scenario tag that tells the importer what kind of phase a sample belongs to. */
-export const PHASE_KIND_TAG = 'phase_kind';
-
-export interface K6ArrivalRateScenario {
-  executor: 'constant-arrival-rate';
-  rate: number;
-  timeUnit: string;
-  duration: string;
-  preAllocatedVUs: number;
-  maxVUs: number;
-  startTime: string;
-  gracefulStop: string;
-  exec: string;
-  tags: Record<string, string>;
-}
-
-/** A steady phase with stages: the rate ramps linearly from startRate through each stage's target. */
-export type K6RampingArrivalRateScenario = Omit<K6ArrivalRateScenario, 'executor' | 'rate' | 'duration'> & {
-  executor: 'ramping-arrival-rate';
-  startRate: number;
-  stages: { duration: string; target: number }[];
-};
-
-export interface K6SharedIterationsScenario {
-  executor: 'shared-iterations';
-  vus: number;
-  iterations: number;
-  maxDuration: string;
-  startTime: string;
-  gracefulStop: string;
-  exec: string;
-  tags: Record<string, string>;
-}
-
-/** One VU, one iteration: the probes after a burst, paced by the script itself (see script.ts). */
-export interface K6PerVuIterationsScenario {
-  executor: 'per-vu-iterations';
-  vus: number;
-  iterations: number;
-  maxDuration: string;
-  startTime: string;
-  gracefulStop: string;
-  exec: string;
-  tags: Record<string, string>;
-}
-
-export type K6Scenario =
-  K6ArrivalRateScenario | K6RampingArrivalRateScenario | K6SharedIterationsScenario | K6PerVuIterationsScenario;
+export {
+  arrivalRate,
+  commonTimeUnit,
+  k6Duration,
+  PHASE_KIND_TAG,
+  type K6ArrivalRateScenario,
+  type K6PerVuIterationsScenario,
+  type K6RampingArrivalRateScenario,
+  type K6Scenario,
+  type K6SharedIterationsScenario,
+} from '../../../src/phases/k6.ts';
 
 export interface K6Options {
   scenarios: Record<string, K6Scenario>;
@@ -86,7 +58,7 @@ export const THRESHOLDS: Readonly<Record<string, string[]>> = {
 
 /** Phases the pack would leave out (an idle phase of zero length, e.g. LEAKBENCH_IDLE_BEFORE=0s), as buildPhases does. */
 export function runnablePhases(phases: readonly PhaseSpec[]): PhaseSpec[] {
-  return phases.filter((p) => !(p.kind === 'idle' && p.durationMs === 0));
+  return phases.filter((p) => !findPhaseKind(p.kind)?.isEmpty?.(p));
 }
 
 /**
@@ -113,22 +85,18 @@ export function toK6Options(phases: readonly PhaseSpec[], config: ToK6OptionsCon
         previous.startMs + afterBurstMaxMs(phase, burst, config.maxDurationMs) + gracefulStopMs(phase.timeoutMs);
       continue;
     }
-    const s =
-      phase.kind === 'idle'
-        ? idleScenario(phase, offsetMs)
-        : phase.kind === 'steady'
-          ? steadyScenario(phase, offsetMs)
-          : burstScenario(phase, offsetMs, config.maxDurationMs);
-    scenarios[phase.name] = s;
+    const k6 = phaseKindOf(phase).k6;
+    if (!k6) throw new Error(`phase ${phase.name}: a ${phase.kind} phase cannot run in k6`);
+    scenarios[phase.name] = k6.scenario(phase, offsetMs, config.maxDurationMs);
     previous = { phase, startMs: offsetMs };
-    offsetMs += windowMs(phase, config.maxDurationMs);
+    offsetMs += k6.windowMs(phase, config.maxDurationMs);
   }
   return {
     scenarios,
     // Kubelet opens a new connection per probe. k6 has the switch only for the whole test, so a
     // scenario that also has a keep-alive burst (soak) closes probe connections per request
     // instead (`Connection: close`, see script.ts).
-    noConnectionReuse: runnable.every((p) => p.kind === 'idle'),
+    noConnectionReuse: runnable.every((p) => phaseKindOf(p).k6?.newConnectionPerRequest === true),
     // Only the status is checked; not keeping 1M bodies saves the runner's memory.
     discardResponseBodies: true,
     thresholds: { ...THRESHOLDS },
@@ -142,7 +110,7 @@ export function toK6Options(phases: readonly PhaseSpec[], config: ToK6OptionsCon
  * yet, the probes, and the last probe's timeout.
  */
 function afterBurstMaxMs(idle: IdlePhaseSpec, burst: BurstPhaseSpec, maxDurationMs: number): number {
-  return windowMs(burst, maxDurationMs) + BURST_START_GRACE_MS + idle.durationMs + idle.timeoutMs + 1000;
+  return burstKind.k6!.windowMs(burst, maxDurationMs) + BURST_START_GRACE_MS + idle.durationMs + idle.timeoutMs + 1000;
 }
 
 function afterBurstScenario(
@@ -161,107 +129,4 @@ function afterBurstScenario(
     exec: EXEC.afterBurst,
     tags: { [PHASE_KIND_TAG]: 'idle' },
   };
-}
-
-function idleScenario(p: IdlePhaseSpec, startMs: number): K6ArrivalRateScenario {
-  const { rate, timeUnit } = arrivalRate(p.rate);
-  // A probe holds its VU for at most its timeout, so rate × timeout VUs (plus one) never run out.
-  const preAllocatedVUs = Math.ceil(p.rate * (p.timeoutMs / 1000)) + 1;
-  return {
-    executor: 'constant-arrival-rate',
-    rate,
-    timeUnit,
-    duration: k6Duration(p.durationMs),
-    preAllocatedVUs,
-    maxVUs: preAllocatedVUs * 2,
-    startTime: k6Duration(startMs),
-    gracefulStop: k6Duration(gracefulStopMs(p.timeoutMs)),
-    exec: EXEC.idle,
-    tags: { [PHASE_KIND_TAG]: 'idle' },
-  };
-}
-
-function burstScenario(p: BurstPhaseSpec, startMs: number, maxDurationMs: number): K6SharedIterationsScenario {
-  return {
-    executor: 'shared-iterations',
-    vus: p.connections,
-    iterations: p.requests,
-    maxDuration: k6Duration(maxDurationMs),
-    startTime: k6Duration(startMs),
-    gracefulStop: k6Duration(gracefulStopMs(p.timeoutMs)),
-    exec: EXEC.burst,
-    tags: { [PHASE_KIND_TAG]: 'burst' },
-  };
-}
-
-/**
- * A steady phase, open model as the built-in runner's. VUs stand for connections: each k6 VU
- * keeps its own kept-alive connection, so maxVUs = the phase's connection cap, and an iteration
- * k6 cannot start because every VU is busy is a dropped iteration (the runner's "not sent").
- */
-function steadyScenario(p: SteadyPhaseSpec, startMs: number): K6ArrivalRateScenario | K6RampingArrivalRateScenario {
-  // Start with a few VUs; k6 adds more up to maxVUs as answers slow down.
-  const common = {
-    preAllocatedVUs: Math.min(
-      p.connections,
-      Math.max(1, Math.ceil(Math.max(p.rate, ...(p.stages ?? []).map((s) => s.rate)) / 10)),
-    ),
-    maxVUs: p.connections,
-    startTime: k6Duration(startMs),
-    gracefulStop: k6Duration(gracefulStopMs(p.timeoutMs)),
-    exec: EXEC.steady,
-    tags: { [PHASE_KIND_TAG]: 'steady' },
-  };
-  if (!p.stages || p.stages.length === 0) {
-    return { executor: 'constant-arrival-rate', ...arrivalRate(p.rate), duration: k6Duration(p.durationMs), ...common };
-  }
-  const { seconds, scaled } = commonTimeUnit([p.rate, ...p.stages.map((s) => s.rate)]);
-  return {
-    executor: 'ramping-arrival-rate',
-    startRate: scaled[0]!,
-    timeUnit: `${seconds}s`,
-    stages: p.stages.map((s, i) => ({ duration: k6Duration(s.durationMs), target: scaled[i + 1]! })),
-    ...common,
-  };
-}
-
-/** Long enough for a request sent just before the end to finish or time out. */
-function gracefulStopMs(timeoutMs: number): number {
-  return Math.ceil(timeoutMs / 1000) * 1000 + 1000;
-}
-
-/** How long a phase may occupy, so the next one starts after it whatever happens. */
-function windowMs(p: PhaseSpec, maxDurationMs: number): number {
-  return (p.kind === 'burst' ? maxDurationMs : p.durationMs) + gracefulStopMs(p.timeoutMs);
-}
-
-/**
- * k6 wants a whole number of iterations per timeUnit, so 0.5/s becomes 1 per 2s and 2.5/s
- * 5 per 2s.
- */
-export function arrivalRate(perSecond: number): { rate: number; timeUnit: string } {
-  if (!(perSecond > 0) || !Number.isFinite(perSecond))
-    throw new Error(`rate must be a number greater than 0, got ${perSecond}`);
-  const { seconds, scaled } = commonTimeUnit([perSecond]);
-  return { rate: Math.max(1, scaled[0]!), timeUnit: `${seconds}s` };
-}
-
-/**
- * One timeUnit in which every rate is a whole number of iterations (k6 wants integers):
- * 2.5/s and 10/s become 5 and 20 per 2s.
- */
-export function commonTimeUnit(rates: readonly number[]): { seconds: number; scaled: number[] } {
-  for (let seconds = 1; seconds <= 1000; seconds++) {
-    const scaled = rates.map((r) => r * seconds);
-    if (scaled.every((n) => Math.abs(n - Math.round(n)) < 1e-9))
-      return { seconds, scaled: scaled.map((n) => Math.round(n)) };
-  }
-  return { seconds: 1000, scaled: rates.map((r) => Math.round(r * 1000)) };
-}
-
-/** k6 reads Go durations; whole seconds read best, anything else goes as milliseconds. */
-export function k6Duration(ms: number): string {
-  if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`duration must be a number of milliseconds, got ${ms}`);
-  const whole = Math.ceil(ms);
-  return whole % 1000 === 0 ? `${whole / 1000}s` : `${whole}ms`;
 }

@@ -137,14 +137,20 @@ export function mountLive(doc: Document, holder: ChartsHolder & { live?: LiveCou
       $('progress-text').textContent = '';
       return;
     }
-    bar.hidden = false;
+    $('phase').textContent = `phase ${p.phase} (${running.kind})`;
+    const samples = p.samples === undefined ? '' : `, ${formatCount(p.samples)} samples`;
+    // A watched phase until a signal has no known end: elapsed time and no bar.
+    bar.hidden = p.total === undefined;
+    if (p.total === undefined) {
+      $('progress-text').textContent = `${formatCount(p.value)} s${samples}`;
+      return;
+    }
     bar.max = p.total;
     bar.value = p.value;
-    $('phase').textContent = `phase ${p.phase} (${running.kind})`;
     $('progress-text').textContent =
-      p.unit === 'req'
+      (p.unit === 'req'
         ? `${formatCount(p.value)} / ${formatCount(p.total)} requests`
-        : `${formatCount(p.value)} / ${formatCount(p.total)} s`;
+        : `${formatCount(p.value)} / ${formatCount(p.total)} s`) + samples;
   }
 
   function renderCounts(s: LiveState): void {
