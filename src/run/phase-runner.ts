@@ -13,6 +13,8 @@ export interface PhaseSinks {
   clock: RunClock;
   signal: AbortSignal;
   engine: BurstEngineName;
+  /** --burst-threads; absent, the engine chooses. */
+  burstThreads?: number;
   load: SeriesAppender<LoadSecond>;
   probes: SeriesAppender<Probe> | undefined;
   progress: ProgressLine;
@@ -86,6 +88,7 @@ export async function runPhase(phase: PhaseSpec, url: URL, s: PhaseSinks): Promi
         s.progress.update({ phase: phase.name, value: done, total, unit: 'req', ...s.rss() });
       },
     },
+    s.burstThreads === undefined ? {} : { threads: s.burstThreads },
   );
 }
 

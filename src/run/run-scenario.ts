@@ -117,6 +117,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         clock,
         signal: stop.signal,
         engine: options.engine,
+        ...(options.burstThreads !== undefined && { burstThreads: options.burstThreads }),
         load,
         probes,
         progress: io.progress,
