@@ -24,6 +24,9 @@ export interface BurstMeasurement {
   targetCpuMsPerKreq: number;
   /** CPU other jobs on the machine used meanwhile, in cores. */
   otherCores: number;
+  /** Which round of the burst section (from 1), and against which target (BurstSetup.targetName). */
+  round?: number;
+  target?: string;
 }
 
 export type BurstTool =
@@ -54,6 +57,8 @@ export const EXTERNAL_TOOLS: Partial<Record<BurstTool, { bin: string; install: s
 };
 
 export interface BurstSetup {
+  /** A short name for the target the tools are measured against (bench/target.ts). */
+  targetName?: string;
   url: URL;
   targetPid: number;
   requests: number;
@@ -277,7 +282,7 @@ async function autocannonCli(setup: BurstSetup, workers?: number): Promise<Burst
 export async function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
   const meter = otherCpuMeter(setup.targetPid);
   const m = await runTool(tool, setup);
-  return { ...m, otherCores: meter.stop() };
+  return { ...m, otherCores: meter.stop(), ...(setup.targetName !== undefined && { target: setup.targetName }) };
 }
 
 function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {

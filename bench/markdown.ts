@@ -1,4 +1,5 @@
 import type { BurstMeasurement, BurstTool } from './burst.ts';
+import { burstGoalRows, renderBurst } from './markdown-burst.ts';
 import type { Machine } from './machine.ts';
 import type { PacingRun } from './pacing.ts';
 import type { ReportCost } from './report-cost.ts';
@@ -26,6 +27,8 @@ export interface BenchResults {
     connections: number;
     rounds: number;
     wrkSeconds: number;
+    /** What each target is (its name in the runs) and the path the tools ask for. */
+    targets?: { name: string; path: string }[];
     runs: BurstMeasurement[];
     skipped: string[];
     load: SectionLoad;
@@ -58,17 +61,6 @@ const runDuration = (s: number | undefined) =>
   s === undefined ? '' : s % 3600 === 0 ? `${s / 3600} hour${s === 3600 ? '' : 's'}` : `${Math.round(s / 60)} minutes`;
 const loads = (l: [number, number, number]) => l.map((x) => x.toFixed(2)).join(' ');
 const sectionLoad = (l: SectionLoad) => `load average (1/5/15 min) before ${loads(l.before)}, after ${loads(l.after)}`;
-
-const TOOL_LABEL: Record<BurstTool, string> = {
-  'pack-net': 'pack, `--engine net` (the default; its node:net client)',
-  'pack-net-1thread': 'same, on one thread (its connections all on the main thread)',
-  'pack-net-unbatched': 'same, each request written as soon as its answer is read',
-  'pack-autocannon': "pack, `--engine autocannon` (autocannon's API)",
-  wrk: 'wrk -t2 -c100',
-  'autocannon-cli': 'autocannon CLI, defaults (1 thread)',
-  'autocannon-cli-w2': 'autocannon CLI, -w 2 (worker threads)',
-  hey: 'hey -c100 -n (Go net/http client)',
-};
 
 function byTool(runs: BurstMeasurement[]): Map<BurstTool, BurstMeasurement[]> {
   const m = new Map<BurstTool, BurstMeasurement[]>();
@@ -115,14 +107,11 @@ interface GoalRow {
 function goalRows(r: BenchResults): GoalRow[] {
   const rows: GoalRow[] = [];
   if (r.burst) {
-    for (const [tool, label] of [
-      ['pack-net', '`--engine net` (default)'],
-      ['pack-autocannon', '`--engine autocannon`'],
-    ] as const) {
-      if (!r.burst.runs.some((x) => x.tool === tool)) continue;
-      const { ofMedians, paired } = burstRatios(r.burst.runs, tool, 'wrk');
+    rows.push(...burstGoalRows(r.burst));
+    if (r.burst.runs.some((x) => x.tool === 'pack-autocannon')) {
+      const { ofMedians, paired } = burstRatios(r.burst.runs, 'pack-autocannon', 'wrk');
       rows.push({
-        goal: `burst throughput >= ${GOALS.burstVsWrk} of wrk's, ${label}`,
+        goal: `burst throughput >= ${GOALS.burstVsWrk} of wrk's, \`--engine autocannon\` (all rounds)`,
         measured:
           paired === undefined
             ? 'wrk not measured'
@@ -193,7 +182,7 @@ export function renderResults(r: BenchResults): string {
   out.push(`# leakbench benchmark, ${r.date}${r.quick ? ' (quick smoke run: small counts, not for comparison)' : ''}`);
   out.push('');
   out.push(
-    `Machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Node ${m.node}, ${r.target.goVersion.replace(/^go version /, '')}; ${m.wrk.replace(/\s*Copyright.*$/, '')}; autocannon ${m.autocannon}.`,
+    `Machine: \`${m.name}\`, ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Node ${m.node}, ${r.target.goVersion.replace(/^go version /, '')}; ${m.wrk.replace(/\s*Copyright.*$/, '')}; autocannon ${m.autocannon}.`,
   );
   out.push(
     `Load average (1/5/15 min) before ${loads(m.loadBefore)}, after ${loads(r.loadAfter)}. The machine is shared: other jobs ran at the same time, which is why every`,
@@ -221,37 +210,7 @@ export function renderResults(r: BenchResults): string {
   out.push('| --- | --- | --- |');
   for (const g of goalRows(r)) out.push(`| ${g.goal} | ${g.measured} | ${yes(g.met)} |`);
 
-  if (r.burst) {
-    const b = r.burst;
-    out.push('');
-    out.push(
-      `## 1. Burst throughput: ${int(b.requests)} requests, ${b.connections} connections, ${b.rounds} round${b.rounds === 1 ? '' : 's'}`,
-    );
-    out.push('');
-    out.push(
-      '| tool | req/s (median) | wall time for the requests (median) | vs wrk (per-round / ratio of medians) | load generator CPU µs/req | target CPU µs/req | errors | other jobs (cores, median) |',
-    );
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const groups = byTool(b.runs);
-    for (const [tool, runs] of groups) {
-      const vs = tool === 'wrk' ? { ofMedians: 1, paired: 1 } : burstRatios(b.runs, tool, 'wrk');
-      const vsText =
-        vs.paired === undefined ? 'n/a' : `${f(vs.paired)} / ${vs.ofMedians === undefined ? 'n/a' : f(vs.ofMedians)}`;
-      out.push(
-        `| ${TOOL_LABEL[tool]} | ${int(median(runs.map((x) => x.rate)))} | ${f(median(runs.map((x) => x.wallForN)))} s | ${vsText} | ` +
-          `${f(median(runs.map((x) => x.clientCpuMsPerKreq)), 1)} | ${f(median(runs.map((x) => x.targetCpuMsPerKreq)), 1)} | ${int(runs.reduce((n, x) => n + x.errors, 0))} | ${f(median(runs.map((x) => x.otherCores)))} |`,
-      );
-    }
-    out.push('');
-    out.push(
-      `How: the pack's engines run in the benchmark's process, timed from the call to the last answer (connections opened inside the time). wrk has no fixed-count mode: it runs for ${b.wrkSeconds} s (about as long as the pack needs for the same count) and its wall time for ${int(b.requests)} requests is derived from its rate. The autocannon CLI runs with \`-c ${b.connections} -a ${b.requests}\` and no other option; its rate is over its own reported duration (which includes its trailing one-second tick), its wall time is its process's (Node start-up included). CPU per request is user + system time of the load generator and of the target from /proc, less sensitive to other jobs than rates are.`,
-    );
-    for (const s of b.skipped) out.push(`Skipped: ${s}.`);
-    out.push('');
-    out.push(
-      `Per round (req/s, other jobs' cores): ${[...groups].map(([tool, runs]) => `${tool} ${runs.map((x) => `${int(x.rate)} (${f(x.otherCores)})`).join(', ')}`).join('; ')}. ${sectionLoad(b.load)}.`,
-    );
-  }
+  if (r.burst) out.push(...renderBurst(r.burst, sectionLoad(r.burst.load)));
 
   if (r.sampler) {
     const s = r.sampler;
