@@ -32,6 +32,7 @@ export interface BurstMeasurement {
 export type BurstTool =
   | 'pack-net'
   | 'pack-net-1thread'
+  | 'pack-net-2threads'
   | 'pack-net-unbatched'
   | 'pack-autocannon'
   | 'wrk'
@@ -42,6 +43,7 @@ export type BurstTool =
 export const BURST_TOOLS: readonly BurstTool[] = [
   'pack-net',
   'pack-net-1thread',
+  'pack-net-2threads',
   'pack-net-unbatched',
   'pack-autocannon',
   'wrk',
@@ -76,7 +78,7 @@ function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
 async function inProcess(
-  tool: 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon',
+  tool: 'pack-net' | 'pack-net-1thread' | 'pack-net-2threads' | 'pack-net-unbatched' | 'pack-autocannon',
   engine: (p: BurstPhase, s: BurstSinks) => Promise<PhaseLoadSummary>,
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
@@ -291,6 +293,8 @@ function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> 
       return inProcess(tool, runBurst, setup);
     case 'pack-net-1thread':
       return inProcess(tool, (p, s) => runBurst(p, s, { threads: 1 }), setup);
+    case 'pack-net-2threads':
+      return inProcess(tool, (p, s) => runBurst(p, s, { threads: 2 }), setup);
     case 'pack-net-unbatched':
       return inProcess(tool, (p, s) => runBurst(p, s, { batchWrites: false }), setup);
     case 'pack-autocannon':

@@ -11,6 +11,7 @@ const f = (x: number, d = 2) => x.toFixed(d);
 export const TOOL_LABEL: Record<BurstTool, string> = {
   'pack-net': 'pack, `--engine net` (the default; its node:net client)',
   'pack-net-1thread': 'same, forced to one thread (`--burst-threads 1`)',
+  'pack-net-2threads': 'same, on two threads (`--burst-threads 2`; the default before issue 26)',
   'pack-net-unbatched': 'same, each request written as soon as its answer is read',
   'pack-autocannon': "pack, `--engine autocannon` (autocannon's API)",
   wrk: 'wrk -t2 -c100',
