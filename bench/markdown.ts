@@ -1,5 +1,6 @@
 import type { BurstMeasurement, BurstTool } from './burst.ts';
 import { burstGoalRows, renderBurst } from './markdown-burst.ts';
+import { QUIET_OTHER_CORES } from './burst-goals.ts';
 import type { Machine } from './machine.ts';
 import type { PacingRun } from './pacing.ts';
 import type { ReportCost } from './report-cost.ts';
@@ -98,6 +99,30 @@ function pooledLateness(runs: PacingRun[]): number[] {
   return runs.flatMap((r) => r.latenessMs);
 }
 
+/**
+ * Pacing is a quiet-machine goal: a process that other jobs keep off the CPU sends late whatever
+ * its code does, so only runs with other jobs under the quiet limit decide it.
+ */
+function pacingGoal(runs: PacingRun[]): GoalRow {
+  const goal = `probe pacing p99 < ${GOALS.pacingP99Ms} ms (quiet runs)`;
+  const quiet = runs.filter((x) => x.otherCores < QUIET_OTHER_CORES);
+  const all = pooledLateness(runs);
+  const allText = all.length ? `; all ${runs.length} runs: ${f(percentile(all, 99), 3)} ms` : '';
+  const q = pooledLateness(quiet);
+  if (q.length === 0)
+    return {
+      goal,
+      measured: `not measured: no quiet run (other jobs used ${f(median(runs.map((x) => x.otherCores)))} cores, median)${allText}`,
+      met: undefined,
+    };
+  const p99 = percentile(q, 99);
+  return {
+    goal,
+    measured: `${f(p99, 3)} ms over ${int(q.length)} probes in ${quiet.length} quiet runs${allText}`,
+    met: p99 < GOALS.pacingP99Ms,
+  };
+}
+
 interface GoalRow {
   goal: string;
   measured: string;
@@ -135,13 +160,7 @@ function goalRows(r: BenchResults): GoalRow[] {
     });
   }
   if (r.pacing) {
-    const all = pooledLateness(r.pacing.runs);
-    const p99 = all.length ? percentile(all, 99) : undefined;
-    rows.push({
-      goal: `probe pacing p99 < ${GOALS.pacingP99Ms} ms`,
-      measured: p99 === undefined ? 'n/a' : `${f(p99, 3)} ms over ${int(all.length)} probes`,
-      met: p99 === undefined ? undefined : p99 < GOALS.pacingP99Ms,
-    });
+    rows.push(pacingGoal(r.pacing.runs));
     const exact = r.pacing.runs.every((x) => x.sent === x.scheduled && x.recorded === x.scheduled);
     const scheduled = r.pacing.runs.reduce((n, x) => n + x.scheduled, 0);
     const sent = r.pacing.runs.reduce((n, x) => n + x.sent, 0);
