@@ -60,8 +60,10 @@ export interface BurstTuning {
  * outlast a thread's start-up: the pack's targets run on the same machine (loopback), and on
  * 2 cores a second engine thread only takes the target's core. Measured on a shared 2-core
  * machine (docs/engine-performance.md): one thread spent 7-8 µs of CPU per request, two
- * threads 11 µs (the main thread tallies what the workers send it), for the same target CPU
- * per request and no better rate. A small burst is over before a second thread would start.
+ * threads 11 µs (the main thread tallies what the workers send it), with the same target CPU
+ * per request at load average 11-13. When other jobs hold most of the cores, two threads get
+ * a larger share from the scheduler and may go faster: `--burst-threads 2`. A small burst is
+ * over before a second thread would start.
  */
 export function defaultThreads(
   phase: Pick<BurstPhase, 'requests' | 'connections'>,
