@@ -24,11 +24,15 @@ export interface BurstMeasurement {
   targetCpuMsPerKreq: number;
   /** CPU other jobs on the machine used meanwhile, in cores. */
   otherCores: number;
+  /** Which round of the burst section (from 1), and against which target (BurstSetup.targetName). */
+  round?: number;
+  target?: string;
 }
 
 export type BurstTool =
   | 'pack-net'
   | 'pack-net-1thread'
+  | 'pack-net-2threads'
   | 'pack-net-unbatched'
   | 'pack-autocannon'
   | 'wrk'
@@ -39,6 +43,7 @@ export type BurstTool =
 export const BURST_TOOLS: readonly BurstTool[] = [
   'pack-net',
   'pack-net-1thread',
+  'pack-net-2threads',
   'pack-net-unbatched',
   'pack-autocannon',
   'wrk',
@@ -54,6 +59,8 @@ export const EXTERNAL_TOOLS: Partial<Record<BurstTool, { bin: string; install: s
 };
 
 export interface BurstSetup {
+  /** A short name for the target the tools are measured against (bench/target.ts). */
+  targetName?: string;
   url: URL;
   targetPid: number;
   requests: number;
@@ -71,7 +78,7 @@ function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
 async function inProcess(
-  tool: 'pack-net' | 'pack-net-1thread' | 'pack-net-unbatched' | 'pack-autocannon',
+  tool: 'pack-net' | 'pack-net-1thread' | 'pack-net-2threads' | 'pack-net-unbatched' | 'pack-autocannon',
   engine: (p: BurstPhase, s: BurstSinks) => Promise<PhaseLoadSummary>,
   setup: BurstSetup,
 ): Promise<BurstMeasurement> {
@@ -277,7 +284,7 @@ async function autocannonCli(setup: BurstSetup, workers?: number): Promise<Burst
 export async function measureBurst(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
   const meter = otherCpuMeter(setup.targetPid);
   const m = await runTool(tool, setup);
-  return { ...m, otherCores: meter.stop() };
+  return { ...m, otherCores: meter.stop(), ...(setup.targetName !== undefined && { target: setup.targetName }) };
 }
 
 function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> {
@@ -286,6 +293,8 @@ function runTool(tool: BurstTool, setup: BurstSetup): Promise<BurstMeasurement> 
       return inProcess(tool, runBurst, setup);
     case 'pack-net-1thread':
       return inProcess(tool, (p, s) => runBurst(p, s, { threads: 1 }), setup);
+    case 'pack-net-2threads':
+      return inProcess(tool, (p, s) => runBurst(p, s, { threads: 2 }), setup);
     case 'pack-net-unbatched':
       return inProcess(tool, (p, s) => runBurst(p, s, { batchWrites: false }), setup);
     case 'pack-autocannon':

@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { loadAverage } from './proc.ts';
 
 export interface Machine {
+  /** What the results are filed under (bench/results/<name>/): CPU model and count, as a slug. */
+  name: string;
   cpus: number;
   cpuModel: string;
   memoryGiB: number;
@@ -35,14 +37,29 @@ function wrkVersion(): string {
   }
 }
 
+/**
+ * A machine's name for its results folder: the CPU model and the CPU count, which decide what a
+ * load test can reach; not the host name, which says nothing to a reader and may be private.
+ */
+export function machineName(cpuModel: string, cpus: number): string {
+  const model = cpuModel
+    .toLowerCase()
+    .replace(/\((r|tm)\)|\bcpu\b|\bprocessor\b|@.*$|\d+-core/g, ' ')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${model || 'unknown-cpu'}-${cpus}cpu`;
+}
+
 export function describeMachine(): Machine {
   const require = createRequire(import.meta.url);
   const autocannon = (
     JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }
   ).version;
+  const cpuModel = firstMatch('/proc/cpuinfo', /^model name\s*:\s*(.+)$/m) ?? 'unknown';
   return {
+    name: machineName(cpuModel, availableParallelism()),
     cpus: availableParallelism(),
-    cpuModel: firstMatch('/proc/cpuinfo', /^model name\s*:\s*(.+)$/m) ?? 'unknown',
+    cpuModel,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     kernel: release(),
     node: process.version,

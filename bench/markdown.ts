@@ -1,4 +1,6 @@
 import type { BurstMeasurement, BurstTool } from './burst.ts';
+import { burstGoalRows, renderBurst } from './markdown-burst.ts';
+import { QUIET_OTHER_CORES } from './burst-goals.ts';
 import type { Machine } from './machine.ts';
 import type { PacingRun } from './pacing.ts';
 import type { ReportCost } from './report-cost.ts';
@@ -26,6 +28,8 @@ export interface BenchResults {
     connections: number;
     rounds: number;
     wrkSeconds: number;
+    /** What each target is (its name in the runs) and the path the tools ask for. */
+    targets?: { name: string; path: string }[];
     runs: BurstMeasurement[];
     skipped: string[];
     load: SectionLoad;
@@ -58,17 +62,6 @@ const runDuration = (s: number | undefined) =>
   s === undefined ? '' : s % 3600 === 0 ? `${s / 3600} hour${s === 3600 ? '' : 's'}` : `${Math.round(s / 60)} minutes`;
 const loads = (l: [number, number, number]) => l.map((x) => x.toFixed(2)).join(' ');
 const sectionLoad = (l: SectionLoad) => `load average (1/5/15 min) before ${loads(l.before)}, after ${loads(l.after)}`;
-
-const TOOL_LABEL: Record<BurstTool, string> = {
-  'pack-net': 'pack, `--engine net` (the default; its node:net client)',
-  'pack-net-1thread': 'same, on one thread (its connections all on the main thread)',
-  'pack-net-unbatched': 'same, each request written as soon as its answer is read',
-  'pack-autocannon': "pack, `--engine autocannon` (autocannon's API)",
-  wrk: 'wrk -t2 -c100',
-  'autocannon-cli': 'autocannon CLI, defaults (1 thread)',
-  'autocannon-cli-w2': 'autocannon CLI, -w 2 (worker threads)',
-  hey: 'hey -c100 -n (Go net/http client)',
-};
 
 function byTool(runs: BurstMeasurement[]): Map<BurstTool, BurstMeasurement[]> {
   const m = new Map<BurstTool, BurstMeasurement[]>();
@@ -106,6 +99,30 @@ function pooledLateness(runs: PacingRun[]): number[] {
   return runs.flatMap((r) => r.latenessMs);
 }
 
+/**
+ * Pacing is a quiet-machine goal: a process that other jobs keep off the CPU sends late whatever
+ * its code does, so only runs with other jobs under the quiet limit decide it.
+ */
+function pacingGoal(runs: PacingRun[]): GoalRow {
+  const goal = `probe pacing p99 < ${GOALS.pacingP99Ms} ms (quiet runs)`;
+  const quiet = runs.filter((x) => x.otherCores < QUIET_OTHER_CORES);
+  const all = pooledLateness(runs);
+  const allText = all.length ? `; all ${runs.length} runs: ${f(percentile(all, 99), 3)} ms` : '';
+  const q = pooledLateness(quiet);
+  if (q.length === 0)
+    return {
+      goal,
+      measured: `not measured: no quiet run (other jobs used ${f(median(runs.map((x) => x.otherCores)))} cores, median)${allText}`,
+      met: undefined,
+    };
+  const p99 = percentile(q, 99);
+  return {
+    goal,
+    measured: `${f(p99, 3)} ms over ${int(q.length)} probes in ${quiet.length} quiet runs${allText}`,
+    met: p99 < GOALS.pacingP99Ms,
+  };
+}
+
 interface GoalRow {
   goal: string;
   measured: string;
@@ -115,14 +132,11 @@ interface GoalRow {
 function goalRows(r: BenchResults): GoalRow[] {
   const rows: GoalRow[] = [];
   if (r.burst) {
-    for (const [tool, label] of [
-      ['pack-net', '`--engine net` (default)'],
-      ['pack-autocannon', '`--engine autocannon`'],
-    ] as const) {
-      if (!r.burst.runs.some((x) => x.tool === tool)) continue;
-      const { ofMedians, paired } = burstRatios(r.burst.runs, tool, 'wrk');
+    rows.push(...burstGoalRows(r.burst));
+    if (r.burst.runs.some((x) => x.tool === 'pack-autocannon')) {
+      const { ofMedians, paired } = burstRatios(r.burst.runs, 'pack-autocannon', 'wrk');
       rows.push({
-        goal: `burst throughput >= ${GOALS.burstVsWrk} of wrk's, ${label}`,
+        goal: `burst throughput >= ${GOALS.burstVsWrk} of wrk's, \`--engine autocannon\` (all rounds)`,
         measured:
           paired === undefined
             ? 'wrk not measured'
@@ -146,13 +160,7 @@ function goalRows(r: BenchResults): GoalRow[] {
     });
   }
   if (r.pacing) {
-    const all = pooledLateness(r.pacing.runs);
-    const p99 = all.length ? percentile(all, 99) : undefined;
-    rows.push({
-      goal: `probe pacing p99 < ${GOALS.pacingP99Ms} ms`,
-      measured: p99 === undefined ? 'n/a' : `${f(p99, 3)} ms over ${int(all.length)} probes`,
-      met: p99 === undefined ? undefined : p99 < GOALS.pacingP99Ms,
-    });
+    rows.push(pacingGoal(r.pacing.runs));
     const exact = r.pacing.runs.every((x) => x.sent === x.scheduled && x.recorded === x.scheduled);
     const scheduled = r.pacing.runs.reduce((n, x) => n + x.scheduled, 0);
     const sent = r.pacing.runs.reduce((n, x) => n + x.sent, 0);
@@ -187,13 +195,144 @@ function goalRows(r: BenchResults): GoalRow[] {
   return rows;
 }
 
+function renderSampler(r: BenchResults): string[] {
+  const out: string[] = [];
+  const m = r.machine;
+  if (!r.sampler) return out;
+  const s = r.sampler;
+  out.push('');
+  out.push(
+    `## 2. Sampler overhead: the target's throughput under the same burst (${int(s.requests)} requests, \`--engine net\`), ${s.rounds} round${s.rounds === 1 ? '' : 's'}`,
+  );
+  out.push('');
+  out.push(
+    '| sampling | req/s (median) | overhead (median of per-round pairs) | overhead (ratio of medians) | samples per burst (median) | other jobs (cores, median) | goal |',
+  );
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const mode of ['off', '1s', '100ms'] as const) {
+    const runs = s.runs.filter((x) => x.mode === mode);
+    if (runs.length === 0) continue;
+    const o = mode === 'off' ? { ofMedians: 0, paired: 0 } : samplerOverhead(s.runs, mode);
+    const goal =
+      mode === '1s' ? `< ${pct(GOALS.sampler1s, 0)}` : mode === '100ms' ? `< ${pct(GOALS.sampler100ms, 0)}` : '';
+    out.push(
+      `| ${mode} | ${int(median(runs.map((x) => x.burst.rate)))} | ${pct(o.paired)} | ${pct(o.ofMedians)} | ${int(median(runs.map((x) => x.samples)))} | ${f(median(runs.map((x) => x.burst.otherCores)))} | ${goal} |`,
+    );
+  }
+  const c = s.cost;
+  const share = (intervalMs: number) => (c.packCpuMs + c.targetCpuMs) / intervalMs / m.cpus;
+  out.push('');
+  out.push(
+    `Each sample reads /proc/PID/status, /proc/PID/smaps_rollup and the cgroup file, scrapes /metrics and appends a line to a file. Measured directly over ${c.samples} samples without load: ` +
+      `${f(c.packCpuMs, 3)} ms of the pack's CPU and ${f(c.targetCpuMs, 3)} ms of the target's per sample (${f(c.wallMs, 3)} ms wall), so at most ${pct(share(1000), 2)} of this machine's CPU at 1 s and ${pct(share(100), 2)} at 100 ms: ` +
+      'the throughput differences above are within the run-to-run noise of a shared machine, and a negative overhead means the sampled runs happened to be faster.',
+  );
+  out.push('');
+  out.push(
+    `Per round (req/s): ${(['off', '1s', '100ms'] as const)
+      .map(
+        (mode) =>
+          `${mode} ${s.runs
+            .filter((x) => x.mode === mode)
+            .map((x) => int(x.burst.rate))
+            .join(', ')}`,
+      )
+      .join('; ')}. ${sectionLoad(s.load)}.`,
+  );
+  return out;
+}
+
+function renderPacing(r: BenchResults): string[] {
+  const out: string[] = [];
+  if (!r.pacing) return out;
+  const p = r.pacing;
+  const all = pooledLateness(p.runs);
+  out.push('');
+  out.push(
+    `## 3. Probe pacing: the idle engine at ${p.runs[0]!.rate}/s for ${p.runs[0]!.durationS} s, ${p.runs.length} run${p.runs.length === 1 ? '' : 's'}, sampler at 1 s`,
+  );
+  out.push('');
+  out.push('| run | scheduled | sent | recorded | answered | p50 | p99 | max | other jobs (cores) |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  p.runs.forEach((x, i) => {
+    out.push(
+      `| ${i + 1} | ${int(x.scheduled)} | ${int(x.sent)} | ${int(x.recorded)} | ${int(x.completed)} | ${f(percentile(x.latenessMs, 50), 3)} ms | ${f(percentile(x.latenessMs, 99), 3)} ms | ${f(max(x.latenessMs), 3)} ms | ${f(x.otherCores)} |`,
+    );
+  });
+  if (all.length)
+    out.push(
+      `| all | ${int(p.runs.reduce((n, x) => n + x.scheduled, 0))} | ${int(p.runs.reduce((n, x) => n + x.sent, 0))} | ${int(p.runs.reduce((n, x) => n + x.recorded, 0))} | ${int(p.runs.reduce((n, x) => n + x.completed, 0))} | ${f(percentile(all, 50), 3)} ms | ${f(percentile(all, 99), 3)} ms | ${f(max(all), 3)} ms | |`,
+    );
+  out.push('');
+  out.push(
+    'Lateness is |sentT - scheduledT| of each probe record (microsecond resolution): the send time is when the engine starts the probe (opens its connection), the schedule is start + k/rate. Percentiles are nearest-rank. `recorded` counts distinct probe numbers written.',
+  );
+  out.push('');
+  out.push(`${sectionLoad(p.load)}.`);
+  return out;
+}
+
+function renderRunner(r: BenchResults): string[] {
+  const out: string[] = [];
+  if (!r.runner) return out;
+  const rc = r.runner;
+  out.push('');
+  const variant = rc.runs[0]!.variant ?? 'plain';
+  out.push(
+    `## 4. Reproducing the report, and the runner's own cost: \`leakbench run burst --variant ${variant} --requests ${int(rc.runs[0]!.requests)} --engine net|autocannon\` (sampling 1 s, progress line on)`,
+  );
+  out.push('');
+  out.push(
+    '| run | engine | wall time of the whole run | burst time | burst req/s | errors | CPU s during the burst | peak RSS during the burst | whole process: CPU s, peak RSS |',
+  );
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  rc.runs.forEach((x, i) => {
+    out.push(
+      `| ${i + 1} | ${x.engine} | ${f(x.wallS, 1)} s | ${f(x.burstS, 1)} s | ${int(x.rate)} | ${int(x.errors)} | ${f(x.burstCpuS, 1)} (${f((x.burstCpuS * 1e6) / x.requests, 1)} µs/req) | ${f(x.burstPeakRssMb, 1)} MB | ${f(x.cpuS, 1)} s, ${f(x.peakRssMb, 1)} MB |`,
+    );
+  });
+  out.push('');
+  out.push(
+    `One Node process running the real CLI (\`node --import tsx scripts/leakbench.ts run burst ...\`) against the ${variant} build of the bundled target${variant === 'race' ? " (the report's case, as `npm run scenario:burst` runs it by default)" : ''}, watched from /proc every 100 ms between the burst's phase-start and phase-end events. The wall time is the whole run, as a user waits for it: start-up, target start (cached build), the burst (with \`--settle 0s\`), the report; the whole-process figures come from the process itself at exit.`,
+  );
+  out.push('');
+  out.push(`${sectionLoad(rc.load)}.`);
+  return out;
+}
+
+function renderReport(r: BenchResults): string[] {
+  const out: string[] = [];
+  if (!r.report) return out;
+  out.push('');
+  out.push(
+    `## 5. Report cost: analyse and render a ${runLength(r.reportRunS)} run (\`renderReport\`, in a fresh process each time)`,
+  );
+  out.push('');
+  out.push(
+    '| run | samples | probe records | render time (median) | CPU s (median) | peak RSS (max) | of which Node + modules | reading the files | analysis |',
+  );
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of r.report.cases) {
+    out.push(
+      `| ${c.name} | ${int(c.samples)} | ${int(c.probes)} | ${f(median(c.renderS))} s | ${f(median(c.cpuS))} | ${f(max(c.peakMb), 0)} MB | ${f(c.baseMb, 0)} MB | ${f(c.readS)} s | ${f(c.summariseS)} s |`,
+    );
+  }
+  out.push('');
+  out.push(
+    `The run: samples every 100 ms for ${runDuration(r.reportRunS)} with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack's own NDJSON writers (bench/synthetic.ts).`,
+  );
+  out.push('');
+  out.push(`${sectionLoad(r.report.load)}.`);
+  return out;
+}
+
 export function renderResults(r: BenchResults): string {
   const out: string[] = [];
   const m = r.machine;
   out.push(`# leakbench benchmark, ${r.date}${r.quick ? ' (quick smoke run: small counts, not for comparison)' : ''}`);
   out.push('');
   out.push(
-    `Machine: ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Node ${m.node}, ${r.target.goVersion.replace(/^go version /, '')}; ${m.wrk.replace(/\s*Copyright.*$/, '')}; autocannon ${m.autocannon}.`,
+    `Machine: \`${m.name}\`, ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Node ${m.node}, ${r.target.goVersion.replace(/^go version /, '')}; ${m.wrk.replace(/\s*Copyright.*$/, '')}; autocannon ${m.autocannon}.`,
   );
   out.push(
     `Load average (1/5/15 min) before ${loads(m.loadBefore)}, after ${loads(r.loadAfter)}. The machine is shared: other jobs ran at the same time, which is why every`,
@@ -221,155 +360,15 @@ export function renderResults(r: BenchResults): string {
   out.push('| --- | --- | --- |');
   for (const g of goalRows(r)) out.push(`| ${g.goal} | ${g.measured} | ${yes(g.met)} |`);
 
-  if (r.burst) {
-    const b = r.burst;
-    out.push('');
-    out.push(
-      `## 1. Burst throughput: ${int(b.requests)} requests, ${b.connections} connections, ${b.rounds} round${b.rounds === 1 ? '' : 's'}`,
-    );
-    out.push('');
-    out.push(
-      '| tool | req/s (median) | wall time for the requests (median) | vs wrk (per-round / ratio of medians) | load generator CPU µs/req | target CPU µs/req | errors | other jobs (cores, median) |',
-    );
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const groups = byTool(b.runs);
-    for (const [tool, runs] of groups) {
-      const vs = tool === 'wrk' ? { ofMedians: 1, paired: 1 } : burstRatios(b.runs, tool, 'wrk');
-      const vsText =
-        vs.paired === undefined ? 'n/a' : `${f(vs.paired)} / ${vs.ofMedians === undefined ? 'n/a' : f(vs.ofMedians)}`;
-      out.push(
-        `| ${TOOL_LABEL[tool]} | ${int(median(runs.map((x) => x.rate)))} | ${f(median(runs.map((x) => x.wallForN)))} s | ${vsText} | ` +
-          `${f(median(runs.map((x) => x.clientCpuMsPerKreq)), 1)} | ${f(median(runs.map((x) => x.targetCpuMsPerKreq)), 1)} | ${int(runs.reduce((n, x) => n + x.errors, 0))} | ${f(median(runs.map((x) => x.otherCores)))} |`,
-      );
-    }
-    out.push('');
-    out.push(
-      `How: the pack's engines run in the benchmark's process, timed from the call to the last answer (connections opened inside the time). wrk has no fixed-count mode: it runs for ${b.wrkSeconds} s (about as long as the pack needs for the same count) and its wall time for ${int(b.requests)} requests is derived from its rate. The autocannon CLI runs with \`-c ${b.connections} -a ${b.requests}\` and no other option; its rate is over its own reported duration (which includes its trailing one-second tick), its wall time is its process's (Node start-up included). CPU per request is user + system time of the load generator and of the target from /proc, less sensitive to other jobs than rates are.`,
-    );
-    for (const s of b.skipped) out.push(`Skipped: ${s}.`);
-    out.push('');
-    out.push(
-      `Per round (req/s, other jobs' cores): ${[...groups].map(([tool, runs]) => `${tool} ${runs.map((x) => `${int(x.rate)} (${f(x.otherCores)})`).join(', ')}`).join('; ')}. ${sectionLoad(b.load)}.`,
-    );
-  }
+  if (r.burst) out.push(...renderBurst(r.burst, sectionLoad(r.burst.load)));
 
-  if (r.sampler) {
-    const s = r.sampler;
-    out.push('');
-    out.push(
-      `## 2. Sampler overhead: the target's throughput under the same burst (${int(s.requests)} requests, \`--engine net\`), ${s.rounds} round${s.rounds === 1 ? '' : 's'}`,
-    );
-    out.push('');
-    out.push(
-      '| sampling | req/s (median) | overhead (median of per-round pairs) | overhead (ratio of medians) | samples per burst (median) | other jobs (cores, median) | goal |',
-    );
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
-    for (const mode of ['off', '1s', '100ms'] as const) {
-      const runs = s.runs.filter((x) => x.mode === mode);
-      if (runs.length === 0) continue;
-      const o = mode === 'off' ? { ofMedians: 0, paired: 0 } : samplerOverhead(s.runs, mode);
-      const goal =
-        mode === '1s' ? `< ${pct(GOALS.sampler1s, 0)}` : mode === '100ms' ? `< ${pct(GOALS.sampler100ms, 0)}` : '';
-      out.push(
-        `| ${mode} | ${int(median(runs.map((x) => x.burst.rate)))} | ${pct(o.paired)} | ${pct(o.ofMedians)} | ${int(median(runs.map((x) => x.samples)))} | ${f(median(runs.map((x) => x.burst.otherCores)))} | ${goal} |`,
-      );
-    }
-    const c = s.cost;
-    const share = (intervalMs: number) => (c.packCpuMs + c.targetCpuMs) / intervalMs / m.cpus;
-    out.push('');
-    out.push(
-      `Each sample reads /proc/PID/status, /proc/PID/smaps_rollup and the cgroup file, scrapes /metrics and appends a line to a file. Measured directly over ${c.samples} samples without load: ` +
-        `${f(c.packCpuMs, 3)} ms of the pack's CPU and ${f(c.targetCpuMs, 3)} ms of the target's per sample (${f(c.wallMs, 3)} ms wall), so at most ${pct(share(1000), 2)} of this machine's CPU at 1 s and ${pct(share(100), 2)} at 100 ms: ` +
-        'the throughput differences above are within the run-to-run noise of a shared machine, and a negative overhead means the sampled runs happened to be faster.',
-    );
-    out.push('');
-    out.push(
-      `Per round (req/s): ${(['off', '1s', '100ms'] as const)
-        .map(
-          (mode) =>
-            `${mode} ${s.runs
-              .filter((x) => x.mode === mode)
-              .map((x) => int(x.burst.rate))
-              .join(', ')}`,
-        )
-        .join('; ')}. ${sectionLoad(s.load)}.`,
-    );
-  }
+  out.push(...renderSampler(r));
 
-  if (r.pacing) {
-    const p = r.pacing;
-    const all = pooledLateness(p.runs);
-    out.push('');
-    out.push(
-      `## 3. Probe pacing: the idle engine at ${p.runs[0]!.rate}/s for ${p.runs[0]!.durationS} s, ${p.runs.length} run${p.runs.length === 1 ? '' : 's'}, sampler at 1 s`,
-    );
-    out.push('');
-    out.push('| run | scheduled | sent | recorded | answered | p50 | p99 | max | other jobs (cores) |');
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    p.runs.forEach((x, i) => {
-      out.push(
-        `| ${i + 1} | ${int(x.scheduled)} | ${int(x.sent)} | ${int(x.recorded)} | ${int(x.completed)} | ${f(percentile(x.latenessMs, 50), 3)} ms | ${f(percentile(x.latenessMs, 99), 3)} ms | ${f(max(x.latenessMs), 3)} ms | ${f(x.otherCores)} |`,
-      );
-    });
-    if (all.length)
-      out.push(
-        `| all | ${int(p.runs.reduce((n, x) => n + x.scheduled, 0))} | ${int(p.runs.reduce((n, x) => n + x.sent, 0))} | ${int(p.runs.reduce((n, x) => n + x.recorded, 0))} | ${int(p.runs.reduce((n, x) => n + x.completed, 0))} | ${f(percentile(all, 50), 3)} ms | ${f(percentile(all, 99), 3)} ms | ${f(max(all), 3)} ms | |`,
-      );
-    out.push('');
-    out.push(
-      'Lateness is |sentT - scheduledT| of each probe record (microsecond resolution): the send time is when the engine starts the probe (opens its connection), the schedule is start + k/rate. Percentiles are nearest-rank. `recorded` counts distinct probe numbers written.',
-    );
-    out.push('');
-    out.push(`${sectionLoad(p.load)}.`);
-  }
+  out.push(...renderPacing(r));
 
-  if (r.runner) {
-    const rc = r.runner;
-    out.push('');
-    const variant = rc.runs[0]!.variant ?? 'plain';
-    out.push(
-      `## 4. Reproducing the report, and the runner's own cost: \`leakbench run burst --variant ${variant} --requests ${int(rc.runs[0]!.requests)} --engine net|autocannon\` (sampling 1 s, progress line on)`,
-    );
-    out.push('');
-    out.push(
-      '| run | engine | wall time of the whole run | burst time | burst req/s | errors | CPU s during the burst | peak RSS during the burst | whole process: CPU s, peak RSS |',
-    );
-    out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-    rc.runs.forEach((x, i) => {
-      out.push(
-        `| ${i + 1} | ${x.engine} | ${f(x.wallS, 1)} s | ${f(x.burstS, 1)} s | ${int(x.rate)} | ${int(x.errors)} | ${f(x.burstCpuS, 1)} (${f((x.burstCpuS * 1e6) / x.requests, 1)} µs/req) | ${f(x.burstPeakRssMb, 1)} MB | ${f(x.cpuS, 1)} s, ${f(x.peakRssMb, 1)} MB |`,
-      );
-    });
-    out.push('');
-    out.push(
-      `One Node process running the real CLI (\`node --import tsx scripts/leakbench.ts run burst ...\`) against the ${variant} build of the bundled target${variant === 'race' ? " (the report's case, as `npm run scenario:burst` runs it by default)" : ''}, watched from /proc every 100 ms between the burst's phase-start and phase-end events. The wall time is the whole run, as a user waits for it: start-up, target start (cached build), the burst (with \`--settle 0s\`), the report; the whole-process figures come from the process itself at exit.`,
-    );
-    out.push('');
-    out.push(`${sectionLoad(rc.load)}.`);
-  }
+  out.push(...renderRunner(r));
 
-  if (r.report) {
-    out.push('');
-    out.push(
-      `## 5. Report cost: analyse and render a ${runLength(r.reportRunS)} run (\`renderReport\`, in a fresh process each time)`,
-    );
-    out.push('');
-    out.push(
-      '| run | samples | probe records | render time (median) | CPU s (median) | peak RSS (max) | of which Node + modules | reading the files | analysis |',
-    );
-    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const c of r.report.cases) {
-      out.push(
-        `| ${c.name} | ${int(c.samples)} | ${int(c.probes)} | ${f(median(c.renderS))} s | ${f(median(c.cpuS))} | ${f(max(c.peakMb), 0)} MB | ${f(c.baseMb, 0)} MB | ${f(c.readS)} s | ${f(c.summariseS)} s |`,
-      );
-    }
-    out.push('');
-    out.push(
-      `The run: samples every 100 ms for ${runDuration(r.reportRunS)} with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack's own NDJSON writers (bench/synthetic.ts).`,
-    );
-    out.push('');
-    out.push(`${sectionLoad(r.report.load)}.`);
-  }
+  out.push(...renderReport(r));
   if (r.failures?.length) {
     out.push('');
     out.push('## Sections that failed');

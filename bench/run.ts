@@ -2,7 +2,7 @@
  * `npm run bench`: the pack's burst engines against wrk, the autocannon CLI and hey, the
  * sampler's overhead, probe pacing and the report's cost, on the bundled plain target, in one
  * process; then the time to reproduce the report (the 1M-request burst against the race build,
- * per engine). Results are printed and written to bench/results/<date>.md.
+ * per engine). Results are printed and written to bench/results/<machine>/<date>.md (bench/machine.ts names the machine).
  *
  *   npm run bench                  the full run (about 20 minutes on 2 cores)
  *   npm run bench -- --quick       a smoke run with small counts (about half a minute), printed only
@@ -30,7 +30,7 @@ import { measureRunnerCost, type RunnerCost } from './runner-cost.ts';
 import { measureSampleCost, measureSampledBurst, SAMPLING_MODES, type SamplerRun } from './sampler.ts';
 import { QuietGate, type QuietGateOptions } from './quiet.ts';
 import { rotatedOrder } from './stats.ts';
-import { startPlainTarget, type BenchTarget } from './target.ts';
+import { startNetHttpTarget, startPlainTarget, type BenchTarget } from './target.ts';
 
 const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -116,7 +116,8 @@ function plan(argv: string[]): Plan {
     runner: quick ? { requests: 50_000, runs: 1, variant: 'plain' } : { requests: 1_000_000, runs: 1, variant: 'race' },
     report: quick ? { durationS: 600, repeat: 1, bigProbes: 0 } : { durationS: 3600, repeat: 3, bigProbes: 1_000_000 },
     // A smoke run is for seeing that it works; its numbers are not worth a file unless asked.
-    out: v.out ?? (quick ? undefined : join(REPO_ROOT, 'bench', 'results', `${date}.md`)),
+    // One folder per machine, so results from different machines are never read as one series.
+    out: v.out ?? (quick ? undefined : join(REPO_ROOT, 'bench', 'results', describeMachine().name, `${date}.md`)),
     // A smoke run does not wait for the machine; a full run waits up to 20 s before each
     // measurement and five minutes in all for other jobs to use less than a quarter core, so a
     // machine that is never quiet delays the benchmark by minutes at most (and the results
@@ -164,7 +165,7 @@ async function section<T>(name: string, body: () => Promise<T>): Promise<T & { l
 
 async function burstSection(
   p: Plan,
-  setup: BurstSetup,
+  setups: BurstSetup[],
   gate: QuietGate,
 ): Promise<Omit<NonNullable<BenchResults['burst']>, 'load'>> {
   const skipped: string[] = [];
@@ -177,24 +178,42 @@ async function burstSection(
     }
   }
   const runs: BurstMeasurement[] = [];
+  // A round runs every tool once against each target, back to back, so its pairs share the noise.
   for (const [i, order] of rotatedOrder(tools, p.rounds).entries()) {
-    for (const tool of order) {
-      await gate.wait();
-      const m = await measureBurst(tool, setup);
-      log(
-        `burst round ${i + 1}/${p.rounds} ${tool}: ${Math.round(m.rate).toLocaleString('en-US')} req/s, ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req, others ${m.otherCores.toFixed(2)} cores`,
-      );
-      runs.push(m);
+    for (const setup of setups) {
+      for (const tool of order) {
+        gate.setTarget(setup.targetPid);
+        await gate.wait();
+        const m = { ...(await measureBurst(tool, setup)), round: i + 1 };
+        log(
+          `burst round ${i + 1}/${p.rounds} ${setup.targetName} ${tool}: ${m.clientCpuMsPerKreq.toFixed(1)} µs CPU/req (target ${m.targetCpuMsPerKreq.toFixed(1)}), ${Math.round(m.rate).toLocaleString('en-US')} req/s, others ${m.otherCores.toFixed(2)} cores`,
+        );
+        runs.push(m);
+      }
     }
   }
   return {
     requests: p.requests,
     connections: p.connections,
     rounds: p.rounds,
-    wrkSeconds: setup.wrkSeconds,
+    wrkSeconds: setups[0]!.wrkSeconds,
+    targets: setups.map((s) => ({ name: s.targetName ?? 'gin', path: s.url.pathname })),
     runs,
     skipped,
   };
+}
+
+const GIN = 'gin';
+const NET_HTTP = 'net/http';
+
+/** The second target, net/http alone, for the length of `body`; wrk runs as long against it. */
+async function withNetHttp<T>(gin: BurstSetup, body: (s: BurstSetup) => Promise<T>): Promise<T> {
+  const t = await startNetHttpTarget();
+  try {
+    return await body({ ...gin, targetName: NET_HTTP, url: t.url, targetPid: t.pid });
+  } finally {
+    await t.stop();
+  }
 }
 
 async function samplerSection(
@@ -282,6 +301,7 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     const setup: BurstSetup = {
+      targetName: GIN,
       url: target.url,
       targetPid: target.pid,
       requests: p.requests,
@@ -296,7 +316,10 @@ async function main(argv: string[]): Promise<number> {
       log(`warm-up: ${Math.round(warm.rate).toLocaleString('en-US')} req/s; wrk will run ${setup.wrkSeconds} s`);
     }
     if (p.sections.includes('burst'))
-      results.burst = await guarded('burst', failures, () => section('burst', () => burstSection(p, setup, gate)));
+      results.burst = await guarded('burst', failures, () =>
+        section('burst', () => withNetHttp(setup, (second) => burstSection(p, [setup, second], gate))),
+      );
+    gate.setTarget(target.pid);
     if (p.sections.includes('sampler'))
       results.sampler = await guarded('sampler', failures, () =>
         section('sampler', () => samplerSection(p, setup, target, gate)),

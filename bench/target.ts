@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBundledBinary, type BundledBinary } from '../src/target/bundled-build.ts';
+import { ensureGoBinary } from '../test/helpers/go-fixture.ts';
+import { ensureBundledBinary, REPO_ROOT, type BundledBinary } from '../src/target/bundled-build.ts';
 import { freePort } from '../src/target/free-port.ts';
 import { launchTarget, type LaunchedTarget } from '../src/target/launch.ts';
 
@@ -38,6 +39,41 @@ export async function startPlainTarget(log: (line: string) => void): Promise<Ben
     baseUrl,
     url: new URL('/health_check', baseUrl),
     metricsUrl: new URL('/metrics', baseUrl),
+    pid: launched.pid,
+    async stop() {
+      await launched.stop(3000);
+    },
+  };
+}
+
+/** A second target that is not Gin, so a ratio to wrk is not one framework's artefact. */
+export interface PlainGoTarget {
+  url: URL;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Go's net/http alone: the HTTP/1.1 conformance suite's server (test/fixtures/http1-servers/go),
+ * its `/cl` path (200 with a Content-Length body), built once per source change.
+ */
+export async function startNetHttpTarget(): Promise<PlainGoTarget> {
+  const bin = await ensureGoBinary(
+    join(REPO_ROOT, 'test', 'fixtures', 'http1-servers', 'go'),
+    'fixture-http1-go',
+    'http1-server',
+  );
+  const port = await freePort();
+  const baseUrl = new URL(`http://127.0.0.1:${port}/`);
+  const dir = mkdtempSync(join(tmpdir(), 'leakbench-bench-nethttp-'));
+  const launched = await launchTarget({
+    command: { file: bin, args: ['-addr', `127.0.0.1:${port}`] },
+    readyUrl: new URL('/cl', baseUrl),
+    readyTimeoutMs: 15_000,
+    logFile: join(dir, 'target.log'),
+  });
+  return {
+    url: new URL('/cl', baseUrl),
     pid: launched.pid,
     async stop() {
       await launched.stop(3000);

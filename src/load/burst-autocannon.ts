@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import type { EventEmitter } from 'node:events';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import { LeakbenchError } from '../errors.ts';
-import { phaseMix, type BurstPhase, type BurstSinks } from './burst.ts';
+import { phaseMix, type BurstPhase, type BurstSinks } from './burst-phase.ts';
 import { ErrorReasons, warnCounts } from './burst-warnings.ts';
 import { newLatencyHistogram, recordMs } from './latency.ts';
 import { SecondBuckets } from './second-buckets.ts';
@@ -67,12 +67,7 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
     },
   }));
   buckets.start();
-  const timeoutS = Math.max(1, Math.round(phase.timeoutMs / 1000));
-  if (timeoutS * 1000 !== phase.timeoutMs) {
-    sinks.onWarning(
-      `burst ${phase.name}: autocannon cannot count exactly with this timeout: it takes whole seconds, so --request-timeout ${phase.timeoutMs} ms runs as ${timeoutS} s`,
-    );
-  }
+  const timeoutS = wholeSecondsTimeout(phase, sinks);
 
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -117,24 +112,8 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   buckets.stop();
   const durationS = (sent() > 0 ? lastDoneT : sinks.clock.now()) - startT;
 
-  if (!sinks.signal.aborted && written > sent()) {
-    sinks.onWarning(
-      `burst ${phase.name}: autocannon cannot count exactly against this server: it wrote ${written} requests and saw ${completed} responses and ${errors} errors, ` +
-        `so ${written - sent()} requests ended as neither (it reconnects without counting an error when the server closes a connection with a request on it); use --engine net for exact counts`,
-    );
-  }
-  if (interim > 0) {
-    sinks.onWarning(
-      `burst ${phase.name}: autocannon cannot count exactly against this server: it took ${interim} interim answers (1xx, such as 103 Early Hints) for responses, ` +
-        'so its status counts and latencies are not exact; use --engine net for exact counts',
-    );
-  }
-  if (resets > 0) {
-    sinks.onWarning(
-      `burst ${phase.name}: autocannon cannot count exactly against this server: ${resets} connections failed while open (reset or broken), and autocannon keeps one response parser ` +
-        "per connection across reconnects, so an answer cut off mid-body runs on into the next connection's; use --engine net for exact counts",
-    );
-  }
+  if (!sinks.signal.aborted)
+    warnMiscounts(phase.name, sinks.onWarning, { written, completed, errors, interim, resets }, sinks.signal.aborted);
   warnCounts(phase.name, sinks.signal.aborted ? sent() : phase.requests, completed, errors, reasons, sinks.onWarning);
   if (result.errors !== errors || result.timeouts !== timeouts) {
     sinks.onWarning(
@@ -186,4 +165,44 @@ function autocannonRequest(
 function errorMessage(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
   return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+}
+
+/** autocannon takes whole seconds: a timeout it cannot keep is said in the run. */
+function wholeSecondsTimeout(phase: BurstPhase, sinks: BurstSinks): number {
+  const timeoutS = Math.max(1, Math.round(phase.timeoutMs / 1000));
+  if (timeoutS * 1000 !== phase.timeoutMs) {
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon cannot count exactly with this timeout: it takes whole seconds, so --request-timeout ${phase.timeoutMs} ms runs as ${timeoutS} s`,
+    );
+  }
+  return timeoutS;
+}
+
+/** The cases in which autocannon's count is not exact, each as a warning of the run. */
+function warnMiscounts(
+  name: string,
+  warn: (m: string) => void,
+  c: { written: number; completed: number; errors: number; interim: number; resets: number },
+  /** An interrupted burst leaves requests written and unanswered by design. */
+  aborted: boolean,
+): void {
+  const { written, completed, errors, interim, resets } = c;
+  if (!aborted && written > completed + errors) {
+    warn(
+      `burst ${name}: autocannon cannot count exactly against this server: it wrote ${written} requests and saw ${completed} responses and ${errors} errors, ` +
+        `so ${written - completed - errors} requests ended as neither (it reconnects without counting an error when the server closes a connection with a request on it); use --engine net for exact counts`,
+    );
+  }
+  if (interim > 0) {
+    warn(
+      `burst ${name}: autocannon cannot count exactly against this server: it took ${interim} interim answers (1xx, such as 103 Early Hints) for responses, ` +
+        'so its status counts and latencies are not exact; use --engine net for exact counts',
+    );
+  }
+  if (resets > 0) {
+    warn(
+      `burst ${name}: autocannon cannot count exactly against this server: ${resets} connections failed while open (reset or broken), and autocannon keeps one response parser ` +
+        "per connection across reconnects, so an answer cut off mid-body runs on into the next connection's; use --engine net for exact counts",
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
-import { runBurst, type BurstPhase, type BurstSinks } from './burst.ts';
+import { runBurst, type BurstPhase, type BurstSinks, type BurstTuning } from './burst.ts';
 import { runBurstAutocannon } from './burst-autocannon.ts';
 
 export const BURST_ENGINES = ['autocannon', 'net'] as const;
@@ -11,6 +11,11 @@ export type BurstEngineName = (typeof BURST_ENGINES)[number];
  * runs the same suite; where it cannot count exactly, its runs say so in a warning. Both write
  * the same timeline and summary.
  */
-export function runBurstWith(engine: BurstEngineName, phase: BurstPhase, sinks: BurstSinks): Promise<PhaseLoadSummary> {
-  return engine === 'net' ? runBurst(phase, sinks) : runBurstAutocannon(phase, sinks);
+export function runBurstWith(
+  engine: BurstEngineName,
+  phase: BurstPhase,
+  sinks: BurstSinks,
+  tuning: Pick<BurstTuning, 'threads'> = {},
+): Promise<PhaseLoadSummary> {
+  return engine === 'net' ? runBurst(phase, sinks, tuning) : runBurstAutocannon(phase, sinks);
 }

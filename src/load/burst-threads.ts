@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import { scriptBundleSync } from '../script-bundles.ts';
-import { BurstEngine, type BurstPhase, type BurstSinks } from './burst.ts';
+import { BurstEngine } from './burst-engine.ts';
+import type { BurstPhase, BurstSinks } from './burst-phase.ts';
 import type { ShardStart, ShardMessage } from './burst-worker.ts';
 
 /**

@@ -3,7 +3,8 @@
  * one-thread client on its share of the connections, sending what it saw to the main thread.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { BurstEngine, type BurstMethod } from './burst.ts';
+import { BurstEngine } from './burst-engine.ts';
+import type { BurstMethod } from './burst-phase.ts';
 import type { RequestMix } from '../options/request-def.ts';
 import { startClock } from './clock.ts';
 

@@ -116,63 +116,14 @@ export class ResponseParser {
     this.ended = false;
     while (i < end && !this.ended) {
       switch (this.state) {
-        case State.Head: {
-          if (this.partial !== undefined) {
-            const joined = Buffer.concat([this.partial, b.subarray(i, end)]);
-            const used = this.head(joined, 0, joined.length);
-            if (used < 0) {
-              if (joined.length > MAX_HEAD_BYTES)
-                throw new ResponseParseError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
-              this.partial = joined;
-              return end;
-            }
-            // The part of the joined buffer past the head is this read's bytes, from here on.
-            i = end - (joined.length - used);
-            this.partial = undefined;
-          } else {
-            const used = this.head(b, i, end);
-            if (used < 0) {
-              this.partial = Buffer.from(b.subarray(i, end));
-              return end;
-            }
-            i = used;
-          }
-          // head() has moved the state on; TypeScript still narrows it to Head here.
-          if ((this.state as State) === State.Length && this.remaining === 0) this.done();
+        case State.Head:
+          i = this.headStep(b, i, end);
           break;
-        }
         case State.Length: {
           const take = Math.min(this.remaining, end - i);
           this.remaining -= take;
           i += take;
           if (this.remaining === 0) this.done();
-          break;
-        }
-        case State.ChunkSize: {
-          const c = b[i++]!;
-          // Whitespace before the CRLF is tolerated, as common parsers do.
-          if (c === CR || c === 32 || c === 9) break;
-          if (c === LF) {
-            if (this.remaining === 0) this.state = State.Trailer;
-            else this.state = State.ChunkData;
-            this.lineLength = 0;
-            break;
-          }
-          if (c === SEMI) {
-            this.state = State.ChunkExt;
-            break;
-          }
-          const d = hexDigit(c);
-          if (d < 0) throw new ResponseParseError(`bad chunk size byte 0x${c.toString(16)}`);
-          this.remaining = this.remaining * 16 + d;
-          if (this.remaining > Number.MAX_SAFE_INTEGER / 32) throw new ResponseParseError('chunk size too large');
-          break;
-        }
-        case State.ChunkExt: {
-          if (b[i++] === LF) {
-            this.state = this.remaining === 0 ? State.Trailer : State.ChunkData;
-            this.lineLength = 0;
-          }
           break;
         }
         case State.ChunkData: {
@@ -182,27 +133,85 @@ export class ResponseParser {
           if (this.remaining === 0) this.state = State.ChunkDataEnd;
           break;
         }
-        case State.ChunkDataEnd: {
-          // The CRLF after a chunk's data.
-          if (b[i++] === LF) this.state = State.ChunkSize;
-          break;
-        }
-        case State.Trailer: {
-          // Trailer lines until an empty one; only the line length matters.
-          const c = b[i++]!;
-          if (c === LF) {
-            if (this.lineLength === 0) this.done();
-            else this.lineLength = 0;
-          } else if (c !== CR) {
-            this.lineLength++;
-          }
-          break;
-        }
         case State.UntilClose:
           return end;
+        default:
+          this.chunkByte(b[i++]!);
       }
     }
     return i;
+  }
+
+  /**
+   * Reads a head from b[i, end), joined to the part kept from earlier reads if it was split;
+   * returns the index after it, or `end` when the head goes on past these bytes.
+   */
+  private headStep(b: Uint8Array, i: number, end: number): number {
+    if (this.partial !== undefined) {
+      const joined = Buffer.concat([this.partial, b.subarray(i, end)]);
+      const used = this.head(joined, 0, joined.length);
+      if (used < 0) {
+        if (joined.length > MAX_HEAD_BYTES)
+          throw new ResponseParseError(`response head longer than ${MAX_HEAD_BYTES} bytes`);
+        this.partial = joined;
+        return end;
+      }
+      // The part of the joined buffer past the head is this read's bytes, from here on.
+      i = end - (joined.length - used);
+      this.partial = undefined;
+    } else {
+      const used = this.head(b, i, end);
+      if (used < 0) {
+        this.partial = Buffer.from(b.subarray(i, end));
+        return end;
+      }
+      i = used;
+    }
+    if (this.state === State.Length && this.remaining === 0) this.done();
+    return i;
+  }
+
+  /** One byte of chunked framing: a size line, its extension, a chunk's CRLF or the trailer. */
+  private chunkByte(c: number): void {
+    switch (this.state) {
+      case State.ChunkSize: {
+        // Whitespace before the CRLF is tolerated, as common parsers do.
+        if (c === CR || c === 32 || c === 9) return;
+        if (c === LF) {
+          this.state = this.remaining === 0 ? State.Trailer : State.ChunkData;
+          this.lineLength = 0;
+          return;
+        }
+        if (c === SEMI) {
+          this.state = State.ChunkExt;
+          return;
+        }
+        const d = hexDigit(c);
+        if (d < 0) throw new ResponseParseError(`bad chunk size byte 0x${c.toString(16)}`);
+        this.remaining = this.remaining * 16 + d;
+        if (this.remaining > Number.MAX_SAFE_INTEGER / 32) throw new ResponseParseError('chunk size too large');
+        return;
+      }
+      case State.ChunkExt:
+        if (c === LF) {
+          this.state = this.remaining === 0 ? State.Trailer : State.ChunkData;
+          this.lineLength = 0;
+        }
+        return;
+      case State.ChunkDataEnd:
+        // The CRLF after a chunk's data.
+        if (c === LF) this.state = State.ChunkSize;
+        return;
+      case State.Trailer:
+        // Trailer lines until an empty one; only the line length matters.
+        if (c === LF) {
+          if (this.lineLength === 0) this.done();
+          else this.lineLength = 0;
+        } else if (c !== CR) {
+          this.lineLength++;
+        }
+        return;
+    }
   }
 
   private done(): void {

@@ -29,6 +29,8 @@ export const LIMITS = Object.freeze({
   probeTimeoutMs: { min: 10, max: 60_000 },
   requests: { min: 1, max: 1e9 },
   connections: { min: 1, max: 10_000 },
+  /** --burst-threads: past a few threads they only split the connections finer, each a V8 isolate. */
+  burstThreads: { min: 1, max: 8 },
   requestTimeoutMs: { min: 1000, max: 600_000 },
   idleBeforeMs: { min: 0, max: WEEK_MS },
   idleAfterMs: { min: 0, max: WEEK_MS },

@@ -44,6 +44,8 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
   connections: number;
   requestTimeoutMs: number;
   engine: BurstEngineName;
+  /** --burst-threads: the net engine's threads; absent, it chooses from the cores (load/burst.ts). */
+  burstThreads?: number;
   // soak
   idleBeforeMs: number;
   idleAfterMs: number;
@@ -89,6 +91,7 @@ const FLAGS = {
   connections: { type: 'string' },
   'request-timeout': { type: 'string' },
   engine: { type: 'string' },
+  'burst-threads': { type: 'string' },
   settle: { type: 'string' },
   'idle-before': { type: 'string' },
   'idle-after': { type: 'string' },
@@ -194,6 +197,9 @@ export function parseRunArgs(args: string[]): ParsedRun {
         : durationMs('request-timeout', v['request-timeout'], LIMITS.requestTimeoutMs),
     steadyRate: DEFAULTS.steadyRate,
     engine: v.engine === undefined ? DEFAULTS.engine : oneOf('engine', v.engine, BURST_ENGINES),
+    ...(v['burst-threads'] !== undefined && {
+      burstThreads: positiveInt('burst-threads', v['burst-threads'], LIMITS.burstThreads),
+    }),
     idleBeforeMs:
       v['idle-before'] === undefined
         ? DEFAULTS.idleBeforeMs
@@ -231,6 +237,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
   if (v['fail-on'] !== undefined) options.failOn = parseFailOn(v['fail-on']);
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
   if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
+  checkBurstThreads(options);
   if (preset !== undefined) options.preset = preset;
   const prometheus = parsePrometheusFlags(v, interval);
   if (prometheus) options.prometheus = prometheus;
@@ -282,6 +289,8 @@ Traffic:
                                   rate against autocannon's 0.32 in bench/results/2026-11-29.md;
                                   autocannon miscounts some answers (1xx, resets, server closes)
                                   and its runs say so)
+         --burst-threads N  threads of the net engine (default: one per core left once the
+                                  target has one, 1 on a 2-core machine; at most 8)
   soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
 ${STEADY_HELP}
 
@@ -358,4 +367,17 @@ export function parseFailOn(raw: string): FailOn {
       );
   }
   return out;
+}
+
+/** --burst-threads is the net engine's, and each thread needs a connection of its own. */
+function checkBurstThreads(o: Pick<RunOptions, 'burstThreads' | 'engine' | 'connections'>): void {
+  if (o.burstThreads === undefined) return;
+  if (o.engine !== 'net')
+    throw new UsageError(
+      `--burst-threads: only for --engine net (the default); --engine ${o.engine} runs on one thread`,
+    );
+  if (o.burstThreads > o.connections)
+    throw new UsageError(
+      `--burst-threads: ${o.burstThreads} threads for ${o.connections} connections; expected at most one thread per connection`,
+    );
 }

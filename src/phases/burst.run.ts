@@ -35,5 +35,6 @@ registerPhaseRunner('burst', (phase, ctx) => {
         });
       },
     },
+    ctx.burstThreads === undefined ? {} : { threads: ctx.burstThreads },
   );
 });

@@ -16,6 +16,8 @@ export interface PhaseRunContext {
   /** Aborted when the run ends early (or, in a watched run, when the user's signal ends it). */
   signal: AbortSignal;
   engine: BurstEngineName;
+  /** --burst-threads; absent, the engine chooses. */
+  burstThreads?: number;
   load: SeriesAppender<LoadSecond>;
   probes: SeriesAppender<Probe> | undefined;
   progress: ProgressLine;

@@ -47,6 +47,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         };
       },
       engine: options.engine,
+      ...(options.burstThreads !== undefined && { burstThreads: options.burstThreads }),
       settleMs: options.settleMs,
       ...(options.prometheus && { prometheus: options.prometheus }),
       ...(options.live && { live: options.live }),

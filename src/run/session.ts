@@ -85,6 +85,8 @@ export interface SessionSpec {
   phases: readonly PhaseSpec[];
   target(parts: SessionParts): SessionTarget;
   engine: BurstEngineName;
+  /** --burst-threads; absent, the engine chooses. */
+  burstThreads?: number;
   settleMs: number;
   prometheus?: PrometheusOptions;
   live?: LiveOptions;
@@ -218,6 +220,7 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
     clock,
     signal: s.stop.signal,
     engine: s.spec.engine,
+    ...(s.spec.burstThreads !== undefined && { burstThreads: s.spec.burstThreads }),
     load: s.load,
     probes: s.probes,
     progress: io.progress,

@@ -163,7 +163,7 @@ interface Outcome {
   wallS: number;
 }
 
-/** The engines, and the net engine on two threads (its default for bursts of 20,000 requests or more). */
+/** The engines, and the net engine on two threads (its default for large bursts on 3 or more cores). */
 type Engine = BurstEngineName | 'net, 2 threads';
 
 /** Runs one burst with a watchdog, so an engine that hangs fails its case instead of the suite. */

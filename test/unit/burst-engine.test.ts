@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { runBurst, requestBytes, type BurstPhase } from '../../src/load/burst.ts';
+import { defaultThreads, runBurst, requestBytes, type BurstPhase } from '../../src/load/burst.ts';
 import { startClock } from '../../src/load/clock.ts';
 import { ResponseParseError, ResponseParser } from '../../src/load/http1-parser.ts';
 import type { LoadSecond } from '../../src/rundir/schema.ts';
@@ -67,6 +67,20 @@ test('parser: garbage is an error, not a response', () => {
   assert.throws(() => parse('SSH-2.0-OpenSSH_9.2\r\n\r\n'), ResponseParseError);
   assert.throws(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n'), ResponseParseError);
   assert.throws(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), ResponseParseError);
+});
+
+test('threads: one per core left once the target has one, one for a small burst or a single connection', () => {
+  const big = { requests: 1_000_000, connections: 100 };
+  assert.equal(defaultThreads(big, 1), 1);
+  assert.equal(defaultThreads(big, 2), 1, 'on 2 cores the target keeps one');
+  assert.equal(defaultThreads(big, 4), 3);
+  assert.equal(defaultThreads(big, 64), 8, 'capped at LIMITS.burstThreads.max');
+  assert.equal(defaultThreads({ requests: 1_000_000, connections: 2 }, 8), 2, 'no more threads than connections');
+  assert.equal(
+    defaultThreads({ requests: 10_000, connections: 100 }, 8),
+    1,
+    'a small burst ends before a thread starts',
+  );
 });
 
 test('the request is a minimal HTTP/1.1 GET with the Host header', () => {

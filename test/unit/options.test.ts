@@ -66,6 +66,18 @@ test('non-numeric rate', () =>
   rejects(['idle', '--rate', 'fast'], /^--rate: expected a number greater than 0, got "fast"$/));
 test('zero rate', () => rejects(['idle', '--rate', '0'], /^--rate: expected a number greater than 0/));
 test('huge rate', () => rejects(['idle', '--rate', '1e9'], /^--rate: must be at most 1000/));
+test('--burst-threads: a whole number up to 8, for the net engine, no more than the connections', () => {
+  assert.equal(opts('burst', '--burst-threads', '3').burstThreads, 3);
+  assert.equal(opts('burst').burstThreads, undefined);
+  rejects(['burst', '--burst-threads', '0'], /^--burst-threads: expected a whole number greater than 0/);
+  rejects(['burst', '--burst-threads', '9'], /^--burst-threads: must be at most 8/);
+  rejects(['burst', '--burst-threads', '2', '--engine', 'autocannon'], /^--burst-threads: only for --engine net/);
+  rejects(
+    ['burst', '--burst-threads', '4', '--connections', '2'],
+    /^--burst-threads: 4 threads for 2 connections; expected at most one thread per connection/,
+  );
+});
+
 test('more connections than requests', () =>
   rejects(
     ['burst', '--requests', '10', '--connections', '100'],
