@@ -18,6 +18,7 @@ import { startingRunFile } from './run-record.ts';
 import { Snapshots } from './snapshots.ts';
 import { RunStop, WriteFailed } from './stop.ts';
 import { TargetSession } from './target-session.ts';
+import { atRestEnd } from './runtime-sources.ts';
 import { plannedSeconds } from '../options/live-options.ts';
 import { LiveServer } from '../live/live-server.ts';
 import { tee, watchProgress } from '../live/observer.ts';
@@ -133,6 +134,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
         phase: phase.name,
         message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`,
       });
+      if (!stop.signal.aborted && atRestEnd(phases, i)) await target.collectAtRest(phase.name);
       if (!stop.signal.aborted) await snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
     }
     if (!stop.signal.aborted && options.settleMs > 0) {

@@ -44,6 +44,8 @@ export const FILES = {
   prometheus: 'prometheus.ndjson',
   /** The started target's stdout and stderr. */
   targetLog: 'target.log',
+  /** The started target's stderr lines that a runtime source read (Go's gctrace), kept out of target.log. */
+  runtimeLog: 'target-runtime.log',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -284,6 +286,18 @@ export interface TargetInfo {
    * it was recorded, and where no process could be read: attached by URL only, k6 imports).
    */
   identity?: TargetIdentity;
+  /**
+   * The runtime's own sources tried for this target (src/sample/runtime/): which opened, and
+   * for each that did not, which figure is missing and why (absent in older runs).
+   */
+  runtimeSources?: RuntimeSourceRecord[];
+}
+
+export interface RuntimeSourceRecord {
+  origin: RuntimeOrigin;
+  opened: boolean;
+  /** Why it did not open, or what it could not give (e.g. no gctrace line all run). */
+  note?: string;
 }
 
 export type RuntimeName = 'go' | 'node' | 'python' | 'jvm' | 'other';
