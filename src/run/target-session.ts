@@ -84,7 +84,7 @@ export class TargetSession {
           // The new process is another pid: a new sampler, same samples file.
           const old = this.sampler;
           void (old?.stop() ?? Promise.resolve())
-            .then(() => this.openRuntime(next.pid, true, next.stderrLines))
+            .then(() => this.runtime && this.openRuntime(next.pid, true, next.stderrLines))
             .then(() => {
               if (this.finishing) return;
               this.sampler = this.newSampler(next.pid);
@@ -103,7 +103,8 @@ export class TargetSession {
           plan.info.metricsUrl = found.href;
         }
       }
-      await this.openRuntime(launched.pid, true, launched.stderrLines);
+      // The bundled Gin server is read from its /metrics as before (the gin#3789 reproduction).
+      if (options.target.kind === 'command') await this.openRuntime(launched.pid, true, launched.stderrLines);
     } else if (plan.pid !== undefined) {
       await this.openRuntime(plan.pid, false, undefined);
     }

@@ -36,8 +36,9 @@ export const goGcTraceProbe: RuntimeProbe = {
   open(target: ProbeTarget): Promise<RuntimeSource | Unavailable> {
     if (!target.launched || !target.stderrLines)
       return Promise.resolve({
-        unavailable:
-          'Go live heap from gctrace: the pack did not start this process, and GODEBUG=gctrace=1 only takes effect at start',
+        unavailable: target.launched
+          ? 'Go live heap from gctrace: the stderr of the target is not read through the pack'
+          : 'Go live heap from gctrace: the pack did not start this process, and GODEBUG=gctrace=1 only takes effect at start',
       });
     let last: GcTraceLine | undefined;
     target.stderrLines.subscribe((line) => {
