@@ -4,6 +4,12 @@ import { launchEnvironment } from '../sample/runtime/env.ts';
 import { RUNTIME_PROBES } from '../sample/runtime/index.ts';
 import { isUnavailable, type RuntimeProbe, type RuntimeSource, type StderrTap } from '../sample/runtime/source.ts';
 import { identifyProcess } from '../target/identify.ts';
+import { removeHookSocketDir } from '../sample/runtime/python-hook.ts';
+
+/** Once the target is stopped for good: removes what runtimeLaunch set up (the hooks' socket directory). */
+export function endRuntimeLaunch(): void {
+  removeHookSocketDir();
+}
 
 /** What a target the pack starts gets from the probes: their variables, and stderr read through the pack. */
 export function runtimeLaunch(

@@ -11,7 +11,7 @@ import type { RunJournal } from './journal.ts';
 import { detectMetrics, planTarget, type TargetPlan } from './prepare-target.ts';
 import { TargetGone, type RunStop } from './stop.ts';
 import { TargetSupervisor } from '../target/supervisor.ts';
-import { RuntimeSources } from './runtime-sources.ts';
+import { endRuntimeLaunch, RuntimeSources } from './runtime-sources.ts';
 
 export interface TargetSessionIo {
   log(line: string): void;
@@ -180,6 +180,7 @@ export class TargetSession {
         message: `stopped by the pack (${describeExit(stopped.exit)})`,
       });
     this.cgroup?.remove();
+    endRuntimeLaunch();
     return samplerError;
   }
 
