@@ -119,8 +119,15 @@ export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
   let exit: TargetExit | undefined;
   const exited = new Promise<TargetExit>((resolve) => {
     child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      resolve(exit);
+      // With stderr read through the pack, its last lines may still be in the pipe: the exit
+      // counts once they are in the log (at most a second, should a grandchild hold the pipe).
+      const drained = tap
+        ? Promise.race([tap.closed, new Promise<void>((r) => setTimeout(r, 1000).unref())])
+        : Promise.resolve();
+      void drained.then(() => {
+        exit = { code, signal };
+        resolve(exit);
+      });
     });
   });
   // Reap the rest of the group when the leader goes, so no grandchild is left behind.

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { StderrTap } from '../sample/runtime/source.ts';
@@ -8,24 +8,31 @@ import type { StderrTap } from '../sample/runtime/source.ts';
  * a line a source consumes (Go's gctrace) goes to `runtimeLog`, every other line to the target's
  * own log unchanged, so target.log reads as the target's output. Lines that come before any
  * source subscribes (the target's start-up, before it answers) stay in the target's log.
+ * Writes are synchronous, so once `closed` resolves the log holds every line (a target that
+ * dies before answering is quoted from it).
  */
 export class LineTap implements StderrTap {
   private readonly consumers: ((line: string) => boolean)[] = [];
-  private readonly log: WriteStream;
-  private runtime: WriteStream | undefined;
+  private readonly log: number;
+  private runtime: number | undefined;
+  /** Resolves when the target's stderr has ended and every line is written. */
+  readonly closed: Promise<void>;
 
   constructor(
     stream: Readable,
     logFile: string,
     private readonly runtimeLog: string,
   ) {
-    this.log = createWriteStream(logFile, { flags: 'a' });
+    this.log = openSync(logFile, 'a');
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('line', (line) => this.onLine(line));
-    lines.once('close', () => {
-      this.log.end();
-      this.runtime?.end();
-    });
+    this.closed = new Promise((resolve) =>
+      lines.once('close', () => {
+        closeSync(this.log);
+        if (this.runtime !== undefined) closeSync(this.runtime);
+        resolve();
+      }),
+    );
   }
 
   subscribe(consume: (line: string) => boolean): void {
@@ -37,10 +44,10 @@ export class LineTap implements StderrTap {
     let claimed = false;
     for (const c of this.consumers) if (c(line)) claimed = true;
     if (!claimed) {
-      this.log.write(`${line}\n`);
+      writeSync(this.log, `${line}\n`);
       return;
     }
-    this.runtime ??= createWriteStream(this.runtimeLog, { flags: 'a' });
-    this.runtime.write(`${line}\n`);
+    this.runtime ??= openSync(this.runtimeLog, 'a');
+    writeSync(this.runtime, `${line}\n`);
   }
 }
