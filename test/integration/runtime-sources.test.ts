@@ -13,6 +13,10 @@ import { FILES, type Sample } from '../../src/rundir/schema.ts';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { ensureGoBinary } from '../helpers/go-fixture.ts';
 import { soakServer } from '../helpers/soak.ts';
+import { runCli } from '../helpers/cli.ts';
+import { freePort } from '../../src/target/free-port.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
+import { spawn } from 'node:child_process';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-runtime-sources-'));
 const PY_SERVER = join(REPO_ROOT, 'test', 'fixtures', 'python-plain', 'server.py');
@@ -116,4 +120,54 @@ test('Python http.server keeping nothing: not growth', async () => {
   assert.equal(s.r.code, 0, s.text);
   assert.equal(isGrowthKind(s.verdict.kind), false, s.text);
   assert.ok(samplesOf(s.dir).some((x) => x.pyTracedBytes !== undefined));
+});
+
+test('Go net/http with pprof attached by --pid, 8 KiB kept per request: go-heap-growth from pprof alone', async () => {
+  const port = await freePort();
+  const server = spawn(goPlain, ['-pprof', '-leak-kib', '8', '-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const name = 'go-plain-attach';
+    const r = await runCli([
+      'run',
+      'soak',
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--pid',
+      String(server.pid),
+      '--requests',
+      '20000',
+      '--connections',
+      '20',
+      '--idle-before',
+      '2s',
+      '--idle-after',
+      '3s',
+      '--rate',
+      '5',
+      '--sample-interval',
+      '200ms',
+      '--settle',
+      '0s',
+      '--out',
+      out,
+      '--name',
+      name,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(out, name, FILES.summary), 'utf8')) as SummaryFile;
+    const v = summary.diagnosis!.verdict;
+    const text = [v.kind, v.summary, ...v.evidence, ...v.caveats].join('\n');
+    assert.equal(v.kind, 'go-heap-growth', text);
+    assert.match(text, /Go heap in use is read from Go heap in use at the last GC \(pprof\)/);
+    assert.match(text, /Runtime source gctrace: .*not available for --pid/);
+    const samples = samplesOf(join(out, name));
+    assert.ok(samples.some((x) => x.collectedBy === 'pprof'));
+    assert.equal(
+      samples.some((x) => x.gcTraceLive !== undefined),
+      false,
+    );
+  } finally {
+    server.kill('SIGKILL');
+  }
 });
