@@ -30,9 +30,10 @@ import { measureRunnerCost, type RunnerCost } from './runner-cost.ts';
 import { measureSampleCost, measureSampledBurst, SAMPLING_MODES, type SamplerRun } from './sampler.ts';
 import { QuietGate, type QuietGateOptions } from './quiet.ts';
 import { rotatedOrder } from './stats.ts';
+import { measureRuntimeCost, renderRuntimeCost } from './runtime-cost.ts';
 import { startNetHttpTarget, startPlainTarget, type BenchTarget } from './target.ts';
 
-const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report'] as const;
+const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report', 'runtime'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--sections ${SECTIONS.join(',')}] [--tools ${BURST_TOOLS.join(',')}]
@@ -335,6 +336,15 @@ async function main(argv: string[]): Promise<number> {
     results.runner = await guarded('runner', failures, () => section('runner', () => runnerSection(p, gate)));
   if (p.sections.includes('report'))
     results.report = await guarded('report', failures, () => section('report', () => reportSection(p, gate)));
+  const runtimeRows = p.sections.includes('runtime')
+    ? await guarded('runtime', failures, () =>
+        measureRuntimeCost(
+          p.quick ? 1 : 5,
+          p.quick ? { go: 30_000, python: 2000 } : { go: 200_000, python: 5000 },
+          log,
+        ),
+      )
+    : undefined;
   if (failures.length > 0) results.failures = failures;
   results.loadAfter = loadAverage();
   results.quietWait = {
@@ -344,7 +354,7 @@ async function main(argv: string[]): Promise<number> {
     maxOtherCores: p.quiet.maxOtherCores,
   };
 
-  const text = renderResults(results);
+  const text = renderResults(results) + (runtimeRows ? `\n${renderRuntimeCost(runtimeRows, results.loadAfter)}` : '');
   process.stdout.write(text);
   if (p.out) {
     mkdirSync(dirname(p.out), { recursive: true });

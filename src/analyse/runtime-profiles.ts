@@ -181,8 +181,10 @@ export const PROFILES: Record<RuntimeName | 'unknown', RuntimeProfile> = {
     runtime: 'python',
     name: 'Python',
     runtimeWords: 'the Python interpreter',
-    heap: [],
-    side: [],
+    // tracemalloc's traced bytes, from the pack's startup hook (src/sample/runtime/python/).
+    heap: ['pyTracedBytes'],
+    heapWords: 'the Python heap',
+    side: ['pyTracedBytes'],
     tasks: THREADS,
     kinds: NEUTRAL_KINDS,
     smapsLayout: 'other',
@@ -253,6 +255,7 @@ export function profileOf(data: RunData): { profile: RuntimeProfile; from: strin
 /** True when a sample carries any of the profile's runtime figures. */
 export function hasRuntimeMetrics(profile: RuntimeProfile, samples: readonly Sample[]): boolean {
   const keys: SampleFigure[] = [...profile.heap];
+  if (profile.live) keys.push(profile.live);
   if (profile.runtime === 'go') keys.push('goSys');
   return samples.some((s) => keys.some((k) => s[k] !== undefined));
 }

@@ -4,7 +4,9 @@ import { pprofDiffCommand } from './pprof-command.ts';
 import { isGrowthKind, type Diagnosis, type HeapProfileDiff, type Projection, type Verdict } from './diagnosis.ts';
 import { diagnoseFigures } from './figure-growth.ts';
 import { formatCount, formatDuration, formatMiB } from './format.ts';
-import { profileOf } from './runtime-profiles.ts';
+import { hasRuntimeMetrics, profileOf } from './runtime-profiles.ts';
+import { cannotTellWithoutHeap } from './cannot-tell.ts';
+import { resolveRoleFigures, runtimeSourceNotes } from './runtime-figures.ts';
 import { smapsReport, type SmapsReport, type SmapsSnapshot } from './smaps.ts';
 import { THRESHOLDS } from './thresholds.ts';
 import { Context, decide, isOomKill, tailMedian } from './verdict-decide.ts';
@@ -25,10 +27,13 @@ export interface DiagnoseOptions {
  * saying what is missing. The decision is verdict-decide.ts, the sentences verdict-words.ts,
  * each runtime's names and words runtime-profiles.ts.
  */
-export function diagnose(data: RunData, opts: DiagnoseOptions = {}): Diagnosis {
+export function diagnose(given: RunData, opts: DiagnoseOptions = {}): Diagnosis {
+  const { profile, from } = profileOf(given);
+  // The runtime's own figures fill the roles /metrics did not (runtime-figures.ts).
+  const resolved = resolveRoleFigures(given.samples, profile.runtime);
+  const data: RunData = { ...given, samples: resolved.samples };
   const exits = exitTimes(data.events);
   const windows = analysisWindows(data);
-  const { profile, from } = profileOf(data);
   const figures = diagnoseFigures(data, windows, exits, profile.outside);
   const ctx = new Context(
     data,
@@ -39,7 +44,12 @@ export function diagnose(data: RunData, opts: DiagnoseOptions = {}): Diagnosis {
     profilesOf(data.run.heapProfiles),
   );
   const decision = decide(ctx);
-  const verdict = verdictWords(ctx, decision);
+  const verdict = cannotTellWithoutHeap(
+    verdictWords(ctx, decision),
+    profile.runtime,
+    hasRuntimeMetrics(profile, data.samples),
+  );
+  verdict.caveats.push(...resolved.notes, ...runtimeSourceNotes(data.run.target.runtimeSources));
   const diagnosis: Diagnosis = {
     verdict,
     figures,
@@ -57,7 +67,7 @@ export function diagnose(data: RunData, opts: DiagnoseOptions = {}): Diagnosis {
       bytes: end - ctx.rss.baseline,
     };
   }
-  if (decision.class === 'plateau') diagnosis.plateau = decision.plateau;
+  if (decision.class === 'plateau' && verdict.kind === 'plateau') diagnosis.plateau = decision.plateau;
   if (ctx.smaps) diagnosis.smaps = ctx.smaps;
   if (ctx.profiles) diagnosis.heapProfiles = ctx.profiles;
   const projection =

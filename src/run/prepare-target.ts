@@ -7,6 +7,7 @@ import { ensureBundledBinary, type BundledBinary } from '../target/bundled-build
 import { freePort } from '../target/free-port.ts';
 import { launchTarget, type LaunchedTarget } from '../target/launch.ts';
 import { probeOnce } from '../target/readiness.ts';
+import { runtimeLaunch } from './runtime-sources.ts';
 
 /** Where the target is and how to (re)start it; `launch` is absent when attaching. */
 export interface TargetPlan {
@@ -108,6 +109,7 @@ export async function planTarget(
       launch: (cgroupProcsFile) =>
         launchTarget({
           command: { shell: t.command },
+          ...runtimeLaunch(logFile),
           readyUrl: new URL(options.path, t.url),
           readyTimeoutMs: options.readyTimeoutMs,
           logFile,

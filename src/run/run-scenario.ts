@@ -43,6 +43,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
           currentPid: () => t.currentPid(),
           latestRss: () => t.latestRss(),
           sampleCount: () => t.sampleCount(),
+          collectAtRest: (phase) => t.collectAtRest(phase),
           end: () => t.end(),
         };
       },

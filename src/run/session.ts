@@ -1,3 +1,4 @@
+import { atRestEnd } from './runtime-sources.ts';
 import { join, relative } from 'node:path';
 import type { ProgressLine } from '../console/progress.ts';
 import { ExitCode, LeakbenchError, type ExitCodeValue } from '../errors.ts';
@@ -61,6 +62,8 @@ export interface SessionTarget {
   currentPid(): number | undefined;
   latestRss(): { rssBytes?: number };
   sampleCount(): number;
+  /** Asks the runtime for a full collection at rest and samples after it (src/run/runtime-sources.ts). */
+  collectAtRest?(phase: string): Promise<void>;
   /** Stops sampling and what the pack started; returns the sampler's error, if any. */
   end(): Promise<unknown>;
 }
@@ -240,6 +243,8 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
       ? `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`
       : `${(record.endT - startT).toFixed(1)} s, ${target.sampleCount()} samples`,
   });
+  if (!s.stop.signal.aborted && target.collectAtRest && atRestEnd(s.spec.phases, i))
+    await target.collectAtRest(phase.name);
   if (!s.stop.signal.aborted && phaseKindOf(phase).snapshotAfter)
     await s.snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
 }

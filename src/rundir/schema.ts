@@ -44,6 +44,8 @@ export const FILES = {
   prometheus: 'prometheus.ndjson',
   /** The started target's stdout and stderr. */
   targetLog: 'target.log',
+  /** The started target's stderr lines that a runtime source read (Go's gctrace), kept out of target.log. */
+  runtimeLog: 'target-runtime.log',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -194,6 +196,21 @@ export const FIGURES: readonly FigureInfo[] = [
   { key: 'jvmThreads', label: 'Java threads', source: 'metrics', unit: 'count' },
   { key: 'jvmGcs', label: 'JVM collections', source: 'metrics', unit: 'count' },
   { key: 'threads', label: 'threads', source: 'proc-status', unit: 'count' },
+  // samples/3: the runtime's own account (src/sample/runtime/), beside the /metrics figures above
+  { key: 'gcTraceLive', label: 'Go live heap (gctrace)', source: 'runtime', unit: 'bytes' },
+  { key: 'pprofInuseBytes', label: 'Go heap in use at the last GC (pprof)', source: 'runtime', unit: 'bytes' },
+  { key: 'inspHeapUsed', label: 'V8 heap used (inspector)', source: 'runtime', unit: 'bytes' },
+  { key: 'inspHeapTotal', label: 'V8 heap total (inspector)', source: 'runtime', unit: 'bytes' },
+  { key: 'inspExternal', label: 'Node external memory (inspector)', source: 'runtime', unit: 'bytes' },
+  { key: 'hsHeapUsed', label: 'Java heap used (hsperfdata)', source: 'runtime', unit: 'bytes' },
+  { key: 'hsHeapCommitted', label: 'Java heap committed (hsperfdata)', source: 'runtime', unit: 'bytes' },
+  { key: 'hsOldUsed', label: 'Java old generation used (hsperfdata)', source: 'runtime', unit: 'bytes' },
+  { key: 'hsMetaspaceUsed', label: 'Java metaspace used (hsperfdata)', source: 'runtime', unit: 'bytes' },
+  { key: 'hsGcs', label: 'JVM collections (hsperfdata)', source: 'runtime', unit: 'count' },
+  { key: 'hsThreads', label: 'Java threads (hsperfdata)', source: 'runtime', unit: 'count' },
+  { key: 'pyTracedBytes', label: 'Python traced heap (tracemalloc)', source: 'runtime', unit: 'bytes' },
+  { key: 'pyAllocatedBlocks', label: 'Python allocated blocks', source: 'runtime', unit: 'count' },
+  { key: 'pyGcCollections', label: 'Python gc collections', source: 'runtime', unit: 'count' },
 ];
 
 /**
@@ -210,6 +227,11 @@ export const RECORDED_ONLY: readonly SampleFigure[] = [
   'goHeapFree',
   'goOsStacks',
   'goOtherRuntime',
+  'gcTraceGoal',
+  'gcTraceCycles',
+  'pprofInuseObjects',
+  'inspArrayBuffers',
+  'hsFullGcs',
 ];
 
 /** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
@@ -284,6 +306,18 @@ export interface TargetInfo {
    * it was recorded, and where no process could be read: attached by URL only, k6 imports).
    */
   identity?: TargetIdentity;
+  /**
+   * The runtime's own sources tried for this target (src/sample/runtime/): which opened, and
+   * for each that did not, which figure is missing and why (absent in older runs).
+   */
+  runtimeSources?: RuntimeSourceRecord[];
+}
+
+export interface RuntimeSourceRecord {
+  origin: RuntimeOrigin;
+  opened: boolean;
+  /** Why it did not open, or what it could not give (e.g. no gctrace line all run). */
+  note?: string;
 }
 
 export type RuntimeName = 'go' | 'node' | 'python' | 'jvm' | 'other';

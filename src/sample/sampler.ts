@@ -29,6 +29,8 @@ export interface SamplerOptions {
    * sample (e.g. a pod's cgroup seen from its node).
    */
   cgroupSource?: { label: string; read: () => Promise<number> };
+  /** The runtime's own figures (src/sample/runtime/), one reader per open source. */
+  runtimeSources?: readonly { label: string; read: () => Promise<Partial<Sample>> }[];
 }
 
 /** A flapping source would otherwise fill the events file with fail/recover pairs. */
@@ -105,6 +107,7 @@ export class Sampler {
       const timeoutMs = metricsTimeoutMs(options.intervalMs);
       this.sources.push(source('metrics', `metrics ${url}`, false, () => fetchMetrics(url, timeoutMs)));
     }
+    for (const r of options.runtimeSources ?? []) this.sources.push(source('runtime', r.label, false, r.read));
   }
 
   /** Samples taken (and written) so far. */
@@ -138,9 +141,12 @@ export class Sampler {
     await this.queue;
   }
 
-  /** Takes one sample now (after any in flight), writes it and returns it. */
-  sampleOnce(): Promise<Sample> {
-    const run = this.queue.then(() => this.takeSample());
+  /**
+   * Takes one sample now (after any in flight), writes it and returns it. `extra` (figures read
+   * after a forced collection, with `collectedBy`) wins over what the sources read.
+   */
+  sampleOnce(extra?: Partial<Sample>): Promise<Sample> {
+    const run = this.queue.then(() => this.takeSample(extra));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -177,7 +183,7 @@ export class Sampler {
       });
   }
 
-  private async takeSample(): Promise<Sample> {
+  private async takeSample(extra?: Partial<Sample>): Promise<Sample> {
     // A sample already running when stop() came is finished; one still queued is not.
     if (this.stopped) throw new Error('the sampler is stopped');
     const t = Math.round(this.options.now() * 1000) / 1000;
@@ -206,6 +212,7 @@ export class Sampler {
         Object.assign(sample, o.fields);
       }
     }
+    if (extra) Object.assign(sample, extra);
     this.last = sample;
     this.taken++;
     this.write(sample);

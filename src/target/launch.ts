@@ -4,6 +4,8 @@ import { LeakbenchError } from '../errors.ts';
 import { signalGroup, trackGroup, untrackGroup } from './process-group.ts';
 import { waitUntilAnswers } from './readiness.ts';
 import { inCgroup } from './memory-cgroup.ts';
+import type { StderrTap } from '../sample/runtime/source.ts';
+import { LineTap } from './stderr-tap.ts';
 
 export interface TargetExit {
   code: number | null;
@@ -20,6 +22,11 @@ export interface LaunchSpec {
   env?: NodeJS.ProcessEnv;
   /** Join this cgroup (its cgroup.procs file) before the target starts, for --memory-limit. */
   cgroupProcsFile?: string;
+  /**
+   * Read stderr through the pack so runtime sources can take their lines (gctrace); the lines
+   * they take go to this file instead of logFile (src/target/stderr-tap.ts).
+   */
+  runtimeLogFile?: string;
 }
 
 export interface LaunchedTarget {
@@ -31,6 +38,8 @@ export interface LaunchedTarget {
   exit: TargetExit | undefined;
   /** SIGTERM to the whole group, then SIGKILL after the grace period. */
   stop(graceMs: number): Promise<TargetExit>;
+  /** Its stderr lines, when the spec asked for a runtime log. */
+  stderrLines?: StderrTap;
 }
 
 function children(pid: number): number[] {
@@ -93,7 +102,7 @@ export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
       : spec.command;
   const child = spawn(argv.file, argv.args, {
     detached: true,
-    stdio: ['ignore', out, out],
+    stdio: ['ignore', out, spec.runtimeLogFile ? 'pipe' : out],
     env: spec.env ?? process.env,
   });
   closeSync(out);
@@ -104,12 +113,21 @@ export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
   }
   const pgid = child.pid;
   trackGroup(pgid);
+  const tap =
+    spec.runtimeLogFile && child.stderr ? new LineTap(child.stderr, spec.logFile, spec.runtimeLogFile) : undefined;
 
   let exit: TargetExit | undefined;
   const exited = new Promise<TargetExit>((resolve) => {
     child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      resolve(exit);
+      // With stderr read through the pack, its last lines may still be in the pipe: the exit
+      // counts once they are in the log (at most a second, should a grandchild hold the pipe).
+      const drained = tap
+        ? Promise.race([tap.closed, new Promise<void>((r) => setTimeout(r, 1000).unref())])
+        : Promise.resolve();
+      void drained.then(() => {
+        exit = { code, signal };
+        resolve(exit);
+      });
     });
   });
   // Reap the rest of the group when the leader goes, so no grandchild is left behind.
@@ -132,6 +150,7 @@ export async function launchTarget(spec: LaunchSpec): Promise<LaunchedTarget> {
       if ((await Promise.race([exited, timer])) === 'timeout') signalGroup(pgid, 'SIGKILL');
       return exited;
     },
+    ...(tap && { stderrLines: tap }),
   };
 
   try {
