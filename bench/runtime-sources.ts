@@ -20,7 +20,7 @@ import { nodeInspectorProbe } from '../src/sample/runtime/node-inspector.ts';
 import { hsPerfDataProbe } from '../src/sample/runtime/hsperfdata.ts';
 import { isUnavailable, type RuntimeProbe, type RuntimeSource } from '../src/sample/runtime/source.ts';
 import { measureBurst, type BurstSetup } from './burst.ts';
-import { loadAverage } from './proc.ts';
+import { loadAverage, processCpuS } from './proc.ts';
 import { median, pairedRatio } from './stats.ts';
 
 const { values: v } = parseArgs({
@@ -48,7 +48,15 @@ const CASES: Case[] = [
   {
     name: 'HotSpot hsperfdata',
     probe: hsPerfDataProbe(),
-    argv: (p) => ['java', join(REPO_ROOT, 'test/fixtures/jvm-plain/Server.java'), String(p), 'none'],
+    // TCP_NODELAY: without it the JDK's HttpServer waits on delayed ACKs (about 1,000 requests/s
+    // over 50 connections whatever the CPU), and a source's CPU cost could not show in its rate.
+    argv: (p) => [
+      'java',
+      '-Dsun.net.httpserver.nodelay=true',
+      join(REPO_ROOT, 'test/fixtures/jvm-plain/Server.java'),
+      String(p),
+      'none',
+    ],
     share: 0.2,
   },
 ];
@@ -85,6 +93,27 @@ function poll(source: RuntimeSource): { stop: () => Promise<number> } {
   };
 }
 
+const READS = 200;
+
+/**
+ * CPU per read at rest, in the target and in the pack, with no load to hide in: READS reads back
+ * to back, against the target's CPU over as long a quiet spell without reads.
+ */
+async function cpuPerRead(source: RuntimeSource, pid: number): Promise<{ targetMs: number; packMs: number }> {
+  const quiet0 = processCpuS(pid);
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, 2_000));
+  const idlePerMs = (processCpuS(pid) - quiet0) / (performance.now() - w0);
+  const t0 = processCpuS(pid);
+  const p0 = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < READS; i++) await source.read();
+  const wall = performance.now() - started;
+  const pack = process.cpuUsage(p0);
+  const target = processCpuS(pid) - t0 - idlePerMs * wall;
+  return { targetMs: (Math.max(0, target) * 1000) / READS, packMs: (pack.user + pack.system) / 1000 / READS };
+}
+
 async function benchCase(c: Case): Promise<string> {
   const server = await startServer(c);
   try {
@@ -112,10 +141,11 @@ async function benchCase(c: Case): Promise<string> {
         (polled ? on : off).push(m.rate);
       }
     }
+    const cpu = await cpuPerRead(source, server.pid);
     await source.close();
     const paired = pairedRatio(on, off);
     const cost = paired === undefined ? 'n/a' : `${((1 - paired) * 100).toFixed(1)}%`;
-    return `| ${c.name} | ${median(off).toFixed(0)} | ${median(on).toFixed(0)} | ${cost} | ${reads} | ${off.map((x) => x.toFixed(0)).join(', ')} / ${on.map((x) => x.toFixed(0)).join(', ')} |`;
+    return `| ${c.name} | ${median(off).toFixed(0)} | ${median(on).toFixed(0)} | ${cost} | ${reads} | ${cpu.targetMs.toFixed(3)} / ${cpu.packMs.toFixed(3)} | ${off.map((x) => x.toFixed(0)).join(', ')} / ${on.map((x) => x.toFixed(0)).join(', ')} |`;
   } finally {
     server.kill();
   }
@@ -126,11 +156,11 @@ const loadBefore = loadAverage();
 for (const c of CASES) rows.push(await benchCase(c));
 const loadAfter = loadAverage();
 console.log(
-  `${ROUNDS} rounds of ${REQUESTS} requests over ${CONNECTIONS} connections (pack-net), each source read every 1 s\n`,
+  `${ROUNDS} rounds of ${REQUESTS} requests (the JVM: a fifth) over ${CONNECTIONS} connections (pack-net), each source read every 1 s\n`,
 );
 console.log(
-  '| source | req/s without (median) | req/s polled at 1 s (median) | cost (median of paired rounds) | reads | rounds without / with |',
+  '| source | req/s without (median) | req/s polled at 1 s (median) | cost (median of paired rounds) | reads | CPU ms per read at rest, target / pack | rounds without / with |',
 );
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);
 console.log(`\nload average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; ${new Date().toISOString()}`);

@@ -103,7 +103,8 @@ function noFileReason(pid: number, nsPid: number, procRoot: string): string {
   return `no hsperfdata file ${where} in the target's mount namespace (not a HotSpot JVM, or its /tmp is not the one it writes to)`;
 }
 
-class HsPerfDataSource implements RuntimeSource {
+/** Exported for the class histograms of issue 24: `attachClient()` reuses the attach connection's target. */
+export class HsPerfDataSource implements RuntimeSource {
   readonly origin = 'hsperfdata' as const;
   private attach: HotSpotAttach | undefined;
   private attachRefused: string | undefined;
@@ -125,14 +126,20 @@ class HsPerfDataSource implements RuntimeSource {
    */
   async collect(): Promise<Partial<Sample>> {
     if (this.attachRefused) throw new AttachRefused(this.attachRefused);
+    const before = await this.read();
     try {
-      this.attach ??= new HotSpotAttach(this.pid, this.procRoot);
-      await this.attach.jcmd('GC.run');
+      await this.attachClient().jcmd('GC.run');
     } catch (err) {
-      if (err instanceof AttachRefused) this.attachRefused = `attach refused, no collection asked: ${err.message}`;
-      throw err instanceof AttachRefused ? new AttachRefused(this.attachRefused ?? err.message) : err;
+      if (!(err instanceof AttachRefused)) throw err;
+      this.attachRefused = `attach refused, no collection asked: ${err.message}`;
+      throw new AttachRefused(this.attachRefused);
     }
-    return this.read();
+    const after = await this.read();
+    // GC.run is a full collection (G1: a concurrent cycle with -XX:+ExplicitGCInvokesConcurrent,
+    // which it waits for); a count that did not move means the figures are not at rest.
+    if (before.hsGcs !== undefined && after.hsGcs === before.hsGcs)
+      throw new Error('GC.run answered but the collection counters did not move: figures not taken after a collection');
+    return after;
   }
 
   /** The client that issue 24's class histograms reuse. */

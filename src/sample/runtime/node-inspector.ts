@@ -66,7 +66,8 @@ class StderrWatch {
   }
 }
 
-class InspectorSource implements RuntimeSource {
+/** Exported for the sampling heap profiler of issue 24: `session()` is the open CDP session. */
+export class InspectorSource implements RuntimeSource {
   readonly origin = 'inspector' as const;
 
   constructor(
