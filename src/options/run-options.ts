@@ -72,6 +72,11 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
   prometheus?: PrometheusOptions;
   /** --live [port] / --live-host: serve the run as it goes on a local page. */
   live?: LiveOptions;
+  /**
+   * --inspect-attach: open the inspector of an attached Node.js process (--pid) with SIGUSR1,
+   * which opens a debugging port on it (127.0.0.1:9229 unless it was started with --inspect-port).
+   */
+  inspectAttach?: boolean;
 }
 
 export { DEFAULTS } from './defaults.ts';
@@ -110,6 +115,7 @@ const FLAGS = {
   'prometheus-selector': { type: 'string' },
   'prometheus-step': { type: 'string' },
   pod: { type: 'string' },
+  'inspect-attach': { type: 'boolean' },
   ...LIVE_FLAGS,
   ...REQUEST_FLAGS,
   ...STEADY_FLAGS,
@@ -235,6 +241,13 @@ export function parseRunArgs(args: string[]): ParsedRun {
     throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
   if (v['max-restarts'] !== undefined && !v.restart) throw new UsageError('--max-restarts: only with --restart');
   if (v['fail-on'] !== undefined) options.failOn = parseFailOn(v['fail-on']);
+  if (v['inspect-attach']) {
+    if (target.kind !== 'attach' || target.pid === undefined)
+      throw new UsageError(
+        '--inspect-attach: only with --pid (a Node.js process the pack did not start); a target started with --cmd gets the inspector without it',
+      );
+    options.inspectAttach = true;
+  }
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
   if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
   checkBurstThreads(options);
@@ -277,6 +290,9 @@ Target (default: the bundled Gin server from gin-gonic/gin#3789, built with -rac
   --url URL                where the server answers, e.g. http://127.0.0.1:8080
   --pid N                  with --url and no --cmd: sample this running process
   --metrics-url URL        the server's Prometheus /metrics (Go client_golang or Node prom-client figures)
+  --inspect-attach         with --pid on a Node.js process: open its inspector with SIGUSR1 for V8 heap
+                           figures and collections at rest (this opens a debugging port, 127.0.0.1:9229
+                           unless it runs with --inspect-port, on a process the pack does not own)
 
 Traffic:
   --path /p                request path (default /health_check)

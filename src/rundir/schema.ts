@@ -428,6 +428,8 @@ export interface RecordedRunOptions {
   /** The steady phase's rate (per second) and --stages. */
   steadyRate?: number;
   stages?: { durationMs: number; rate: number }[];
+  /** --inspect-attach: SIGUSR1 opened an attached Node.js process's inspector. */
+  inspectAttach?: boolean;
 }
 
 /** A request mix as recorded (src/load/phases.ts RequestMix, which run.json's readers need not import). */

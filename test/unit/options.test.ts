@@ -132,3 +132,20 @@ test('attach with --pid and --metrics-url', () => {
   assert.equal(o.target.pid, 1234);
   assert.equal(o.target.metricsUrl?.href, 'http://[::1]:8080/metrics');
 });
+
+test('--inspect-attach: with --pid only, named in the error otherwise', () => {
+  assert.equal(
+    opts('burst', '--url', 'http://127.0.0.1:8080', '--pid', '1234', '--inspect-attach').inspectAttach,
+    true,
+  );
+  assert.equal(opts('burst', '--url', 'http://127.0.0.1:8080', '--pid', '1234').inspectAttach, undefined);
+  rejects(
+    ['burst', '--cmd', 'node s.js', '--url', 'http://127.0.0.1:8080', '--inspect-attach'],
+    /^--inspect-attach: only with --pid/,
+  );
+  rejects(
+    ['burst', '--url', 'http://127.0.0.1:8080', '--metrics-url', 'http://127.0.0.1:8080/m', '--inspect-attach'],
+    /^--inspect-attach: only with --pid/,
+  );
+  rejects(['burst', '--inspect-attach'], /^--inspect-attach: only with --pid/);
+});
