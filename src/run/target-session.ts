@@ -1,3 +1,4 @@
+import { runtimeProbes } from '../sample/runtime/index.ts';
 import type { RunClock } from '../load/clock.ts';
 import type { RunOptions } from '../options/run-options.ts';
 import type { SeriesAppender } from '../rundir/recorder.ts';
@@ -141,6 +142,7 @@ export class TargetSession {
     this.runtime = await RuntimeSources.open(
       { pid, launched, baseUrl: this.plan.baseUrl, ...(stderrLines && { stderrLines }) },
       { info: (message) => this.journal.event({ type: 'info', message }), warn: (m) => this.journal.warn(m) },
+      runtimeProbes({ inspectAttach: this.options.inspectAttach === true }),
     );
     this.plan.info.runtimeSources = this.runtime.records;
   }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { soakServer } from '../helpers/soak.ts';
 
-const PLUMBING_MERGED = false;
+const PLUMBING_MERGED = true;
 const skip = PLUMBING_MERGED ? false : 'needs the runtime-source plumbing of branch rt-go-py (see the header)';
 const out = mkdtempSync(join(tmpdir(), 'lb-rt-verdicts-'));
 const NODE_SERVER = join(REPO_ROOT, 'test', 'fixtures', 'node-plain', 'server.mjs');

@@ -1,6 +1,8 @@
 import { goGcTraceProbe } from './gctrace.ts';
 import { goPprofProbe } from './pprof-totals.ts';
 import { pythonHookProbe } from './python-hook.ts';
+import { nodeInspectorProbe } from './node-inspector.ts';
+import { hsPerfDataProbe } from './hsperfdata.ts';
 import type { RuntimeProbe } from './source.ts';
 
 /**
@@ -9,9 +11,15 @@ import type { RuntimeProbe } from './source.ts';
  * (the runtime is known only once the process runs), so each must be harmless to the others
  * (GODEBUG means nothing to Python, PYTHONPATH nothing to Go).
  */
-export const RUNTIME_PROBES: readonly RuntimeProbe[] = [
-  goGcTraceProbe,
-  goPprofProbe,
-  pythonHookProbe,
-  // Node.js and HotSpot (branch rt-node-jvm): nodeInspectorProbe, hsperfdataProbe
-];
+export function runtimeProbes(options: { inspectAttach?: boolean } = {}): readonly RuntimeProbe[] {
+  return [
+    goGcTraceProbe,
+    goPprofProbe,
+    pythonHookProbe,
+    // SIGUSR1 opens a debugging port in a process the pack did not start: only when asked (--inspect-attach).
+    nodeInspectorProbe({ attach: options.inspectAttach === true }),
+    hsPerfDataProbe(),
+  ];
+}
+
+export const RUNTIME_PROBES: readonly RuntimeProbe[] = runtimeProbes();
