@@ -139,6 +139,17 @@ export interface Sample {
   pyTracedBytes?: number;
   pyAllocatedBlocks?: number;
   pyGcCollections?: number;
+  // samples/3: how busy the target is, read from the target itself (src/sample/activity.ts), so
+  // a watched run's phases can be found without the pack driving the load
+  // (src/analyse/phase-detect.ts).
+  /** /proc/PID/stat utime + stime: CPU seconds the process has used so far. */
+  cpuSeconds?: number;
+  /** TCP connections of the process in state ESTABLISHED (/proc/PID/fd ∩ /proc/PID/net/tcp{,6}). */
+  connEstablished?: number;
+  /** TCP sockets of the process not seen at the previous sample: connections opened since (absent on the first). */
+  connOpened?: number;
+  /** Requests answered so far, from a request counter in the target's /metrics (which one: an info event). */
+  requestsServed?: number;
   /**
    * Set on a sample taken right after the pack asked the runtime for a full collection (only
    * at rest, never during a burst): its heap figures are live memory, not live plus garbage.
@@ -199,7 +210,7 @@ export const FIGURES: readonly FigureInfo[] = [
 /**
  * Figures recorded and read back but not tabled or charted on their own: the inputs of Go's
  * live heap (liveHeap, in FIGURES, is what the report shows) and its memory classes, which
- * the verdict's evidence quotes.
+ * the verdict's evidence quotes, and the target's activity (CPU, connections, requests).
  */
 export const RECORDED_ONLY: readonly SampleFigure[] = [
   'goHeapGoal',
@@ -210,6 +221,11 @@ export const RECORDED_ONLY: readonly SampleFigure[] = [
   'goHeapFree',
   'goOsStacks',
   'goOtherRuntime',
+  // How busy the target was: what a watched run's phases are found from.
+  'cpuSeconds',
+  'connEstablished',
+  'connOpened',
+  'requestsServed',
 ];
 
 /** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
