@@ -6,7 +6,9 @@ import { parseSampleArgs, recordedSampleOptions, type SampleOptions } from '../o
 import { LIVE_HELP } from '../options/live-options.ts';
 import { renderReport } from '../report/render.ts';
 import { RunRecorder, runDirName } from '../rundir/recorder.ts';
-import { FILES, SCHEMA, type RunEvent } from '../rundir/schema.ts';
+import { FILES, SCHEMA, type RunEvent, type RunFile, type Sample } from '../rundir/schema.ts';
+import type { PhaseDetection } from '../analyse/phase-detect.ts';
+import { findWatchedPhases, watchProgressLine, type WatchedPhaseInputs } from '../run/watched-phases.ts';
 import { toolVersions } from '../rundir/versions.ts';
 import { readCgroupMemory } from '../sample/cgroup.ts';
 import { collectPrometheus } from '../sample/prometheus-source.ts';
@@ -34,6 +36,12 @@ Sources (at least one):
 Stop:
   --duration 10m          sample for this long (Ctrl-C ends it early, marked interrupted)
   --until-signal          sample until SIGINT/SIGTERM (Ctrl-C), which ends it normally
+Phases (when the load ran; see docs/watching-phases.md): found from, most trusted first,
+  --phases "rest:0-10s,load:10-40s,rest:40-"   the user's own (times since the start)
+  leakbench mark burst-start|burst-end|rest     marks written from another shell during the run
+  --load-output FILE      the load tool's output, read at the end: autocannon --json,
+                          hey -o csv, vegeta encode
+  else the target's request counter (--metrics-url), CPU time and connections (--pid)
 Flags:
   --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME
 ${LIVE_HELP}`;
@@ -74,7 +82,12 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   const { dir, run } = recorder;
   // The live view (when asked for) sees every record as it is written.
   const events = tee(recorder.series('events'), liveView && ((e) => liveView.onEvent(e)));
-  const samples = tee(recorder.series('samples'), liveView && ((x) => liveView.onSample(x)));
+  // Kept in memory too: the phases are found from them, so far (progress) and at the end.
+  const taken: Sample[] = [];
+  const samples = tee(
+    tee(recorder.series('samples'), (x) => taken.push(x)),
+    liveView && ((x) => liveView.onSample(x)),
+  );
   // No load here: an empty series says so, where a missing file would read as lost data.
   recorder.writeSeries('load', []);
   const event = (e: Omit<RunEvent, 't'>) => events.write({ t: Math.round(clock.now() * 1000) / 1000, ...e });
@@ -109,8 +122,21 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
         onInfo: (message) => event({ type: 'info', message }),
       });
   sampler?.start();
+  const phaseInputs = (): WatchedPhaseInputs => ({
+    dir,
+    startedAtMs: clock.startedAtMs,
+    samples: taken,
+    ...(o.phases && { override: o.phases }),
+    ...(o.loadOutput !== undefined && { loadOutput: o.loadOutput }),
+    warn,
+  });
+  const progress = setInterval(() => {
+    ctx.err(watchProgressLine(clock.now(), taken, findWatchedPhases({ ...phaseInputs(), loadOutput: undefined })));
+  }, PROGRESS_EVERY_MS);
   const reason = await waitForEnd(ctx.signal, o.durationMs);
+  clearInterval(progress);
   await sampler?.stop();
+  recordPhases(run, findWatchedPhases(phaseInputs()), (message) => event({ type: 'info', message }));
   if (o.prometheus) {
     const figures = await collectPrometheus(
       o.prometheus,
@@ -144,6 +170,18 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   );
   if (!interrupted) return ExitCode.ok;
   return ctx.signal.reason === 'SIGTERM' ? 143 : ExitCode.interrupted;
+}
+
+/** A progress line this often: enough to see the phases found, few enough for a log. */
+const PROGRESS_EVERY_MS = 5000;
+
+/** The phases found go into run.json like a driven run's; how they were found into the events. */
+function recordPhases(run: RunFile, d: PhaseDetection, info: (message: string) => void): void {
+  run.phases = d.phases;
+  if (d.finding) {
+    const spans = d.phases.map((p) => `${p.name} ${p.startT}-${p.endT} s`).join(', ');
+    info(`phases found from ${d.finding.how} (${d.finding.confidence} confidence): ${spans}; ${d.finding.detail}`);
+  } else info(`phases unknown: ${d.unknown ?? 'no source told them'}`);
 }
 
 /** A --cgroup file or --query that does not work now is a mistake to report before starting. */

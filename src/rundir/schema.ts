@@ -15,6 +15,8 @@ export const SCHEMA = {
   load: 'leakbench.load/1',
   probes: 'leakbench.probes/1',
   events: 'leakbench.events/1',
+  /** Marks of a watched run's load, written from another shell (`leakbench mark`). */
+  marks: 'leakbench.marks/1',
 } as const;
 /**
  * A schema id: `leakbench.<kind>/<version>`. The collection files' ids are in SCHEMA; the
@@ -44,6 +46,8 @@ export const FILES = {
   prometheus: 'prometheus.ndjson',
   /** The started target's stdout and stderr. */
   targetLog: 'target.log',
+  /** `leakbench mark` lines (MarkRecord): when a watched run's load started and ended. */
+  marks: 'marks.ndjson',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -240,6 +244,13 @@ export interface LoadSecond {
   p50?: number;
   p99?: number;
   max?: number;
+}
+
+/** One `leakbench mark`: `t` on the run's clock, `atMs` the wall clock it was written at. */
+export interface MarkRecord {
+  t: number;
+  name: 'burst-start' | 'burst-end' | 'rest';
+  atMs: number;
 }
 
 /** One idle probe, as a kubelet would send it. */
