@@ -12,6 +12,7 @@ import { THRESHOLDS } from './thresholds.ts';
 import { Context, decide, isOomKill, tailMedian } from './verdict-decide.ts';
 import { rateText, verdictWords } from './verdict-words.ts';
 import { analysisWindows, exitTimes } from './windows.ts';
+import { guardWatchedVerdict } from './watched-guard.ts';
 
 export { amountText, rateText } from './verdict-words.ts';
 
@@ -67,6 +68,8 @@ export function diagnose(given: RunData, opts: DiagnoseOptions = {}): Diagnosis 
       bytes: end - ctx.rss.baseline,
     };
   }
+  // A watched run's verdict must not contradict its own numbers (watched-guard.ts).
+  Object.assign(verdict, guardWatchedVerdict(data, diagnosis));
   if (decision.class === 'plateau' && verdict.kind === 'plateau') diagnosis.plateau = decision.plateau;
   if (ctx.smaps) diagnosis.smaps = ctx.smaps;
   if (ctx.profiles) diagnosis.heapProfiles = ctx.profiles;

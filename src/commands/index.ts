@@ -4,6 +4,7 @@ import { reportCommand } from './report.ts';
 import { buildK6Command } from './build-k6.ts';
 import { k6ConfigMapCommand } from './k6-configmap.ts';
 import { sampleCommand } from './sample.ts';
+import { markCommand } from './mark.ts';
 import { runCommand } from './run.ts';
 import { buildTargetCommand } from './build-target.ts';
 
@@ -24,6 +25,10 @@ export const COMMANDS: Record<string, { run: Command; summary: string }> = {
   sample: {
     run: sampleCommand,
     summary: "sample --pid|--metrics-url|--cgroup ...  record a process's memory while something else drives the load",
+  },
+  mark: {
+    run: markCommand,
+    summary: 'mark <burst-start|burst-end|rest>  mark the load of a running `sample` from another shell',
   },
   'build-k6': {
     run: buildK6Command,

@@ -1,4 +1,7 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import type { PhaseDetection } from '../analyse/phase-detect.ts';
+import { readNdjson } from '../rundir/ndjson.ts';
+import { findWatchedPhases } from '../run/watched-phases.ts';
 import { ProgressLine } from '../console/progress.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import type { RunClock } from '../load/clock.ts';
@@ -8,7 +11,7 @@ import { LIVE_HELP } from '../options/live-options.ts';
 import { parseSampleArgs, recordedSampleOptions, type SampleOptions } from '../options/sample-options.ts';
 import { watchedPhase } from '../phases/watched.ts';
 import { runDirName } from '../rundir/recorder.ts';
-import { SCHEMA, type RunFile } from '../rundir/schema.ts';
+import { FILES, SCHEMA, type RunFile, type Sample } from '../rundir/schema.ts';
 import { toolVersions } from '../rundir/versions.ts';
 import { phaseRecords } from '../run/run-record.ts';
 import { runSession } from '../run/session.ts';
@@ -66,6 +69,19 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
       ...(o.prometheus && { prometheus: o.prometheus }),
       ...(o.live && { live: o.live }),
       signalIsTheEnd: o.durationMs === undefined,
+      // The one watched phase gives way to the phases found in what was sampled (run/watched-phases.ts).
+      beforeEnd: (run, dir, info) => {
+        const samples = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples).records;
+        const found = findWatchedPhases({
+          dir,
+          startedAtMs: run.startedAtMs,
+          samples,
+          ...(o.phases && { override: o.phases }),
+          ...(o.loadOutput !== undefined && { loadOutput: o.loadOutput }),
+          warn: (m) => info(`warning: ${m}`),
+        });
+        recordPhases(run, found, info);
+      },
     },
     { log: (l) => progress.log(l), progress, signal: ctx.signal },
   );
@@ -105,4 +121,17 @@ async function checkCgroupSource(o: SampleOptions): Promise<CgroupSource | undef
     return { label: `cgroup ${file}`, read: () => readCgroupMemory(file) };
   }
   return undefined;
+}
+
+/** The phases found go into run.json like a driven run's; how they were found into the events. */
+function recordPhases(run: RunFile, d: PhaseDetection, info: (message: string) => void): void {
+  if (d.phases.length === 0) {
+    info(`phases unknown: ${d.unknown ?? 'no source told them'}`);
+    return;
+  }
+  run.phases = d.phases;
+  if (d.finding) {
+    const spans = d.phases.map((p) => `${p.name} ${p.startT}-${p.endT} s`).join(', ');
+    info(`phases found from ${d.finding.how} (${d.finding.confidence} confidence): ${spans}; ${d.finding.detail}`);
+  } else info(`phases unknown: ${d.unknown ?? 'no source told them'}`);
 }

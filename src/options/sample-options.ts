@@ -1,4 +1,6 @@
 import { UsageError } from '../errors.ts';
+import type { PhaseSpan } from '../analyse/phase-detect.ts';
+import { parsePhasesOption } from './phases-option.ts';
 import { resolveCgroupArg } from '../sample/explicit-cgroup.ts';
 import { validatePid } from '../sample/sampler.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -25,6 +27,8 @@ const FLAGS = {
   label: { type: 'string' },
   out: { type: 'string' },
   name: { type: 'string' },
+  phases: { type: 'string' },
+  'load-output': { type: 'string' },
   ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -41,6 +45,10 @@ export interface SampleOptions {
   outDir: string;
   name?: string;
   live?: LiveOptions;
+  /** --phases: the user's own phases, which win over any found. */
+  phases?: PhaseSpan[];
+  /** --load-output: a load tool's output file, read when the sampling ends. */
+  loadOutput?: string;
 }
 
 export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
@@ -79,6 +87,8 @@ export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
   if (v.duration !== undefined) o.durationMs = durationMs('duration', v.duration, LIMITS.durationMs);
   const live = parseLiveOptions(v);
   if (live) o.live = live;
+  if (v.phases !== undefined) o.phases = parsePhasesOption(v.phases);
+  if (v['load-output'] !== undefined) o.loadOutput = v['load-output'];
   return o;
 }
 

@@ -96,6 +96,8 @@ export interface SessionSpec {
   failOn?: FailOn;
   /** The user's signal is the planned end (sample --until-signal): the run is completed, not interrupted. */
   signalIsTheEnd?: boolean;
+  /** Last word on run.json before it is closed (a watched run's phases, found from what was sampled). */
+  beforeEnd?(run: RunFile, dir: string, info: (message: string) => void): void;
 }
 
 interface Session {
@@ -274,6 +276,7 @@ function endRun(s: Session, failure: unknown): { exitCode: ExitCodeValue } {
   run.status = ending.status;
   if (ending.endReason !== undefined) run.endReason = ending.endReason;
   run.endedAt = new Date().toISOString();
+  s.spec.beforeEnd?.(run, s.recorder.dir, (message) => s.journal.event({ type: 'info', message }));
   s.journal.event({ type: 'run-end', message: run.endReason ?? run.status });
   s.recorder.saveRun();
   s.recorder.close();

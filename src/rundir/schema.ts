@@ -15,6 +15,8 @@ export const SCHEMA = {
   load: 'leakbench.load/1',
   probes: 'leakbench.probes/1',
   events: 'leakbench.events/1',
+  /** Marks of a watched run's load, written from another shell (`leakbench mark`). */
+  marks: 'leakbench.marks/1',
 } as const;
 /**
  * A schema id: `leakbench.<kind>/<version>`. The collection files' ids are in SCHEMA; the
@@ -46,6 +48,8 @@ export const FILES = {
   targetLog: 'target.log',
   /** The started target's stderr lines that a runtime source read (Go's gctrace), kept out of target.log. */
   runtimeLog: 'target-runtime.log',
+  /** `leakbench mark` lines (MarkRecord): when a watched run's load started and ended. */
+  marks: 'marks.ndjson',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -141,6 +145,17 @@ export interface Sample {
   pyTracedBytes?: number;
   pyAllocatedBlocks?: number;
   pyGcCollections?: number;
+  // samples/3: how busy the target is, read from the target itself (src/sample/activity.ts), so
+  // a watched run's phases can be found without the pack driving the load
+  // (src/analyse/phase-detect.ts).
+  /** /proc/PID/stat utime + stime: CPU seconds the process has used so far. */
+  cpuSeconds?: number;
+  /** TCP connections of the process in state ESTABLISHED (/proc/PID/fd ∩ /proc/PID/net/tcp{,6}). */
+  connEstablished?: number;
+  /** TCP sockets of the process not seen at the previous sample: connections opened since (absent on the first). */
+  connOpened?: number;
+  /** Requests answered so far, from a request counter in the target's /metrics (which one: an info event). */
+  requestsServed?: number;
   /**
    * Set on a sample taken right after the pack asked the runtime for a full collection (only
    * at rest, never during a burst): its heap figures are live memory, not live plus garbage.
@@ -216,7 +231,7 @@ export const FIGURES: readonly FigureInfo[] = [
 /**
  * Figures recorded and read back but not tabled or charted on their own: the inputs of Go's
  * live heap (liveHeap, in FIGURES, is what the report shows) and its memory classes, which
- * the verdict's evidence quotes.
+ * the verdict's evidence quotes, and the target's activity (CPU, connections, requests).
  */
 export const RECORDED_ONLY: readonly SampleFigure[] = [
   'goHeapGoal',
@@ -232,6 +247,11 @@ export const RECORDED_ONLY: readonly SampleFigure[] = [
   'pprofInuseObjects',
   'inspArrayBuffers',
   'hsFullGcs',
+  // How busy the target was: what a watched run's phases are found from.
+  'cpuSeconds',
+  'connEstablished',
+  'connOpened',
+  'requestsServed',
 ];
 
 /** One second of one load phase. Latencies in milliseconds, of responses completed in it. */
@@ -246,6 +266,13 @@ export interface LoadSecond {
   p50?: number;
   p99?: number;
   max?: number;
+}
+
+/** One `leakbench mark`: `t` on the run's clock, `atMs` the wall clock it was written at. */
+export interface MarkRecord {
+  t: number;
+  name: 'burst-start' | 'burst-end' | 'rest';
+  atMs: number;
 }
 
 /** One idle probe, as a kubelet would send it. */

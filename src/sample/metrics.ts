@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { LeakbenchError } from '../errors.ts';
 import { DEFAULT_GOGC, type Sample, type SampleFigure } from '../rundir/schema.ts';
+import { requestCount } from './activity.ts';
 
 /** Prometheus names (client_golang's Go and process collectors) of the figures we keep. */
 export const GO_METRICS = {
@@ -207,7 +208,12 @@ export function metricsTimeoutMs(intervalMs: number): number {
  * every new connection leaves a goroutine record behind, so scraping with a new connection
  * each time would itself add to the leak being measured.
  */
-export async function fetchMetrics(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Partial<Sample>> {
+export async function fetchMetrics(
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  onRequestCounter?: (name: string) => void,
+): Promise<Partial<Sample>> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([timeout, signal]) : timeout;
   const fail = (reason: string): LeakbenchError => new LeakbenchError(`metrics ${url}: ${reason}`);
@@ -228,6 +234,12 @@ export async function fetchMetrics(url: string, timeoutMs: number, signal?: Abor
   }
   const figures = goFigures(text);
   if (Object.keys(figures).length === 0) throw fail(notGoMetrics(text));
+  // Requests answered, where the target counts them: how a watched run's load is found.
+  const served = requestCount(text);
+  if (served) {
+    figures.requestsServed = served.value;
+    onRequestCounter?.(served.name);
+  }
   return figures;
 }
 

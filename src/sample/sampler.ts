@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { LIMITS } from '../options/rules.ts';
 import type { FigureInfo, Sample } from '../rundir/schema.ts';
+import { ActivitySource } from './activity.ts';
 import { readCgroupMemory, resolveCgroupMemoryFile } from './cgroup.ts';
 import { fetchMetrics, metricsTimeoutMs } from './metrics.ts';
 import { isProcessGone, parseProcState, ProcessGoneError, readProcStatus, statusPath } from './proc-status.ts';
 import { readSmapsRollup } from './smaps-rollup.ts';
 import { errorCode } from './proc-fields.ts';
 
-export type SampleSource = FigureInfo['source'];
+/** A figure source, or 'activity': the target's CPU time and connections (activity.ts). */
+export type SampleSource = FigureInfo['source'] | 'activity';
 
 export interface SamplerOptions {
   pid?: number;
@@ -92,9 +94,11 @@ export class Sampler {
     this.sources = [];
     const pid = options.pid;
     if (pid !== undefined) {
+      const activity = new ActivitySource(pid);
       this.sources.push(
         source('proc-status', 'status', true, () => readProcStatus(pid)),
         source('smaps-rollup', 'smaps_rollup', true, () => readSmapsRollup(pid)),
+        source('activity', 'activity (CPU, connections)', true, async () => activity.read()),
       );
       if (options.cgroupSource === undefined)
         this.sources.push(source('cgroup', 'cgroup', true, () => this.readCgroup(pid)));
@@ -105,7 +109,16 @@ export class Sampler {
     const url = options.metricsUrl;
     if (url !== undefined) {
       const timeoutMs = metricsTimeoutMs(options.intervalMs);
-      this.sources.push(source('metrics', `metrics ${url}`, false, () => fetchMetrics(url, timeoutMs)));
+      // Which counter the requests were read from is said once, and again should it change.
+      let counter: string | undefined;
+      const onCounter = (name: string) => {
+        if (name === counter) return;
+        counter = name;
+        this.options.onInfo?.(`metrics: requests answered are read from ${name}`);
+      };
+      this.sources.push(
+        source('metrics', `metrics ${url}`, false, () => fetchMetrics(url, timeoutMs, undefined, onCounter)),
+      );
     }
     for (const r of options.runtimeSources ?? []) this.sources.push(source('runtime', r.label, false, r.read));
   }
