@@ -3,6 +3,7 @@ import { noFits, type Context, type Decision } from './decide/context.ts';
 import { heldAfterLoad } from './decide/plateau.ts';
 import { taskGrowth } from './decide/tasks.ts';
 import { rssGrowth } from './decide/under-load.ts';
+import { retainedPerWork } from './decide/retained-per-work.ts';
 
 export * from './decide/context.ts';
 export { grewAtRest } from './decide/at-rest.ts';
@@ -21,7 +22,7 @@ export { levelledOff } from './decide/plateau.ts';
 type Rule = (ctx: Context) => Decision | undefined;
 
 /** In order: missing data, tasks, RSS growth and where, heap growth at rest, what is held. */
-const RULES: readonly Rule[] = [missingData, taskGrowth, rssGrowth, heapGrowthAtRest, heldAfterLoad];
+const RULES: readonly Rule[] = [missingData, retainedPerWork, taskGrowth, rssGrowth, heapGrowthAtRest, heldAfterLoad];
 
 export function decide(ctx: Context): Decision {
   for (const rule of RULES) {
@@ -34,6 +35,6 @@ export function decide(ctx: Context): Decision {
 function missingData(ctx: Context): Decision | undefined {
   if (ctx.rss === undefined)
     return { class: 'not-enough-data', missing: ctx.data.samples.length < 2 ? 'samples' : 'rss' };
-  if (noFits(ctx)) return heldAfterLoad(ctx) ?? { class: 'not-enough-data', missing: 'fits' };
+  if (noFits(ctx)) return retainedPerWork(ctx) ?? heldAfterLoad(ctx) ?? { class: 'not-enough-data', missing: 'fits' };
   return undefined;
 }

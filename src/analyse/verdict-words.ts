@@ -16,11 +16,14 @@ import {
   strongest,
   tailMedian,
   type Context,
+  isRetainedDecision,
   type Decision,
+  type ShapeDecision,
   type Discount,
   type HeldFacts,
 } from './verdict-decide.ts';
 import { THRESHOLDS } from './thresholds.ts';
+import { retainedVerdict } from './retained-words.ts';
 
 /**
  * The words of a verdict: the decision's facts in sentences, in the runtime's own terms (the
@@ -33,6 +36,16 @@ const RACE_ISSUE_URL = 'https://github.com/golang/go/issues/63276';
 export function verdictWords(ctx: Context, d: Decision): Verdict {
   const caveats = baseCaveats(ctx);
   const notes = ctx.discounted.flatMap((x) => discountWords(ctx, x, caveats));
+  if (isRetainedDecision(d))
+    return retainedVerdict(ctx, d, caveats, notes, {
+      heapKind: (key) => heapKind(ctx, key),
+      heapTool: (key) => heapTool(ctx, key),
+      taskTool: () => taskTool(ctx),
+    });
+  if ((ctx.retained?.bursts ?? 0) < 2 && ctx.rss?.windows.some((w) => w.kind === 'burst'))
+    caveats.push(
+      'One burst cannot tell a cache or pool that filled from a leak: both leave memory held at rest. With --bursts 2 (the soak scenario), the same burst runs again, and a leak retains about the same again while a full cache retains nothing more.',
+    );
   const v = words(ctx, d, caveats);
   if ('held' in d && d.held.tooFewToLevel !== undefined) {
     caveats.push(
@@ -116,7 +129,7 @@ interface Words {
   suggestions: string[];
 }
 
-function words(ctx: Context, d: Decision, caveats: string[]): Words {
+function words(ctx: Context, d: ShapeDecision, caveats: string[]): Words {
   switch (d.class) {
     case 'not-enough-data':
       return notEnough(ctx, d.missing);
@@ -137,7 +150,7 @@ function words(ctx: Context, d: Decision, caveats: string[]): Words {
   }
 }
 
-function taskGrowthWords(ctx: Context, d: Extract<Decision, { class: 'task-growth' }>): Words {
+function taskGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'task-growth' }>): Words {
   const p = ctx.profile;
   const rss = ctx.rss;
   const t = p.tasks!;
@@ -176,7 +189,7 @@ function taskGrowthWords(ctx: Context, d: Extract<Decision, { class: 'task-growt
   };
 }
 
-function heapGrowthWords(ctx: Context, d: Extract<Decision, { class: 'heap-growth' }>, caveats: string[]): Words {
+function heapGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'heap-growth' }>, caveats: string[]): Words {
   const p = ctx.profile;
   const rss = ctx.rss;
   if (d.via === 'at-rest') {
@@ -237,7 +250,11 @@ function heapGrowthWords(ctx: Context, d: Extract<Decision, { class: 'heap-growt
   };
 }
 
-function outsideGrowthWords(ctx: Context, d: Extract<Decision, { class: 'outside-growth' }>, caveats: string[]): Words {
+function outsideGrowthWords(
+  ctx: Context,
+  d: Extract<ShapeDecision, { class: 'outside-growth' }>,
+  caveats: string[],
+): Words {
   const p = ctx.profile;
   if (d.via === 'held') {
     const h = d.held;
@@ -268,7 +285,7 @@ function outsideGrowthWords(ctx: Context, d: Extract<Decision, { class: 'outside
   );
 }
 
-function rssGrowthWords(ctx: Context, d: Extract<Decision, { class: 'rss-growth' }>, caveats: string[]): Words {
+function rssGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'rss-growth' }>, caveats: string[]): Words {
   const p = ctx.profile;
   const rss = ctx.rss;
   caveats.push(
@@ -292,7 +309,11 @@ function rssGrowthWords(ctx: Context, d: Extract<Decision, { class: 'rss-growth'
   };
 }
 
-function highWaterWords(ctx: Context, d: Extract<Decision, { class: 'high-water-held' }>, caveats: string[]): Words {
+function highWaterWords(
+  ctx: Context,
+  d: Extract<ShapeDecision, { class: 'high-water-held' }>,
+  caveats: string[],
+): Words {
   const p = ctx.profile;
   const rss = ctx.rss;
   const h = d.held;

@@ -47,6 +47,8 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
   // soak
   idleBeforeMs: number;
   idleAfterMs: number;
+  /** soak: how many times the burst runs, each followed by a rest of idleAfterMs (1 or more). */
+  bursts: number;
   // run
   settleMs: number;
   readyTimeoutMs: number;
@@ -92,6 +94,7 @@ const FLAGS = {
   settle: { type: 'string' },
   'idle-before': { type: 'string' },
   'idle-after': { type: 'string' },
+  bursts: { type: 'string' },
   'ready-timeout': { type: 'string' },
   'stop-grace': { type: 'string' },
   out: { type: 'string' },
@@ -202,6 +205,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
       v['idle-after'] === undefined
         ? DEFAULTS.idleAfterMs
         : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
+    bursts: v.bursts === undefined ? DEFAULTS.bursts : positiveInt('bursts', v.bursts, LIMITS.bursts),
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
     readyTimeoutMs:
       v['ready-timeout'] === undefined
@@ -229,6 +233,12 @@ export function parseRunArgs(args: string[]): ParsedRun {
     throw new UsageError('--restart: only for a target the pack starts (the bundled one or --cmd)');
   if (v['max-restarts'] !== undefined && !v.restart) throw new UsageError('--max-restarts: only with --restart');
   if (v['fail-on'] !== undefined) options.failOn = parseFailOn(v['fail-on']);
+  if (v.bursts !== undefined && scenario !== 'soak' && scenarioFile === undefined)
+    throw new UsageError(`--bursts: only for the soak scenario (or a scenario file that reads it), not ${scenario}`);
+  if (options.bursts > 1 && options.idleAfterMs === 0)
+    throw new UsageError(
+      '--bursts: each burst needs a rest after it to measure what it left behind; give --idle-after more than 0s',
+    );
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
   if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
   if (preset !== undefined) options.preset = preset;
@@ -282,7 +292,8 @@ Traffic:
                                   rate against autocannon's 0.32 in bench/results/2026-11-29.md;
                                   autocannon miscounts some answers (1xx, resets, server closes)
                                   and its runs say so)
-  soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
+  soak:  --idle-before 60s, then --bursts 2 times the burst each followed by --idle-after 120s
+         of probes at --rate (the same burst again tells a filled cache from a leak)
 ${STEADY_HELP}
 
 ${REQUEST_HELP}

@@ -14,6 +14,7 @@ import { hasRuntimeMetrics, type RuntimeProfile, type VerdictClass } from '../ru
 import type { SmapsReport } from '../smaps.ts';
 import { THRESHOLDS } from '../thresholds.ts';
 import type { Window } from '../windows.ts';
+import { retainedPerWork, type FigureRetained, type RetainedReport } from '../retained.ts';
 
 /**
  * What every decision reads, computed once (Context), the facts the decisions hand to the words
@@ -31,6 +32,8 @@ export class Context {
   readonly discounted: Discount[] = [];
   /** Load phases whose RSS growth stopped before the load ended. */
   readonly stoppedUnderLoad = new Set<string>();
+  /** Memory retained per burst, when a burst was followed by a rest (retained.ts). */
+  readonly retained: RetainedReport | undefined;
 
   constructor(
     readonly data: RunData,
@@ -47,6 +50,15 @@ export class Context {
     this.unexpectedExits = data.events.filter((e) => e.type === 'target-exit' && (e.t < lastSampleT || isOomKill(e)));
     this.race = raceFact(data);
     this.hasRuntimeMetrics = hasRuntimeMetrics(profile, data.samples);
+    this.retained =
+      this.rss &&
+      retainedPerWork({
+        data,
+        profile,
+        figures,
+        rss: this.rss,
+        exitsBetween: (from, to) => exitBetween(this, from, to),
+      });
   }
 
   fig(key: DiagnosedFigure | undefined): FigureDiagnosis | undefined {
@@ -166,7 +178,8 @@ export interface LiveShape {
   stopT?: number;
 }
 
-export type Decision =
+/** A decision from the rules that read the curve's shape within phases. */
+export type ShapeDecision =
   | { class: 'not-enough-data'; missing: 'samples' | 'rss' | 'fits' }
   | { class: 'task-growth'; via: 'window'; windows: WindowFigure[] }
   | { class: 'task-growth'; via: 'held'; held: HeldFacts }
@@ -179,6 +192,23 @@ export type Decision =
   | { class: 'plateau'; held: HeldFacts; plateau: PlateauFacts }
   | { class: 'high-water-held'; held: HeldFacts }
   | { class: 'stable' };
+
+/**
+ * A decision from memory retained per unit of work (decide/retained-per-work.ts): a run of two
+ * bursts or more, each followed by a rest. `figure` is the figure that decided.
+ */
+export type RetainedDecision = { via: 'retained'; retained: RetainedReport; figure?: FigureRetained } & (
+  | { class: 'task-growth' | 'outside-growth' | 'rss-growth' | 'high-water-held' | 'stable' }
+  | { class: 'not-enough-data'; decides: string }
+  | { class: 'heap-growth'; heap: DiagnosedFigure }
+  | { class: 'plateau'; plateau: PlateauFacts }
+);
+
+export type Decision = ShapeDecision | RetainedDecision;
+
+export function isRetainedDecision(d: Decision): d is RetainedDecision {
+  return 'via' in d && d.via === 'retained';
+}
 
 /** Compile-time check that every class has a decision shape. */
 export type DecisionClass = Decision['class'] & VerdictClass;
