@@ -80,7 +80,7 @@ function classWords(
     case 'stable':
       return {
         kind: 'stable',
-        summary: `No burst left anything beyond noise at rest, in any figure (${d.retained.bursts} bursts, ${formatCount(d.retained.figures[0]?.bursts.at(-1)?.totalRequests ?? 0)} requests).`,
+        summary: stableSummary(d),
         suggestions: [],
       };
     case 'not-enough-data':
@@ -164,4 +164,18 @@ function amount(f: FigureRetained, v: number): string {
 export function requestsToLimitText(label: string, per1k: number, headroom: number, limit: number): string {
   const requests = (headroom / per1k) * 1000;
   return `At the retained rate of ${formatSignedBytes(per1k * 1000)} per 1M requests (${label}, measured at rest after each burst), the ${formatMiB(limit)} limit is reached after about ${formatCount(requests)} more requests.`;
+}
+
+/** Two bursts, the second retaining less but beyond noise: what would decide, said as a caveat. */
+export function undecidedCaveat(f: FigureRetained): string {
+  const [first, second] = f.bursts;
+  return `Retained per burst could not decide, so the verdict rests on the curves within phases: ${f.label} retained ${amount(f, first!.added)} after ${first!.burst} and ${amount(f, second!.added)} after ${second!.burst}, less but beyond noise: a leak after a warm-up, or a warm-up still settling. A third burst (--bursts 3) decides: a leak retains about the same again.`;
+}
+
+function stableSummary(d: RetainedDecision): string {
+  const work = `${d.retained.bursts} bursts, ${formatCount(d.retained.figures[0]?.bursts.at(-1)?.totalRequests ?? 0)} requests`;
+  const held = d.retained.figures.filter((f) => f.shape !== 'nothing');
+  if (held.length === 0) return `No burst left anything beyond noise at rest, in any figure (${work}).`;
+  const what = held.map((f) => `${f.label} ${amount(f, f.bursts.at(-1)!.retained)} (${f.shape})`).join(', ');
+  return `No burst after the first left anything beyond noise at rest (${work}); what the first left is small: ${what}.`;
 }

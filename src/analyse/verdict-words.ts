@@ -23,7 +23,7 @@ import {
   type HeldFacts,
 } from './verdict-decide.ts';
 import { THRESHOLDS } from './thresholds.ts';
-import { retainedVerdict } from './retained-words.ts';
+import { retainedVerdict, undecidedCaveat } from './retained-words.ts';
 
 /**
  * The words of a verdict: the decision's facts in sentences, in the runtime's own terms (the
@@ -42,6 +42,7 @@ export function verdictWords(ctx: Context, d: Decision): Verdict {
       heapTool: (key) => heapTool(ctx, key),
       taskTool: () => taskTool(ctx),
     });
+  if (ctx.retainedUndecided) caveats.push(undecidedCaveat(ctx.retainedUndecided));
   if ((ctx.retained?.bursts ?? 0) < 2 && ctx.rss?.windows.some((w) => w.kind === 'burst'))
     caveats.push(
       'One burst cannot tell a cache or pool that filled from a leak: both leave memory held at rest. With --bursts 2 (the soak scenario), the same burst runs again, and a leak retains about the same again while a full cache retains nothing more.',

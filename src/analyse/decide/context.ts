@@ -34,6 +34,8 @@ export class Context {
   readonly stoppedUnderLoad = new Set<string>();
   /** Memory retained per burst, when a burst was followed by a rest (retained.ts). */
   readonly retained: RetainedReport | undefined;
+  /** Retained per burst could not decide (two bursts, the second retaining less, beyond noise). */
+  retainedUndecided: FigureRetained | undefined;
 
   constructor(
     readonly data: RunData,

@@ -33,8 +33,13 @@ export function retainedPerWork(ctx: Context): RetainedDecision | undefined {
   }
   const decisive = localised || heaps.length > 0 ? [...tasks, ...heaps, ...outside] : rss ? [rss] : [];
   const warm = decisive.find((f) => f.shape === 'warm-up');
-  if (warm && r.bursts < 3)
-    return { ...base, class: 'not-enough-data', figure: warm, decides: 'a third burst (--bursts 3)' };
+  // Two bursts, the second retaining less but still beyond noise: a leak after a warm-up, or a
+  // warm-up still settling. The figures cannot decide; the shape rules do, and the words say
+  // that a third burst would (ctx.retainedUndecided).
+  if (warm && r.bursts < 3) {
+    ctx.retainedUndecided = warm;
+    return undefined;
+  }
   const bounded = decisive.find((f) => f.shape === 'bounded' || f.shape === 'warm-up');
   if (bounded) return { ...base, class: 'plateau', figure: bounded, plateau: plateauFacts(ctx, r, bounded) };
   const held = rss ? rss.bursts.at(-1)!.retained : 0;
