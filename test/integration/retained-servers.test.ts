@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SummaryFile } from '../../src/analyse/summary-file.ts';
 import { FILES } from '../../src/rundir/schema.ts';
+import { REPO_ROOT } from '../../src/target/bundled-build.ts';
 import { freePort } from '../../src/target/free-port.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ensureFixtureBinary, type FixtureMode } from '../helpers/go-fixture.ts';
@@ -26,16 +27,23 @@ before(async () => {
 });
 
 async function soak(mode: FixtureMode, flags: string, name: string, extra: string[] = []) {
+  return soakCommand((port) => `${fixture} -mode ${mode} -addr 127.0.0.1:${port} ${flags}`, name, extra);
+}
+
+const nodeServer = (mode: string, flags: string) => (port: number) =>
+  `${JSON.stringify(process.execPath)} ${join(REPO_ROOT, 'test', 'fixtures', 'node-servers', 'server.mjs')} --mode ${mode} --port ${port} ${flags}`;
+
+async function soakCommand(command: (port: number) => string, name: string, extra: string[] = [], requests = REQUESTS) {
   const port = await freePort();
   const r = await runCli([
     'run',
     'soak',
     '--cmd',
-    `${fixture} -mode ${mode} -addr 127.0.0.1:${port} ${flags}`,
+    command(port),
     '--url',
     `http://127.0.0.1:${port}`,
     '--requests',
-    String(REQUESTS),
+    String(requests),
     '--connections',
     '20',
     '--bursts',
@@ -89,4 +97,28 @@ test('a Go server that makes 64 KiB of garbage a request and keeps nothing: no g
   const { r, d } = await soak('flat', '-garbage-kib 64', 'go-garbage', ['--fail-on', 'growth']);
   assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
   assert.ok(['stable', 'high-water-held'].includes(d.verdict.kind), d.verdict.evidence.join('\n'));
+});
+
+test('a Node.js leak of 4 KiB of strings per request: heap-growth, V8 heap used at rest within 25% of 4,000 KiB per 1,000 requests', async () => {
+  const { r, d } = await soakCommand(nodeServer('heap-leak', '--leak-kib 4'), 'node-leak', [], 20_000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(d.verdict.kind, 'heap-growth', d.verdict.evidence.join('\n'));
+  const heap = d.retained!.figures.find((f) => f.key === 'v8HeapUsed')!;
+  assert.equal(heap.shape, 'leak');
+  const built = 4 * KiB * 1000;
+  assert.ok(
+    Math.abs(heap.per1k - built) <= 0.25 * built,
+    `retained ${heap.per1k} B per 1,000 requests, built ${built}`,
+  );
+});
+
+test('a Node.js cache full within the first tenth of the first burst: not growth, --fail-on growth passes', async () => {
+  const { r, d } = await soakCommand(
+    nodeServer('cache', '--cache-entries 2000 --leak-kib 8'),
+    'node-cache',
+    ['--fail-on', 'growth'],
+    20_000,
+  );
+  assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
+  assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
 });
