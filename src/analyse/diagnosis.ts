@@ -141,6 +141,8 @@ export interface Diagnosis {
   held?: HeldMemory;
   /** For a plateau: where and when growth stopped. */
   plateau?: PlateauFacts;
+  /** Memory retained after each burst, at rest, against requests served (runs with a rest after a burst). */
+  retained?: RetainedReport;
 }
 
 export interface HeldMemory {
@@ -170,4 +172,74 @@ export interface PlateauFacts {
   /** The live heap figure still above its baseline, when sampled. */
   heapFigure?: DiagnosedFigure;
   heapHeld?: number;
+}
+
+// ─── retained per unit of work (retained.ts measures it) ────────────────────────────────
+
+/** How the level at the end of a rest was read, in the order they are preferred. */
+export type LevelFrom =
+  /** The last sample after a collection the pack asked for (samples/3 collectedBy). */
+  | 'forced-collection'
+  /** The rest's minimum over its later half: a heap whose level counts garbage until a collection. */
+  | 'rest-minimum'
+  /** The median of the rest's last samples (endSamples): RSS, tasks, a live heap, a derived figure. */
+  | 'rest-end-median';
+
+export type RetainedShape =
+  /** No burst retained anything beyond noise. */
+  | 'nothing'
+  /** The first burst retained something, the later ones nothing beyond noise: a cache or pool full. */
+  | 'bounded'
+  /** Each later burst retained less than half of what the first did, but still beyond noise. */
+  | 'warm-up'
+  /** The last burst retained at least half as much per request as the first, beyond noise: a leak. */
+  | 'leak'
+  /** One burst, and it retained something beyond noise: a leak or a cache that filled, one burst cannot tell. */
+  | 'held';
+
+export interface BurstRetained {
+  /** The burst and the rest after it. */
+  burst: string;
+  rest: string;
+  /** Requests of this burst, and served by all bursts up to and including it. */
+  requests: number;
+  totalRequests: number;
+  /** The figure at the end of the rest, above the level before the first burst. */
+  retained: number;
+  /** What this burst added to it (retained minus the previous burst's). */
+  added: number;
+}
+
+export interface FigureRetained {
+  key: DiagnosedFigure;
+  label: string;
+  unit: 'bytes' | 'count';
+  /** What role the runtime profile gives it. */
+  role: 'rss' | 'live-heap' | 'heap' | 'outside' | 'tasks';
+  levelFrom: LevelFrom;
+  /** The level at the end of the rest before the first burst (or the figure's baseline). */
+  baseline: number;
+  bursts: BurstRetained[];
+  /**
+   * Noise at rest: the largest robust spread (1.4826 × MAD) of the figure over the later half
+   * of any rest, and the band an increment must exceed to count (NOISE_SIGMAS × √2 × it, at
+   * least the floor): the difference of two levels carries the noise of both.
+   */
+  noise: number;
+  band: number;
+  shape: RetainedShape;
+  /**
+   * Retained per 1,000 requests by the bursts after the first (the first also carries the
+   * process's warm-up), the median of their rates, with a 95% interval from the noise at rest;
+   * with one burst, its own rate.
+   */
+  per1k: number;
+  low: number;
+  high: number;
+}
+
+export interface RetainedReport {
+  /** How many bursts were followed by a rest, of the same process. */
+  bursts: number;
+  figures: FigureRetained[];
 }

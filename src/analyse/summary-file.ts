@@ -7,7 +7,8 @@
 import type { PhaseLoadSummary, RunEvent, RunStatus, SampleFigure, TargetInfo } from '../rundir/schema.ts';
 import type { Diagnosis } from './diagnosis.ts';
 
-export const SUMMARY_SCHEMA = 'leakbench.summary/1';
+/** 2: diagnosis.retained, memory retained per burst at rest (a /1 file is a /2 without it). */
+export const SUMMARY_SCHEMA = 'leakbench.summary/2';
 
 export interface FigureSummary {
   key: SampleFigure;

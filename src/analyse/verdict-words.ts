@@ -15,11 +15,14 @@ import {
   strongest,
   tailMedian,
   type Context,
+  isRetainedDecision,
   type Decision,
+  type ShapeDecision,
   type Discount,
   type HeldFacts,
 } from './verdict-decide.ts';
 import { THRESHOLDS } from './thresholds.ts';
+import { retainedVerdict, undecidedCaveat } from './retained-words.ts';
 
 /**
  * The words of a verdict: the decision's facts in sentences, in the runtime's own terms (the
@@ -32,6 +35,17 @@ const RACE_ISSUE_URL = 'https://github.com/golang/go/issues/63276';
 export function verdictWords(ctx: Context, d: Decision): Verdict {
   const caveats = baseCaveats(ctx);
   const notes = ctx.discounted.flatMap((x) => discountWords(ctx, x, caveats));
+  if (isRetainedDecision(d))
+    return retainedVerdict(ctx, d, caveats, notes, {
+      heapKind: (key) => heapKind(ctx, key),
+      heapTool: (key) => heapTool(ctx, key),
+      taskTool: () => taskTool(ctx),
+    });
+  if (ctx.retainedUndecided) caveats.push(undecidedCaveat(ctx.retainedUndecided));
+  if ((ctx.retained?.bursts ?? 0) < 2 && ctx.rss?.windows.some((w) => w.kind === 'burst'))
+    caveats.push(
+      'One burst cannot tell a cache or pool that filled from a leak: both leave memory held at rest. With --bursts 2 (the soak scenario), the same burst runs again, and a leak retains about the same again while a full cache retains nothing more.',
+    );
   const v = words(ctx, d, caveats);
   if ('held' in d && d.held.tooFewToLevel !== undefined) {
     caveats.push(
@@ -115,191 +129,220 @@ interface Words {
   suggestions: string[];
 }
 
-function words(ctx: Context, d: Decision, caveats: string[]): Words {
-  const p = ctx.profile;
-  const rss = ctx.rss;
+function words(ctx: Context, d: ShapeDecision, caveats: string[]): Words {
   switch (d.class) {
     case 'not-enough-data':
       return notEnough(ctx, d.missing);
-    case 'task-growth': {
-      const t = p.tasks!;
-      const f = ctx.fig(t.key)!;
-      if (d.via === 'held') {
-        const h = d.held;
-        const where = whereHeld(h);
-        return {
-          kind: p.kinds['task-growth'],
-          summary: `${cap(t.words)} started by the load are still alive after it: they never exit, and each holds a stack and whatever it references.`,
-          evidence: [
-            heldSentence(ctx, h),
-            `${t.words}: ${formatCount(f.baseline)} before the load, ${formatCount(f.baseline + h.tasks!)} ${where}: ${formatCount(h.tasks!)} started by the load never exited.`,
-            ...tail(ctx),
-          ],
-          suggestions: [...taskTool(ctx), ...heapTool(ctx)],
-        };
-      }
-      const w = strongest(d.windows);
-      const evidence = [`${t.words} ${growthSentence(ctx, f, w)}`];
-      if (rss) evidence.push(rssStatus(ctx, rss));
-      for (const key of p.side) {
-        const sf = ctx.fig(key);
-        const fw = ctx.windowOf(sf, w.window);
-        if (sf && fw && key !== p.outside?.key) evidence.push(`${sf.label} in ${w.window}: ${changeWords(sf, fw)}.`);
-      }
-      evidence.push(...exitEvidence(ctx), ...smapsEvidence(ctx));
-      return {
-        kind: p.kinds['task-growth'],
-        summary:
-          p.runtime === 'go'
-            ? 'The goroutine count keeps growing: goroutines that never exit each hold a stack and whatever they reference, so memory follows them.'
-            : `The ${t.words} count keeps growing: ${t.words} that never exit each hold a stack, so memory follows them.`,
-        evidence,
-        suggestions: [...taskTool(ctx), ...heapTool(ctx)],
-      };
-    }
-    case 'heap-growth': {
-      if (d.via === 'at-rest') {
-        const heap = ctx.fig(d.heap)!;
-        const evidence = [`${heap.label} ${growthSentence(ctx, heap, d.window)}`];
-        if (rss) evidence.push(rssStatus(ctx, rss));
-        evidence.push(...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
-        return {
-          kind: heapKind(ctx, d.heap),
-          summary: `${heap.label} keeps growing at rest, although RSS has not yet grown beyond noise: live objects accumulate, and RSS will follow once ${p.runtimeWords}' free memory is used up.`,
-          evidence,
-          suggestions: heapTool(ctx),
-        };
-      }
-      if (d.via === 'held') {
-        const h = d.held;
-        const heap = ctx.fig(d.heap)!;
-        return {
-          kind: heapKind(ctx, d.heap),
-          summary: `${cap(heapWords(ctx, d.heap))} keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a list), and the load's growth did not level off, so memory grows with every request served.`,
-          evidence: [
-            heldSentence(ctx, h),
-            `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`,
-            ...tail(ctx),
-          ],
-          suggestions: heapTool(ctx, d.heap),
-        };
-      }
-      const evidence = windowEvidence(ctx, d.window);
-      if (d.heap === 'smaps') {
-        caveats.push(`Attributed by smaps address ranges only, without ${p.name} runtime metrics.`);
-        return {
-          kind: p.kinds['heap-growth'],
-          summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`,
-          evidence,
-          suggestions: heapTool(ctx),
-        };
-      }
-      const heap = ctx.fig(d.heap)!;
-      const why = `${heap.label} ${d.heap === 'jvmDirect' ? 'carry' : 'carries'} ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
-      if (d.heap === 'jvmDirect') {
-        return {
-          kind: heapKind(ctx, d.heap),
-          summary: `RSS grows outside ${p.heapWords ?? 'the heap'}, in direct buffers (${why}): ByteBuffers from ByteBuffer.allocateDirect are being kept alive by objects on the heap (a cache, a pool that never shrinks, a list of chunks), so their native memory is never freed.`,
-          evidence,
-          suggestions: heapTool(ctx, d.heap),
-        };
-      }
-      const what =
-        d.heap === 'nodeExternal'
-          ? 'Buffers or ArrayBuffers are being kept alive by JavaScript objects (a cache, a map, an array of chunks), so their memory outside the V8 heap is never freed.'
-          : `objects are being kept alive, in a cache, a map, a ${p.runtime === 'go' ? 'slice or by goroutines' : 'list or by closures'}.`;
-      return {
-        kind: heapKind(ctx, d.heap),
-        summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`,
-        evidence,
-        suggestions: heapTool(ctx, d.heap),
-      };
-    }
-    case 'outside-growth': {
-      if (d.via === 'held') {
-        const h = d.held;
-        return outsideWords(
-          ctx,
-          [
-            heldSentence(ctx, h),
-            `${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline ${whereHeld(h)} (${share(h.outside!, h.held)} of what RSS holds).`,
-            ...tail(ctx),
-          ],
-          `${share(h.outside!, h.held)} of what the load left behind is resident memory beyond everything ${p.runtimeWords} got from the OS`,
-          caveats,
-        );
-      }
-      const evidence = windowEvidence(ctx, d.window);
-      if (d.by === 'smaps') {
-        caveats.push(
-          `Attributed by smaps address ranges only, without ${p.name} runtime metrics: memory the runtime maps outside its heap arena (e.g. its own metadata) counts as outside.`,
-        );
-        return outsideWords(ctx, evidence, 'smaps puts most of the growth outside the Go heap arena', caveats);
-      }
-      const rise = ctx.primary(d.window)!.rise!;
-      return outsideWords(
-        ctx,
-        evidence,
-        `${share(d.rise!, rise)} of it is resident anonymous memory beyond everything ${p.runtimeWords} got from the OS`,
-        caveats,
-      );
-    }
-    case 'rss-growth': {
-      caveats.push(
-        ctx.hasRuntimeMetrics
-          ? `${p.name}'s figures for what it holds from the OS were not sampled, so memory outside it cannot be separated from its own; and no two smaps snapshots were taken to tell by address.`
-          : p.runtime === 'go'
-            ? 'Without Go runtime metrics or two smaps snapshots, the pack cannot say whether the Go heap, goroutines or memory outside the Go runtime grows.'
-            : `Without runtime metrics (${p.metricsHint}), the pack cannot say whether ${p.heapWords ?? "the runtime's heap"} or memory outside it grows; smaps only tells anonymous from file-backed memory.`,
-      );
-      return {
-        kind: 'rss-growth',
-        summary: `${rss!.label} grows and does not level off; where the memory goes cannot be told from this run.`,
-        evidence: windowEvidence(ctx, d.window),
-        suggestions: [
-          p.runtime === 'go'
-            ? "Sample the target's Go runtime metrics (--metrics-url .../metrics, from prometheus/client_golang) or let the pack take smaps snapshots (a target it starts or a --pid it can read), then run again."
-            : `Expose ${p.metricsHint} and pass --metrics-url, then run again.`,
-          ...raceSuggestions(ctx),
-          ...heapTool(ctx),
-        ],
-      };
-    }
+    case 'task-growth':
+      return taskGrowthWords(ctx, d);
+    case 'heap-growth':
+      return heapGrowthWords(ctx, d, caveats);
+    case 'outside-growth':
+      return outsideGrowthWords(ctx, d, caveats);
+    case 'rss-growth':
+      return rssGrowthWords(ctx, d, caveats);
     case 'plateau':
       return plateauWords(ctx, d.held, d.plateau, caveats);
-    case 'high-water-held': {
-      const h = d.held;
-      const evidence = [
-        heldSentence(ctx, h),
-        ...releasedEvidence(ctx, h.idleAfter, h),
-        ...taskStatus(ctx),
-        ...tail(ctx),
-      ];
-      if (!ctx.hasRuntimeMetrics)
-        caveats.push(
-          `Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`,
-        );
-      if (!h.idleAfter)
-        caveats.push(
-          'No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.',
-        );
-      return {
-        kind: 'high-water-held',
-        summary: `${rss!.label} rose under load and stays up, but does not grow at rest: a high-water mark, not a leak. ${p.keepsFreed}`,
-        evidence,
-        suggestions: p.releaseHint ? [p.releaseHint] : [],
-      };
-    }
-    case 'stable': {
-      const endNow = tailMedian(ctx.data.samples, ctx.rssKey!);
-      return {
-        kind: 'stable',
-        summary: `No memory figure grows beyond noise: ${rss!.label} ends ${formatSignedBytes(endNow - rss!.baseline)} from its baseline of ${formatMiB(rss!.baseline)}.`,
-        evidence: [rssStatus(ctx, rss!), ...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx)],
-        suggestions: [],
-      };
-    }
+    case 'high-water-held':
+      return highWaterWords(ctx, d, caveats);
+    case 'stable':
+      return stableWords(ctx);
   }
+}
+
+function taskGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'task-growth' }>): Words {
+  const p = ctx.profile;
+  const rss = ctx.rss;
+  const t = p.tasks!;
+  const f = ctx.fig(t.key)!;
+  if (d.via === 'held') {
+    const h = d.held;
+    const where = whereHeld(h);
+    return {
+      kind: p.kinds['task-growth'],
+      summary: `${cap(t.words)} started by the load are still alive after it: they never exit, and each holds a stack and whatever it references.`,
+      evidence: [
+        heldSentence(ctx, h),
+        `${t.words}: ${formatCount(f.baseline)} before the load, ${formatCount(f.baseline + h.tasks!)} ${where}: ${formatCount(h.tasks!)} started by the load never exited.`,
+        ...tail(ctx),
+      ],
+      suggestions: [...taskTool(ctx), ...heapTool(ctx)],
+    };
+  }
+  const w = strongest(d.windows);
+  const evidence = [`${t.words} ${growthSentence(ctx, f, w)}`];
+  if (rss) evidence.push(rssStatus(ctx, rss));
+  for (const key of p.side) {
+    const sf = ctx.fig(key);
+    const fw = ctx.windowOf(sf, w.window);
+    if (sf && fw && key !== p.outside?.key) evidence.push(`${sf.label} in ${w.window}: ${changeWords(sf, fw)}.`);
+  }
+  evidence.push(...exitEvidence(ctx), ...smapsEvidence(ctx));
+  return {
+    kind: p.kinds['task-growth'],
+    summary:
+      p.runtime === 'go'
+        ? 'The goroutine count keeps growing: goroutines that never exit each hold a stack and whatever they reference, so memory follows them.'
+        : `The ${t.words} count keeps growing: ${t.words} that never exit each hold a stack, so memory follows them.`,
+    evidence,
+    suggestions: [...taskTool(ctx), ...heapTool(ctx)],
+  };
+}
+
+function heapGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'heap-growth' }>, caveats: string[]): Words {
+  const p = ctx.profile;
+  const rss = ctx.rss;
+  if (d.via === 'at-rest') {
+    const heap = ctx.fig(d.heap)!;
+    const evidence = [`${heap.label} ${growthSentence(ctx, heap, d.window)}`];
+    if (rss) evidence.push(rssStatus(ctx, rss));
+    evidence.push(...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx));
+    return {
+      kind: heapKind(ctx, d.heap),
+      summary: `${heap.label} keeps growing at rest, although RSS has not yet grown beyond noise: live objects accumulate, and RSS will follow once ${p.runtimeWords}' free memory is used up.`,
+      evidence,
+      suggestions: heapTool(ctx),
+    };
+  }
+  if (d.via === 'held') {
+    const h = d.held;
+    const heap = ctx.fig(d.heap)!;
+    return {
+      kind: heapKind(ctx, d.heap),
+      summary: `${cap(heapWords(ctx, d.heap))} keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a list), and the load's growth did not level off, so memory grows with every request served.`,
+      evidence: [
+        heldSentence(ctx, h),
+        `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`,
+        ...tail(ctx),
+      ],
+      suggestions: heapTool(ctx, d.heap),
+    };
+  }
+  const evidence = windowEvidence(ctx, d.window);
+  if (d.heap === 'smaps') {
+    caveats.push(`Attributed by smaps address ranges only, without ${p.name} runtime metrics.`);
+    return {
+      kind: p.kinds['heap-growth'],
+      summary: `RSS grows with ${p.heapWords ?? 'the heap'} (smaps puts most of the growth in the Go heap arena): objects are being kept alive, in a cache, a map, a slice or by goroutines.`,
+      evidence,
+      suggestions: heapTool(ctx),
+    };
+  }
+  const heap = ctx.fig(d.heap)!;
+  const why = `${heap.label} ${d.heap === 'jvmDirect' ? 'carry' : 'carries'} ${share(d.rise!, ctx.primary(d.window)!.rise!)} of the RSS growth`;
+  if (d.heap === 'jvmDirect') {
+    return {
+      kind: heapKind(ctx, d.heap),
+      summary: `RSS grows outside ${p.heapWords ?? 'the heap'}, in direct buffers (${why}): ByteBuffers from ByteBuffer.allocateDirect are being kept alive by objects on the heap (a cache, a pool that never shrinks, a list of chunks), so their native memory is never freed.`,
+      evidence,
+      suggestions: heapTool(ctx, d.heap),
+    };
+  }
+  const what =
+    d.heap === 'nodeExternal'
+      ? 'Buffers or ArrayBuffers are being kept alive by JavaScript objects (a cache, a map, an array of chunks), so their memory outside the V8 heap is never freed.'
+      : `objects are being kept alive, in a cache, a map, a ${p.runtime === 'go' ? 'slice or by goroutines' : 'list or by closures'}.`;
+  return {
+    kind: heapKind(ctx, d.heap),
+    summary: `RSS grows with ${heapWords(ctx, d.heap)} (${why}): ${what}`,
+    evidence,
+    suggestions: heapTool(ctx, d.heap),
+  };
+}
+
+function outsideGrowthWords(
+  ctx: Context,
+  d: Extract<ShapeDecision, { class: 'outside-growth' }>,
+  caveats: string[],
+): Words {
+  const p = ctx.profile;
+  if (d.via === 'held') {
+    const h = d.held;
+    return outsideWords(
+      ctx,
+      [
+        heldSentence(ctx, h),
+        `${ctx.fig(p.outside?.key)?.label ?? 'RSS outside the runtime'} is still ${formatSignedBytes(h.outside!)} above its baseline ${whereHeld(h)} (${share(h.outside!, h.held)} of what RSS holds).`,
+        ...tail(ctx),
+      ],
+      `${share(h.outside!, h.held)} of what the load left behind is resident memory beyond everything ${p.runtimeWords} got from the OS`,
+      caveats,
+    );
+  }
+  const evidence = windowEvidence(ctx, d.window);
+  if (d.by === 'smaps') {
+    caveats.push(
+      `Attributed by smaps address ranges only, without ${p.name} runtime metrics: memory the runtime maps outside its heap arena (e.g. its own metadata) counts as outside.`,
+    );
+    return outsideWords(ctx, evidence, 'smaps puts most of the growth outside the Go heap arena', caveats);
+  }
+  const rise = ctx.primary(d.window)!.rise!;
+  return outsideWords(
+    ctx,
+    evidence,
+    `${share(d.rise!, rise)} of it is resident anonymous memory beyond everything ${p.runtimeWords} got from the OS`,
+    caveats,
+  );
+}
+
+function rssGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'rss-growth' }>, caveats: string[]): Words {
+  const p = ctx.profile;
+  const rss = ctx.rss;
+  caveats.push(
+    ctx.hasRuntimeMetrics
+      ? `${p.name}'s figures for what it holds from the OS were not sampled, so memory outside it cannot be separated from its own; and no two smaps snapshots were taken to tell by address.`
+      : p.runtime === 'go'
+        ? 'Without Go runtime metrics or two smaps snapshots, the pack cannot say whether the Go heap, goroutines or memory outside the Go runtime grows.'
+        : `Without runtime metrics (${p.metricsHint}), the pack cannot say whether ${p.heapWords ?? "the runtime's heap"} or memory outside it grows; smaps only tells anonymous from file-backed memory.`,
+  );
+  return {
+    kind: 'rss-growth',
+    summary: `${rss!.label} grows and does not level off; where the memory goes cannot be told from this run.`,
+    evidence: windowEvidence(ctx, d.window),
+    suggestions: [
+      p.runtime === 'go'
+        ? "Sample the target's Go runtime metrics (--metrics-url .../metrics, from prometheus/client_golang) or let the pack take smaps snapshots (a target it starts or a --pid it can read), then run again."
+        : `Expose ${p.metricsHint} and pass --metrics-url, then run again.`,
+      ...raceSuggestions(ctx),
+      ...heapTool(ctx),
+    ],
+  };
+}
+
+function highWaterWords(
+  ctx: Context,
+  d: Extract<ShapeDecision, { class: 'high-water-held' }>,
+  caveats: string[],
+): Words {
+  const p = ctx.profile;
+  const rss = ctx.rss;
+  const h = d.held;
+  const evidence = [heldSentence(ctx, h), ...releasedEvidence(ctx, h.idleAfter, h), ...taskStatus(ctx), ...tail(ctx)];
+  if (!ctx.hasRuntimeMetrics)
+    caveats.push(
+      `Without ${p.name} runtime metrics, whether ${p.heapWords ?? 'the heap'} still holds the load's objects cannot be told: a leak per request would look the same.`,
+    );
+  if (!h.idleAfter)
+    caveats.push(
+      'No idle phase followed the burst, so whether memory stays flat at rest was not measured; the soak scenario has one.',
+    );
+  return {
+    kind: 'high-water-held',
+    summary: `${rss!.label} rose under load and stays up, but does not grow at rest: a high-water mark, not a leak. ${p.keepsFreed}`,
+    evidence,
+    suggestions: p.releaseHint ? [p.releaseHint] : [],
+  };
+}
+
+function stableWords(ctx: Context): Words {
+  const rss = ctx.rss;
+  const endNow = tailMedian(ctx.data.samples, ctx.rssKey!);
+  return {
+    kind: 'stable',
+    summary: `No memory figure grows beyond noise: ${rss!.label} ends ${formatSignedBytes(endNow - rss!.baseline)} from its baseline of ${formatMiB(rss!.baseline)}.`,
+    evidence: [rssStatus(ctx, rss!), ...taskStatus(ctx), ...exitEvidence(ctx), ...smapsEvidence(ctx)],
+    suggestions: [],
+  };
 }
 
 function plateauWords(ctx: Context, h: HeldFacts, pf: PlateauFacts, caveats: string[]): Words {

@@ -11,6 +11,8 @@ import { smapsReport, type SmapsReport, type SmapsSnapshot } from './smaps.ts';
 import { THRESHOLDS } from './thresholds.ts';
 import { Context, decide, isOomKill, tailMedian } from './verdict-decide.ts';
 import { rateText, verdictWords } from './verdict-words.ts';
+import { requestsToLimitText } from './retained-words.ts';
+import { contradictions } from './verdict-consistency.ts';
 import { analysisWindows, exitTimes } from './windows.ts';
 import { guardWatchedVerdict } from './watched-guard.ts';
 
@@ -73,6 +75,7 @@ export function diagnose(given: RunData, opts: DiagnoseOptions = {}): Diagnosis 
   if (decision.class === 'plateau' && verdict.kind === 'plateau') diagnosis.plateau = decision.plateau;
   if (ctx.smaps) diagnosis.smaps = ctx.smaps;
   if (ctx.profiles) diagnosis.heapProfiles = ctx.profiles;
+  if (ctx.retained) diagnosis.retained = ctx.retained;
   const projection =
     opts.memoryLimitBytes !== undefined && opts.memoryLimitBytes > 0
       ? project(ctx, opts.memoryLimitBytes, verdict)
@@ -81,6 +84,8 @@ export function diagnose(given: RunData, opts: DiagnoseOptions = {}): Diagnosis 
     diagnosis.projection = projection;
     verdict.evidence.push(...projection.text);
   }
+  for (const c of contradictions(diagnosis))
+    verdict.caveats.push(`This verdict contradicts its evidence (${c}): read the evidence, not the verdict alone.`);
   return diagnosis;
 }
 
@@ -140,6 +145,16 @@ function project(ctx: Context, limit: number, verdict: Verdict): Projection | un
         `${f.label} is not growing at rest in ${idle.window}, so no time to ${lim} is projected (${formatMiB(current)} now).`,
       );
     }
+  }
+  // With bursts repeated, what each left at rest is the rate to project, not a slope under load.
+  const retained = (ctx.retained?.bursts ?? 0) >= 2 ? ctx.retained?.figures.find((x) => x.role === 'rss') : undefined;
+  if (retained) {
+    if (retained.shape === 'leak' && retained.per1k > 0) {
+      out.burstRatePer1k = retained.per1k;
+      out.requestsToLimit = (headroom / retained.per1k) * 1000;
+      out.text.push(requestsToLimitText(retained.label, retained.per1k, headroom, limit));
+    }
+    return out;
   }
   const burst = f.windows.filter((w) => w.kind === 'burst' && w.per1k?.ok).at(-1);
   if (burst?.per1k?.rate !== undefined) {

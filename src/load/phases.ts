@@ -64,6 +64,8 @@ export interface ScenarioParams {
   requestTimeoutMs: number;
   idleBeforeMs: number;
   idleAfterMs: number;
+  /** soak: how many times the burst runs, each followed by a rest of idleAfterMs; absent: once. */
+  bursts?: number;
   /** From -X/-H/--body or --requests-file: every phase sends it unless the scenario says otherwise. */
   mix?: RequestMix;
   /** Steady phases: requests per second (--rate when given, else DEFAULTS.steadyRate), and optional ramp stages. */

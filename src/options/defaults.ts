@@ -26,6 +26,11 @@ export const DEFAULTS = Object.freeze({
   /** soak: idle probes before and after the burst, sized so the whole soak takes minutes. */
   idleBeforeMs: 60_000,
   idleAfterMs: 120_000,
+  /**
+   * soak: the same burst twice, each followed by a rest: a leak retains about the same again,
+   * a filled cache nothing more (docs/retained.md).
+   */
+  bursts: 2,
   settleMs: 5000,
   readyTimeoutMs: 30_000,
   stopGraceMs: 5000,

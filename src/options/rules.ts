@@ -34,6 +34,8 @@ export const LIMITS = Object.freeze({
   requestTimeoutMs: { min: 1000, max: 600_000 },
   idleBeforeMs: { min: 0, max: WEEK_MS },
   idleAfterMs: { min: 0, max: WEEK_MS },
+  /** soak: bursts, each followed by a rest of --idle-after; one cannot tell a filled cache from a leak. */
+  bursts: { min: 1, max: 20 },
 } satisfies Record<string, Range>);
 
 /**

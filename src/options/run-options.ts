@@ -49,6 +49,8 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
   // soak
   idleBeforeMs: number;
   idleAfterMs: number;
+  /** soak: how many times the burst runs, each followed by a rest of idleAfterMs (1 or more). */
+  bursts: number;
   // run
   settleMs: number;
   readyTimeoutMs: number;
@@ -100,6 +102,7 @@ const FLAGS = {
   settle: { type: 'string' },
   'idle-before': { type: 'string' },
   'idle-after': { type: 'string' },
+  bursts: { type: 'string' },
   'ready-timeout': { type: 'string' },
   'stop-grace': { type: 'string' },
   out: { type: 'string' },
@@ -214,6 +217,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
       v['idle-after'] === undefined
         ? DEFAULTS.idleAfterMs
         : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
+    bursts: v.bursts === undefined ? DEFAULTS.bursts : positiveInt('bursts', v.bursts, LIMITS.bursts),
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
     readyTimeoutMs:
       v['ready-timeout'] === undefined
@@ -248,6 +252,12 @@ export function parseRunArgs(args: string[]): ParsedRun {
       );
     options.inspectAttach = true;
   }
+  if (v.bursts !== undefined && scenario !== 'soak' && scenarioFile === undefined)
+    throw new UsageError(`--bursts: only for the soak scenario (or a scenario file that reads it), not ${scenario}`);
+  if (options.bursts > 1 && options.idleAfterMs === 0)
+    throw new UsageError(
+      '--bursts: each burst needs a rest after it to measure what it left behind; give --idle-after more than 0s',
+    );
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
   if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
   checkBurstThreads(options);
@@ -307,7 +317,8 @@ Traffic:
                                   and its runs say so)
          --burst-threads N  threads of the net engine (default: one per core left once the
                                   target has one, 1 on a 2-core machine; at most 8)
-  soak:  --idle-before 60s, the burst, --idle-after 120s (probes at --rate)
+  soak:  --idle-before 60s, then --bursts 2 times the burst each followed by --idle-after 120s
+         of probes at --rate (the same burst again tells a filled cache from a leak)
 ${STEADY_HELP}
 
 ${REQUEST_HELP}

@@ -4,6 +4,7 @@ import { drawSpec } from './chart-canvas.ts';
 import type { Size } from './chart-style.ts';
 import { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
 import { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
+import { renderRetainedChart, retainedShown } from './retained-content.ts';
 
 export { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
 export { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
@@ -11,6 +12,8 @@ export { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
 export interface ChartImages {
   memory: Buffer;
   load: Buffer;
+  /** retained.png, for runs of two bursts or more (retained-content.ts). */
+  retained?: Buffer;
 }
 
 /** memory.png: the memory chart's one definition (memory-chart.ts), drawn on a canvas without a browser. */
@@ -29,5 +32,10 @@ export function renderLoadChart(data: RunData, summary: SummaryFile, size: Size 
 
 /** Both PNGs of a run, drawn from its data only. */
 export async function renderCharts(data: RunData, summary: SummaryFile): Promise<ChartImages> {
-  return { memory: await renderMemoryChart(data, summary), load: await renderLoadChart(data, summary) };
+  const retained = summary.diagnosis?.retained;
+  return {
+    memory: await renderMemoryChart(data, summary),
+    load: await renderLoadChart(data, summary),
+    ...(retainedShown(retained) && { retained: await renderRetainedChart(retained) }),
+  };
 }

@@ -2,6 +2,7 @@ import type { RunFile } from '../rundir/schema.ts';
 import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import type { InteractiveCharts } from './interactive.ts';
 import { reportContent, type Table } from './tables.ts';
+import { RETAINED_CAPTION, retainedShown, retainedTable } from './retained-content.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 import { KIND_CLASSES } from '../analyse/verdict-kinds.ts';
 
@@ -70,7 +71,7 @@ pre.cmd { background: #f4f4f4; padding: .5rem .7rem; overflow-x: auto; }
 export function renderHtml(
   summary: SummaryFile,
   run: RunFile,
-  images: { memory: Buffer; load: Buffer },
+  images: { memory: Buffer; load: Buffer; retained?: Buffer },
   charts?: InteractiveCharts,
 ): string {
   const c = reportContent(summary, run);
@@ -97,6 +98,7 @@ ${d ? verdictSection(d) : undefined}
 <h2>Memory</h2>
 ${chartOrImage('memory', images.memory, "Memory over time: RSS and the runtime's figures", charts)}
 ${c.memory.rows.length > 0 ? table(c.memory) : html`<p>No memory samples were taken.</p>`}
+${retainedSection(summary, images)}
 ${d ? growthSections(d) : undefined}
 
 <h2>Load</h2>
@@ -157,6 +159,18 @@ ${list('Could not tell', d.caveats)}
 ${list('Next steps', d.suggestions)}
 ${d.pprofCommand ? html`<p><strong>Heap profile diff</strong> (run it in the run directory):</p><pre class="cmd"><code>${d.pprofCommand}</code></pre>` : undefined}
 </section>`;
+}
+
+function retainedSection(summary: SummaryFile, images: { retained?: Buffer }): SafeHtml | undefined {
+  const r = summary.diagnosis?.retained;
+  if (!retainedShown(r)) return undefined;
+  const img = images.retained
+    ? html`<img src="data:image/png;base64,${images.retained.toString('base64')}" alt="Memory retained after each burst against requests served" width="1200">`
+    : undefined;
+  return html`<h2>Retained after each burst</h2>
+<p>${RETAINED_CAPTION}</p>
+${img}
+${table(retainedTable(r))}`;
 }
 
 function growthSections(d: DiagnosisContent): SafeHtml {

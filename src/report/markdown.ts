@@ -1,6 +1,7 @@
 import { FILES, type RunFile } from '../rundir/schema.ts';
 import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import { reportContent, type Table } from './tables.ts';
+import { RETAINED_CAPTION, RETAINED_PNG, retainedShown, retainedTable } from './retained-content.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 
 /**
@@ -36,6 +37,17 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
 
   out.push('## Memory', '');
   out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');
+  if (retainedShown(summary.diagnosis?.retained)) {
+    out.push(
+      '## Retained after each burst',
+      '',
+      RETAINED_CAPTION,
+      '',
+      table(retainedTable(summary.diagnosis.retained)),
+      '',
+    );
+    out.push(`![Memory retained after each burst against requests served](${RETAINED_PNG})`, '');
+  }
   if (d) out.push(...growthSections(d));
 
   if (c.targetExits.rows.length > 0) out.push('## Target exits', '', table(c.targetExits), '');

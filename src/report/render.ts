@@ -7,6 +7,7 @@ import { renderHtml } from './html.ts';
 import { interactiveCharts } from './interactive.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
+import { RETAINED_PNG } from './retained-content.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export interface RenderedReport {
@@ -34,6 +35,7 @@ export async function renderReport(dir: string): Promise<RenderedReport> {
   const images = await renderCharts(data, summary);
   write(FILES.memoryPng, images.memory);
   write(FILES.loadPng, images.load);
+  if (images.retained) write(RETAINED_PNG, images.retained);
   write(FILES.summaryMd, renderMarkdown(summary, data.run));
   // Without the interactive charts the page still has the PNGs: a report is never lost to them.
   const charts = await interactiveCharts(data, summary).catch((err: unknown) => {

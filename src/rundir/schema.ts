@@ -27,6 +27,8 @@ export type SchemaId = `leakbench.${string}/${number}`;
 /** Older versions a reader of the current one still reads: their records are a subset of it. */
 export const READABLE: Partial<Record<SchemaId, readonly SchemaId[]>> = {
   [SCHEMA.samples]: ['leakbench.samples/1', 'leakbench.samples/2'],
+  // summary/2 added diagnosis.retained; a /1 summary reads as a /2 without it.
+  'leakbench.summary/2': ['leakbench.summary/1'],
 };
 
 export const FILES = {
@@ -435,6 +437,8 @@ export interface RecordedRunOptions {
   engine: 'autocannon' | 'net';
   idleBeforeMs: number;
   idleAfterMs: number;
+  /** soak: bursts, each followed by a rest; absent in runs before it (one). */
+  bursts?: number;
   settleMs: number;
   readyTimeoutMs: number;
   stopGraceMs: number;

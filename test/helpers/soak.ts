@@ -54,6 +54,10 @@ export async function soakServer(o: SoakOptions) {
     o.out,
     '--name',
     o.name,
+    // One burst: these tests pin the single-burst rules (a run before --bursts, or --bursts 1);
+    // test/integration/retained-servers.test.ts runs the soak's default of two.
+    '--bursts',
+    '1',
     ...(o.extra ?? []),
   ]);
   const dir = join(o.out, o.name);

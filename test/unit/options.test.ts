@@ -149,3 +149,27 @@ test('--inspect-attach: with --pid only, named in the error otherwise', () => {
   );
   rejects(['burst', '--inspect-attach'], /^--inspect-attach: only with --pid/);
 });
+
+test('--bursts: the soak repeats its burst, 2 by default, each followed by a rest; 1 keeps the old phases', async () => {
+  const { scenarios } = await import('../../scenarios/index.ts');
+  const { buildPhases } = await import('../../src/run/load-scenario.ts');
+  const names = (o: ReturnType<typeof opts>) => buildPhases(scenarios.soak, o).map((p) => p.name);
+  assert.equal(opts('soak').bursts, 2);
+  assert.deepEqual(names(opts('soak')), ['idle-before', 'burst-1', 'rest-1', 'burst-2', 'idle-after']);
+  assert.deepEqual(names(opts('soak', '--bursts', '1')), ['idle-before', 'burst', 'idle-after']);
+  assert.equal(names(opts('soak', '--bursts', '3')).filter((n) => n.startsWith('burst')).length, 3);
+  const bursts = buildPhases(scenarios.soak, opts('soak', '--bursts', '3')).filter((p) => p.kind === 'burst');
+  assert.ok(bursts.every((b) => b.kind === 'burst' && b.requests === DEFAULTS.requests));
+  // The bundled idle and burst scenarios keep their shape.
+  assert.deepEqual(
+    buildPhases(scenarios.burst, opts('burst')).map((p) => p.kind),
+    ['burst'],
+  );
+});
+test('--bursts: 0, a fraction, too many, another scenario, no rest', () => {
+  rejects(['soak', '--bursts', '0'], /^--bursts: expected a whole number greater than 0, got "0"$/);
+  rejects(['soak', '--bursts', '1.5'], /^--bursts: expected a whole number greater than 0/);
+  rejects(['soak', '--bursts', '21'], /^--bursts: /);
+  rejects(['burst', '--bursts', '2'], /^--bursts: only for the soak scenario/);
+  rejects(['soak', '--idle-after', '0s'], /^--bursts: each burst needs a rest after it/);
+});

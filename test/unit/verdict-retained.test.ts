@@ -1,0 +1,162 @@
+/**
+ * Retained per unit of work: two bursts of the same requests, each followed by a rest. A leak
+ * retains about the same again, a cache full within the first burst nothing more, whatever the
+ * curves do within a phase. Synthetic series: stand-ins for the real servers of
+ * test/integration/retained-servers.test.ts, so the rules are checked on exact amounts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GROWTH_VERDICTS } from '../../src/analyse/diagnosis.ts';
+import { shapeOf } from '../../src/analyse/retained.ts';
+import { summarise } from '../../src/analyse/summarise.ts';
+import { readRunDir } from '../../src/rundir/read-run.ts';
+import type { TargetIdentity } from '../../src/rundir/schema.ts';
+import { requestsAt, seriesRun, KiB, MiB, type PhaseSpec, type SeriesContext } from '../helpers/synthetic-series.ts';
+import { writeSyntheticRun } from '../helpers/synthetic-run.ts';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/** A committed fixture run, its gzipped files unpacked, in a temporary directory. */
+function materialise(from: string, to = mkdtempSync(join(tmpdir(), 'leakbench-retained-'))): string {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, e.name);
+    if (e.isDirectory()) {
+      mkdirSync(join(to, e.name));
+      materialise(src, join(to, e.name));
+    } else if (/\.(ndjson|txt)\.gz$/.test(e.name))
+      writeFileSync(join(to, e.name.slice(0, -3)), gunzipSync(readFileSync(src)));
+    else copyFileSync(src, join(to, e.name));
+  }
+  return to;
+}
+
+const TWO: PhaseSpec[] = [
+  { name: 'idle-before', kind: 'idle', startT: 5, endT: 65 },
+  { name: 'burst-1', kind: 'burst', startT: 65, endT: 85, requests: 50_000 },
+  { name: 'rest-1', kind: 'idle', startT: 85, endT: 145 },
+  { name: 'burst-2', kind: 'burst', startT: 145, endT: 165, requests: 50_000 },
+  { name: 'idle-after', kind: 'idle', startT: 165, endT: 225 },
+];
+const bursts = TWO.filter((p) => p.kind === 'burst');
+/** Burst requests served by t (probes left out). */
+const served = (t: number): number => requestsAt(bursts, t);
+
+const goIdentity: TargetIdentity = {
+  pid: 1,
+  executable: '/srv/app',
+  runtime: 'go',
+  runtimeVersion: 'go1.26.8',
+  runtimeEvidence: 'Go build info in the executable',
+  goBuild: { goVersion: 'go1.26.8', deps: [], settings: [{ key: 'CGO_ENABLED', value: '1' }] },
+};
+
+function summaryOf(live: (c: SeriesContext) => number, opts: { garbage?: boolean; seed?: number } = {}) {
+  const spec = seriesRun({
+    phases: TWO,
+    endT: 230,
+    every: 0.5,
+    seed: opts.seed ?? 3,
+    figures: (c) => {
+      const l = live(c);
+      const underLoad = c.phase?.kind === 'burst';
+      // Heap in use climbs towards the goal (twice the live heap) under load, with garbage.
+      const inuse = 6 * MiB + l + (underLoad || opts.garbage ? l * 0.8 * Math.abs(Math.sin(c.t)) : 0);
+      const vmRss = 20 * MiB + Math.max(inuse, 2 * l) + 64 * KiB * c.noise();
+      return {
+        vmRss,
+        rssAnon: vmRss - 10 * MiB,
+        heapInuse: inuse + 128 * KiB * c.noise(),
+        liveHeap: 4 * MiB + l,
+        goSys: 14 * MiB + Math.max(inuse, 2 * l) * 1.05,
+        heapReleased: 2 * MiB,
+        goroutines: 8,
+      };
+    },
+    target: { kind: 'command', label: 'app', identity: goIdentity },
+  });
+  return summarise(readRunDir(writeSyntheticRun(spec)));
+}
+
+test('a leak of 1 KiB per request: growth, retained about 1 KiB per request, with the projection per 1M', () => {
+  const s = summaryOf((c) => served(c.t) * KiB);
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'go-heap-growth', d.verdict.evidence.join('\n'));
+  const live = d.retained!.figures.find((f) => f.role === 'live-heap')!;
+  assert.equal(live.shape, 'leak');
+  assert.ok(Math.abs(live.per1k - 1000 * KiB) < 0.05 * 1000 * KiB, `${live.per1k}`);
+  assert.ok(live.low <= live.per1k && live.per1k <= live.high);
+  assert.match(d.verdict.summary, /per 1M requests/);
+  assert.match(d.verdict.evidence[0]!, /^Deciding figure: Go live heap/);
+});
+
+test('a cache full early in the first burst: bounded (plateau), whatever heap in use does under load', () => {
+  const s = summaryOf((c) => Math.min(served(c.t), 5_000) * 8 * KiB, { garbage: true });
+  const d = s.diagnosis!;
+  assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
+  assert.ok(!GROWTH_VERDICTS.includes(d.verdict.kind));
+  assert.equal(d.retained!.figures.find((f) => f.role === 'live-heap')!.shape, 'bounded');
+  assert.match(d.verdict.summary, /filled within the first burst \(50,000 requests\)/);
+});
+
+test('a cache that fills late in the first burst: still bounded', () => {
+  const s = summaryOf((c) => Math.min(served(c.t), 45_000) * KiB);
+  assert.equal(s.diagnosis!.verdict.kind, 'plateau', s.diagnosis!.verdict.evidence.join('\n'));
+});
+
+test('garbage-heavy, keeps nothing: stable', () => {
+  const s = summaryOf(() => 0, { garbage: true });
+  assert.equal(s.diagnosis!.verdict.kind, 'stable', s.diagnosis!.verdict.evidence.join('\n'));
+});
+
+test('the shape rule: nothing, bounded, warm-up, leak against the band', () => {
+  const b = (added: number[]) =>
+    added.map((a, i) => ({
+      burst: `b${i}`,
+      rest: `r${i}`,
+      requests: 1000,
+      totalRequests: 1000 * (i + 1),
+      retained: added.slice(0, i + 1).reduce((x, y) => x + y, 0),
+      added: a,
+    }));
+  assert.equal(shapeOf(b([10, 5]), 20), 'nothing');
+  assert.equal(shapeOf(b([100, 5]), 20), 'bounded');
+  assert.equal(shapeOf(b([100, 30]), 20), 'warm-up');
+  assert.equal(shapeOf(b([100, 60]), 20), 'leak');
+  assert.equal(shapeOf(b([100, 95, 102]), 20), 'leak');
+});
+
+test('no verdict contradicts its evidence: every fixture run, and the repeated-burst shapes', async () => {
+  const { contradictions } = await import('../../src/analyse/verdict-consistency.ts');
+  const runs = join(import.meta.dirname, '../fixtures/runs');
+  for (const name of readdirSync(runs, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)) {
+    const d = summarise(readRunDir(materialise(join(runs, name)))).diagnosis!;
+    assert.deepEqual(contradictions(d), [], `${name}: ${d.verdict.summary}`);
+  }
+  for (const live of [
+    (c: SeriesContext) => served(c.t) * KiB,
+    (c: SeriesContext) => Math.min(served(c.t), 5_000) * KiB,
+    () => 0,
+  ])
+    assert.deepEqual(contradictions(summaryOf(live).diagnosis!), []);
+});
+
+test('the contradiction check fails a verdict that says stable at 10x its baseline, or "did not level off" against "levelled off"', async () => {
+  const { contradictions } = await import('../../src/analyse/verdict-consistency.ts');
+  const d = summaryOf(() => 0).diagnosis!;
+  const tenfold = { ...d, held: { ...d.held!, end: 10 * d.held!.baseline } };
+  assert.equal(contradictions(tenfold).length, 1);
+  const words = {
+    ...d,
+    verdict: {
+      ...d.verdict,
+      kind: 'go-heap-growth' as const,
+      summary: "the load's growth did not level off",
+      evidence: ['RSS levelled off 3 s into burst-1'],
+    },
+  };
+  assert.ok(contradictions(words).some((c) => /did not level off/.test(c)));
+});
