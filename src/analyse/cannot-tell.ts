@@ -15,12 +15,8 @@ const WOULD_TELL: Partial<Record<RuntimeName, string>> = {
   jvm: 'keep -XX:+UsePerfData (the default) so the pack reads hsperfdata, or expose jvm_memory_* (simpleclient_hotspot, Micrometer)',
 };
 
-/**
- * The kind a "cannot tell" verdict takes. Another branch adds a `cannot-tell` kind; until it is
- * in the kinds table, `not-enough-data` is the closest: not growth, not "not a leak", and it
- * says what data was missing.
- */
-export const CANNOT_TELL_KIND: VerdictKind = 'not-enough-data';
+/** Not growth and not "not a leak": the verdict says what data would tell (verdict-kinds.ts). */
+export const CANNOT_TELL_KIND: VerdictKind = 'cannot-tell';
 
 /**
  * An RSS plateau of a runtime with a collected heap and no heap figure at all (no /metrics

@@ -32,20 +32,8 @@ export interface LoadSpan {
   result?: PhaseLoadSummary;
 }
 
-/** A mark written by `leakbench mark` (src/rundir/marks.ts). */
-export interface Mark {
-  t: number;
-  name: MarkName;
-}
-export const MARK_NAMES = ['burst-start', 'burst-end', 'rest'] as const;
-export type MarkName = (typeof MARK_NAMES)[number];
-
-/** A phase the user named (--phases): its kind and span; endT absent: until the run's end. */
-export interface PhaseSpan {
-  kind: 'idle' | 'burst';
-  startT: number;
-  endT?: number;
-}
+export { MARK_NAMES, type Mark, type MarkName, type PhaseSpan } from '../rundir/schema.ts';
+import type { Mark, PhaseSpan } from '../rundir/schema.ts';
 
 export interface DetectInput {
   samples: readonly Sample[];

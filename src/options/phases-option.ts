@@ -1,6 +1,6 @@
 import parseDuration from 'parse-duration';
 import { UsageError } from '../errors.ts';
-import type { PhaseSpan } from '../analyse/phase-detect.ts';
+import type { PhaseSpan } from '../rundir/schema.ts';
 
 const EXPECTED =
   'expected phases like "rest:0-10s,load:10-40s,rest:40-": KIND:START-END separated by commas, KIND rest (or idle) or load (or burst), times since the run started (a bare number is seconds), in order, the last END may be left out';

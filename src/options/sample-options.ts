@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import type { PhaseSpan } from '../analyse/phase-detect.ts';
+import type { PhaseSpan } from '../rundir/schema.ts';
 import { parsePhasesOption } from './phases-option.ts';
 import { resolveCgroupArg } from '../sample/explicit-cgroup.ts';
 import { validatePid } from '../sample/sampler.ts';

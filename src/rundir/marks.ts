@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LeakbenchError } from '../errors.ts';
-import { MARK_NAMES, type Mark } from '../analyse/phase-detect.ts';
+import { MARK_NAMES, type Mark } from './schema.ts';
 import { readNdjson } from './ndjson.ts';
 import { FILES, SCHEMA, type MarkRecord, type RunFile } from './schema.ts';
 

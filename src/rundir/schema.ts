@@ -606,3 +606,18 @@ export interface SteadyResult {
   /** TCP connections opened over the phase: few means the keep-alive connections were reused. */
   connectionsOpened: number;
 }
+
+/** A mark written by `leakbench mark` (src/rundir/marks.ts). */
+export interface Mark {
+  t: number;
+  name: MarkName;
+}
+export const MARK_NAMES = ['burst-start', 'burst-end', 'rest'] as const;
+export type MarkName = (typeof MARK_NAMES)[number];
+
+/** A phase the user named (--phases): its kind and span; endT absent: until the run's end. */
+export interface PhaseSpan {
+  kind: 'idle' | 'burst';
+  startT: number;
+  endT?: number;
+}

@@ -4,7 +4,7 @@ import { LeakbenchError } from '../errors.ts';
 import { signalGroup, trackGroup, untrackGroup } from './process-group.ts';
 import { waitUntilAnswers } from './readiness.ts';
 import { inCgroup } from './memory-cgroup.ts';
-import type { StderrTap } from '../sample/runtime/source.ts';
+import type { StderrTap } from './stderr-tap.ts';
 import { LineTap } from './stderr-tap.ts';
 
 export interface TargetExit {

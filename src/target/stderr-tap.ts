@@ -1,7 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { StderrTap } from '../sample/runtime/source.ts';
 
 /**
  * A started target's stderr, line by line, shared between its log and the runtime sources:
@@ -11,6 +10,15 @@ import type { StderrTap } from '../sample/runtime/source.ts';
  * Writes are synchronous, so once `closed` resolves the log holds every line (a target that
  * dies before answering is quoted from it).
  */
+/**
+ * The target's stderr lines for the runtime sources; the same shape as src/sample/runtime/source.ts's
+ * StderrTap, written here too because the target stage may not import the sampler's.
+ */
+export interface StderrTap {
+  /** `consume` returns true for a line that is the source's own (kept out of target.log's main stream). */
+  subscribe(consume: (line: string) => boolean): void;
+}
+
 export class LineTap implements StderrTap {
   private readonly consumers: ((line: string) => boolean)[] = [];
   private readonly log: number;
