@@ -92,6 +92,9 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/** The Python startup hook ships as it is: the installed CLI puts its folder on a Python target's PYTHONPATH. */
+const PYTHON_HOOK = 'src/sample/runtime/python/sitecustomize.py';
+
 test('the tarball holds the built CLI, the bundled target and the k6 scripts, and nothing from test/, reports/ or .cache/', () => {
   const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
     .split('\n')
@@ -111,10 +114,12 @@ test('the tarball holds the built CLI, the bundled target and the k6 scripts, an
     'targets/gin-health-check/main.go',
     'targets/gin-health-check/go.mod',
     'targets/gin-health-check/go.sum',
+    PYTHON_HOOK,
   ]) {
     assert.ok(files.includes(needed), `${needed} missing from the tarball: ${files.join(', ')}`);
   }
   for (const f of files) {
+    if (f === PYTHON_HOOK) continue;
     assert.doesNotMatch(
       f,
       /^(test|reports|\.cache|src|scripts|scenarios|bench|node_modules|examples|\.github|\.ci)\//,
@@ -411,8 +416,8 @@ test("the example workflow in a scratch repository: builds, the action's steps, 
   // The job summary: the comparison table, each build's section, the closing line.
   const summary = readFileSync(s.summary, 'utf8');
   assert.match(summary, /^### leakbench comparison: soak$/m);
-  assert.match(summary, new RegExp(`^\\| plain \\| completed \\| 20,0\\d\\d \\| .* \\| ${verdicts.plain} \\|$`, 'm'));
-  assert.match(summary, /^\| race \| completed \| 20,0\d\d \| .* \| growth-outside-go-runtime \|$/m);
+  assert.match(summary, new RegExp(`^\\| plain \\| completed \\| 40,0\\d\\d \\| .* \\| ${verdicts.plain} \\|$`, 'm'));
+  assert.match(summary, /^\| race \| completed \| 40,0\d\d \| .* \| growth-outside-go-runtime \|$/m);
   assert.match(summary, /^<details><summary>race: growth-outside-go-runtime \(completed\)<\/summary>$/m);
   assert.match(summary, /^\| RSS \(VmRSS\) \| \d+ \|/m);
   assert.doesNotMatch(summary, /!\[|\]\([^)]*\.(png|html)\)/, 'no images or links into the artifact on the job page');

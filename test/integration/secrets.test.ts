@@ -94,6 +94,9 @@ test('planted secrets reach the server and no file of the run directory, nor the
       '1s',
       '--rate',
       '5',
+      // One burst: the phases this test counts are idle, burst, idle.
+      '--bursts',
+      '1',
     ],
     secrets,
   );
