@@ -195,7 +195,12 @@ export type RetainedShape =
   /** The last burst retained at least half as much per request as the first, beyond noise: a leak. */
   | 'leak'
   /** One burst, and it retained something beyond noise: a leak or a cache that filled, one burst cannot tell. */
-  | 'held';
+  | 'held'
+  /**
+   * The bursts disagree: one left nothing beyond noise and a later one did (a level read at the
+   * wrong moment, a collection that came late). Not evidence of a leak, nor of a bound.
+   */
+  | 'uneven';
 
 export interface BurstRetained {
   /** The burst and the rest after it. */

@@ -131,6 +131,8 @@ function shapeWords(f: FigureRetained): string {
       return 'nothing beyond noise after any burst';
     case 'held':
       return 'held after the one burst (one burst cannot tell a leak from a cache that filled)';
+    case 'uneven':
+      return 'uneven: a burst that left nothing beyond noise, and a later one that did';
   }
 }
 
@@ -169,6 +171,10 @@ export function requestsToLimitText(label: string, per1k: number, headroom: numb
 /** Two bursts, the second retaining less but beyond noise: what would decide, said as a caveat. */
 export function undecidedCaveat(f: FigureRetained): string {
   const [first, second] = f.bursts;
+  if (f.shape === 'uneven') {
+    const steps = f.bursts.map((b) => `${amount(f, b.added)} after ${b.burst}`).join(', ');
+    return `Retained per burst could not decide, so the verdict rests on the curves within phases: ${f.label} retained ${steps} against a noise band of ${formatFigure(f.band, f.unit)}: the bursts disagree. More bursts (--bursts 3 or more), or a heap figure read after a collection (a mounted /debug/pprof for Go), decide.`;
+  }
   return `Retained per burst could not decide, so the verdict rests on the curves within phases: ${f.label} retained ${amount(f, first!.added)} after ${first!.burst} and ${amount(f, second!.added)} after ${second!.burst}, less but beyond noise: a leak after a warm-up, or a warm-up still settling. A third burst (--bursts 3) decides: a leak retains about the same again.`;
 }
 

@@ -448,7 +448,8 @@ test('fail-on growth: the step fails with exit code 4, and the outputs, the summ
       path: '/healthz',
       'fail-on': 'growth',
       package: tarball,
-      args: '--requests 15000 --connections 20 --sample-interval 200ms --settle 1s',
+      // A burst long enough for a fit's worth of samples under load (15,000 requests at 200 ms held 5-9).
+      args: '--requests 40000 --connections 20 --sample-interval 100ms --settle 1s',
     },
     s.job,
   );

@@ -120,6 +120,9 @@ test('live view: a browser watching a real run sees samples, load and the growth
     [
       'run',
       'soak',
+      // One burst: the page's phase table below names it `burst`.
+      '--bursts',
+      '1',
       '--variant',
       'plain',
       '--idle-before',

@@ -160,3 +160,23 @@ test('the contradiction check fails a verdict that says stable at 10x its baseli
   };
   assert.ok(contradictions(words).some((c) => /did not level off/.test(c)));
 });
+
+test('bursts that disagree are uneven, never a leak: nothing beyond noise, then something', () => {
+  const b = (added: number, i: number) => ({
+    burst: `burst-${i}`,
+    rest: `rest-${i}`,
+    requests: 40_000,
+    totalRequests: 40_000 * i,
+    retained: added,
+    added,
+  });
+  const band = 512 * KiB;
+  // A -race build's live heap, measured: -1.1 MiB after the first burst, +1.3 MiB after the second.
+  assert.equal(shapeOf([b(-1.1 * MiB, 1), b(1.3 * MiB, 2)], band), 'uneven');
+  // Three bursts: the two after the first each beyond noise at the same rate read as a leak.
+  assert.equal(shapeOf([b(0, 1), b(4 * MiB, 2), b(4 * MiB, 3)], band), 'leak');
+  assert.equal(shapeOf([b(0, 1), b(4 * MiB, 2), b(0, 3)], band), 'bounded');
+  assert.equal(shapeOf([b(0, 1), b(0, 2), b(4 * MiB, 3)], band), 'uneven');
+  // Each burst beyond noise at about the same rate: a leak, as before.
+  assert.equal(shapeOf([b(4 * MiB, 1), b(4 * MiB, 2)], band), 'leak');
+});

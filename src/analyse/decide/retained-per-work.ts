@@ -32,11 +32,11 @@ export function retainedPerWork(ctx: Context): RetainedDecision | undefined {
       return { ...base, class: 'not-enough-data', figure: rss, decides: 'a figure for memory outside the runtime' };
   }
   const decisive = localised || heaps.length > 0 ? [...tasks, ...heaps, ...outside] : rss ? [rss] : [];
-  const warm = decisive.find((f) => f.shape === 'warm-up');
+  const warm = decisive.find((f) => (f.shape === 'warm-up' && r.bursts < 3) || f.shape === 'uneven');
   // Two bursts, the second retaining less but still beyond noise: a leak after a warm-up, or a
   // warm-up still settling. The figures cannot decide; the shape rules do, and the words say
   // that a third burst would (ctx.retainedUndecided).
-  if (warm && r.bursts < 3) {
+  if (warm) {
     ctx.retainedUndecided = warm;
     return undefined;
   }
