@@ -212,7 +212,12 @@ function heapGrowthWords(ctx: Context, d: Extract<ShapeDecision, { class: 'heap-
       summary: `${cap(heapWords(ctx, d.heap))} keeps what the load allocated: live objects from the requests are still referenced after it (a cache, a map, a list), and the load's growth did not level off, so memory grows with every request served.`,
       evidence: [
         heldSentence(ctx, h),
-        `${heap.label} is still ${formatSignedBytes(h.heap!.kept)} above its baseline ${whereHeld(h)} (${share(h.heap!.kept, h.held)} of what RSS holds): objects from the load are still referenced.`,
+        // What the heap keeps is known only where its figure was sampled at rest after the load.
+        ...(h.heap
+          ? [
+              `${heap.label} is still ${formatSignedBytes(h.heap.kept)} above its baseline ${whereHeld(h)} (${share(h.heap.kept, h.held)} of what RSS holds): objects from the load are still referenced.`,
+            ]
+          : []),
         ...tail(ctx),
       ],
       suggestions: heapTool(ctx, d.heap),
