@@ -23,7 +23,11 @@ export function heldAfterLoad(ctx: Context): Decision | undefined {
   if (!held) return undefined;
   if (held.tasks !== undefined && held.tasks >= THRESHOLDS.minGoroutineRise)
     return { class: 'task-growth', via: 'held', held };
-  if ((held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) || liveHolds(held)) {
+  // A live heap still rising across its collections to the load's end is data the load keeps,
+  // whatever the heap-in-use figure says (a Go server read by gctrace alone has none; seen: a
+  // leak of 8 KiB per request called high-water-held).
+  const liveGrew = held.live?.state === 'growing' && (held.liveKept ?? 0) >= THRESHOLDS.heapShare * held.held;
+  if ((held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) || liveHolds(held) || liveGrew) {
     if (held.levelledOff) return plateau(ctx, held, 'live-heap');
     return { class: 'heap-growth', via: 'held', held, heap: held.heap?.key ?? ctx.profile.live! };
   }
