@@ -207,7 +207,13 @@ test('Node.js, strings kept per request: heap growth on the V8 heap', async () =
   const s = await soak('node-heap-leak', nodeServer('heap-leak'), 20_000, ['--fail-on', 'growth']);
   assert.equal(s.r.code, 4, s.text);
   assert.equal(s.verdict.kind, 'heap-growth', s.text);
-  assert.match(s.verdict.summary, /RSS grows with the V8 heap \(V8 heap used carries \d+% of the RSS growth\)/);
+  // Two right paths, each with its own words: the burst's growth carried by the V8 heap, or (when
+  // the burst's fit ends flat, e.g. after the inspector's collection at rest) what the heap still
+  // keeps after the load.
+  assert.match(
+    s.verdict.summary,
+    /RSS grows with the V8 heap \(V8 heap used carries \d+% of the RSS growth\)|^The V8 heap keeps what the load allocated/,
+  );
   assertNodeWords(s);
 });
 
@@ -217,7 +223,7 @@ test('Node.js, Buffers kept per request: heap growth in external memory, outside
   assert.equal(s.verdict.kind, 'heap-growth', s.text);
   assert.match(
     s.verdict.summary,
-    /Node external memory \(Buffers\) carries \d+% of the RSS growth\): Buffers or ArrayBuffers are being kept alive/,
+    /Node external memory \(Buffers\) carries \d+% of the RSS growth\): Buffers or ArrayBuffers are being kept alive|^Node's external memory \(Buffers\) keeps what the load allocated/,
   );
   assertNodeWords(s);
 });
