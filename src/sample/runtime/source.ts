@@ -51,7 +51,41 @@ export interface RuntimeSource {
    * during a burst). Absent where the runtime cannot be asked.
    */
   collect?(): Promise<Partial<Sample>>;
+  /**
+   * Live memory by the code that allocated it, read at a phase end at rest right after
+   * collect() (src/analyse/alloc-sites.ts diffs two of them). Absent where the runtime has no
+   * such profiler within reach.
+   */
+  sites?(): Promise<SitesProfile | Unavailable>;
   close(): Promise<void>;
+}
+
+/** Which profiler gave a SitesProfile. */
+export type SitesOrigin = 'pprof-heap' | 'inspector-sampling' | 'class-histogram' | 'tracemalloc';
+
+/** One allocation site's live memory in a profile taken at rest. */
+export interface AllocationSite {
+  /**
+   * The site as its runtime's tools name it: Go, Node.js and Python "function (file:line)" of
+   * the innermost frame the user's code would recognise; the JVM a class name.
+   */
+  site: string;
+  kind: 'function' | 'class';
+  /** Live bytes allocated there (scaled to an estimate of the whole heap where the profiler samples). */
+  bytes: number;
+  /** Live objects (instances for the JVM), where the profiler counts them. */
+  objects?: number;
+  /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
+  stack?: string[];
+}
+
+export interface SitesProfile {
+  origin: SitesOrigin;
+  sites: AllocationSite[];
+  /** How the figures were measured, in words (e.g. "sampled every 512 KiB of allocation"). */
+  method: string;
+  /** The profile as the runtime gave it, kept in the run directory for its usual tool. */
+  raw: { extension: string; contents: Buffer | string; openWith: string };
 }
 
 export function isUnavailable(x: RuntimeSource | Unavailable): x is Unavailable {
