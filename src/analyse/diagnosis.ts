@@ -143,6 +143,11 @@ export interface Diagnosis {
   plateau?: PlateauFacts;
   /** Memory retained after each burst, at rest, against requests served (runs with a rest after a burst). */
   retained?: RetainedReport;
+  /**
+   * The retained figure that could not decide (less retained each time but beyond noise, or
+   * uneven), when the verdict had to rest on the curves instead: another burst would decide.
+   */
+  retainedUndecided?: { key: DiagnosedFigure; label: string; shape: RetainedShape };
 }
 
 export interface HeldMemory {

@@ -76,6 +76,8 @@ export function diagnose(given: RunData, opts: DiagnoseOptions = {}): Diagnosis 
   if (ctx.smaps) diagnosis.smaps = ctx.smaps;
   if (ctx.profiles) diagnosis.heapProfiles = ctx.profiles;
   if (ctx.retained) diagnosis.retained = ctx.retained;
+  const undecided = ctx.retainedUndecided;
+  if (undecided) diagnosis.retainedUndecided = { key: undecided.key, label: undecided.label, shape: undecided.shape };
   const projection =
     opts.memoryLimitBytes !== undefined && opts.memoryLimitBytes > 0
       ? project(ctx, opts.memoryLimitBytes, verdict)

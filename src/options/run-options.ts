@@ -51,6 +51,11 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
   idleAfterMs: number;
   /** soak: how many times the burst runs, each followed by a rest of idleAfterMs (1 or more). */
   bursts: number;
+  /**
+   * soak: when what the bursts retained cannot decide (less each time but beyond noise, or
+   * uneven), the burst runs again, up to this many bursts in all (equal to bursts: never).
+   */
+  maxBursts: number;
   // run
   settleMs: number;
   readyTimeoutMs: number;
@@ -103,6 +108,7 @@ const FLAGS = {
   'idle-before': { type: 'string' },
   'idle-after': { type: 'string' },
   bursts: { type: 'string' },
+  'max-bursts': { type: 'string' },
   'ready-timeout': { type: 'string' },
   'stop-grace': { type: 'string' },
   out: { type: 'string' },
@@ -218,6 +224,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
         ? DEFAULTS.idleAfterMs
         : durationMs('idle-after', v['idle-after'], LIMITS.idleAfterMs),
     bursts: v.bursts === undefined ? DEFAULTS.bursts : positiveInt('bursts', v.bursts, LIMITS.bursts),
+    maxBursts: 0,
     settleMs: v.settle === undefined ? DEFAULTS.settleMs : durationMs('settle', v.settle, { min: 0 }),
     readyTimeoutMs:
       v['ready-timeout'] === undefined
@@ -258,6 +265,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
     throw new UsageError(
       '--bursts: each burst needs a rest after it to measure what it left behind; give --idle-after more than 0s',
     );
+  options.maxBursts = maxBursts(v['max-bursts'], options.bursts, scenario, scenarioFile);
   const tooMany = connectionsExceedRequests(options.connections, options.requests);
   if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
   checkBurstThreads(options);
@@ -319,6 +327,9 @@ Traffic:
                                   target has one, 1 on a 2-core machine; at most 8)
   soak:  --idle-before 60s, then --bursts 2 times the burst each followed by --idle-after 120s
          of probes at --rate (the same burst again tells a filled cache from a leak)
+         --max-bursts N  when what the bursts left behind cannot decide (less each time but
+                         beyond noise, or uneven), run the burst again, up to N in all
+                         (default --bursts + 2; --max-bursts equal to --bursts: never)
 ${STEADY_HELP}
 
 ${REQUEST_HELP}
@@ -407,4 +418,19 @@ function checkBurstThreads(o: Pick<RunOptions, 'burstThreads' | 'engine' | 'conn
     throw new UsageError(
       `--burst-threads: ${o.burstThreads} threads for ${o.connections} connections; expected at most one thread per connection`,
     );
+}
+
+/** --max-bursts: at least --bursts; the soak's default is two more than --bursts, other scenarios never add any. */
+function maxBursts(
+  given: string | undefined,
+  bursts: number,
+  scenario: string,
+  scenarioFile: string | undefined,
+): number {
+  if (given === undefined) return scenario === 'soak' && scenarioFile === undefined ? bursts + 2 : bursts;
+  if (scenario !== 'soak' || scenarioFile !== undefined)
+    throw new UsageError(`--max-bursts: only for the soak scenario, not ${scenarioFile ?? scenario}`);
+  const n = positiveInt('max-bursts', given, LIMITS.bursts);
+  if (n < bursts) throw new UsageError(`--max-bursts: expected at least --bursts (${bursts}), got ${n}`);
+  return n;
 }

@@ -20,6 +20,7 @@ registerPhaseRunner('burst', (phase, ctx) => {
       onSecond: (l) => ctx.load.write(l),
       onWarning: ctx.warn,
       onProgress: (done, total) => {
+        ctx.onWork?.(done, total);
         // Redrawing per response would cost more than the request; a few times a second is plenty.
         if (done !== total && (done & 1023) !== 0) return;
         const now = Date.now();

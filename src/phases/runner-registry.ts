@@ -24,6 +24,8 @@ export interface PhaseRunContext {
   /** The latest RSS and how many samples so far, shown on the progress line. */
   rss: () => { rssBytes?: number };
   samples: () => number;
+  /** A burst's progress, for samples at each 1% of its requests (src/run/work-samples.ts); absent, the clock alone samples. */
+  onWork?: (done: number, total: number) => void;
   warn: (message: string) => void;
 }
 

@@ -1,4 +1,5 @@
 import type { RunOptions } from '../options/run-options.ts';
+import { moreBursts } from './more-bursts.ts';
 import { runDirName } from '../rundir/recorder.ts';
 import { buildPhases, loadScenario } from './load-scenario.ts';
 import { buildIfBundled, checkAttach, targetLabel } from './prepare-target.ts';
@@ -43,6 +44,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
           currentPid: () => t.currentPid(),
           latestRss: () => t.latestRss(),
           sampleCount: () => t.sampleCount(),
+          sampleSoon: () => t.sampleSoon(),
           collectAtRest: (phase) => t.collectAtRest(phase),
           end: () => t.end(),
         };
@@ -53,6 +55,7 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
       ...(options.prometheus && { prometheus: options.prometheus }),
       ...(options.live && { live: options.live }),
       ...(options.failOn && { failOn: options.failOn }),
+      ...(options.maxBursts > options.bursts && { morePhases: moreBursts(options.maxBursts, options.secretHeaders) }),
     },
     io,
   );

@@ -1,4 +1,5 @@
 import { atRestEnd } from './runtime-sources.ts';
+import { workSampler } from './work-samples.ts';
 import { join, relative } from 'node:path';
 import type { ProgressLine } from '../console/progress.ts';
 import { ExitCode, LeakbenchError, type ExitCodeValue } from '../errors.ts';
@@ -62,6 +63,8 @@ export interface SessionTarget {
   currentPid(): number | undefined;
   latestRss(): { rssBytes?: number };
   sampleCount(): number;
+  /** One sample now unless one is in flight (a burst's progress asks); returns whether it took one. */
+  sampleSoon?(): boolean;
   /** Asks the runtime for a full collection at rest and samples after it (src/run/runtime-sources.ts). */
   collectAtRest?(phase: string): Promise<void>;
   /** Stops sampling and what the pack started; returns the sampler's error, if any. */
@@ -75,6 +78,13 @@ export interface SessionParts {
   clock: RunClock;
   stop: RunStop;
   io: { log(line: string): void; progressLog(line: string): void };
+}
+
+/** Phases added to a run as it goes, and why, in words. */
+export interface MorePhases {
+  specs: PhaseSpec[];
+  records: RunFile['phases'];
+  why?: string;
 }
 
 /** One run, driven or watched: everything that differs between `run` and `sample` is in here. */
@@ -96,6 +106,12 @@ export interface SessionSpec {
   failOn?: FailOn;
   /** The user's signal is the planned end (sample --until-signal): the run is completed, not interrupted. */
   signalIsTheEnd?: boolean;
+  /**
+   * Phases to run after the planned ones, asked once they are done and again after each answer:
+   * a soak whose bursts left memory the figures cannot decide on runs its burst again
+   * (src/run/more-bursts.ts). Empty: the run goes on to its end.
+   */
+  morePhases?(dir: string, done: readonly PhaseSpec[]): MorePhases;
   /** Last word on run.json before it is closed (a watched run's phases, found from what was sampled). */
   beforeEnd?(run: RunFile, dir: string, info: (message: string) => void): void;
 }
@@ -113,6 +129,8 @@ interface Session {
   snapshots: Snapshots;
   live: LiveServer | undefined;
   shownDir: string;
+  /** The phases so far: the planned ones, then any morePhases added. */
+  phases: PhaseSpec[];
 }
 
 /**
@@ -185,7 +203,8 @@ function openSession(spec: SessionSpec, io: RunIo, live: LiveServer | undefined)
   journal.event({ type: 'run-start', message: spec.title });
   io.log(`run directory: ${shownDir}`);
   if (live) io.log(`live view: ${live.url} (until the run ends)`);
-  return { spec, io, clock, stop, recorder, journal, load, probes, target, snapshots, live, shownDir };
+  const phases = [...spec.phases];
+  return { spec, io, clock, stop, recorder, journal, load, probes, target, snapshots, live, shownDir, phases };
 }
 
 /** The target, the start snapshot, each phase with its snapshot, the settle time, the end snapshot. */
@@ -200,9 +219,9 @@ async function collect(s: Session): Promise<void> {
   io.log(plan.ready);
   target.startSampling();
   await snapshots.take('start', target.currentPid(), plan.baseUrl);
-  for (const [i, phase] of s.spec.phases.entries()) {
-    if (stop.signal.aborted) break;
-    await runOnePhase(s, phase, i, plan.baseUrl);
+  for (let i = 0; i < s.phases.length && !stop.signal.aborted; i++) {
+    await runOnePhase(s, s.phases[i]!, i, plan.baseUrl);
+    if (i === s.phases.length - 1 && !stop.signal.aborted && s.spec.morePhases) addPhases(s);
   }
   if (!stop.signal.aborted && s.spec.settleMs > 0) {
     io.log(`settling: sampling ${s.spec.settleMs / 1000}s more without load`);
@@ -212,6 +231,19 @@ async function collect(s: Session): Promise<void> {
 }
 
 /** One phase: its record's times and result in run.json, its events, its runner, its snapshot after. */
+/** Appends what morePhases asks for to the run and to run.json. */
+function addPhases(s: Session): void {
+  const more = s.spec.morePhases!(s.recorder.dir, s.phases);
+  if (more.specs.length === 0) return;
+  if (more.why) {
+    s.journal.event({ type: 'info', message: more.why });
+    s.io.log(more.why);
+  }
+  s.phases.push(...more.specs);
+  s.recorder.run.phases.push(...more.records);
+  s.recorder.saveRun();
+}
+
 async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL | undefined): Promise<void> {
   const { recorder, journal, clock, io, target } = s;
   const record = recorder.run.phases[i]!;
@@ -231,6 +263,12 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
     progress: io.progress,
     rss: () => target.latestRss(),
     samples: () => target.sampleCount(),
+    ...(target.sampleSoon && {
+      onWork: workSampler(
+        () => target.sampleSoon?.() ?? false,
+        () => performance.now(),
+      ),
+    }),
     warn: (m) => journal.warn(m),
   });
   io.progress.done();
@@ -245,8 +283,7 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
       ? `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`
       : `${(record.endT - startT).toFixed(1)} s, ${target.sampleCount()} samples`,
   });
-  if (!s.stop.signal.aborted && target.collectAtRest && atRestEnd(s.spec.phases, i))
-    await target.collectAtRest(phase.name);
+  if (!s.stop.signal.aborted && target.collectAtRest && atRestEnd(s.phases, i)) await target.collectAtRest(phase.name);
   if (!s.stop.signal.aborted && phaseKindOf(phase).snapshotAfter)
     await s.snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
 }

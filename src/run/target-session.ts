@@ -157,6 +157,10 @@ export class TargetSession {
     return this.sampler?.count ?? 0;
   }
 
+  sampleSoon(): boolean {
+    return this.sampler?.sampleSoon() ?? false;
+  }
+
   /** The latest RSS sampled, for the progress line. */
   latestRss(): { rssBytes?: number } {
     const latest = this.sampler?.latest();

@@ -72,6 +72,8 @@ export class Sampler {
   private stopped = false;
   /** Every sample runs through this chain, so timer ticks and sampleOnce() never overlap. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Samples asked for and not yet written (ticks, sampleOnce and sampleSoon alike). */
+  private pending = 0;
   private last: Sample | undefined;
   private taken = 0;
   private slowReported = false;
@@ -159,9 +161,23 @@ export class Sampler {
    * after a forced collection, with `collectedBy`) wins over what the sources read.
    */
   sampleOnce(extra?: Partial<Sample>): Promise<Sample> {
-    const run = this.queue.then(() => this.takeSample(extra));
+    this.pending++;
+    const run = this.queue.then(() => this.takeSample(extra)).finally(() => this.pending--);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * One more sample now, between the clock's ticks, unless one is already being taken: the burst
+   * asks for one at each 1% of its requests (src/run/work-samples.ts), and a backlog of them would
+   * measure the sampler rather than the target. Returns whether it took one.
+   */
+  sampleSoon(): boolean {
+    if (!this.started || this.stopped || this.pending > 0) return false;
+    this.sampleOnce().catch((err: unknown) => {
+      if (!this.stopped) this.warn('sampler', `sampling failed: ${(err as Error).message}`);
+    });
+    return true;
   }
 
   private scheduleTick(k: number): void {
