@@ -1,4 +1,5 @@
 import type { DiagnosedFigure, Verdict, VerdictKind } from './diagnosis.ts';
+import { RACE_SUGGESTION, raceGrowthSentence } from './race-words.ts';
 import { formatCount, formatFigure, formatMiB, formatSignedBytes, formatSignedCount } from './format.ts';
 import type { Context, RetainedDecision } from './decide/context.ts';
 import { LEAK_SHARE, NOISE_SIGMAS, type FigureRetained, type LevelFrom } from './retained.ts';
@@ -56,8 +57,13 @@ function classWords(
     case 'outside-growth':
       return {
         kind: ctx.profile.kinds['outside-growth'],
-        summary: `Each of the ${n} bursts left about the same amount again in ${f!.label}, measured at rest (${perWork(f!)}): memory beyond what ${ctx.profile.runtimeWords} holds grows with the work served.`,
-        suggestions: tools.heapTool(),
+        summary: [
+          `Each of the ${n} bursts left about the same amount again in ${f!.label}, measured at rest (${perWork(f!)}): memory beyond what ${ctx.profile.runtimeWords} holds grows with the work served.`,
+          raceGrowthSentence(ctx),
+        ]
+          .filter(Boolean)
+          .join(' '),
+        suggestions: ctx.race.race === true ? [RACE_SUGGESTION] : tools.heapTool(),
       };
     case 'rss-growth':
       return {

@@ -1,4 +1,5 @@
 import { buildSetting, depVersion } from '../rundir/go-build.ts';
+import { RACE_ISSUE, RACE_SUGGESTION } from './race-words.ts';
 import { DEFAULT_GOGC } from '../rundir/schema.ts';
 import type {
   DiagnosedFigure,
@@ -28,9 +29,6 @@ import { retainedVerdict, undecidedCaveat } from './retained-words.ts';
  * The words of a verdict: the decision's facts in sentences, in the runtime's own terms (the
  * profile's names for its heap, its tasks, its kinds). Nothing here decides anything.
  */
-
-const RACE_ISSUE = 'golang/go#63276';
-const RACE_ISSUE_URL = 'https://github.com/golang/go/issues/63276';
 
 export function verdictWords(ctx: Context, d: Decision): Verdict {
   const caveats = baseCaveats(ctx);
@@ -434,10 +432,7 @@ function outsideWords(ctx: Context, evidence: string[], why: string, caveats: st
   if (!race && ctx.race.race === undefined)
     caveats.push('How the binary was built is unknown (no build info was read), so a -race build cannot be ruled out.');
   const suggestions = race
-    ? [
-        `Build without -race for anything long-running: the race detector is for tests, and its memory is expected to grow (see ${RACE_ISSUE_URL}; the race detector's documentation says its memory does not show in runtime.ReadMemStats or pprof).`,
-        'Compare with the plain build: npm run scenario:compare runs the same scenario against both.',
-      ]
+    ? [RACE_SUGGESTION, 'Compare with the plain build: npm run scenario:compare runs the same scenario against both.']
     : [
         ...raceSuggestions(ctx),
         'For cgo/C: check native libraries for unfreed malloc (e.g. heaptrack or valgrind --tool=massif on the binary), and the smaps table for the mappings that grew.',
