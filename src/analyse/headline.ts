@@ -21,6 +21,15 @@ const RSS_PREFERENCE: readonly { key: SampleFigure; name: string }[] = [
   { key: 'cgroupMemory', name: 'cgroup memory' },
 ];
 
+/** The heap as a runtime source reads it (src/sample/runtime/), where no /metrics figure gives one. */
+const RUNTIME_SOURCE_HEAPS: readonly SampleFigure[] = [
+  'inspHeapUsed',
+  'hsHeapUsed',
+  'gcTraceLive',
+  'pprofInuseBytes',
+  'pyTracedBytes',
+];
+
 /**
  * One sentence of measured facts about memory: what the OS saw next to what the Go runtime
  * saw. It states no verdict; a verdict is a later clause to add to `describe`, not a rewrite.
@@ -34,7 +43,9 @@ export function headline(input: HeadlineInput): string {
 
 function describe(input: HeadlineInput): string {
   const rss = pickRss(input.memory);
-  const heap = input.memory.find((f) => MANAGED_HEAPS.includes(f.key));
+  const heap =
+    input.memory.find((f) => MANAGED_HEAPS.includes(f.key)) ??
+    input.memory.find((f) => RUNTIME_SOURCE_HEAPS.includes(f.key));
   const heapName = heap?.label ?? 'heap';
   const over = input.sampleSpanS > 0 ? ` over ${formatDuration(input.sampleSpanS)}` : '';
   if (rss === undefined && heap === undefined)

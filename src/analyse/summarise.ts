@@ -101,8 +101,10 @@ export function summariseLoad(data: RunData, warnings: string[]): PhaseLoadSumma
     const seconds = data.load.filter((l) => l.phase === phase.name);
     const probes = data.probes.filter((p) => p.phase === phase.name);
     if (seconds.length === 0 && probes.length === 0) {
-      // A phase the pack only watched (its kind drives no load) has none to record.
-      if (phase.startT !== undefined && findPhaseKind(phase.kind)?.drivesLoad !== false)
+      // A phase the pack only watched (its kind drives no load), or found in a watched run from
+      // the target's activity (params.found), has none to record.
+      const found = typeof phase.params === 'object' && phase.params !== null && 'found' in phase.params;
+      if (phase.startT !== undefined && !found && findPhaseKind(phase.kind)?.drivesLoad !== false)
         warnings.push(`phase "${phase.name}" started but recorded no load`);
       continue;
     }

@@ -26,8 +26,15 @@ load: a run directory with samples.ndjson, events.ndjson and run.json, and its r
 with a k6 run: npm run report -- --k6 <k6 output> --samples <this run directory>.
 
 Sources (at least one):
-  --pid N                 /proc/N/status and smaps_rollup (and N's cgroup, unless --cgroup/--query)
-  --metrics-url URL       the target's Prometheus /metrics (Go heap, stack, goroutines, RSS)
+  --pid N                 /proc/N/status and smaps_rollup (and N's cgroup, unless --cgroup/--query),
+                          and the runtime's own figures that need no restart: a JVM's hsperfdata,
+                          /metrics and /debug/pprof on the ports N listens on
+  --no-collect            never ask the runtime for a full collection (by default one is asked for
+                          once the watch ends, so the heap figure at the end is live memory)
+  --inspect-attach        with --pid of a Node.js process: open its inspector (SIGUSR1; it opens a
+                          debugging port on 127.0.0.1 in that process) for V8 heap figures
+  --metrics-url URL       the target's Prometheus /metrics (Go heap, stack, goroutines, RSS);
+                          with --pid, found on its ports when not given
   --cgroup PATH           a cgroup's memory: its memory.current / memory.usage_in_bytes file,
                           its directory, or its path under /sys/fs/cgroup
   --prometheus-url URL --pod [NAMESPACE/]NAME
@@ -38,6 +45,11 @@ Sources (at least one):
 Stop:
   --duration 10m          sample for this long (Ctrl-C ends it early, marked interrupted)
   --until-signal          sample until SIGINT/SIGTERM (Ctrl-C), which ends it normally
+Phases (the load's windows; found from the process's CPU and connections when not given):
+  --load-output FILE      the load tool's output: autocannon --json, hey -o csv, vegeta encode
+  --phases SPEC           the phases yourself, e.g. rest:0-10s,load:10-40s,rest:40- (wins over
+                          any found); from another shell, npx tsx scripts/leakbench.ts mark
+                          burst-start (burst-end, rest) marks them as they happen
 Flags:
   --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME
 ${LIVE_HELP}`;

@@ -29,6 +29,8 @@ const FLAGS = {
   name: { type: 'string' },
   phases: { type: 'string' },
   'load-output': { type: 'string' },
+  'inspect-attach': { type: 'boolean' },
+  'no-collect': { type: 'boolean' },
   ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -49,6 +51,10 @@ export interface SampleOptions {
   phases?: PhaseSpan[];
   /** --load-output: a load tool's output file, read when the sampling ends. */
   loadOutput?: string;
+  /** --inspect-attach: open the inspector of a Node.js --pid (SIGUSR1 opens a debugging port in it). */
+  inspectAttach?: boolean;
+  /** --no-collect: never ask the watched runtime for a collection (the end of the watch is the one time it would). */
+  noCollect?: boolean;
 }
 
 export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
@@ -89,6 +95,12 @@ export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
   if (live) o.live = live;
   if (v.phases !== undefined) o.phases = parsePhasesOption(v.phases);
   if (v['load-output'] !== undefined) o.loadOutput = v['load-output'];
+  if (v['inspect-attach']) {
+    if (o.pid === undefined)
+      throw new UsageError('--inspect-attach: only with --pid (the Node.js process whose inspector to open)');
+    o.inspectAttach = true;
+  }
+  if (v['no-collect']) o.noCollect = true;
   return o;
 }
 

@@ -41,7 +41,7 @@ export class RuntimeSources {
   ) {}
 
   static async open(
-    target: { pid: number; launched: boolean; stderrLines?: StderrTap; baseUrl: URL },
+    target: { pid: number; launched: boolean; stderrLines?: StderrTap; baseUrl?: URL },
     io: RuntimeSourcesIo,
     probes: readonly RuntimeProbe[] = RUNTIME_PROBES,
   ): Promise<RuntimeSources> {
@@ -64,7 +64,7 @@ export class RuntimeSources {
           runtime,
           launched: target.launched,
           ...(target.stderrLines && { stderrLines: target.stderrLines }),
-          pprofUrl: new URL('/debug/pprof/', target.baseUrl).href,
+          ...(target.baseUrl && { pprofUrl: new URL('/debug/pprof/', target.baseUrl).href }),
         });
       } catch (err) {
         opened = { unavailable: `${probe.origin}: ${(err as Error).message}` };

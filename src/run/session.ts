@@ -67,6 +67,11 @@ export interface SessionTarget {
   sampleSoon?(): boolean;
   /** Asks the runtime for a full collection at rest and samples after it (src/run/runtime-sources.ts). */
   collectAtRest?(phase: string): Promise<void>;
+  /**
+   * A watched run's last word from the runtime: a collection once the watch is over (its phases
+   * are found only afterwards, so this is its one sure moment at rest), and a sample after it.
+   */
+  collectAtEnd?(): Promise<void>;
   /** Stops sampling and what the pack started; returns the sampler's error, if any. */
   end(): Promise<unknown>;
 }
@@ -227,7 +232,10 @@ async function collect(s: Session): Promise<void> {
     io.log(`settling: sampling ${s.spec.settleMs / 1000}s more without load`);
     await sleep(s.spec.settleMs, stop.signal);
   }
-  if (!stop.targetGone) await snapshots.take('end', target.currentPid(), plan.baseUrl);
+  if (!stop.targetGone) {
+    await target.collectAtEnd?.();
+    await snapshots.take('end', target.currentPid(), plan.baseUrl);
+  }
 }
 
 /** One phase: its record's times and result in run.json, its events, its runner, its snapshot after. */

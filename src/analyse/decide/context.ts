@@ -137,7 +137,8 @@ export interface HeldFacts {
   rose: number;
   held: number;
   tasks?: number;
-  heap?: { key: DiagnosedFigure; kept: number };
+  /** `collected`: read on a sample taken right after a full collection the pack asked for (live memory). */
+  heap?: { key: DiagnosedFigure; kept: number; collected?: boolean };
   outside?: number;
   /** The load's RSS growth levelled off while the load went on. */
   levelledOff: boolean;

@@ -27,7 +27,7 @@ export function heldAfterLoad(ctx: Context): Decision | undefined {
   // whatever the heap-in-use figure says (a Go server read by gctrace alone has none; seen: a
   // leak of 8 KiB per request called high-water-held).
   const liveGrew = held.live?.state === 'growing' && (held.liveKept ?? 0) >= THRESHOLDS.heapShare * held.held;
-  if ((held.heap && held.heap.kept >= THRESHOLDS.heapShare * held.held) || liveHolds(held) || liveGrew) {
+  if ((held.heap && held.heap.kept >= heapShareOf(held.heap) * held.held) || liveHolds(held) || liveGrew) {
     if (held.levelledOff) return plateau(ctx, held, 'live-heap');
     return { class: 'heap-growth', via: 'held', held, heap: held.heap?.key ?? ctx.profile.live! };
   }
@@ -39,6 +39,34 @@ export function heldAfterLoad(ctx: Context): Decision | undefined {
   // load is the plateau's shape, and the words say what was not measured.
   if (!ctx.hasRuntimeMetrics && held.levelledOff) return plateau(ctx, held, 'unknown');
   return { class: 'high-water-held', held };
+}
+
+/**
+ * How much of what RSS holds a heap must keep to be what holds it. Read at a random moment, a
+ * heap counts garbage, so it must hold half. Read right after a full collection the pack asked
+ * for, it is live data, and a runtime keeps room for it beside it: a JVM keeps the heap it
+ * committed under load (seen: 100 MiB live after a collection at the end of a watch, RSS holding
+ * 411 MiB, called high-water-held), Go sizes its heap to twice its live data.
+ */
+function heapShareOf(heap: NonNullable<HeldFacts['heap']>): number {
+  return heap.collected ? COLLECTED_HEAP_SHARE : THRESHOLDS.heapShare;
+}
+
+/** Live data after a collection holds what RSS holds from this share on (a heap up to 4× its live data). */
+const COLLECTED_HEAP_SHARE = 0.2;
+
+/**
+ * The heap above its baseline on the last sample taken right after a collection the pack asked
+ * for, after `t` (the burst's end); undefined without one, or when it is below the floor that
+ * counts as held.
+ */
+function liveAfterCollection(ctx: Context, key: DiagnosedFigure, t: number): number | undefined {
+  const f = ctx.fig(key);
+  if (!f || key === 'outsideGo' || key === 'outsideRuntime') return undefined;
+  const s = ctx.data.samples.filter((x) => x.t > t && x.collectedBy !== undefined && x[key] !== undefined).at(-1);
+  if (!s) return undefined;
+  const kept = s[key]! - f.baseline;
+  return kept >= THRESHOLDS.highWaterBytes ? kept : undefined;
 }
 
 /**
@@ -113,6 +141,8 @@ export function heldFacts(ctx: Context): HeldFacts | undefined {
   const tasks = kept(ctx.profile.tasks?.key);
   if (tasks !== undefined) out.tasks = tasks;
   const heaps = ctx.profile.heap.flatMap((key) => {
+    const live = liveAfterCollection(ctx, key, burst.endT);
+    if (live !== undefined) return [{ key, kept: live, collected: true }];
     if (!collectedSince(ctx, key, burst.endT)) {
       out.heapUncollected = key;
       return [];

@@ -135,10 +135,12 @@ async function findInspector(
   pid: number,
   watch: StderrWatch,
   except: ReadonlySet<number>,
+  waitMs = FIND_MS,
 ): Promise<string | undefined> {
-  const deadline = Date.now() + FIND_MS;
+  const deadline = Date.now() + waitMs;
   const asked = new Set<number>(except);
-  while (Date.now() < deadline) {
+  // At least one look, however short the wait.
+  for (;;) {
     const ports = loopbackListeningPorts(pid);
     for (const p of ports) {
       const announced = watch.byPort.get(p);
@@ -150,10 +152,9 @@ async function findInspector(
       const url = await inspectorUrlOn(p);
       if (url) return url;
     }
-    if (watch.failure) return undefined;
+    if (watch.failure || Date.now() >= deadline) return undefined;
     await sleep(POLL_MS);
   }
-  return undefined;
 }
 
 function handlesSigusr1(pid: number): boolean {
@@ -164,7 +165,8 @@ function handlesSigusr1(pid: number): boolean {
 
 async function openAttached(pid: number, watch: StderrWatch): Promise<string | Unavailable> {
   const before = new Set(loopbackListeningPorts(pid));
-  const open = await findInspector(pid, watch, new Set());
+  // An inspector already open answers at once; waiting for one would delay every attach by FIND_MS.
+  const open = await findInspector(pid, watch, new Set(), 0);
   if (open) return open;
   if (!handlesSigusr1(pid))
     return { unavailable: `pid ${pid} does not handle SIGUSR1 (not Node.js, or it runs with --disable-sigusr1)` };
