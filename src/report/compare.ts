@@ -336,7 +336,9 @@ export function comparisonMarkdown(f: ComparisonFile): string {
     `| ${HEAD.map(() => '---').join(' | ')} |`,
   ];
   for (const r of f.runs) lines.push(`| ${cells(r, named).map(escapeMarkdown).join(' | ')} |`);
-  lines.push(...gateMarkdown(f));
+  const gate = gateMarkdown(f);
+  while (gate.at(-1) === '') gate.pop();
+  lines.push(...gate);
   lines.push('', '## Verdicts', '');
   for (const r of f.runs)
     lines.push(
