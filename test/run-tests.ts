@@ -53,6 +53,7 @@ const TIMED: Record<string, string> = {
   'test/integration/k6-bundles.test.ts': 'probes paced 500 ms apart, phases following within seconds',
   'test/integration/k6-requests.test.ts': 'ramping arrivals within 100 ms of their due time',
   'test/integration/jvm-runtime.test.ts': 'JVM verdicts sampled under load',
+  'test/integration/baseline-gate.test.ts': 'what two builds retain per burst, sampled at rest after loads',
 };
 
 /** The lowest CPU priority, for the background lane and everything it starts. */

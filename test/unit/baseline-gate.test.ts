@@ -72,16 +72,16 @@ function goBuild(kind: string, live: number, outside: number, o: { liveNoise?: n
   ]);
 }
 
-test('two -race builds of the same code, the second leaving 14% more outside the runtime: alike (exit 0)', () => {
-  // Measured: the bundled race build twice, 361.2 and 410.4 KiB per 1,000 requests outside the Go runtime.
+test('two -race builds of the same code, the second leaving 58% more outside the runtime: alike (exit 0)', () => {
+  // Measured: eight soaks of the bundled race build left 353 to 559 KiB per 1,000 requests outside the Go runtime.
   const g = baselineGate('base', [
-    { build: 'base', summary: goBuild('growth-outside-go-runtime', 63 * KiB, 361 * KiB) },
-    { build: 'head', summary: goBuild('growth-outside-go-runtime', 24 * KiB, 410 * KiB) },
+    { build: 'base', summary: goBuild('growth-outside-go-runtime', 63 * KiB, 353 * KiB) },
+    { build: 'head', summary: goBuild('growth-outside-go-runtime', 24 * KiB, 559 * KiB) },
   ])!;
   assert.equal(g.decision, 'alike');
   const outside = g.builds[0]!.figures.find((f) => f.role === 'outside')!;
   assert.equal(outside.decision, 'alike');
-  assert.equal(outside.threshold, Math.round(RELATIVE_MARGIN * 361 * KiB));
+  assert.equal(outside.threshold, Math.round(RELATIVE_MARGIN * 353 * KiB));
   assert.match(g.builds[0]!.words.join(' '), /No figure of head retains more/);
 });
 
