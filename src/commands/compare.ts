@@ -21,9 +21,10 @@ Runs one scenario (default soak) against each target in turn and writes one comp
   --cmd "<command line>"  repeat to compare your own builds instead (they share --url)
   --label NAME            repeat, one per --cmd in order: the builds' names (default cmd-1, cmd-2, ...)
   --baseline LABEL        the build the others are gated against: with --fail-on growth, exit 4 only when
-                          another build retains more per 1,000 requests than it beyond both runs' noise
-                          (per figure: goroutines/threads, live heap, outside the runtime, RSS), or shows
-                          a kind of growth it does not where no figure can be compared
+                          another build retains more per 1,000 requests than it, beyond both runs' noise
+                          and over twice its rate (per figure: goroutines/threads, live heap, outside the
+                          runtime; RSS where the runtime has none), or, where no figure can be compared
+                          (one burst), shows a kind of growth it does not
   --rounds N              run every build N times, alternating (base, head, base, head): drift of the
                           machine falls on each alike, and the gate pools the rounds (default 1)
 Every other flag is passed to each run (see npm run scenario:soak -- --help).`;

@@ -109,11 +109,7 @@ function firstDifference(expected: string, actual: string): string {
 }
 
 /** The comparison report over two fixture runs, as `npm run scenario:compare` renders it. */
-function renderedComparison(
-  scenario: string,
-  runs: Record<string, string>,
-  baseline?: string,
-): Record<string, string> {
+function renderedComparison(scenario: string, runs: Record<string, string>, baseline?: string): Record<string, string> {
   const dir = tempDir('leakbench-golden-');
   const compared = Object.entries(runs).map(([label, fixture]) => {
     mkdirSync(join(dir, label));
