@@ -35,7 +35,7 @@ function answersOf(runs: readonly AnswerRun[]): Answers {
       errors += p.errors;
     }
   const sizes = runs.flatMap((r) => r.probes.flatMap((p) => (p.bytes === undefined ? [] : [p.bytes])));
-  return { codes, total, errors, ...(sizes.length > 0 && { bodyBytes: median(sizes) }) };
+  return { codes, total, errors, ...(sizes.length > 0 && { bodyBytes: Math.round(median(sizes)) }) };
 }
 
 const share = (n: number, total: number) => `${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`;

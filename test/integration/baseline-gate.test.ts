@@ -46,7 +46,12 @@ before(async () => {
   fixture = await ensureFixtureBinary();
 });
 
-async function gate(name: string, base: (port: number) => string, head: (port: number) => string) {
+async function gate(
+  name: string,
+  base: (port: number) => string,
+  head: (port: number) => string,
+  extra: string[] = SMALL,
+) {
   const port = await freePort();
   const r = await runCli(
     [
@@ -66,7 +71,7 @@ async function gate(name: string, base: (port: number) => string, head: (port: n
       'base',
       '--fail-on',
       'growth',
-      ...SMALL,
+      ...extra,
       '--out',
       out,
       '--name',
@@ -132,4 +137,24 @@ test('a Go server keeping 1 KiB per request against the same server keeping noth
     /^\*\*head: regression\*\* — Go live heap .* retains [\d.]+ (KiB|MiB) more per 1,000 requests than the baseline/m,
   );
   assert.equal(file.warnings, undefined, 'both modes answer /health_check alike');
+});
+
+test('builds that answer differently (404 and small against 200 and large): warnings in compare.md and on the console', async (t) => {
+  if (!requireTool(t, 'go', 'Go 1.20+ builds the fixture server')) return;
+  // The same server; only the head serves its heap profile, the path the load asks for.
+  const server = (flags: string) => (port: number) => `${fixture} -mode flat ${flags} -addr 127.0.0.1:${port}`;
+  const small = ['--path', '/debug/pprof/heap', ...SMALL.map((a) => (a === '20000' ? '500' : a))];
+  const { r, file, md } = await gate('answers', server(''), server('-pprof-heap'), small);
+  assert.equal(r.code, ExitCode.ok, r.stderr);
+  assert.equal(file.warnings?.length, 2, (file.warnings ?? []).join('\n'));
+  assert.match(
+    file.warnings![0]!,
+    /^head answered with other status codes than base \(head: 200 × [\d,]+ of [\d,]+; base: 404 × /,
+  );
+  assert.match(
+    file.warnings![1]!,
+    /^head's responses differ in size from base's \(median body of the probes: head \d+ B, base \d+ B\)/,
+  );
+  assert.match(md, /^## Warnings\n\n- head answered with other status codes/m);
+  assert.match(r.stdout, /^ {2}warning: head answered with other status codes/m);
 });
