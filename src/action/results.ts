@@ -80,18 +80,22 @@ function rssChange(b: BuildResult | undefined): number | undefined {
   return rss === undefined ? undefined : rss.end - rss.start;
 }
 
-/** Outputs and summary lines for a finished (or failed) leakbench command; `cwd` is where it ran. */
-export function collectResult(inv: Invocation, cliExitCode: number, cwd: string, outputDir: string): ActionResult {
-  const dir = resolve(cwd, inv.dir);
-  const comparison =
-    inv.mode === 'compare' && existsSync(join(dir, 'compare.json'))
-      ? readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA)
-      : undefined;
+/** The comparison (compare.json, when written) and each build's summary, or the one run's. */
+function readBuilds(inv: Invocation, dir: string): { comparison?: ComparisonFile; builds: BuildResult[] } {
+  if (inv.mode !== 'compare') return { builds: [readBuild(inv.labels[0]!, dir)] };
+  const comparison = existsSync(join(dir, 'compare.json'))
+    ? readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA)
+    : undefined;
   // With --rounds a build's runs are <label>-r1, <label>-r2: the first round speaks for it.
   const runDirOf = (label: string) =>
     join(dir, comparison?.runs.find((r) => (r.build ?? r.label) === label)?.dir ?? label);
-  const builds =
-    inv.mode === 'compare' ? inv.labels.map((l) => readBuild(l, runDirOf(l))) : [readBuild(inv.labels[0]!, dir)];
+  return { ...(comparison && { comparison }), builds: inv.labels.map((l) => readBuild(l, runDirOf(l))) };
+}
+
+/** Outputs and summary lines for a finished (or failed) leakbench command; `cwd` is where it ran. */
+export function collectResult(inv: Invocation, cliExitCode: number, cwd: string, outputDir: string): ActionResult {
+  const dir = resolve(cwd, inv.dir);
+  const { comparison, builds } = readBuilds(inv, dir);
   // The verdict reported is the one that decides: the first gated build that grew, else the first gated build.
   const gated = builds.filter((b) =>
     inv.baseline !== undefined ? b.label !== inv.baseline : inv.gate === undefined || inv.gate.includes(b.label),
@@ -166,7 +170,7 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
 
 /**
  * The baseline gate's outputs: its decision, and the figure that decided it (the first that
- * retains more than the baseline; when none does, the one nearest its threshold).
+ * retains more than the baseline; when none does, the one that retains most against its threshold).
  */
 function gateOutputs(
   c: ComparisonFile | undefined,
@@ -175,8 +179,10 @@ function gateOutputs(
   if (!c?.gate) return none;
   const build = c.gate.builds.find((b) => b.decision === 'regression') ?? c.gate.builds[0];
   const gating = build?.figures.filter((f) => f.gating) ?? [];
-  const nearness = (f: FigureComparison) => f.difference.per1k / Math.max(f.threshold, 1e-9);
-  const figure = gating.find((f) => f.decision === 'more') ?? [...gating].sort((a, b) => nearness(b) - nearness(a))[0];
+  // When none retains more: the figure that retains most against what it had to exceed (a
+  // -race build's memory outside the runtime, not its flat goroutines).
+  const weight = (f: FigureComparison) => Math.max(f.difference.per1k, f.head.per1k) / Math.max(f.threshold, 1e-9);
+  const figure = gating.find((f) => f.decision === 'more') ?? [...gating].sort((a, b) => weight(b) - weight(a))[0];
   if (!build || !figure) return { ...none, decision: c.gate.decision };
   const d = figure.difference;
   return {
