@@ -5,9 +5,9 @@
  * (test/fixtures/go-servers). Short soaks of two bursts; the Action's play of the same gate is
  * in package-and-action.test.ts.
  */
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../src/errors.ts';
@@ -39,6 +39,8 @@ const SMALL = [
 ];
 let race = '';
 let fixture = '';
+
+after(() => rmSync(out, { recursive: true, force: true }));
 
 before(async () => {
   if (!findTool('go')) return;
