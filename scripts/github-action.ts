@@ -63,6 +63,7 @@ main().then(
       core.setOutput('exit-code', String(err.exitCode));
       core.setOutput('verdict', 'none');
       core.setOutput('verdict-class', 'none');
+      core.setOutput('decision', 'none');
       process.exitCode = err.exitCode;
     } else {
       core.error(`leakbench action: internal error: ${(err as Error).stack ?? String(err)}`);

@@ -54,6 +54,7 @@ const TIMED: Record<string, string> = {
   'test/integration/k6-requests.test.ts': 'ramping arrivals within 100 ms of their due time',
   'test/integration/jvm-runtime.test.ts': 'JVM verdicts sampled under load',
   'test/integration/watched-verdicts.test.ts': "verdicts on memory sampled under another tool's load",
+  'test/integration/baseline-gate.test.ts': 'what two builds retain per burst, sampled at rest after loads',
 };
 
 /** The lowest CPU priority, for the background lane and everything it starts. */

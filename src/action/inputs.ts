@@ -28,6 +28,8 @@ export interface ActionInputs {
   name: string;
   /** Builds to compare: `label: command line`, or bundled variant names. */
   compare: { label: string; command?: string }[];
+  /** One of compare's labels: the build the others are gated against (compare --baseline). */
+  baseline: string;
   /** More flags for leakbench, shell words. */
   args: string[];
 }
@@ -82,6 +84,7 @@ const ARG_INPUT: Record<string, string> = {
   out: 'output',
   name: 'name',
   'fail-on': 'fail-on',
+  baseline: 'baseline',
   cmd: 'command or compare',
   label: 'compare',
   variant: 'variant',
@@ -98,7 +101,7 @@ export function parseArgsInput(raw: string): string[] {
         `input args: expected flags and values, got a shell operator or comment in ${JSON.stringify(raw)}`,
       );
     // The step reads the verdict from the directory it named; these have inputs of their own.
-    const flag = /^--(out|name|fail-on|cmd|label|variants?|progress)(=|$)/.exec(w)?.[1];
+    const flag = /^--(out|name|fail-on|baseline|cmd|label|variants?|progress)(=|$)/.exec(w)?.[1];
     if (flag)
       throw new UsageError(
         `input args: --${flag} is set by the action; use its input (${ARG_INPUT[flag] ?? flag}) instead`,
@@ -124,6 +127,7 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
     output: get('output') || 'leakbench-reports',
     name: get('name'),
     compare: parseCompare(env[inputVar('compare')] ?? ''),
+    baseline: get('baseline'),
     args: parseArgsInput(get('args')),
   };
 }
@@ -140,6 +144,19 @@ export interface Invocation {
   gate?: string[];
   /** With gate: what fails a gated build (the fail-on input, parsed as leakbench parses --fail-on). */
   failOn?: FailOn;
+  /** compare with baseline: the build the others are gated against (leakbench itself gates). */
+  baseline?: string;
+}
+
+/** `baseline:` names one of the compared builds, and replaces fail-on-builds (it gates every other build). */
+function checkBaseline(i: ActionInputs, labels: readonly string[]): void {
+  if (!i.baseline) return;
+  if (!labels.includes(i.baseline))
+    throw new UsageError(
+      `input baseline: ${JSON.stringify(i.baseline)} is not one of the compared builds (${labels.join(', ')})`,
+    );
+  if (i.failOnBuilds.length > 0)
+    throw new UsageError('input fail-on-builds: not with baseline (every build but the baseline is gated against it)');
 }
 
 /**
@@ -170,40 +187,10 @@ export function planInvocation(i: ActionInputs, exists: (path: string) => boolea
     for (let n = 2; ; n++) if (!exists(join(i.output, `${name}-${n}`))) return `${name}-${n}`;
   };
 
-  if (i.compare.length > 0) {
-    if (i.command)
-      throw new UsageError('input command: not with compare (give each build its command line in compare)');
-    if (i.variant) throw new UsageError('input variant: not with compare (name the bundled builds in compare)');
-    const labels = i.compare.map((b) => b.label);
-    for (const g of i.failOnBuilds)
-      if (!labels.includes(g))
-        throw new UsageError(
-          `input fail-on-builds: ${JSON.stringify(g)} is not one of the compared builds (${labels.join(', ')})`,
-        );
-    const name = unique(i.name || `compare-${scenarioBase}`);
-    const argv = ['compare', i.scenario, ...common, '--out', i.output, '--name', name];
-    const own = i.compare[0]!.command !== undefined;
-    if (own) {
-      if (!i.url) throw new UsageError('input url: the address your builds answer on is needed with compare');
-      for (const b of i.compare) argv.push('--cmd', b.command!, '--label', b.label);
-      argv.push('--url', i.url);
-    } else {
-      if (i.url)
-        throw new UsageError(
-          'input url: only for your own server (compare lines "label: command"), not for the bundled builds',
-        );
-      argv.push('--variants', labels.join(','));
-    }
-    // Without fail-on-builds every build is gated, which leakbench itself does; with it, the
-    // step checks the named builds' verdicts afterwards (the race build of a healthy Go server
-    // grows by design, golang/go#63276, so a gate usually names the build that ships).
-    const gated = failOn !== undefined && i.failOnBuilds.length > 0;
-    if (failOn && !gated) argv.push('--fail-on', i.failOn);
-    argv.push(...i.args);
-    return { mode: 'compare', argv, dir: join(i.output, name), labels, ...(gated && { gate: i.failOnBuilds, failOn }) };
-  }
+  if (i.compare.length > 0) return planCompare(i, common, failOn, unique(i.name || `compare-${scenarioBase}`));
 
   if (i.failOnBuilds.length > 0) throw new UsageError('input fail-on-builds: only with compare');
+  if (i.baseline) throw new UsageError('input baseline: only with compare (name the builds, one of them the baseline)');
   const argv = ['run', i.scenario, ...common];
   let label: string;
   if (i.command) {
@@ -222,4 +209,45 @@ export function planInvocation(i: ActionInputs, exists: (path: string) => boolea
   if (i.failOn) argv.push('--fail-on', i.failOn);
   argv.push(...i.args);
   return { mode: 'run', argv, dir: join(i.output, name), labels: [name] };
+}
+
+/** `leakbench compare` for the compare input: each build's command and label, the baseline, the gate. */
+function planCompare(i: ActionInputs, common: readonly string[], failOn: FailOn | undefined, name: string): Invocation {
+  if (i.command) throw new UsageError('input command: not with compare (give each build its command line in compare)');
+  if (i.variant) throw new UsageError('input variant: not with compare (name the bundled builds in compare)');
+  const labels = i.compare.map((b) => b.label);
+  checkBaseline(i, labels);
+  for (const g of i.failOnBuilds)
+    if (!labels.includes(g))
+      throw new UsageError(
+        `input fail-on-builds: ${JSON.stringify(g)} is not one of the compared builds (${labels.join(', ')})`,
+      );
+  const argv = ['compare', i.scenario, ...common, '--out', i.output, '--name', name];
+  const own = i.compare[0]!.command !== undefined;
+  if (own) {
+    if (!i.url) throw new UsageError('input url: the address your builds answer on is needed with compare');
+    for (const b of i.compare) argv.push('--cmd', b.command!, '--label', b.label);
+    argv.push('--url', i.url);
+  } else {
+    if (i.url)
+      throw new UsageError(
+        'input url: only for your own server (compare lines "label: command"), not for the bundled builds',
+      );
+    argv.push('--variants', labels.join(','));
+  }
+  // Without fail-on-builds every build is gated, which leakbench itself does; with it, the
+  // step checks the named builds' verdicts afterwards (the race build of a healthy Go server
+  // grows by design, golang/go#63276, so a gate usually names the build that ships).
+  const gated = failOn !== undefined && i.failOnBuilds.length > 0;
+  if (i.baseline) argv.push('--baseline', i.baseline);
+  if (failOn && !gated) argv.push('--fail-on', i.failOn);
+  argv.push(...i.args);
+  return {
+    mode: 'compare',
+    argv,
+    dir: join(i.output, name),
+    labels,
+    ...(gated && { gate: i.failOnBuilds, failOn }),
+    ...(i.baseline && { baseline: i.baseline }),
+  };
 }

@@ -15,6 +15,7 @@ import { readJson } from '../rundir/json.ts';
 import { FILES, SCHEMA, type RunFile } from '../rundir/schema.ts';
 import { SUMMARY_SCHEMA, type SummaryFile } from '../analyse/summary-file.ts';
 import { ExitCode } from '../errors.ts';
+import { amount, type FigureComparison } from '../analyse/baseline-gate.ts';
 import { ALL_VERDICT_KINDS, isVerdictKind, KIND_CLASSES, VERDICT_KINDS } from '../analyse/verdict-kinds.ts';
 import type { Invocation } from './inputs.ts';
 
@@ -37,6 +38,12 @@ export interface ActionResult {
     'rss-change-bytes': string;
     'exit-code': string;
     'summary-file': string;
+    /** With baseline: regression or alike (the gate's decision), else none. */
+    decision: string;
+    /** With baseline: the figure that decided, its difference per 1,000 requests with its interval, in words. */
+    difference: string;
+    /** The same difference as a number (bytes, or goroutines/threads, per 1,000 requests). */
+    'difference-per-1k': string;
   };
   /** Markdown for $GITHUB_STEP_SUMMARY beyond what `leakbench run` appends by itself. */
   stepSummary: string;
@@ -73,13 +80,26 @@ function rssChange(b: BuildResult | undefined): number | undefined {
   return rss === undefined ? undefined : rss.end - rss.start;
 }
 
+/** The comparison (compare.json, when written) and each build's summary, or the one run's. */
+function readBuilds(inv: Invocation, dir: string): { comparison?: ComparisonFile; builds: BuildResult[] } {
+  if (inv.mode !== 'compare') return { builds: [readBuild(inv.labels[0]!, dir)] };
+  const comparison = existsSync(join(dir, 'compare.json'))
+    ? readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA)
+    : undefined;
+  // With --rounds a build's runs are <label>-r1, <label>-r2: the first round speaks for it.
+  const runDirOf = (label: string) =>
+    join(dir, comparison?.runs.find((r) => (r.build ?? r.label) === label)?.dir ?? label);
+  return { ...(comparison && { comparison }), builds: inv.labels.map((l) => readBuild(l, runDirOf(l))) };
+}
+
 /** Outputs and summary lines for a finished (or failed) leakbench command; `cwd` is where it ran. */
 export function collectResult(inv: Invocation, cliExitCode: number, cwd: string, outputDir: string): ActionResult {
   const dir = resolve(cwd, inv.dir);
-  const builds =
-    inv.mode === 'compare' ? inv.labels.map((l) => readBuild(l, join(dir, l))) : [readBuild(inv.labels[0]!, dir)];
+  const { comparison, builds } = readBuilds(inv, dir);
   // The verdict reported is the one that decides: the first gated build that grew, else the first gated build.
-  const gated = builds.filter((b) => inv.gate === undefined || inv.gate.includes(b.label));
+  const gated = builds.filter((b) =>
+    inv.baseline !== undefined ? b.label !== inv.baseline : inv.gate === undefined || inv.gate.includes(b.label),
+  );
   const fails = (b: BuildResult): boolean =>
     b.summary !== undefined &&
     (inv.failOn ? failOnReason(inv.failOn, b.summary) !== undefined : isGrowthVerdict(b.summary));
@@ -89,9 +109,9 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
   const change = rssChange(decisive);
 
   const lines: string[] = [];
-  if (inv.mode === 'compare' && existsSync(join(dir, 'compare.json'))) {
+  if (comparison) {
     // The job's page shows no images from the artifact, and links into it do not resolve.
-    const md = comparisonMarkdown(readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA))
+    const md = comparisonMarkdown(comparison)
       .split('\n')
       .filter((l) => !l.startsWith('!['))
       .map((l) =>
@@ -117,7 +137,12 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
     }
   }
   const verdicts = Object.fromEntries(builds.map((b) => [b.label, kindOf(b)]));
-  const gateNote = inv.gate ? ` (gate: ${inv.gate.join(', ')})` : '';
+  const gateNote = inv.baseline
+    ? ` (baseline: ${inv.baseline}, ${comparison?.gate?.decision ?? 'no gate'})`
+    : inv.gate
+      ? ` (gate: ${inv.gate.join(', ')})`
+      : '';
+  const gate = gateOutputs(comparison);
   lines.push(
     `**leakbench action**: exit code ${exitCode}${exitCode === ExitCode.memoryGrowth ? ' (memory growth)' : ''}, verdict \`${decisive ? kindOf(decisive) : 'none'}\`${gateNote}` +
       (change === undefined ? '' : `, RSS change ${formatSignedMiB(change)}`) +
@@ -136,8 +161,33 @@ export function collectResult(inv: Invocation, cliExitCode: number, cwd: string,
       'rss-change-bytes': change === undefined ? '' : String(Math.round(change)),
       'exit-code': String(exitCode),
       'summary-file': existsSync(summaryFile) ? summaryFile : '',
+      ...gate,
     },
     stepSummary: lines.join('\n'),
     exitCode,
+  };
+}
+
+/**
+ * The baseline gate's outputs: its decision, and the figure that decided it (the first that
+ * retains more than the baseline; when none does, the one that retains most against its threshold).
+ */
+function gateOutputs(
+  c: ComparisonFile | undefined,
+): Pick<ActionResult['outputs'], 'decision' | 'difference' | 'difference-per-1k'> {
+  const none = { decision: 'none', difference: '', 'difference-per-1k': '' };
+  if (!c?.gate) return none;
+  const build = c.gate.builds.find((b) => b.decision === 'regression') ?? c.gate.builds[0];
+  const gating = build?.figures.filter((f) => f.gating) ?? [];
+  // When none retains more: the figure that retains most against what it had to exceed (a
+  // -race build's memory outside the runtime, not its flat goroutines).
+  const weight = (f: FigureComparison) => Math.max(f.difference.per1k, f.head.per1k) / Math.max(f.threshold, 1e-9);
+  const figure = gating.find((f) => f.decision === 'more') ?? [...gating].sort((a, b) => weight(b) - weight(a))[0];
+  if (!build || !figure) return { ...none, decision: c.gate.decision };
+  const d = figure.difference;
+  return {
+    decision: c.gate.decision,
+    difference: `${build.label} against ${c.gate.baseline}, ${figure.label}: ${amount(d.per1k, figure.unit)} per 1,000 requests (95% CI ${amount(d.low, figure.unit)} to ${amount(d.high, figure.unit)})`,
+    'difference-per-1k': String(d.per1k),
   };
 }

@@ -22,7 +22,13 @@ export async function reportCommand(args: string[], ctx: CommandContext): Promis
     const { file, files } = await renderComparison(
       dir,
       stored.scenario,
-      stored.runs.map((r) => ({ label: r.label, dir: join(dir, r.dir) })),
+      stored.runs.map((r) => ({
+        label: r.label,
+        dir: join(dir, r.dir),
+        ...(r.build !== undefined && { build: r.build }),
+        ...(r.round !== undefined && { round: r.round }),
+      })),
+      stored.baseline,
     );
     ctx.out([...file.runs.map((r) => `${r.label}: ${r.verdict}`), `wrote ${files.map(show).join(', ')}`].join('\n'));
     return ExitCode.ok;

@@ -30,6 +30,8 @@ export interface IdleSinks {
 
 interface ProbeOutcome {
   status?: number;
+  /** Bytes of the response's body. */
+  bytes?: number;
   latencyMs?: number;
   error?: string;
   timedOut: boolean;
@@ -63,9 +65,10 @@ function probe(base: URL, r: RequestDef, timeoutMs: number): Promise<ProbeOutcom
       url,
       { method: r.method, agent: false, headers, rejectUnauthorized: false },
       (res) => {
-        res.resume();
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
         res.on('end', () =>
-          finish({ status: res.statusCode ?? 0, latencyMs: performance.now() - sent, timedOut: false }),
+          finish({ status: res.statusCode ?? 0, bytes, latencyMs: performance.now() - sent, timedOut: false }),
         );
         res.on('error', (err) => finish({ error: errorText(err), timedOut: false }));
       },
@@ -129,6 +132,7 @@ export async function runIdle(phase: IdlePhase, sinks: IdleSinks): Promise<Phase
           scheduledT: round6((duePerf - originPerf) / 1000),
           sentT: round6((sentPerf - originPerf) / 1000),
           ...(o.status !== undefined && { status: o.status }),
+          ...(o.bytes !== undefined && { bytes: o.bytes }),
           ...(o.latencyMs !== undefined && { latencyMs: round3(o.latencyMs) }),
           ...(o.error !== undefined && { error: o.error }),
         });

@@ -15,14 +15,23 @@ import { requestsServed } from './requests-axis.ts';
 import { escapeMarkdown } from './markdown.ts';
 import { timeAxis, timeScale } from './timeline.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
+import { baselineGate, type GateResult } from '../analyse/baseline-gate.ts';
+import { answerWarnings } from '../analyse/compare-answers.ts';
+import { gateHtml, gateMarkdown } from './compare-gate.ts';
 
 export interface ComparedRun {
   label: string;
   dir: string;
+  /** The build's label when it differs from the run's (--rounds: base-r1, base-r2 are build base). */
+  build?: string;
+  round?: number;
 }
 
 interface Row {
   label: string;
+  /** The build this run is of (absent in compare/1 files and with one round: the label). */
+  build?: string;
+  round?: number;
   dir: string;
   status: string;
   requests: number;
@@ -37,13 +46,21 @@ interface Row {
   evidence: string;
 }
 
-/** What compare.json holds; `npm run report` re-renders a comparison from it. */
-export const COMPARE_SCHEMA = 'leakbench.compare/1';
+/**
+ * What compare.json holds; `npm run report` re-renders a comparison from it. /2 added the
+ * baseline gate, the builds' rounds and the answers' warnings; a /1 file reads as a /2 without them.
+ */
+export const COMPARE_SCHEMA = 'leakbench.compare/2';
 
 export interface ComparisonFile {
   schema: typeof COMPARE_SCHEMA;
   scenario: string;
   runs: Row[];
+  /** --baseline: the build the others were gated against, and the gate's decision per figure. */
+  baseline?: string;
+  gate?: GateResult;
+  /** Builds that answered unlike the baseline (status codes, sizes, errors). */
+  warnings?: string[];
 }
 
 const COLOURS = ['#2ca02c', '#d62728', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b'];
@@ -74,8 +91,9 @@ export async function renderComparison(
   dir: string,
   scenario: string,
   runs: readonly ComparedRun[],
+  baseline?: string,
 ): Promise<{ file: ComparisonFile; files: string[] }> {
-  const { file, rss, heap, byRequests } = comparison(dir, scenario, runs);
+  const { file, rss, heap, byRequests } = comparison(dir, scenario, runs, baseline);
   const size = { width: 1200, height: 600 };
   const [rssPng, heapPng, byRequestsPng] = await Promise.all([
     drawChart(rss.config, size),
@@ -106,9 +124,11 @@ export function comparison(
   dir: string,
   scenario: string,
   runs: readonly ComparedRun[],
+  baseline?: string,
 ): { file: ComparisonFile; rss: ComparisonChart; heap: ComparisonChart; byRequests: ComparisonChart } {
   const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
   const summaries = loaded.map((r) => summarise(r.data));
+  const checked = checkedAgainst(loaded, summaries, baseline);
   const rows: Row[] = loaded.map((r, i) => {
     const s = summaries[i]!;
     const rss = figure(s, 'vmRss') ?? figure(s, 'processRss');
@@ -117,6 +137,8 @@ export function comparison(
     const v = verdictOf(s);
     return {
       label: r.label,
+      ...(r.build !== undefined && r.build !== r.label && { build: r.build }),
+      ...(r.round !== undefined && r.round > 1 && { round: r.round }),
       dir: relative(dir, r.dir) || '.',
       status: s.status,
       requests: s.load.reduce((n, l) => n + l.completed, 0),
@@ -220,10 +242,39 @@ export function comparison(
     },
   };
   return {
-    file: { schema: COMPARE_SCHEMA, scenario, runs: rows },
+    file: { schema: COMPARE_SCHEMA, scenario, runs: rows, ...checked },
     rss: { config: rssConfig },
     heap: { config: heapConfig },
     byRequests: { config: byRequestsConfig },
+  };
+}
+
+/** The baseline gate (with a baseline) and the answers' warnings, from the runs' summaries and load. */
+function checkedAgainst(
+  loaded: readonly (ComparedRun & { data: RunData })[],
+  summaries: readonly SummaryFile[],
+  baseline: string | undefined,
+): Pick<ComparisonFile, 'baseline' | 'gate' | 'warnings'> {
+  const buildOf = (r: ComparedRun) => r.build ?? r.label;
+  const warnings = answerWarnings(
+    loaded.map((r) => ({
+      build: buildOf(r),
+      results: r.data.run.phases.flatMap((p) => (p.result ? [p.result] : [])),
+      probes: r.data.probes,
+    })),
+    baseline,
+  );
+  const gate =
+    baseline === undefined
+      ? undefined
+      : baselineGate(
+          baseline,
+          loaded.map((r, i) => ({ build: buildOf(r), summary: summaries[i] })),
+        );
+  return {
+    ...(baseline !== undefined && { baseline }),
+    ...(gate && { gate }),
+    ...(warnings.length > 0 && { warnings }),
   };
 }
 
@@ -285,6 +336,9 @@ export function comparisonMarkdown(f: ComparisonFile): string {
     `| ${HEAD.map(() => '---').join(' | ')} |`,
   ];
   for (const r of f.runs) lines.push(`| ${cells(r, named).map(escapeMarkdown).join(' | ')} |`);
+  const gate = gateMarkdown(f);
+  while (gate.at(-1) === '') gate.pop();
+  lines.push(...gate);
   lines.push('', '## Verdicts', '');
   for (const r of f.runs)
     lines.push(
@@ -313,7 +367,7 @@ export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byR
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}img{max-width:100%}</style></head>
 <body><h1>leakbench comparison: ${escapeHtml(f.scenario)}</h1>
 <table><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${f.runs.map(row).join('')}</tbody></table>
-<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(verdictWords(r.verdict))}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
+${gateHtml(f)}<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(verdictWords(r.verdict))}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
 <img alt="RSS by build" src="data:image/png;base64,${rss.toString('base64')}">
 ${byRequests ? `<img alt="RSS by build against requests served" src="data:image/png;base64,${byRequests.toString('base64')}">\n` : ''}<img alt="RSS against ${escapeHtml(heapWords(f.runs))}" src="data:image/png;base64,${heap.toString('base64')}">
 </body></html>

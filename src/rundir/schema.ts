@@ -29,6 +29,8 @@ export const READABLE: Partial<Record<SchemaId, readonly SchemaId[]>> = {
   [SCHEMA.samples]: ['leakbench.samples/1', 'leakbench.samples/2'],
   // summary/2 added diagnosis.retained; a /1 summary reads as a /2 without it.
   'leakbench.summary/2': ['leakbench.summary/1'],
+  // compare/2 added the baseline gate, rounds and the answers' warnings.
+  'leakbench.compare/2': ['leakbench.compare/1'],
 };
 
 export const FILES = {
@@ -286,6 +288,8 @@ export interface Probe {
   /** When it was actually sent. */
   sentT: number;
   status?: number;
+  /** Bytes of the response's body (absent in runs before it was recorded). */
+  bytes?: number;
   latencyMs?: number;
   error?: string;
 }

@@ -23,6 +23,7 @@ import {
   playStep,
   type ActionMetadata,
   type Job,
+  type Json,
   type Step,
 } from '../helpers/actions-runner.ts';
 import { processAlive, runCli } from '../helpers/cli.ts';
@@ -30,6 +31,8 @@ import { findTool, requireTool } from '../helpers/tools.ts';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'go-service');
 const EXAMPLE_WORKFLOW = join(EXAMPLE, '.github', 'workflows', 'memory.yml');
+/** The baseline gate's example: the pull request's base and head, built alike, the head gated against the base. */
+const BASELINE_WORKFLOW = join(EXAMPLE, '.github', 'workflows', 'memory-baseline.yml');
 const ACTION = parseYaml(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as ActionMetadata;
 
 const work = mkdtempSync(join(tmpdir(), 'leakbench-pkg-'));
@@ -271,6 +274,10 @@ test('actionlint: the example workflow with the action as a local one (its input
   const local = workflow.replace(/uses: [\w-]+\/leakbench@\S+/, 'uses: ./leakbench-action');
   assert.notEqual(local, workflow, 'the example uses the action');
   writeFileSync(join(repo, '.github', 'workflows', 'memory.yml'), local);
+  const baseline = readFileSync(BASELINE_WORKFLOW, 'utf8');
+  const localBaseline = baseline.replace(/uses: [\w-]+\/leakbench@\S+/, 'uses: ./leakbench-action');
+  assert.notEqual(localBaseline, baseline, 'the baseline example uses the action');
+  writeFileSync(join(repo, '.github', 'workflows', 'memory-baseline.yml'), localBaseline);
   const clean = spawnSync(actionlint, ['-no-color', '-oneline'], { cwd: repo, encoding: 'utf8' });
   assert.equal(clean.status, 0, `actionlint:\n${clean.stdout}${clean.stderr}`);
 
@@ -284,7 +291,7 @@ test('actionlint: the example workflow with the action as a local one (its input
   assert.match(bad.stdout, /property "rss-delta" is not defined/);
 });
 
-test('docs/ci.md shows the example workflow exactly as examples/go-service has it', () => {
+test('docs/ci.md shows the example workflows exactly as examples/go-service has them', () => {
   const guide = readFileSync(join(REPO_ROOT, 'docs', 'ci.md'), 'utf8');
   const section = guide.slice(guide.indexOf('## Use it in your CI'));
   assert.ok(
@@ -292,10 +299,11 @@ test('docs/ci.md shows the example workflow exactly as examples/go-service has i
     'docs/ci.md has a "Use it in your CI" section',
   );
   const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.ok(
-    blocks.includes(readFileSync(EXAMPLE_WORKFLOW, 'utf8')),
-    'the yaml block in "Use it in your CI" differs from examples/go-service/.github/workflows/memory.yml',
-  );
+  for (const file of [EXAMPLE_WORKFLOW, BASELINE_WORKFLOW])
+    assert.ok(
+      blocks.includes(readFileSync(file, 'utf8')),
+      `no yaml block in "Use it in your CI" is examples/go-service/.github/workflows/${basename(file)} as it is`,
+    );
 });
 
 interface Scratch {
@@ -307,14 +315,15 @@ interface Scratch {
 /** A fresh repository with the example's files only, and a job's environment around it. */
 async function scratchRepository(
   runnerTemp: string,
+  workflowFile = EXAMPLE_WORKFLOW,
 ): Promise<Scratch & { port: number; workflow: { jobs: Record<string, { steps: Step[] }> } }> {
   const repo = mkdtempSync(join(work, 'greeter-repo-'));
   const port = await freePort();
   for (const f of ['main.go', 'go.mod', 'go.sum']) cpSync(join(EXAMPLE, f), join(repo, f));
   mkdirSync(join(repo, '.github', 'workflows'), { recursive: true });
   // The only change: a free port instead of 8080, which another process may hold.
-  const text = readFileSync(EXAMPLE_WORKFLOW, 'utf8').replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`);
-  writeFileSync(join(repo, '.github', 'workflows', 'memory.yml'), text);
+  const text = readFileSync(workflowFile, 'utf8').replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`);
+  writeFileSync(join(repo, '.github', 'workflows', basename(workflowFile)), text);
   const summary = join(runnerTemp, 'step-summary.md');
   writeFileSync(summary, '');
   const env = userEnv({
@@ -463,6 +472,97 @@ test('fail-on growth: the step fails with exit code 4, and the outputs, the summ
   assert.equal(action.outputs['run-dir'], join(s.repo, 'leakbench-reports', 'burst-server'));
   assert.match(readFileSync(s.summary, 'utf8'), /^### leakbench: burst against .*\(completed\)$/m);
   assert.equal(action.steps[3]!.skipped, false, 'the upload runs after a failed step (!cancelled())');
+});
+
+/** The pull request the baseline example gates: the scratch repository's first commit is its base, `change` its head. */
+function pullRequest(s: Scratch, change: (repo: string) => void): void {
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=leakbench', '-c', 'user.email=leakbench@example.com', ...args], {
+      cwd: s.repo,
+      encoding: 'utf8',
+    }).trim();
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  const base = git('rev-parse', 'HEAD');
+  change(s.repo);
+  git('add', '-A');
+  git('commit', '-qm', 'head');
+  (s.job.contexts.github as Record<string, Json>).event = { pull_request: { base: { sha: base } } };
+}
+
+/** The baseline example's steps, the action from the tarball at test sizes; its played action and last step. */
+function playBaselineWorkflow(s: Scratch & { workflow: { jobs: Record<string, { steps: Step[] }> } }) {
+  let action: ReturnType<typeof playCompositeAction> | undefined;
+  let last = '';
+  for (const step of Object.values(s.workflow.jobs)[0]!.steps) {
+    if (step.uses?.startsWith('actions/checkout@') || step.uses?.startsWith('actions/setup-go@')) continue;
+    if (step.uses !== undefined) {
+      const withValues = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, String(v)]));
+      action = playCompositeAction(ACTION, REPO_ROOT, { ...withValues, package: tarball, args: SMALL }, s.job);
+      (s.job.contexts.steps as Record<string, unknown>)[step.id!] = {
+        outputs: action.outputs,
+        outcome: action.ok ? 'success' : 'failure',
+      };
+      continue;
+    }
+    const played = playStep(step, s.job);
+    assert.equal(played.status, 0, `${step.name}: ${played.stderr}`);
+    last = played.stdout;
+  }
+  assert.ok(action, 'the workflow uses the action');
+  return { action, last };
+}
+
+test('the baseline example: a pull request that changes nothing the server does passes, its -race builds growing alike (exit 0)', async (t) => {
+  if (!requireTool(t, 'go', 'Go 1.20+ and gcc build the example service with -race')) return;
+  const s = await scratchRepository(mkdtempSync(join(work, 'runner-temp-')), BASELINE_WORKFLOW);
+  pullRequest(s, (repo) => writeFileSync(join(repo, 'NOTES.md'), 'a change that is not code\n'));
+  const { action, last } = playBaselineWorkflow(s);
+  const o = action.outputs;
+  const run = action.steps[2]!;
+  assert.equal(run.status, ExitCode.ok, `${run.stdout}\n${run.stderr}`);
+  assert.equal(o.decision, 'alike', o.difference);
+  // Both -race builds retain outside the Go runtime: that figure, the one that retains most, is named.
+  assert.match(
+    o.difference!,
+    /^head against base, RSS outside the Go runtime: [-+][\d.]+ (B|KiB|MiB) per 1,000 requests \(95% CI .+ to .+\)$/,
+  );
+  assert.ok(Number.isFinite(Number(o['difference-per-1k'])));
+  const verdicts = JSON.parse(o.verdicts!) as Record<string, string>;
+  assert.deepEqual(Object.keys(verdicts), ['base', 'head']);
+  assert.match(last, /^head against base: alike$/m);
+  const summary = readFileSync(s.summary, 'utf8');
+  assert.match(summary, /^#### Baseline gate: against base$/m);
+  assert.match(summary, /^\*\*head: alike\*\*/m);
+  assert.match(summary, /\(baseline: base, alike\)/);
+  t.diagnostic(`verdicts ${o.verdicts}; ${o.difference}`);
+});
+
+test('the baseline example: a pull request that keeps 1 KiB per request fails against its base (exit 4), with the decision and the difference', async (t) => {
+  if (!requireTool(t, 'go', 'Go 1.20+ and gcc build the example service with -race')) return;
+  const s = await scratchRepository(mkdtempSync(join(work, 'runner-temp-')), BASELINE_WORKFLOW);
+  pullRequest(s, (repo) => {
+    const main = readFileSync(join(repo, 'main.go'), 'utf8');
+    const leaky = main
+      .replace('func main() {', 'var kept [][]byte\n\nfunc main() {')
+      .replace('w.Write([]byte("ok"))', 'kept = append(kept, make([]byte, 1024))\n\t\tw.Write([]byte("ok"))');
+    assert.notEqual(leaky, main);
+    writeFileSync(join(repo, 'main.go'), leaky);
+  });
+  const { action, last } = playBaselineWorkflow(s);
+  const o = action.outputs;
+  const run = action.steps[2]!;
+  assert.equal(run.status, ExitCode.memoryGrowth, `${run.stdout}\n${run.stderr}`);
+  assert.equal(action.ok, false);
+  assert.equal(o['exit-code'], '4');
+  assert.equal(o.decision, 'regression');
+  assert.match(o.difference!, /^head against base, Go live heap[^:]*: \+[\d.]+ (KiB|MiB) per 1,000 requests/);
+  assert.ok(Number(o['difference-per-1k']) > 512 * 1024, o['difference-per-1k']);
+  assert.match(last, /^head against base: regression$/m);
+  assert.match(readFileSync(s.summary, 'utf8'), /^\*\*head: regression\*\* — Go live heap/m);
+  assert.equal(action.steps[3]!.skipped, false, 'the upload runs after a failed step (!cancelled())');
+  t.diagnostic(o.difference!);
 });
 
 test("bad inputs: exit code 2 with one line naming the input, nothing uploaded (leakbench from the action's own copy)", async () => {

@@ -5,6 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgsInput, parseCompare, planInvocation, readActionInputs } from '../../src/action/inputs.ts';
 import { parseRunArgs } from '../../src/options/run-options.ts';
+import { parseCompareArgs } from '../../src/options/compare-options.ts';
 import { defaultCacheDir, findPackageRoot, PACKAGE_ROOT } from '../../src/package-paths.ts';
 import { UsageError } from '../../src/errors.ts';
 
@@ -119,6 +120,34 @@ test('compare your builds: --cmd and --label per line; fail-on-builds gates only
   assert.ok(all.argv.includes('--fail-on'));
 });
 
+test('baseline: compare --baseline with leakbench itself gating every other build', () => {
+  const inv = planInvocation(
+    inputs({
+      compare: 'base: ./bin/base -addr 127.0.0.1:8080\nhead: ./bin/head -addr 127.0.0.1:8080',
+      url: 'http://127.0.0.1:8080',
+      baseline: 'base',
+      'fail-on': 'growth',
+      args: '--rounds 2',
+    }),
+    never,
+  );
+  assert.equal(inv.baseline, 'base');
+  assert.equal(inv.gate, undefined, 'the step does not gate by verdicts afterwards');
+  const at = (flag: string) => inv.argv[inv.argv.indexOf(flag) + 1];
+  assert.equal(at('--baseline'), 'base');
+  assert.equal(at('--fail-on'), 'growth');
+  assert.equal(at('--rounds'), '2');
+  // leakbench's own parser takes the command line as the action builds it.
+  const o = parseCompareArgs(inv.argv.slice(1), () => 'x');
+  assert.ok(o !== 'help');
+  assert.equal(o.baseline, 'base');
+  assert.deepEqual(o.failOn, { growth: true });
+  assert.deepEqual(
+    o.runs.map((r) => r.label),
+    ['base-r1', 'head-r1', 'base-r2', 'head-r2'],
+  );
+});
+
 test('compare the bundled builds', () => {
   const inv = planInvocation(inputs({ scenario: 'burst', compare: 'plain,race' }), never);
   assert.deepEqual(inv.argv.slice(-2), ['--variants', 'plain,race']);
@@ -138,6 +167,16 @@ test('bad inputs are usage errors that name the input', () => {
       /^input fail-on-builds: "c" is not one of the compared builds \(a, b\)$/,
     ],
     [{ 'fail-on-builds': 'plain' }, /^input fail-on-builds: only with compare$/],
+    [
+      { compare: 'base: ./a\nhead: ./b', url: 'http://127.0.0.1:1', baseline: 'main' },
+      /^input baseline: "main" is not one of the compared builds \(base, head\)$/,
+    ],
+    [{ baseline: 'base' }, /^input baseline: only with compare/],
+    [
+      { compare: 'base: ./a\nhead: ./b', url: 'http://127.0.0.1:1', baseline: 'base', 'fail-on-builds': 'head' },
+      /^input fail-on-builds: not with baseline/,
+    ],
+    [{ args: '--baseline base' }, /^input args: --baseline is set by the action; use its input \(baseline\)/],
     [{ 'fail-on': 'errors' }, /^input fail-on: expected growth, held>SIZE \(e\.g\. held>200Mi\) or both/],
     [{ 'fail-on': 'held>lots' }, /^input fail-on: /],
     [{ args: '--requests 5 ; rm -rf /' }, /^input args: expected flags and values/],

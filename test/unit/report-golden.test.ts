@@ -109,13 +109,13 @@ function firstDifference(expected: string, actual: string): string {
 }
 
 /** The comparison report over two fixture runs, as `npm run scenario:compare` renders it. */
-function renderedComparison(scenario: string, runs: Record<string, string>): Record<string, string> {
+function renderedComparison(scenario: string, runs: Record<string, string>, baseline?: string): Record<string, string> {
   const dir = tempDir('leakbench-golden-');
   const compared = Object.entries(runs).map(([label, fixture]) => {
     mkdirSync(join(dir, label));
     return { label, dir: materialise(join(RUNS, fixture), join(dir, label)) };
   });
-  const c = comparison(dir, scenario, compared);
+  const c = comparison(dir, scenario, compared, baseline);
   return {
     'compare.md': comparisonMarkdown(c.file),
     'compare.json': jsonText(c.file),
@@ -129,6 +129,8 @@ const fixtures = readdirSync(RUNS, { withFileTypes: true })
   .sort();
 const COMPARISONS: Record<string, () => Record<string, string>> = {
   'compare-soak': () => renderedComparison('soak', { plain: 'soak-plain', race: 'soak-race' }),
+  // --baseline plain: the race build against the plain one (runs of one burst: decided by verdict kinds).
+  'compare-soak-baseline': () => renderedComparison('soak', { plain: 'soak-plain', race: 'soak-race' }, 'plain'),
 };
 const cases: Record<string, () => Record<string, string>> = {
   ...Object.fromEntries(fixtures.map((name) => [name, () => rendered(materialise(join(RUNS, name)))])),
