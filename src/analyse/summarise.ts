@@ -1,6 +1,7 @@
 import { findPhaseKind } from '../phases/kinds.ts';
 import type { RunData } from '../rundir/read-run.ts';
 import { FIGURES, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type Sample } from '../rundir/schema.ts';
+import { allocationSites } from './alloc-sites.ts';
 import { derivePhaseLoad } from './derive-load.ts';
 import { formatT } from './format.ts';
 import { headline } from './headline.ts';
@@ -36,6 +37,8 @@ export function summarise(data: RunData): SummaryFile {
   if (exits.length > 0) summary.targetExits = exits;
   summary.diagnosis = diagnose(data, memoryLimit(data));
   if (data.prometheus) summary.prometheusMemory = summariseMemory(data.prometheus);
+  const sites = allocationSites(data);
+  if (sites) summary.allocationSites = sites;
   summary.warnings = [...new Set(warnings)];
   return summary;
 }

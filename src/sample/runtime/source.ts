@@ -84,10 +84,16 @@ export interface SitesProfile {
   sites: AllocationSite[];
   /** How the figures were measured, in words (e.g. "sampled every 512 KiB of allocation"). */
   method: string;
+  /**
+   * The whole profile's live bytes and objects, all sites together (`sites` may keep only the
+   * largest): what a site's share of the heap's growth is taken of. Absent where not known.
+   */
+  totalBytes?: number;
+  totalObjects?: number;
   /** The profile as the runtime gave it, kept in the run directory for its usual tool. */
   raw: { extension: string; contents: Buffer | string; openWith: string };
 }
 
-export function isUnavailable(x: RuntimeSource | Unavailable): x is Unavailable {
+export function isUnavailable<T extends object>(x: T | Unavailable): x is Unavailable {
   return 'unavailable' in x;
 }
