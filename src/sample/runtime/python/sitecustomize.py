@@ -84,6 +84,11 @@ def _leakbench_sites(directory):
     # for the pack to keep (tracemalloc.Snapshot.load reads it back).
     import tracemalloc
 
+    # Imported before the snapshot, so that the modules the naming below needs are already in
+    # the first one, and never look like growth of the target's.
+    import array  # noqa: F401
+    import ast  # noqa: F401
+
     if not tracemalloc.is_tracing():
         return {"unavailable": "tracemalloc is not tracing (the target stopped it)"}
     here = os.path.abspath(__file__)
