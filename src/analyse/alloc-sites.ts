@@ -112,8 +112,7 @@ function seriesOf(data: RunData, profiles: readonly SitesTaken[]): SitesSeries |
 /** Growth per site from `a` to `b`, ranked by bytes kept; a site absent from a profile holds 0 there. */
 export function diffSites(a: SitesTaken, b: SitesTaken, requests: number | undefined): SitesDiff {
   const before = new Map(a.sites.map((s) => [s.site, s]));
-  const heapGrowth =
-    a.totalBytes !== undefined && b.totalBytes !== undefined ? b.totalBytes - a.totalBytes : undefined;
+  const heapGrowth = a.totalBytes !== undefined && b.totalBytes !== undefined ? b.totalBytes - a.totalBytes : undefined;
   const per1k = (v: number) => (requests !== undefined && requests > 0 ? Math.round(v / (requests / 1000)) : undefined);
   const grown = b.sites.flatMap((s): SiteGrowth[] => {
     const was = before.get(s.site);

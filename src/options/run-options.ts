@@ -79,6 +79,12 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
    * which opens a debugging port on it (127.0.0.1:9229 unless it was started with --inspect-port).
    */
   inspectAttach?: boolean;
+  /**
+   * --sites: where the retained memory was allocated. Absent: from the profilers that cost the
+   * target nothing per request (Go's heap profile); `on`: Python's tracemalloc too, from the
+   * start (it costs the target several times its CPU per allocation); `off`: none.
+   */
+  sites?: 'on' | 'off';
 }
 
 export { DEFAULTS } from './defaults.ts';
@@ -119,6 +125,7 @@ const FLAGS = {
   'prometheus-step': { type: 'string' },
   pod: { type: 'string' },
   'inspect-attach': { type: 'boolean' },
+  sites: { type: 'string' },
   ...LIVE_FLAGS,
   ...REQUEST_FLAGS,
   ...STEADY_FLAGS,
@@ -252,6 +259,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
       );
     options.inspectAttach = true;
   }
+  if (v.sites !== undefined) options.sites = oneOf('sites', v.sites, ['on', 'off'] as const);
   if (v.bursts !== undefined && scenario !== 'soak' && scenarioFile === undefined)
     throw new UsageError(`--bursts: only for the soak scenario (or a scenario file that reads it), not ${scenario}`);
   if (options.bursts > 1 && options.idleAfterMs === 0)
@@ -303,6 +311,9 @@ Target (default: the bundled Gin server from gin-gonic/gin#3789, built with -rac
   --inspect-attach         with --pid on a Node.js process: open its inspector with SIGUSR1 for V8 heap
                            figures and collections at rest (this opens a debugging port, 127.0.0.1:9229
                            unless it runs with --inspect-port, on a process the pack does not own)
+  --sites on|off           where the retained memory was allocated, diffed between rests (docs/allocation-sites.md):
+                           by default from Go's heap profile (pprof); on: also Python's tracemalloc, from the
+                           start (it costs a Python target several times its CPU per allocation); off: none
 
 Traffic:
   --path /p                request path (default /health_check)

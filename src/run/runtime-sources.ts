@@ -81,7 +81,7 @@ export class RuntimeSources {
         io.info(`runtime source ${probe.origin} not used: ${opened.unavailable}`);
       } else {
         sources.push(opened);
-        records.push({ origin: probe.origin, opened: true });
+        records.push({ origin: probe.origin, opened: true, ...(opened.note !== undefined && { note: opened.note }) });
         io.info(`runtime source ${probe.origin}: reading ${identity.runtime} figures from pid ${target.pid}`);
       }
     }

@@ -140,7 +140,8 @@ export class TargetSession {
         });
       }
     }
-    if (this.sites) for (const s of await runtime.sites()) this.sites.save(phase, s.source, s.profile);
+    if (this.sites && this.options.sites !== 'off')
+      for (const s of await runtime.sites()) this.sites.save(phase, s.source, s.profile);
   }
 
   private async openRuntime(pid: number, launched: boolean, stderrLines: StderrTap | undefined): Promise<void> {
@@ -149,7 +150,7 @@ export class TargetSession {
     this.runtime = await RuntimeSources.open(
       { pid, launched, baseUrl: this.plan.baseUrl, ...(stderrLines && { stderrLines }) },
       { info: (message) => this.journal.event({ type: 'info', message }), warn: (m) => this.journal.warn(m) },
-      runtimeProbes({ inspectAttach: this.options.inspectAttach === true }),
+      runtimeProbes({ inspectAttach: this.options.inspectAttach === true, pythonTrace: this.options.sites === 'on' }),
     );
     this.plan.info.runtimeSources = this.runtime.records;
   }

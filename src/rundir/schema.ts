@@ -473,6 +473,8 @@ export interface RecordedRunOptions {
   stages?: { durationMs: number; rate: number }[];
   /** --inspect-attach: SIGUSR1 opened an attached Node.js process's inspector. */
   inspectAttach?: boolean;
+  /** --sites on|off (absent: the default, the profilers that cost nothing per request). */
+  sites?: 'on' | 'off';
 }
 
 /** A request mix as recorded (src/load/phases.ts RequestMix, which run.json's readers need not import). */

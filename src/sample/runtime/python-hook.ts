@@ -81,35 +81,51 @@ async function waitForSocket(path: string, ms: number): Promise<Partial<Sample> 
   }
 }
 
-export const pythonHookProbe: RuntimeProbe = {
-  origin: 'python-hook',
-  runtimes: ['python'],
-  attachable: false,
-  launchEnv: (env) => ({
-    PYTHONPATH: prependPathList(env.PYTHONPATH, PYTHON_HOOK_DIR),
-    LEAKBENCH_PYHOOK_DIR: hookSocketDir(),
-  }),
-  async open(target: ProbeTarget): Promise<RuntimeSource | Unavailable> {
-    if (!target.launched)
-      return {
-        unavailable:
-          'Python heap (tracemalloc) figures: the pack did not start this process, and its startup hook can only be placed at start',
-      };
-    const path = join(hookSocketDir(), `py-${target.pid}.sock`);
-    const first = await waitForSocket(path, 2000);
-    if (first instanceof Error)
-      return {
-        unavailable: `Python heap (tracemalloc) figures: the startup hook did not answer (${first.message}); was PYTHONPATH or -I/-S/-E given to the interpreter?`,
-      };
+/**
+ * The startup hook for a Python target the pack starts. With `trace`, it starts tracemalloc (one
+ * frame) before the target's code runs: the traced heap figure and allocation sites, at a cost
+ * (docs/allocation-sites.md); without, it answers with the allocator's and gc's counts only.
+ */
+export function pythonHook(options: { trace: boolean }): RuntimeProbe {
+  return {
+    origin: 'python-hook',
+    runtimes: ['python'],
+    attachable: false,
+    launchEnv: (env) => ({
+      PYTHONPATH: prependPathList(env.PYTHONPATH, PYTHON_HOOK_DIR),
+      LEAKBENCH_PYHOOK_DIR: hookSocketDir(),
+      ...(options.trace && { LEAKBENCH_PYHOOK_TRACE: '1' }),
+    }),
+    open: (target) => openHook(target, options.trace),
+  };
+}
+
+/** The hook with tracemalloc on (--sites on). */
+export const pythonHookProbe: RuntimeProbe = pythonHook({ trace: true });
+
+const NOT_TRACING =
+  'Python allocation sites need tracemalloc, which the pack starts only with --sites on (it multiplies the CPU a Python target spends per allocation; docs/allocation-sites.md)';
+
+async function openHook(target: ProbeTarget, trace: boolean): Promise<RuntimeSource | Unavailable> {
+  if (!target.launched)
     return {
-      origin: 'python-hook',
-      read: () => askHook(path, 'read', 1000),
-      collect: () => askHook(path, 'collect', 10_000),
-      sites: () => hookSites(path),
-      close: () => Promise.resolve(),
+      unavailable:
+        'Python heap (tracemalloc) figures: the pack did not start this process, and its startup hook can only be placed at start',
     };
-  },
-};
+  const path = join(hookSocketDir(), `py-${target.pid}.sock`);
+  const first = await waitForSocket(path, 2000);
+  if (first instanceof Error)
+    return {
+      unavailable: `Python heap (tracemalloc) figures: the startup hook did not answer (${first.message}); was PYTHONPATH or -I/-S/-E given to the interpreter?`,
+    };
+  return {
+    origin: 'python-hook',
+    read: () => askHook(path, 'read', 1000),
+    collect: () => askHook(path, 'collect', 10_000),
+    sites: () => (trace ? hookSites(path) : Promise.resolve({ unavailable: NOT_TRACING })),
+    close: () => Promise.resolve(),
+  };
+}
 
 /** A snapshot of a large heap takes a while to group by line; at rest it may. */
 const SITES_TIMEOUT_MS = 30_000;

@@ -58,6 +58,8 @@ export interface RuntimeSource {
    */
   sites?(): Promise<SitesProfile | Unavailable>;
   close(): Promise<void>;
+  /** What an open source will not give, and why (run.json target.runtimeSources, the report's caveats). */
+  note?: string;
 }
 
 /** Which profiler gave a SitesProfile. */

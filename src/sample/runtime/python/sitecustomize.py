@@ -1,8 +1,9 @@
-# leakbench's startup hook for a Python target the pack starts: placed first on PYTHONPATH,
-# it traces allocations (tracemalloc, one frame: the cheapest setting) and answers the pack on a
-# Unix socket in $LEAKBENCH_PYHOOK_DIR with the interpreter's own heap figures ('read',
-# 'collect') and its live memory by allocating line ('sites'). Nothing in the target's code
-# changes. A user's own sitecustomize further down the path still runs.
+# leakbench's startup hook for a Python target the pack starts: placed first on PYTHONPATH, it
+# answers the pack on a Unix socket in $LEAKBENCH_PYHOOK_DIR with the interpreter's own heap
+# figures ('read', 'collect'). With $LEAKBENCH_PYHOOK_TRACE (--sites on) it also traces
+# allocations from the start (tracemalloc, one frame: the cheapest setting, still several times
+# the CPU per allocation) and answers with the live memory by allocating line ('sites').
+# Nothing in the target's code changes. A user's own sitecustomize further down the path still runs.
 import os
 import sys
 
@@ -32,7 +33,7 @@ def _leakbench_start(directory):
     import threading
     import tracemalloc
 
-    if not tracemalloc.is_tracing():
+    if os.environ.get("LEAKBENCH_PYHOOK_TRACE") and not tracemalloc.is_tracing():
         tracemalloc.start(1)
     path = os.path.join(directory, "py-%d.sock" % os.getpid())
     try:
@@ -44,12 +45,12 @@ def _leakbench_start(directory):
     server.listen(4)
 
     def figures(collected):
-        current, _peak = tracemalloc.get_traced_memory()
         out = {
-            "pyTracedBytes": current,
             "pyAllocatedBlocks": sys.getallocatedblocks(),
             "pyGcCollections": sum(s.get("collections", 0) for s in gc.get_stats()),
         }
+        if tracemalloc.is_tracing():
+            out["pyTracedBytes"] = tracemalloc.get_traced_memory()[0]
         if collected is not None:
             out["collected"] = collected
         return out
