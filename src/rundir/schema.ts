@@ -6,9 +6,6 @@
  * Memory figures are bytes, times are seconds since the run started (`t`), unless named
  * otherwise. A figure that a source could not give is absent, never 0.
  */
-import type { AllocationSite, SitesOrigin } from '../sample/runtime/source.ts';
-
-export type { AllocationSite, SitesOrigin } from '../sample/runtime/source.ts';
 
 export const SCHEMA = {
   run: 'leakbench.run/1',
@@ -549,6 +546,25 @@ export interface Artifact {
   t: number;
   /** Relative to the run directory. */
   file: string;
+}
+
+/** Which profiler gave a SitesProfile. */
+export type SitesOrigin = 'pprof-heap' | 'inspector-sampling' | 'class-histogram' | 'tracemalloc';
+
+/** One allocation site's live memory in a profile taken at rest. */
+export interface AllocationSite {
+  /**
+   * The site as its runtime's tools name it: Go, Node.js and Python "function (file:line)" of
+   * the innermost frame the user's code would recognise; the JVM a class name.
+   */
+  site: string;
+  kind: 'function' | 'class';
+  /** Live bytes allocated there (scaled to an estimate of the whole heap where the profiler samples). */
+  bytes: number;
+  /** Live objects (instances for the JVM), where the profiler counts them. */
+  objects?: number;
+  /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
+  stack?: string[];
 }
 
 /** A raw allocation-site profile (run.json allocationProfiles); its parsed sites are in sites.ndjson. */
