@@ -62,9 +62,9 @@ def _leakbench_start(directory):
                 with conn:
                     request = conn.makefile("r").readline().strip()
                     if request == "sites":
-                        answer = _leakbench_sites(directory)
-                    else:
-                        answer = figures(gc.collect() if request == "collect" else None)
+                        _leakbench_answer_sites(conn, directory)
+                        continue
+                    answer = figures(gc.collect() if request == "collect" else None)
                     conn.sendall((json.dumps(answer) + "\n").encode())
             except Exception:
                 pass
@@ -79,7 +79,25 @@ _leakbench_scopes = {}
 _leakbench_sequence = [0]
 
 
-def _leakbench_sites(directory):
+def _leakbench_answer_sites(conn, directory):
+    # The snapshot, its grouping and the naming of lines allocate tens of MiB for a large heap,
+    # which CPython's allocator would keep: done in the target's process, it would show as RSS
+    # the load never left. A forked child does it on a copy of the heap and exits.
+    import json
+
+    pid = os.fork() if hasattr(os, "fork") else -1
+    if pid == 0:
+        try:
+            conn.sendall((json.dumps(_leakbench_sites(directory, forked=True)) + "\n").encode())
+        finally:
+            os._exit(0)
+    if pid < 0:
+        conn.sendall((json.dumps(_leakbench_sites(directory)) + "\n").encode())
+        return
+    os.waitpid(pid, 0)
+
+
+def _leakbench_sites(directory, forked=False):
     # Live memory by the line that allocated it: tracemalloc's statistics by 'lineno', largest
     # first, each named "function (path:line)"; the snapshot itself is dumped beside the socket
     # for the pack to keep (tracemalloc.Snapshot.load reads it back).
@@ -96,6 +114,9 @@ def _leakbench_sites(directory):
     snapshot = tracemalloc.take_snapshot().filter_traces(
         (tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, here))
     )
+    if forked:
+        # The child's copy of the traces is no longer needed; untraced, the naming runs at full speed.
+        tracemalloc.stop()
     stats = snapshot.statistics("lineno")
     answer = {
         "sites": [],
