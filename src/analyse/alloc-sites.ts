@@ -7,6 +7,7 @@ import type {
   SitesRecord,
   SitesTaken,
 } from '../rundir/schema.ts';
+import { formatSignedBytes } from './format.ts';
 import { shellQuote } from './pprof-command.ts';
 
 /**
@@ -186,3 +187,25 @@ function missingSources(data: RunData, records: readonly SitesRecord[]): AllocSi
       if (!s.opened && s.note !== undefined && SITES_SOURCES.includes(s.origin)) add(s.origin, s.note);
   return out;
 }
+
+/**
+ * The verdict's sentence on where a heap that grew was allocated: the top site of each profiler's
+ * first → last comparison, with its rate and share. Undefined where no site grew.
+ */
+export function topSiteEvidence(r: AllocSitesReport | undefined): string[] {
+  return (r?.series ?? []).flatMap((s) => {
+    const d = s.diffs.at(-1);
+    const top = d?.sites[0];
+    if (!d || !top) return [];
+    const rate =
+      top.bytesPer1k !== undefined
+        ? `${formatSignedBytes(top.bytesPer1k)} per 1,000 requests`
+        : formatSignedBytes(top.bytes);
+    const share = top.share !== undefined ? `, ${Math.round(top.share * 100)}% of the growth` : '';
+    return [
+      `Most of what the heap kept from ${d.from} to ${d.to} was allocated at ${top.site} (${rate}${share}; "${SITES_SECTION}" in the report).`,
+    ];
+  });
+}
+
+const SITES_SECTION = 'Where the retained memory was allocated';

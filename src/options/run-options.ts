@@ -311,9 +311,6 @@ Target (default: the bundled Gin server from gin-gonic/gin#3789, built with -rac
   --inspect-attach         with --pid on a Node.js process: open its inspector with SIGUSR1 for V8 heap
                            figures and collections at rest (this opens a debugging port, 127.0.0.1:9229
                            unless it runs with --inspect-port, on a process the pack does not own)
-  --sites on|off           where the retained memory was allocated, diffed between rests (docs/allocation-sites.md):
-                           by default from Go's heap profile (pprof); on: also Python's tracemalloc, from the
-                           start (it costs a Python target several times its CPU per allocation); off: none
 
 Traffic:
   --path /p                request path (default /health_check)
@@ -364,6 +361,9 @@ Diagnosis:
   --fail-on growth         exit 4 when the verdict is a kind of memory growth (for CI gates)
   --fail-on held>200Mi     exit 4 when RSS holds more than 200Mi above its baseline at the end
                            (a plateau or high-water mark is not growth; this budgets it); both: growth,held>200Mi
+  --sites on|off           where the retained memory was allocated, by site, between rests (default: from
+                           Go's heap profile when pprof is mounted; on: Python's tracemalloc too, which costs
+                           a Python target several times its CPU per allocation; off: none)
 
 Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 unreadable run directory,
 4 memory growth or held memory over budget with --fail-on, 130/143 interrupted.`;

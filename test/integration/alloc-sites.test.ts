@@ -81,6 +81,12 @@ test('Go with net/http/pprof: keepPerRequest first, 4 KiB per request within 25%
   const md = readFileSync(join(s.dir, FILES.summaryMd), 'utf8');
   assert.match(md, /## Where the retained memory was allocated[\s\S]*\| 1 \| main\.keepPerRequest \(main\.go:\d+\) \|/);
   assert.ok(existsSync(join(s.dir, 'sites.png')));
+  // The verdict names the site too.
+  assert.equal(s.verdict.kind, 'go-heap-growth', s.text);
+  assert.match(
+    s.text,
+    /Most of what the heap kept from idle-before to idle-after was allocated at main\.keepPerRequest/,
+  );
 });
 
 test('Go without pprof mounted: no allocation sites, and the report says why', async () => {
