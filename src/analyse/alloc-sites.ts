@@ -85,9 +85,13 @@ export function allocationSites(data: RunData): AllocSitesReport | undefined {
   return { series, missing };
 }
 
-function seriesOf(data: RunData, profiles: readonly SitesTaken[]): SitesSeries | undefined {
-  const first = profiles[0];
-  if (!first || profiles.length < 2) return undefined;
+function seriesOf(data: RunData, all: readonly SitesTaken[]): SitesSeries | undefined {
+  const first = all[0];
+  if (!first) return undefined;
+  // A restarted target is another process: its profiles are not compared with the first one's.
+  const exit = data.events.find((e) => e.type === 'target-exit' && e.t > first.t)?.t ?? Infinity;
+  const profiles = all.filter((p) => p.t < exit);
+  if (profiles.length < 2) return undefined;
   const artifacts = data.run.allocationProfiles ?? [];
   const files = profiles.flatMap((p) => {
     const a = p.file === undefined ? undefined : artifacts.find((x: SitesArtifact) => x.file === p.file);

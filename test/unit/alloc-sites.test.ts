@@ -220,6 +220,21 @@ test('first rest against each later one, requests from the phases between, the p
   assert.deepEqual(r.missing, []);
 });
 
+test('profiles after the target exited (a restart) are not compared with the first process', () => {
+  const records = [
+    taken('idle-before', 2.1, [[KEEP, 0, 0]], 500_000),
+    taken('rest-1', 8.1, [[KEEP, 80_000_000, 20_000]], 80_500_000),
+    taken('idle-after', 14.1, [[KEEP, 1_000, 1]], 600_000),
+  ];
+  const data = runData(records, { events: [{ t: 10, type: 'target-exit', code: 2 }] });
+  const s = allocationSites(data)!.series[0]!;
+  assert.deepEqual(
+    s.taken.map((t) => t.label),
+    ['idle-before', 'rest-1'],
+  );
+  assert.equal(s.diffs.at(-1)!.to, 'rest-1');
+});
+
 test('missing sites say which source and why: an unavailable profile, a source that never opened', () => {
   const r = allocationSites(
     runData([
