@@ -72,7 +72,16 @@ function sectionOf(s: SitesSeries): SitesSection {
 }
 
 export function sitesTable(d: SitesDiff): Table {
-  const head = ['#', 'Allocated at', 'Grew', 'Per 1,000 requests', 'Objects per 1,000 requests', 'Share'];
+  // A class histogram (JVM) names what was kept, not where: its sites are classes and instances.
+  const classes = d.sites.length > 0 && d.sites.every((g) => g.kind === 'class');
+  const head = [
+    '#',
+    classes ? 'Class' : 'Allocated at',
+    'Grew',
+    'Per 1,000 requests',
+    classes ? 'Instances per 1,000 requests' : 'Objects per 1,000 requests',
+    'Share',
+  ];
   const rows = d.sites.map((g, i) => [
     String(i + 1),
     g.site,
