@@ -7,7 +7,8 @@ export function pprofDiffCommand(startFile: string, endFile: string): string {
   return `go tool pprof -diff_base ${shellQuote(startFile)} ${shellQuote(endFile)}`;
 }
 
-function shellQuote(word: string): string {
+/** A word as a POSIX shell reads it back unchanged. */
+export function shellQuote(word: string): string {
   if (/^[\w@%+=:,./-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,6 +1,8 @@
 import { findPhaseKind } from '../phases/kinds.ts';
 import type { RunData } from '../rundir/read-run.ts';
 import { FIGURES, type PhaseLoadSummary, type PhaseRecord, type RunEvent, type Sample } from '../rundir/schema.ts';
+import { allocationSites, topSiteEvidence } from './alloc-sites.ts';
+import { isGrowthKind } from './diagnosis.ts';
 import { derivePhaseLoad } from './derive-load.ts';
 import { formatT } from './format.ts';
 import { headline } from './headline.ts';
@@ -36,6 +38,12 @@ export function summarise(data: RunData): SummaryFile {
   if (exits.length > 0) summary.targetExits = exits;
   summary.diagnosis = diagnose(data, memoryLimit(data));
   if (data.prometheus) summary.prometheusMemory = summariseMemory(data.prometheus);
+  const sites = allocationSites(data);
+  if (sites) {
+    summary.allocationSites = sites;
+    const v = summary.diagnosis.verdict;
+    if (isGrowthKind(v.kind)) v.evidence.push(...topSiteEvidence(sites));
+  }
   summary.warnings = [...new Set(warnings)];
   return summary;
 }

@@ -5,10 +5,14 @@
  * schema so that collecting never depends on how a run is judged.
  */
 import type { PhaseLoadSummary, RunEvent, RunStatus, SampleFigure, TargetInfo } from '../rundir/schema.ts';
+import type { AllocSitesReport } from './alloc-sites.ts';
 import type { Diagnosis } from './diagnosis.ts';
 
-/** 2: diagnosis.retained, memory retained per burst at rest (a /1 file is a /2 without it). */
-export const SUMMARY_SCHEMA = 'leakbench.summary/2';
+/**
+ * 2: diagnosis.retained, memory retained per burst at rest; 3: allocationSites, where the
+ * retained memory was allocated. An older file reads as a /3 without them.
+ */
+export const SUMMARY_SCHEMA = 'leakbench.summary/3';
 
 export interface FigureSummary {
   key: SampleFigure;
@@ -39,4 +43,6 @@ export interface SummaryFile {
   diagnosis?: Diagnosis;
   /** Figures from prometheus.ndjson (--prometheus-url), kept apart from the pack's own samples. */
   prometheusMemory?: FigureSummary[];
+  /** Where the retained memory was allocated: sites diffed between rests' ends (summary/3). */
+  allocationSites?: AllocSitesReport;
 }

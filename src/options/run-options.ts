@@ -84,6 +84,13 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
    * which opens a debugging port on it (127.0.0.1:9229 unless it was started with --inspect-port).
    */
   inspectAttach?: boolean;
+  /**
+   * --sites: where the retained memory was allocated. Absent or `on`: from every profiler within
+   * reach, Python's tracemalloc included (its traced heap is also the Python heap figure the
+   * verdict reads; it costs a Python target several times its CPU per allocation); `off`: none,
+   * and a Python target runs untraced.
+   */
+  sites?: 'on' | 'off';
 }
 
 export { DEFAULTS } from './defaults.ts';
@@ -125,6 +132,7 @@ const FLAGS = {
   'prometheus-step': { type: 'string' },
   pod: { type: 'string' },
   'inspect-attach': { type: 'boolean' },
+  sites: { type: 'string' },
   ...LIVE_FLAGS,
   ...REQUEST_FLAGS,
   ...STEADY_FLAGS,
@@ -259,6 +267,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
       );
     options.inspectAttach = true;
   }
+  if (v.sites !== undefined) options.sites = oneOf('sites', v.sites, ['on', 'off'] as const);
   if (v.bursts !== undefined && scenario !== 'soak' && scenarioFile === undefined)
     throw new UsageError(`--bursts: only for the soak scenario (or a scenario file that reads it), not ${scenario}`);
   if (options.bursts > 1 && options.idleAfterMs === 0)
@@ -364,6 +373,10 @@ Diagnosis:
   --fail-on growth         exit 4 when the verdict is a kind of memory growth (for CI gates)
   --fail-on held>200Mi     exit 4 when RSS holds more than 200Mi above its baseline at the end
                            (a plateau or high-water mark is not growth; this budgets it); both: growth,held>200Mi
+  --sites on|off           where the retained memory was allocated, by site, between rests (default on:
+                           Go's heap profile when pprof is mounted, Python's tracemalloc, which is also the
+                           Python heap figure and costs a Python target several times its CPU per
+                           allocation; off: none, and a Python target runs untraced)
 
 Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 unreadable run directory,
 4 memory growth or held memory over budget with --fail-on, 130/143 interrupted.`;

@@ -35,6 +35,24 @@ export async function drawChart(config: LineConfig, size: Size, extra: ChartExtr
   }
 }
 
+export type BarConfig = ChartConfiguration<'bar', number[], string>;
+
+/** PNG of a bar chart on a white canvas (the allocation sites' chart). */
+export async function drawBarChart(config: BarConfig, size: Size): Promise<Buffer> {
+  const canvas = createCanvas(size.width, size.height);
+  const ctx = canvas.getContext('2d');
+  const chart = new Chart(ctx as unknown as ConstructorParameters<typeof Chart>[0], {
+    ...config,
+    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+    plugins: [...(config.plugins ?? []), whiteBackground as unknown as Plugin<'bar'>],
+  });
+  try {
+    return await canvas.encode('png');
+  } finally {
+    chart.destroy();
+  }
+}
+
 /** PNG of a chart spec (memory-chart.ts, load-chart.ts): the same spec the interactive pages draw. */
 export function drawSpec(spec: ChartSpec, size: Size): Promise<Buffer> {
   return drawChart(spec.config, size, { plugins: specPlugins(spec) });

@@ -5,6 +5,7 @@ import type { Size } from './chart-style.ts';
 import { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
 import { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
 import { renderRetainedChart, retainedShown } from './retained-content.ts';
+import { renderSitesChart, sitesChartShown } from './alloc-sites-content.ts';
 
 export { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
 export { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
@@ -14,6 +15,8 @@ export interface ChartImages {
   load: Buffer;
   /** retained.png, for runs of two bursts or more (retained-content.ts). */
   retained?: Buffer;
+  /** sites.png, for runs with allocation sites that grew (alloc-sites-content.ts). */
+  sites?: Buffer;
 }
 
 /** memory.png: the memory chart's one definition (memory-chart.ts), drawn on a canvas without a browser. */
@@ -37,5 +40,7 @@ export async function renderCharts(data: RunData, summary: SummaryFile): Promise
     memory: await renderMemoryChart(data, summary),
     load: await renderLoadChart(data, summary),
     ...(retainedShown(retained) && { retained: await renderRetainedChart(retained) }),
+    ...(summary.allocationSites &&
+      sitesChartShown(summary.allocationSites) && { sites: await renderSitesChart(summary.allocationSites) }),
   };
 }

@@ -3,6 +3,7 @@ import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts'
 import type { InteractiveCharts } from './interactive.ts';
 import { reportContent, type Table } from './tables.ts';
 import { RETAINED_CAPTION, retainedShown, retainedTable } from './retained-content.ts';
+import { SITES_CAPTION, SITES_TITLE, sitesContent } from './alloc-sites-content.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 import { KIND_CLASSES } from '../analyse/verdict-kinds.ts';
 
@@ -71,7 +72,7 @@ pre.cmd { background: #f4f4f4; padding: .5rem .7rem; overflow-x: auto; }
 export function renderHtml(
   summary: SummaryFile,
   run: RunFile,
-  images: { memory: Buffer; load: Buffer; retained?: Buffer },
+  images: { memory: Buffer; load: Buffer; retained?: Buffer; sites?: Buffer },
   charts?: InteractiveCharts,
 ): string {
   const c = reportContent(summary, run);
@@ -99,6 +100,7 @@ ${d ? verdictSection(d) : undefined}
 ${chartOrImage('memory', images.memory, "Memory over time: RSS and the runtime's figures", charts)}
 ${c.memory.rows.length > 0 ? table(c.memory) : html`<p>No memory samples were taken.</p>`}
 ${retainedSection(summary, images)}
+${sitesSection(summary, images)}
 ${d ? growthSections(d) : undefined}
 
 <h2>Load</h2>
@@ -171,6 +173,26 @@ function retainedSection(summary: SummaryFile, images: { retained?: Buffer }): S
 <p>${RETAINED_CAPTION}</p>
 ${img}
 ${table(retainedTable(r))}`;
+}
+
+function sitesSection(summary: SummaryFile, images: { sites?: Buffer }): SafeHtml | undefined {
+  const c = sitesContent(summary.allocationSites);
+  if (!c) return undefined;
+  const img = images.sites
+    ? html`<img src="data:image/png;base64,${images.sites.toString('base64')}" alt="${SITES_TITLE}" width="1200">`
+    : undefined;
+  const sections = c.sections.map(
+    (s) => html`<h3>${s.heading}</h3>
+<p>${s.lead}</p>
+${s.table.rows.length > 0 ? table(s.table) : html`<p>No allocation site grew between them.</p>`}
+${s.files.rows.length > 0 ? html`<p>Raw profiles (in the run directory):</p>${table(s.files)}` : undefined}
+${s.diffCommand ? html`<p>Compare the first and the last (run it in the run directory):</p><pre class="cmd"><code>${s.diffCommand}</code></pre>` : undefined}`,
+  );
+  return html`<h2>${SITES_TITLE}</h2>
+<p>${SITES_CAPTION}</p>
+${sections}
+${img}
+${c.missing.length > 0 ? html`<p>No allocation sites from:</p><ul>${c.missing.map((m) => html`<li>${m}</li>`)}</ul>` : undefined}`;
 }
 
 function growthSections(d: DiagnosisContent): SafeHtml {

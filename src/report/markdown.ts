@@ -2,6 +2,7 @@ import { FILES, type RunFile } from '../rundir/schema.ts';
 import { diagnosisContent, type DiagnosisContent } from './diagnosis-content.ts';
 import { reportContent, type Table } from './tables.ts';
 import { RETAINED_CAPTION, RETAINED_PNG, retainedShown, retainedTable } from './retained-content.ts';
+import { SITES_CAPTION, SITES_PNG, SITES_TITLE, sitesChartShown, sitesContent } from './alloc-sites-content.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 
 /**
@@ -48,6 +49,7 @@ export function renderMarkdown(summary: SummaryFile, run: RunFile): string {
     );
     out.push(`![Memory retained after each burst against requests served](${RETAINED_PNG})`, '');
   }
+  out.push(...sitesSection(summary));
   if (d) out.push(...growthSections(d));
 
   if (c.targetExits.rows.length > 0) out.push('## Target exits', '', table(c.targetExits), '');
@@ -89,6 +91,24 @@ function verdictSection(d: DiagnosisContent): string[] {
   list('Next steps', d.suggestions);
   if (d.pprofCommand)
     out.push('Heap profile diff (run it in the run directory):', '', ...codeBlock(d.pprofCommand), '');
+  return out;
+}
+
+function sitesSection(summary: SummaryFile): string[] {
+  const c = sitesContent(summary.allocationSites);
+  if (!c) return [];
+  const out = [`## ${SITES_TITLE}`, '', SITES_CAPTION, ''];
+  for (const s of c.sections) {
+    out.push(`### ${escapeMarkdown(s.heading)}`, '', escapeMarkdown(s.lead), '');
+    out.push(s.table.rows.length > 0 ? table(s.table) : 'No allocation site grew between them.', '');
+    if (s.files.rows.length > 0) out.push('Raw profiles (in the run directory):', '', table(s.files), '');
+    if (s.diffCommand)
+      out.push('Compare the first and the last (run it in the run directory):', '', ...codeBlock(s.diffCommand), '');
+  }
+  if (sitesChartShown(summary.allocationSites)) out.push(`![${SITES_TITLE}](${SITES_PNG})`, '');
+  if (c.missing.length > 0) {
+    out.push('No allocation sites from:', '', ...c.missing.map((m) => `- ${escapeMarkdown(m)}`), '');
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@ import { interactiveCharts } from './interactive.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 import { RETAINED_PNG } from './retained-content.ts';
+import { SITES_PNG } from './alloc-sites-content.ts';
 import type { SummaryFile } from '../analyse/summary-file.ts';
 
 export interface RenderedReport {
@@ -19,7 +20,7 @@ export interface RenderedReport {
 
 /**
  * Reads a run directory and writes its report into it: summary.json, summary.md, index.html,
- * memory.png, load.png. Called at the end of a live run and by `npm run report`; it reads
+ * memory.png, load.png (and retained.png, sites.png where the run has them). Called at the end of a live run and by `npm run report`; it reads
  * only the directory, so a stored run renders the same way any time later.
  */
 export async function renderReport(dir: string): Promise<RenderedReport> {
@@ -36,6 +37,7 @@ export async function renderReport(dir: string): Promise<RenderedReport> {
   write(FILES.memoryPng, images.memory);
   write(FILES.loadPng, images.load);
   if (images.retained) write(RETAINED_PNG, images.retained);
+  if (images.sites) write(SITES_PNG, images.sites);
   write(FILES.summaryMd, renderMarkdown(summary, data.run));
   // Without the interactive charts the page still has the PNGs: a report is never lost to them.
   const charts = await interactiveCharts(data, summary).catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { FILES, SCHEMA, type RunFile } from '../rundir/schema.ts';
 import { classOf } from '../analyse/verdict-kinds.ts';
 import { escapeMarkdown, table } from './markdown.ts';
 import { reportContent } from './tables.ts';
+import { SITES_TITLE, topSitesLines } from './alloc-sites-content.ts';
 import { SUMMARY_SCHEMA, type SummaryFile } from '../analyse/summary-file.ts';
 
 /**
@@ -25,6 +26,8 @@ export function renderStepSummary(summary: SummaryFile, run: RunFile, dir: strin
     );
     if (v.evidence.length > 0) out.push(...v.evidence.map((e) => `- ${escapeMarkdown(e)}`), '');
   }
+  const sites = topSitesLines(summary.allocationSites);
+  if (sites.length > 0) out.push(`**${SITES_TITLE}:**`, '', ...sites.map((l) => escapeMarkdown(l)), '');
   out.push(c.load.rows.length > 0 ? table(c.load) : 'No load was recorded.', '');
   out.push(c.memory.rows.length > 0 ? table(c.memory) : 'No memory samples were taken.', '');
   if (c.warnings.length > 0) {

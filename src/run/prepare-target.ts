@@ -8,6 +8,7 @@ import { freePort } from '../target/free-port.ts';
 import { launchTarget, type LaunchedTarget } from '../target/launch.ts';
 import { probeOnce } from '../target/readiness.ts';
 import { runtimeLaunch } from './runtime-sources.ts';
+import { runtimeProbes } from '../sample/runtime/index.ts';
 
 /** Where the target is and how to (re)start it; `launch` is absent when attaching. */
 export interface TargetPlan {
@@ -109,7 +110,7 @@ export async function planTarget(
       launch: (cgroupProcsFile) =>
         launchTarget({
           command: { shell: t.command },
-          ...runtimeLaunch(logFile),
+          ...runtimeLaunch(logFile, process.env, runtimeProbes({ pythonTrace: options.sites !== 'off' })),
           readyUrl: new URL(options.path, t.url),
           readyTimeoutMs: options.readyTimeoutMs,
           logFile,

@@ -27,7 +27,15 @@ export async function runScenario(options: RunOptions, io: RunIo): Promise<RunOu
       title: `${def.name}: ${def.description}`,
       phases,
       target: (parts): SessionTarget => {
-        const t = new TargetSession(options, parts.journal, parts.samples, parts.clock, parts.stop, parts.io);
+        const t = new TargetSession(
+          options,
+          parts.journal,
+          parts.samples,
+          parts.clock,
+          parts.stop,
+          parts.io,
+          parts.sites,
+        );
         return {
           start: async (logFile) => {
             const plan = await t.start(binary, logFile);

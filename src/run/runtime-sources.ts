@@ -2,7 +2,14 @@ import { dirname, join } from 'node:path';
 import { FILES, type RuntimeSourceRecord, type Sample } from '../rundir/schema.ts';
 import { launchEnvironment } from '../sample/runtime/env.ts';
 import { RUNTIME_PROBES } from '../sample/runtime/index.ts';
-import { isUnavailable, type RuntimeProbe, type RuntimeSource, type StderrTap } from '../sample/runtime/source.ts';
+import {
+  isUnavailable,
+  type RuntimeProbe,
+  type RuntimeSource,
+  type SitesProfile,
+  type StderrTap,
+  type Unavailable,
+} from '../sample/runtime/source.ts';
 import { identifyProcess } from '../target/identify.ts';
 import { removeHookSocketDir } from '../sample/runtime/python-hook.ts';
 
@@ -74,7 +81,7 @@ export class RuntimeSources {
         io.info(`runtime source ${probe.origin} not used: ${opened.unavailable}`);
       } else {
         sources.push(opened);
-        records.push({ origin: probe.origin, opened: true });
+        records.push({ origin: probe.origin, opened: true, ...(opened.note !== undefined && { note: opened.note }) });
         io.info(`runtime source ${probe.origin}: reading ${identity.runtime} figures from pid ${target.pid}`);
       }
     }
@@ -112,6 +119,25 @@ export class RuntimeSources {
       }
     }
     return { fields, by };
+  }
+
+  /**
+   * Live memory by allocation site from every source that can tell (only at rest, right after
+   * collect()), one after the other; a source that fails gives why, never an exception.
+   */
+  async sites(): Promise<{ source: RuntimeSource['origin']; profile: SitesProfile | Unavailable }[]> {
+    const out: { source: RuntimeSource['origin']; profile: SitesProfile | Unavailable }[] = [];
+    for (const s of this.sources) {
+      if (!s.sites) continue;
+      let profile: SitesProfile | Unavailable;
+      try {
+        profile = await s.sites();
+      } catch (err) {
+        profile = { unavailable: `${s.origin}: allocation sites failed: ${(err as Error).message}` };
+      }
+      out.push({ source: s.origin, profile });
+    }
+    return out;
   }
 
   /** Closes every source; one that gave nothing all run says which figure is missing. */

@@ -23,6 +23,7 @@ import { tee, watchProgress } from '../live/observer.ts';
 import { failOnReason } from './fail-on.ts';
 import { round3, RunJournal } from './journal.ts';
 import { Snapshots } from './snapshots.ts';
+import { SitesRecording, type SitesSink } from './sites-recording.ts';
 import { RunStop, WriteFailed } from './stop.ts';
 
 export interface RunIo {
@@ -83,6 +84,8 @@ export interface SessionParts {
   clock: RunClock;
   stop: RunStop;
   io: { log(line: string): void; progressLog(line: string): void };
+  /** Where allocation-site profiles taken at rest go (sites.ndjson and sites/). */
+  sites: SitesSink;
 }
 
 /** Phases added to a run as it goes, and why, in words. */
@@ -197,6 +200,7 @@ function openSession(spec: SessionSpec, io: RunIo, live: LiveServer | undefined)
     clock,
     stop,
     io: { log: io.log, progressLog: (l) => io.progress.log(l) },
+    sites: new SitesRecording(recorder, clock, journal),
   });
   const snapshots = new Snapshots(recorder, clock, (m) => journal.warn(m));
   const shownDir = relative(process.cwd(), recorder.dir) || recorder.dir;

@@ -13,6 +13,7 @@ import { detectMetrics, planTarget, type TargetPlan } from './prepare-target.ts'
 import { TargetGone, type RunStop } from './stop.ts';
 import { TargetSupervisor } from '../target/supervisor.ts';
 import { endRuntimeLaunch, RuntimeSources } from './runtime-sources.ts';
+import type { SitesSink } from './sites-recording.ts';
 
 export interface TargetSessionIo {
   log(line: string): void;
@@ -40,6 +41,7 @@ export class TargetSession {
     private readonly clock: RunClock,
     private readonly stop: RunStop,
     private readonly io: TargetSessionIo,
+    private readonly sites?: SitesSink,
   ) {}
 
   /** Starts or attaches to the target and waits until it answers; returns where it is. */
@@ -119,21 +121,27 @@ export class TargetSession {
 
   /**
    * At rest only: asks each runtime source that can for a full collection, then writes a
-   * sample flagged `collectedBy`, so the heap figure at rest is live memory.
+   * sample flagged `collectedBy`, so the heap figure at rest is live memory; then the live
+   * memory by allocation site, from each source that can tell (src/run/sites-recording.ts).
    */
   async collectAtRest(phase: string): Promise<void> {
     const { runtime, sampler } = this;
-    if (!runtime || !sampler || runtime.sources.every((s) => !s.collect)) return;
-    const { fields, by } = await runtime.collect();
-    if (by.length === 0) return;
-    // gctrace's line about the forced cycle comes through the stderr pipe a moment later.
-    await new Promise((r) => setTimeout(r, 100));
-    const sample = await sampler.sampleOnce(fields).catch(() => undefined);
-    this.journal.event({
-      type: 'info',
-      phase,
-      message: `asked the runtime for a full collection at rest (${by.join(', ')})${sample ? `; sample at t=${sample.t} s is live memory` : ''}`,
-    });
+    if (!runtime || !sampler) return;
+    if (runtime.sources.some((s) => s.collect)) {
+      const { fields, by } = await runtime.collect();
+      if (by.length > 0) {
+        // gctrace's line about the forced cycle comes through the stderr pipe a moment later.
+        await new Promise((r) => setTimeout(r, 100));
+        const sample = await sampler.sampleOnce(fields).catch(() => undefined);
+        this.journal.event({
+          type: 'info',
+          phase,
+          message: `asked the runtime for a full collection at rest (${by.join(', ')})${sample ? `; sample at t=${sample.t} s is live memory` : ''}`,
+        });
+      }
+    }
+    if (this.sites && this.options.sites !== 'off')
+      for (const s of await runtime.sites()) this.sites.save(phase, s.source, s.profile);
   }
 
   private async openRuntime(pid: number, launched: boolean, stderrLines: StderrTap | undefined): Promise<void> {
@@ -142,7 +150,7 @@ export class TargetSession {
     this.runtime = await RuntimeSources.open(
       { pid, launched, baseUrl: this.plan.baseUrl, ...(stderrLines && { stderrLines }) },
       { info: (message) => this.journal.event({ type: 'info', message }), warn: (m) => this.journal.warn(m) },
-      runtimeProbes({ inspectAttach: this.options.inspectAttach === true }),
+      runtimeProbes({ inspectAttach: this.options.inspectAttach === true, pythonTrace: this.options.sites !== 'off' }),
     );
     this.plan.info.runtimeSources = this.runtime.records;
   }

@@ -18,6 +18,7 @@ import {
   type RunFile,
   type Sample,
   type SchemaId,
+  type SitesRecord,
 } from './schema.ts';
 
 /** Everything the analysis and the report need, read from a run directory and nothing else. */
@@ -36,6 +37,8 @@ export interface RunData {
   warnings: string[];
   /** The text of each readable snapshot listed in run.smapsSnapshots, in the listed order. */
   smaps?: SmapsText[];
+  /** Allocation sites taken at rests' ends (sites.ndjson), in time order; absent when the run has none. */
+  sites?: SitesRecord[];
 }
 
 /** An smaps snapshot (run.json's Artifact) with the file's contents. */
@@ -71,6 +74,8 @@ export function readRunDir(dir: string): RunData {
   );
   // Only runs with --prometheus-url have it; a run whose server failed says so in its events.
   const prometheusFile = readOptional<Sample>(dir, FILES.prometheus, SCHEMA.samples, warnings, undefined);
+  // Only runs whose runtime could be asked for allocation sites have it.
+  const sitesFile = readOptional<SitesRecord>(dir, FILES.sites, SCHEMA.sites, warnings, undefined);
 
   return {
     dir,
@@ -85,6 +90,9 @@ export function readRunDir(dir: string): RunData {
         keepValid(prometheusFile.records, FILES.prometheus, isTimed, warnings).map(cleanSample),
         (s) => s.t,
       ),
+    }),
+    ...(sitesFile.header && {
+      sites: byTime(keepValid(sitesFile.records, FILES.sites, isSitesRecord, warnings).map(cleanSites), (r) => r.t),
     }),
     warnings,
     smaps: readSmapsSnapshots(dir, run.smapsSnapshots, warnings),
@@ -224,6 +232,17 @@ function isLoadSecond(r: unknown): r is LoadSecond {
 
 function isProbe(r: unknown): r is Probe {
   return isObject(r) && typeof r.phase === 'string' && isNum(r.seq) && isNum(r.scheduledT) && isNum(r.sentT);
+}
+
+function isSitesRecord(r: unknown): r is SitesRecord {
+  if (!isObject(r) || !isNum(r.t) || typeof r.label !== 'string' || typeof r.source !== 'string') return false;
+  return typeof r.unavailable === 'string' || (typeof r.origin === 'string' && Array.isArray(r.sites));
+}
+
+/** Sites without a name or a finite byte count are dropped: a diff of them would be nonsense. */
+function cleanSites(r: SitesRecord): SitesRecord {
+  if ('unavailable' in r) return r;
+  return { ...r, sites: r.sites.filter((s) => isObject(s) && typeof s.site === 'string' && isNum(s.bytes)) };
 }
 
 function isEvent(r: unknown): r is RunEvent {

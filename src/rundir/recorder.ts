@@ -27,6 +27,8 @@ import {
   type RunFile,
   type Sample,
   type SchemaId,
+  type SitesArtifact,
+  type SitesRecord,
 } from './schema.ts';
 
 /** The run directory's NDJSON series and the record type of each. */
@@ -37,6 +39,8 @@ export interface SeriesRecords {
   events: RunEvent;
   /** Figures read back from a Prometheus server, in samples.ndjson's format. */
   prometheus: Sample;
+  /** Allocation sites at each rest's end. */
+  sites: SitesRecord;
 }
 export type SeriesName = keyof SeriesRecords;
 
@@ -46,14 +50,22 @@ const SERIES: { [K in SeriesName]: { file: string; schema: SchemaId } } = {
   probes: { file: FILES.probes, schema: SCHEMA.probes },
   events: { file: FILES.events, schema: SCHEMA.events },
   prometheus: { file: FILES.prometheus, schema: SCHEMA.samples },
+  sites: { file: FILES.sites, schema: SCHEMA.sites },
 };
 
 /** Where an artifact kind goes, and how its files are named. */
 const ARTIFACTS = {
   smapsSnapshots: { folder: 'smaps', name: (seq: string, label: string) => `${seq}-${label}.txt` },
   heapProfiles: { folder: 'pprof', name: (_seq: string, label: string) => `heap-${label}.pb.gz` },
+  // The extension is the profiler's own (pb.gz, heapprofile, histo.txt, tracemalloc.pickle).
+  allocationProfiles: {
+    folder: 'sites',
+    name: (seq: string, label: string, extension = 'bin') => `${seq}-${label}.${extension}`,
+  },
 } as const;
 export type ArtifactKind = keyof typeof ARTIFACTS;
+/** What run.json lists for each kind of artifact. */
+type ArtifactRecord<K extends ArtifactKind> = K extends 'allocationProfiles' ? SitesArtifact : Artifact;
 
 /** A file-system-safe UTC time for directory names, e.g. 2026-11-26T10-00-00Z. */
 export function timestamp(d = new Date()): string {
@@ -100,7 +112,11 @@ export class RunRecorder {
   private readonly onWriteFailure: ((err: Error) => void) | undefined;
   private writeError: Error | undefined;
   private readonly open = new Set<SeriesAppender<unknown>>();
-  private readonly artifactSeq: Record<ArtifactKind, number> = { smapsSnapshots: 0, heapProfiles: 0 };
+  private readonly artifactSeq: Record<ArtifactKind, number> = {
+    smapsSnapshots: 0,
+    heapProfiles: 0,
+    allocationProfiles: 0,
+  };
 
   /** Creates the run directory (see createRunDir) and saves run.json in it. */
   static create(outDir: string, name: string, run: RunFile, options: RecorderOptions = {}): RunRecorder {
@@ -174,10 +190,10 @@ export class RunRecorder {
    * The name an artifact taken now gets (smaps/01-start.txt, pprof/heap-start.pb.gz). Numbered
    * per kind and attempt, so a capture that failed leaves a gap rather than renumbering the rest.
    */
-  nextArtifact(kind: ArtifactKind, label: string): string {
+  nextArtifact(kind: ArtifactKind, label: string, extension?: string): string {
     const seq = String(++this.artifactSeq[kind]).padStart(2, '0');
     const a = ARTIFACTS[kind];
-    return join(a.folder, a.name(seq, label));
+    return join(a.folder, a.name(seq, label, extension));
   }
 
   /**
@@ -185,7 +201,7 @@ export class RunRecorder {
    * LeakbenchError naming the file when it cannot be written: artifacts are best effort, and
    * the caller decides whether that is a warning.
    */
-  saveArtifact(kind: ArtifactKind, artifact: Artifact, contents: string | Buffer): void {
+  saveArtifact<K extends ArtifactKind>(kind: K, artifact: ArtifactRecord<K>, contents: string | Buffer): void {
     const path = join(this.dir, artifact.file);
     try {
       mkdirSync(join(this.dir, ARTIFACTS[kind].folder), { recursive: true });
@@ -193,7 +209,7 @@ export class RunRecorder {
     } catch (err) {
       throw new LeakbenchError(`cannot write ${path}: ${(err as Error).message}`);
     }
-    (this.run[kind] ??= []).push(artifact);
+    ((this.run[kind] ??= []) as ArtifactRecord<K>[]).push(artifact);
     this.saveRun();
   }
 

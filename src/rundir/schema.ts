@@ -17,6 +17,8 @@ export const SCHEMA = {
   events: 'leakbench.events/1',
   /** Marks of a watched run's load, written from another shell (`leakbench mark`). */
   marks: 'leakbench.marks/1',
+  /** Allocation sites of live memory, one record per profile taken at a rest's end (SitesRecord). */
+  sites: 'leakbench.sites/1',
 } as const;
 /**
  * A schema id: `leakbench.<kind>/<version>`. The collection files' ids are in SCHEMA; the
@@ -27,8 +29,8 @@ export type SchemaId = `leakbench.${string}/${number}`;
 /** Older versions a reader of the current one still reads: their records are a subset of it. */
 export const READABLE: Partial<Record<SchemaId, readonly SchemaId[]>> = {
   [SCHEMA.samples]: ['leakbench.samples/1', 'leakbench.samples/2'],
-  // summary/2 added diagnosis.retained; a /1 summary reads as a /2 without it.
-  'leakbench.summary/2': ['leakbench.summary/1'],
+  // summary/2 added diagnosis.retained, /3 allocationSites; an older summary reads as a /3 without them.
+  'leakbench.summary/3': ['leakbench.summary/1', 'leakbench.summary/2'],
   // compare/2 added the baseline gate, rounds and the answers' warnings.
   'leakbench.compare/2': ['leakbench.compare/1'],
 };
@@ -54,6 +56,8 @@ export const FILES = {
   runtimeLog: 'target-runtime.log',
   /** `leakbench mark` lines (MarkRecord): when a watched run's load started and ended. */
   marks: 'marks.ndjson',
+  /** Allocation sites of live memory at each rest's end (SitesRecord); the raw profiles are in sites/. */
+  sites: 'sites.ndjson',
 } as const;
 
 /** Header line of every NDJSON file. */
@@ -413,6 +417,11 @@ export interface RunFile {
   smapsSnapshots?: Artifact[];
   /** Heap profiles from the target's /debug/pprof/heap at the start and end (files in the run dir). */
   heapProfiles?: Artifact[];
+  /**
+   * Allocation-site profiles as the runtime gave them (pprof, tracemalloc, V8 sampling heap
+   * profile, class histogram), one per source at each rest's end (absent in older runs).
+   */
+  allocationProfiles?: SitesArtifact[];
   /** A run imported from k6 outputs (`npm run report -- --k6`): what was read and from which runners. */
   k6?: K6ImportRecord;
 }
@@ -465,6 +474,8 @@ export interface RecordedRunOptions {
   stages?: { durationMs: number; rate: number }[];
   /** --inspect-attach: SIGUSR1 opened an attached Node.js process's inspector. */
   inspectAttach?: boolean;
+  /** --sites on|off (absent: the default, the profilers that cost nothing per request). */
+  sites?: 'on' | 'off';
 }
 
 /** A request mix as recorded (src/load/phases.ts RequestMix, which run.json's readers need not import). */
@@ -539,6 +550,61 @@ export interface Artifact {
   t: number;
   /** Relative to the run directory. */
   file: string;
+}
+
+/** Which profiler gave a SitesProfile. */
+export type SitesOrigin = 'pprof-heap' | 'inspector-sampling' | 'class-histogram' | 'tracemalloc';
+
+/** One allocation site's live memory in a profile taken at rest. */
+export interface AllocationSite {
+  /**
+   * The site as its runtime's tools name it: Go, Node.js and Python "function (file:line)" of
+   * the innermost frame the user's code would recognise; the JVM a class name.
+   */
+  site: string;
+  kind: 'function' | 'class';
+  /** Live bytes allocated there (scaled to an estimate of the whole heap where the profiler samples). */
+  bytes: number;
+  /** Live objects (instances for the JVM), where the profiler counts them. */
+  objects?: number;
+  /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
+  stack?: string[];
+}
+
+/** A raw allocation-site profile (run.json allocationProfiles); its parsed sites are in sites.ndjson. */
+export interface SitesArtifact extends Artifact {
+  /** The profiler, e.g. 'pprof-heap', 'tracemalloc'. */
+  origin: SitesOrigin;
+  /** The command (the file's path goes last) or the tool that opens it. */
+  openWith: string;
+}
+
+/**
+ * One allocation-site profile read at a rest's end, right after a full collection, or why the
+ * source could not give one. `label` is the phase it ended.
+ */
+export type SitesRecord = SitesTaken | SitesMissing;
+
+export interface SitesTaken {
+  t: number;
+  label: string;
+  source: RuntimeOrigin;
+  origin: SitesOrigin;
+  method: string;
+  /** Live memory by allocation site, largest first (at most a few hundred kept). */
+  sites: AllocationSite[];
+  totalBytes?: number;
+  totalObjects?: number;
+  /** The raw profile in the run directory (run.json allocationProfiles), when it could be written. */
+  file?: string;
+}
+
+export interface SitesMissing {
+  t: number;
+  label: string;
+  source: RuntimeOrigin;
+  /** Why no profile: no pprof mounted, a profile that does not parse, a hook that does not answer. */
+  unavailable: string;
 }
 
 /**

@@ -100,6 +100,8 @@ test('Python http.server, 8 KiB kept per request: heap-growth carried by tracema
     name: 'py-plain-leak',
     command: (p) => `python3 ${PY_SERVER} --leak-kib 8 --port ${p}`,
     requests: 3000,
+    // tracemalloc only when asked: its cost (docs/allocation-sites.md).
+    extra: ['--sites', 'on'],
   });
   assert.equal(s.r.code, 0, s.text);
   assert.equal(s.verdict.kind, 'heap-growth', s.text);
@@ -116,6 +118,7 @@ test('Python http.server keeping nothing: not growth', async () => {
     name: 'py-plain-flat',
     command: (p) => `python3 ${PY_SERVER} --port ${p}`,
     requests: 3000,
+    extra: ['--sites', 'on'],
   });
   assert.equal(s.r.code, 0, s.text);
   assert.equal(isGrowthKind(s.verdict.kind), false, s.text);

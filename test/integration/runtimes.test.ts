@@ -259,14 +259,15 @@ test("Python with prometheus_client: a leak is heap growth from the pack's trace
   if (!py) return;
   const server = (mode: string) => (p: number) =>
     `${py} ${join(REPO_ROOT, 'test', 'fixtures', 'python-servers', 'server.py')} --mode ${mode} --port ${p} --leak-kib 8`;
-  const leak = await soak('py-leak', server('leak'), 4000);
+  // tracemalloc, and so the Python heap figure, only with --sites on (its cost: docs/allocation-sites.md).
+  const leak = await soak('py-leak', server('leak'), 4000, ['--sites', 'on']);
   assert.equal(leak.r.code, 0, leak.text);
   assert.equal(leak.run.target.identity?.runtime, 'python');
   // prometheus_client has no heap figure; the startup hook the pack puts on PYTHONPATH does.
   assert.equal(leak.verdict.kind, 'heap-growth', leak.text);
   assert.match(leak.text, /Python traced heap \(tracemalloc\)/);
   assert.doesNotMatch(leak.text, GO_WORDS);
-  const flat = await soak('py-flat', server('flat'), 4000);
+  const flat = await soak('py-flat', server('flat'), 4000, ['--sites', 'on']);
   assert.equal(flat.verdict.kind, 'stable', flat.text);
   assert.doesNotMatch(flat.text, GO_WORDS);
 });

@@ -133,6 +133,13 @@ test('attach with --pid and --metrics-url', () => {
   assert.equal(o.target.metricsUrl?.href, 'http://[::1]:8080/metrics');
 });
 
+test('--sites on|off: recorded as given, absent by default, anything else named in the error', () => {
+  assert.equal(opts('soak', '--sites', 'on').sites, 'on');
+  assert.equal(opts('soak', '--sites', 'off').sites, 'off');
+  assert.equal(opts('soak').sites, undefined);
+  rejects(['soak', '--sites', 'yes'], /^--sites: /);
+});
+
 test('--inspect-attach: with --pid only, named in the error otherwise', () => {
   assert.equal(
     opts('burst', '--url', 'http://127.0.0.1:8080', '--pid', '1234', '--inspect-attach').inspectAttach,

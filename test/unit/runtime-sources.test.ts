@@ -10,7 +10,7 @@ import { resolveRoleFigures } from '../../src/analyse/runtime-figures.ts';
 import { atRestEnd } from '../../src/run/runtime-sources.ts';
 import { extendCommaList, extendOptionList, launchEnvironment, prependPathList } from '../../src/sample/runtime/env.ts';
 import { parseGcTraceLine } from '../../src/sample/runtime/gctrace.ts';
-import { RUNTIME_PROBES } from '../../src/sample/runtime/index.ts';
+import { RUNTIME_PROBES, runtimeProbes } from '../../src/sample/runtime/index.ts';
 import { LineTap } from '../../src/target/stderr-tap.ts';
 
 test('gctrace: a Go 1.26 line gives the live heap, the goal and the cycle, in bytes', () => {
@@ -36,6 +36,9 @@ test("launch env: a user's GODEBUG, PYTHONPATH and option lists are extended, ne
   assert.equal(env.GODEBUG, 'x=1,gctrace=1');
   assert.match(env.PYTHONPATH!, /src\/sample\/runtime\/python:\/theirs$/);
   assert.ok(env.LEAKBENCH_PYHOOK_DIR);
+  // tracemalloc only with --sites on: it multiplies a Python target's CPU per allocation.
+  assert.equal(env.LEAKBENCH_PYHOOK_TRACE, undefined);
+  assert.equal(launchEnvironment({}, runtimeProbes({ pythonTrace: true })).LEAKBENCH_PYHOOK_TRACE, '1');
   assert.equal(env.HOME, '/h');
 });
 
@@ -105,7 +108,7 @@ test('cannot tell: an RSS plateau of a collected heap with no heap figure is nev
   assert.equal(cannotTellWithoutHeap({ ...plateauVerdict, kind: 'stable' }, 'go', false).kind, 'stable');
 });
 
-test("python hook: starts tracemalloc and still runs the user's own sitecustomize", async () => {
+test("python hook: starts tracemalloc only when asked (--sites on), and still runs the user's own sitecustomize", async () => {
   const { execFileSync } = await import('node:child_process');
   const { writeFileSync, mkdirSync } = await import('node:fs');
   const { PYTHON_HOOK_DIR } = await import('../../src/sample/runtime/python-hook.ts');
@@ -113,19 +116,24 @@ test("python hook: starts tracemalloc and still runs the user's own sitecustomiz
   mkdirSync(join(dir, 'user'));
   mkdirSync(join(dir, 'sock'));
   writeFileSync(join(dir, 'user', 'sitecustomize.py'), 'import builtins\nbuiltins.USER_SITE_RAN = True\n');
-  const out = execFileSync(
-    'python3',
-    [
-      '-c',
-      'import builtins, tracemalloc, os; print(getattr(builtins, "USER_SITE_RAN", False), tracemalloc.is_tracing(), sorted(os.listdir(os.environ["LEAKBENCH_PYHOOK_DIR"])) != [])',
-    ],
-    {
-      env: {
-        ...process.env,
-        PYTHONPATH: `${PYTHON_HOOK_DIR}:${join(dir, 'user')}`,
-        LEAKBENCH_PYHOOK_DIR: join(dir, 'sock'),
+  const run = (trace: boolean) =>
+    execFileSync(
+      'python3',
+      [
+        '-c',
+        'import builtins, tracemalloc, os; print(getattr(builtins, "USER_SITE_RAN", False), tracemalloc.is_tracing(), sorted(os.listdir(os.environ["LEAKBENCH_PYHOOK_DIR"])) != [])',
+      ],
+      {
+        env: {
+          ...process.env,
+          PYTHONPATH: `${PYTHON_HOOK_DIR}:${join(dir, 'user')}`,
+          LEAKBENCH_PYHOOK_DIR: join(dir, 'sock'),
+          ...(trace && { LEAKBENCH_PYHOOK_TRACE: '1' }),
+        },
       },
-    },
-  ).toString();
-  assert.equal(out.trim(), 'True True True');
+    )
+      .toString()
+      .trim();
+  assert.equal(run(true), 'True True True');
+  assert.equal(run(false), 'True False True');
 });

@@ -70,7 +70,7 @@ test('the headline states the growth of RSS next to Go heap in use', () => {
 
 test('run facts: scenario, status, target, duration from run.json, load result passed through, target exits kept', () => {
   const s = summaryOf(leakingBurstRun());
-  assert.equal(s.schema, 'leakbench.summary/2');
+  assert.equal(s.schema, 'leakbench.summary/3');
   assert.equal(s.scenario, 'burst');
   assert.equal(s.status, 'completed');
   assert.equal(s.target.label, 'race');

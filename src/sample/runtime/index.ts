@@ -1,6 +1,6 @@
 import { goGcTraceProbe } from './gctrace.ts';
 import { goPprofProbe } from './pprof-totals.ts';
-import { pythonHookProbe } from './python-hook.ts';
+import { pythonHook } from './python-hook.ts';
 import { nodeInspectorProbe } from './node-inspector.ts';
 import { hsPerfDataProbe } from './hsperfdata.ts';
 import type { RuntimeProbe } from './source.ts';
@@ -11,11 +11,14 @@ import type { RuntimeProbe } from './source.ts';
  * (the runtime is known only once the process runs), so each must be harmless to the others
  * (GODEBUG means nothing to Python, PYTHONPATH nothing to Go).
  */
-export function runtimeProbes(options: { inspectAttach?: boolean } = {}): readonly RuntimeProbe[] {
+export function runtimeProbes(
+  options: { inspectAttach?: boolean; pythonTrace?: boolean } = {},
+): readonly RuntimeProbe[] {
   return [
     goGcTraceProbe,
     goPprofProbe,
-    pythonHookProbe,
+    // tracemalloc multiplies a Python target's CPU per allocation: only when asked (--sites on).
+    pythonHook({ trace: options.pythonTrace === true }),
     // SIGUSR1 opens a debugging port in a process the pack did not start: only when asked (--inspect-attach).
     nodeInspectorProbe({ attach: options.inspectAttach === true }),
     hsPerfDataProbe(),

@@ -1,4 +1,4 @@
-import type { RuntimeName, RuntimeOrigin, Sample } from '../../rundir/schema.ts';
+import type { AllocationSite, RuntimeName, RuntimeOrigin, Sample, SitesOrigin } from '../../rundir/schema.ts';
 
 /**
  * The contract between the runtime sources (Go gctrace and pprof, the Node.js inspector,
@@ -58,36 +58,28 @@ export interface RuntimeSource {
    */
   sites?(): Promise<SitesProfile | Unavailable>;
   close(): Promise<void>;
+  /** What an open source will not give, and why (run.json target.runtimeSources, the report's caveats). */
+  note?: string;
 }
 
-/** Which profiler gave a SitesProfile. */
-export type SitesOrigin = 'pprof-heap' | 'inspector-sampling' | 'class-histogram' | 'tracemalloc';
-
-/** One allocation site's live memory in a profile taken at rest. */
-export interface AllocationSite {
-  /**
-   * The site as its runtime's tools name it: Go, Node.js and Python "function (file:line)" of
-   * the innermost frame the user's code would recognise; the JVM a class name.
-   */
-  site: string;
-  kind: 'function' | 'class';
-  /** Live bytes allocated there (scaled to an estimate of the whole heap where the profiler samples). */
-  bytes: number;
-  /** Live objects (instances for the JVM), where the profiler counts them. */
-  objects?: number;
-  /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
-  stack?: string[];
-}
+// The sites' types are the run directory's (sites.ndjson): defined in src/rundir/schema.ts.
+export type { AllocationSite, SitesOrigin } from '../../rundir/schema.ts';
 
 export interface SitesProfile {
   origin: SitesOrigin;
   sites: AllocationSite[];
   /** How the figures were measured, in words (e.g. "sampled every 512 KiB of allocation"). */
   method: string;
+  /**
+   * The whole profile's live bytes and objects, all sites together (`sites` may keep only the
+   * largest): what a site's share of the heap's growth is taken of. Absent where not known.
+   */
+  totalBytes?: number;
+  totalObjects?: number;
   /** The profile as the runtime gave it, kept in the run directory for its usual tool. */
   raw: { extension: string; contents: Buffer | string; openWith: string };
 }
 
-export function isUnavailable(x: RuntimeSource | Unavailable): x is Unavailable {
+export function isUnavailable<T extends object>(x: T | Unavailable): x is Unavailable {
   return 'unavailable' in x;
 }
