@@ -68,12 +68,24 @@ export interface BurstSetup {
   /** wrk runs for a fixed time: about as long as the pack takes for `requests`. */
   wrkSeconds: number;
   timeoutMs: number;
+  /** The pack's engines only: progress in requests, as a run's burst gets it (work samples). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const require = createRequire(import.meta.url);
 
-function sinks(signal: AbortSignal, warnings: string[]): BurstSinks {
-  return { clock: startClock(), signal, onSecond: () => {}, onWarning: (m) => warnings.push(m) };
+function sinks(
+  signal: AbortSignal,
+  warnings: string[],
+  onProgress?: (done: number, total: number) => void,
+): BurstSinks {
+  return {
+    clock: startClock(),
+    signal,
+    onSecond: () => {},
+    onWarning: (m) => warnings.push(m),
+    ...(onProgress && { onProgress }),
+  };
 }
 
 /** Runs a burst engine of the pack in this process and accounts its CPU and the target's. */
@@ -93,7 +105,7 @@ async function inProcess(
   const cpu0 = ownCpuS();
   const target0 = processCpuS(setup.targetPid);
   const t0 = performance.now();
-  const r = await engine(phase, sinks(new AbortController().signal, warnings));
+  const r = await engine(phase, sinks(new AbortController().signal, warnings, setup.onProgress));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = ownCpuS() - cpu0;
   const targetCpu = processCpuS(setup.targetPid) - target0;

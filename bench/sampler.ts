@@ -6,12 +6,14 @@ import { startClock } from '../src/load/clock.ts';
 import { NdjsonWriter } from '../src/rundir/ndjson.ts';
 import { SCHEMA, type Sample } from '../src/rundir/schema.ts';
 import { Sampler } from '../src/sample/sampler.ts';
+import { workSampler } from '../src/run/work-samples.ts';
 import { measureBurst, type BurstMeasurement, type BurstSetup } from './burst.ts';
 import { ownCpuS, processCpuS } from './proc.ts';
 
-export type SamplingMode = 'off' | '1s' | '100ms';
-export const SAMPLING_MODES: readonly SamplingMode[] = ['off', '1s', '100ms'];
-const INTERVAL_MS: Record<Exclude<SamplingMode, 'off'>, number> = { '1s': 1000, '100ms': 100 };
+/** `work`: every second and at each 1% of the burst's requests, as a run samples a burst (src/run/work-samples.ts). */
+export type SamplingMode = 'off' | '1s' | '100ms' | 'work';
+export const SAMPLING_MODES: readonly SamplingMode[] = ['off', '1s', '100ms', 'work'];
+const INTERVAL_MS: Record<Exclude<SamplingMode, 'off'>, number> = { '1s': 1000, '100ms': 100, work: 1000 };
 
 export interface SamplerRun {
   mode: SamplingMode;
@@ -56,7 +58,14 @@ export async function measureSampledBurst(mode: SamplingMode, setup: BurstSetup,
   const { sampler, writer } = newSampler(setup, metricsUrl, INTERVAL_MS[mode], dir);
   try {
     sampler.start();
-    const burst = await measureBurst('pack-net', setup);
+    const onProgress =
+      mode === 'work'
+        ? workSampler(
+            () => sampler.sampleSoon(),
+            () => performance.now(),
+          )
+        : undefined;
+    const burst = await measureBurst('pack-net', { ...setup, ...(onProgress && { onProgress }) });
     await sampler.stop();
     return { mode, burst, samples: sampler.count };
   } finally {
