@@ -75,6 +75,11 @@ export interface AllocationSite {
   bytes: number;
   /** Live objects (instances for the JVM), where the profiler counts them. */
   objects?: number;
+  /**
+   * Sampling profilers: how many sampled allocations `bytes` is estimated from. A site of one or
+   * two samples is within the sampling's noise (V8 samples every ~32 KiB: one 2 KiB string in 16).
+   */
+  samples?: number;
   /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
   stack?: string[];
 }
