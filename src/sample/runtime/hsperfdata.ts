@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Sample } from '../../rundir/schema.ts';
 import { errorCode } from '../proc-fields.ts';
 import { classHistogramSites, parseClassHistogram } from './class-histogram.ts';
-import { AttachRefused, HotSpotAttach } from './hotspot-attach.ts';
+import { AttachRefused, AttachTimeout, HotSpotAttach } from './hotspot-attach.ts';
 import { counter, parsePerfData, type PerfData } from './hsperfdata-format.ts';
 import { cmdline, environVar, inTargetRoot, namespacedPid } from './proc-namespace.ts';
 import type { ProbeTarget, RuntimeProbe, RuntimeSource, SitesProfile, Unavailable } from './source.ts';
@@ -111,7 +111,7 @@ function noFileReason(pid: number, nsPid: number, procRoot: string): string {
 export class HsPerfDataSource implements RuntimeSource {
   readonly origin = 'hsperfdata' as const;
   private attach: HotSpotAttach | undefined;
-  /** Why the JVM refused the attach API, once it did: asked only once. */
+  /** Why the JVM refused the attach API, once it did: not asked again (a timeout is not a refusal). */
   private attachRefused: string | undefined;
 
   constructor(
@@ -136,7 +136,7 @@ export class HsPerfDataSource implements RuntimeSource {
       await this.attachClient().jcmd('GC.run');
     } catch (err) {
       if (!(err instanceof AttachRefused)) throw err;
-      this.attachRefused = err.message;
+      if (!(err instanceof AttachTimeout)) this.attachRefused = err.message;
       throw new AttachRefused(`attach refused, no collection asked: ${err.message}`);
     }
     const after = await this.read();
@@ -158,7 +158,8 @@ export class HsPerfDataSource implements RuntimeSource {
     try {
       answer = await this.attachClient().command('inspectheap', ['-live'], HISTOGRAM_TIMEOUT_MS);
     } catch (err) {
-      if (!(err instanceof AttachRefused)) throw err;
+      if (err instanceof AttachTimeout || !(err instanceof AttachRefused))
+        return { unavailable: `inspectheap -live: ${(err as Error).message}` };
       this.attachRefused = err.message;
       return { unavailable: `attach refused, no class histogram: ${err.message}` };
     }
