@@ -171,6 +171,11 @@ test('Node.js sampling heap profiler: the keeping function grew most, the garbag
   assert.ok(!noSites(fresh));
   const kept = fresh.sites.find((x) => x.site === NODE_SITE)?.bytes ?? 0;
   assert.ok(kept < expected / 10, `a new session sees ${KiB(kept)} of remember's`);
+  // A session that drops is opened again with the profiler; the first profile after says what it misses.
+  await (again as InspectorSource).session().close();
+  const reopened = await sitesAtRest(again);
+  assert.match(reopened.method, /started again at .* after the inspector connection dropped/);
+  assert.doesNotMatch((await sitesAtRest(again)).method, /started again/);
   // Another session (a user's DevTools) stopping the process-wide profiler: sites() says so.
   await (again as InspectorSource).session().send('HeapProfiler.stopSampling');
   const stopped = await again.sites!();
