@@ -9,18 +9,21 @@
  * - JVM: with about 100 MiB of small objects live, the pause of `inspectheap -live` (the
  *   safepoint's time from -Xlog:safepoint) and of GC.run, and the wall time of each call.
  *
+ * - Node.js, the worst case: a loop that only allocates, the profiler switched per round.
+ *
  *   node --import tsx bench/alloc-sites-cost.ts [--rounds 5] [--work 20000] [--plain 50000] [--live-mib 100]
+ *                                               [--only node-rate|node-loop|node-rest|jvm]
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { HsPerfDataSource, hsPerfDataProbe } from '../src/sample/runtime/hsperfdata.ts';
-import {
-  nodeInspectorProbe,
-  SAMPLING_INTERVAL_BYTES,
-  type InspectorSource,
-} from '../src/sample/runtime/node-inspector.ts';
+import { CdpClient } from '../src/sample/runtime/cdp-client.ts';
+import { loopbackListeningPorts } from '../src/sample/runtime/loopback-listeners.ts';
+import { InspectorSource, nodeInspectorProbe, SAMPLING_INTERVAL_BYTES } from '../src/sample/runtime/node-inspector.ts';
 import { isUnavailable, type RuntimeSource } from '../src/sample/runtime/source.ts';
 import { REPO_ROOT } from '../src/target/bundled-build.ts';
 import { freePort } from '../src/target/free-port.ts';
@@ -58,32 +61,52 @@ async function openOn(t: LaunchedTarget, probeFor: 'node' | 'jvm'): Promise<Runt
   return s;
 }
 
-/** req/s of one fresh Node.js server with the profiler at `interval` bytes (0: stopped). */
-async function nodeRate(path: string, requests: number, interval: number): Promise<number> {
-  const probe = nodeInspectorProbe({ attach: false });
+interface Rate {
+  rate: number;
+  /** The target's CPU per 1,000 requests: what the profiler adds, less moved by other jobs than req/s. */
+  cpuMsPerKreq: number;
+}
+
+/**
+ * An inspector session of our own on a launched Node.js server, the profiler not started: the
+ * probe would start it at the default interval, and stopping it afterwards is not the same as
+ * never starting it (measured: a server whose profiler was stopped ran slower than one that kept it).
+ */
+async function bareSession(t: LaunchedTarget, serverPort: number): Promise<InspectorSource> {
+  for (let tries = 0; tries < 50; tries++) {
+    for (const port of loopbackListeningPorts(t.pid).filter((p) => p !== serverPort)) {
+      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+        webSocketDebuggerUrl: string;
+      }[];
+      const url = list[0]?.webSocketDebuggerUrl;
+      if (url) return new InspectorSource(await CdpClient.connect(url), url);
+    }
+    await sleep(100);
+  }
+  throw new Error(`no inspector port of pid ${t.pid}`);
+}
+
+/** One fresh Node.js server with the profiler at `interval` bytes (0: never started), after a warm-up burst. */
+async function nodeRate(path: string, requests: number, interval: number): Promise<Rate> {
   const { t, base } = await launch(process.execPath, (port) => [join(FIXTURES, 'server.mjs'), String(port)], {
     ...process.env,
-    ...probe.launchEnv!(process.env),
+    ...nodeInspectorProbe({ attach: false }).launchEnv!(process.env),
   });
-  const source = (await openOn(t, 'node')) as InspectorSource;
+  const source = await bareSession(t, Number(base.port));
   try {
-    const session = source.session();
-    if (interval !== SAMPLING_INTERVAL_BYTES) await session.send('HeapProfiler.stopSampling');
-    if (interval > 0 && interval !== SAMPLING_INTERVAL_BYTES)
-      await session.send('HeapProfiler.startSampling', { samplingInterval: interval });
-    const burst = async (n: number) =>
-      (
-        await measureBurst('pack-net', {
-          url: new URL(path, base),
-          targetPid: t.pid,
-          requests: n,
-          connections: 50,
-          wrkSeconds: 2,
-          timeoutMs: 10_000,
-        })
-      ).rate;
+    if (interval > 0) await source.session().send('HeapProfiler.startSampling', { samplingInterval: interval });
+    const burst = (n: number) =>
+      measureBurst('pack-net', {
+        url: new URL(path, base),
+        targetPid: t.pid,
+        requests: n,
+        connections: 50,
+        wrkSeconds: 2,
+        timeoutMs: 10_000,
+      });
     await burst(Math.floor(requests / 5));
-    return await burst(requests);
+    const m = await burst(requests);
+    return { rate: m.rate, cpuMsPerKreq: m.targetCpuMsPerKreq };
   } finally {
     await source.close();
     await t.stop(2000);
@@ -91,24 +114,51 @@ async function nodeRate(path: string, requests: number, interval: number): Promi
 }
 
 async function nodeCost(rounds: number, requests: Record<string, number>, log: (l: string) => void) {
-  const modes = [0, SAMPLING_INTERVAL_BYTES, COARSE_INTERVAL];
-  const name = (m: number) => (m === 0 ? 'off' : `every ${m / 1024} KiB`);
+  const modes = [0, SAMPLING_INTERVAL_BYTES, 128 * 1024, COARSE_INTERVAL];
+  const name = (m: number) => (m === 0 ? 'never started' : `every ${m / 1024} KiB`);
   for (const [path, n] of Object.entries(requests)) {
-    const rates = new Map<number, number[]>(modes.map((m) => [m, []]));
+    const runs = new Map<number, Rate[]>(modes.map((m) => [m, []]));
     for (const order of rotatedOrder(modes, rounds))
       for (const m of order) {
         const r = await nodeRate(path, n, m);
-        rates.get(m)!.push(r);
-        log(`node ${path} sampling ${name(m)}: ${Math.round(r)} req/s`);
+        runs.get(m)!.push(r);
+        log(
+          `node ${path} sampling ${name(m)}: ${Math.round(r.rate)} req/s, ${r.cpuMsPerKreq.toFixed(1)} CPU ms/1k req`,
+        );
       }
-    const off = rates.get(0)!;
+    const off = runs.get(0)!;
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
     for (const m of modes.slice(1)) {
-      const on = rates.get(m)!;
-      const change = median(on.map((r, i) => r / off[i]! - 1));
+      const on = runs.get(m)!;
+      const rate = median(on.map((r, i) => r.rate / off[i]!.rate - 1));
+      const cpu = median(on.map((r, i) => r.cpuMsPerKreq / off[i]!.cpuMsPerKreq - 1));
       log(
-        `RESULT node GET ${path}, ${n} requests, ${rounds} rounds: off ${Math.round(median(off))} req/s, ${name(m)} ${Math.round(median(on))} req/s, change ${(change * 100).toFixed(1)}% (median of rounds)`,
+        `RESULT node GET ${path}, ${n} requests, ${rounds} rounds, sampling ${name(m)} against off: req/s ${Math.round(median(off.map((r) => r.rate)))} -> ${Math.round(median(on.map((r) => r.rate)))} (${pct(rate)}), target CPU ms/1k req ${median(off.map((r) => r.cpuMsPerKreq)).toFixed(1)} -> ${median(on.map((r) => r.cpuMsPerKreq)).toFixed(1)} (${pct(cpu)}) (medians of rounds)`,
       );
     }
+  }
+}
+
+/** The profiler's cost on a loop that only allocates (bench/child/sampling-loop.ts), per interval. */
+function nodeLoopCost(rounds: number, log: (l: string) => void): void {
+  const intervals = [0, SAMPLING_INTERVAL_BYTES, 128 * 1024, COARSE_INTERVAL];
+  const ms = new Map<number, number[]>(intervals.map((m) => [m, []]));
+  const child = join(REPO_ROOT, 'bench', 'child', 'sampling-loop.ts');
+  for (const order of rotatedOrder(intervals, rounds))
+    for (const m of order) {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', child, '300000', String(m)], {
+        encoding: 'utf8',
+        cwd: REPO_ROOT,
+      });
+      ms.get(m)!.push(Number(out.trim()));
+    }
+  const off = ms.get(0)!;
+  for (const m of intervals.slice(1)) {
+    const on = ms.get(m)!;
+    const change = median(on.map((x, i) => x / off[i]! - 1));
+    log(
+      `RESULT node allocation loop (300,000 x 2 KiB string + small objects), ${rounds} rounds, sampling every ${m / 1024} KiB against never started: CPU ms ${median(off).toFixed(0)} -> ${median(on).toFixed(0)} (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%, median of rounds)`,
+    );
   }
 }
 
@@ -199,6 +249,7 @@ async function main(): Promise<void> {
   const mib = Number(values['live-mib']);
   if (only === undefined || only === 'node-rate')
     await nodeCost(Number(values.rounds), { '/work': Number(values.work), '/plain': Number(values.plain) }, log);
+  if (only === undefined || only === 'node-loop') nodeLoopCost(Number(values.rounds) * 2, log);
   if (only === undefined || only === 'node-rest') await nodeAtRest(mib, log);
   if (only === undefined || only === 'jvm') await jvmAtRest(mib, log);
   log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
