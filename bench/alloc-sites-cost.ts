@@ -1,15 +1,15 @@
 /**
  * What allocation sites (issue 24) cost a target, on test/fixtures/alloc-sites:
  *
- * - Node.js: requests per second with V8's sampling heap profiler off and on (at the source's
- *   interval, and a coarser one), the inspector session open in every mode so that only the
- *   profiler differs; GET /work (34 KiB allocated a request, 2 KiB kept) and GET /plain. Modes
- *   in rotated order, a fresh process each, the median ratio reported. Then, with 100 MiB kept
- *   while sampling, how long collect() and sites() take.
- * - JVM: with about 100 MiB of small objects live, the pause of `inspectheap -live` (the
+ * - Node.js server: requests per second and the target's CPU per 1,000 requests (less moved by
+ *   other jobs on a shared machine) with V8's sampling heap profiler never started, at three
+ *   intervals, after a read at rest, and after the pack's session closed (NODE_MODES); an
+ *   inspector session open in every mode. GET /work (36 KiB allocated a request, 2 KiB kept) and
+ *   GET /plain. Modes in rotated order, a fresh process each, medians of per-round ratios.
+ * - Node.js, the worst case: a loop that only allocates, one process per interval and round.
+ * - Node.js at rest with 100 MiB kept while sampling: how long collect() and sites() take.
+ * - JVM with about 100 MiB of small objects live: the pause of `inspectheap -live` (the
  *   safepoint's time from -Xlog:safepoint) and of GC.run, and the wall time of each call.
- *
- * - Node.js, the worst case: a loop that only allocates, the profiler switched per round.
  *
  *   node --import tsx bench/alloc-sites-cost.ts [--rounds 5] [--work 20000] [--plain 50000] [--live-mib 100]
  *                                               [--only node-rate|node-loop|node-rest|jvm]
@@ -74,6 +74,7 @@ interface Rate {
  */
 async function bareSession(t: LaunchedTarget, serverPort: number): Promise<InspectorSource> {
   for (let tries = 0; tries < 50; tries++) {
+    if (t.exit) throw new Error(`the server exited (${JSON.stringify(t.exit)}) before its inspector was found`);
     for (const port of loopbackListeningPorts(t.pid).filter((p) => p !== serverPort)) {
       const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
         webSocketDebuggerUrl: string;
@@ -86,15 +87,41 @@ async function bareSession(t: LaunchedTarget, serverPort: number): Promise<Inspe
   throw new Error(`no inspector port of pid ${t.pid}`);
 }
 
-/** One fresh Node.js server with the profiler at `interval` bytes (0: never started), after a warm-up burst. */
-async function nodeRate(path: string, requests: number, interval: number): Promise<Rate> {
+/**
+ * How the target's profiler stands during the measured burst: never started; sampling at an
+ * interval; at the pack's interval after a read at rest (collect() and sites(), as the burst
+ * after a rest runs); or started and its session closed (what --inspect-attach leaves behind).
+ */
+interface NodeMode {
+  name: string;
+  interval: number;
+  before?: 'rest-read' | 'session-closed';
+}
+
+const NODE_MODES: readonly NodeMode[] = [
+  { name: 'never started', interval: 0 },
+  { name: 'every 32 KiB', interval: 32 * 1024 },
+  { name: `every ${SAMPLING_INTERVAL_BYTES / 1024} KiB (the pack's)`, interval: SAMPLING_INTERVAL_BYTES },
+  { name: `every ${COARSE_INTERVAL / 1024} KiB`, interval: COARSE_INTERVAL },
+  { name: "the pack's, after collect() and sites() at rest", interval: SAMPLING_INTERVAL_BYTES, before: 'rest-read' },
+  { name: 'started, then its session closed', interval: 0, before: 'session-closed' },
+];
+
+/** One fresh Node.js server in `mode`, after a warm-up burst. */
+async function nodeRate(path: string, requests: number, mode: NodeMode): Promise<Rate> {
   const { t, base } = await launch(process.execPath, (port) => [join(FIXTURES, 'server.mjs'), String(port)], {
     ...process.env,
     ...nodeInspectorProbe({ attach: false }).launchEnv!(process.env),
   });
+  if (mode.before === 'session-closed') {
+    const first = await bareSession(t, Number(base.port));
+    await first.startSampling();
+    await first.close();
+  }
   const source = await bareSession(t, Number(base.port));
   try {
-    if (interval > 0) await source.session().send('HeapProfiler.startSampling', { samplingInterval: interval });
+    if (mode.interval > 0)
+      await source.session().send('HeapProfiler.startSampling', { samplingInterval: mode.interval });
     const burst = (n: number) =>
       measureBurst('pack-net', {
         url: new URL(path, base),
@@ -105,6 +132,10 @@ async function nodeRate(path: string, requests: number, interval: number): Promi
         timeoutMs: 10_000,
       });
     await burst(Math.floor(requests / 5));
+    if (mode.before === 'rest-read') {
+      await source.collect();
+      await source.sites();
+    }
     const m = await burst(requests);
     return { rate: m.rate, cpuMsPerKreq: m.targetCpuMsPerKreq };
   } finally {
@@ -114,26 +145,22 @@ async function nodeRate(path: string, requests: number, interval: number): Promi
 }
 
 async function nodeCost(rounds: number, requests: Record<string, number>, log: (l: string) => void) {
-  const modes = [0, SAMPLING_INTERVAL_BYTES, 128 * 1024, COARSE_INTERVAL];
-  const name = (m: number) => (m === 0 ? 'never started' : `every ${m / 1024} KiB`);
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
   for (const [path, n] of Object.entries(requests)) {
-    const runs = new Map<number, Rate[]>(modes.map((m) => [m, []]));
-    for (const order of rotatedOrder(modes, rounds))
+    const runs = new Map<NodeMode, Rate[]>(NODE_MODES.map((m) => [m, []]));
+    for (const order of rotatedOrder(NODE_MODES, rounds))
       for (const m of order) {
         const r = await nodeRate(path, n, m);
         runs.get(m)!.push(r);
-        log(
-          `node ${path} sampling ${name(m)}: ${Math.round(r.rate)} req/s, ${r.cpuMsPerKreq.toFixed(1)} CPU ms/1k req`,
-        );
+        log(`node ${path}, ${m.name}: ${Math.round(r.rate)} req/s, ${r.cpuMsPerKreq.toFixed(1)} CPU ms/1k req`);
       }
-    const off = runs.get(0)!;
-    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-    for (const m of modes.slice(1)) {
+    const off = runs.get(NODE_MODES[0]!)!;
+    for (const m of NODE_MODES.slice(1)) {
       const on = runs.get(m)!;
       const rate = median(on.map((r, i) => r.rate / off[i]!.rate - 1));
       const cpu = median(on.map((r, i) => r.cpuMsPerKreq / off[i]!.cpuMsPerKreq - 1));
       log(
-        `RESULT node GET ${path}, ${n} requests, ${rounds} rounds, sampling ${name(m)} against off: req/s ${Math.round(median(off.map((r) => r.rate)))} -> ${Math.round(median(on.map((r) => r.rate)))} (${pct(rate)}), target CPU ms/1k req ${median(off.map((r) => r.cpuMsPerKreq)).toFixed(1)} -> ${median(on.map((r) => r.cpuMsPerKreq)).toFixed(1)} (${pct(cpu)}) (medians of rounds)`,
+        `RESULT node GET ${path}, ${n} requests, ${rounds} rounds, ${m.name} against never started: req/s ${Math.round(median(off.map((r) => r.rate)))} -> ${Math.round(median(on.map((r) => r.rate)))} (${pct(rate)}), target CPU ms/1k req ${median(off.map((r) => r.cpuMsPerKreq)).toFixed(1)} -> ${median(on.map((r) => r.cpuMsPerKreq)).toFixed(1)} (${pct(cpu)}) (medians of rounds)`,
       );
     }
   }
@@ -141,7 +168,7 @@ async function nodeCost(rounds: number, requests: Record<string, number>, log: (
 
 /** The profiler's cost on a loop that only allocates (bench/child/sampling-loop.ts), per interval. */
 function nodeLoopCost(rounds: number, log: (l: string) => void): void {
-  const intervals = [0, SAMPLING_INTERVAL_BYTES, 128 * 1024, COARSE_INTERVAL];
+  const intervals = [0, 32 * 1024, SAMPLING_INTERVAL_BYTES, COARSE_INTERVAL];
   const ms = new Map<number, number[]>(intervals.map((m) => [m, []]));
   const child = join(REPO_ROOT, 'bench', 'child', 'sampling-loop.ts');
   for (const order of rotatedOrder(intervals, rounds))

@@ -77,7 +77,7 @@ export interface AllocationSite {
   objects?: number;
   /**
    * Sampling profilers: how many sampled allocations `bytes` is estimated from. A site of one or
-   * two samples is within the sampling's noise (V8 samples every ~32 KiB: one 2 KiB string in 16).
+   * two samples is within the sampling's noise (the pack's V8 sampling: one 2 KiB string in 64).
    */
   samples?: number;
   /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
