@@ -104,6 +104,8 @@ const NODE_MODES: readonly NodeMode[] = [
   { name: `every ${SAMPLING_INTERVAL_BYTES / 1024} KiB (the pack's)`, interval: SAMPLING_INTERVAL_BYTES },
   { name: `every ${COARSE_INTERVAL / 1024} KiB`, interval: COARSE_INTERVAL },
   { name: "the pack's, after collect() and sites() at rest", interval: SAMPLING_INTERVAL_BYTES, before: 'rest-read' },
+  // What the collection at rest does alone, sampling or not (it is the run's since issue 21).
+  { name: 'never started, after collect() at rest', interval: 0, before: 'rest-read' },
   { name: 'started, then its session closed', interval: 0, before: 'session-closed' },
 ];
 
@@ -134,7 +136,7 @@ async function nodeRate(path: string, requests: number, mode: NodeMode): Promise
     await burst(Math.floor(requests / 5));
     if (mode.before === 'rest-read') {
       await source.collect();
-      await source.sites();
+      if (mode.interval > 0) await source.sites();
     }
     const m = await burst(requests);
     return { rate: m.rate, cpuMsPerKreq: m.targetCpuMsPerKreq };
