@@ -69,8 +69,9 @@ interface Rate {
 
 /**
  * An inspector session of our own on a launched Node.js server, the profiler not started: the
- * probe would start it at the default interval, and stopping it afterwards is not the same as
- * never starting it (measured: a server whose profiler was stopped ran slower than one that kept it).
+ * probe would start it at the pack's interval, and stopping it is not the same as never starting
+ * it (HeapProfiler.stopSampling builds its profile after a forced full collection, and a Node.js
+ * process runs slower after one: the mode 'never started, after collect() at rest' measures it).
  */
 async function bareSession(t: LaunchedTarget, serverPort: number): Promise<InspectorSource> {
   for (let tries = 0; tries < 50; tries++) {

@@ -3,8 +3,8 @@
  * does nothing but allocate (the worst case; a server also parses, writes and waits). A loop of
  * 2 KiB strings and small objects (one in 16 kept for a while), run once to warm up, then with
  * the profiler started through an inspector session of its own (never, for interval 0) and run
- * again; prints the CPU ms of that run. One process per run: a profiler stopped is not the same as
- * one never started.
+ * again; prints the CPU ms of that run. One process per run: stopping the profiler forces a full
+ * collection, after which the process runs slower for a while.
  *
  *   node --import tsx bench/child/sampling-loop.ts ITERATIONS INTERVAL
  */
