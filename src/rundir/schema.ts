@@ -567,6 +567,11 @@ export interface AllocationSite {
   bytes: number;
   /** Live objects (instances for the JVM), where the profiler counts them. */
   objects?: number;
+  /**
+   * Sampling profilers: how many sampled allocations `bytes` is estimated from. A site of one or
+   * two samples is within the sampling's noise (the pack's V8 sampling: one 2 KiB string in 64).
+   */
+  samples?: number;
   /** Call stack, innermost first, where the profiler records one (at most a few frames kept). */
   stack?: string[];
 }

@@ -26,6 +26,9 @@ export interface AttachAnswer {
 
 export class AttachRefused extends Error {}
 
+/** The JVM took the request but did not answer in time (a histogram of a huge heap): it may next time. */
+export class AttachTimeout extends AttachRefused {}
+
 /** The bytes of one request; at most three arguments, missing ones empty (as the JVM expects). */
 export function encodeAttachRequest(command: string, args: readonly string[] = []): Buffer {
   if (args.length > 3) throw new RangeError(`attach: at most 3 arguments, got ${args.length}`);
@@ -155,7 +158,7 @@ function exchange(socketPath: string, request: Buffer, timeoutMs: number): Promi
     const chunks: Buffer[] = [];
     const socket = createConnection(socketPath);
     socket.setTimeout(timeoutMs, () =>
-      socket.destroy(new AttachRefused(`no answer on ${socketPath} within ${timeoutMs} ms`)),
+      socket.destroy(new AttachTimeout(`no answer on ${socketPath} within ${timeoutMs} ms`)),
     );
     socket.on('connect', () => socket.end(request));
     socket.on('data', (c: Buffer) => chunks.push(c));

@@ -1,10 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Sample } from '../../rundir/schema.ts';
 import { errorCode } from '../proc-fields.ts';
-import { AttachRefused, HotSpotAttach } from './hotspot-attach.ts';
+import { classHistogramSites, parseClassHistogram } from './class-histogram.ts';
+import { AttachRefused, AttachTimeout, HotSpotAttach } from './hotspot-attach.ts';
 import { counter, parsePerfData, type PerfData } from './hsperfdata-format.ts';
 import { cmdline, environVar, inTargetRoot, namespacedPid } from './proc-namespace.ts';
-import type { ProbeTarget, RuntimeProbe, RuntimeSource, Unavailable } from './source.ts';
+import type { ProbeTarget, RuntimeProbe, RuntimeSource, SitesProfile, Unavailable } from './source.ts';
+
+/** A histogram walks the whole heap after a full collection: seconds on a heap of gigabytes. */
+const HISTOGRAM_TIMEOUT_MS = 120_000;
 
 type HsFigures = Pick<
   Sample,
@@ -107,6 +111,7 @@ function noFileReason(pid: number, nsPid: number, procRoot: string): string {
 export class HsPerfDataSource implements RuntimeSource {
   readonly origin = 'hsperfdata' as const;
   private attach: HotSpotAttach | undefined;
+  /** Why the JVM refused the attach API, once it did: not asked again (a timeout is not a refusal). */
   private attachRefused: string | undefined;
 
   constructor(
@@ -125,14 +130,14 @@ export class HsPerfDataSource implements RuntimeSource {
    * container's uid, -XX:+DisableAttachMechanism) says why once and reads without collecting.
    */
   async collect(): Promise<Partial<Sample>> {
-    if (this.attachRefused) throw new AttachRefused(this.attachRefused);
+    if (this.attachRefused) throw new AttachRefused(`attach refused, no collection asked: ${this.attachRefused}`);
     const before = await this.read();
     try {
       await this.attachClient().jcmd('GC.run');
     } catch (err) {
       if (!(err instanceof AttachRefused)) throw err;
-      this.attachRefused = `attach refused, no collection asked: ${err.message}`;
-      throw new AttachRefused(this.attachRefused);
+      if (!(err instanceof AttachTimeout)) this.attachRefused = err.message;
+      throw new AttachRefused(`attach refused, no collection asked: ${err.message}`);
     }
     const after = await this.read();
     // GC.run is a full collection (G1: a concurrent cycle with -XX:+ExplicitGCInvokesConcurrent,
@@ -140,6 +145,44 @@ export class HsPerfDataSource implements RuntimeSource {
     if (before.hsGcs !== undefined && after.hsGcs === before.hsGcs)
       throw new Error('GC.run answered but the collection counters did not move: figures not taken after a collection');
     return after;
+  }
+
+  /**
+   * A class histogram of the live heap through the attach API (`inspectheap -live`, what
+   * `jmap -histo:live` asks for: a full collection, then every live object counted by class),
+   * so no JDK tools are needed. A refused attach says why.
+   */
+  async sites(): Promise<SitesProfile | Unavailable> {
+    if (this.attachRefused) return { unavailable: `attach refused, no class histogram: ${this.attachRefused}` };
+    let answer;
+    try {
+      answer = await this.attachClient().command('inspectheap', ['-live'], HISTOGRAM_TIMEOUT_MS);
+    } catch (err) {
+      if (err instanceof AttachTimeout || !(err instanceof AttachRefused))
+        return { unavailable: `inspectheap -live: ${(err as Error).message}` };
+      this.attachRefused = err.message;
+      return { unavailable: `attach refused, no class histogram: ${err.message}` };
+    }
+    if (answer.code !== 0)
+      return { unavailable: `inspectheap -live: code ${answer.code}: ${answer.output.trim().slice(0, 200)}` };
+    let sites;
+    try {
+      sites = classHistogramSites(parseClassHistogram(answer.output));
+    } catch (err) {
+      return { unavailable: `inspectheap -live: ${(err as Error).message}` };
+    }
+    return {
+      origin: 'class-histogram',
+      sites,
+      method:
+        "HotSpot class histogram of the live heap (attach API inspectheap -live, as jmap -histo:live: a full collection, then every live object counted): instances and shallow bytes per class (an object's own fields, not what it refers to); lambdas and other hidden classes summed per declaring class",
+      raw: {
+        extension: 'histo.txt',
+        contents: answer.output,
+        openWith:
+          "any text viewer; it is the format of jmap -histo and jcmd's GC.class_histogram, to compare with theirs",
+      },
+    };
   }
 
   /** The client that issue 24's class histograms reuse. */

@@ -77,6 +77,7 @@ export interface SitesProfile {
   totalBytes?: number;
   totalObjects?: number;
   /** The profile as the runtime gave it, kept in the run directory for its usual tool. */
+  /** `extension` without its leading dot (pb.gz, heapprofile, histo.txt). */
   raw: { extension: string; contents: Buffer | string; openWith: string };
 }
 
