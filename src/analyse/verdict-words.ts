@@ -1,5 +1,5 @@
-import { buildSetting, depVersion } from '../rundir/go-build.ts';
-import { RACE_ISSUE, RACE_SUGGESTION } from './race-words.ts';
+import { buildSetting } from '../rundir/go-build.ts';
+import { buildFacts, RACE_ISSUE, RACE_SUGGESTION } from './race-words.ts';
 import { DEFAULT_GOGC } from '../rundir/schema.ts';
 import type {
   DiagnosedFigure,
@@ -455,22 +455,6 @@ function outsideCauses(ctx: Context): string {
 }
 
 /** "go1.26.8, github.com/gin-gonic/gin v1.9.1": the Go version and the web framework, from the build info. */
-export function buildFacts(ctx: Context): string | undefined {
-  const go = ctx.data.run.target.identity?.goBuild;
-  if (!go) return undefined;
-  const parts = [go.goVersion];
-  for (const mod of [
-    'github.com/gin-gonic/gin',
-    'github.com/labstack/echo/v4',
-    'github.com/gofiber/fiber/v2',
-    'github.com/go-chi/chi/v5',
-  ]) {
-    const v = depVersion(go, mod);
-    if (v) parts.push(`${mod} ${v}`);
-  }
-  return parts.join(', ');
-}
-
 function notEnough(ctx: Context, missing: 'samples' | 'rss' | 'fits'): Words {
   const n = ctx.data.samples.length;
   const why =

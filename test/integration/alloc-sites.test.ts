@@ -2,9 +2,9 @@
  * Where the retained memory was allocated (issue 24), against real servers the test starts with
  * `run soak --cmd`: a Go net/http server with net/http/pprof that keeps 4 KiB a request in one
  * function and makes 64 KiB of garbage a request in another (test/fixtures/go-plain), and a
- * Python http.server doing the same (test/fixtures/python-plain, with --sites on). The keeping
+ * Python http.server doing the same (test/fixtures/python-plain). The keeping
  * function comes first, its bytes per 1,000 requests within 25% of what it keeps, the garbage
- * nowhere above it; without pprof, or without --sites on for Python, the report says why.
+ * nowhere above it; without pprof, or with --sites off for Python, the report says why.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,7 +103,7 @@ test('Go without pprof mounted: no allocation sites, and the report says why', a
   assert.match(readFileSync(join(s.dir, FILES.summaryMd), 'utf8'), /No allocation sites from:\n\n- pprof: /);
 });
 
-test('Python http.server with --sites on: the keeping line first, 4 KiB per request within 25%, the garbage not above it', async () => {
+test('Python http.server: the keeping line first, 4 KiB per request within 25%, the garbage not above it', async () => {
   const s = await soakServer({
     out,
     name: 'py-sites',
@@ -118,16 +118,17 @@ test('Python http.server with --sites on: the keeping line first, 4 KiB per requ
   assert.match(series.diffCommand!, /compare_to\(a, 'lineno'\).* sites\/01-idle-before\.tracemalloc\.pickle /);
 });
 
-test('Python without --sites on: no tracing, and the report says how to get the sites', async () => {
+test('Python with --sites off: no tracing, and the report says how to get the sites', async () => {
   const s = await soakServer({
     out,
     name: 'py-no-trace',
     command: (p) => `python3 ${PY_SERVER} --leak-kib 4 --port ${p}`,
     requests: 1000,
+    extra: ['--sites', 'off'],
   });
   assert.equal(s.r.code, 0, s.text);
   const missing = s.summary.allocationSites!.missing;
   assert.equal(missing[0]?.source, 'python-hook');
-  assert.match(missing[0]!.reason, /--sites on/);
+  assert.match(missing[0]!.reason, /--sites off/);
   assert.equal(s.summary.allocationSites!.series.length, 0);
 });

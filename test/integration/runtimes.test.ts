@@ -259,8 +259,8 @@ test("Python with prometheus_client: a leak is heap growth from the pack's trace
   if (!py) return;
   const server = (mode: string) => (p: number) =>
     `${py} ${join(REPO_ROOT, 'test', 'fixtures', 'python-servers', 'server.py')} --mode ${mode} --port ${p} --leak-kib 8`;
-  // tracemalloc, and so the Python heap figure, only with --sites on (its cost: docs/allocation-sites.md).
-  const leak = await soak('py-leak', server('leak'), 4000, ['--sites', 'on']);
+  // tracemalloc, and so the Python heap figure, by default (--sites off: none; its cost: docs/allocation-sites.md).
+  const leak = await soak('py-leak', server('leak'), 4000);
   assert.equal(leak.r.code, 0, leak.text);
   assert.equal(leak.run.target.identity?.runtime, 'python');
   // prometheus_client has no heap figure; the startup hook the pack puts on PYTHONPATH does.

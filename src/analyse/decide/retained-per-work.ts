@@ -1,6 +1,7 @@
 import type { PlateauFacts } from '../diagnosis.ts';
 import type { FigureRetained, RetainedReport } from '../retained.ts';
 import { THRESHOLDS } from '../thresholds.ts';
+import { grewAtRest } from './at-rest.ts';
 import type { Context, RetainedDecision } from './context.ts';
 
 /**
@@ -40,6 +41,12 @@ export function retainedPerWork(ctx: Context): RetainedDecision | undefined {
     ctx.retainedUndecided = warm;
     return undefined;
   }
+  // Nothing more retained per burst is no all-clear while memory grows at rest, when no requests
+  // come but the probes' new connections (the report's case: a -race build grows per connection
+  // it accepts, a few KiB a probe); the rules on growth at rest decide that.
+  const first = r.figures[0]?.bursts[0];
+  const burst = first && ctx.rss?.windows.find((w) => w.window === first.burst);
+  if (burst && grewAtRest(ctx, burst)) return undefined;
   const bounded = decisive.find((f) => f.shape === 'bounded' || f.shape === 'warm-up');
   if (bounded) return { ...base, class: 'plateau', figure: bounded, plateau: plateauFacts(ctx, r, bounded) };
   const held = rss ? rss.bursts.at(-1)!.retained : 0;
