@@ -94,9 +94,13 @@ function figureRetained(
     (w) => w.kind === 'idle' && w.endT <= pairs[0]!.burst.startT + 1e-9 && w.end !== undefined,
   );
   const levels: { value: number; from: LevelFrom }[] = [];
-  for (const { rest } of [...(before ? [{ rest: before }] : []), ...pairs]) {
+  const rests = [...(before ? [{ rest: before }] : []), ...pairs];
+  for (const [i, { rest }] of rests.entries()) {
     const rw = f.windows.find((w) => w.window === rest.window);
-    const level = levelAtRest(data, f, rw, garbageLaden);
+    // The collection the pack asks for at a rest's end comes just after the phase's recorded end
+    // (and the sites read after it): its sample belongs to this rest until the next phase starts.
+    const next = rests[i + 1] ? pairs[before ? i : i + 1]?.burst.startT : undefined;
+    const level = levelAtRest(data, f, rw, garbageLaden, next ?? Infinity);
     if (!level) return undefined;
     levels.push(level);
   }
@@ -173,6 +177,7 @@ function levelAtRest(
   f: FigureDiagnosis,
   rest: WindowFigure | undefined,
   garbageLaden: boolean,
+  until: number,
 ): { value: number; from: LevelFrom } | undefined {
   if (!rest) return undefined;
   const key = f.key;
@@ -181,7 +186,10 @@ function levelAtRest(
       const y = s[key];
       return y !== undefined && s.t >= rest.startT && s.t <= rest.endT ? [{ t: s.t, y, collected: s.collectedBy }] : [];
     });
-    const collected = inRest.filter((s) => s.collected !== undefined).at(-1);
+    const collected = data.samples
+      .filter((s) => s.collectedBy !== undefined && s[key] !== undefined && s.t >= rest.startT && s.t < until)
+      .map((s) => ({ y: s[key]! }))
+      .at(-1);
     if (collected) return { value: collected.y, from: 'forced-collection' };
     const half = rest.startT + (rest.endT - rest.startT) / 2;
     const late = inRest.filter((s) => s.t >= half).map((s) => s.y);
