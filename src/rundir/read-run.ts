@@ -9,6 +9,7 @@ import {
   type Artifact,
   FIGURES,
   RECORDED_ONLY,
+  RUNTIME_ORIGINS,
   FILES,
   SCHEMA,
   type LoadSecond,
@@ -196,6 +197,10 @@ function cleanSample(s: Sample): Sample {
     const v = s[key];
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
   }
+  // Which collection the pack asked for right before this sample: the analysis reads the level
+  // at rest from it (retained per burst, held after the load).
+  if (typeof s.collectedBy === 'string' && (RUNTIME_ORIGINS as readonly string[]).includes(s.collectedBy))
+    out.collectedBy = s.collectedBy;
   return out;
 }
 

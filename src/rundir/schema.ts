@@ -172,7 +172,8 @@ export interface Sample {
 }
 
 /** Where a runtime's own figures come from (src/sample/runtime/). */
-export type RuntimeOrigin = 'gctrace' | 'pprof' | 'inspector' | 'hsperfdata' | 'python-hook';
+export const RUNTIME_ORIGINS = ['gctrace', 'pprof', 'inspector', 'hsperfdata', 'python-hook'] as const;
+export type RuntimeOrigin = (typeof RUNTIME_ORIGINS)[number];
 
 /**
  * GOGC that liveHeap was derived with when the target's client does not expose
