@@ -238,7 +238,7 @@ function renderSampler(r: BenchResults): string[] {
   );
   out.push('');
   out.push(
-    `\`work\` samples every second and at each 1% of the burst's requests (no closer than 20 ms, none while one is in flight), as a run samples its bursts. Per round (req/s): ${(
+    `\`work\` samples every second and at each 1% of the burst's requests (no closer than 20 ms, none while one is in flight, and sampling busy at most 4% of the time: WORK_SAMPLE_DUTY), as a run samples its bursts. Per round (req/s): ${(
       ['off', '1s', '100ms', 'work'] as const
     )
       .map(

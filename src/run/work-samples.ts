@@ -8,7 +8,7 @@
 export const WORK_SAMPLE_SHARE = 0.01;
 
 /**
- * Never closer than this: a small burst on a fast machine finishes 1% in a millisecond or two, and
+ * Never closer than this (and the sampler keeps itself busy at most WORK_SAMPLE_DUTY of the time, sampler.ts): a small burst on a fast machine finishes 1% in a millisecond or two, and
  * a sample (reading /proc, smaps_rollup, /metrics) costs about that much of the target's time.
  */
 export const WORK_SAMPLE_MIN_GAP_MS = 20;

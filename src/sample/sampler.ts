@@ -57,6 +57,9 @@ type Outcome = { source: Source; fields: Partial<Sample> } | { source: Source; e
  * sample that overruns its slot makes the sampler skip the ticks it missed rather than run
  * two at once, which would measure the sampler's own backlog.
  */
+/** sampleSoon() keeps the sampler busy at most this share of the time (wall clock). */
+export const WORK_SAMPLE_DUTY = 0.04;
+
 export class Sampler {
   private readonly options: SamplerOptions;
   private readonly sources: Source[];
@@ -74,6 +77,9 @@ export class Sampler {
   private queue: Promise<unknown> = Promise.resolve();
   /** Samples asked for and not yet written (ticks, sampleOnce and sampleSoon alike). */
   private pending = 0;
+  /** How long the last sample took (wall ms): what one more costs the machine. */
+  private lastTookMs = 0;
+  private lastSoonAt = -Infinity;
   private last: Sample | undefined;
   private taken = 0;
   private slowReported = false;
@@ -162,7 +168,12 @@ export class Sampler {
    */
   sampleOnce(extra?: Partial<Sample>): Promise<Sample> {
     this.pending++;
-    const run = this.queue.then(() => this.takeSample(extra)).finally(() => this.pending--);
+    const run = this.queue
+      .then(() => {
+        const began = performance.now();
+        return this.takeSample(extra).finally(() => (this.lastTookMs = performance.now() - began));
+      })
+      .finally(() => this.pending--);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -174,6 +185,10 @@ export class Sampler {
    */
   sampleSoon(): boolean {
     if (!this.started || this.stopped || this.pending > 0) return false;
+    // At most a share of the time goes to sampling between ticks: a sample of 6 ms (smaps_rollup,
+    // /metrics, /proc/net/tcp under 100 connections, measured) every 20 ms took 19% of a burst's rate.
+    if (performance.now() - this.lastSoonAt < this.lastTookMs / WORK_SAMPLE_DUTY) return false;
+    this.lastSoonAt = performance.now();
     this.sampleOnce().catch((err: unknown) => {
       if (!this.stopped) this.warn('sampler', `sampling failed: ${(err as Error).message}`);
     });
