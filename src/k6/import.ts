@@ -74,81 +74,126 @@ function write(
   side: SampleSide | undefined,
 ): K6ImportResult {
   const warnings: string[] = reports.flatMap((r) => r.warnings);
-  const metas = summaries.flatMap((s) => (s.info.meta ? [s.info.meta] : []));
-  const meta = metas[0];
-  if (new Set(metas.map((m) => m.scenario)).size > 1)
-    warnings.push(
-      `the summaries name different scenarios (${[...new Set(metas.map((m) => m.scenario))].join(', ')}): are these outputs of one run?`,
-    );
-
+  const meta = runMeta(summaries, warnings);
   const accs = [...agg.phases.values()].sort((a, b) => a.firstMs - b.firstMs);
-  const k6Start = Math.min(...accs.map((a) => a.firstMs));
-  const k6End = Math.max(...accs.map((a) => a.lastMs));
-  const sideEnd = side ? side.startedAtMs + 1000 * side.samples.reduce((m, s) => Math.max(m, s.t), 0) : undefined;
-  const t0 = Math.floor(Math.min(k6Start, side?.startedAtMs ?? Infinity));
-  const endMs = Math.max(k6End, sideEnd ?? -Infinity);
-  const t = (ms: number) => r3((ms - t0) / 1000);
-  if (side && sideEnd !== undefined && (sideEnd < k6Start || side.startedAtMs > k6End)) {
-    warnings.push(
-      `the samples (${new Date(side.startedAtMs).toISOString()} to ${new Date(sideEnd).toISOString()}) and the k6 run (${new Date(k6Start).toISOString()} to ${new Date(k6End).toISOString()}) do not overlap in time: were they recorded together, and do the machines' clocks agree?`,
-    );
-  }
-
+  const clock = runClock(accs, side, warnings);
   const events: RunEvent[] = [];
-  const phases: PhaseRecord[] = accs.map((acc) => {
-    const spec = meta?.phases.find((p) => p.name === acc.name);
-    let kind = acc.kind ?? spec?.kind;
-    if (kind === undefined) {
-      kind = 'burst';
-      warnings.push(
-        `phase "${acc.name}": its samples have no phase_kind tag (not one of the pack's k6 scripts?); treated as a burst`,
-      );
-    }
-    const result = phaseResult(acc, kind, spec);
-    if (spec && result.sent < result.requested) {
-      warnings.push(
-        `phase "${acc.name}": k6 sent ${result.sent} of the ${result.requested} requests the scenario asks for (dropped iterations, maxDuration reached, or outputs of some runners missing)`,
-      );
-    }
-    const runners = acc.runners.size;
-    events.push(
-      {
-        t: t(acc.firstMs),
-        type: 'phase-start',
-        phase: acc.name,
-        message: `k6 scenario ${acc.name} (${kind}) over ${runners} runner${runners === 1 ? '' : 's'}`,
-      },
-      {
-        t: t(acc.lastMs),
-        type: 'phase-end',
-        phase: acc.name,
-        message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`,
-      },
-    );
-    return {
-      name: acc.name,
-      kind,
-      params: spec ? phaseParams(spec) : {},
-      startT: t(acc.firstMs),
-      endT: t(acc.lastMs),
-      result,
-    };
-  });
+  const phases = accs.map((acc) => phaseRecord(acc, meta, clock.t, warnings, events));
 
-  const record = importRecord(reports, agg, summaries, t, side, warnings);
+  const record = importRecord(reports, agg, summaries, clock.t, side, warnings);
   if (agg.httpReqsTotal > 0 && agg.httpReqsTotal !== agg.durationSamples) {
     warnings.push(
       `the metric streams hold ${agg.httpReqsTotal} http_reqs but ${agg.durationSamples} http_req_duration samples: an output cut short?`,
     );
   }
 
-  const run: RunFile = {
+  const run = runFile(o, meta, agg, side, clock, phases, record);
+  const dir = recordRun(o.outDir, o.name ?? runDirName(['k6', run.scenario]), run, {
+    load: loadSeconds(agg, clock.t0),
+    ...(side && { samples: shiftSamples(side.samples, side.startedAtMs, clock.t0) }),
+    ...(side?.prometheus && {
+      prometheus: shiftSamples(side.prometheus.samples, side.prometheus.startedAtMs, clock.t0),
+    }),
+    events: runEvents(record, events, warnings, side, clock),
+  });
+  return { dir, run };
+}
+
+/** The first summary's run metadata; summaries naming different scenarios are worth a warning. */
+function runMeta(summaries: { file: string; info: K6SummaryInfo }[], warnings: string[]): K6RunMeta | undefined {
+  const metas = summaries.flatMap((s) => (s.info.meta ? [s.info.meta] : []));
+  if (new Set(metas.map((m) => m.scenario)).size > 1)
+    warnings.push(
+      `the summaries name different scenarios (${[...new Set(metas.map((m) => m.scenario))].join(', ')}): are these outputs of one run?`,
+    );
+  return metas[0];
+}
+
+interface RunClock {
+  /** Wall-clock ms of the run's t = 0: the earlier of the k6 run's start and the samples'. */
+  t0: number;
+  endMs: number;
+  /** Wall-clock ms → seconds on this run's clock. */
+  t: (ms: number) => number;
+}
+
+function runClock(accs: PhaseAcc[], side: SampleSide | undefined, warnings: string[]): RunClock {
+  const k6Start = Math.min(...accs.map((a) => a.firstMs));
+  const k6End = Math.max(...accs.map((a) => a.lastMs));
+  const sideEnd = side ? side.startedAtMs + 1000 * side.samples.reduce((m, s) => Math.max(m, s.t), 0) : undefined;
+  const t0 = Math.floor(Math.min(k6Start, side?.startedAtMs ?? Infinity));
+  const endMs = Math.max(k6End, sideEnd ?? -Infinity);
+  if (side && sideEnd !== undefined && (sideEnd < k6Start || side.startedAtMs > k6End)) {
+    warnings.push(
+      `the samples (${new Date(side.startedAtMs).toISOString()} to ${new Date(sideEnd).toISOString()}) and the k6 run (${new Date(k6Start).toISOString()} to ${new Date(k6End).toISOString()}) do not overlap in time: were they recorded together, and do the machines' clocks agree?`,
+    );
+  }
+  return { t0, endMs, t: (ms: number) => r3((ms - t0) / 1000) };
+}
+
+/** One k6 scenario as a phase, with its start and end events. */
+function phaseRecord(
+  acc: PhaseAcc,
+  meta: K6RunMeta | undefined,
+  t: (ms: number) => number,
+  warnings: string[],
+  events: RunEvent[],
+): PhaseRecord {
+  const spec = meta?.phases.find((p) => p.name === acc.name);
+  let kind = acc.kind ?? spec?.kind;
+  if (kind === undefined) {
+    kind = 'burst';
+    warnings.push(
+      `phase "${acc.name}": its samples have no phase_kind tag (not one of the pack's k6 scripts?); treated as a burst`,
+    );
+  }
+  const result = phaseResult(acc, kind, spec);
+  if (spec && result.sent < result.requested) {
+    warnings.push(
+      `phase "${acc.name}": k6 sent ${result.sent} of the ${result.requested} requests the scenario asks for (dropped iterations, maxDuration reached, or outputs of some runners missing)`,
+    );
+  }
+  const runners = acc.runners.size;
+  events.push(
+    {
+      t: t(acc.firstMs),
+      type: 'phase-start',
+      phase: acc.name,
+      message: `k6 scenario ${acc.name} (${kind}) over ${runners} runner${runners === 1 ? '' : 's'}`,
+    },
+    {
+      t: t(acc.lastMs),
+      type: 'phase-end',
+      phase: acc.name,
+      message: `${result.completed} responses, ${result.errors} errors, ${result.non2xx} non-2xx in ${result.durationS.toFixed(1)} s`,
+    },
+  );
+  return {
+    name: acc.name,
+    kind,
+    params: spec ? phaseParams(spec) : {},
+    startT: t(acc.firstMs),
+    endT: t(acc.lastMs),
+    result,
+  };
+}
+
+function runFile(
+  o: K6ImportOptions,
+  meta: K6RunMeta | undefined,
+  agg: K6Aggregator,
+  side: SampleSide | undefined,
+  clock: RunClock,
+  phases: PhaseRecord[],
+  record: K6ImportRecord,
+): RunFile {
+  return {
     schema: SCHEMA.run,
     scenario: meta?.scenario ?? 'k6',
     status: 'completed',
-    startedAt: new Date(t0).toISOString(),
-    startedAtMs: t0,
-    endedAt: new Date(endMs).toISOString(),
+    startedAt: new Date(clock.t0).toISOString(),
+    startedAtMs: clock.t0,
+    endedAt: new Date(clock.endMs).toISOString(),
     options: {
       k6: o.inputs,
       ...(o.samples !== undefined && { samples: o.samples }),
@@ -165,13 +210,23 @@ function write(
     phases,
     k6: record,
   };
+}
 
+/** The phases' events, the sample run's warnings, this import's warnings, between run-start and run-end. */
+function runEvents(
+  record: K6ImportRecord,
+  phaseEvents: RunEvent[],
+  warnings: string[],
+  side: SampleSide | undefined,
+  clock: RunClock,
+): RunEvent[] {
+  const events = [...phaseEvents];
   if (side) {
-    const d = (side.startedAtMs - t0) / 1000;
+    const d = (side.startedAtMs - clock.t0) / 1000;
     // The sample run's own warnings (a source that failed) belong to this report too.
     for (const e of side.events) if (e.type === 'warning' || e.type === 'info') events.push({ ...e, t: r3(e.t + d) });
   }
-  const allEvents: RunEvent[] = [
+  return [
     {
       t: 0,
       type: 'run-start' as const,
@@ -179,15 +234,8 @@ function write(
     },
     ...events,
     ...warnings.map((message): RunEvent => ({ t: 0, type: 'warning', message })),
-    { t: t(endMs), type: 'run-end', message: 'completed' } satisfies RunEvent,
+    { t: clock.t(clock.endMs), type: 'run-end', message: 'completed' } satisfies RunEvent,
   ].sort((a, b) => a.t - b.t);
-  const dir = recordRun(o.outDir, o.name ?? runDirName(['k6', run.scenario]), run, {
-    load: loadSeconds(agg, t0),
-    ...(side && { samples: shiftSamples(side.samples, side.startedAtMs, t0) }),
-    ...(side?.prometheus && { prometheus: shiftSamples(side.prometheus.samples, side.prometheus.startedAtMs, t0) }),
-    events: allEvents,
-  });
-  return { dir, run };
 }
 
 /** Counts added over runners; latency from the runners' histograms merged into one. */

@@ -1,5 +1,6 @@
 import { finishPhaseSummary, mixCounts } from './phase-summary.ts';
 import autocannon from 'autocannon';
+import type { Histogram } from 'hdr-histogram-js';
 import type { EventEmitter } from 'node:events';
 import type { PhaseLoadSummary } from '../rundir/schema.ts';
 import { LeakbenchError } from '../errors.ts';
@@ -39,21 +40,10 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
       '--engine autocannon cannot send HEAD requests: its response parser waits for the body a HEAD answer announces but never sends; use --engine net',
     );
   }
-  const hist = newLatencyHistogram();
-  const statusCodes: Record<string, number> = {};
-  const reasons = new ErrorReasons();
-  let completed = 0,
-    errors = 0,
-    timeouts = 0,
-    non2xx = 0,
-    interim = 0,
-    written = 0,
-    resets = 0;
-  const sent = () => completed + errors;
   const buckets = new SecondBuckets(phase.name, sinks.clock.now, sinks.onSecond);
   const startT = sinks.clock.now();
-  // autocannon reports "done" on its next one-second tick; the last answer is the real end.
-  let lastDoneT = startT;
+  const tally = newTally(startT);
+  const sent = () => tally.completed + tally.errors;
   const prepared = prepareRequests(phaseMix(phase), phase.url);
   const answeredBy = new Float64Array(prepared.resolved.length);
   let unexpected = 0;
@@ -68,8 +58,75 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
   }));
   buckets.start();
   const timeoutS = wholeSecondsTimeout(phase, sinks);
+  const result = await runAutocannon(phase, sinks, { requests, timeoutS, tally, buckets });
+  buckets.stop();
+  const durationS = (sent() > 0 ? tally.lastDoneT : sinks.clock.now()) - startT;
 
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+  const { completed, errors, timeouts, non2xx, statusCodes } = tally;
+  if (!sinks.signal.aborted) warnMiscounts(phase.name, sinks.onWarning, tally, sinks.signal.aborted);
+  warnCounts(
+    phase.name,
+    sinks.signal.aborted ? sent() : phase.requests,
+    completed,
+    errors,
+    tally.reasons,
+    sinks.onWarning,
+  );
+  if (result.errors !== errors || result.timeouts !== timeouts) {
+    sinks.onWarning(
+      `burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`,
+    );
+  }
+  return finishPhaseSummary(
+    phase.name,
+    'burst',
+    { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes },
+    durationS,
+    tally.hist,
+    mixCounts(prepared, answeredBy, unexpected),
+  );
+}
+
+/** The pack's own count of a burst, from autocannon's per-request events. */
+interface Tally {
+  completed: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  interim: number;
+  written: number;
+  resets: number;
+  statusCodes: Record<string, number>;
+  hist: Histogram;
+  reasons: ErrorReasons;
+  // autocannon reports "done" on its next one-second tick; the last answer is the real end.
+  lastDoneT: number;
+}
+
+function newTally(startT: number): Tally {
+  return {
+    completed: 0,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    interim: 0,
+    written: 0,
+    resets: 0,
+    statusCodes: {},
+    hist: newLatencyHistogram(),
+    reasons: new ErrorReasons(),
+    lastDoneT: startT,
+  };
+}
+
+/** One autocannon run of the phase, every response and error counted into the tally as it comes. */
+function runAutocannon(
+  phase: BurstPhase,
+  sinks: BurstSinks,
+  run: { requests: autocannon.Request[]; timeoutS: number; tally: Tally; buckets: SecondBuckets },
+): Promise<autocannon.Result> {
+  const { requests, timeoutS, tally, buckets } = run;
+  return new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: phase.url.href,
@@ -81,53 +138,34 @@ export async function runBurstAutocannon(phase: BurstPhase, sinks: BurstSinks): 
         skipAggregateResult: false,
         // Each connection's writes, to find requests that ended as neither response nor error.
         // (@types/autocannon leaves the client's 'request' event out; autocannon emits it per write.)
-        setupClient: (client) => (client as unknown as EventEmitter).on('request', () => written++),
+        setupClient: (client) => (client as unknown as EventEmitter).on('request', () => tally.written++),
       },
       (err: Error | null, res: autocannon.Result) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      completed++;
-      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-      if (statusCode < 200 || statusCode > 299) non2xx++;
-      if (statusCode >= 100 && statusCode < 200) interim++;
-      recordMs(hist, responseTime);
+      tally.completed++;
+      tally.statusCodes[statusCode] = (tally.statusCodes[statusCode] ?? 0) + 1;
+      if (statusCode < 200 || statusCode > 299) tally.non2xx++;
+      if (statusCode >= 100 && statusCode < 200) tally.interim++;
+      recordMs(tally.hist, responseTime);
       buckets.response(statusCode, responseTime);
-      lastDoneT = sinks.clock.now();
-      sinks.onProgress?.(completed + errors, phase.requests);
+      tally.lastDoneT = sinks.clock.now();
+      sinks.onProgress?.(tally.completed + tally.errors, phase.requests);
     });
     instance.on('reqError', (err: Error) => {
       const timedOut = /timed out/.test(err.message);
-      errors++;
-      if (timedOut) timeouts++;
-      if (!timedOut && (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') resets++;
-      reasons.add(timedOut ? `request timed out after ${timeoutS} s` : errorMessage(err));
+      tally.errors++;
+      if (timedOut) tally.timeouts++;
+      if (!timedOut && (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') tally.resets++;
+      tally.reasons.add(timedOut ? `request timed out after ${timeoutS} s` : errorMessage(err));
       buckets.error(timedOut);
-      lastDoneT = sinks.clock.now();
-      sinks.onProgress?.(completed + errors, phase.requests);
+      tally.lastDoneT = sinks.clock.now();
+      sinks.onProgress?.(tally.completed + tally.errors, phase.requests);
     });
     const onAbort = () => instance.stop();
     sinks.signal.addEventListener('abort', onAbort, { once: true });
     instance.once('done', () => sinks.signal.removeEventListener('abort', onAbort));
   });
-  buckets.stop();
-  const durationS = (sent() > 0 ? lastDoneT : sinks.clock.now()) - startT;
-
-  if (!sinks.signal.aborted)
-    warnMiscounts(phase.name, sinks.onWarning, { written, completed, errors, interim, resets }, sinks.signal.aborted);
-  warnCounts(phase.name, sinks.signal.aborted ? sent() : phase.requests, completed, errors, reasons, sinks.onWarning);
-  if (result.errors !== errors || result.timeouts !== timeouts) {
-    sinks.onWarning(
-      `burst ${phase.name}: autocannon counted ${result.errors} errors / ${result.timeouts} timeouts, the pack counted ${errors} / ${timeouts}`,
-    );
-  }
-  return finishPhaseSummary(
-    phase.name,
-    'burst',
-    { requested: phase.requests, sent: sent(), completed, errors, timeouts, non2xx, statusCodes },
-    durationS,
-    hist,
-    mixCounts(prepared, answeredBy, unexpected),
-  );
 }
 
 const warnedChunked = new WeakSet<(m: string) => void>();

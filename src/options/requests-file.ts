@@ -55,15 +55,9 @@ export function parseRequestsFile(text: string, file: string, readBody: ReadBody
       current = undefined;
       continue;
     }
-    const request = /^([A-Za-z]+)\s+(\S+)$/.exec(line);
-    if (
-      request &&
-      (METHODS as readonly string[]).includes(request[1]!.toUpperCase()) &&
-      request[1] === request[1]!.toUpperCase()
-    ) {
-      const path = request[2]!;
-      if (!path.startsWith('/')) fail(`expected a path starting with /, like /api/orders, got ${JSON.stringify(path)}`);
-      current = { name: `${request[1]} ${path}`, method: request[1]!, path, headers: [], weight: 1 };
+    const started = requestLine(line, fail);
+    if (started) {
+      current = started;
       requests.push(current);
       continue;
     }
@@ -80,36 +74,7 @@ export function parseRequestsFile(text: string, file: string, readBody: ReadBody
         continue;
       }
       if (!current) fail(`"${key}" must follow a request line (METHOD /path)`);
-      const r = current!;
-      if (key === 'name') {
-        if (!/^[\w./:-]{1,80}$/.test(rest) && !/^[A-Z]+ \/\S*$/.test(rest))
-          fail(
-            `name: expected 1-80 letters, digits, dots, dashes, slashes or underscores, got ${JSON.stringify(rest)}`,
-          );
-        r.name = rest;
-      } else if (key === 'weight') {
-        const w = Number(rest);
-        if (!/^\d+$/.test(rest) || !Number.isInteger(w) || w < 1 || w > MAX_WEIGHT)
-          fail(`weight: expected a whole number from 1 to ${MAX_WEIGHT}, got ${JSON.stringify(rest)}`);
-        r.weight = w;
-      } else if (key === 'expect') {
-        r.expectStatus = parseStatuses(rest, fail);
-      } else {
-        if (r.body !== undefined) fail('this request already has a body');
-        // The body is the rest of the raw line after "body ", spaces inside kept as written.
-        const inline = raw.replace(/^\s*body\s?/, '');
-        if (inline.startsWith('@')) {
-          const rel = inline.slice(1).trim();
-          if (rel === '') fail('body @: expected a file name after @');
-          try {
-            r.body = readBody(rel);
-          } catch (err) {
-            fail(`body @${rel}: cannot read it (${(err as Error).message.split('\n')[0]})`);
-          }
-        } else {
-          r.body = inline;
-        }
-      }
+      applyDirective(current!, key!, rest, raw, { fail, readBody });
       continue;
     }
     const header = /^([^:\s]+):\s*(.*)$/.exec(line);
@@ -131,6 +96,62 @@ export function parseRequestsFile(text: string, file: string, readBody: ReadBody
       'no request in the file (a request starts with a line like POST /api/orders)',
     );
   return { order, requests };
+}
+
+/** A new request from a line `METHOD /path` (the method in capitals); undefined for any other line. */
+function requestLine(line: string, fail: (detail: string) => never): RequestDef | undefined {
+  const request = /^([A-Za-z]+)\s+(\S+)$/.exec(line);
+  if (
+    !request ||
+    !(METHODS as readonly string[]).includes(request[1]!.toUpperCase()) ||
+    request[1] !== request[1]!.toUpperCase()
+  )
+    return undefined;
+  const path = request[2]!;
+  if (!path.startsWith('/')) fail(`expected a path starting with /, like /api/orders, got ${JSON.stringify(path)}`);
+  return { name: `${request[1]} ${path}`, method: request[1]!, path, headers: [], weight: 1 };
+}
+
+/** name, weight, expect or body, applied to the request it follows. */
+function applyDirective(
+  r: RequestDef,
+  key: string,
+  rest: string,
+  raw: string,
+  io: { fail: (detail: string) => never; readBody: ReadBody },
+): void {
+  const { fail } = io;
+  if (key === 'name') {
+    if (!/^[\w./:-]{1,80}$/.test(rest) && !/^[A-Z]+ \/\S*$/.test(rest))
+      fail(`name: expected 1-80 letters, digits, dots, dashes, slashes or underscores, got ${JSON.stringify(rest)}`);
+    r.name = rest;
+  } else if (key === 'weight') {
+    const w = Number(rest);
+    if (!/^\d+$/.test(rest) || !Number.isInteger(w) || w < 1 || w > MAX_WEIGHT)
+      fail(`weight: expected a whole number from 1 to ${MAX_WEIGHT}, got ${JSON.stringify(rest)}`);
+    r.weight = w;
+  } else if (key === 'expect') {
+    r.expectStatus = parseStatuses(rest, fail);
+  } else {
+    if (r.body !== undefined) fail('this request already has a body');
+    r.body = bodyOf(raw, io);
+  }
+}
+
+/**
+ * The body of a `body` line: the rest of the raw line after "body ", spaces inside kept as
+ * written, or with `body @path` a file's content.
+ */
+function bodyOf(raw: string, io: { fail: (detail: string) => never; readBody: ReadBody }): string {
+  const inline = raw.replace(/^\s*body\s?/, '');
+  if (!inline.startsWith('@')) return inline;
+  const rel = inline.slice(1).trim();
+  if (rel === '') io.fail('body @: expected a file name after @');
+  try {
+    return io.readBody(rel);
+  } catch (err) {
+    return io.fail(`body @${rel}: cannot read it (${(err as Error).message.split('\n')[0]})`);
+  }
 }
 
 /** A header the engines cannot send as given, in words; undefined when it is fine. */

@@ -141,6 +141,8 @@ const FLAGS = {
 
 export type ParsedRun = { help: true } | { help: false; options: RunOptions };
 
+type RunFlagValues = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
+
 export function parseRunArgs(args: string[]): ParsedRun {
   const { values: v, positionals } = parseFlags(normaliseLiveFlag(args), FLAGS);
   if (v.help) return { help: true };
@@ -156,37 +158,7 @@ export function parseRunArgs(args: string[]): ParsedRun {
   const { scenario, scenarioFile } = scenarioArg(positionals[0]!);
 
   const url = v.url === undefined ? undefined : httpUrl('url', v.url);
-  const metricsUrl = v['metrics-url'] === undefined ? undefined : httpUrl('metrics-url', v['metrics-url']);
-  const pid = v.pid === undefined ? undefined : positiveInt('pid', v.pid, { max: 2 ** 22 });
-
-  let target: TargetChoice;
-  if (v.cmd !== undefined) {
-    if (v.cmd.trim() === '')
-      throw new UsageError('--cmd: expected a command line that starts your server, got an empty string');
-    if (url === undefined)
-      throw new UsageError(
-        '--cmd: also give --url, the address your server answers on (e.g. --url http://127.0.0.1:8080)',
-      );
-    if (pid !== undefined) throw new UsageError('--pid: not with --cmd (the pack samples the process it starts)');
-    if (v.variant !== undefined) throw new UsageError('--variant: applies to the bundled target only, not with --cmd');
-    target = { kind: 'command', command: v.cmd, url, ...(metricsUrl && { metricsUrl }) };
-  } else if (url !== undefined) {
-    if (v.variant !== undefined) throw new UsageError('--variant: applies to the bundled target only, not with --url');
-    if (pid === undefined && metricsUrl === undefined) {
-      throw new UsageError(
-        '--url: attaching to a running server needs --pid and/or --metrics-url (what to sample), or --cmd to start it',
-      );
-    }
-    target = { kind: 'attach', url, ...(pid !== undefined && { pid }), ...(metricsUrl && { metricsUrl }) };
-  } else {
-    if (pid !== undefined) throw new UsageError('--pid: also give --url, the address of the server with that pid');
-    if (metricsUrl !== undefined)
-      throw new UsageError('--metrics-url: also give --url (and --cmd or --pid) for your own server');
-    target = {
-      kind: 'bundled',
-      variant: v.variant === undefined ? DEFAULTS.variant : oneOf('variant', v.variant, VARIANTS),
-    };
-  }
+  const target = targetChoice(v, url);
 
   let path: string = DEFAULTS.path;
   if (v.path !== undefined) path = urlPath('path', v.path);
@@ -200,6 +172,69 @@ export function parseRunArgs(args: string[]): ParsedRun {
     target,
     path,
     sampleIntervalMs: interval,
+    ...loadAndRunValues(v),
+  };
+  diagnosisFlags(v, options);
+  if (v.bursts !== undefined && scenario !== 'soak' && scenarioFile === undefined)
+    throw new UsageError(`--bursts: only for the soak scenario (or a scenario file that reads it), not ${scenario}`);
+  if (options.bursts > 1 && options.idleAfterMs === 0)
+    throw new UsageError(
+      '--bursts: each burst needs a rest after it to measure what it left behind; give --idle-after more than 0s',
+    );
+  options.maxBursts = maxBursts(v['max-bursts'], options.bursts, scenario, scenarioFile);
+  const tooMany = connectionsExceedRequests(options.connections, options.requests);
+  if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
+  checkBurstThreads(options);
+  if (preset !== undefined) options.preset = preset;
+  const prometheus = parsePrometheusFlags(v, interval);
+  if (prometheus) options.prometheus = prometheus;
+  const live = parseLiveOptions(v);
+  if (live) options.live = live;
+  Object.assign(options, parseRequestFlags(v, path), parseSteadyFlags(v, options.rate));
+  return { help: false, options };
+}
+
+/** The bundled server, a command the pack starts (--cmd), or a running server (--url with --pid / --metrics-url). */
+function targetChoice(v: RunFlagValues, url: URL | undefined): TargetChoice {
+  const metricsUrl = v['metrics-url'] === undefined ? undefined : httpUrl('metrics-url', v['metrics-url']);
+  const pid = v.pid === undefined ? undefined : positiveInt('pid', v.pid, { max: 2 ** 22 });
+  if (v.cmd !== undefined) {
+    if (v.cmd.trim() === '')
+      throw new UsageError('--cmd: expected a command line that starts your server, got an empty string');
+    if (url === undefined)
+      throw new UsageError(
+        '--cmd: also give --url, the address your server answers on (e.g. --url http://127.0.0.1:8080)',
+      );
+    if (pid !== undefined) throw new UsageError('--pid: not with --cmd (the pack samples the process it starts)');
+    if (v.variant !== undefined) throw new UsageError('--variant: applies to the bundled target only, not with --cmd');
+    return { kind: 'command', command: v.cmd, url, ...(metricsUrl && { metricsUrl }) };
+  }
+  if (url !== undefined) {
+    if (v.variant !== undefined) throw new UsageError('--variant: applies to the bundled target only, not with --url');
+    if (pid === undefined && metricsUrl === undefined) {
+      throw new UsageError(
+        '--url: attaching to a running server needs --pid and/or --metrics-url (what to sample), or --cmd to start it',
+      );
+    }
+    return { kind: 'attach', url, ...(pid !== undefined && { pid }), ...(metricsUrl && { metricsUrl }) };
+  }
+  if (pid !== undefined) throw new UsageError('--pid: also give --url, the address of the server with that pid');
+  if (metricsUrl !== undefined)
+    throw new UsageError('--metrics-url: also give --url (and --cmd or --pid) for your own server');
+  return {
+    kind: 'bundled',
+    variant: v.variant === undefined ? DEFAULTS.variant : oneOf('variant', v.variant, VARIANTS),
+  };
+}
+
+/**
+ * The scenarios' numbers and the run's settings, each from its flag or its default, in the order
+ * run.json records them (and checked in that order, so the first bad flag is the one named).
+ */
+function loadAndRunValues(
+  v: RunFlagValues,
+): Omit<RunOptions, 'scenario' | 'scenarioFile' | 'target' | 'path' | 'sampleIntervalMs'> {
+  return {
     durationMs: v.duration === undefined ? DEFAULTS.durationMs : durationMs('duration', v.duration, LIMITS.durationMs),
     rate:
       v.rate === undefined
@@ -249,6 +284,11 @@ export function parseRunArgs(args: string[]): ParsedRun {
     restart: v.restart === true,
     maxRestarts: v['max-restarts'] === undefined ? 10 : positiveInt('max-restarts', v['max-restarts'], { max: 1000 }),
   };
+}
+
+/** --memory-limit, --restart, --fail-on, --inspect-attach, --sites: checked against the target, set on the options. */
+function diagnosisFlags(v: RunFlagValues, options: RunOptions): void {
+  const { target } = options;
   if (v['memory-limit'] !== undefined) {
     if (target.kind === 'attach')
       throw new UsageError(
@@ -268,23 +308,6 @@ export function parseRunArgs(args: string[]): ParsedRun {
     options.inspectAttach = true;
   }
   if (v.sites !== undefined) options.sites = oneOf('sites', v.sites, ['on', 'off'] as const);
-  if (v.bursts !== undefined && scenario !== 'soak' && scenarioFile === undefined)
-    throw new UsageError(`--bursts: only for the soak scenario (or a scenario file that reads it), not ${scenario}`);
-  if (options.bursts > 1 && options.idleAfterMs === 0)
-    throw new UsageError(
-      '--bursts: each burst needs a rest after it to measure what it left behind; give --idle-after more than 0s',
-    );
-  options.maxBursts = maxBursts(v['max-bursts'], options.bursts, scenario, scenarioFile);
-  const tooMany = connectionsExceedRequests(options.connections, options.requests);
-  if (tooMany) throw new UsageError(`--connections: ${tooMany} (each connection needs at least one)`);
-  checkBurstThreads(options);
-  if (preset !== undefined) options.preset = preset;
-  const prometheus = parsePrometheusFlags(v, interval);
-  if (prometheus) options.prometheus = prometheus;
-  const live = parseLiveOptions(v);
-  if (live) options.live = live;
-  Object.assign(options, parseRequestFlags(v, path), parseSteadyFlags(v, options.rate));
-  return { help: false, options };
 }
 
 /** A built-in name, or a path to a scenario file (anything with a slash or a .ts/.js/.mjs ending). */

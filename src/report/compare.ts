@@ -129,60 +129,99 @@ export function comparison(
   const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
   const summaries = loaded.map((r) => summarise(r.data));
   const checked = checkedAgainst(loaded, summaries, baseline);
-  const rows: Row[] = loaded.map((r, i) => {
-    const s = summaries[i]!;
-    const rss = figure(s, 'vmRss') ?? figure(s, 'processRss');
-    const heapKey = heapKeyOf(r.data);
-    const heap = heapKey && figure(s, heapKey);
-    const v = verdictOf(s);
-    return {
-      label: r.label,
-      ...(r.build !== undefined && r.build !== r.label && { build: r.build }),
-      ...(r.round !== undefined && r.round > 1 && { round: r.round }),
-      dir: relative(dir, r.dir) || '.',
-      status: s.status,
-      requests: s.load.reduce((n, l) => n + l.completed, 0),
-      ...(rss && { rssStart: rss.start, rssPeak: rss.peak, rssEnd: rss.end }),
-      ...(heap && { heapStart: heap.start, heapEnd: heap.end, heapLabel: labelOf(heapKey) }),
-      verdict: v.kind,
-      evidence: v.text,
-    };
-  });
+  const rows: Row[] = loaded.map((r, i) => comparedRow(dir, r, summaries[i]!));
   const endS = Math.max(1, ...loaded.map((r) => r.data.samples.at(-1)?.t ?? 0));
   const axis = timeAxis(endS);
-  const xScale = timeScale(axis);
-  const yScale = { type: 'linear' as const, beginAtZero: true, title: { display: true, text: 'memory (MiB)' } };
-
+  const scales: ChartScales = {
+    x: timeScale(axis),
+    y: { type: 'linear' as const, beginAtZero: true, title: { display: true, text: 'memory (MiB)' } },
+  };
   const rssDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
     label: `${r.label}: RSS`,
-    data: series(
-      r.data.samples,
-      r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss',
-      axis.divisor,
-    ),
+    data: series(r.data.samples, rssKeyOf(r.data), axis.divisor),
     borderColor: COLOURS[i % COLOURS.length]!,
     backgroundColor: COLOURS[i % COLOURS.length]!,
     borderWidth: 2.5,
     pointRadius: 0,
   }));
-  const rssConfig: LineConfig = {
+  const rssConfig = lineConfig(rssDatasets, `${scenario}: RSS by build`, scales);
+  return {
+    file: { schema: COMPARE_SCHEMA, scenario, runs: rows, ...checked },
+    rss: { config: rssConfig },
+    heap: {
+      config: heapChart(
+        loaded,
+        rssDatasets,
+        `${scenario}: RSS (solid) against ${heapWords(rows)} (dashed)`,
+        axis.divisor,
+        scales,
+      ),
+    },
+    byRequests: { config: byRequestsChart(loaded, rssDatasets, scenario, scales.y) },
+  };
+}
+
+type LoadedRun = ComparedRun & { data: RunData };
+
+interface ChartScales {
+  x: ReturnType<typeof timeScale>;
+  y: { type: 'linear'; beginAtZero: boolean; title: { display: boolean; text: string } };
+}
+
+/** One run's line of compare.json: its memory at start, peak and end, and its verdict. */
+function comparedRow(dir: string, r: LoadedRun, s: SummaryFile): Row {
+  const rss = figure(s, 'vmRss') ?? figure(s, 'processRss');
+  const heapKey = heapKeyOf(r.data);
+  const heap = heapKey && figure(s, heapKey);
+  const v = verdictOf(s);
+  return {
+    label: r.label,
+    ...(r.build !== undefined && r.build !== r.label && { build: r.build }),
+    ...(r.round !== undefined && r.round > 1 && { round: r.round }),
+    dir: relative(dir, r.dir) || '.',
+    status: s.status,
+    requests: s.load.reduce((n, l) => n + l.completed, 0),
+    ...(rss && { rssStart: rss.start, rssPeak: rss.peak, rssEnd: rss.end }),
+    ...(heap && { heapStart: heap.start, heapEnd: heap.end, heapLabel: labelOf(heapKey) }),
+    verdict: v.kind,
+    evidence: v.text,
+  };
+}
+
+/** /proc's VmRSS where the run has it, else the process's own RSS figure. */
+function rssKeyOf(data: RunData): SampleFigure {
+  return data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss';
+}
+
+function lineConfig(datasets: ChartDataset<'line', PlotPoint[]>[], title: string, scales: ChartScales): LineConfig {
+  return {
     type: 'line',
-    data: { datasets: rssDatasets },
+    data: { datasets },
     options: {
       parsing: false,
       plugins: {
-        title: { display: true, text: `${scenario}: RSS by build`, font: { size: 18 } },
+        title: { display: true, text: title, font: { size: 18 } },
         legend: lineLegend(),
       },
-      scales: { x: xScale, y: yScale },
+      scales: { x: scales.x, y: scales.y },
     },
   };
+}
+
+/** Each run's RSS (solid) with its heap figure (dashed) in the same colour. */
+function heapChart(
+  loaded: readonly LoadedRun[],
+  rssDatasets: readonly ChartDataset<'line', PlotPoint[]>[],
+  title: string,
+  divisor: number,
+  scales: ChartScales,
+): LineConfig {
   const heapKeys = loaded.map((r) => heapKeyOf(r.data));
   const heapDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.flatMap((r, i) => [
     { ...rssDatasets[i]! },
     {
       label: `${r.label}: ${labelOf(heapKeys[i]) ?? 'no heap figure'}`,
-      data: heapKeys[i] ? series(r.data.samples, heapKeys[i], axis.divisor) : [],
+      data: heapKeys[i] ? series(r.data.samples, heapKeys[i], divisor) : [],
       borderColor: COLOURS[i % COLOURS.length]!,
       backgroundColor: COLOURS[i % COLOURS.length]!,
       borderWidth: 2,
@@ -190,39 +229,26 @@ export function comparison(
       pointRadius: 0,
     },
   ]);
-  const heapConfig: LineConfig = {
-    type: 'line',
-    data: { datasets: heapDatasets },
-    options: {
-      parsing: false,
-      plugins: {
-        title: {
-          display: true,
-          text: `${scenario}: RSS (solid) against ${heapWords(rows)} (dashed)`,
-          font: { size: 18 },
-        },
-        legend: lineLegend(),
-      },
-      scales: { x: xScale, y: yScale },
-    },
-  };
-  // Builds of different speed reach the same request at different times: against requests
-  // served, their lines line up by work done.
-  const byRequestsDatasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
+  return lineConfig(heapDatasets, title, scales);
+}
+
+/**
+ * Builds of different speed reach the same request at different times: against requests
+ * served, their lines line up by work done.
+ */
+function byRequestsChart(
+  loaded: readonly LoadedRun[],
+  rssDatasets: readonly ChartDataset<'line', PlotPoint[]>[],
+  scenario: string,
+  yScale: ChartScales['y'],
+): LineConfig {
+  const datasets: ChartDataset<'line', PlotPoint[]>[] = loaded.map((r, i) => ({
     ...rssDatasets[i]!,
-    data: downsample(
-      requestsServed(
-        r.data.samples,
-        loadSeconds(r.data),
-        r.data.samples.some((s) => s.vmRss !== undefined) ? 'vmRss' : 'processRss',
-        MIB,
-      ),
-      800,
-    ),
+    data: downsample(requestsServed(r.data.samples, loadSeconds(r.data), rssKeyOf(r.data), MIB), 800),
   }));
-  const byRequestsConfig: LineConfig = {
+  return {
     type: 'line',
-    data: { datasets: byRequestsDatasets },
+    data: { datasets },
     options: {
       parsing: false,
       plugins: {
@@ -233,19 +259,13 @@ export function comparison(
         x: {
           type: 'linear',
           min: 0,
-          max: Math.max(1, ...byRequestsDatasets.map((d) => d.data.at(-1)?.x ?? 0)),
+          max: Math.max(1, ...datasets.map((d) => d.data.at(-1)?.x ?? 0)),
           title: { display: true, text: 'requests served (completed responses since the start)' },
           ticks: { includeBounds: false, callback: (v) => formatCount(Number(v)) },
         },
         y: yScale,
       },
     },
-  };
-  return {
-    file: { schema: COMPARE_SCHEMA, scenario, runs: rows, ...checked },
-    rss: { config: rssConfig },
-    heap: { config: heapConfig },
-    byRequests: { config: byRequestsConfig },
   };
 }
 
