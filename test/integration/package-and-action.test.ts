@@ -426,7 +426,10 @@ test("the example workflow in a scratch repository: builds, the action's steps, 
   const summary = readFileSync(s.summary, 'utf8');
   assert.match(summary, /^### leakbench comparison: soak$/m);
   // Two bursts of 20,000, and up to two more where what they left cannot decide (--max-bursts).
-  assert.match(summary, new RegExp(`^\\| plain \\| completed \\| [468]0,0\\d\\d \\| .* \\| ${verdicts.plain} \\|$`, 'm'));
+  assert.match(
+    summary,
+    new RegExp(`^\\| plain \\| completed \\| [468]0,0\\d\\d \\| .* \\| ${verdicts.plain} \\|$`, 'm'),
+  );
   assert.match(summary, /^\| race \| completed \| [468]0,0\d\d \| .* \| growth-outside-go-runtime \|$/m);
   assert.match(summary, /^<details><summary>race: growth-outside-go-runtime \(completed\)<\/summary>$/m);
   assert.match(summary, /^\| RSS \(VmRSS\) \| \d+ \|/m);
