@@ -18,6 +18,9 @@ import type { SummaryFile } from '../analyse/summary-file.ts';
 import { baselineGate, type GateResult } from '../analyse/baseline-gate.ts';
 import { answerWarnings } from '../analyse/compare-answers.ts';
 import { gateHtml, gateMarkdown } from './compare-gate.ts';
+import { contrastSites, type SiteContrast } from '../analyse/compare-sites.ts';
+import type { AllocSitesReport } from '../analyse/alloc-sites.ts';
+import { compareSitesHtml, compareSitesMarkdown } from './compare-sites-content.ts';
 
 export interface ComparedRun {
   label: string;
@@ -61,6 +64,8 @@ export interface ComparisonFile {
   gate?: GateResult;
   /** Builds that answered unlike the baseline (status codes, sizes, errors). */
   warnings?: string[];
+  /** Allocation sites that grew in one build and not in another (absent when none did). */
+  sites?: SiteContrast[];
 }
 
 const COLOURS = ['#2ca02c', '#d62728', '#1f77b4', '#ff7f0e', '#9467bd', '#8c564b'];
@@ -129,6 +134,7 @@ export function comparison(
   const loaded = runs.map((r) => ({ ...r, data: readRunDir(r.dir) }));
   const summaries = loaded.map((r) => summarise(r.data));
   const checked = checkedAgainst(loaded, summaries, baseline);
+  const sites = contrastSites(firstOfEachBuild(loaded, summaries));
   const rows: Row[] = loaded.map((r, i) => comparedRow(dir, r, summaries[i]!));
   const endS = Math.max(1, ...loaded.map((r) => r.data.samples.at(-1)?.t ?? 0));
   const axis = timeAxis(endS);
@@ -146,7 +152,7 @@ export function comparison(
   }));
   const rssConfig = lineConfig(rssDatasets, `${scenario}: RSS by build`, scales);
   return {
-    file: { schema: COMPARE_SCHEMA, scenario, runs: rows, ...checked },
+    file: { schema: COMPARE_SCHEMA, scenario, runs: rows, ...checked, ...(sites.length > 0 && { sites }) },
     rss: { config: rssConfig },
     heap: {
       config: heapChart(
@@ -162,6 +168,21 @@ export function comparison(
 }
 
 type LoadedRun = ComparedRun & { data: RunData };
+
+/** One run per build (its first round): rounds of the same build differ only by noise. */
+function firstOfEachBuild(
+  loaded: readonly LoadedRun[],
+  summaries: readonly SummaryFile[],
+): { build: string; sites?: AllocSitesReport }[] {
+  const seen = new Set<string>();
+  return loaded.flatMap((r, i) => {
+    const build = r.build ?? r.label;
+    if (seen.has(build)) return [];
+    seen.add(build);
+    const sites = summaries[i]!.allocationSites;
+    return [{ build, ...(sites && { sites }) }];
+  });
+}
 
 interface ChartScales {
   x: ReturnType<typeof timeScale>;
@@ -358,7 +379,7 @@ export function comparisonMarkdown(f: ComparisonFile): string {
   for (const r of f.runs) lines.push(`| ${cells(r, named).map(escapeMarkdown).join(' | ')} |`);
   const gate = gateMarkdown(f);
   while (gate.at(-1) === '') gate.pop();
-  lines.push(...gate);
+  lines.push(...gate, ...compareSitesMarkdown(f.sites));
   lines.push('', '## Verdicts', '');
   for (const r of f.runs)
     lines.push(
@@ -387,7 +408,7 @@ export function comparisonHtml(f: ComparisonFile, rss: Buffer, heap: Buffer, byR
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}img{max-width:100%}</style></head>
 <body><h1>leakbench comparison: ${escapeHtml(f.scenario)}</h1>
 <table><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${f.runs.map(row).join('')}</tbody></table>
-${gateHtml(f)}<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(verdictWords(r.verdict))}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
+${gateHtml(f)}${compareSitesHtml(f.sites)}<h2>Verdicts</h2><ul>${f.runs.map((r) => `<li><strong>${escapeHtml(r.label)}</strong> (${escapeHtml(verdictWords(r.verdict))}): ${escapeHtml(r.evidence)} — <a href="${escapeHtml(encodeURI(r.dir))}/index.html">report</a></li>`).join('')}</ul>
 <img alt="RSS by build" src="data:image/png;base64,${rss.toString('base64')}">
 ${byRequests ? `<img alt="RSS by build against requests served" src="data:image/png;base64,${byRequests.toString('base64')}">\n` : ''}<img alt="RSS against ${escapeHtml(heapWords(f.runs))}" src="data:image/png;base64,${heap.toString('base64')}">
 </body></html>
