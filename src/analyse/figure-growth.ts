@@ -249,7 +249,12 @@ function judge(
       : basis === 'per-hour'
         ? THRESHOLDS.idleGoroutinesPerHour
         : THRESHOLDS.burstGoroutinesPer1k;
-  const minRise = unit === 'bytes' ? THRESHOLDS.minRiseBytes : THRESHOLDS.minGoroutineRise;
+  const minRise =
+    unit === 'bytes'
+      ? basis === 'per-hour'
+        ? THRESHOLDS.minRiseBytes
+        : THRESHOLDS.burstMinRiseBytes
+      : THRESHOLDS.minGoroutineRise;
   if (fit.slope > 0) {
     const persistent = late === undefined || late.slope >= THRESHOLDS.persistenceRatio * fit.slope;
     const failed =

@@ -81,6 +81,13 @@ export const THRESHOLDS = {
    * almost all of it in the first seconds (which the persistence check removes anyway).
    */
   burstBytesPer1k: 16 * KiB,
+  /**
+   * Under load, the fitted rise must also exceed this: a runtime sizes its heap in steps as the
+   * load raises its goal (Go's smallest goal is 4 MiB), and with a sample at each 1% of a burst
+   * the fit resolves such a step. Measured: a Go server keeping nothing rose +1.1 MiB over a
+   * 20,000-request burst (61 KiB per 1,000, tau 0.67) and was called go-heap-growth.
+   */
+  burstMinRiseBytes: 4 * MiB,
 
   /**
    * Goroutines: a leak of one per probe at 1/s is 3,600/h; 60/h (one a minute) is well above
