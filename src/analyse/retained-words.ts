@@ -2,7 +2,7 @@ import type { DiagnosedFigure, Verdict, VerdictKind } from './diagnosis.ts';
 import { RACE_SUGGESTION, raceGrowthSentence } from './race-words.ts';
 import { formatCount, formatFigure, formatMiB, formatSignedBytes, formatSignedCount } from './format.ts';
 import type { Context, RetainedDecision } from './decide/context.ts';
-import { LEAK_SHARE, NOISE_SIGMAS, type FigureRetained, type LevelFrom } from './retained.ts';
+import { FLOOR, LEAK_SHARE, NOISE_SIGMAS, type FigureRetained, type LevelFrom } from './retained.ts';
 
 /**
  * The words of a decision from memory retained per unit of work (decide/retained-per-work.ts):
@@ -149,7 +149,7 @@ function levelWords(from: LevelFrom): string {
 }
 
 function noiseRule(): string {
-  return `Beyond noise: a burst's increment counts when it exceeds ${NOISE_SIGMAS} × √2 × the figure's noise at rest (1.4826 × the median absolute deviation over the later half of each rest, the largest), and at least 512 KiB or 5 tasks; a leak is a last burst retaining at least ${LEAK_SHARE * 100}% of the first's amount per request.`;
+  return `Beyond noise: a burst's increment counts when it exceeds ${NOISE_SIGMAS} × √2 × the figure's noise at rest (1.4826 × the median absolute deviation over the later half of each rest, the largest), and at least ${formatMiB(FLOOR.bytes)} or ${FLOOR.count} tasks; a leak is a last burst retaining at least ${LEAK_SHARE * 100}% of the first's amount per request.`;
 }
 
 function levelCaveats(ctx: Context, d: RetainedDecision): string[] {

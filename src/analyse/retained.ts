@@ -28,8 +28,14 @@ import { THRESHOLDS } from './thresholds.ts';
 export const NOISE_SIGMAS = 3;
 /** The last burst retaining this share of the first's rate per request is "about the same again". */
 export const LEAK_SHARE = 0.5;
-/** The smallest increment that counts, whatever the noise: bytes, and tasks (goroutines, threads). */
-const FLOOR = { bytes: THRESHOLDS.minRiseBytes, count: 5 } as const;
+/**
+ * The smallest increment that counts, whatever the noise: bytes, and tasks (goroutines, threads).
+ * Allocators and runtimes take memory from the OS in steps of a MiB or more (Go's smallest heap
+ * goal is 4 MiB, glibc's arenas 1 MiB and up): a Node.js cache that kept nothing more left
+ * +652 KiB of RSS after its second burst (and +688 KiB outside the V8 heap), which a 512 KiB floor
+ * called a leak. A leak of 1 KiB a request leaves 20 MiB after a burst of 20,000.
+ */
+export const FLOOR = { bytes: 2 * 1024 * 1024, count: 5 } as const;
 /** Normal quantile for a 95% interval. */
 const Z95 = 1.96;
 
