@@ -26,8 +26,11 @@ async function build(cmd: string, args: string[], cwd: string): Promise<void> {
     await run(cmd, args, { cwd, timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 * 2 ** 20 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error(`${cmd} is not installed, needed to build ${basename(cwd)}`);
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${basename(cwd)}: ${e.stderr?.trim() || e.message}`);
+    if (e.code === 'ENOENT')
+      throw new Error(`${cmd} is not installed, needed to build ${basename(cwd)}`, { cause: err });
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${basename(cwd)}: ${e.stderr?.trim() || e.message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -36,6 +39,8 @@ export async function prepareServer(s: CorpusServer, root: string): Promise<Prep
   const dir = join(root, s.name);
   mkdirSync(dir, { recursive: true });
   const started = performance.now();
+  // The launcher, its flags from the header, the source: one --cmd line.
+  const line = (...parts: string[]) => parts.filter(Boolean).join(' ');
   const flags = s.flags.map(q).join(' ');
   const binary = join(dir, 'server');
   let command: (port: number) => string;
@@ -55,19 +60,19 @@ export async function prepareServer(s: CorpusServer, root: string): Promise<Prep
     case 'node': {
       const src = join(dir, basename(s.file));
       copyFileSync(s.file, src);
-      command = (port) => `${q(process.execPath)} ${flags} ${q(src)} ${port}`;
+      command = (port) => line(q(process.execPath), flags, q(src), String(port));
       break;
     }
     case 'python': {
       const src = join(dir, basename(s.file));
       copyFileSync(s.file, src);
-      command = (port) => `python3 ${flags} ${q(src)} ${port}`;
+      command = (port) => line('python3', flags, q(src), String(port));
       break;
     }
     case 'jvm': {
       const src = join(dir, basename(s.file));
       copyFileSync(s.file, src);
-      command = (port) => `java ${flags} ${q(src)} ${port}`;
+      command = (port) => line('java', flags, q(src), String(port));
       break;
     }
   }
