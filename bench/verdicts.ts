@@ -11,9 +11,10 @@
  *   npm run bench:verdicts                         every server, twice (about 3 minutes a run)
  *   npm run bench:verdicts -- --quick --runs 1     the representative third (`quick: yes`), once
  *   npm run bench:verdicts -- --only go-slow-leak,c-pool --runs 3 --out /tmp/v.md
+ *   npm run bench:verdicts -- --render bench/results/<machine>/<date>-verdicts.json   Markdown again
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,10 +25,10 @@ import { readCorpus, type CorpusServer } from './verdicts/corpus.ts';
 import { renderVerdictBench, type VerdictBenchResults } from './verdicts/markdown.ts';
 import { isRight, type RunRecord } from './verdicts/matrix.ts';
 import { prepareServer, type PreparedServer } from './verdicts/prepare.ts';
-import { SOAK_FLAGS, soakOnce, type SoakOutcome } from './verdicts/soak.ts';
+import { SOAK_FLAGS, soakOnce, stopCurrentSoak, type SoakOutcome } from './verdicts/soak.ts';
 
 const USAGE = `usage: npm run bench:verdicts -- [--runs R (default 2)] [--quick] [--only NAME,...] [--out FILE.md]
-                                [--run-timeout MINUTES (default 12)] [--keep DIR] [--list]`;
+                                [--run-timeout MINUTES (default 12)] [--keep DIR] [--list] [--render FILE.json]`;
 
 class BenchUsageError extends Error {}
 
@@ -39,6 +40,7 @@ interface Plan {
   out: string;
   keep: string;
   list: boolean;
+  render: string | undefined;
 }
 
 function plan(argv: string[]): Plan {
@@ -52,6 +54,7 @@ function plan(argv: string[]): Plan {
       'run-timeout': { type: 'string' },
       keep: { type: 'string' },
       list: { type: 'boolean' },
+      render: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -84,6 +87,7 @@ function plan(argv: string[]): Plan {
     out: v.out ?? join(REPO_ROOT, 'bench', 'results', describeMachine().name, file),
     keep: v.keep ?? join(REPO_ROOT, 'reports', `bench-verdicts-${stamp}`),
     list: v.list === true,
+    render: v.render,
   };
 }
 
@@ -106,10 +110,10 @@ function toolchains(): Record<string, string> {
   };
 }
 
-function write(p: Plan, res: VerdictBenchResults): void {
-  mkdirSync(dirname(p.out), { recursive: true });
-  writeFileSync(p.out, renderVerdictBench(res));
-  writeFileSync(p.out.replace(/\.md$/, '') + '.json', `${JSON.stringify(res, null, 2)}\n`);
+function write(out: string, res: VerdictBenchResults): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, renderVerdictBench(res));
+  writeFileSync(out.replace(/\.md$/, '') + '.json', `${JSON.stringify(res, null, 2)}\n`);
 }
 
 async function buildAll(p: Plan, root: string, res: VerdictBenchResults): Promise<Map<string, PreparedServer>> {
@@ -145,16 +149,9 @@ function recordOf(s: CorpusServer, run: number, o: SoakOutcome): RunRecord {
   };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const p = plan(argv);
-  if (p.list) {
-    for (const s of readCorpus())
-      process.stdout.write(`${s.name}\t${s.behaviour}\t${s.accept.join(',')}${s.quick ? '\tquick' : ''}\n`);
-    return 0;
-  }
-  const started = performance.now();
+function newResults(p: Plan, argv: string[]): VerdictBenchResults {
   const machine = describeMachine();
-  const res: VerdictBenchResults = {
+  return {
     schema: 'leakbench.bench-verdicts/1',
     date: new Date().toISOString().slice(0, 10),
     quick: p.quick,
@@ -168,40 +165,87 @@ async function main(argv: string[]): Promise<number> {
     runs: [],
     wallS: 0,
   };
-  const root = mkdtempSync(join(tmpdir(), 'leakbench-corpus-'));
-  log(
-    `${p.servers.length} servers × ${p.runs} runs; builds in ${root}; run directories in ${relative(process.cwd(), p.keep) || p.keep}`,
-  );
-  try {
-    const built = await buildAll(p, root, res);
-    const total = built.size * p.runs;
-    // Run by run over all servers, so that a change in the machine's load falls on every server alike.
-    for (let run = 1; run <= p.runs; run++) {
-      for (const s of p.servers) {
-        const prepared = built.get(s.name);
-        if (!prepared) continue;
-        log(`[${res.runs.length + 1}/${total}] ${s.name} run ${run}: soak (load ${loadAverage()[0].toFixed(2)})`);
-        const o = await soakOnce({
-          command: prepared.command,
-          outDir: p.keep,
-          name: `${s.name}-${run}`,
-          timeoutMs: p.runTimeoutMs,
-        });
-        const record = recordOf(s, run, o);
-        res.runs.push(record);
-        log(
-          `  ${o.kind ?? 'no verdict'} (${o.got}), exit ${o.exitCode}, ${Math.round(o.wallS)} s: ${isRight(record) ? 'right' : `WRONG, expected ${s.accept.join(' or ')}`}`,
-        );
-        res.loadAfter = loadAverage();
-        res.wallS = (performance.now() - started) / 1000;
-        write(p, res);
-      }
+}
+
+/** Run by run over all servers, so that a change in the machine's load falls on every server alike. */
+async function soakAll(p: Plan, built: Map<string, PreparedServer>, res: VerdictBenchResults, started: number) {
+  const total = built.size * p.runs;
+  for (let run = 1; run <= p.runs; run++) {
+    for (const s of p.servers) {
+      const prepared = built.get(s.name);
+      if (!prepared) continue;
+      log(`[${res.runs.length + 1}/${total}] ${s.name} run ${run}: soak (load ${loadAverage()[0].toFixed(2)})`);
+      const o = await soakOnce({
+        command: prepared.command,
+        outDir: p.keep,
+        name: `${s.name}-${run}`,
+        timeoutMs: p.runTimeoutMs,
+      });
+      const record = recordOf(s, run, o);
+      res.runs.push(record);
+      log(
+        `  ${o.kind ?? 'no verdict'} (${o.got}), exit ${o.exitCode}, ${Math.round(o.wallS)} s: ${isRight(record) ? 'right' : `WRONG, expected ${s.accept.join(' or ')}`}`,
+      );
+      res.loadAfter = loadAverage();
+      res.wallS = (performance.now() - started) / 1000;
+      write(p.out, res);
     }
+  }
+}
+
+/**
+ * `--render FILE.json`: the Markdown again from a results file, each run's label (behaviour,
+ * expected and accepted classes, leak size) taken from the corpus as it is now; what was
+ * measured (the verdict, the exit code, the evidence, the time) is left as it was.
+ */
+function render(file: string): void {
+  const res = JSON.parse(readFileSync(file, 'utf8')) as VerdictBenchResults;
+  if (res.schema !== 'leakbench.bench-verdicts/1')
+    throw new BenchUsageError(`--render: ${file} is not a bench:verdicts results file (schema ${String(res.schema)})`);
+  const corpus = new Map(readCorpus().map((s) => [s.name, s]));
+  res.runs = res.runs.map((r) => {
+    const s = corpus.get(r.server);
+    if (!s) return r;
+    const { leak: _old, ...rest } = r;
+    return { ...rest, behaviour: s.behaviour, expect: s.expect, accept: s.accept, ...(s.leak && { leak: s.leak }) };
+  });
+  write(file.replace(/\.json$/, '.md'), res);
+  log(`rendered ${file.replace(/\.json$/, '.md')} with the corpus's labels`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const p = plan(argv);
+  if (p.list) {
+    for (const s of readCorpus())
+      process.stdout.write(`${s.name}\t${s.behaviour}\t${s.accept.join(',')}${s.quick ? '\tquick' : ''}\n`);
+    return 0;
+  }
+  if (p.render !== undefined) {
+    render(p.render);
+    return 0;
+  }
+  const started = performance.now();
+  const res = newResults(p, argv);
+  const root = mkdtempSync(join(tmpdir(), 'leakbench-corpus-'));
+  // Interrupted: what was measured is already written; stop the soak under way and clean up.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => {
+      stopCurrentSoak();
+      rmSync(root, { recursive: true, force: true });
+      log(`interrupted (${signal}); ${res.runs.length} runs written to ${p.out}`);
+      process.exit(code);
+    });
+  log(`${p.servers.length} servers × ${p.runs} runs; builds in ${root}; run directories in ${p.keep}`);
+  try {
+    await soakAll(p, await buildAll(p, root, res), res, started);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
   res.wallS = (performance.now() - started) / 1000;
-  write(p, res);
+  write(p.out, res);
   process.stdout.write(renderVerdictBench(res));
   log(`written to ${relative(process.cwd(), p.out) || p.out} and .json`);
   return 0;

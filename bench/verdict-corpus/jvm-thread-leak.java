@@ -3,7 +3,7 @@
 // behaviour: tasks
 // expect: growth
 // accept: growth
-// leak: 0.2 KiB per request
+// leak: 1 thread per 50 requests
 // quick: yes
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;

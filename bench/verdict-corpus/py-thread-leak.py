@@ -3,7 +3,7 @@
 # behaviour: tasks
 # expect: growth
 # accept: growth
-# leak: 0.2 KiB per request
+# leak: 1 thread per 50 requests
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

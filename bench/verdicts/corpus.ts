@@ -28,6 +28,16 @@ export const BEHAVIOURS: readonly Behaviour[] = [...LEAK_BEHAVIOURS, ...OTHER_BE
 
 export type LeakUnit = 'request' | 'connection' | 'minute';
 
+/**
+ * A leak's size by construction: KiB per request, per connection or per minute; or, for tasks
+ * that never end (whose memory the runtime decides), tasks per request.
+ */
+export interface LeakSize {
+  amount: number;
+  unit: 'KiB' | 'tasks';
+  per: LeakUnit;
+}
+
 export type CorpusRuntime = 'go' | 'node' | 'python' | 'jvm' | 'c';
 export const RUNTIME_NAMES: Record<CorpusRuntime, string> = {
   go: 'Go',
@@ -52,7 +62,7 @@ export interface CorpusLabel {
   /** Every class counted as right (always includes `expect`). */
   accept: KindClass[];
   /** How much a leaking server keeps, by construction; absent for a server that does not leak. */
-  leak?: { kib: number; per: LeakUnit };
+  leak?: LeakSize;
   /** In the representative third that `--quick` runs. */
   quick: boolean;
   /** Flags for the runtime's launcher (java -Xmx64m, ...), before the source file. */
@@ -92,10 +102,13 @@ function classList(raw: string, file: string, field: string): KindClass[] {
   return items as KindClass[];
 }
 
-function leakSize(raw: string, file: string): { kib: number; per: LeakUnit } {
-  const m = /^(\d+(?:\.\d+)?) KiB per (request|connection|minute)$/.exec(raw);
-  if (!m) throw new CorpusLabelError(`${file}: leak: expected "N KiB per request|connection|minute", got "${raw}"`);
-  return { kib: Number(m[1]), per: m[2] as LeakUnit };
+function leakSize(raw: string, file: string, tasks: boolean): LeakSize {
+  const bytes = /^(\d+(?:\.\d+)?) KiB per (request|connection|minute)$/.exec(raw);
+  if (bytes && !tasks) return { amount: Number(bytes[1]), unit: 'KiB', per: bytes[2] as LeakUnit };
+  const task = /^1 (?:goroutine|thread|task) per (\d+) requests$/.exec(raw);
+  if (task && tasks) return { amount: 1 / Number(task[1]), unit: 'tasks', per: 'request' };
+  const expected = tasks ? '"1 thread|goroutine|task per N requests"' : '"N KiB per request|connection|minute"';
+  throw new CorpusLabelError(`${file}: leak: expected ${expected}, got "${raw}"`);
 }
 
 /**
@@ -141,7 +154,7 @@ export function parseCorpusLabel(text: string, file: string): CorpusLabel {
     behaviour: behaviour as Behaviour,
     expect: expect!,
     accept,
-    ...(leakRaw !== undefined && { leak: leakSize(leakRaw, file) }),
+    ...(leakRaw !== undefined && { leak: leakSize(leakRaw, file, behaviour === 'tasks') }),
     quick: quick === 'yes',
     flags: (fields.get('flags') ?? '').split(/\s+/).filter(Boolean),
   };

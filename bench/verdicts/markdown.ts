@@ -33,6 +33,7 @@ export interface VerdictBenchResults {
 
 const pct = (r: Rate) => (r.rate === undefined ? 'n/a' : `${(r.rate * 100).toFixed(0)}% (${r.hits} of ${r.of})`);
 const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+const amount = (x: number) => (x >= 1 ? String(x) : x.toPrecision(2));
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function matrixTable(m: Confusion, rowLabel: (expect: string) => string, lead = 'expected'): string[] {
@@ -77,7 +78,7 @@ function perServer(runs: readonly RunRecord[]): string[] {
     '| --- | --- | --- | --- | --- | ---: | ---: |',
     ...[...groups].map(([name, rs]) => {
       const r0 = rs[0]!;
-      const leak = r0.leak ? `${r0.leak.kib} KiB/${r0.leak.per}` : '—';
+      const leak = r0.leak ? `${amount(r0.leak.amount)} ${r0.leak.unit}/${r0.leak.per}` : '—';
       const verdicts = rs.map((r) => `${r.kind ?? 'none'} (${r.exitCode ?? 'killed'})`).join(', ');
       const mean = rs.reduce((s, r) => s + r.wallS, 0) / rs.length;
       return `| ${name} | ${r0.behaviour} | ${leak} | ${r0.accept.join(', ')} | ${verdicts} | ${rs.filter(isRight).length}/${rs.length} | ${Math.round(mean)} s |`;
@@ -87,9 +88,11 @@ function perServer(runs: readonly RunRecord[]): string[] {
 
 function smallestLines(runs: readonly RunRecord[]): string[] {
   return smallestDetected(runs).map((s) => {
-    const always = s.smallestAlways ? `${s.smallestAlways.kib} KiB (${s.smallestAlways.server})` : 'none';
-    const missed = s.missed.map((m) => `${m.server}, ${m.kib} KiB, detected ${m.detected} of ${m.runs}`).join('; ');
-    return `- per ${s.per}: smallest detected in every run ${always}${missed ? `; missed: ${missed}` : ''}`;
+    const always = s.smallestAlways ? `${amount(s.smallestAlways.amount)} (${s.smallestAlways.server})` : 'none';
+    const missed = s.missed
+      .map((m) => `${m.server}, ${amount(m.amount)}, detected in ${m.detected} of ${m.runs} runs`)
+      .join('; ');
+    return `- ${s.unit}: smallest detected in every run ${always}${missed ? `; missed: ${missed}` : ''}`;
   });
 }
 

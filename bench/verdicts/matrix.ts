@@ -4,7 +4,7 @@
  * leak detected, and the wrong verdicts. Inputs are the runs as measured; nothing is inferred.
  */
 import type { KindClass } from '../../src/analyse/verdict-kinds.ts';
-import { CLASSES, isLeak, type Behaviour, type CorpusRuntime, type LeakUnit } from './corpus.ts';
+import { CLASSES, isLeak, type Behaviour, type CorpusRuntime, type LeakSize } from './corpus.ts';
 
 /** What a run got: a verdict class, or no verdict at all. */
 export type GotClass = KindClass | 'failed';
@@ -16,7 +16,7 @@ export interface RunRecord {
   behaviour: Behaviour;
   expect: KindClass;
   accept: readonly KindClass[];
-  leak?: { kib: number; per: LeakUnit };
+  leak?: LeakSize;
   /** 1-based: the run's number for this server. */
   run: number;
   kind?: string;
@@ -76,42 +76,47 @@ export function accuracy(runs: readonly RunRecord[]): Rate {
   return rate(runs.filter(isRight).length, runs.length);
 }
 
-export interface LeakSize {
-  per: LeakUnit;
-  /** The smallest leak (KiB per unit) detected in every one of its runs, if any. */
-  smallestAlways?: { server: string; kib: number };
+export interface SmallestLeak {
+  /** `KiB per request`, `tasks per request`...: leaks are only compared within one unit. */
+  unit: string;
+  /** The smallest leak (amount per unit) detected in every one of its runs, if any. */
+  smallestAlways?: { server: string; amount: number };
   /** The smallest leak detected in at least one run, if any. */
-  smallestOnce?: { server: string; kib: number };
+  smallestOnce?: { server: string; amount: number };
   /** Leaks of this unit missed in at least one run, smallest first. */
-  missed: { server: string; kib: number; detected: number; runs: number }[];
+  missed: { server: string; amount: number; detected: number; runs: number }[];
 }
 
-/** Per unit of leak (per request, per connection, per minute): the smallest detected and those missed. */
-export function smallestDetected(runs: readonly RunRecord[]): LeakSize[] {
-  const byServer = new Map<string, RunRecord[]>();
-  for (const r of runs) if (r.leak) byServer.set(r.server, [...(byServer.get(r.server) ?? []), r]);
-  const units: LeakUnit[] = ['request', 'connection', 'minute'];
-  return units.flatMap((per): LeakSize[] => {
+/**
+ * Per unit of leak (KiB per request, per connection, per minute; tasks per request): the
+ * smallest detected in every run, the smallest detected at all, and those missed.
+ */
+export function smallestDetected(runs: readonly RunRecord[]): SmallestLeak[] {
+  const byUnit = new Map<string, Map<string, RunRecord[]>>();
+  for (const r of runs) {
+    if (!r.leak) continue;
+    const unit = `${r.leak.unit} per ${r.leak.per}`;
+    const servers = byUnit.get(unit) ?? new Map<string, RunRecord[]>();
+    servers.set(r.server, [...(servers.get(r.server) ?? []), r]);
+    byUnit.set(unit, servers);
+  }
+  return [...byUnit].map(([unit, byServer]): SmallestLeak => {
     const servers = [...byServer.values()]
-      .filter((rs) => rs[0]!.leak!.per === per)
       .map((rs) => ({
         server: rs[0]!.server,
-        kib: rs[0]!.leak!.kib,
+        amount: rs[0]!.leak!.amount,
         detected: rs.filter((r) => r.got === 'growth').length,
         runs: rs.length,
       }))
-      .sort((a, b) => a.kib - b.kib || a.server.localeCompare(b.server));
-    if (servers.length === 0) return [];
+      .sort((a, b) => a.amount - b.amount || a.server.localeCompare(b.server));
     const always = servers.find((s) => s.detected === s.runs);
     const once = servers.find((s) => s.detected > 0);
-    return [
-      {
-        per,
-        ...(always && { smallestAlways: { server: always.server, kib: always.kib } }),
-        ...(once && { smallestOnce: { server: once.server, kib: once.kib } }),
-        missed: servers.filter((s) => s.detected < s.runs),
-      },
-    ];
+    return {
+      unit,
+      ...(always && { smallestAlways: { server: always.server, amount: always.amount } }),
+      ...(once && { smallestOnce: { server: once.server, amount: once.amount } }),
+      missed: servers.filter((s) => s.detected < s.runs),
+    };
   });
 }
 

@@ -3,7 +3,7 @@
  * bounded in time, and what it concluded: the verdict's kind and class, its first evidence
  * line, and the exit code of `--fail-on growth`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERDICT_KINDS, isVerdictKind, type KindClass } from '../../src/analyse/verdict-kinds.ts';
@@ -46,6 +46,13 @@ interface Exit {
   timedOut: boolean;
 }
 
+let current: ChildProcess | undefined;
+
+/** Stops the soak under way (the pack then stops its target): for an interrupted benchmark. */
+export function stopCurrentSoak(): void {
+  current?.kill('SIGTERM');
+}
+
 /** The CLI as `npm run scenario:soak` runs it; SIGTERM at the time limit (the pack stops its target), then SIGKILL. */
 function runCli(args: string[], timeoutMs: number): Promise<Exit> {
   return new Promise((resolve, reject) => {
@@ -53,6 +60,7 @@ function runCli(args: string[], timeoutMs: number): Promise<Exit> {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    current = child;
     let stderr = '';
     let timedOut = false;
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
@@ -64,6 +72,7 @@ function runCli(args: string[], timeoutMs: number): Promise<Exit> {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      current = undefined;
       resolve({ code, stderr, timedOut });
     });
   });

@@ -49,7 +49,7 @@ test('every corpus file carries its label: what it does, its behaviour, the clas
   const quick = corpus.filter((s) => s.quick).length;
   assert.ok(quick >= corpus.length / 4 && quick <= corpus.length / 2.5, `quick: ${quick} of ${corpus.length}`);
   assert.ok(
-    corpus.some((s) => s.leak?.per === 'minute' && s.leak.kib <= 17),
+    corpus.some((s) => s.leak?.per === 'minute' && s.leak.amount <= 17),
     'a slow leak of about 1 MiB an hour',
   );
 });
@@ -64,7 +64,7 @@ test('a label is parsed from the header comment in each language, and a bad one 
     behaviour: 'heap per request',
     expect: 'growth',
     accept: ['growth'],
-    leak: { kib: 1, per: 'request' },
+    leak: { amount: 1, unit: 'KiB', per: 'request' },
     quick: false,
     flags: [],
   });
@@ -122,21 +122,28 @@ function run(p: Partial<RunRecord> & Pick<RunRecord, 'server' | 'got'>): RunReco
 }
 
 const RUNS: RunRecord[] = [
-  run({ server: 'leak-1k', leak: { kib: 1, per: 'request' }, got: 'growth' }),
-  run({ server: 'leak-1k', leak: { kib: 1, per: 'request' }, got: 'growth', run: 2 }),
-  run({ server: 'leak-half', leak: { kib: 0.5, per: 'request' }, got: 'cannot-tell' }),
-  run({ server: 'leak-half', leak: { kib: 0.5, per: 'request' }, got: 'growth', run: 2 }),
-  run({ server: 'slow', leak: { kib: 16, per: 'minute' }, got: 'stable', runtime: 'c', behaviour: 'slow' }),
+  run({ server: 'leak-1k', leak: { amount: 1, unit: 'KiB', per: 'request' }, got: 'growth' }),
+  run({ server: 'leak-1k', leak: { amount: 1, unit: 'KiB', per: 'request' }, got: 'growth', run: 2 }),
+  run({ server: 'leak-half', leak: { amount: 0.5, unit: 'KiB', per: 'request' }, got: 'cannot-tell' }),
+  run({ server: 'leak-half', leak: { amount: 0.5, unit: 'KiB', per: 'request' }, got: 'growth', run: 2 }),
+  run({
+    server: 'slow',
+    leak: { amount: 16, unit: 'KiB', per: 'minute' },
+    got: 'stable',
+    runtime: 'c',
+    behaviour: 'slow',
+  }),
   run({ server: 'cache', got: 'bounded', behaviour: 'cache early', expect: 'bounded', runtime: 'node' }),
   // A false positive: a verdict of growth on a server that does not leak, the gate exiting 4.
   run({ server: 'cache', got: 'growth', behaviour: 'cache early', expect: 'bounded', runtime: 'node', run: 2 }),
+  run({ server: 'threads', leak: { amount: 0.02, unit: 'tasks', per: 'request' }, got: 'growth', behaviour: 'tasks' }),
   run({ server: 'quiet', got: 'stable' }),
   run({ server: 'quiet', got: 'failed', exitCode: 1, run: 2 }),
 ];
 
 test('the confusion matrix counts runs by expected class and class got, per runtime too', () => {
   const m = confusion(RUNS);
-  assert.deepEqual(m.growth, { growth: 3, bounded: 0, stable: 1, 'cannot-tell': 1, failed: 0 });
+  assert.deepEqual(m.growth, { growth: 4, bounded: 0, stable: 1, 'cannot-tell': 1, failed: 0 });
   assert.deepEqual(m.bounded, { growth: 1, bounded: 1, stable: 0, 'cannot-tell': 0, failed: 0 });
   assert.deepEqual(m.stable, { growth: 0, bounded: 0, stable: 1, 'cannot-tell': 0, failed: 1 });
   const total = Object.values(m).reduce((s, row) => s + Object.values(row).reduce((a, b) => a + b, 0), 0);
@@ -148,30 +155,36 @@ test('the confusion matrix counts runs by expected class and class got, per runt
 });
 
 test('detection, false positives from the exit code, accuracy and the wrong runs', () => {
-  assert.deepEqual(detectionRate(RUNS), { hits: 3, of: 5, rate: 0.6 });
+  assert.deepEqual(detectionRate(RUNS), { hits: 4, of: 6, rate: 4 / 6 });
   assert.deepEqual(falsePositiveRate(RUNS), { hits: 1, of: 4, rate: 0.25 });
   // The gate's rate is what the exit code said, not what the verdict's class implies.
   const noExit = RUNS.map((r) => (r.server === 'cache' && r.run === 2 ? { ...r, exitCode: 0 } : r));
   assert.equal(falsePositiveRate(noExit).hits, 0);
-  assert.deepEqual(accuracy(RUNS), { hits: 5, of: 9, rate: 5 / 9 });
+  assert.deepEqual(accuracy(RUNS), { hits: 6, of: 10, rate: 0.6 });
   assert.deepEqual(
     wrongRuns(RUNS).map((r) => `${r.server}/${r.run}`),
     ['leak-half/1', 'slow/1', 'cache/2', 'quiet/2'],
   );
   assert.deepEqual(detectionRate([]), { hits: 0, of: 0 });
   const t = totals(RUNS);
-  assert.deepEqual([t.runs, t.servers, t.wallS, t.undecided.hits], [9, 5, 900, 2]);
+  assert.deepEqual([t.runs, t.servers, t.wallS, t.undecided.hits], [10, 6, 1000, 2]);
 });
 
 test('the smallest leak detected: in every run, at least once, and those missed, per unit', () => {
   assert.deepEqual(smallestDetected(RUNS), [
     {
-      per: 'request',
-      smallestAlways: { server: 'leak-1k', kib: 1 },
-      smallestOnce: { server: 'leak-half', kib: 0.5 },
-      missed: [{ server: 'leak-half', kib: 0.5, detected: 1, runs: 2 }],
+      unit: 'KiB per request',
+      smallestAlways: { server: 'leak-1k', amount: 1 },
+      smallestOnce: { server: 'leak-half', amount: 0.5 },
+      missed: [{ server: 'leak-half', amount: 0.5, detected: 1, runs: 2 }],
     },
-    { per: 'minute', missed: [{ server: 'slow', kib: 16, detected: 0, runs: 1 }] },
+    { unit: 'KiB per minute', missed: [{ server: 'slow', amount: 16, detected: 0, runs: 1 }] },
+    {
+      unit: 'tasks per request',
+      smallestAlways: { server: 'threads', amount: 0.02 },
+      smallestOnce: { server: 'threads', amount: 0.02 },
+      missed: [],
+    },
   ]);
 });
 
