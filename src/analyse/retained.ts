@@ -14,7 +14,6 @@ import type {
 
 export type { BurstRetained, FigureRetained, LevelFrom, RetainedReport, RetainedShape } from './diagnosis.ts';
 import type { RuntimeProfile } from './runtime-profiles.ts';
-import { THRESHOLDS } from './thresholds.ts';
 
 /**
  * Memory retained per unit of work: after each burst, at the end of the rest that follows it,
