@@ -56,14 +56,18 @@ function outsideSeries(def: OutsideDef): SeriesDef {
   };
 }
 
-function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, endT: number): FigurePoint[] {
+function seriesOf(samples: readonly Sample[], def: SeriesDef): FigurePoint[] {
   const out: FigurePoint[] = [];
   for (const s of samples) {
-    if (s.t < startT || s.t > endT) continue;
     const y = def.value(s);
     if (y !== undefined && Number.isFinite(y)) out.push({ t: s.t, y });
   }
   return out;
+}
+
+/** The points of a series within [startT, endT]. */
+function within(series: readonly FigurePoint[], startT: number, endT: number): FigurePoint[] {
+  return series.filter((p) => !(p.t < startT || p.t > endT));
 }
 
 /**
@@ -81,7 +85,7 @@ export function diagnoseFigures(
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
   const out: FigureDiagnosis[] = [];
   for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
-    const series = seriesOf(data.samples, info, -Infinity, Infinity);
+    const series = seriesOf(data.samples, info);
     if (series.length === 0) continue;
     const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);
     let peak = -Infinity;
@@ -92,7 +96,7 @@ export function diagnoseFigures(
         peakT = p.t;
       }
     }
-    const perWindow = windows.map((w) => windowFigure(data.samples, info, w, exits));
+    const perWindow = windows.map((w) => windowFigure(series, info, w, exits));
     const diag: FigureDiagnosis = {
       key: info.key,
       label: info.label,
@@ -137,8 +141,13 @@ function retainedAfterBurst(windows: readonly WindowFigure[], baseline: number):
   return last === undefined ? undefined : last.end! - baseline;
 }
 
-function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, exits: readonly number[]): WindowFigure {
-  const points = seriesOf(samples, info, w.startT, w.endT);
+function windowFigure(
+  series: readonly FigurePoint[],
+  info: SeriesDef,
+  w: Window,
+  exits: readonly number[],
+): WindowFigure {
+  const points = within(series, w.startT, w.endT);
   const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: points.length };
   if (w.requests !== undefined) out.requests = w.requests;
   if (w.requestsFrom !== undefined) out.requestsFrom = w.requestsFrom;
@@ -146,7 +155,7 @@ function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, ex
     const tail = points.slice(-THRESHOLDS.endSamples).map((p) => p.y);
     out.start = points[0]!.y;
     out.end = median(tail);
-    out.peak = Math.max(...points.map((p) => p.y));
+    out.peak = points.reduce((m, p) => Math.max(m, p.y), -Infinity);
     out.change = out.end - out.start;
   }
   const segmentOf = (t: number): number => segmentAt(t, exits);
@@ -220,8 +229,12 @@ function secondHalf(points: readonly TrendPoint[]): TrendPoint[] {
   const bounds = new Map<number, { lo: number; hi: number }>();
   for (const p of points) {
     const s = p.segment ?? 0;
-    const b = bounds.get(s) ?? { lo: Infinity, hi: -Infinity };
-    bounds.set(s, { lo: Math.min(b.lo, p.x), hi: Math.max(b.hi, p.x) });
+    const b = bounds.get(s);
+    if (b === undefined) bounds.set(s, { lo: Math.min(Infinity, p.x), hi: Math.max(-Infinity, p.x) });
+    else {
+      b.lo = Math.min(b.lo, p.x);
+      b.hi = Math.max(b.hi, p.x);
+    }
   }
   return points.filter((p) => {
     const b = bounds.get(p.segment ?? 0)!;

@@ -1,4 +1,8 @@
 import { errorFunction, median } from 'simple-statistics';
+import { selectRanks } from './order-statistics.ts';
+import { mulberry32 } from './seeded-random.ts';
+
+export { mulberry32 };
 
 /**
  * Robust trend fitting for memory series: the Theil–Sen slope (the median of the slopes
@@ -110,11 +114,9 @@ export function fitTrend(points: readonly TrendPoint[], options: TrendOptions = 
     thin(g, Math.max(2, Math.round((g.length * opts.maxPoints) / Math.max(n, opts.maxPoints)))),
   );
   const used = thinned.reduce((s, g) => s + g.length, 0);
-  const pairs = samplePairs(thinned, opts.maxPairs);
-  if (pairs.slopes.length === 0) return notEnough('no two points differ in x', n, span);
-
-  const slopes = pairs.slopes.sort();
-  const slope = medianOfSorted(slopes);
+  const pairs = samplePairs(thinned.map(toColumns), opts.maxPairs);
+  const slopes = pairs.slopes;
+  if (slopes.length === 0) return notEnough('no two points differ in x', n, span);
 
   const variance = thinned.reduce((v, g) => v + mannKendallVariance(g), 0);
   // The sampled pairs stand for all of them: scale S up to the full pair count.
@@ -128,10 +130,15 @@ export function fitTrend(points: readonly TrendPoint[], options: TrendOptions = 
   // Sen (1968): the interval's ends are order statistics of the slopes at ranks (N ∓ C)/2,
   // N counted over all pairs; with sampled pairs the ranks scale to the sample.
   const c = Z_975 * Math.sqrt(variance) * (slopes.length / Math.max(1, pairs.total - pairs.tiedXTotal));
-  const lowRank = Math.floor((slopes.length - c) / 2) - 1;
-  const highRank = Math.ceil((slopes.length + c) / 2);
-  const slopeLow = slopes[clamp(lowRank, 0, slopes.length - 1)]!;
-  const slopeHigh = slopes[clamp(highRank, 0, slopes.length - 1)]!;
+  const lowRank = clamp(Math.floor((slopes.length - c) / 2) - 1, 0, slopes.length - 1);
+  const highRank = clamp(Math.ceil((slopes.length + c) / 2), 0, slopes.length - 1);
+  // Only four ranks of the slopes are read: selecting them is a fraction of sorting them all.
+  const mid = slopes.length >> 1;
+  const odd = slopes.length % 2 === 1;
+  const at = selectRanks(slopes, odd ? [mid, lowRank, highRank] : [mid - 1, mid, lowRank, highRank]);
+  const slope = odd ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+  const slopeLow = at(lowRank);
+  const slopeHigh = at(highRank);
 
   const intercepts = thinned.map((g) => median(g.map((p) => p.y - slope * p.x)));
   const residuals = thinned.flatMap((g, i) => g.map((p) => Math.abs(p.y - (slope * p.x + intercepts[i]!))));
@@ -195,6 +202,22 @@ interface PairSample {
   tiedXTotal: number;
 }
 
+/** A segment's points as two arrays of numbers: the pair loops below run millions of times a report. */
+interface Columns {
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+function toColumns(g: readonly TrendPoint[]): Columns {
+  const xs = new Float64Array(g.length);
+  const ys = new Float64Array(g.length);
+  for (let i = 0; i < g.length; i++) {
+    xs[i] = g[i]!.x;
+    ys[i] = g[i]!.y;
+  }
+  return { xs, ys };
+}
+
 /**
  * All pairs within each segment when there are at most `maxPairs`; otherwise `maxPairs` pairs
  * drawn uniformly (with replacement) by a PRNG with a fixed seed, so a run always gives the
@@ -202,54 +225,39 @@ interface PairSample {
  * pairs whose signs are correlated, which measured 1.8× the variance of Kendall's S that the
  * test assumes (and so too many "significant" trends); uniform draws keep it.
  */
-function samplePairs(segments: readonly TrendPoint[][], maxPairs: number): PairSample {
-  const counts = segments.map((g) => (g.length * (g.length - 1)) / 2);
+function samplePairs(segments: readonly Columns[], maxPairs: number): PairSample {
+  const counts = segments.map((g) => (g.xs.length * (g.xs.length - 1)) / 2);
   const total = counts.reduce((s, c) => s + c, 0);
   const acc = new Tally(Math.min(total, maxPairs));
   if (total <= maxPairs) {
-    for (const g of segments)
-      for (let i = 0; i < g.length - 1; i++) for (let j = i + 1; j < g.length; j++) acc.add(g[i]!, g[j]!);
-  } else {
-    const rand = mulberry32(PAIR_SEED);
-    const cumulative = counts.map(
-      (
-        (sum) => (c: number) =>
-          (sum += c)
-      )(0),
-    );
-    for (let k = 0; k < maxPairs; k++) {
-      const r = rand() * total;
-      const g =
-        segments[
-          Math.max(
-            0,
-            cumulative.findIndex((c) => r < c),
-          )
-        ]!;
-      const a = Math.floor(rand() * g.length);
-      let b = Math.floor(rand() * (g.length - 1));
-      if (b >= a) b++;
-      acc.add(g[Math.min(a, b)]!, g[Math.max(a, b)]!);
-    }
+    for (const { xs, ys } of segments)
+      for (let i = 0; i < xs.length - 1; i++) for (let j = i + 1; j < xs.length; j++) acc.add(xs, ys, i, j);
+    return acc.result(total);
+  }
+  const rand = mulberry32(PAIR_SEED);
+  const cumulative = counts.map(
+    (
+      (sum) => (c: number) =>
+        (sum += c)
+    )(0),
+  );
+  for (let k = 0; k < maxPairs; k++) {
+    const r = rand() * total;
+    // The first segment whose cumulative count exceeds r; the first one if rounding finds none.
+    let at = 0;
+    while (at < cumulative.length && !(r < cumulative[at]!)) at++;
+    const { xs, ys } = segments[at === cumulative.length ? 0 : at]!;
+    const a = Math.floor(rand() * xs.length);
+    let b = Math.floor(rand() * (xs.length - 1));
+    if (b >= a) b++;
+    acc.add(xs, ys, Math.min(a, b), Math.max(a, b));
   }
   return acc.result(total);
 }
 
 const PAIR_SEED = 0x5eed5eed;
 
-/** mulberry32: small, fast, well mixed; enough for choosing pairs (and for seeded tests). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Counts signs and collects slopes of pairs (a before b in x order). */
+/** Counts signs and collects slopes of pairs (point i before point j in x order). */
 class Tally {
   private readonly slopes: Float64Array;
   private count = 0;
@@ -263,9 +271,9 @@ class Tally {
     this.slopes = new Float64Array(capacity);
   }
 
-  add(a: TrendPoint, b: TrendPoint): void {
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
+  add(xs: Float64Array, ys: Float64Array, i: number, j: number): void {
+    const dx = xs[j]! - xs[i]!;
+    const dy = ys[j]! - ys[i]!;
     this.taken++;
     if (dx === 0) this.tiedX++;
     if (dy === 0) this.tiedY++;
@@ -289,11 +297,6 @@ class Tally {
       tiedXTotal: taken > 0 ? (tiedX * total) / taken : 0,
     };
   }
-}
-
-function medianOfSorted(sorted: Float64Array): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**
