@@ -178,7 +178,15 @@ function toSegments(points: readonly TrendPoint[]): TrendPoint[][] {
     if (!g) bySegment.set(key, (g = []));
     g.push(p);
   }
-  return [...bySegment.values()].filter((g) => g.length >= 2).map((g) => [...g].sort((a, b) => a.x - b.x));
+  // Series arrive in time order: the check is one pass, the sort (stable, so equal x keep their order) is not.
+  return [...bySegment.values()]
+    .filter((g) => g.length >= 2)
+    .map((g) => (isSortedByX(g) ? g : g.sort((a, b) => a.x - b.x)));
+}
+
+function isSortedByX(g: readonly TrendPoint[]): boolean {
+  for (let i = 1; i < g.length; i++) if (g[i]!.x < g[i - 1]!.x) return false;
+  return true;
 }
 
 /** `k` points at evenly spaced indices, first and last always kept. */
