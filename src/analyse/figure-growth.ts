@@ -3,7 +3,7 @@ import type { RunData } from '../rundir/read-run.ts';
 import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
 import { formatCount, formatDuration } from './format.ts';
-import { fitTrend, type TrendFit, type TrendPoint } from './growth.ts';
+import { fitTrend, type TrendColumns, type TrendFit } from './growth.ts';
 import { MANAGED_HEAPS, type OutsideDef } from './runtime-profiles.ts';
 import { THRESHOLDS } from './thresholds.ts';
 import { segmentAt, type FigurePoint, type Window } from './windows.ts';
@@ -158,29 +158,28 @@ function windowFigure(
     out.peak = points.reduce((m, p) => Math.max(m, p.y), -Infinity);
     out.change = out.end - out.start;
   }
-  const segmentOf = (t: number): number => segmentAt(t, exits);
+  const y = column(points, (p) => p.y);
+  const segment = column(points, (p) => segmentAt(p.t, exits));
   if (w.kind === 'idle' || !w.requestsAt) {
-    out.perHour = rateFit(
-      points.map((p) => ({ x: p.t / 3600, y: p.y, segment: segmentOf(p.t) })),
-      'per-hour',
-      info.unit,
-      info.minGrowthSpanS,
-    );
+    const x = column(points, (p) => p.t / 3600);
+    out.perHour = rateFit({ x, y, segment }, 'per-hour', info.unit, info.minGrowthSpanS);
   }
   if (w.requestsAt) {
     const at = w.requestsAt;
-    out.per1k = rateFit(
-      points.map((p) => ({ x: at(p.t) / 1000, y: p.y, segment: segmentOf(p.t) })),
-      'per-1k-requests',
-      info.unit,
-    );
+    out.per1k = rateFit({ x: column(points, (p) => at(p.t) / 1000), y, segment }, 'per-1k-requests', info.unit);
   }
+  return out;
+}
+
+function column(points: readonly FigurePoint[], f: (p: FigurePoint) => number): Float64Array {
+  const out = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) out[i] = f(points[i]!);
   return out;
 }
 
 /** One fit, its second-half fit, and the call: growing, flat or falling. */
 export function rateFit(
-  points: readonly TrendPoint[],
+  points: TrendColumns,
   basis: RateFit['basis'],
   unit: 'bytes' | 'count',
   minGrowthSpanS?: number,
@@ -225,21 +224,27 @@ function notEnoughReason(points: number, span: number, basis: RateFit['basis']):
 }
 
 /** The later half of each segment (by x): where a warm-up has levelled off and a leak has not. */
-function secondHalf(points: readonly TrendPoint[]): TrendPoint[] {
+function secondHalf({ x, y, segment }: TrendColumns): TrendColumns {
   const bounds = new Map<number, { lo: number; hi: number }>();
-  for (const p of points) {
-    const s = p.segment ?? 0;
-    const b = bounds.get(s);
-    if (b === undefined) bounds.set(s, { lo: Math.min(Infinity, p.x), hi: Math.max(-Infinity, p.x) });
+  for (let i = 0; i < x.length; i++) {
+    const b = bounds.get(segment[i]!);
+    if (b === undefined) bounds.set(segment[i]!, { lo: Math.min(Infinity, x[i]!), hi: Math.max(-Infinity, x[i]!) });
     else {
-      b.lo = Math.min(b.lo, p.x);
-      b.hi = Math.max(b.hi, p.x);
+      b.lo = Math.min(b.lo, x[i]!);
+      b.hi = Math.max(b.hi, x[i]!);
     }
   }
-  return points.filter((p) => {
-    const b = bounds.get(p.segment ?? 0)!;
-    return p.x >= (b.lo + b.hi) / 2;
-  });
+  const keep: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const b = bounds.get(segment[i]!)!;
+    if (x[i]! >= (b.lo + b.hi) / 2) keep.push(i);
+  }
+  const pick = (from: ArrayLike<number>): Float64Array => {
+    const out = new Float64Array(keep.length);
+    for (let k = 0; k < keep.length; k++) out[k] = from[keep[k]!]!;
+    return out;
+  };
+  return { x: pick(x), y: pick(y), segment: pick(segment) };
 }
 
 /**
