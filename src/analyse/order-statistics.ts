@@ -5,11 +5,10 @@ import { mulberry32 } from './seeded-random.ts';
  * `values` is reordered, not sorted. A trend fit reads four ranks of 50,000 slopes, and sorting
  * them all was most of its time.
  *
- * Written here rather than taken from simple-statistics: its quickselect (Floyd–Rivest with a
- * two-way partition) measured slower than a full sort on slopes with many ties, which memory
- * series have (RSS moves in pages). A three-way partition puts all ties of the pivot in place
- * at once. Pivots come from a PRNG with a fixed seed, so no input order is a worst case by
- * design and the same input always takes the same steps.
+ * Written here rather than taken from simple-statistics: its quickselect measured slower than
+ * a full sort on these slopes, which have many ties (RSS moves in pages). Pivots come from a
+ * PRNG with a fixed seed, so no input order is a worst case by design and the same input
+ * always takes the same steps.
  */
 export function selectRanks(values: Float64Array, ranks: readonly number[]): (rank: number) => number {
   const wanted = [...new Set(ranks)].sort((a, b) => a - b);
@@ -41,25 +40,24 @@ const PIVOT_SEED = 0x0badf00d;
 function selectInPlace(a: Float64Array, k: number, lo: number, hi: number, rand: () => number): void {
   while (hi > lo) {
     const pivot = a[lo + Math.floor(rand() * (hi - lo + 1))]!;
-    // Dijkstra's three-way partition: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot.
-    let lt = lo;
+    // Hoare's partition, stopping on values equal to the pivot: ties are spread over both sides,
+    // so a run of equal slopes splits in half instead of sliding along one element at a time.
     let i = lo;
-    let gt = hi;
-    while (i <= gt) {
-      const v = a[i]!;
-      if (v < pivot) {
-        a[i] = a[lt]!;
-        a[lt] = v;
-        lt++;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
         i++;
-      } else if (v > pivot) {
-        a[i] = a[gt]!;
-        a[gt] = v;
-        gt--;
-      } else i++;
+        j--;
+      }
     }
-    if (k < lt) hi = lt - 1;
-    else if (k > gt) lo = gt + 1;
+    // Now a[lo..j] <= pivot, a[i..hi] >= pivot, and anything between them equals it.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
     else return;
   }
 }
