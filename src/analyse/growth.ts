@@ -1,6 +1,6 @@
 import { errorFunction, median } from 'simple-statistics';
 import { selectRanks } from './order-statistics.ts';
-import { mulberry32 } from './seeded-random.ts';
+import { fillMulberry32, mulberry32 } from './seeded-random.ts';
 
 export { mulberry32 };
 
@@ -284,7 +284,8 @@ function samplePairs(segments: readonly Columns[], maxPairs: number): PairSample
       for (let i = 0; i < xs.length - 1; i++) for (let j = i + 1; j < xs.length; j++) acc.add(xs, ys, i, j);
     return acc.result(total);
   }
-  const rand = mulberry32(PAIR_SEED);
+  // Three draws per pair, in the order they were once drawn one by one: the segment, a, b.
+  const draws = fillMulberry32(PAIR_SEED, new Float64Array(3 * maxPairs));
   const cumulative = counts.map(
     (
       (sum) => (c: number) =>
@@ -292,13 +293,13 @@ function samplePairs(segments: readonly Columns[], maxPairs: number): PairSample
     )(0),
   );
   for (let k = 0; k < maxPairs; k++) {
-    const r = rand() * total;
+    const r = draws[3 * k]! * total;
     // The first segment whose cumulative count exceeds r; the first one if rounding finds none.
     let at = 0;
     while (at < cumulative.length && !(r < cumulative[at]!)) at++;
     const { xs, ys } = segments[at === cumulative.length ? 0 : at]!;
-    const a = Math.floor(rand() * xs.length);
-    let b = Math.floor(rand() * (xs.length - 1));
+    const a = Math.floor(draws[3 * k + 1]! * xs.length);
+    let b = Math.floor(draws[3 * k + 2]! * (xs.length - 1));
     if (b >= a) b++;
     acc.add(xs, ys, Math.min(a, b), Math.max(a, b));
   }

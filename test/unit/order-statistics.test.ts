@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectRanks } from '../../src/analyse/order-statistics.ts';
 import { fitTrend, type TrendPoint } from '../../src/analyse/growth.ts';
-import { mulberry32 } from '../../src/analyse/seeded-random.ts';
+import { fillMulberry32, mulberry32 } from '../../src/analyse/seeded-random.ts';
 
 test('selectRanks gives the values a sort would put at those ranks, with many ties and none', () => {
   const rand = mulberry32(5);
@@ -27,7 +27,7 @@ test('selectRanks refuses ranks outside the array and answers only for ranks it 
   assert.throws(() => at(0), RangeError);
 });
 
-test('mulberry32 draws the reference sequence (state kept unsigned, as published)', () => {
+test('mulberry32 and fillMulberry32 draw the reference sequence (state kept unsigned, as published)', () => {
   const reference = (seed: number) => {
     let a = seed >>> 0;
     return () => {
@@ -41,7 +41,12 @@ test('mulberry32 draws the reference sequence (state kept unsigned, as published
   for (const seed of [0, 1, 42, 0x5eed5eed, 0xffffffff, -5, 2 ** 31]) {
     const ours = mulberry32(seed);
     const theirs = reference(seed);
-    for (let i = 0; i < 100_000; i++) assert.equal(ours(), theirs(), `seed ${seed}, draw ${i}`);
+    const filled = fillMulberry32(seed, new Float64Array(100_000));
+    for (let i = 0; i < 100_000; i++) {
+      const expected = theirs();
+      assert.equal(ours(), expected, `seed ${seed}, draw ${i}`);
+      assert.equal(filled[i], expected, `seed ${seed}, filled draw ${i}`);
+    }
   }
 });
 
