@@ -188,13 +188,12 @@ function loadDatasets(
   return SERIES.flatMap((style) => {
     const segments = phases.flatMap((phase) => {
       // Plotted at the middle of the second each bucket counts.
-      const points: Point[] = [];
-      for (const s of seconds) {
+      const points: Point[] = seconds.flatMap((s) => {
         const v = s.phase === phase ? style.value(s) : undefined;
         // A log axis has no zero: such seconds are left out (a gap) rather than drawn wrong.
-        if (v === undefined || (log && style.axis === 'y' && v <= 0)) continue;
-        points.push({ x: Math.max(0, s.t - 0.5) / axis.divisor, y: v });
-      }
+        if (v === undefined || (log && style.axis === 'y' && v <= 0)) return [];
+        return [{ x: Math.max(0, s.t - 0.5) / axis.divisor, y: v }];
+      });
       return splitAtGaps(points, GAP_S / axis.divisor);
     });
     if (segments.every((seg) => seg.length === 0)) return [];

@@ -11,7 +11,7 @@ import {
   type LineConfig,
   type Size,
 } from './chart-style.ts';
-import { downsample, DEFAULT_MAX_POINTS, type PlotPoint, type Point } from './downsample.ts';
+import { downsample, DEFAULT_MAX_POINTS, type PlotPoint } from './downsample.ts';
 import { phaseLabels, phaseSpans, timeAxis, timelineAnnotations, timeScale, wrap, type TimeAxis } from './timeline.ts';
 
 export const MEMORY_CHART_SIZE: Size = { width: 1200, height: 700 };
@@ -147,11 +147,10 @@ function memoryDatasets(data: ChartData, axis: TimeAxis, maxPoints: number): Cha
       .map((l) => {
         const scale = l.axis === 'y' ? MIB : 1;
         // A sample without this figure is left out, so a failed source shows as a straight bridge, not a drop to 0.
-        const points: Point[] = [];
-        for (const s of data.samples) {
+        const points = data.samples.flatMap((s) => {
           const v = s[l.key];
-          if (v !== undefined) points.push({ x: s.t / axis.divisor, y: v / scale });
-        }
+          return v === undefined ? [] : [{ x: s.t / axis.divisor, y: v / scale }];
+        });
         return {
           label: l.label,
           data: downsample(points, maxPoints),
