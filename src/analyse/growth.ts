@@ -205,7 +205,49 @@ function columnsOf(points: readonly TrendPoint[]): TrendColumns {
 }
 
 /** Finite points grouped by segment in first-seen order, each sorted by x; singletons dropped. */
-function toSegments({ x, y, segment }: TrendColumns): Columns[] {
+function toSegments(columns: TrendColumns): Columns[] {
+  return contiguousSegments(columns) ?? groupedSegments(columns);
+}
+
+/**
+ * The usual case, found without grouping or copying: every point finite, each segment one run
+ * of points (a restart starts the next), each run already in x order. Undefined otherwise.
+ */
+function contiguousSegments({ x, y, segment }: TrendColumns): Columns[] | undefined {
+  const n = x.length;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return undefined;
+  const seen = new Set<number>();
+  const out: Columns[] = [];
+  for (let start = 0; start < n;) {
+    const key = segment[start]!;
+    let end = start + 1;
+    while (end < n && sameKey(segment[end]!, key)) end++;
+    // A key seen before is a segment in two runs: the grouping joins them.
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    if (end - start >= 2) {
+      for (let k = start + 1; k < end; k++) if (x[k]! < x[k - 1]!) return undefined;
+      out.push({ xs: range(x, start, end), ys: range(y, start, end) });
+    }
+    start = end;
+  }
+  return out;
+}
+
+/** Map keys compare this way (SameValueZero): NaN is NaN, -0 is 0. */
+function sameKey(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** x[start..end) as a Float64Array: a view when it is one already (only read from), else a copy. */
+function range(x: ArrayLike<number>, start: number, end: number): Float64Array {
+  if (x instanceof Float64Array) return x.subarray(start, end);
+  const out = new Float64Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = x[i]!;
+  return out;
+}
+
+function groupedSegments({ x, y, segment }: TrendColumns): Columns[] {
   const bySegment = new Map<number, number[]>();
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
