@@ -6,7 +6,7 @@ import { formatCount, formatDuration } from './format.ts';
 import { fitTrend, type TrendColumns, type TrendFit } from './growth.ts';
 import { MANAGED_HEAPS, type OutsideDef } from './runtime-profiles.ts';
 import { THRESHOLDS } from './thresholds.ts';
-import { segmentAt, type FigurePoint, type Window } from './windows.ts';
+import { segmentAt, type Window } from './windows.ts';
 
 /** A figure to diagnose: a sampled one, or one derived from several in the same sample. */
 interface SeriesDef {
@@ -56,18 +56,39 @@ function outsideSeries(def: OutsideDef): SeriesDef {
   };
 }
 
-function seriesOf(samples: readonly Sample[], def: SeriesDef): FigurePoint[] {
-  const out: FigurePoint[] = [];
-  for (const s of samples) {
-    const y = def.value(s);
-    if (y !== undefined && Number.isFinite(y)) out.push({ t: s.t, y });
-  }
-  return out;
+/**
+ * A figure's samples that have it, as two columns (time, value) in sample order: a report of a
+ * long run reads 16 figures of 36,000 samples, and an object per point was most of its garbage.
+ */
+interface Series {
+  t: Float64Array;
+  y: Float64Array;
 }
 
-/** The points of a series within [startT, endT]. */
-function within(series: readonly FigurePoint[], startT: number, endT: number): FigurePoint[] {
-  return series.filter((p) => !(p.t < startT || p.t > endT));
+function seriesOf(samples: readonly Sample[], def: SeriesDef): Series {
+  const t = new Float64Array(samples.length);
+  const y = new Float64Array(samples.length);
+  let n = 0;
+  for (const s of samples) {
+    const v = def.value(s);
+    if (v !== undefined && Number.isFinite(v)) {
+      t[n] = s.t;
+      y[n++] = v;
+    }
+  }
+  return { t: t.subarray(0, n), y: y.subarray(0, n) };
+}
+
+/** The points of a series within [startT, endT]: views when they are one run (time order), else copies. */
+function within(series: Series, startT: number, endT: number): Series {
+  const inside = (i: number): boolean => !(series.t[i]! < startT || series.t[i]! > endT);
+  const keep: number[] = [];
+  for (let i = 0; i < series.t.length; i++) if (inside(i)) keep.push(i);
+  if (keep.length === 0 || keep.at(-1)! - keep[0]! === keep.length - 1) {
+    const from = keep[0] ?? 0;
+    return { t: series.t.subarray(from, from + keep.length), y: series.y.subarray(from, from + keep.length) };
+  }
+  return { t: Float64Array.from(keep, (i) => series.t[i]!), y: Float64Array.from(keep, (i) => series.y[i]!) };
 }
 
 /**
@@ -86,14 +107,15 @@ export function diagnoseFigures(
   const out: FigureDiagnosis[] = [];
   for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
     const series = seriesOf(data.samples, info);
-    if (series.length === 0) continue;
+    const count = series.t.length;
+    if (count === 0) continue;
     const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);
     let peak = -Infinity;
     let peakT = 0;
-    for (const p of series) {
-      if (p.y > peak) {
-        peak = p.y;
-        peakT = p.t;
+    for (let i = 0; i < count; i++) {
+      if (series.y[i]! > peak) {
+        peak = series.y[i]!;
+        peakT = series.t[i]!;
       }
     }
     const perWindow = windows.map((w) => windowFigure(series, info, w, exits));
@@ -101,12 +123,12 @@ export function diagnoseFigures(
       key: info.key,
       label: info.label,
       unit: info.unit,
-      samples: series.length,
+      samples: count,
       baseline,
       baselineFrom,
       peak,
       peakT,
-      end: series.at(-1)!.y,
+      end: series.y[count - 1]!,
       windows: perWindow,
     };
     const retained = retainedAfterBurst(perWindow, baseline);
@@ -117,17 +139,19 @@ export function diagnoseFigures(
   return out;
 }
 
-function baselineOf(series: readonly FigurePoint[], firstPhaseT: number | undefined): { value: number; from: string } {
-  const before = firstPhaseT === undefined ? [] : series.filter((p) => p.t < firstPhaseT);
+function baselineOf(series: Series, firstPhaseT: number | undefined): { value: number; from: string } {
+  const before: number[] = [];
+  if (firstPhaseT !== undefined)
+    for (let i = 0; i < series.t.length; i++) if (series.t[i]! < firstPhaseT) before.push(series.y[i]!);
   if (before.length >= THRESHOLDS.baselineSamples) {
     return {
-      value: median(before.map((p) => p.y)),
+      value: median(before),
       from: `median of the ${before.length} samples before the first phase`,
     };
   }
-  const first = series.slice(0, THRESHOLDS.baselineSamples);
+  const first = Array.from(series.y.subarray(0, THRESHOLDS.baselineSamples));
   return {
-    value: median(first.map((p) => p.y)),
+    value: median(first),
     from: first.length === 1 ? 'the first sample' : `median of the first ${first.length} samples`,
   };
 }
@@ -141,39 +165,26 @@ function retainedAfterBurst(windows: readonly WindowFigure[], baseline: number):
   return last === undefined ? undefined : last.end! - baseline;
 }
 
-function windowFigure(
-  series: readonly FigurePoint[],
-  info: SeriesDef,
-  w: Window,
-  exits: readonly number[],
-): WindowFigure {
-  const points = within(series, w.startT, w.endT);
-  const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: points.length };
+function windowFigure(series: Series, info: SeriesDef, w: Window, exits: readonly number[]): WindowFigure {
+  const { t, y } = within(series, w.startT, w.endT);
+  const n = t.length;
+  const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: n };
   if (w.requests !== undefined) out.requests = w.requests;
   if (w.requestsFrom !== undefined) out.requestsFrom = w.requestsFrom;
-  if (points.length > 0) {
-    const tail = points.slice(-THRESHOLDS.endSamples).map((p) => p.y);
-    out.start = points[0]!.y;
-    out.end = median(tail);
-    out.peak = points.reduce((m, p) => Math.max(m, p.y), -Infinity);
+  if (n > 0) {
+    out.start = y[0]!;
+    out.end = median(Array.from(y.subarray(Math.max(0, n - THRESHOLDS.endSamples))));
+    out.peak = y.reduce((m, v) => Math.max(m, v), -Infinity);
     out.change = out.end - out.start;
   }
-  const y = column(points, (p) => p.y);
-  const segment = column(points, (p) => segmentAt(p.t, exits));
+  const segment = t.map((v) => segmentAt(v, exits));
   if (w.kind === 'idle' || !w.requestsAt) {
-    const x = column(points, (p) => p.t / 3600);
-    out.perHour = rateFit({ x, y, segment }, 'per-hour', info.unit, info.minGrowthSpanS);
+    out.perHour = rateFit({ x: t.map((v) => v / 3600), y, segment }, 'per-hour', info.unit, info.minGrowthSpanS);
   }
   if (w.requestsAt) {
     const at = w.requestsAt;
-    out.per1k = rateFit({ x: column(points, (p) => at(p.t) / 1000), y, segment }, 'per-1k-requests', info.unit);
+    out.per1k = rateFit({ x: t.map((v) => at(v) / 1000), y, segment }, 'per-1k-requests', info.unit);
   }
-  return out;
-}
-
-function column(points: readonly FigurePoint[], f: (p: FigurePoint) => number): Float64Array {
-  const out = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) out[i] = f(points[i]!);
   return out;
 }
 
