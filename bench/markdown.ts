@@ -52,6 +52,8 @@ const GOALS = {
   pacingP99Ms: 2,
   runnerRssMb: 200,
   reportS: 3,
+  /** A run with a million probe records. */
+  reportBigS: 5,
 };
 
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -193,11 +195,13 @@ function goalRows(r: BenchResults): GoalRow[] {
   }
   if (r.report) {
     for (const c of r.report.cases) {
-      const t = median(c.renderS);
+      // The user waits for the whole command, start-up included.
+      const t = median(c.commandS);
+      const goal = c.probes >= 1_000_000 ? GOALS.reportBigS : GOALS.reportS;
       rows.push({
-        goal: `report of the ${runLength(r.reportRunS)} run < ${GOALS.reportS} s (${c.name})`,
+        goal: `\`leakbench report\` of the ${runLength(r.reportRunS)} run < ${goal} s (${c.name})`,
         measured: `${f(t)} s`,
-        met: t < GOALS.reportS,
+        met: t < goal,
       });
     }
   }
@@ -320,17 +324,17 @@ function renderReport(r: BenchResults): string[] {
   );
   out.push('');
   out.push(
-    '| run | samples | probe records | render time (median) | CPU s (median) | peak RSS (max) | of which Node + modules | reading the files | analysis |',
+    '| run | samples | probe records | whole command (median) | render time (median) | CPU s (median) | peak RSS (max) | of which Node + modules | reading the files | analysis |',
   );
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of r.report.cases) {
     out.push(
-      `| ${c.name} | ${int(c.samples)} | ${int(c.probes)} | ${f(median(c.renderS))} s | ${f(median(c.cpuS))} | ${f(max(c.peakMb), 0)} MB | ${f(c.baseMb, 0)} MB | ${f(c.readS)} s | ${f(c.summariseS)} s |`,
+      `| ${c.name} | ${int(c.samples)} | ${int(c.probes)} | ${f(median(c.commandS))} s | ${f(median(c.renderS))} s | ${f(median(c.cpuS))} | ${f(max(c.peakMb), 0)} MB | ${f(c.baseMb, 0)} MB | ${f(c.readS)} s | ${f(c.summariseS)} s |`,
     );
   }
   out.push('');
   out.push(
-    `The run: samples every 100 ms for ${runDuration(r.reportRunS)} with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack's own NDJSON writers (bench/synthetic.ts).`,
+    `The whole command is \`node --import tsx scripts/leakbench.ts report DIR\` from spawn to exit, as \`npm run report\` runs it less npm's own start-up; render time, CPU and peak RSS are of \`renderReport\` alone, in a process of its own. The run: samples every 100 ms for ${runDuration(r.reportRunS)} with every figure present, a 1,000,000-request burst (its per-second timeline) at the start, an OOM kill and restart at 60%, then probes to the end. "1/s probes" is the idle scenario as it runs by default; "1M probe records" puts a million per-request lines in probes.ndjson, the largest per-request file a run writes. Written with the pack's own NDJSON writers (bench/synthetic.ts).`,
   );
   out.push('');
   out.push(`${sectionLoad(r.report.load)}.`);

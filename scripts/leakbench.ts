@@ -5,10 +5,11 @@
  */
 import { COMMANDS } from '../src/commands/index.ts';
 import { ExitCode, LeakbenchError, UsageError } from '../src/errors.ts';
-import { RUN_HELP } from '../src/options/run-options.ts';
 import { killAllGroups } from '../src/target/process-group.ts';
 
-const HELP = `leakbench: replay the traffic of gin-gonic/gin#3789 and watch a server's memory
+// The run flags' help is imported only to be printed: its module pulls in the load engines.
+const help =
+  async (): Promise<string> => `leakbench: replay the traffic of gin-gonic/gin#3789 and watch a server's memory
 
   npm run scenario:idle  -- [flags]   kubelet-style probes, 1/s, new connection each (default 10m)
   npm run scenario:burst -- [flags]   1,000,000 requests over 100 keep-alive connections
@@ -19,7 +20,7 @@ ${Object.values(COMMANDS)
   .map((c) => `  ${c.summary}`)
   .join('\n')}
 
-${RUN_HELP}`;
+${(await import('../src/options/run-options.ts')).RUN_HELP}`;
 
 // Whatever way the process ends, a server the pack started does not outlive it.
 process.on('exit', () => {
@@ -46,13 +47,14 @@ process.on('SIGTERM', onSignal);
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(HELP + '\n');
+    process.stdout.write((await help()) + '\n');
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
   const command = COMMANDS[name];
   if (!command)
     throw new UsageError(`command: expected one of ${Object.keys(COMMANDS).join(', ')}, got ${JSON.stringify(name)}`);
-  return command.run(rest, { out: (t) => process.stdout.write(t + '\n'), err: say, signal: abort.signal });
+  const run = await command.load();
+  return run(rest, { out: (t) => process.stdout.write(t + '\n'), err: say, signal: abort.signal });
 }
 
 main(process.argv.slice(2)).then(

@@ -3,10 +3,10 @@ import type { RunData } from '../rundir/read-run.ts';
 import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
 import { formatCount, formatDuration } from './format.ts';
-import { fitTrend, type TrendFit, type TrendPoint } from './growth.ts';
+import { fitTrend, type TrendColumns, type TrendFit } from './growth.ts';
 import { MANAGED_HEAPS, type OutsideDef } from './runtime-profiles.ts';
 import { THRESHOLDS } from './thresholds.ts';
-import { segmentAt, type FigurePoint, type Window } from './windows.ts';
+import { segmentAt, type Window } from './windows.ts';
 
 /** A figure to diagnose: a sampled one, or one derived from several in the same sample. */
 interface SeriesDef {
@@ -56,14 +56,39 @@ function outsideSeries(def: OutsideDef): SeriesDef {
   };
 }
 
-function seriesOf(samples: readonly Sample[], def: SeriesDef, startT: number, endT: number): FigurePoint[] {
-  const out: FigurePoint[] = [];
+/**
+ * A figure's samples that have it, as two columns (time, value) in sample order: a report of a
+ * long run reads 16 figures of 36,000 samples, and an object per point was most of its garbage.
+ */
+interface Series {
+  t: Float64Array;
+  y: Float64Array;
+}
+
+function seriesOf(samples: readonly Sample[], def: SeriesDef): Series {
+  const t = new Float64Array(samples.length);
+  const y = new Float64Array(samples.length);
+  let n = 0;
   for (const s of samples) {
-    if (s.t < startT || s.t > endT) continue;
-    const y = def.value(s);
-    if (y !== undefined && Number.isFinite(y)) out.push({ t: s.t, y });
+    const v = def.value(s);
+    if (v !== undefined && Number.isFinite(v)) {
+      t[n] = s.t;
+      y[n++] = v;
+    }
   }
-  return out;
+  return { t: t.subarray(0, n), y: y.subarray(0, n) };
+}
+
+/** The points of a series within [startT, endT]: views when they are one run (time order), else copies. */
+function within(series: Series, startT: number, endT: number): Series {
+  const inside = (i: number): boolean => !(series.t[i]! < startT || series.t[i]! > endT);
+  const keep: number[] = [];
+  for (let i = 0; i < series.t.length; i++) if (inside(i)) keep.push(i);
+  if (keep.length === 0 || keep.at(-1)! - keep[0]! === keep.length - 1) {
+    const from = keep[0] ?? 0;
+    return { t: series.t.subarray(from, from + keep.length), y: series.y.subarray(from, from + keep.length) };
+  }
+  return { t: Float64Array.from(keep, (i) => series.t[i]!), y: Float64Array.from(keep, (i) => series.y[i]!) };
 }
 
 /**
@@ -81,28 +106,29 @@ export function diagnoseFigures(
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
   const out: FigureDiagnosis[] = [];
   for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
-    const series = seriesOf(data.samples, info, -Infinity, Infinity);
-    if (series.length === 0) continue;
+    const series = seriesOf(data.samples, info);
+    const count = series.t.length;
+    if (count === 0) continue;
     const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);
     let peak = -Infinity;
     let peakT = 0;
-    for (const p of series) {
-      if (p.y > peak) {
-        peak = p.y;
-        peakT = p.t;
+    for (let i = 0; i < count; i++) {
+      if (series.y[i]! > peak) {
+        peak = series.y[i]!;
+        peakT = series.t[i]!;
       }
     }
-    const perWindow = windows.map((w) => windowFigure(data.samples, info, w, exits));
+    const perWindow = windows.map((w) => windowFigure(series, info, w, exits));
     const diag: FigureDiagnosis = {
       key: info.key,
       label: info.label,
       unit: info.unit,
-      samples: series.length,
+      samples: count,
       baseline,
       baselineFrom,
       peak,
       peakT,
-      end: series.at(-1)!.y,
+      end: series.y[count - 1]!,
       windows: perWindow,
     };
     const retained = retainedAfterBurst(perWindow, baseline);
@@ -113,17 +139,19 @@ export function diagnoseFigures(
   return out;
 }
 
-function baselineOf(series: readonly FigurePoint[], firstPhaseT: number | undefined): { value: number; from: string } {
-  const before = firstPhaseT === undefined ? [] : series.filter((p) => p.t < firstPhaseT);
+function baselineOf(series: Series, firstPhaseT: number | undefined): { value: number; from: string } {
+  const before: number[] = [];
+  if (firstPhaseT !== undefined)
+    for (let i = 0; i < series.t.length; i++) if (series.t[i]! < firstPhaseT) before.push(series.y[i]!);
   if (before.length >= THRESHOLDS.baselineSamples) {
     return {
-      value: median(before.map((p) => p.y)),
+      value: median(before),
       from: `median of the ${before.length} samples before the first phase`,
     };
   }
-  const first = series.slice(0, THRESHOLDS.baselineSamples);
+  const first = Array.from(series.y.subarray(0, THRESHOLDS.baselineSamples));
   return {
-    value: median(first.map((p) => p.y)),
+    value: median(first),
     from: first.length === 1 ? 'the first sample' : `median of the first ${first.length} samples`,
   };
 }
@@ -137,41 +165,32 @@ function retainedAfterBurst(windows: readonly WindowFigure[], baseline: number):
   return last === undefined ? undefined : last.end! - baseline;
 }
 
-function windowFigure(samples: readonly Sample[], info: SeriesDef, w: Window, exits: readonly number[]): WindowFigure {
-  const points = seriesOf(samples, info, w.startT, w.endT);
-  const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: points.length };
+function windowFigure(series: Series, info: SeriesDef, w: Window, exits: readonly number[]): WindowFigure {
+  const { t, y } = within(series, w.startT, w.endT);
+  const n = t.length;
+  const out: WindowFigure = { window: w.name, kind: w.kind, startT: w.startT, endT: w.endT, samples: n };
   if (w.requests !== undefined) out.requests = w.requests;
   if (w.requestsFrom !== undefined) out.requestsFrom = w.requestsFrom;
-  if (points.length > 0) {
-    const tail = points.slice(-THRESHOLDS.endSamples).map((p) => p.y);
-    out.start = points[0]!.y;
-    out.end = median(tail);
-    out.peak = Math.max(...points.map((p) => p.y));
+  if (n > 0) {
+    out.start = y[0]!;
+    out.end = median(Array.from(y.subarray(Math.max(0, n - THRESHOLDS.endSamples))));
+    out.peak = y.reduce((m, v) => Math.max(m, v), -Infinity);
     out.change = out.end - out.start;
   }
-  const segmentOf = (t: number): number => segmentAt(t, exits);
+  const segment = t.map((v) => segmentAt(v, exits));
   if (w.kind === 'idle' || !w.requestsAt) {
-    out.perHour = rateFit(
-      points.map((p) => ({ x: p.t / 3600, y: p.y, segment: segmentOf(p.t) })),
-      'per-hour',
-      info.unit,
-      info.minGrowthSpanS,
-    );
+    out.perHour = rateFit({ x: t.map((v) => v / 3600), y, segment }, 'per-hour', info.unit, info.minGrowthSpanS);
   }
   if (w.requestsAt) {
     const at = w.requestsAt;
-    out.per1k = rateFit(
-      points.map((p) => ({ x: at(p.t) / 1000, y: p.y, segment: segmentOf(p.t) })),
-      'per-1k-requests',
-      info.unit,
-    );
+    out.per1k = rateFit({ x: t.map((v) => at(v) / 1000), y, segment }, 'per-1k-requests', info.unit);
   }
   return out;
 }
 
 /** One fit, its second-half fit, and the call: growing, flat or falling. */
 export function rateFit(
-  points: readonly TrendPoint[],
+  points: TrendColumns,
   basis: RateFit['basis'],
   unit: 'bytes' | 'count',
   minGrowthSpanS?: number,
@@ -216,17 +235,27 @@ function notEnoughReason(points: number, span: number, basis: RateFit['basis']):
 }
 
 /** The later half of each segment (by x): where a warm-up has levelled off and a leak has not. */
-function secondHalf(points: readonly TrendPoint[]): TrendPoint[] {
+function secondHalf({ x, y, segment }: TrendColumns): TrendColumns {
   const bounds = new Map<number, { lo: number; hi: number }>();
-  for (const p of points) {
-    const s = p.segment ?? 0;
-    const b = bounds.get(s) ?? { lo: Infinity, hi: -Infinity };
-    bounds.set(s, { lo: Math.min(b.lo, p.x), hi: Math.max(b.hi, p.x) });
+  for (let i = 0; i < x.length; i++) {
+    const b = bounds.get(segment[i]!);
+    if (b === undefined) bounds.set(segment[i]!, { lo: Math.min(Infinity, x[i]!), hi: Math.max(-Infinity, x[i]!) });
+    else {
+      b.lo = Math.min(b.lo, x[i]!);
+      b.hi = Math.max(b.hi, x[i]!);
+    }
   }
-  return points.filter((p) => {
-    const b = bounds.get(p.segment ?? 0)!;
-    return p.x >= (b.lo + b.hi) / 2;
-  });
+  const keep: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const b = bounds.get(segment[i]!)!;
+    if (x[i]! >= (b.lo + b.hi) / 2) keep.push(i);
+  }
+  const pick = (from: ArrayLike<number>): Float64Array => {
+    const out = new Float64Array(keep.length);
+    for (let k = 0; k < keep.length; k++) out[k] = from[keep[k]!]!;
+    return out;
+  };
+  return { x: pick(x), y: pick(y), segment: pick(segment) };
 }
 
 /**

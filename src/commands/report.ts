@@ -1,23 +1,24 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { COMPARE_SCHEMA, renderComparison, type ComparisonFile } from '../report/compare.ts';
+import type { ComparisonFile } from '../report/compare.ts';
 import { readJson } from '../rundir/json.ts';
 import { FILES } from '../rundir/schema.ts';
 import { ExitCode } from '../errors.ts';
 import { parseReportArgs } from '../options/report-options.ts';
 import { renderReport } from '../report/render.ts';
 import type { CommandContext } from './context.ts';
-import { k6ImportCommand } from './k6-import.ts';
 
 const show = (p: string) => relative(process.cwd(), p) || p;
 
 /** `leakbench report <run dir | compare dir>`: re-render a stored run (or comparison) from its files alone. */
 export async function reportCommand(args: string[], ctx: CommandContext): Promise<number> {
   const parsed = parseReportArgs(args);
-  if (parsed.k6) return k6ImportCommand(args, ctx);
+  // The comparison's and k6's modules are imported only for them: a run's report is the usual case.
+  if (parsed.k6) return (await import('./k6-import.ts')).k6ImportCommand(args, ctx);
   const { dir } = parsed;
   // A comparison directory holds one run directory per build and a compare.json naming them.
   if (!existsSync(join(dir, FILES.run)) && existsSync(join(dir, 'compare.json'))) {
+    const { COMPARE_SCHEMA, renderComparison } = await import('../report/compare.ts');
     const stored = readJson<ComparisonFile>(join(dir, 'compare.json'), COMPARE_SCHEMA);
     const { file, files } = await renderComparison(
       dir,

@@ -50,6 +50,15 @@ export function chartInput(data: RunData, summary: SummaryFile): { data: ChartDa
   };
 }
 
+/**
+ * Starts bundling the page's script (esbuild, in its own process, when running from source) so
+ * that it is ready when the page is written; interactiveCharts then gets the same bundle, or
+ * tries again and says why if this attempt failed.
+ */
+export function prepareInteractiveCharts(): void {
+  browserBundle().catch(() => undefined);
+}
+
 export async function interactiveCharts(data: RunData, summary: SummaryFile): Promise<InteractiveCharts> {
   return { script: await browserBundle(), json: scriptJson(chartInput(data, summary)) };
 }

@@ -190,10 +190,12 @@ function keepValid<T>(records: unknown[], file: string, valid: (r: unknown) => r
   return kept;
 }
 
+const SAMPLE_KEYS = [...FIGURES.map((f) => f.key), ...RECORDED_ONLY];
+
 /** A figure that is not a finite number is treated as absent, never as 0. */
 function cleanSample(s: Sample): Sample {
   const out: Sample = { t: s.t };
-  for (const key of [...FIGURES.map((f) => f.key), ...RECORDED_ONLY]) {
+  for (const key of SAMPLE_KEYS) {
     const v = s[key];
     if (typeof v === 'number' && Number.isFinite(v)) out[key] = v;
   }
