@@ -3,6 +3,7 @@ import type { Artifact } from '../rundir/schema.ts';
 import { pprofDiffCommand } from './pprof-command.ts';
 import { isGrowthKind, type Diagnosis, type HeapProfileDiff, type Projection, type Verdict } from './diagnosis.ts';
 import { diagnoseFigures } from './figure-growth.ts';
+import { withGoalOutside } from './go-goal-outside.ts';
 import { formatCount, formatDuration, formatMiB } from './format.ts';
 import { hasRuntimeMetrics, profileOf } from './runtime-profiles.ts';
 import { cannotTellWithoutHeap } from './cannot-tell.ts';
@@ -31,10 +32,12 @@ export interface DiagnoseOptions {
  * each runtime's names and words runtime-profiles.ts.
  */
 export function diagnose(given: RunData, opts: DiagnoseOptions = {}): Diagnosis {
-  const { profile, from } = profileOf(given);
+  const found = profileOf(given);
   // The runtime's own figures fill the roles /metrics did not (runtime-figures.ts).
-  const resolved = resolveRoleFigures(given.samples, profile.runtime);
+  const resolved = resolveRoleFigures(given.samples, found.profile.runtime);
   const data: RunData = { ...given, samples: resolved.samples };
+  const { from } = found;
+  const profile = withGoalOutside(found.profile, data.samples);
   const exits = exitTimes(data.events);
   const windows = analysisWindows(data);
   const figures = diagnoseFigures(data, windows, exits, profile.outside);

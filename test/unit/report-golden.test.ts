@@ -9,10 +9,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { summarise } from '../../src/analyse/summarise.ts';
 import { loadChart, memoryChart } from '../../src/report/charts.ts';
 import { comparison, comparisonMarkdown } from '../../src/report/compare.ts';
@@ -21,31 +20,13 @@ import { renderMarkdown } from '../../src/report/markdown.ts';
 import { jsonText } from '../../src/rundir/json.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
 import { tempDir } from '../helpers/synthetic-run.ts';
+import { materialise } from '../helpers/fixture-run.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = join(ROOT, 'test/fixtures/runs');
 const GOLDEN = join(ROOT, 'test/golden');
 const UPDATE = process.env.LEAKBENCH_UPDATE_GOLDEN === '1';
 const REFRESH = 'npm run test:golden -- --update';
-
-/**
- * A fixture run as the pack wrote it. NDJSON and smaps text are stored gzipped to keep the
- * repository small; they are unpacked to their own names (heap profiles are gzip by nature).
- */
-function materialise(from: string, to: string = tempDir('leakbench-golden-')): string {
-  for (const e of readdirSync(from, { withFileTypes: true })) {
-    const src = join(from, e.name);
-    if (e.isDirectory()) {
-      mkdirSync(join(to, e.name));
-      materialise(src, join(to, e.name));
-    } else if (/\.(ndjson|txt)\.gz$/.test(e.name)) {
-      writeFileSync(join(to, e.name.slice(0, -3)), gunzipSync(readFileSync(src)));
-    } else {
-      copyFileSync(src, join(to, e.name));
-    }
-  }
-  return to;
-}
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 1e6) / 1e6);
 

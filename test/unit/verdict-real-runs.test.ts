@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import type { Diagnosis } from '../../src/analyse/diagnosis.ts';
 import { diagnose } from '../../src/analyse/verdict.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
-import { tempDir } from '../helpers/synthetic-run.ts';
+import { materialise } from '../helpers/fixture-run.ts';
 
 /**
  * Real runs of the bundled server on a 2-core machine (go1.26.8, gin v1.9.1), kept as
@@ -17,12 +14,7 @@ import { tempDir } from '../helpers/synthetic-run.ts';
  */
 function realRun(name: string): Diagnosis {
   const from = fileURLToPath(new URL(`../fixtures/runs/${name}/`, import.meta.url));
-  const dir = tempDir('leakbench-real-');
-  for (const f of readdirSync(from)) {
-    if (f.endsWith('.gz')) writeFileSync(join(dir, f.slice(0, -3)), gunzipSync(readFileSync(join(from, f))));
-    else copyFileSync(join(from, f), join(dir, f));
-  }
-  return diagnose(readRunDir(dir));
+  return diagnose(readRunDir(materialise(from)));
 }
 
 const perHour = (d: Diagnosis, window: string): number =>

@@ -13,24 +13,9 @@ import { readRunDir } from '../../src/rundir/read-run.ts';
 import type { TargetIdentity } from '../../src/rundir/schema.ts';
 import { requestsAt, seriesRun, KiB, MiB, type PhaseSpec, type SeriesContext } from '../helpers/synthetic-series.ts';
 import { writeSyntheticRun } from '../helpers/synthetic-run.ts';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-
-/** A committed fixture run, its gzipped files unpacked, in a temporary directory. */
-function materialise(from: string, to = mkdtempSync(join(tmpdir(), 'leakbench-retained-'))): string {
-  for (const e of readdirSync(from, { withFileTypes: true })) {
-    const src = join(from, e.name);
-    if (e.isDirectory()) {
-      mkdirSync(join(to, e.name));
-      materialise(src, join(to, e.name));
-    } else if (/\.(ndjson|txt)\.gz$/.test(e.name))
-      writeFileSync(join(to, e.name.slice(0, -3)), gunzipSync(readFileSync(src)));
-    else copyFileSync(src, join(to, e.name));
-  }
-  return to;
-}
+import { materialise } from '../helpers/fixture-run.ts';
 
 const TWO: PhaseSpec[] = [
   { name: 'idle-before', kind: 'idle', startT: 5, endT: 65 },
