@@ -4,6 +4,7 @@ import { drawSpec } from './chart-canvas.ts';
 import type { Size } from './chart-style.ts';
 import { loadChart, LOAD_CHART_SIZE } from './load-chart.ts';
 import { memoryChart, MEMORY_CHART_SIZE } from './memory-chart.ts';
+import { withTargetName } from './target-name.ts';
 import { renderRetainedChart, retainedShown } from './retained-content.ts';
 import { renderSitesChart, sitesChartShown } from './alloc-sites-content.ts';
 
@@ -25,12 +26,12 @@ export function renderMemoryChart(
   summary: SummaryFile,
   size: Size = MEMORY_CHART_SIZE,
 ): Promise<Buffer> {
-  return drawSpec(memoryChart(data, summary), size);
+  return drawSpec(memoryChart(data, withTargetName(summary)), size);
 }
 
 /** load.png, likewise from load-chart.ts. */
 export function renderLoadChart(data: RunData, summary: SummaryFile, size: Size = LOAD_CHART_SIZE): Promise<Buffer> {
-  return drawSpec(loadChart(data, summary), size);
+  return drawSpec(loadChart(data, withTargetName(summary)), size);
 }
 
 /** Both PNGs of a run, drawn from its data only. */

@@ -4,6 +4,7 @@ import type { SummaryFile } from '../analyse/summary-file.ts';
 import { browserBundle, scriptJson } from './browser-bundle.ts';
 import type { ChartData, ChartSummary } from './chart-style.ts';
 import { loadSeconds } from './load-chart.ts';
+import { withTargetName } from './target-name.ts';
 
 /**
  * Samples embedded in index.html at most: a 90-minute run at 1 s is 5,400; beyond this the page
@@ -41,7 +42,7 @@ export function chartInput(data: RunData, summary: SummaryFile): { data: ChartDa
     },
     summary: {
       scenario: summary.scenario,
-      target: summary.target,
+      target: withTargetName(summary).target,
       headline: summary.headline,
       durationS: summary.durationS,
       // The histograms are for merging runs later, not for titles.

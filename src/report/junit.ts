@@ -1,3 +1,4 @@
+import { targetName } from './target-name.ts';
 import { classOf } from '../analyse/verdict-kinds.ts';
 import { formatCount } from '../analyse/format.ts';
 import type { PhaseLoadSummary, RunFile } from '../rundir/schema.ts';
@@ -105,7 +106,11 @@ function verdictCase(classname: string, v: VerdictText, summary: SummaryFile): C
 
 /** Pure: the same summary always gives the same XML. */
 export function renderJunit(summary: SummaryFile, run: RunFile): string {
-  const prefix = `leakbench.${summary.scenario}.${summary.target.label}`;
+  // A name the pack found (for `cmd` or `sample`) goes in as one word: dots make the hierarchy
+  // of a JUnit class name. A label the user gave goes in as given.
+  const name = targetName(summary.target);
+  const word = name === summary.target.label ? name : name.replace(/[^\w-]+/g, '-');
+  const prefix = `leakbench.${summary.scenario}.${word}`;
   const cases: Case[] = [];
   cases.push({
     classname: `${prefix}.run`,
@@ -140,7 +145,7 @@ export function renderJunit(summary: SummaryFile, run: RunFile): string {
   out.push('    <properties>');
   const props: [string, string | undefined][] = [
     ['status', summary.status],
-    ['target', summary.target.label],
+    ['target', targetName(summary.target)],
     ['url', summary.target.url],
     ['headline', summary.headline],
   ];

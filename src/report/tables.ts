@@ -59,7 +59,7 @@ function facts(summary: SummaryFile, run: RunFile): [string, string][] {
   const out: [string, string][] = [
     ['status', run.endReason ? `${summary.status}: ${run.endReason}` : summary.status],
     ['scenario', summary.scenario],
-    ['target', [t.label, t.kind, t.variant && `${t.variant} build`].filter(Boolean).join(', ')],
+    ['target', [targetName(t), t.kind, t.variant && `${t.variant} build`].filter(Boolean).join(', ')],
     ['url', t.url],
   ];
   if (t.metricsUrl) out.push(['metrics url', t.metricsUrl]);

@@ -24,6 +24,11 @@ export function targetName(t: TargetInfo): string {
   return t.label;
 }
 
+/** The same summary with its target's label replaced by targetName(), for titles. */
+export function withTargetName<S extends { target: TargetInfo }>(summary: S): S {
+  return { ...summary, target: { ...summary.target, label: targetName(summary.target) } };
+}
+
 function isPlaceholder(t: TargetInfo): boolean {
   return t.label === 'cmd' || t.label === 'sample' || /^attach-\d+$/.test(t.label);
 }

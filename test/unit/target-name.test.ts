@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { targetName } from '../../src/report/target-name.ts';
+import { targetName, withTargetName } from '../../src/report/target-name.ts';
+import { renderJunit } from '../../src/report/junit.ts';
+import { loadChart, memoryChart } from '../../src/report/charts.ts';
 import { reportContent } from '../../src/report/tables.ts';
 import { summarise } from '../../src/analyse/summarise.ts';
 import { readRunDir } from '../../src/rundir/read-run.ts';
@@ -74,7 +76,17 @@ test('the title of a run against --cmd and of a sample', () => {
     },
   });
   const data = readRunDir(writeSyntheticRun(spec));
-  assert.equal(reportContent(summarise(data), data.run).title, 'leakbench: soak against java -jar app.jar');
+  const summary = summarise(data);
+  const content = reportContent(summary, data.run);
+  assert.equal(content.title, 'leakbench: soak against java -jar app.jar');
+  // The facts table, junit.xml's property and the charts' titles name it the same way.
+  assert.equal(content.facts.find(([k]) => k === 'target')?.[1], 'java -jar app.jar, command');
+  assert.match(renderJunit(summary, data.run), /<property name="target" value="java -jar app.jar"\/>/);
+  const titles = [memoryChart(data, withTargetName(summary)), loadChart(data, withTargetName(summary))].map((c) =>
+    JSON.stringify(c),
+  );
+  for (const t of titles) assert.match(t, /soak · java -jar app\.jar — /);
+  assert.doesNotMatch(renderJunit(summary, data.run) + content.facts.flat().join(' '), /\bcmd\b/);
   spec.run = baseRunFile({
     scenario: 'sample',
     target: { kind: 'attach', label: 'sample', url: '', pid: 1, identity: id('/srv/api', ['api'], 'go') },
