@@ -34,3 +34,13 @@ for (const name of ['node-lru-late', 'node-warm-up']) {
     assert.equal(VERDICT_KINDS[d.verdict.kind].class, 'bounded', `${d.verdict.kind}: ${said(d)}`);
   });
 }
+
+test('jvm-lru, a JVM cache: two bursts whose RSS kept less the second time ask for a third, which finds it bounded', () => {
+  const two = corpusRun('jvm-lru-two-bursts');
+  // Outside the Java heap +34.4 then +25.2 MiB, RSS +578.5 then +51.7 MiB, Java heap used flat.
+  assert.notEqual(two.verdict.kind, 'growth-outside-runtime', said(two));
+  assert.equal(two.retainedUndecided?.key, 'vmRss', 'the soak runs another burst (--max-bursts)');
+  const three = corpusRun('jvm-lru-three-bursts');
+  assert.equal(VERDICT_KINDS[three.verdict.kind].class, 'bounded', `${three.verdict.kind}: ${said(three)}`);
+  assert.equal(three.retainedUndecided, undefined);
+});

@@ -27,6 +27,14 @@ export function retainedPerWork(ctx: Context): RetainedDecision | undefined {
   // burst where RSS kept +208 KiB, a Node.js cache called growth-outside-runtime).
   const rssKeptMore = !rss || rss.bursts.at(-1)!.added > rss.band;
   const out = rssKeptMore ? leak(outside) : undefined;
+  // Two bursts where RSS itself kept less the second time: the difference of two figures that
+  // each settle cannot tell a leak from memory the runtime sizes to its heap (seen: a JVM cache,
+  // RSS +578 then +52 MiB while it committed heap, outside the Java heap +34 then +25 MiB, with
+  // Java heap used flat); a third burst can (ctx.retainedUndecided).
+  if (out && r.bursts < 3 && rss && (rss.shape === 'warm-up' || rss.shape === 'uneven')) {
+    ctx.retainedUndecided = rss;
+    return undefined;
+  }
   if (out) return { ...base, class: 'outside-growth', figure: out };
   const localised = heaps.length > 0 && outside.length > 0;
   if (rss && rss.shape === 'leak') {
