@@ -22,14 +22,7 @@ export function heapGrowthAtRest(ctx: Context): Decision | undefined {
  */
 export function stoppedLater(ctx: Context, rss: FigureDiagnosis, w: WindowFigure): boolean {
   if (w.kind !== 'idle') return false;
-  const later = rss.windows.find(
-    (o) =>
-      o.kind === 'idle' &&
-      o.startT >= w.endT &&
-      o.perHour?.ok === true &&
-      o.perHour.trend !== 'growing' &&
-      !exitBetween(ctx, w.startT, o.endT),
-  );
+  const later = flatLater(ctx, rss, w);
   if (!later) return false;
   ctx.discounted.push({ type: 'warm-up', window: w, later });
   return true;
@@ -87,8 +80,12 @@ export function grewAtRest(ctx: Context, burst: WindowFigure, held?: number): He
  */
 function settled(ctx: Context, f: FigureDiagnosis, w: WindowFigure): boolean {
   const floor = f.unit === 'bytes' ? FLOOR.bytes : FLOOR.count;
-  if ((w.perHour?.rise ?? 0) >= floor) return false;
-  return f.windows.some(
+  return (w.perHour?.rise ?? 0) < floor && flatLater(ctx, f, w) !== undefined;
+}
+
+/** A later idle window of the same process in which the figure, fitted, did not grow. */
+function flatLater(ctx: Context, f: FigureDiagnosis, w: WindowFigure): WindowFigure | undefined {
+  return f.windows.find(
     (o) =>
       o.kind === 'idle' &&
       o.startT >= w.endT &&
