@@ -44,7 +44,9 @@ export class LiveServer implements RunObserver {
   private sent = { samples: 0, load: 0, events: 0 };
   private end: LiveEnd | undefined;
   private attached: Attached | undefined;
-  private lastProgressSent = 0;
+  // Not 0: performance.now() counts from the process start, so a run that reports its first
+  // progress within 500 ms of starting would have it dropped.
+  private lastProgressSent = Number.NEGATIVE_INFINITY;
   /** How many analyses ran (for the tests: none while nobody watches). */
   analyses = 0;
 

@@ -121,8 +121,10 @@ function subscribe(
   });
 }
 
-test('live server: history first (also on reconnect), then each record; no analysis while nobody watches; closes with the run', async () => {
+test('live server: history first (also on reconnect), then each record; no analysis while nobody watches; closes with the run', async (ctx) => {
   const live = await LiveServer.start({ port: 0, host: '127.0.0.1' });
+  // A failed assertion must not leave the port open, or the file never ends.
+  ctx.after(() => live.finish({ status: 'completed' }));
   const url = new URL(live.url);
   assert.equal(url.hostname, '127.0.0.1');
   let t = 0;
