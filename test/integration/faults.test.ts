@@ -186,22 +186,33 @@ test('the run directory fills up: a clear error, the target is stopped, what was
     return;
   }
   try {
-    // Leave about 40 KiB free: room for the start of a run (run.json, with the target's build
-    // info, written atomically), not for its end (the report's charts alone are ~100 KiB).
-    const free = () => {
-      const out = execFileSync('df', ['-B1', '--output=avail', mnt], { encoding: 'utf8' });
-      return Number(out.trim().split('\n')[1]);
-    };
-    writeFileSync(join(mnt, 'filler'), Buffer.alloc(Math.max(0, free() - 40 * 1024)));
+    // The disk fills once the run is under way, so samples were written before it did. (Leaving a
+    // few KiB free from the start raced the start's smaps snapshot against the first sample
+    // for the last bytes; a run whose snapshot won had no sample to keep.)
     const { args } = await cmd();
-    const r = await runCli(
+    const dir = join(mnt, 'full');
+    const running = runCli(
       ['run', 'burst', ...args, '--requests', '5000000', '--sample-interval', '100ms', '--out', mnt, '--name', 'full'],
       { timeoutMs: 60_000 },
     );
+    const samplesFile = join(dir, FILES.samples);
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(samplesFile) && readFileSync(samplesFile, 'utf8').split('\n').length > 3)) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const avail = Number(
+      execFileSync('df', ['-B1', '--output=avail', mnt], { encoding: 'utf8' }).trim().split('\n')[1],
+    );
+    try {
+      writeFileSync(join(mnt, 'filler'), Buffer.alloc(avail));
+    } catch {
+      // tmpfs rounds to pages: whatever did not fit, the disk is full either way.
+    }
+    const r = await running;
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /ENOSPC|no space left/i);
-    const dir = join(mnt, 'full');
-    const { records } = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples);
+    const { records } = readNdjson<Sample>(samplesFile, SCHEMA.samples);
     assert.ok(records.length > 0, 'samples written before the disk filled are readable');
     const run = readJson<RunFile>(join(dir, FILES.run));
     assert.ok(run.target.pid === undefined || !processAlive(run.target.pid), 'target outlived the failed run');
