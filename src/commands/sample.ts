@@ -1,7 +1,7 @@
 import { join, relative } from 'node:path';
 import type { PhaseDetection } from '../analyse/phase-detect.ts';
 import { readNdjson } from '../rundir/ndjson.ts';
-import { findWatchedPhases } from '../run/watched-phases.ts';
+import { findWatchedPhases, phaseSoFarNote } from '../run/watched-phases.ts';
 import { ProgressLine } from '../console/progress.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import type { RunClock } from '../load/clock.ts';
@@ -52,6 +52,8 @@ Phases (the load's windows; found from the process's CPU and connections when no
                           burst-start (burst-end, rest) marks them as they happen
 Flags:
   --sample-interval 1s   --label NAME (the target's name in the report)   --out reports   --name NAME
+  --progress auto|on|off  a line with elapsed time, samples, RSS now and the phase found so far
+                          (looked for every 5 s; auto: only on a terminal)
 ${LIVE_HELP}`;
 
 /**
@@ -67,12 +69,16 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   }
   const cgroup = await checkCgroupSource(o);
   const phases = [watchedPhase('watched', o.durationMs)];
-  const progress = new ProgressLine('auto');
+  const progress = new ProgressLine(o.progress);
+  let startedAtMs = Date.now();
   const outcome = await runSession(
     {
       outDir: o.outDir,
       name: o.name ?? runDirName(o.label === 'sample' ? ['sample'] : ['sample', o.label]),
-      runFile: (clock) => watchedRunFile(o, phases, clock),
+      runFile: (clock) => {
+        startedAtMs = clock.startedAtMs;
+        return watchedRunFile(o, phases, clock);
+      },
       title: `sampling ${describeSources(o)} every ${o.intervalMs} ms`,
       phases,
       target: (parts) => new WatchedTarget(o, cgroup, parts),
@@ -81,18 +87,19 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
       ...(o.prometheus && { prometheus: o.prometheus }),
       ...(o.live && { live: o.live }),
       signalIsTheEnd: o.durationMs === undefined,
+      // While it runs, the phases found so far go to the progress line and the live view.
+      phasesSoFar: (dir) => {
+        const samples = readSamples(dir);
+        const found = findPhases(o, dir, startedAtMs, samples, () => {});
+        return { phases: found.phases, note: phaseSoFarNote(found, samples.at(-1)?.t ?? 0) };
+      },
       // The one watched phase gives way to the phases found in what was sampled (run/watched-phases.ts).
       beforeEnd: (run, dir, info) => {
-        const samples = readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples).records;
-        const found = findWatchedPhases({
-          dir,
-          startedAtMs: run.startedAtMs,
-          samples,
-          ...(o.phases && { override: o.phases }),
-          ...(o.loadOutput !== undefined && { loadOutput: o.loadOutput }),
-          warn: (m) => info(`warning: ${m}`),
-        });
-        recordPhases(run, found, info);
+        recordPhases(
+          run,
+          findPhases(o, dir, run.startedAtMs, readSamples(dir), (m) => info(`warning: ${m}`)),
+          info,
+        );
       },
     },
     { log: (l) => progress.log(l), progress, signal: ctx.signal },
@@ -104,6 +111,26 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
   );
   if (outcome.exitCode === ExitCode.interrupted && ctx.signal.reason === 'SIGTERM') return 143;
   return outcome.exitCode;
+}
+
+const readSamples = (dir: string) => readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples).records;
+
+/** The phases of a watched run from its directory as it stands. */
+function findPhases(
+  o: SampleOptions,
+  dir: string,
+  startedAtMs: number,
+  samples: readonly Sample[],
+  warn: (m: string) => void,
+): PhaseDetection {
+  return findWatchedPhases({
+    dir,
+    startedAtMs,
+    samples,
+    ...(o.phases && { override: o.phases }),
+    ...(o.loadOutput !== undefined && { loadOutput: o.loadOutput }),
+    warn,
+  });
 }
 
 /** run.json as a watched run starts: scenario "sample", the sample options, one watched phase. */

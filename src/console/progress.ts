@@ -11,6 +11,8 @@ export interface ProgressState {
   rssBytes?: number;
   /** Samples taken so far in the run. */
   samples?: number;
+  /** What a watched run has found so far (its current phase), shown after RSS. */
+  note?: string;
 }
 
 /**
@@ -41,10 +43,11 @@ export class ProgressLine {
     }
     const payload = {
       phase: s.phase,
-      rateText: s.unit === 'req' ? `${Math.round(this.rate).toLocaleString('en-US')} req/s` : '',
+      rateText: s.unit === 'req' ? `${Math.round(this.rate).toLocaleString('en-US')} req/s | ` : '',
       rss: s.rssBytes === undefined ? 'n/a' : `${(s.rssBytes / 1048576).toFixed(1)} MiB`,
       unitText: s.unit === 'req' ? 'requests' : 's',
       samplesText: s.samples === undefined ? '' : `${s.samples} samples | `,
+      noteText: s.note === undefined ? '' : ` | ${s.note}`,
     };
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
@@ -52,8 +55,8 @@ export class ProgressLine {
           stream: this.stream,
           format:
             s.total === undefined
-              ? '{phase} {value} {unitText} | {samplesText}RSS {rss}'
-              : '{phase} [{bar}] {value}/{total} {unitText} | {rateText} | {samplesText}RSS {rss} | ETA {eta_formatted}',
+              ? '{phase} {value} {unitText} | {samplesText}RSS {rss}{noteText}'
+              : '{phase} [{bar}] {value}/{total} {unitText} | {rateText}{samplesText}RSS {rss} | ETA {eta_formatted}{noteText}',
           noTTYOutput: !this.stream.isTTY,
           notTTYSchedule: 10_000,
           hideCursor: true,

@@ -4,13 +4,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { ProgressState } from '../console/progress.ts';
 import { UsageError } from '../errors.ts';
-import type { LoadSecond, RunEvent, RunFile, Sample } from '../rundir/schema.ts';
+import type { LoadSecond, PhaseRecord, RunEvent, RunFile, Sample } from '../rundir/schema.ts';
 import { analysisWorkerSource, browserBundle } from '../report/browser-bundle.ts';
 import type { AnalysisRequest } from './analysis-worker.ts';
 import { DEFAULT_LIVE_HOST, type LiveOptions } from '../options/live-options.ts';
 import { livePage } from './live-page.ts';
 import type { RunObserver } from './observer.ts';
-import type { LiveAnalysis, LiveEnd, LiveProgress, LiveRun, LiveState } from './protocol.ts';
+import type { LiveAnalysis, LiveEnd, LivePhase, LiveProgress, LiveRun, LiveState } from './protocol.ts';
 
 /** The provisional analysis is recomputed at most this often, and only while a page is open. */
 export const ANALYSIS_INTERVAL_MS = 5000;
@@ -44,6 +44,7 @@ export class LiveServer implements RunObserver {
   private sent = { samples: 0, load: 0, events: 0 };
   private end: LiveEnd | undefined;
   private attached: Attached | undefined;
+  private found: LivePhase[] | undefined;
   // Not 0: performance.now() counts from the process start, so a run that reports its first
   // progress within 500 ms of starting would have it dropped.
   private lastProgressSent = Number.NEGATIVE_INFINITY;
@@ -97,6 +98,14 @@ export class LiveServer implements RunObserver {
   /** The run to show; until then the page answers 503. `run` is read as it changes. */
   attach(a: Attached): void {
     this.attached = a;
+  }
+
+  /** A watched run's phases as found so far: sent when they differ from the last ones sent. */
+  showFoundPhases(phases: readonly PhaseRecord[]): void {
+    const found = phases.map(livePhase);
+    if (JSON.stringify(found) === JSON.stringify(this.found)) return;
+    this.found = found;
+    this.runChanged();
   }
 
   /** The run's phases or status changed. */
@@ -260,12 +269,9 @@ export class LiveServer implements RunObserver {
       target: r.target.label,
       status: this.end?.status ?? r.status,
       startedAtMs: r.startedAtMs,
-      phases: r.phases.map((p) => ({
-        name: p.name,
-        kind: p.kind,
-        ...(p.startT !== undefined && { startT: p.startT }),
-        ...(p.endT !== undefined && { endT: p.endT }),
-      })),
+      phases: r.phases.map(livePhase),
+      // At the end run.json holds the phases found: no provisional ones beside them.
+      ...(this.found && !this.end && { found: this.found }),
       ...(a.plannedS !== undefined && { plannedS: a.plannedS }),
       dir: a.dir,
     };
@@ -290,3 +296,12 @@ function message(event: string, data: unknown): string {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function livePhase(p: PhaseRecord): LivePhase {
+  return {
+    name: p.name,
+    kind: p.kind,
+    ...(p.startT !== undefined && { startT: p.startT }),
+    ...(p.endT !== undefined && { endT: p.endT }),
+  };
+}

@@ -22,11 +22,18 @@ export interface LiveRun {
   status: RunStatus;
   startedAtMs: number;
   /** The phases as planned, with start and end times once they have them (results left out). */
-  phases: Omit<PhaseRecord, 'result' | 'params'>[];
+  phases: LivePhase[];
+  /**
+   * A watched run's phases as found so far (found again every few seconds, final only at its
+   * end); absent in a driven run.
+   */
+  found?: LivePhase[];
   /** How long the whole run is planned to last, when known (seconds). */
   plannedS?: number;
   dir: string;
 }
+
+export type LivePhase = Omit<PhaseRecord, 'result' | 'params'>;
 
 export type LiveProgress = ProgressState & { t: number };
 

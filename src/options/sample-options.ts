@@ -9,7 +9,8 @@ import type { RecordedSampleOptions } from '../rundir/schema.ts';
 import { parsePrometheusFlags, recordedPrometheusOptions, type PrometheusOptions } from './prometheus-options.ts';
 import { LIMITS } from './rules.ts';
 import { sampleIntervalMs } from './sample-interval.ts';
-import { durationMs, httpUrl, positiveInt, runName } from './values.ts';
+import { durationMs, httpUrl, oneOf, positiveInt, runName } from './values.ts';
+import type { ProgressMode } from './run-options.ts';
 import { LIVE_FLAGS, normaliseLiveFlag, parseLiveOptions, type LiveOptions } from './live-options.ts';
 
 const FLAGS = {
@@ -31,6 +32,7 @@ const FLAGS = {
   'load-output': { type: 'string' },
   'inspect-attach': { type: 'boolean' },
   'no-collect': { type: 'boolean' },
+  progress: { type: 'string' },
   ...LIVE_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -46,6 +48,8 @@ export interface SampleOptions {
   label: string;
   outDir: string;
   name?: string;
+  /** --progress: the line with elapsed time, samples, RSS and the phase found so far. */
+  progress: ProgressMode;
   live?: LiveOptions;
   /** --phases: the user's own phases, which win over any found. */
   phases?: PhaseSpan[];
@@ -67,6 +71,8 @@ export function parseSampleArgs(args: string[]): SampleOptions | 'help' {
     label: v.label === undefined ? 'sample' : runName('label', v.label),
     outDir: v.out ?? DEFAULTS.outDir,
     ...(v.name !== undefined && { name: runName('name', v.name) }),
+    progress:
+      v.progress === undefined ? DEFAULTS.progress : oneOf('progress', v.progress, ['auto', 'on', 'off'] as const),
   };
   if (v.pid !== undefined) {
     o.pid = positiveInt('pid', v.pid, { max: 2 ** 22 });

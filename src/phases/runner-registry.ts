@@ -24,6 +24,8 @@ export interface PhaseRunContext {
   /** The latest RSS and how many samples so far, shown on the progress line. */
   rss: () => { rssBytes?: number };
   samples: () => number;
+  /** What a watched run has found so far, for the end of the progress line. */
+  note?: () => string | undefined;
   /** A burst's progress, for samples at each 1% of its requests (src/run/work-samples.ts); absent, the clock alone samples. */
   onWork?: (done: number, total: number) => void;
   warn: (message: string) => void;
@@ -65,6 +67,7 @@ export function secondsProgress(name: string, totalS: number | undefined, ctx: P
   const startedAt = ctx.clock.now();
   const timer = setInterval(() => {
     const elapsed = Math.round(ctx.clock.now() - startedAt);
+    const note = ctx.note?.();
     ctx.progress.update({
       phase: name,
       value: totalS === undefined ? elapsed : Math.min(elapsed, totalS),
@@ -72,6 +75,7 @@ export function secondsProgress(name: string, totalS: number | undefined, ctx: P
       unit: 's',
       samples: ctx.samples(),
       ...ctx.rss(),
+      ...(note !== undefined && { note }),
     });
   }, 1000);
   return () => clearInterval(timer);

@@ -120,9 +120,27 @@ export interface SessionSpec {
    * (src/run/more-bursts.ts). Empty: the run goes on to its end.
    */
   morePhases?(dir: string, done: readonly PhaseSpec[]): MorePhases;
+  /**
+   * A watched run's phases as found so far from its directory, asked every few seconds while a
+   * phase that sends nothing runs: the progress line ends with `note`, and the live view draws
+   * `phases`. run.json keeps its planned phase until beforeEnd.
+   */
+  phasesSoFar?(dir: string): FoundSoFar;
   /** Last word on run.json before it is closed (a watched run's phases, found from what was sampled). */
   beforeEnd?(run: RunFile, dir: string, info: (message: string) => void): void;
 }
+
+/** What phasesSoFar answers. */
+export interface FoundSoFar {
+  phases: RunFile['phases'];
+  note: string;
+}
+
+/**
+ * Seconds between two looks for phases while watching. Each look reads every sample so far, so
+ * a long watch looks at most a hundred times over its length.
+ */
+const FOUND_EVERY_S = 5;
 
 interface Session {
   spec: SessionSpec;
@@ -264,6 +282,7 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
   const line = describePhase(phase, baseUrl);
   journal.event({ type: 'phase-start', phase: phase.name, message: line });
   io.log(`phase ${phase.name}: ${line}`);
+  const found = phaseKindOf(phase).drivesLoad ? undefined : watchFound(s);
   const result = await phaseRunnerOf(phase)(phase, {
     baseUrl,
     clock,
@@ -275,6 +294,7 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
     progress: io.progress,
     rss: () => target.latestRss(),
     samples: () => target.sampleCount(),
+    ...(found && { note: found.note }),
     ...(target.sampleSoon && {
       onWork: workSampler(
         () => target.sampleSoon?.() ?? false,
@@ -282,7 +302,7 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
       ),
     }),
     warn: (m) => journal.warn(m),
-  });
+  }).finally(() => found?.stop());
   io.progress.done();
   // The engine may notice the end a moment late (autocannon's 1 s tick): end at the last answer.
   record.endT = round3(Math.min(clock.now(), startT + (result?.durationS ?? Infinity)));
@@ -298,6 +318,28 @@ async function runOnePhase(s: Session, phase: PhaseSpec, i: number, baseUrl: URL
   if (!s.stop.signal.aborted && target.collectAtRest && atRestEnd(s.phases, i)) await target.collectAtRest(phase.name);
   if (!s.stop.signal.aborted && phaseKindOf(phase).snapshotAfter)
     await s.snapshots.take(`after-${phase.name}`, target.currentPid(), undefined);
+}
+
+/** The phases found so far in a watched phase (spec.phasesSoFar), looked for while it runs. */
+function watchFound(s: Session): { note: () => string | undefined; stop: () => void } | undefined {
+  const find = s.spec.phasesSoFar;
+  if (!find) return undefined;
+  let note: string | undefined;
+  let lastT = Number.NEGATIVE_INFINITY;
+  const timer = setInterval(() => {
+    const t = s.clock.now();
+    if (t - lastT < Math.max(FOUND_EVERY_S, t / 100)) return;
+    lastT = t;
+    try {
+      const found = find(s.recorder.dir);
+      note = found.note;
+      s.live?.showFoundPhases(found.phases);
+    } catch (err) {
+      // The look is a courtesy while the run goes on: the phases that count are found at its end.
+      note = `phases: ${(err as Error).message}`;
+    }
+  }, 1000).unref();
+  return { note: () => note, stop: () => clearInterval(timer) };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { detectPhases, type PhaseDetection, type PhaseSpan } from '../analyse/phase-detect.ts';
 import { readLoadToolOutput } from '../analyse/load-tool-output.ts';
-import { formatMiB } from '../analyse/format.ts';
 import { readMarks } from '../rundir/marks.ts';
 import type { Sample } from '../rundir/schema.ts';
 
@@ -45,12 +44,13 @@ export function findWatchedPhases(i: WatchedPhaseInputs): PhaseDetection {
   });
 }
 
-/** One line of a watched run's progress: elapsed, samples, RSS now and the phase found so far. */
-export function watchProgressLine(elapsedS: number, samples: readonly Sample[], d: PhaseDetection): string {
-  const rss = samples.at(-1)?.vmRss;
-  const last = d.phases.at(-1);
-  const phase = last
-    ? `${last.name} (${last.kind === 'burst' ? 'under load' : 'at rest'}) since t=${Math.round(last.startT ?? 0)} s, found from ${d.finding?.how} (${d.finding?.confidence})`
-    : 'none found yet';
-  return `${Math.round(elapsedS)} s, ${samples.length} samples, RSS ${rss === undefined ? 'n/a' : formatMiB(rss)}, phase: ${phase}`;
+/**
+ * The end of a watched run's progress line: the phase at `t` (the latest sample) as found so
+ * far, how, and how sure. Phases the user gave may lie ahead; only the current one is named.
+ */
+export function phaseSoFarNote(d: PhaseDetection, t: number): string {
+  const now = [...d.phases].reverse().find((p) => (p.startT ?? 0) <= t && (p.endT === undefined || t <= p.endT));
+  if (!now) return d.phases.length === 0 ? 'phase: none found yet' : 'phase: between the phases found';
+  const state = now.kind === 'burst' ? 'under load' : 'at rest';
+  return `phase: ${now.name} (${state}) since t=${Math.round(now.startT ?? 0)} s, from ${d.finding?.how ?? 'unknown'} (${d.finding?.confidence ?? 'unsure'})`;
 }

@@ -5,7 +5,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
+import type { LiveRun } from '../../src/live/protocol.ts';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
 import { FILES, SCHEMA, type RunFile, type Sample } from '../../src/rundir/schema.ts';
 import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
@@ -111,6 +113,78 @@ test('report --k6 with input it cannot use: one line naming --k6, exit code 2', 
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^leakbench: --k6: .*missing\.json: no such file or directory\n$/);
 });
+
+test('--progress on: elapsed, samples, RSS and the phase found so far; the live view draws the phases as marks come', async () => {
+  const dir = join(out, 'marked');
+  const runs: LiveRun[] = [];
+  let marked: Promise<unknown> | undefined;
+  let watching: Promise<void> | undefined;
+  const r = await runCli(
+    [
+      'sample',
+      '--pid',
+      String(sleeper.pid),
+      '--duration',
+      '9s',
+      '--sample-interval',
+      '200ms',
+      '--progress',
+      'on',
+      '--live',
+      '0',
+      '--out',
+      out,
+      '--name',
+      'marked',
+    ],
+    {
+      timeoutMs: 60_000,
+      onStderr: (text) => {
+        const url = /live view: (http:\/\/\S+)/.exec(text)?.[1];
+        if (url && !watching) watching = watchRuns(new URL('/events', url).href, runs);
+        // From another shell, as a user would: the load starts a second into the watch.
+        if (!marked && text.includes('phase watched'))
+          marked = new Promise((done) => setTimeout(done, 1000)).then(() =>
+            runCli(['mark', 'burst-start', '--run-dir', dir]),
+          );
+      },
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  await marked;
+  await watching;
+  // Before the mark: nothing found; after it, the burst from the marks, on the progress line.
+  assert.match(r.stderr, /watched .*\d+\/9 s \| \d+ samples \| RSS [\d.]+ MiB .*\| phase: none found yet/);
+  assert.match(r.stderr, /\| phase: \S+ \(under load\) since t=\d+ s, from marks \(high\)/);
+  const found = runs.map((x) => x.found).filter((f) => f !== undefined);
+  assert.ok(
+    found.some((f) => f.some((p) => p.kind === 'burst')),
+    `the live view was sent the phases found: ${JSON.stringify(runs)}`,
+  );
+  assert.ok(readRun(dir).phases.some((p) => p.kind === 'burst'));
+});
+
+/** The `run` messages of a live view, until it ends. */
+function watchRuns(url: string, runs: LiveRun[]): Promise<void> {
+  return new Promise((resolve) => {
+    get(url, { agent: false }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (/^event: run$/m.test(block) && data) runs.push(JSON.parse(data) as LiveRun);
+        }
+      });
+      res.on('end', () => resolve());
+      res.on('error', () => resolve());
+    }).on('error', () => resolve());
+  });
+}
 
 test('a watched --pid run of a real server: one watched phase, smaps snapshots at start and end, its identity', async () => {
   // The bundled -race build, started by hand as a user would, and loaded by someone else (here, the test).

@@ -108,7 +108,8 @@ function render(view: LiveView): void {
   renderEnd(doc, state);
   const latest = state.samples.at(-1)?.t ?? 0;
   const data: ChartData = {
-    run: { phases: state.run.phases },
+    // A watched run draws the phases found so far; run.json has them only at its end.
+    run: { phases: state.run.found ?? state.run.phases },
     samples: state.samples,
     load: state.load,
     probes: [],
@@ -160,7 +161,9 @@ function renderProgress(doc: Document, s: LiveState): void {
     return;
   }
   $('phase').textContent = `phase ${p.phase} (${running.kind})`;
-  const samples = p.samples === undefined ? '' : `, ${formatCount(p.samples)} samples`;
+  const samples =
+    (p.samples === undefined ? '' : `, ${formatCount(p.samples)} samples`) +
+    (p.note === undefined ? '' : `; ${p.note}`);
   // A watched phase until a signal has no known end: elapsed time and no bar.
   bar.hidden = p.total === undefined;
   if (p.total === undefined) {
