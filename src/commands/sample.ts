@@ -17,6 +17,8 @@ import { phaseRecords } from '../run/run-record.ts';
 import { runSession } from '../run/session.ts';
 import { describeSources, WatchedTarget, type CgroupSource } from '../run/watched-target.ts';
 import { readCgroupMemory } from '../sample/cgroup.ts';
+import { cgroupProcesses } from '../target/cgroup-processes.ts';
+import { describeCgroupProcesses } from '../report/cgroup-processes.ts';
 import type { CommandContext } from './context.ts';
 
 export const SAMPLE_HELP = `npm run sample -- [sources] (--duration 10m | --until-signal) [flags]
@@ -68,6 +70,8 @@ export async function sampleCommand(args: string[], ctx: CommandContext): Promis
     return ExitCode.ok;
   }
   const cgroup = await checkCgroupSource(o);
+  // --cgroup alone: the process holding most of its memory is watched as with --pid.
+  if (o.pid === undefined && cgroup?.processes?.[0]) o.pid = cgroup.processes[0].pid;
   const phases = [watchedPhase('watched', o.durationMs)];
   const progress = new ProgressLine(o.progress);
   let startedAtMs = Date.now();
@@ -157,7 +161,28 @@ async function checkCgroupSource(o: SampleOptions): Promise<CgroupSource | undef
     } catch (err) {
       throw new UsageError(`--cgroup: ${(err as Error).message}`);
     }
-    return { label: `cgroup ${file}`, read: () => readCgroupMemory(file) };
+    const found = cgroupProcesses(file);
+    const processes =
+      'reason' in found
+        ? undefined
+        : found.processes.map((p) => {
+            const { watched, ...rest } = p;
+            // With --pid, the process it names is the one watched, wherever it is.
+            const is = o.pid === undefined ? watched === true : p.pid === o.pid;
+            return is ? { ...rest, watched: true } : rest;
+          });
+    const said =
+      'reason' in found
+        ? `its processes are unknown: ${found.reason}`
+        : found.processes.length === 0
+          ? 'no process in it yet'
+          : `its processes: ${describeCgroupProcesses(processes!, found.more)}${o.pid === undefined ? ` (as with --pid ${found.processes[0]!.pid})` : ''}`;
+    return {
+      label: `cgroup ${file}`,
+      read: () => readCgroupMemory(file),
+      ...(processes && { processes }),
+      found: `cgroup ${file}: ${said}`,
+    };
   }
   return undefined;
 }

@@ -10,6 +10,7 @@ import type { PhaseLoadSummary, RunFile, RuntimeName } from '../rundir/schema.ts
 import type { SummaryFile } from '../analyse/summary-file.ts';
 import { buildSetting } from '../rundir/go-build.ts';
 import { targetName } from './target-name.ts';
+import { describeCgroupProcesses } from './cgroup-processes.ts';
 
 /**
  * The report's content as plain, unescaped text, laid out once and rendered twice (Markdown and
@@ -201,6 +202,14 @@ function exitTable(summary: SummaryFile): Table {
  * built. A run that identified nothing says what is unknown rather than leaving it out.
  */
 function identityFacts(summary: SummaryFile): [string, string][] {
+  const t = summary.target;
+  const procs: [string, string][] = t.cgroupProcesses
+    ? [['cgroup processes', t.cgroupProcesses.length === 0 ? 'none' : describeCgroupProcesses(t.cgroupProcesses, 0)]]
+    : [];
+  return [...procs, ...processFacts(summary)];
+}
+
+function processFacts(summary: SummaryFile): [string, string][] {
   const t = summary.target;
   const id = t.identity;
   const runtime = summary.diagnosis?.runtime;

@@ -1,4 +1,5 @@
 import type { SampleOptions } from '../options/sample-options.ts';
+import type { CgroupProcess } from '../rundir/schema.ts';
 import { fetchMetrics } from '../sample/metrics.ts';
 import { runtimeProbes } from '../sample/runtime/index.ts';
 import { reachableListeningPorts } from '../sample/runtime/loopback-listeners.ts';
@@ -10,6 +11,10 @@ import type { SessionParts, SessionTarget, SessionTargetPlan } from './session.t
 export interface CgroupSource {
   label: string;
   read: () => Promise<number>;
+  /** Its processes as found when the watch started, identified (src/target/cgroup-processes.ts). */
+  processes?: CgroupProcess[];
+  /** What was found in it, in words, for the console and events.ndjson. */
+  found?: string;
 }
 
 /**
@@ -31,6 +36,10 @@ export class WatchedTarget implements SessionTarget {
 
   async start(): Promise<SessionTargetPlan> {
     const { o } = this;
+    if (this.cgroup?.found) {
+      this.parts.io.log(this.cgroup.found);
+      this.parts.journal.event({ type: 'info', message: this.cgroup.found });
+    }
     this.metricsUrl = o.metricsUrl;
     if (o.pid !== undefined) {
       const ports = reachableListeningPorts(o.pid);
@@ -47,6 +56,7 @@ export class WatchedTarget implements SessionTarget {
         ...(o.pid !== undefined && { pid: o.pid }),
         ...(this.metricsUrl && { metricsUrl: this.metricsUrl.href }),
         ...(this.runtime && { runtimeSources: this.runtime.records }),
+        ...(this.cgroup?.processes && { cgroupProcesses: this.cgroup.processes }),
       },
       ...(o.pid !== undefined && { pid: o.pid }),
       ready: `sampling ${sources} every ${o.intervalMs} ms; ${until}`,

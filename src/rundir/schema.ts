@@ -349,6 +349,25 @@ export interface TargetInfo {
    * for each that did not, which figure is missing and why (absent in older runs).
    */
   runtimeSources?: RuntimeSourceRecord[];
+  /**
+   * A watched cgroup's processes (sample --cgroup), largest RSS first, identified at the start;
+   * the one marked `watched` is sampled as with --pid (absent in other runs).
+   */
+  cgroupProcesses?: CgroupProcess[];
+}
+
+export interface CgroupProcess {
+  pid: number;
+  /** Its cgroup below the one named, when it is in a child (a pod's container). */
+  cgroup?: string;
+  rssBytes: number;
+  executable?: string;
+  runtime: RuntimeName;
+  runtimeVersion?: string;
+  /** A Go binary built with -race (its build info says so). */
+  race?: boolean;
+  /** The process the pack watched as with --pid. */
+  watched?: boolean;
 }
 
 export interface RuntimeSourceRecord {

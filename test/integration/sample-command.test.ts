@@ -4,7 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import type { LiveRun } from '../../src/live/protocol.ts';
@@ -251,6 +251,100 @@ test('a watched --pid run of a real server: one watched phase, smaps snapshots a
     server.kill('SIGKILL');
   }
 });
+
+test('--cgroup alone: its processes identified, the one with most memory watched as with --pid', async (t) => {
+  const cgroup = makeMemoryCgroup();
+  if (typeof cgroup !== 'string') {
+    t.skip(`cannot make a memory cgroup here: ${cgroup.reason}`);
+    return;
+  }
+  const bin = (await ensureBundledBinary('race', () => {})).path;
+  const port = await freePort();
+  const server = spawn(bin, ['-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  const small = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    // Both moved in as a container runtime would, the server into a child (a pod's container).
+    const child = join(cgroup, 'app');
+    mkdirSync(child);
+    writeFileSync(join(child, 'cgroup.procs'), String(server.pid));
+    writeFileSync(join(cgroup, 'cgroup.procs'), String(small.pid));
+    await new Promise((r) => setTimeout(r, 500));
+    await sendRequests(`http://127.0.0.1:${port}/health_check`, 50, 5);
+    const r = await runCli(
+      [
+        'sample',
+        '--cgroup',
+        cgroup,
+        '--duration',
+        '2s',
+        '--sample-interval',
+        '200ms',
+        '--out',
+        out,
+        '--name',
+        'cgroup',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `its processes: pid ${server.pid} health-check \\(go1\\.\\d+\\.\\d+ -race\\) [\\d.]+ MiB in app, watched; pid ${small.pid} sleep`,
+      ),
+    );
+    const run = readRun(join(out, 'cgroup'));
+    const procs = run.target.cgroupProcesses!;
+    assert.deepEqual(
+      procs.map((p) => [p.pid, p.runtime, p.race === true, p.watched === true, p.cgroup]),
+      [
+        [server.pid, 'go', true, true, 'app'],
+        [small.pid, 'other', false, false, undefined],
+      ],
+    );
+    // Watched as with --pid: its identity, /proc figures and the /metrics found on its port.
+    assert.equal(run.target.pid, server.pid);
+    assert.equal(run.target.identity?.goBuild?.settings.find((s) => s.key === '-race')?.value, 'true');
+    const { records } = readNdjson<Sample>(join(out, 'cgroup', FILES.samples), SCHEMA.samples);
+    assert.ok(records.some((s) => s.vmRss! > 0 && s.cgroupMemory! > 0 && s.goroutines !== undefined));
+    assert.match(
+      readFileSync(join(out, 'cgroup', FILES.summaryMd), 'utf8'),
+      /\| cgroup processes \| pid \d+ health-check/,
+    );
+  } finally {
+    server.kill('SIGKILL');
+    small.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    removeCgroup(cgroup);
+  }
+});
+
+/** A memory cgroup of its own under the v1 memory hierarchy or cgroup v2 (root only), or why not. */
+function makeMemoryCgroup(): string | { reason: string } {
+  const name = `leakbench-test-${process.pid}`;
+  for (const base of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup']) {
+    if (!existsSync(join(base, 'cgroup.procs'))) continue;
+    const dir = join(base, name);
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      return { reason: `mkdir ${dir}: ${(err as Error).message}` };
+    }
+    if (existsSync(join(dir, 'memory.usage_in_bytes')) || existsSync(join(dir, 'memory.current'))) return dir;
+    removeCgroup(dir);
+  }
+  return { reason: 'no writable memory cgroup hierarchy' };
+}
+
+function removeCgroup(dir: string): void {
+  for (const d of [join(dir, 'app'), dir]) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // Already gone, or never made.
+    }
+  }
+}
 
 async function sendRequests(url: string, count: number, parallel: number): Promise<number> {
   let ok = 0;
