@@ -17,7 +17,7 @@ import { phaseRecords } from '../run/run-record.ts';
 import { runSession } from '../run/session.ts';
 import { describeSources, WatchedTarget, type CgroupSource } from '../run/watched-target.ts';
 import { readCgroupMemory } from '../sample/cgroup.ts';
-import { cgroupProcesses } from '../target/cgroup-processes.ts';
+import { cgroupProcesses } from '../run/cgroup-processes.ts';
 import { describeCgroupProcesses } from '../report/cgroup-processes.ts';
 import type { CommandContext } from './context.ts';
 

@@ -9,7 +9,33 @@ export interface PrometheusOptions {
   queries: PrometheusQueries;
   /** Evaluation step of the range query. */
   stepMs: number;
+  /**
+   * Figures read only in case the server has them (the activity a watched run's phases are
+   * found from): no series is no warning. The user's own --prometheus-query is never among them.
+   */
+  optional?: SampleFigure[];
 }
+
+/**
+ * Activity of a pod or a selected job, for finding a watched run's phases (its CPU seconds and
+ * requests answered) when the pack cannot see the process. Each is the first of several usual
+ * series that has data: cAdvisor's container CPU, else the process's own; Micrometer's, the
+ * OpenTelemetry convention's, else the common http_requests_total.
+ */
+function activityQueries(matchers: string, containers: boolean): PrometheusQueries {
+  const on = (metric: string, extra = '') => `sum(${metric}{${matchers}${extra}})`;
+  const cpu = [
+    containers && on('container_cpu_usage_seconds_total', ',container!="",container!="POD"'),
+    on('process_cpu_seconds_total'),
+  ].filter(Boolean);
+  const requests = [
+    on('http_server_requests_seconds_count'),
+    on('http_server_request_duration_seconds_count'),
+    on('http_requests_total'),
+  ];
+  return { cpuSeconds: cpu.join(' or '), requestsServed: requests.join(' or ') };
+}
+const ACTIVITY: readonly SampleFigure[] = ['cpuSeconds', 'requestsServed'];
 
 /** The flags of this feature as parseArgs gives them. */
 export interface PrometheusFlagValues {
@@ -56,7 +82,8 @@ export function parsePrometheusFlags(v: PrometheusFlagValues, sampleIntervalMs: 
     v['prometheus-step'] === undefined
       ? sampleIntervalMs
       : durationMs('prometheus-step', v['prometheus-step'], { min: 100, max: 3600_000 });
-  return { url, queries, stepMs };
+  const optional = ACTIVITY.filter((f) => queries[f] !== undefined && overrides[f] === undefined);
+  return { url, queries, stepMs, ...(optional.length > 0 && { optional }) };
 }
 
 /** NAME or NAMESPACE/NAME; Kubernetes names are DNS labels, so nothing here needs quoting in PromQL. */
@@ -123,11 +150,12 @@ export function defaultPrometheusQueries({
     queries.goSys = `go_memstats_sys_bytes{${go}}`;
     queries.heapReleased = `go_memstats_heap_released_bytes{${go}}`;
     queries.goroutines = `go_goroutines{${go}}`;
+    Object.assign(queries, activityQueries(go, podMatchers !== undefined && selector === undefined));
   }
   return queries;
 }
 
 /** What run.json keeps of them (the URL as a string). */
 export function recordedPrometheusOptions(p: PrometheusOptions): RecordedPrometheusOptions {
-  return { url: p.url.href, queries: p.queries, stepMs: p.stepMs };
+  return { url: p.url.href, queries: p.queries, stepMs: p.stepMs, ...(p.optional && { optional: p.optional }) };
 }

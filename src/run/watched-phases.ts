@@ -2,7 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { detectPhases, type PhaseDetection, type PhaseSpan } from '../analyse/phase-detect.ts';
 import { readLoadToolOutput } from '../analyse/load-tool-output.ts';
 import { readMarks } from '../rundir/marks.ts';
-import type { Sample } from '../rundir/schema.ts';
+import { FILES, SCHEMA, type Sample } from '../rundir/schema.ts';
+import { readNdjson } from '../rundir/ndjson.ts';
+import { join } from 'node:path';
 
 /**
  * The phases of a watched run at its end, from what it has: the user's --phases, the marks
@@ -36,12 +38,37 @@ export function findWatchedPhases(i: WatchedPhaseInputs): PhaseDetection {
       }
     }
   }
-  return detectPhases({
-    samples: i.samples,
+  // Nothing the pack sampled shows activity (--prometheus-url --pod alone): the server's series
+  // of the pod's CPU and requests, read back at the end, may.
+  const server = hasActivity(i.samples) ? undefined : serverSamples(i.dir);
+  const found = detectPhases({
+    samples: server ?? i.samples,
     ...(i.override && { override: i.override }),
     marks: readMarks(i.dir),
     ...(loadTool && { loadTool }),
   });
+  if (server && found.finding?.how === 'activity')
+    found.finding = { ...found.finding, detail: `${found.finding.detail}, in the Prometheus server's series` };
+  return found;
+}
+
+const ACTIVITY: readonly (keyof Sample)[] = ['cpuSeconds', 'requestsServed', 'connEstablished', 'connOpened'];
+
+function hasActivity(samples: readonly Sample[]): boolean {
+  return samples.some((s) => ACTIVITY.some((k) => s[k] !== undefined));
+}
+
+/** prometheus.ndjson's samples when they show activity; it is written once the watch is over. */
+function serverSamples(dir: string): Sample[] | undefined {
+  const file = join(dir, FILES.prometheus);
+  if (!existsSync(file)) return undefined;
+  try {
+    const { records } = readNdjson<Sample>(file, SCHEMA.samples);
+    return hasActivity(records) ? records : undefined;
+  } catch {
+    // A damaged file leaves the phases to what the pack sampled itself.
+    return undefined;
+  }
 }
 
 /**

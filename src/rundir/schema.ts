@@ -538,6 +538,8 @@ export interface RecordedPrometheusOptions {
   url: string;
   queries: Partial<Record<SampleFigure, string>>;
   stepMs: number;
+  /** Figures read only if the server has them (absent in older runs). */
+  optional?: SampleFigure[];
 }
 
 /** Where an imported k6 run came from, so its totals can be traced back to each runner's output. */

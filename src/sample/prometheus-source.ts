@@ -21,6 +21,8 @@ export interface PrometheusRangeRequest {
   stepMs: number;
   /** Per request. */
   timeoutMs?: number;
+  /** Figures whose query may find no series without a warning. */
+  optional?: readonly SampleFigure[];
 }
 
 export interface PrometheusRangeResult {
@@ -75,6 +77,7 @@ export async function queryPrometheusRange(req: PrometheusRangeRequest): Promise
       continue;
     }
     if (a.series.length === 0) {
+      if (req.optional?.includes(a.figure)) continue;
       warnings.push(
         `prometheus ${req.baseUrl}: ${name} query ${a.query} returned no series over the run (check the labels)`,
       );
@@ -158,6 +161,7 @@ export async function collectPrometheus(
       startMs: run.startedAtMs,
       endMs: run.endMs,
       stepMs: options.stepMs,
+      ...(options.optional && { optional: options.optional }),
     });
   } catch (err) {
     warn(`${(err as Error).message}; no figures from the Prometheus server`);

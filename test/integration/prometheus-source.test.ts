@@ -425,3 +425,93 @@ test('queryPrometheusRange: a bad query and a query with no series are warnings 
   );
   assert.match(result.warnings.join('\n'), /Go sys query .* returned no series over the run/);
 });
+
+test('sample --prometheus-url --pod alone: the phases found from the pod series of CPU the server scraped', async (t) => {
+  const bin = requireTool(t, 'prometheus', 'apt-get install --no-install-recommends prometheus');
+  if (bin === undefined) return;
+  const target = await ensureBundledBinary('plain', () => {});
+  const port = await freePort();
+  const promPort = await freePort();
+  start(target.path, ['-addr', `127.0.0.1:${port}`], 'target-pod.log');
+  const config = join(work, 'prometheus-pod.yml');
+  // The labels Kubernetes service discovery gives a pod's series, set by hand.
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 900ms',
+      'scrape_configs:',
+      '  - job_name: pods',
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${port}']`,
+      '        labels: { namespace: shop, pod: web-0 }',
+      '',
+    ].join('\n'),
+  );
+  start(
+    bin,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(work, 'tsdb-pod')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
+    'prometheus-pod.log',
+  );
+  const promUrl = `http://127.0.0.1:${promPort}`;
+  await until(
+    'prometheus did not scrape the pod',
+    async () => {
+      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{pod="web-0"}')}`);
+      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+      return body.data.result[0]?.value[1] === '1';
+    },
+    30_000,
+  );
+  const out = join(work, 'runs');
+  let load: Promise<number> | undefined;
+  const r = await runCli(
+    ['sample', '--prometheus-url', promUrl, '--pod', 'shop/web-0', '--duration', '16s', '--out', out, '--name', 'pod'],
+    {
+      timeoutMs: 90_000,
+      onStderr: (text) => {
+        // Someone else's load from 5 s to 10 s into the watch, to loopback only.
+        if (!load && text.includes('phase watched'))
+          load = new Promise((r) => setTimeout(r, 5000)).then(() =>
+            loadFor(`http://127.0.0.1:${port}/health_check`, 5000, 20),
+          );
+      },
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  t.diagnostic(`${await load} requests sent from 5 s to 10 s`);
+  const dir = join(out, 'pod');
+  const run = JSON.parse(readFileSync(join(dir, FILES.run), 'utf8')) as RunFile;
+  const burst = run.phases.filter((p) => p.kind === 'burst');
+  assert.equal(burst.length, 1, JSON.stringify(run.phases));
+  // Within two scrapes of when the load ran.
+  assert.ok(Math.abs(burst[0]!.startT! - 5) <= 2.5 && Math.abs(burst[0]!.endT! - 10) <= 2.5, JSON.stringify(burst));
+  const { records: events } = readNdjson<RunEvent>(join(dir, FILES.events), SCHEMA.events);
+  assert.ok(
+    events.some((e) => /phases found from activity .*CPU.*in the Prometheus server's series/.test(e.message ?? '')),
+    events.map((e) => e.message).join('\n'),
+  );
+  // No warning for the request counters the server does not have: they are only looked for.
+  assert.ok(!events.some((e) => e.type === 'warning' && /requests answered/.test(e.message ?? '')));
+});
+
+/** Requests, `parallel` at a time, until `ms` have passed; returns how many were answered. */
+async function loadFor(url: string, ms: number, parallel: number): Promise<number> {
+  const end = Date.now() + ms;
+  let ok = 0;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.ok) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return ok;
+}

@@ -49,7 +49,13 @@ test('--prometheus-url with --pod: the documented default queries', () => {
     goSys: 'go_memstats_sys_bytes{namespace="shop",pod="gin-7d9f-x2"}',
     heapReleased: 'go_memstats_heap_released_bytes{namespace="shop",pod="gin-7d9f-x2"}',
     goroutines: 'go_goroutines{namespace="shop",pod="gin-7d9f-x2"}',
+    cpuSeconds:
+      'sum(container_cpu_usage_seconds_total{namespace="shop",pod="gin-7d9f-x2",container!="",container!="POD"}) or sum(process_cpu_seconds_total{namespace="shop",pod="gin-7d9f-x2"})',
+    requestsServed:
+      'sum(http_server_requests_seconds_count{namespace="shop",pod="gin-7d9f-x2"}) or sum(http_server_request_duration_seconds_count{namespace="shop",pod="gin-7d9f-x2"}) or sum(http_requests_total{namespace="shop",pod="gin-7d9f-x2"})',
   });
+  // The activity a watched run's phases are found from: read if the server has it, no warning if not.
+  assert.deepEqual(o.prometheus?.optional, ['cpuSeconds', 'requestsServed']);
 });
 
 test('--prometheus-selector replaces the pod matcher for the Go series; --prometheus-query overrides one figure', () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseProcStatus } from '../sample/proc-status.ts';
 import type { CgroupProcess } from '../rundir/schema.ts';
-import { identifyProcess } from './identify.ts';
+import { identifyProcess } from '../target/identify.ts';
 
 /**
  * A pod's cgroup holds its containers' cgroups below it (and a container's its own children):
