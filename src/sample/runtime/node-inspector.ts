@@ -2,7 +2,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sample } from '../../rundir/schema.ts';
 import { CdpClient } from './cdp-client.ts';
-import { asSamplingHeapProfile, samplingProfileSites } from './heap-sampling.ts';
+import { asSamplingHeapProfile, samplingProfileSites, samplingProfileTotal } from './heap-sampling.ts';
 import { loopbackListeningPorts } from './loopback-listeners.ts';
 import { environVar } from './proc-namespace.ts';
 import type { ProbeTarget, RuntimeProbe, RuntimeSource, SitesProfile, StderrTap, Unavailable } from './source.ts';
@@ -159,6 +159,8 @@ export class InspectorSource implements RuntimeSource {
     return {
       origin: 'inspector-sampling',
       sites: samplingProfileSites(profile, this.cwd),
+      // Sampled live bytes, not the heap: a site's share is of what the profiler saw grow.
+      totalBytes: samplingProfileTotal(profile),
       method,
       raw: {
         extension: 'heapprofile',
