@@ -192,6 +192,11 @@ test('Node.js sampling heap profiler: the keeping function grew most, the garbag
   const stopped = await again.sites!();
   assert.ok(noSites(stopped) && /getSamplingProfile failed/.test(stopped.unavailable), JSON.stringify(stopped));
   await again.close();
+  // --sites off: the source opens for the heap figures, and never starts the profiler.
+  const unsampled = await open(nodeInspectorProbe({ attach: false, sampling: false }), s);
+  const none = await unsampled.sites!();
+  assert.ok(noSites(none) && /not started/.test(none.unavailable), JSON.stringify(none).slice(0, 200));
+  await unsampled.close();
   assert.deepEqual(
     s.stderr.filter((l) => /Debugger (attached|ending)/.test(l)),
     [],

@@ -280,6 +280,8 @@ async function openAttached(pid: number, watch: StderrWatch): Promise<string | U
 export interface NodeInspectorOptions {
   /** --inspect-attach: send SIGUSR1 to a process the pack did not start. */
   attach: boolean;
+  /** Start the sampling heap profiler when the source opens (default); false with --sites off. */
+  sampling?: boolean;
 }
 
 export function nodeInspectorProbe(options: NodeInspectorOptions): RuntimeProbe {
@@ -303,7 +305,7 @@ export function nodeInspectorProbe(options: NodeInspectorOptions): RuntimeProbe 
       try {
         const source = new InspectorSource(await CdpClient.connect(url), url, targetCwd(target.pid));
         await source.read();
-        await source.startSampling();
+        if (options.sampling !== false) await source.startSampling();
         return source;
       } catch (err) {
         return { unavailable: (err as Error).message };
