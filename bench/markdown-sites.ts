@@ -88,7 +88,7 @@ const loads = (l: [number, number, number]) => l.map((x) => x.toFixed(2)).join('
 /** The goal rows of the benchmark's summary: CPU per request, the figure other jobs move least. */
 export function sitesGoalRows(r: SitesCostResults): { goal: string; measured: string; met: boolean | undefined }[] {
   return sitesRows(r).map((row) => ({
-    goal: `\`--sites on\` adds < ${SITES_GOAL * 100}% CPU per request, ${NAMES[row.runtime]} (${PROFILER[row.runtime]})${row.runtime === 'python' ? '; the documented exception' : ''}`,
+    goal: `\`--sites on\` adds < ${SITES_GOAL * 100}% CPU per request, ${NAMES[row.runtime]}: ${PROFILER[row.runtime]}${row.runtime === 'python' ? ' (the documented exception)' : ''}`,
     measured: `${pct(row.cpu.change)} (rounds ${spread(row.cpu.changes)}); req/s ${pct(row.rate.change)}`,
     met: row.cpu.change === undefined ? undefined : row.cpu.change < SITES_GOAL,
   }));
@@ -122,7 +122,7 @@ export function renderSites(r: SitesCostResults, load: SectionLoad, heading = '#
   for (const c of r.cases) out.push(`- ${NAMES[c.runtime]}: ${c.label}.`);
   out.push('');
   out.push(
-    'Each measurement is a fresh process started with the launch environment the pack gives a target with `--sites off` or `--sites on`, its runtime sources opened as a run opens them and read every second (the default sample interval), a warm-up burst of a fifth of the requests, a rest\'s end (a full collection; with `--sites on`, the allocation sites read, timed), the measured burst, a rest\'s end again; the two reads give "grew most". ' +
+    'Each measurement is a fresh process started with the launch environment the pack gives a target with `--sites off` or `--sites on`, its runtime sources opened as a run opens them and read every second (the default sample interval), a warm-up burst of half the requests, a rest\'s end (a full collection; with `--sites on`, the allocation sites read, timed), the measured burst, a rest\'s end again; the two reads give "grew most". ' +
       'In each round every runtime runs both modes back to back, which goes first alternating by round; a change is on/off − 1 of one round\'s pair, and "rounds from … to" is the spread of those changes: the noise of the machine, which other jobs shared.',
   );
   out.push('');

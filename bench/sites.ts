@@ -223,7 +223,7 @@ async function atRest(sources: RuntimeSources, mode: SitesMode, label: string): 
 /**
  * A fresh target in `mode`, as a run has it: the pack's launch environment and runtime sources
  * (`--sites off`: no tracemalloc, no sampling heap profiler), read every second; a warm-up burst
- * of a fifth of the requests, a rest's end, the measured burst, a rest's end.
+ * of half the requests, a rest's end, the measured burst, a rest's end.
  */
 async function measureOnce(c: SitesCase, mode: SitesMode, round: number, requests: number): Promise<SitesRun> {
   const probes = runtimeProbes({ pythonTrace: mode === 'on', nodeSampling: mode === 'on' });
@@ -239,7 +239,8 @@ async function measureOnce(c: SitesCase, mode: SitesMode, round: number, request
       probes,
     );
     stopReading = readEverySecond(sources);
-    await burst(t, url, Math.max(1000, Math.floor(requests / 5)));
+    // Half a burst first: a JVM is still compiling after a fifth, and its compiler's CPU would count.
+    await burst(t, url, Math.max(1000, Math.floor(requests / 2)));
     const before = await atRest(sources, mode, 'before');
     const m = await burst(t, url, requests);
     const after = await atRest(sources, mode, 'after');
