@@ -18,6 +18,8 @@
  *   npx tsx bench/sites.ts --only node-loop [--rounds 5]        the same on a loop that only allocates
  *   npx tsx bench/sites.ts --only at-rest [--live-mib 100]      collect() and sites() with 100 MiB live:
  *       Node.js's time, the JVM's safepoint pauses (-Xlog:safepoint)
+ *   npx tsx bench/sites.ts --only python-socket [--rounds 5] [--requests 5000]   python-plain untraced
+ *       with and without --nodelay and --backlog 128: what bounds its rate at 50 connections
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -524,6 +526,39 @@ async function atRestCost(mib: number, log: (l: string) => void): Promise<void> 
   }
 }
 
+/**
+ * What bounds python-plain's rate at 50 connections, untraced: socketserver's listen backlog of 5
+ * (SYNs lost when the connections open at once, retried a second or more later) or delayed ACKs
+ * (http.server sends the headers and the body apart). Each variant a fresh process, rotated.
+ */
+async function pythonSocket(rounds: number, requests: number, log: (l: string) => void): Promise<void> {
+  const variants = [[], ['--nodelay'], ['--backlog', '128'], ['--nodelay', '--backlog', '128']];
+  const server = join(REPO_ROOT, 'test', 'fixtures', 'python-plain', 'server.py');
+  const runs = new Map<string[], BurstMeasurement[]>(variants.map((x) => [x, []]));
+  for (const order of rotatedOrder(variants, rounds))
+    for (const flags of order) {
+      const { t, base } = await launch(
+        (port) => ['python3', server, '--leak-kib', '1', '--garbage-kib', '4', ...flags, '--port', String(port)],
+        '/',
+        process.env,
+      );
+      try {
+        await burst(t, base, Math.floor(requests / 5));
+        const m = await burst(t, base, requests);
+        runs.get(flags)!.push(m);
+        log(
+          `python-plain ${flags.join(' ') || '(defaults)'}: ${Math.round(m.rate)} req/s, ${m.targetCpuMsPerKreq.toFixed(1)} CPU ms/1k req`,
+        );
+      } finally {
+        await t.stop(2000);
+      }
+    }
+  for (const [flags, ms] of runs)
+    log(
+      `RESULT python-plain ${flags.join(' ') || '(defaults)'}, ${requests} requests over ${CONNECTIONS} connections, ${rounds} rounds: req/s ${ms.map((m) => Math.round(m.rate)).join(', ')} (median ${Math.round(median(ms.map((m) => m.rate)))}), target CPU ms/1k req median ${median(ms.map((m) => m.targetCpuMsPerKreq)).toFixed(1)}`,
+    );
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values: v } = parseArgs({
     args: argv,
@@ -535,6 +570,7 @@ async function main(argv: string[]): Promise<void> {
       work: { type: 'string', default: '20000' },
       plain: { type: 'string', default: '50000' },
       'live-mib': { type: 'string', default: '100' },
+      requests: { type: 'string', default: '5000' },
     },
     strict: true,
   });
@@ -544,8 +580,9 @@ async function main(argv: string[]): Promise<void> {
     await nodeIntervals(rounds, { '/work': Number(v.work), '/plain': Number(v.plain) }, log);
   else if (v.only === 'node-loop') nodeLoop(rounds * 2, log);
   else if (v.only === 'at-rest') await atRestCost(Number(v['live-mib']), log);
+  else if (v.only === 'python-socket') await pythonSocket(rounds, Number(v.requests), log);
   else if (v.only !== undefined)
-    throw new Error(`--only: expected node-intervals, node-loop or at-rest, got ${v.only}`);
+    throw new Error(`--only: expected node-intervals, node-loop, at-rest or python-socket, got ${v.only}`);
   else {
     const runtimes = v.runtimes
       .split(',')
