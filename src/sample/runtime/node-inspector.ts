@@ -20,7 +20,7 @@ export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
 /**
  * Bytes allocated, on average, between two samples of V8's sampling heap profiler. Each sample
  * costs the target a few microseconds (a stack walk and a weak handle), so the cost follows the
- * allocation rate: measured with bench/alloc-sites-cost.ts (Node.js 20, 2 shared cores), V8's
+ * allocation rate: measured with `bench/sites.ts --only node-intervals` (Node.js 20, 2 shared cores), V8's
  * default of 32 KiB added 9% CPU per request to a server allocating 36 KiB a request, 128 KiB
  * 3%, 512 KiB 1%. At 128 KiB a 2 KiB string is sampled about one time in 64: a site keeping 2 KiB
  * a request is about 16 samples per 1,000 requests, enough to rank it after a burst.
