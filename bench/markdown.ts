@@ -6,6 +6,8 @@ import type { PacingRun } from './pacing.ts';
 import type { ReportCost } from './report-cost.ts';
 import type { RunnerCost } from './runner-cost.ts';
 import type { SampleCost, SamplerRun, SamplingMode } from './sampler.ts';
+import { renderSites, sitesGoalRows } from './markdown-sites.ts';
+import type { SitesCostResults } from './sites.ts';
 import { max, median, pairedRatio, percentile, ratio } from './stats.ts';
 
 export interface SectionLoad {
@@ -38,6 +40,8 @@ export interface BenchResults {
   pacing?: { runs: PacingRun[]; load: SectionLoad };
   runner?: { runs: RunnerCost[]; load: SectionLoad };
   report?: { cases: ReportCost[]; load: SectionLoad };
+  /** What `--sites` costs a leaking server, per runtime (bench/sites.ts). */
+  sites?: SitesCostResults & { load: SectionLoad };
   /** Sections that failed, with why; the others are still reported. */
   failures?: string[];
 }
@@ -205,6 +209,7 @@ function goalRows(r: BenchResults): GoalRow[] {
       });
     }
   }
+  if (r.sites) rows.push(...sitesGoalRows(r.sites));
   return rows;
 }
 
@@ -360,9 +365,11 @@ export function renderResults(r: BenchResults): string {
         'what other jobs still used during each measurement (the machine\'s user and system time from /proc/stat, less that of the benchmark, the target and their children) is in the tables as "other jobs".',
     );
   }
-  out.push(
-    `Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`,
-  );
+  // The sections that start their own targets say which; these share the bundled one.
+  if (r.burst || r.sampler || r.pacing)
+    out.push(
+      `Target: the bundled plain build of the report's server (\`${r.target.binary}\`), one process for the whole benchmark, on loopback.`,
+    );
   out.push('');
   out.push('## Goals');
   out.push('');
@@ -384,6 +391,8 @@ export function renderResults(r: BenchResults): string {
   out.push(...renderRunner(r));
 
   out.push(...renderReport(r));
+
+  if (r.sites) out.push(...renderSites(r.sites, r.sites.load, '## 6. Allocation sites'));
   if (r.failures?.length) {
     out.push('');
     out.push('## Sections that failed');

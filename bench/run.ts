@@ -2,7 +2,8 @@
  * `npm run bench`: the pack's burst engines against wrk, the autocannon CLI and hey, the
  * sampler's overhead, probe pacing and the report's cost, on the bundled plain target, in one
  * process; then the time to reproduce the report (the 1M-request burst against the race build,
- * per engine). Results are printed and written to bench/results/<machine>/<date>.md (bench/machine.ts names the machine).
+ * per engine), what the runtime sources cost, and what `--sites` costs a leaking server per
+ * runtime (bench/sites.ts). Results are printed and written to bench/results/<machine>/<date>.md (bench/machine.ts names the machine).
  *
  *   npm run bench                  the full run (about 20 minutes on 2 cores)
  *   npm run bench -- --quick       a smoke run with small counts (about half a minute), printed only
@@ -31,9 +32,10 @@ import { measureSampleCost, measureSampledBurst, SAMPLING_MODES, type SamplerRun
 import { QuietGate, type QuietGateOptions } from './quiet.ts';
 import { rotatedOrder } from './stats.ts';
 import { measureRuntimeCost, renderRuntimeCost } from './runtime-cost.ts';
+import { measureSitesCost, SITES_RUNTIMES } from './sites.ts';
 import { startNetHttpTarget, startPlainTarget, type BenchTarget } from './target.ts';
 
-const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report', 'runtime'] as const;
+const SECTIONS = ['burst', 'sampler', 'pacing', 'runner', 'report', 'runtime', 'sites'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--sections ${SECTIONS.join(',')}] [--tools ${BURST_TOOLS.join(',')}]
@@ -345,6 +347,16 @@ async function main(argv: string[]): Promise<number> {
         ),
       )
     : undefined;
+  if (p.sections.includes('sites'))
+    results.sites = await guarded('sites', failures, () =>
+      section('sites', () =>
+        measureSitesCost(
+          // Each runtime's requests are a few seconds of its rate here; a smoke run a tenth of that.
+          { rounds: p.rounds, scale: p.quick ? 0.1 : 1, runtimes: SITES_RUNTIMES, beforeEach: () => gate.wait() },
+          log,
+        ),
+      ),
+    );
   if (failures.length > 0) results.failures = failures;
   results.loadAfter = loadAverage();
   results.quietWait = {

@@ -1,5 +1,5 @@
 /**
- * Child process of bench/alloc-sites-cost.ts: what V8's sampling heap profiler costs code that
+ * Child process of bench/sites.ts (--only node-loop): what V8's sampling heap profiler costs code that
  * does nothing but allocate (the worst case; a server also parses, writes and waits). A loop of
  * 2 KiB strings and small objects (one in 16 kept for a while), run once to warm up, then with
  * the profiler started through an inspector session of its own (never, for interval 0) and run

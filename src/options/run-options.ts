@@ -87,8 +87,9 @@ export interface RunOptions extends RequestOptions, SteadyOptions {
   /**
    * --sites: where the retained memory was allocated. Absent or `on`: from every profiler within
    * reach, Python's tracemalloc included (its traced heap is also the Python heap figure the
-   * verdict reads; it costs a Python target several times its CPU per allocation); `off`: none,
-   * and a Python target runs untraced.
+   * verdict reads; it cannot sample, and costs a Python target about 2.5 times its CPU per
+   * request, the others under 5%: docs/allocation-sites.md); `off`: none, and neither
+   * tracemalloc nor V8's sampling heap profiler is started.
    */
   sites?: 'on' | 'off';
 }
@@ -396,10 +397,13 @@ Diagnosis:
   --fail-on growth         exit 4 when the verdict is a kind of memory growth (for CI gates)
   --fail-on held>200Mi     exit 4 when RSS holds more than 200Mi above its baseline at the end
                            (a plateau or high-water mark is not growth; this budgets it); both: growth,held>200Mi
-  --sites on|off           where the retained memory was allocated, by site, between rests (default on:
-                           Go's heap profile when pprof is mounted, Python's tracemalloc, which is also the
-                           Python heap figure and costs a Python target several times its CPU per
-                           allocation; off: none, and a Python target runs untraced)
+  --sites on|off           where the retained memory was allocated, by site, between rests (default on):
+                           Go's heap profile when pprof is mounted, V8's sampling heap profiler (a sample
+                           per 128 KiB), a JVM's class histogram at rest, each measured under 5% of the
+                           target's CPU per request; the exception is Python's tracemalloc (also the
+                           Python heap figure), which traces every allocation and cannot sample: +151%
+                           CPU per request on http.server. off: no sites, and no profiler started (a
+                           Python target runs untraced)
 
 Exit codes: 0 done, 1 run failed (target died or unreachable), 2 bad flags, 3 unreadable run directory,
 4 memory growth or held memory over budget with --fail-on, 130/143 interrupted.`;

@@ -150,7 +150,11 @@ export class TargetSession {
     this.runtime = await RuntimeSources.open(
       { pid, launched, baseUrl: this.plan.baseUrl, ...(stderrLines && { stderrLines }) },
       { info: (message) => this.journal.event({ type: 'info', message }), warn: (m) => this.journal.warn(m) },
-      runtimeProbes({ inspectAttach: this.options.inspectAttach === true, pythonTrace: this.options.sites !== 'off' }),
+      runtimeProbes({
+        inspectAttach: this.options.inspectAttach === true,
+        pythonTrace: this.options.sites !== 'off',
+        nodeSampling: this.options.sites !== 'off',
+      }),
     );
     this.plan.info.runtimeSources = this.runtime.records;
   }

@@ -494,7 +494,7 @@ export interface RecordedRunOptions {
   stages?: { durationMs: number; rate: number }[];
   /** --inspect-attach: SIGUSR1 opened an attached Node.js process's inspector. */
   inspectAttach?: boolean;
-  /** --sites on|off (absent: the default, the profilers that cost nothing per request). */
+  /** --sites on|off (absent: the default, on). */
   sites?: 'on' | 'off';
 }
 

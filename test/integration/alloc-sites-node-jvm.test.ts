@@ -139,26 +139,35 @@ async function grewOverLoad(t: TestContext, source: RuntimeSource, port: number,
   const after = await sitesAtRest(source);
   t.diagnostic(`collect() and sites() at rest took ${(performance.now() - t0).toFixed(0)} ms`);
   const grew = growth(before.sites, after.sites);
+  const whole = after.totalBytes! - before.totalBytes!;
+  const share = grew[0]!.bytes / whole;
+  t.diagnostic(`the whole profile grew ${KiB(whole)}; the top site's share ${share.toFixed(3)}`);
   t.diagnostic(
     `grew most: ${grew
       .slice(0, 4)
       .map((g) => `${g.site} ${KiB(g.bytes)}`)
       .join('; ')}`,
   );
-  return { before, after, grew };
+  return { before, after, grew, share };
 }
 
 test('Node.js sampling heap profiler: the keeping function grew most, the garbage maker not above it', async (t) => {
   const probe = nodeInspectorProbe({ attach: false });
   const s = await start(t, (p) => [process.execPath, join(FIXTURES, 'server.mjs'), String(p)], probe.launchEnv!({}));
   const source = await open(probe, s);
-  const { after, grew } = await grewOverLoad(t, source, s.port, NODE_REQUESTS);
+  const { after, grew, share } = await grewOverLoad(t, source, s.port, NODE_REQUESTS);
   assert.equal(grew[0]!.site, NODE_SITE);
   // 2,064 bytes a string on the V8 heap; the object holding it is rarely sampled.
   const expected = NODE_REQUESTS * 2064;
   assert.ok(Math.abs(grew[0]!.bytes - expected) < 0.35 * expected, `remember grew ${KiB(grew[0]!.bytes)}`);
   const churn = grew.find((g) => g.site.startsWith('churn ('));
   assert.ok(churn === undefined || churn.bytes < grew[0]!.bytes / 4, `churn grew ${KiB(churn?.bytes ?? 0)}`);
+  // The whole profile is every sampled live byte, so the sites sum to it; the share column's base.
+  assert.equal(
+    after.totalBytes,
+    after.sites.reduce((a, x) => a + x.bytes, 0),
+  );
+  assert.ok(share > 0.5 && share <= 1, `remember's share of the growth ${share}`);
   const top = after.sites.find((x) => x.site === NODE_SITE)!;
   assert.ok(top.samples! > 20 && top.stack!.includes(NODE_SITE));
   assert.match(after.method, /every 128 KiB allocated/);
@@ -183,6 +192,11 @@ test('Node.js sampling heap profiler: the keeping function grew most, the garbag
   const stopped = await again.sites!();
   assert.ok(noSites(stopped) && /getSamplingProfile failed/.test(stopped.unavailable), JSON.stringify(stopped));
   await again.close();
+  // --sites off: the source opens for the heap figures, and never starts the profiler.
+  const unsampled = await open(nodeInspectorProbe({ attach: false, sampling: false }), s);
+  const none = await unsampled.sites!();
+  assert.ok(noSites(none) && /not started/.test(none.unavailable), JSON.stringify(none).slice(0, 200));
+  await unsampled.close();
   assert.deepEqual(
     s.stderr.filter((l) => /Debugger (attached|ending)/.test(l)),
     [],
@@ -208,7 +222,14 @@ test('JVM class histogram (inspectheap -live): the kept class grew by exactly wh
   if (!requireTool(t, 'java', 'a JDK 17+ (java)')) return;
   const s = await start(t, (p) => ['java', join(FIXTURES, 'SitesServer.java'), String(p)], {});
   const source = await open(hsPerfDataProbe(), s);
-  const { after, grew } = await grewOverLoad(t, source, s.port, REQUESTS);
+  const { after, grew, share } = await grewOverLoad(t, source, s.port, REQUESTS);
+  // The whole heap from the histogram's Total line; Visit is most of what grew.
+  assert.ok(after.totalBytes! >= after.sites.reduce((a, x) => a + x.bytes, 0));
+  assert.equal(
+    after.totalObjects,
+    after.sites.reduce((a, x) => a + x.objects!, 0),
+  );
+  assert.ok(share > 0.5 && share <= 1, `Visit's share of the growth ${share}`);
   // 8 Visit objects of 128 bytes a request, counted exactly: a histogram is not sampled.
   assert.deepEqual(grew[0], { site: 'SitesServer$Visit', bytes: REQUESTS * 8 * 128, objects: REQUESTS * 8 });
   const scratch = grew.find((g) => g.site === 'SitesServer$Scratch');

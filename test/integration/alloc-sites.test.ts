@@ -159,6 +159,9 @@ test('Node.js through the run: the code that keeps the visits ranks above churn(
   assert.ok(kept >= 0.75 * 2048 * 1000, `kept ${kept} B per 1,000 requests`);
   const churn = sites.find((x) => x.site.startsWith('churn '));
   assert.ok(!churn || churn.bytes < 0.1 * sites[0]!.bytes, JSON.stringify(churn));
+  // Shares of the growth of every sampled live byte: what keeps is most of it.
+  const share = sites.filter((x) => keeps.test(x.site)).reduce((a, x) => a + x.share!, 0);
+  assert.ok(share > 0.6 && share <= 1.01, `share ${share}`);
   assert.match(readFileSync(join(s.dir, FILES.summaryMd), 'utf8'), /\.heapprofile \| .* \| Chrome DevTools/);
 });
 
@@ -177,6 +180,8 @@ test('a JVM through the run: SitesServer$Visit first, 8 instances a request, fro
   const first = series.diffs.at(-1)!.sites[0]!;
   assert.equal(first.site, 'SitesServer$Visit', JSON.stringify(series.diffs.at(-1)!.sites.slice(0, 3)));
   assert.equal(first.objectsPer1k, 8000);
+  // Its share of the growth of the histogram's Total line.
+  assert.ok(first.share! > 0.5 && first.share! <= 1, `share ${first.share}`);
   assert.ok(
     !series.diffs
       .at(-1)!

@@ -64,6 +64,9 @@ test('sites(): inspectheap -live asked, its histogram parsed into class sites an
         objects: 2400,
       },
     );
+    // The whole heap from the Total line: what each class's share of the growth is taken of.
+    assert.equal(p.totalBytes, 4869160);
+    assert.equal(p.totalObjects, 98858);
     assert.equal(p.raw.contents, HISTOGRAM);
     assert.equal(p.raw.extension, 'histo.txt');
   } finally {

@@ -19,9 +19,19 @@ import {
   asSamplingHeapProfile,
   frameName,
   samplingProfileSites,
+  samplingProfileTotal,
+  type SamplingHeapProfile,
   type SamplingHeapProfileNode,
 } from '../../src/sample/runtime/heap-sampling.ts';
-import { classHistogramSites, parseClassHistogram, stableClassName } from '../../src/sample/runtime/class-histogram.ts';
+import {
+  classHistogramSites,
+  classHistogramTotal,
+  parseClassHistogram,
+  stableClassName,
+  type ClassHistogram,
+} from '../../src/sample/runtime/class-histogram.ts';
+import { diffSites } from '../../src/analyse/alloc-sites.ts';
+import type { SitesTaken } from '../../src/rundir/schema.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'alloc-sites');
 const profileText = readFileSync(join(FIXTURES, 'node20-server-1000-requests.heapprofile'), 'utf8');
@@ -173,4 +183,86 @@ test('class histogram: JDK 8 rows (no module column), stable names, and what is 
     /line 1 is not a histogram row: "Invalid argument/,
   );
   assert.throws(() => parseClassHistogram(`${histogramText}\n  12: many  1 x`), /line 42 is not a histogram row/);
+});
+
+/** A profile at a rest's end as sites.ndjson keeps it. */
+function takenAt(label: string, t: number, p: Pick<SitesTaken, 'origin' | 'sites' | 'totalBytes'>): SitesTaken {
+  return { t, label, source: 'inspector', method: 'test', ...p };
+}
+
+test("sampling profile: a site's share is of the growth of every live byte sampled, all sites together", () => {
+  const profile = asSamplingHeapProfile(JSON.parse(profileText));
+  const total = samplingProfileTotal(profile);
+  assert.equal(
+    total,
+    samplingProfileSites(profile).reduce((a, s) => a + s.bytes, 0),
+  );
+  const frame = (functionName: string, url: string, line: number) => ({
+    functionName,
+    url,
+    scriptId: '1',
+    lineNumber: line,
+    columnNumber: 0,
+  });
+  // remember() kept 800 KiB more, Node.js's parser 100 KiB more, churn() less than before.
+  const at = (remember: number, parser: number, churn: number): SamplingHeapProfile => ({
+    head: {
+      id: 1,
+      callFrame: frame('(root)', '', -1),
+      selfSize: 0,
+      children: [
+        { id: 2, callFrame: frame('remember', '/srv/app/server.mjs', 12), selfSize: remember, children: [] },
+        { id: 3, callFrame: frame('parserOnHeadersComplete', 'node:_http_common', 70), selfSize: parser, children: [] },
+        { id: 4, callFrame: frame('churn', '/srv/app/server.mjs', 18), selfSize: churn, children: [] },
+      ],
+    },
+  });
+  const profileAt = (label: string, t: number, p: SamplingHeapProfile) =>
+    takenAt(label, t, {
+      origin: 'inspector-sampling',
+      sites: samplingProfileSites(p, '/srv/app'),
+      totalBytes: samplingProfileTotal(p),
+    });
+  const before = at(100 * 1024, 50 * 1024, 200 * 1024);
+  const after = at(900 * 1024, 150 * 1024, 100 * 1024);
+  assert.equal(samplingProfileTotal(after), 1150 * 1024);
+  const d = diffSites(profileAt('idle-before', 1, before), profileAt('idle-after', 9, after), 1000);
+  // Everything sampled grew 800 KiB: +800 and +100, less the 100 churn() let go.
+  assert.equal(d.heapGrowth, 800 * 1024);
+  assert.deepEqual(
+    d.sites.map((s) => [s.site, s.share]),
+    [
+      ['remember (server.mjs:13)', 1],
+      ['parserOnHeadersComplete (node:_http_common:71)', 0.125],
+    ],
+  );
+});
+
+test("class histogram: the whole heap is the Total line (rows summed without one); a class's share of its growth", () => {
+  const h = parseClassHistogram(histogramText);
+  // The trimmed rows sum to less; the Total line is the untrimmed histogram's.
+  assert.deepEqual(classHistogramTotal(h), { instances: 98858, bytes: 4869160 });
+  assert.ok(h.rows.reduce((a, r) => a + r.bytes, 0) < 4869160);
+  const noTotal: ClassHistogram = { rows: h.rows.slice(0, 2) };
+  assert.deepEqual(classHistogramTotal(noTotal), {
+    instances: h.rows[0]!.instances + h.rows[1]!.instances,
+    bytes: h.rows[0]!.bytes + h.rows[1]!.bytes,
+  });
+  // 1,000 requests later: 8,000 Visit more (128 bytes each), their list's array 32 KiB more, [B as before.
+  const later = `${histogramText
+    .replace(/ 2400 +307200 {2}SitesServer\$Visit/, ' 10400 1331200  SitesServer$Visit')
+    .replace(/Total +98858 +4869160/, 'Total 106859 5926728')}\n`;
+  const grown = parseClassHistogram(later);
+  assert.deepEqual(classHistogramTotal(grown), { instances: 106859, bytes: 5926728 });
+  const histogramAt = (label: string, t: number, x: ClassHistogram) =>
+    takenAt(label, t, {
+      origin: 'class-histogram',
+      sites: classHistogramSites(x),
+      totalBytes: classHistogramTotal(x).bytes,
+    });
+  const d = diffSites(histogramAt('idle-before', 1, h), histogramAt('idle-after', 9, grown), 1000);
+  assert.equal(d.heapGrowth, 5926728 - 4869160);
+  assert.equal(d.sites[0]!.site, 'SitesServer$Visit');
+  assert.equal(d.sites[0]!.objectsPer1k, 8000);
+  assert.equal(d.sites[0]!.share, Math.round((1024000 / (5926728 - 4869160)) * 1000) / 1000);
 });

@@ -46,6 +46,21 @@ test('a Go heap profile: in-use bytes by the innermost frame outside the runtime
     after.totalBytes,
     after.sites.reduce((n, s) => n + s.bytes, 0),
   );
+  // Its share: of the growth of every in-use byte sampled, the runtime's own allocations included.
+  const at = (label: string, t: number, p: typeof before): SitesTaken => ({
+    t,
+    label,
+    source: 'pprof',
+    origin: 'pprof-heap',
+    method: 'test',
+    sites: p.sites,
+    totalBytes: p.totalBytes,
+  });
+  const d = diffSites(at('rest-1', 1, before), at('rest-2', 9, after), 10_000);
+  assert.equal(d.heapGrowth, after.totalBytes - before.totalBytes);
+  const keep = d.sites[0]!;
+  assert.equal(keep.share, Math.round((keep.bytes / d.heapGrowth!) * 1000) / 1000);
+  assert.ok(keep.share! > 0.9 && keep.share! <= 1, `share ${keep.share}`);
 });
 
 test('a body that is not a heap profile: the sites say why, and the run goes on', () => {

@@ -63,6 +63,18 @@ export function parseClassHistogram(text: string): ClassHistogram {
 }
 
 /**
+ * Live instances and shallow bytes of the whole heap: the Total line, or the rows summed where a
+ * histogram has none. What a class's share of the growth is taken of.
+ */
+export function classHistogramTotal(histogram: ClassHistogram): { instances: number; bytes: number } {
+  if (histogram.total) return histogram.total;
+  return histogram.rows.reduce((t, r) => ({ instances: t.instances + r.instances, bytes: t.bytes + r.bytes }), {
+    instances: 0,
+    bytes: 0,
+  });
+}
+
+/**
  * A class's name stable across runs and JDKs: a hidden class's address ("/0x00007fce9c150208",
  * JDK 8's "/1831932724")
  * and a lambda's load-order number ("$$Lambda$230", gone in JDK 21's "$$Lambda") change from one

@@ -67,6 +67,21 @@ export function asSamplingHeapProfile(x: unknown): SamplingHeapProfile {
   return p as SamplingHeapProfile;
 }
 
+/**
+ * Every live byte the profile sampled, all nodes together: what a site's share of the growth is
+ * taken of. The sites from samplingProfileSites sum to it, but a reader may keep only the largest.
+ */
+export function samplingProfileTotal(profile: SamplingHeapProfile): number {
+  let total = 0;
+  const pending: SamplingHeapProfileNode[] = [profile.head];
+  while (pending.length > 0) {
+    const n = pending.pop()!;
+    total += n.selfSize;
+    pending.push(...n.children);
+  }
+  return total;
+}
+
 type FrameKind = 'user' | 'dependency' | 'runtime';
 
 /**

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Sample } from '../../rundir/schema.ts';
 import { errorCode } from '../proc-fields.ts';
-import { classHistogramSites, parseClassHistogram } from './class-histogram.ts';
+import { classHistogramSites, classHistogramTotal, parseClassHistogram } from './class-histogram.ts';
 import { AttachRefused, AttachTimeout, HotSpotAttach } from './hotspot-attach.ts';
 import { counter, parsePerfData, type PerfData } from './hsperfdata-format.ts';
 import { cmdline, environVar, inTargetRoot, namespacedPid } from './proc-namespace.ts';
@@ -165,15 +165,18 @@ export class HsPerfDataSource implements RuntimeSource {
     }
     if (answer.code !== 0)
       return { unavailable: `inspectheap -live: code ${answer.code}: ${answer.output.trim().slice(0, 200)}` };
-    let sites;
+    let histogram;
     try {
-      sites = classHistogramSites(parseClassHistogram(answer.output));
+      histogram = parseClassHistogram(answer.output);
     } catch (err) {
       return { unavailable: `inspectheap -live: ${(err as Error).message}` };
     }
+    const total = classHistogramTotal(histogram);
     return {
       origin: 'class-histogram',
-      sites,
+      sites: classHistogramSites(histogram),
+      totalBytes: total.bytes,
+      totalObjects: total.instances,
       method:
         "HotSpot class histogram of the live heap (attach API inspectheap -live, as jmap -histo:live: a full collection, then every live object counted): instances and shallow bytes per class (an object's own fields, not what it refers to); lambdas and other hidden classes summed per declaring class",
       raw: {

@@ -12,7 +12,7 @@ import type { RuntimeProbe } from './source.ts';
  * (GODEBUG means nothing to Python, PYTHONPATH nothing to Go).
  */
 export function runtimeProbes(
-  options: { inspectAttach?: boolean; pythonTrace?: boolean } = {},
+  options: { inspectAttach?: boolean; pythonTrace?: boolean; nodeSampling?: boolean } = {},
 ): readonly RuntimeProbe[] {
   return [
     goGcTraceProbe,
@@ -20,7 +20,8 @@ export function runtimeProbes(
     // tracemalloc multiplies a Python target's CPU per allocation: only when asked (--sites on).
     pythonHook({ trace: options.pythonTrace === true }),
     // SIGUSR1 opens a debugging port in a process the pack did not start: only when asked (--inspect-attach).
-    nodeInspectorProbe({ attach: options.inspectAttach === true }),
+    // V8's sampling heap profiler costs a little per allocation and serves only the sites: not with --sites off.
+    nodeInspectorProbe({ attach: options.inspectAttach === true, sampling: options.nodeSampling !== false }),
     hsPerfDataProbe(),
   ];
 }

@@ -2,7 +2,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sample } from '../../rundir/schema.ts';
 import { CdpClient } from './cdp-client.ts';
-import { asSamplingHeapProfile, samplingProfileSites } from './heap-sampling.ts';
+import { asSamplingHeapProfile, samplingProfileSites, samplingProfileTotal } from './heap-sampling.ts';
 import { loopbackListeningPorts } from './loopback-listeners.ts';
 import { environVar } from './proc-namespace.ts';
 import type { ProbeTarget, RuntimeProbe, RuntimeSource, SitesProfile, StderrTap, Unavailable } from './source.ts';
@@ -20,7 +20,7 @@ export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
 /**
  * Bytes allocated, on average, between two samples of V8's sampling heap profiler. Each sample
  * costs the target a few microseconds (a stack walk and a weak handle), so the cost follows the
- * allocation rate: measured with bench/alloc-sites-cost.ts (Node.js 20, 2 shared cores), V8's
+ * allocation rate: measured with `bench/sites.ts --only node-intervals` (Node.js 20, 2 shared cores), V8's
  * default of 32 KiB added 9% CPU per request to a server allocating 36 KiB a request, 128 KiB
  * 3%, 512 KiB 1%. At 128 KiB a 2 KiB string is sampled about one time in 64: a site keeping 2 KiB
  * a request is about 16 samples per 1,000 requests, enough to rank it after a burst.
@@ -159,6 +159,8 @@ export class InspectorSource implements RuntimeSource {
     return {
       origin: 'inspector-sampling',
       sites: samplingProfileSites(profile, this.cwd),
+      // Sampled live bytes, not the heap: a site's share is of what the profiler saw grow.
+      totalBytes: samplingProfileTotal(profile),
       method,
       raw: {
         extension: 'heapprofile',
@@ -278,6 +280,8 @@ async function openAttached(pid: number, watch: StderrWatch): Promise<string | U
 export interface NodeInspectorOptions {
   /** --inspect-attach: send SIGUSR1 to a process the pack did not start. */
   attach: boolean;
+  /** Start the sampling heap profiler when the source opens (default); false with --sites off. */
+  sampling?: boolean;
 }
 
 export function nodeInspectorProbe(options: NodeInspectorOptions): RuntimeProbe {
@@ -301,7 +305,7 @@ export function nodeInspectorProbe(options: NodeInspectorOptions): RuntimeProbe 
       try {
         const source = new InspectorSource(await CdpClient.connect(url), url, targetCwd(target.pid));
         await source.read();
-        await source.startSampling();
+        if (options.sampling !== false) await source.startSampling();
         return source;
       } catch (err) {
         return { unavailable: (err as Error).message };
