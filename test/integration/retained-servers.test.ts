@@ -7,15 +7,12 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SummaryFile } from '../../src/analyse/summary-file.ts';
-import { FILES } from '../../src/rundir/schema.ts';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
-import { freePort } from '../../src/target/free-port.ts';
-import { runCli } from '../helpers/cli.ts';
 import { ensureFixtureBinary, type FixtureMode } from '../helpers/go-fixture.ts';
+import { soakBursts } from '../helpers/soak.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-retained-'));
 let fixture = '';
@@ -34,38 +31,7 @@ const nodeServer = (mode: string, flags: string) => (port: number) =>
   `${JSON.stringify(process.execPath)} ${join(REPO_ROOT, 'test', 'fixtures', 'node-servers', 'server.mjs')} --mode ${mode} --port ${port} ${flags}`;
 
 async function soakCommand(command: (port: number) => string, name: string, extra: string[] = [], requests = REQUESTS) {
-  const port = await freePort();
-  const r = await runCli([
-    'run',
-    'soak',
-    '--cmd',
-    command(port),
-    '--url',
-    `http://127.0.0.1:${port}`,
-    '--requests',
-    String(requests),
-    '--connections',
-    '20',
-    '--bursts',
-    '2',
-    '--idle-before',
-    '3s',
-    '--idle-after',
-    '5s',
-    '--rate',
-    '5',
-    '--sample-interval',
-    '200ms',
-    '--settle',
-    '0s',
-    '--out',
-    out,
-    '--name',
-    name,
-    ...extra,
-  ]);
-  const summary = JSON.parse(readFileSync(join(out, name, FILES.summary), 'utf8')) as SummaryFile;
-  return { r, d: summary.diagnosis! };
+  return soakBursts({ out, name, command, requests, extra });
 }
 
 test('a Go leak of 4 KiB per request: go-heap-growth, retained per 1,000 requests within 25% of 4,000 KiB', async () => {

@@ -1,0 +1,96 @@
+/**
+ * Retained per unit of work against real Python and JVM servers with no metrics library
+ * (test/fixtures/python-plain, test/fixtures/jvm-plain), whose memory is known by construction,
+ * read from the runtime sources alone (tracemalloc through the pack's startup hook; HotSpot
+ * hsperfdata with collections asked through the attach API). The soak runs the same burst
+ * twice (or more, when two cannot decide), each followed by a rest: a leak retains about the
+ * same again, its figure per 1,000 requests within 25% of what the server keeps; a cache full
+ * within the first burst nothing more (not growth, and --fail-on growth passes).
+ * The Go and Node.js servers: retained-servers.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DiagnosedFigure } from '../../src/analyse/diagnosis.ts';
+import type { SummaryFile } from '../../src/analyse/summary-file.ts';
+import { REPO_ROOT } from '../../src/target/bundled-build.ts';
+import { retainedLine, soakBursts } from '../helpers/soak.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'leakbench-retained-py-jvm-'));
+const PY_SERVER = join(REPO_ROOT, 'test', 'fixtures', 'python-plain', 'server.py');
+const JAVA_SERVER = join(REPO_ROOT, 'test', 'fixtures', 'jvm-plain', 'Server.java');
+const KiB = 1024;
+/** Python's http.server serves a few thousand requests a second with tracemalloc on. */
+const PY_REQUESTS = 5_000;
+const JVM_REQUESTS = 20_000;
+/** Not growth: what a bounded cache may be called. */
+const BOUNDED = ['plateau', 'stable', 'high-water-held'];
+
+const python = (flags: string) => (port: number) => `python3 ${PY_SERVER} --port ${port} ${flags}`;
+const java = (mode: string) => (port: number) => `java ${JAVA_SERVER} ${port} ${mode}`;
+
+function within25(d: NonNullable<SummaryFile['diagnosis']>, key: DiagnosedFigure, keptKiB: number): void {
+  const f = d.retained?.figures.find((x) => x.key === key);
+  assert.ok(f, `no retained figure ${key}: ${retainedLine(d)}`);
+  assert.equal(f.shape, 'leak', retainedLine(d));
+  const built = keptKiB * KiB * 1000;
+  assert.ok(Math.abs(f.per1k - built) <= 0.25 * built, `retained ${f.per1k} B per 1,000 requests, built ${built}`);
+}
+
+test('a Python leak of 4 KiB per request: heap-growth, traced heap retained per 1,000 requests within 25% of 4,000 KiB', async (t) => {
+  // tracemalloc only when asked (its cost: docs/allocation-sites.md); without it, RSS alone.
+  const { r, d } = await soakBursts({
+    out,
+    name: 'py-leak',
+    command: python('--leak-kib 4'),
+    requests: PY_REQUESTS,
+    extra: ['--sites', 'on'],
+  });
+  t.diagnostic(retainedLine(d));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(d.verdict.kind, 'heap-growth', d.verdict.evidence.join('\n'));
+  within25(d, 'pyTracedBytes', 4);
+});
+
+test('a Python cache full within the first fifth of the first burst: not growth, --fail-on growth passes', async (t) => {
+  // 1,000 entries of 8 KiB: 8 MiB once full, after 1,000 of the burst's 5,000 requests.
+  const { r, d } = await soakBursts({
+    out,
+    name: 'py-cache',
+    command: python('--cache-entries 1000 --leak-kib 8'),
+    requests: PY_REQUESTS,
+    extra: ['--sites', 'on', '--fail-on', 'growth'],
+  });
+  t.diagnostic(retainedLine(d));
+  assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
+  assert.ok(BOUNDED.includes(d.verdict.kind), d.verdict.evidence.join('\n'));
+  const traced = d.retained!.figures.find((f) => f.key === 'pyTracedBytes')!;
+  assert.notEqual(traced.shape, 'leak', retainedLine(d));
+});
+
+test('a JVM leak of 8 KiB per request: heap-growth, Java heap retained per 1,000 requests within 25% of 8,000 KiB', async (t) => {
+  const { r, d } = await soakBursts({ out, name: 'jvm-leak', command: java('keep'), requests: JVM_REQUESTS });
+  t.diagnostic(retainedLine(d));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(d.verdict.kind, 'heap-growth', d.verdict.evidence.join('\n'));
+  within25(d, 'jvmHeapUsed', 8);
+});
+
+test('a JVM cache full within the first tenth of the first burst: not growth, --fail-on growth passes', async (t) => {
+  // 2,000 entries of 8 KiB: 16 MiB once full. The JVM commits heap as the load goes, so two
+  // bursts may not decide what RSS kept; the soak adds a third when they cannot (--max-bursts).
+  const { r, d } = await soakBursts({
+    out,
+    name: 'jvm-cache',
+    command: java('cache 2000'),
+    requests: JVM_REQUESTS,
+    extra: ['--fail-on', 'growth'],
+  });
+  t.diagnostic(retainedLine(d));
+  assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
+  assert.ok(BOUNDED.includes(d.verdict.kind), d.verdict.evidence.join('\n'));
+  const heap = d.retained!.figures.find((f) => f.key === 'jvmHeapUsed')!;
+  assert.notEqual(heap.shape, 'leak', retainedLine(d));
+});
