@@ -129,6 +129,16 @@ export const THRESHOLDS = {
    * keeps most of it and is judged by what holds it (high-water-held, plateau).
    */
   givenBackShare: 0.5,
+  /**
+   * RSS rising at rest by less than this, while every heap figure the runtime gives stays flat
+   * and no figure says what is outside the runtime (Python: the traced heap only), is the C
+   * allocator, not a leak: glibc malloc gives each new thread an arena of its own (up to 8 per
+   * core) and keeps what it touched there, and a threaded Python server starts a thread per
+   * connection, so the probes at rest may touch new arenas for a while. The same
+   * floor as the smallest increment a burst must retain to count (retained.ts FLOOR): a slower
+   * native leak shows once a longer idle phase lets it pass this.
+   */
+  allocatorRestBytes: 2 * MiB,
 } as const;
 
 export type Thresholds = typeof THRESHOLDS;
