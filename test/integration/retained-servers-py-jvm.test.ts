@@ -86,10 +86,10 @@ test('a JVM cache full within the first tenth of the first burst: not growth, --
   // 2,000 entries of 8 KiB: 16 MiB once full. Three bursts, because two do not always decide:
   // memory outside the Java heap is RSS less the heap committed, and the collection asked for
   // at each rest shrinks the committed heap, so it jumps whenever RSS does not fall as much.
-  // Measured, with 430 requests/s (before TCP_NODELAY): RSS +54.4 MiB after the first burst and
-  // +35.8 MiB more after the second, outside the heap +52.2 MiB with the shrink from 220 to
-  // 96 MiB: growth-outside-runtime. The third burst added +104 KiB to each: plateau. At 8,000
-  // requests/s two bursts decided in 2 runs of 2 (RSS kept less after the second).
+  // Measured at 430 requests/s (before TCP_NODELAY), 2 bursts of 20,000: RSS +60.2 then +39.8 MiB,
+  // outside the heap +20.4 then +41.4 MiB as heap committed went 388, 220, 96 MiB, Java heap used
+  // +15.6 MiB then nothing: growth-outside-runtime. In a run of 3 bursts of 10,000, the third
+  // added +104 KiB: plateau. At 8,000 requests/s two bursts decided in 2 runs of 2.
   const { r, d } = await soakBursts({
     out,
     name: 'jvm-cache',
