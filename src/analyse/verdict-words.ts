@@ -563,6 +563,12 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
         `${rss.label} rose ${formatSignedBytes(x.rise)} in ${x.window.window}, outside ${ctx.profile.heapWords ?? 'the heap'} (${ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside it'} ${formatSignedBytes(x.outside)}), with no collection in it${cycles ? ` (${cycles} unchanged)` : ''}: native memory that dead objects still own (sockets, parsers, buffers) is freed only when a collection finds them, so this window cannot tell a leak from garbage not yet collected. A longer idle phase, with collections in it, can.`,
       ];
     }
+    case 'allocator-at-rest': {
+      const heaps = x.heaps.map((k) => ctx.fig(k)!.label).join(' and ');
+      return [
+        `${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) in ${x.window.window} while ${heaps} stayed flat: under ${formatSignedBytes(THRESHOLDS.allocatorRestBytes)} with no heap growing, this is the C allocator touching memory it keeps for reuse (glibc malloc gives each new thread an arena of its own), not kept data, so it is not counted. A native leak grows on: a longer idle phase takes it past ${formatSignedBytes(THRESHOLDS.allocatorRestBytes)}.`,
+      ];
+    }
     case 'no-idle-after':
       caveats.push(
         x.what === 'heap'

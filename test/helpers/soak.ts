@@ -1,7 +1,8 @@
 /**
  * A small soak against a server the test starts through --cmd (idle probes, a burst, idle probes
  * again, 200 ms samples unless `extra` says otherwise), and what it left in its run directory.
- * Shared by the runtime-verdict tests so that every runtime is judged on the same traffic.
+ * Shared by the runtime-verdict tests so that every runtime is judged on the same traffic;
+ * soakBursts is the same with repeated bursts, for the retained-per-burst tests.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,26 @@ export interface SoakOptions {
 }
 
 export async function soakServer(o: SoakOptions) {
+  // One burst: these tests pin the single-burst rules (a run before --bursts, or --bursts 1);
+  // soakBursts runs the soak's default of two.
+  return soak(o, { bursts: 1, idleBefore: '2s', idleAfter: '3s' });
+}
+
+export interface BurstsOptions extends SoakOptions {
+  /** The soak's default, 2, unless given; --max-bursts stays the soak's default (two more). */
+  bursts?: number;
+}
+
+/**
+ * The soak with repeated bursts, each followed by a rest of 5 s (3 s before the first): long
+ * enough for the noise rule's later half of each rest, short enough for a test.
+ */
+export async function soakBursts(o: BurstsOptions) {
+  const s = await soak(o, { bursts: o.bursts ?? 2, idleBefore: '3s', idleAfter: '5s' });
+  return { ...s, d: s.summary.diagnosis! };
+}
+
+async function soak(o: SoakOptions, phases: { bursts: number; idleBefore: string; idleAfter: string }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const metrics = o.metricsPath === undefined ? [] : ['--metrics-url', `${url}${o.metricsPath}`];
@@ -41,9 +62,9 @@ export async function soakServer(o: SoakOptions) {
     '--connections',
     '20',
     '--idle-before',
-    '2s',
+    phases.idleBefore,
     '--idle-after',
-    '3s',
+    phases.idleAfter,
     '--rate',
     '5',
     '--sample-interval',
@@ -54,10 +75,8 @@ export async function soakServer(o: SoakOptions) {
     o.out,
     '--name',
     o.name,
-    // One burst: these tests pin the single-burst rules (a run before --bursts, or --bursts 1);
-    // test/integration/retained-servers.test.ts runs the soak's default of two.
     '--bursts',
-    '1',
+    String(phases.bursts),
     ...(o.extra ?? []),
   ]);
   const dir = join(o.out, o.name);
@@ -67,4 +86,18 @@ export async function soakServer(o: SoakOptions) {
   const verdict = summary?.diagnosis?.verdict;
   const text = verdict ? [verdict.kind, verdict.summary, ...verdict.evidence, ...verdict.caveats].join('\n') : r.stderr;
   return { r, dir, summary: summary!, run: run!, verdict: verdict!, text };
+}
+
+/**
+ * One line per run for the test's diagnostics (what docs/retained.md "Measured verdicts" quotes):
+ * the verdict, the bursts, and each figure's shape, retained per 1,000 requests and held at the end.
+ */
+export function retainedLine(d: NonNullable<SummaryFile['diagnosis']>): string {
+  const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
+  const figures = (d.retained?.figures ?? []).map((f) => {
+    const last = f.bursts.at(-1)?.retained ?? 0;
+    const amount = (b: number): string => (f.unit === 'bytes' ? kib(b) : b.toFixed(0));
+    return `${f.label}: ${f.shape}, ${amount(f.per1k)}/1k requests, holds ${amount(last)}`;
+  });
+  return [`${d.verdict.kind} after ${d.retained?.bursts ?? 0} bursts`, ...figures].join('; ');
 }

@@ -7,15 +7,12 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SummaryFile } from '../../src/analyse/summary-file.ts';
-import { FILES } from '../../src/rundir/schema.ts';
 import { REPO_ROOT } from '../../src/target/bundled-build.ts';
-import { freePort } from '../../src/target/free-port.ts';
-import { runCli } from '../helpers/cli.ts';
 import { ensureFixtureBinary, type FixtureMode } from '../helpers/go-fixture.ts';
+import { retainedLine, soakBursts } from '../helpers/soak.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'leakbench-retained-'));
 let fixture = '';
@@ -34,44 +31,14 @@ const nodeServer = (mode: string, flags: string) => (port: number) =>
   `${JSON.stringify(process.execPath)} ${join(REPO_ROOT, 'test', 'fixtures', 'node-servers', 'server.mjs')} --mode ${mode} --port ${port} ${flags}`;
 
 async function soakCommand(command: (port: number) => string, name: string, extra: string[] = [], requests = REQUESTS) {
-  const port = await freePort();
-  const r = await runCli([
-    'run',
-    'soak',
-    '--cmd',
-    command(port),
-    '--url',
-    `http://127.0.0.1:${port}`,
-    '--requests',
-    String(requests),
-    '--connections',
-    '20',
-    '--bursts',
-    '2',
-    '--idle-before',
-    '3s',
-    '--idle-after',
-    '5s',
-    '--rate',
-    '5',
-    '--sample-interval',
-    '200ms',
-    '--settle',
-    '0s',
-    '--out',
-    out,
-    '--name',
-    name,
-    ...extra,
-  ]);
-  const summary = JSON.parse(readFileSync(join(out, name, FILES.summary), 'utf8')) as SummaryFile;
-  return { r, d: summary.diagnosis! };
+  return soakBursts({ out, name, command, requests, extra });
 }
 
-test('a Go leak of 4 KiB per request: go-heap-growth, retained per 1,000 requests within 25% of 4,000 KiB', async () => {
+test('a Go leak of 4 KiB per request: go-heap-growth, retained per 1,000 requests within 25% of 4,000 KiB', async (t) => {
   // With its heap profile served, the pack asks for a collection at each rest (pprof ?gc=1), so the
   // live heap there is what the bursts kept, not the live heap at the burst's last collection.
   const { r, d } = await soak('heap-leak', '-leak-kib 4 -garbage-kib 4 -pprof-heap', 'go-leak');
+  t.diagnostic(retainedLine(d));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(d.verdict.kind, 'go-heap-growth', d.verdict.evidence.join('\n'));
   const live = d.retained!.figures.find((f) => f.role === 'live-heap')!;
@@ -90,22 +57,25 @@ for (const [what, flags] of [
   ['full within the first 5% of the first burst', '-cache-entries 2000 -leak-kib 8 -garbage-kib 4 -pprof-heap'],
   ['full halfway through the first burst', '-cache-entries 20000 -leak-kib 2 -garbage-kib 4 -pprof-heap'],
 ] as const) {
-  test(`a Go cache ${what}: bounded (plateau), and --fail-on growth passes`, async () => {
+  test(`a Go cache ${what}: bounded (plateau), and --fail-on growth passes`, async (t) => {
     const { r, d } = await soak('cache', flags, `go-cache-${flags.split(' ')[1]}`, ['--fail-on', 'growth']);
+    t.diagnostic(retainedLine(d));
     assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
     assert.equal(d.verdict.kind, 'plateau', d.verdict.evidence.join('\n'));
     assert.equal(d.retained!.figures.find((f) => f.role === 'live-heap')!.shape, 'bounded');
   });
 }
 
-test('a Go server that makes 64 KiB of garbage a request and keeps nothing: no growth', async () => {
+test('a Go server that makes 64 KiB of garbage a request and keeps nothing: no growth', async (t) => {
   const { r, d } = await soak('flat', '-garbage-kib 64', 'go-garbage', ['--fail-on', 'growth']);
+  t.diagnostic(retainedLine(d));
   assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
   assert.ok(['stable', 'high-water-held'].includes(d.verdict.kind), d.verdict.evidence.join('\n'));
 });
 
-test('a Node.js leak of 4 KiB of strings per request: heap-growth, V8 heap used at rest within 25% of 4,000 KiB per 1,000 requests', async () => {
+test('a Node.js leak of 4 KiB of strings per request: heap-growth, V8 heap used at rest within 25% of 4,000 KiB per 1,000 requests', async (t) => {
   const { r, d } = await soakCommand(nodeServer('heap-leak', '--leak-kib 4'), 'node-leak', [], 20_000);
+  t.diagnostic(retainedLine(d));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(d.verdict.kind, 'heap-growth', d.verdict.evidence.join('\n'));
   const heap = d.retained!.figures.find((f) => f.key === 'v8HeapUsed')!;
@@ -117,13 +87,14 @@ test('a Node.js leak of 4 KiB of strings per request: heap-growth, V8 heap used 
   );
 });
 
-test('a Node.js cache full within the first tenth of the first burst: not growth, --fail-on growth passes', async () => {
+test('a Node.js cache full within the first tenth of the first burst: not growth, --fail-on growth passes', async (t) => {
   const { r, d } = await soakCommand(
     nodeServer('cache', '--cache-entries 2000 --leak-kib 8'),
     'node-cache',
     ['--fail-on', 'growth'],
     20_000,
   );
+  t.diagnostic(retainedLine(d));
   assert.equal(r.code, 0, `${d.verdict.kind}: ${d.verdict.summary}\n${r.stderr}`);
   // Read after the collection the pack asks for, V8 heap used keeps +1.7 MiB, not 16 MiB: the
   // cache's padEnd strings share their filler. Plateau or stable, never growth.

@@ -165,3 +165,64 @@ test('bursts that disagree are uneven, never a leak: nothing beyond noise, then 
   // Each burst beyond noise at about the same rate: a leak, as before.
   assert.equal(shapeOf([b(4 * MiB, 1), b(4 * MiB, 2)], band), 'leak');
 });
+
+// ─── RSS at rest while every heap figure is flat (Python: glibc's arenas per thread) ────────
+
+const pythonIdentity: TargetIdentity = {
+  pid: 1,
+  executable: '/usr/bin/python3.11',
+  runtime: 'python',
+  runtimeVersion: '3.11',
+  runtimeEvidence: 'executable python3.11',
+};
+
+/**
+ * A Python server with a cache of 1,000 entries of 8 KiB (full within the first burst), whose
+ * RSS rises by `restRise` over idle-after while no request but the probes comes (a new thread
+ * per probe's connection, each with its own malloc arena); the traced heap rises by
+ * `heapRise` over the same phase. Without `traced`, no heap figure at all (tracemalloc off).
+ */
+function pythonAtRest(restRise: number, opts: { heapRise?: number; traced?: boolean } = {}) {
+  const after = TWO.at(-1)!;
+  const spec = seriesRun({
+    phases: TWO,
+    endT: 230,
+    every: 0.5,
+    seed: 5,
+    figures: (c) => {
+      const resting = Math.min(1, Math.max(0, (c.t - after.startT) / (after.endT - after.startT)));
+      const traced = 3 * MiB + Math.min(served(c.t), 1_000) * 8 * KiB + resting * (opts.heapRise ?? 0);
+      const vmRss = 24 * MiB + traced + resting * restRise + 32 * KiB * c.noise();
+      return {
+        vmRss,
+        rssAnon: vmRss - 8 * MiB,
+        threads: 2,
+        ...(opts.traced === false ? {} : { pyTracedBytes: traced + 16 * KiB * c.noise() }),
+      };
+    },
+    target: { kind: 'command', label: 'python3 server.py', identity: pythonIdentity },
+  });
+  return summarise(readRunDir(writeSyntheticRun(spec))).diagnosis!;
+}
+
+test('RSS rising at rest under the floor while the traced heap is flat: the allocator, not growth', async () => {
+  const { contradictions } = await import('../../src/analyse/verdict-consistency.ts');
+  // Measured on test/fixtures/python-plain with a full cache: RSS +1.2 MiB over the last rest.
+  const d = pythonAtRest(1.2 * MiB);
+  const rest = d.figures.find((f) => f.key === 'vmRss')!.windows.find((w) => w.window === 'idle-after')!;
+  assert.equal(rest.perHour?.trend, 'growing', 'the stand-in must show RSS growing at rest');
+  assert.ok(!GROWTH_VERDICTS.includes(d.verdict.kind), `${d.verdict.kind}: ${d.verdict.evidence.join('\n')}`);
+  assert.equal(d.verdict.kind, 'plateau');
+  assert.match(d.verdict.evidence.join('\n'), /rose \+1\.2 MiB \(fitted\) in idle-after while Python traced heap/);
+  assert.deepEqual(contradictions(d), []);
+});
+
+test('RSS rising at rest beyond the floor, or with the traced heap, or with no heap figure: still growth', () => {
+  // The same rise with a heap figure rising too (kept data), a larger rise, or nothing but RSS.
+  for (const [what, d] of [
+    ['beyond the floor', pythonAtRest(3 * MiB)],
+    ['with the traced heap rising', pythonAtRest(1.2 * MiB, { heapRise: 1.2 * MiB })],
+    ['with no heap figure', pythonAtRest(1.2 * MiB, { traced: false })],
+  ] as const)
+    assert.ok(GROWTH_VERDICTS.includes(d.verdict.kind), `${what}: ${d.verdict.kind}: ${d.verdict.evidence.join('\n')}`);
+});

@@ -1,5 +1,6 @@
-import type { DiagnosedFigure, FigureDiagnosis, WindowFigure } from '../diagnosis.ts';
+import type { DiagnosedFigure, FigureDiagnosis, RateFit, WindowFigure } from '../diagnosis.ts';
 import { FLOOR } from '../retained.ts';
+import { THRESHOLDS } from '../thresholds.ts';
 import { collectedIn, exitBetween, strongest, type Context, type Decision, type HeldFacts } from './context.ts';
 
 /**
@@ -46,7 +47,9 @@ export function grewAtRest(ctx: Context, burst: WindowFigure, held?: number): He
     o.kind === 'idle' && o.startT >= burst.endT - 1e-9 && !exitBetween(ctx, burst.startT, o.endT);
   for (const key of keys) {
     const f = ctx.fig(key);
-    const w = f?.windows.find((o) => after(o) && o.perHour?.trend === 'growing' && !settled(ctx, f, o));
+    const w = f?.windows.find(
+      (o) => after(o) && o.perHour?.trend === 'growing' && !settled(ctx, f, o) && !allocatorOnly(ctx, f, o),
+    );
     if (w) return { window: w, figure: key };
   }
   // The live heap moves only at a GC, and at rest one may not come for minutes. Heap in use
@@ -81,6 +84,32 @@ export function grewAtRest(ctx: Context, burst: WindowFigure, held?: number): He
 function settled(ctx: Context, f: FigureDiagnosis, w: WindowFigure): boolean {
   const floor = f.unit === 'bytes' ? FLOOR.bytes : FLOOR.count;
   return (w.perHour?.rise ?? 0) < floor && flatLater(ctx, f, w) !== undefined;
+}
+
+/**
+ * A rise of RSS at rest that the C allocator explains, not growth: RSS is judged at rest only
+ * where the runtime gives no figure for memory outside it (Python), and then a rise under
+ * THRESHOLDS.allocatorRestBytes while every heap figure the runtime gives was fitted in the same
+ * window and did not grow is the allocator touching memory for new threads (glibc's arenas), not
+ * kept data. Without a heap figure (tracemalloc off) nothing says the heap is flat, so RSS alone
+ * still decides. Records the discount the words explain, once per window.
+ */
+export function allocatorOnly(ctx: Context, f: FigureDiagnosis, w: WindowFigure): boolean {
+  const rise = w.perHour?.rise;
+  if (w.kind !== 'idle' || f.key !== ctx.rssKey || rise === undefined || rise >= THRESHOLDS.allocatorRestBytes)
+    return false;
+  const heaps = ctx.profile.heap.flatMap((key) => {
+    const hw = ctx.windowOf(ctx.fig(key), w.window);
+    return hw ? [{ key, fit: hw.perHour }] : [];
+  });
+  // A managed heap is called flat at rest in a window shorter than its collections' cycle
+  // whatever it did (figure-growth.ts minGrowthSpanS): that is no evidence it was flat.
+  const flat = (fit: RateFit | undefined): boolean =>
+    fit?.ok === true && fit.trend !== 'growing' && !(fit.why ?? '').startsWith('the window is shorter than');
+  if (heaps.length === 0 || !heaps.every((h) => flat(h.fit))) return false;
+  if (!ctx.discounted.some((x) => x.type === 'allocator-at-rest' && x.window.window === w.window))
+    ctx.discounted.push({ type: 'allocator-at-rest', window: w, rise, heaps: heaps.map((h) => h.key) });
+  return true;
 }
 
 /** A later idle window of the same process in which the figure, fitted, did not grow. */

@@ -2,7 +2,7 @@ import type { SampleFigure } from '../../rundir/schema.ts';
 import type { DiagnosedFigure, RateFit, WindowFigure } from '../diagnosis.ts';
 import { fitTrend } from '../growth.ts';
 import { THRESHOLDS } from '../thresholds.ts';
-import { stoppedLater } from './at-rest.ts';
+import { allocatorOnly, stoppedLater } from './at-rest.ts';
 import { collectedIn, riseOf, type Context, type Decision } from './context.ts';
 import { givenBack, heapGivenBack } from './given-back.ts';
 import { liveShape } from './live-shape.ts';
@@ -22,6 +22,7 @@ export function rssGrowth(ctx: Context): Decision | undefined {
     .filter(
       (w) =>
         !stoppedLater(ctx, rss, w) &&
+        !allocatorOnly(ctx, rss, w) &&
         !liveStoppedUnderLoad(ctx, w) &&
         !stoppedUnderLoad(ctx, w) &&
         !givenBack(ctx, rss, w),
