@@ -28,7 +28,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBundledBinary } from '../src/target/bundled-build.ts';
-import { ensureFixtureBinary, ensureGoBinary } from './helpers/go-fixture.ts';
+import { ensureFixtureBinary, ensureGinPlainBinary, ensureGoBinary } from './helpers/go-fixture.ts';
 import { ensureJvmFixture } from './helpers/jvm-fixture.ts';
 import { ensureHarnessBinary } from './helpers/k6-harness.ts';
 
@@ -133,6 +133,7 @@ async function buildAhead(): Promise<void> {
     ['the bundled target (plain)', () => ensureBundledBinary('plain', () => {})],
     ['the bundled target (race)', () => ensureBundledBinary('race', () => {})],
     ['test/fixtures/go-servers', ensureFixtureBinary],
+    ['test/fixtures/gin-plain', ensureGinPlainBinary],
     [
       'test/fixtures/http1-servers/go',
       () => ensureGoBinary(join(ROOT, 'test/fixtures/http1-servers/go'), 'fixture-http1-go', 'http1-server'),
