@@ -70,6 +70,7 @@ const LOADED: Record<string, [seconds: number, why: string]> = {
   'test/integration/baseline-gate.test.ts': [76, 'what two builds retain per burst, sampled at rest after loads'],
   'test/integration/watched-verdicts.test.ts': [72, "verdicts on memory sampled under another tool's load"],
   'test/integration/jvm-runtime.test.ts': [52, 'JVM verdicts sampled under load'],
+  'test/integration/runtime-gin.test.ts': [15, 'Gin verdicts from gctrace and pprof, sampled under load'],
 };
 
 /** The lowest CPU priority, for the background lane and everything it starts. */
