@@ -123,8 +123,8 @@ function servers(ginPlain: string): Server[] {
         String(p),
       ],
       path: '/',
-      requests: 25_000,
-      warmUp: 3_000,
+      requests: 60_000,
+      warmUp: 6_000,
       // http.server listens with a backlog of 5: more connections at once are refused.
       connections: 8,
       modes: [
@@ -214,6 +214,8 @@ interface Measured {
   targetUs: number;
   otherCores: number;
   reads: number;
+  /** gctrace: collections (lines printed) per second of the timed burst. */
+  gcPerS?: number;
 }
 
 function burst(r: Running, requests: number, connections: number): Promise<BurstMeasurement> {
@@ -234,11 +236,20 @@ async function measureOnce(s: Server, mode: Mode, gate: QuietGate | undefined): 
     await burst(r, s.warmUp, s.connections);
     gate?.setTarget(r.target.pid);
     await gate?.wait();
+    const cyclesBefore = (await r.source?.read())?.gcTraceCycles;
     const poller = r.source ? poll(r.source) : undefined;
     const m = await burst(r, s.requests, s.connections);
     const reads = (await poller?.stop()) ?? 0;
     if (m.errors > 0) throw new Error(`${s.name}, ${mode.name}: ${m.errors} errors`);
-    return { rate: m.rate, targetUs: m.targetCpuMsPerKreq, otherCores: m.otherCores, reads };
+    const cyclesAfter = (await r.source?.read())?.gcTraceCycles;
+    return {
+      rate: m.rate,
+      targetUs: m.targetCpuMsPerKreq,
+      otherCores: m.otherCores,
+      reads,
+      ...(cyclesBefore !== undefined &&
+        cyclesAfter !== undefined && { gcPerS: (cyclesAfter - cyclesBefore) / m.seconds }),
+    };
   } finally {
     await r.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -379,7 +390,7 @@ export function renderRuntimeCost(r: RuntimeCostResults): string {
   return [
     '## Runtime sources (issue 21)',
     '',
-    `${r.rounds} rounds. Each round starts every server fresh once per mode (the modes of one server back to back, their order rotating), warms it up (Go a tenth of the timed requests, Node.js a quarter, the JVM a half, Python an eighth), then times the requests below over ${CONNECTIONS} keep-alive connections (Python's http.server 8: it listens with a backlog of 5; it runs with TCP_NODELAY, as the JVM's does, so that neither waits on delayed ACKs) with the pack's burst engine, the source read every ${READ_EVERY_MS / 1000} s during them. "Change" is the median of the per-round ratios with-source / without − 1 (negative: fewer requests per second, or less CPU); "spread" is the lowest and highest of those ratios. CPU per request is the target's own (utime + stime over the timed burst). CPU per read at rest: ${READS_AT_REST} reads back to back against an unloaded server, its idle CPU subtracted. Goal: under 2% for gctrace, hsperfdata and the inspector at 1 s.`,
+    `${r.rounds} rounds. Each round starts every server fresh once per mode (the modes of one server back to back, their order rotating), warms it up (Go a tenth of the timed requests, Node.js a quarter, the JVM a half, Python a tenth), then times the requests below over ${CONNECTIONS} keep-alive connections (Python's http.server 8: it listens with a backlog of 5; it runs with TCP_NODELAY, as the JVM's does, so that neither waits on delayed ACKs) with the pack's burst engine, the source read every ${READ_EVERY_MS / 1000} s during them. "Change" is the median of the per-round ratios with-source / without − 1 (negative: fewer requests per second, or less CPU); "spread" is the lowest and highest of those ratios. CPU per request is the target's own (utime + stime over the timed burst). CPU per read at rest: ${READS_AT_REST} reads back to back against an unloaded server, its idle CPU subtracted. Goal: under 2% for gctrace, hsperfdata and the inspector at 1 s.`,
     '',
     `Load average (1/5/15 min) before ${r.load.before.join(' ')}, after ${r.load.after.join(' ')}; other jobs used ${median(others).toFixed(2)} cores during the median measurement (${Math.min(...others).toFixed(2)} to ${Math.max(...others).toFixed(2)}).` +
       (r.gate
@@ -390,6 +401,15 @@ export function renderRuntimeCost(r: RuntimeCostResults): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map((row) => `| ${rateRow(row)} |`),
     '',
+    ...r.rows.flatMap((row) => {
+      const gc = row.on.flatMap((m) => (m.gcPerS === undefined ? [] : [m.gcPerS]));
+      return gc.length === 0
+        ? []
+        : [
+            `${row.server}, ${row.source}: ${Math.round(median(gc))} collections a second during the timed bursts (median; ${Math.round(Math.min(...gc))} to ${Math.round(Math.max(...gc))}), each one line on stderr read through the pack.`,
+            '',
+          ];
+    }),
     'Per round, req/s without → with:',
     '',
     ...r.rows.map(
