@@ -338,13 +338,10 @@ async function main(argv: string[]): Promise<number> {
     results.runner = await guarded('runner', failures, () => section('runner', () => runnerSection(p, gate)));
   if (p.sections.includes('report'))
     results.report = await guarded('report', failures, () => section('report', () => reportSection(p, gate)));
-  const runtimeRows = p.sections.includes('runtime')
+  // Its own servers, fresh for each measurement (a source's launch environment acts at start).
+  const runtimeCost = p.sections.includes('runtime')
     ? await guarded('runtime', failures, () =>
-        measureRuntimeCost(
-          p.quick ? 1 : 5,
-          p.quick ? { go: 30_000, python: 2000 } : { go: 200_000, python: 5000 },
-          log,
-        ),
+        measureRuntimeCost({ rounds: p.quick ? 1 : p.rounds, scale: p.quick ? 0.2 : 1, gate }, log),
       )
     : undefined;
   if (p.sections.includes('sites'))
@@ -366,7 +363,7 @@ async function main(argv: string[]): Promise<number> {
     maxOtherCores: p.quiet.maxOtherCores,
   };
 
-  const text = renderResults(results) + (runtimeRows ? `\n${renderRuntimeCost(runtimeRows, results.loadAfter)}` : '');
+  const text = renderResults(results) + (runtimeCost ? `\n${renderRuntimeCost(runtimeCost)}` : '');
   process.stdout.write(text);
   if (p.out) {
     mkdirSync(dirname(p.out), { recursive: true });

@@ -28,7 +28,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBundledBinary } from '../src/target/bundled-build.ts';
-import { ensureFixtureBinary, ensureGoBinary } from './helpers/go-fixture.ts';
+import { ensureFixtureBinary, ensureGinPlainBinary, ensureGoBinary } from './helpers/go-fixture.ts';
 import { ensureJvmFixture } from './helpers/jvm-fixture.ts';
 import { ensureHarnessBinary } from './helpers/k6-harness.ts';
 
@@ -71,6 +71,7 @@ const LOADED: Record<string, [seconds: number, why: string]> = {
   'test/integration/baseline-gate.test.ts': [76, 'what two builds retain per burst, sampled at rest after loads'],
   'test/integration/watched-verdicts.test.ts': [72, "verdicts on memory sampled under another tool's load"],
   'test/integration/jvm-runtime.test.ts': [52, 'JVM verdicts sampled under load'],
+  'test/integration/runtime-gin.test.ts': [15, 'Gin verdicts from gctrace and pprof, sampled under load'],
 };
 
 /** The lowest CPU priority, for the background lane and everything it starts. */
@@ -134,6 +135,7 @@ async function buildAhead(): Promise<void> {
     ['the bundled target (plain)', () => ensureBundledBinary('plain', () => {})],
     ['the bundled target (race)', () => ensureBundledBinary('race', () => {})],
     ['test/fixtures/go-servers', ensureFixtureBinary],
+    ['test/fixtures/gin-plain', ensureGinPlainBinary],
     [
       'test/fixtures/http1-servers/go',
       () => ensureGoBinary(join(ROOT, 'test/fixtures/http1-servers/go'), 'fixture-http1-go', 'http1-server'),

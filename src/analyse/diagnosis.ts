@@ -93,6 +93,8 @@ export interface FigureDiagnosis {
   baseline: number;
   /** How the baseline was taken, in words. */
   baselineFrom: string;
+  /** The figure's first value came under load, so the baseline is that first sample. */
+  baselineUnderLoad?: true;
   peak: number;
   peakT: number;
   end: number;

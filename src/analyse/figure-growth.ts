@@ -2,7 +2,7 @@ import { median } from 'simple-statistics';
 import type { RunData } from '../rundir/read-run.ts';
 import { FIGURES, type Sample, type SampleFigure } from '../rundir/schema.ts';
 import type { DiagnosedFigure, FigureDiagnosis, RateFit, Trend, WindowFigure } from './diagnosis.ts';
-import { formatCount, formatDuration } from './format.ts';
+import { formatCount, formatDuration, formatT } from './format.ts';
 import { fitTrend, type TrendColumns, type TrendFit } from './growth.ts';
 import { MANAGED_HEAPS, type OutsideDef } from './runtime-profiles.ts';
 import { THRESHOLDS } from './thresholds.ts';
@@ -104,12 +104,13 @@ export function diagnoseFigures(
   outside?: OutsideDef,
 ): FigureDiagnosis[] {
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
+  const firstLoad = windows.find((w) => w.kind === 'burst');
   const out: FigureDiagnosis[] = [];
   for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
     const series = seriesOf(data.samples, info);
     const count = series.t.length;
     if (count === 0) continue;
-    const { value: baseline, from: baselineFrom } = baselineOf(series, firstPhaseT);
+    const { value: baseline, from: baselineFrom, underLoad } = baselineOf(series, firstPhaseT, firstLoad);
     let peak = -Infinity;
     let peakT = 0;
     for (let i = 0; i < count; i++) {
@@ -126,6 +127,7 @@ export function diagnoseFigures(
       samples: count,
       baseline,
       baselineFrom,
+      ...(underLoad && { baselineUnderLoad: true }),
       peak,
       peakT,
       end: series.y[count - 1]!,
@@ -139,7 +141,16 @@ export function diagnoseFigures(
   return out;
 }
 
-function baselineOf(series: Series, firstPhaseT: number | undefined): { value: number; from: string } {
+/**
+ * Where a figure starts. Never from samples under load: a figure whose first value comes late (a
+ * gctrace line is printed at the first collection, which may fall in the burst) would otherwise
+ * take its baseline from the load's own heap, and what the load kept would read as the start.
+ */
+function baselineOf(
+  series: Series,
+  firstPhaseT: number | undefined,
+  firstLoad: Window | undefined,
+): { value: number; from: string; underLoad?: true } {
   const before: number[] = [];
   if (firstPhaseT !== undefined)
     for (let i = 0; i < series.t.length; i++) if (series.t[i]! < firstPhaseT) before.push(series.y[i]!);
@@ -149,7 +160,29 @@ function baselineOf(series: Series, firstPhaseT: number | undefined): { value: n
       from: `median of the ${before.length} samples before the first phase`,
     };
   }
-  const first = Array.from(series.y.subarray(0, THRESHOLDS.baselineSamples));
+  let atRest = series.t.length;
+  if (firstLoad !== undefined) {
+    atRest = 0;
+    while (atRest < series.t.length && series.t[atRest]! < firstLoad.startT) atRest++;
+  }
+  if (atRest === 0) {
+    return {
+      value: series.y[0]!,
+      underLoad: true,
+      from: `the first sample (${formatT(series.t[0]!)}, under load in ${firstLoad!.name}): none was taken before the load`,
+    };
+  }
+  const first = Array.from(series.y.subarray(0, Math.min(atRest, THRESHOLDS.baselineSamples)));
+  const cut = first.length < THRESHOLDS.baselineSamples && atRest < series.t.length;
+  if (cut) {
+    return {
+      value: median(first),
+      from:
+        first.length === 1
+          ? `the only sample before ${firstLoad!.name}`
+          : `median of the ${first.length} samples before ${firstLoad!.name}`,
+    };
+  }
   return {
     value: median(first),
     from: first.length === 1 ? 'the first sample' : `median of the first ${first.length} samples`,

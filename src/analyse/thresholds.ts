@@ -13,7 +13,9 @@ export const THRESHOLDS = {
   /**
    * The baseline is the median of the samples before the first phase, or of the first this
    * many samples when fewer were taken before it: a median of five ignores a single sample
-   * caught mid-allocation, and five samples are still before most of a warm-up.
+   * caught mid-allocation, and five samples are still before most of a warm-up. Never of samples
+   * under load: of fewer when the load starts sooner, of the first sample alone (and the report
+   * says so) when the figure's first value came under load.
    */
   baselineSamples: 5,
   /** "End" values (end of a phase, of the run) are the median of the last this many samples. */

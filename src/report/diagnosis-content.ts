@@ -31,6 +31,8 @@ export interface DiagnosisContent {
   /** The heap profile diff, to show as a command line. */
   pprofCommand?: string;
   growth: Table;
+  /** Figures whose baseline is a sample under load, each said in words under the growth table. */
+  growthNotes: string[];
   /** Where it grew, by kind of mapping and by mapping; absent without two smaps snapshots. */
   smaps?: { caption: string; kinds: Table; mappings: Table; steps?: Table; notes: string[] };
 }
@@ -51,6 +53,9 @@ export function diagnosisContent(d: Diagnosis | undefined): DiagnosisContent | u
     caveats: v.caveats,
     suggestions: v.suggestions,
     growth: growthTable(d),
+    growthNotes: d.figures
+      .filter((f) => f.baselineUnderLoad)
+      .map((f) => `${f.label}: the baseline is ${f.baselineFrom}.`),
   };
   if (d.heapProfiles) out.pprofCommand = d.heapProfiles.command;
   if (d.smaps) {

@@ -200,6 +200,7 @@ function growthSections(d: DiagnosisContent): SafeHtml {
   return html`<h2>Growth by figure and phase</h2>
 <p>Robust (Theil–Sen) rates: per hour at rest, per 1,000 completed requests under load; the trend column says whether it counts as growth.</p>
 ${d.growth.rows.length > 0 ? table(d.growth) : html`<p>No figure had enough samples to fit.</p>`}
+${d.growthNotes.length > 0 ? html`<ul>${d.growthNotes.map((n) => html`<li>${n}</li>`)}</ul>` : undefined}
 ${
   smaps
     ? html`<h2>Where it grew (smaps)</h2>

@@ -119,6 +119,8 @@ function growthSections(d: DiagnosisContent): string[] {
     '',
   );
   out.push(d.growth.rows.length > 0 ? table(d.growth) : 'No figure had enough samples to fit.', '');
+  for (const n of d.growthNotes) out.push(`- ${escapeMarkdown(n)}`);
+  if (d.growthNotes.length > 0) out.push('');
   if (d.smaps) {
     out.push('## Where it grew (smaps)', '', escapeMarkdown(d.smaps.caption), '', table(d.smaps.kinds), '');
     if (d.smaps.mappings.rows.length > 0) out.push('Mappings that grew most:', '', table(d.smaps.mappings), '');

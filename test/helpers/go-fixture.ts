@@ -23,6 +23,11 @@ export async function ensureGoBinary(moduleDir: string, cacheName: string, binar
   return path;
 }
 
+/** Builds test/fixtures/gin-plain: a Gin server with no metrics library. */
+export function ensureGinPlainBinary(): Promise<string> {
+  return ensureGoBinary(join(REPO_ROOT, 'test', 'fixtures', 'gin-plain'), 'fixture-gin-plain', 'gin-plain');
+}
+
 /** Builds test/fixtures/go-servers. */
 export function ensureFixtureBinary(): Promise<string> {
   return ensureGoBinary(FIXTURE_DIR, 'fixture-go-servers', 'go-servers');

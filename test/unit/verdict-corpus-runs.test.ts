@@ -44,3 +44,25 @@ test('jvm-lru, a JVM cache: two bursts whose RSS kept less the second time ask f
   assert.equal(VERDICT_KINDS[three.verdict.kind].class, 'bounded', `${three.verdict.kind}: ${said(three)}`);
   assert.equal(three.retainedUndecided, undefined);
 });
+
+test('gin-plain-late-gctrace, 8 KiB kept per request, no /metrics: the gctrace baseline is not taken under load', () => {
+  // A run of test/fixtures/gin-plain (test/integration/runtime-gin.test.ts, 2026-12-06): its first
+  // collection, hence gctrace's first line, came 0.15 s into the burst, and the median of the
+  // first five figures (three of them in the burst) was 64 MiB, most of what the burst kept.
+  const d = corpusRun('gin-plain-late-gctrace');
+  assert.equal(d.verdict.kind, 'go-heap-growth', said(d));
+  const burst = d.figures.find((f) => f.key === 'vmRss')!.windows.find((w) => w.kind === 'burst')!;
+  const live = d.figures.find((f) => f.key === 'gcTraceLive')!;
+  assert.equal(live.baselineUnderLoad, true);
+  assert.match(live.baselineFrom, /^the first sample \(t=2\.15 s, under load in burst\)/);
+  assert.ok(live.baseline < 8 * 2 ** 20, `baseline ${live.baseline}`);
+  // 20,000 requests × 8 KiB is 156 MiB kept by construction; gctrace counts whole MiB.
+  const kept = 20_000 * 8 * 1024;
+  const retained = live.retainedAfterBurst!;
+  assert.ok(retained > 0.85 * kept && retained < 1.1 * kept, `retained ${retained} of ${kept}`);
+  // Figures sampled from the start keep a baseline from the rest before the burst.
+  const rss = d.figures.find((f) => f.key === 'vmRss')!;
+  assert.equal(rss.baselineUnderLoad, undefined);
+  assert.equal(rss.baselineFrom, 'median of the first 5 samples');
+  assert.ok(rss.baseline < 20 * 2 ** 20 && burst.startT > 1.5, `RSS baseline ${rss.baseline}`);
+});
