@@ -68,6 +68,53 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number
   }
 }
 
+/**
+ * A Prometheus server on loopback (port `port`) scraping `target` as job `job`, with `labels` on
+ * its series; resolves with its URL once it has scraped the target.
+ */
+async function startPrometheus(
+  bin: string,
+  o: { name: string; job: string; target: string; port: number; labels?: string },
+): Promise<string> {
+  const config = join(work, `${o.name}.yml`);
+  writeFileSync(
+    config,
+    [
+      'global:',
+      `  scrape_interval: ${SCRAPE_S}s`,
+      '  scrape_timeout: 900ms',
+      'scrape_configs:',
+      `  - job_name: ${o.job}`,
+      '    static_configs:',
+      `      - targets: ['${o.target}']`,
+      ...(o.labels ? [`        labels: ${o.labels}`] : []),
+      '',
+    ].join('\n'),
+  );
+  start(
+    bin,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(work, `tsdb-${o.name}`)}`,
+      `--web.listen-address=127.0.0.1:${o.port}`,
+      '--log.level=warn',
+    ],
+    `${o.name}.log`,
+  );
+  const url = `http://127.0.0.1:${o.port}`;
+  // The series must exist before a run starts, or its first seconds have nothing to agree with.
+  await until(
+    `prometheus did not scrape ${o.target}`,
+    async () => {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`up{job="${o.job}"}`)}`);
+      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+      return body.data.result[0]?.value[1] === '1';
+    },
+    30_000,
+  );
+  return url;
+}
+
 /** Spread (max - min) of `key` over the pack's samples in [from, to]. */
 function spread(samples: readonly Sample[], key: SampleFigure, from: number, to: number): number {
   const values = samples.filter((s) => s.t >= from && s.t <= to && s[key] !== undefined).map((s) => s[key]!);
@@ -104,41 +151,12 @@ test('a real Prometheus server agrees with /proc and /metrics of the same run wi
   const targetPort = await freePort();
   const promPort = await freePort();
   const server = start(target.path, ['-addr', `127.0.0.1:${targetPort}`], 'target.log');
-  const config = join(work, 'prometheus.yml');
-  writeFileSync(
-    config,
-    [
-      'global:',
-      `  scrape_interval: ${SCRAPE_S}s`,
-      '  scrape_timeout: 900ms',
-      'scrape_configs:',
-      '  - job_name: leakbench-it',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${targetPort}']`,
-      '',
-    ].join('\n'),
-  );
-  start(
-    bin,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(work, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      '--log.level=warn',
-    ],
-    'prometheus.log',
-  );
-  const promUrl = `http://127.0.0.1:${promPort}`;
-  // The series must exist before the run starts, or its first seconds have nothing to agree with.
-  await until(
-    'prometheus did not scrape the target',
-    async () => {
-      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="leakbench-it"}')}`);
-      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-      return body.data.result[0]?.value[1] === '1';
-    },
-    30_000,
-  );
+  const promUrl = await startPrometheus(bin, {
+    name: 'prometheus',
+    job: 'leakbench-it',
+    target: `127.0.0.1:${targetPort}`,
+    port: promPort,
+  });
 
   const out = join(work, 'runs');
   const r = await runCli(
@@ -360,39 +378,7 @@ test('queryPrometheusRange: a bad query and a query with no series are warnings 
   const bin = requireTool(t, 'prometheus', 'apt-get install --no-install-recommends prometheus');
   if (bin === undefined) return;
   const port = await freePort();
-  const config = join(work, 'self.yml');
-  writeFileSync(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 900ms',
-      'scrape_configs:',
-      '  - job_name: self',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '',
-    ].join('\n'),
-  );
-  start(
-    bin,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(work, 'tsdb-self')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    'prometheus-self.log',
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await until(
-    'prometheus did not scrape itself',
-    async () => {
-      const res = await fetch(`${url}/api/v1/query?query=up`);
-      return ((await res.json()) as { data: { result: unknown[] } }).data.result.length > 0;
-    },
-    30_000,
-  );
+  const url = await startPrometheus(bin, { name: 'self', job: 'self', target: `127.0.0.1:${port}`, port });
   await new Promise((r) => setTimeout(r, 2500));
   const end = Date.now();
   const result = await queryPrometheusRange({
@@ -433,42 +419,14 @@ test('sample --prometheus-url --pod alone: the phases found from the pod series 
   const port = await freePort();
   const promPort = await freePort();
   start(target.path, ['-addr', `127.0.0.1:${port}`], 'target-pod.log');
-  const config = join(work, 'prometheus-pod.yml');
   // The labels Kubernetes service discovery gives a pod's series, set by hand.
-  writeFileSync(
-    config,
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 900ms',
-      'scrape_configs:',
-      '  - job_name: pods',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '        labels: { namespace: shop, pod: web-0 }',
-      '',
-    ].join('\n'),
-  );
-  start(
-    bin,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(work, 'tsdb-pod')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      '--log.level=warn',
-    ],
-    'prometheus-pod.log',
-  );
-  const promUrl = `http://127.0.0.1:${promPort}`;
-  await until(
-    'prometheus did not scrape the pod',
-    async () => {
-      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{pod="web-0"}')}`);
-      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-      return body.data.result[0]?.value[1] === '1';
-    },
-    30_000,
-  );
+  const promUrl = await startPrometheus(bin, {
+    name: 'pod',
+    job: 'pods',
+    target: `127.0.0.1:${port}`,
+    port: promPort,
+    labels: '{ namespace: shop, pod: web-0 }',
+  });
   const out = join(work, 'runs');
   let load: Promise<number> | undefined;
   const r = await runCli(

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { get } from 'node:http';
 import { join } from 'node:path';
 import type { LiveRun } from '../../src/live/protocol.ts';
+import { onSseMessages } from '../helpers/sse.ts';
 import { readNdjson } from '../../src/rundir/ndjson.ts';
 import { FILES, SCHEMA, type RunFile, type Sample } from '../../src/rundir/schema.ts';
 import { ensureBundledBinary } from '../../src/target/bundled-build.ts';
@@ -168,17 +169,8 @@ test('--progress on: elapsed, samples, RSS and the phase found so far; the live 
 function watchRuns(url: string, runs: LiveRun[]): Promise<void> {
   return new Promise((resolve) => {
     get(url, { agent: false }, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: run$/m.test(block) && data) runs.push(JSON.parse(data) as LiveRun);
-        }
+      onSseMessages(res, (m) => {
+        if (m.event === 'run') runs.push(m.data as LiveRun);
       });
       res.on('end', () => resolve());
       res.on('error', () => resolve());

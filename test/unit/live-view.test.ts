@@ -12,6 +12,7 @@ import { parseSampleArgs } from '../../src/options/sample-options.ts';
 import { SCHEMA, type RunFile, type Sample } from '../../src/rundir/schema.ts';
 import { requestsAt } from '../../src/report/requests-axis.ts';
 import { opts, rejects } from '../helpers/run-args.ts';
+import { onSseMessages, type SseMessage } from '../helpers/sse.ts';
 
 test('--live takes an optional port; --live-host only with it', () => {
   assert.deepEqual(normaliseLiveFlag(['burst', '--live', '--variant', 'plain']), [
@@ -69,11 +70,6 @@ function runFile(): RunFile {
   };
 }
 
-interface SseMessage {
-  event: string;
-  data: unknown;
-}
-
 /** An EventSource's reading of the stream: messages as they arrive, until the server ends it. */
 function subscribe(
   url: string,
@@ -89,23 +85,11 @@ function subscribe(
       const messages: SseMessage[] = [];
       const unread: SseMessage[] = [];
       const waiters: { event: string; resolve: (m: SseMessage) => void }[] = [];
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event === undefined || data === undefined) continue;
-          const m = { event, data: JSON.parse(data) as unknown };
-          messages.push(m);
-          const i = waiters.findIndex((w) => w.event === event);
-          if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
-          else unread.push(m);
-        }
+      onSseMessages(res, (m) => {
+        messages.push(m);
+        const i = waiters.findIndex((w) => w.event === m.event);
+        if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
+        else unread.push(m);
       });
       const ended = new Promise<void>((done) => res.on('end', () => done()));
       const next = (event: string) =>
