@@ -35,7 +35,20 @@ const SAMPLED: readonly SeriesDef[] = FIGURES.map((f) => ({
  * Without it, total RSS (VmRSS, or process_resident_memory_bytes in attach mode) still works,
  * with the file-backed pages as a roughly constant offset.
  */
-function outsideSeries(def: OutsideDef): SeriesDef {
+function outsideSeries(def: OutsideDef, exits: readonly number[]): SeriesDef {
+  // Samples come in time order (seriesOf); a restart (an exit) starts a new high-water mark.
+  let highWater = -Infinity;
+  let exitIndex = 0;
+  const heldAt = (s: Sample): number | undefined => {
+    const now = def.held(s);
+    if (!def.heldHighWater || now === undefined) return now;
+    while (exitIndex < exits.length && exits[exitIndex]! <= s.t) {
+      exitIndex++;
+      highWater = -Infinity;
+    }
+    highWater = Math.max(highWater, now);
+    return highWater;
+  };
   return {
     key: def.key,
     label: def.label,
@@ -46,7 +59,7 @@ function outsideSeries(def: OutsideDef): SeriesDef {
         (s.vmRss !== undefined && s.rssFile !== undefined ? s.vmRss - s.rssFile : undefined) ??
         s.vmRss ??
         s.processRss;
-      const held = def.held(s);
+      const held = heldAt(s);
       if (resident === undefined || held === undefined) return undefined;
       // The runtime's figure counts memory mapped but not yet touched, so a negative difference
       // proves nothing: all of RSS could still be the runtime's. Only what exceeds it is surely outside.
@@ -106,7 +119,7 @@ export function diagnoseFigures(
   const firstPhaseT = windows[0]?.name === 'run' ? undefined : windows[0]?.startT;
   const firstLoad = windows.find((w) => w.kind === 'burst');
   const out: FigureDiagnosis[] = [];
-  for (const info of outside ? [...SAMPLED, outsideSeries(outside)] : SAMPLED) {
+  for (const info of outside ? [...SAMPLED, outsideSeries(outside, exits)] : SAMPLED) {
     const series = seriesOf(data.samples, info);
     const count = series.t.length;
     if (count === 0) continue;

@@ -226,3 +226,57 @@ test('RSS rising at rest beyond the floor, or with the traced heap, or with no h
   ] as const)
     assert.ok(GROWTH_VERDICTS.includes(d.verdict.kind), `${what}: ${d.verdict.kind}: ${d.verdict.evidence.join('\n')}`);
 });
+
+// ─── A JVM that uncommits heap at rest (what it held is its high-water mark) ─────────────────
+
+const jvmIdentity: TargetIdentity = {
+  pid: 1,
+  executable: '/usr/lib/jvm/java-17-openjdk-amd64/bin/java',
+  runtime: 'jvm',
+  runtimeVersion: '17',
+  runtimeEvidence: 'executable java',
+};
+
+/**
+ * A JVM whose bounded cache holds 16 MiB of Java heap used, committing 388 MiB and shrinking
+ * to 120 then 40 MiB at the rests (test/fixtures/jvm-plain's cache went 388, 220, 96), its RSS
+ * rising `rssPerBurst` with each burst while its heap used stays bounded.
+ */
+function jvmShrinking(rssPerBurst: number) {
+  const spec = seriesRun({
+    phases: TWO,
+    endT: 230,
+    every: 0.5,
+    seed: 7,
+    figures: (c) => {
+      const done = bursts.filter((b) => c.t >= b.endT!).length;
+      const committed = c.phase?.kind === 'burst' || done === 0 ? 388 * MiB : done === 1 ? 120 * MiB : 40 * MiB;
+      const vmRss = 120 * MiB + Math.min(served(c.t), 100_000) * (rssPerBurst / 50_000) + 64 * KiB * c.noise();
+      return {
+        vmRss,
+        rssAnon: vmRss - 20 * MiB,
+        threads: 20,
+        jvmHeapUsed: 16 * MiB + (c.phase?.kind === 'burst' ? 40 * MiB * Math.abs(Math.sin(c.t)) : 0),
+        jvmHeapCommitted: committed,
+        jvmNonHeapCommitted: 30 * MiB,
+        jvmGcs: Math.floor(c.t / 2),
+      };
+    },
+    target: { kind: 'command', label: 'java Server.java', identity: jvmIdentity },
+  });
+  return summarise(readRunDir(writeSyntheticRun(spec))).diagnosis!;
+}
+
+test('a JVM shrinking its committed heap at rest: memory outside it measured against the most it committed, no growth outside', () => {
+  const d = jvmShrinking(1.8 * MiB);
+  const outside = d.figures.find((f) => f.key === 'outsideRuntime')!;
+  // RSS less what the JVM commits now would have "grown" by what it uncommitted: 0, then 33.6 MiB.
+  assert.ok(
+    Math.max(...outside.windows.map((w) => w.end ?? 0)) === 0,
+    JSON.stringify(outside.windows.map((w) => w.end)),
+  );
+  assert.notEqual(d.verdict.kind, 'growth-outside-runtime', d.verdict.evidence.join('\n'));
+  // Native memory past the most the JVM committed still shows: 300 MiB more a burst.
+  const leak = jvmShrinking(300 * MiB);
+  assert.equal(leak.verdict.kind, 'growth-outside-runtime', leak.verdict.evidence.join('\n'));
+});
