@@ -196,7 +196,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const background = testFiles().filter((f) => !named.includes(f));
+  // Integration files first: the longest of them start first and the many short unit files fill
+  // in beside them, instead of a minute-long file starting last and running on alone.
+  const background = testFiles()
+    .filter((f) => !named.includes(f))
+    .sort((a, b) => Number(b.startsWith('test/integration/')) - Number(a.startsWith('test/integration/')));
   const precise = Object.keys(PRECISE);
   const loaded = Object.keys(LOADED).sort((a, b) => LOADED[b]![0] - LOADED[a]![0]);
   if (process.argv.includes('--list')) {
