@@ -170,10 +170,14 @@ test('idle against the race build: every probe on schedule, new connection each,
     assert.ok(p.latencyMs! > 0 && p.latencyMs! < 1000);
     assert.ok(p.sentT >= p.scheduledT, 'never early');
     assert.ok(
-      p.sentT - p.scheduledT < 0.05,
+      p.sentT - p.scheduledT < 0.1,
       `probe ${p.seq} sent ${((p.sentT - p.scheduledT) * 1000).toFixed(1)} ms late`,
     );
   }
+  // One probe in 30 may be held up by the machine (51.7 ms once, in a fresh-clone CI with every
+  // lane of npm test busy on 2 cores); a pacer that drifts makes many late.
+  const late = probes.filter((p) => p.sentT - p.scheduledT >= 0.05);
+  assert.ok(late.length <= 1, `${late.length} probes sent 50 ms late or more: ${late.map((p) => p.seq).join(', ')}`);
   const gaps = probes
     .sort((a, b) => a.seq - b.seq)
     .slice(1)

@@ -158,7 +158,9 @@ test('Go, memory kept per new connection: Go heap growth at rest, flat under kep
   // per-connection sentence, which needs the idle windows to decide, is not said.
   if (/Go heap in use carries/.test(s.text)) {
     assert.match(s.text, /Go heap in use carries \d+% of the RSS growth/);
-    if (!/^RSS \(VmRSS\) grew .* during burst /m.test(s.text)) {
+    // The sentence needs the burst flat: not said when RSS grew in it, as the strongest window or
+    // beside a stronger one at rest (seen in CI: +29.2 MiB in idle-before, "also grew" +23.5 MiB in the burst).
+    if (!/^RSS \(VmRSS\) (also )?grew .* during burst /m.test(s.text)) {
       assert.match(
         s.text,
         /grew only while idle probes opened a new connection each, not during burst's 60,000 requests over 20 kept-alive connections/,
