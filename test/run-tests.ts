@@ -67,6 +67,7 @@ const LOADED: Record<string, [seconds: number, why: string]> = {
   ],
   'test/integration/diagnosis.test.ts': [126, 'verdicts on memory sampled under load, an OOM kill under a limit'],
   'test/integration/runtimes.test.ts': [109, 'plateau against growth, sampled every 100 ms under load'],
+  'test/integration/retained-servers.test.ts': [111, 'what Go and Node.js servers retain per burst, at rest'],
   'test/integration/retained-servers-py-jvm.test.ts': [87, 'what Python and JVM servers retain per burst, at rest'],
   'test/integration/baseline-gate.test.ts': [76, 'what two builds retain per burst, sampled at rest after loads'],
   'test/integration/watched-verdicts.test.ts': [72, "verdicts on memory sampled under another tool's load"],

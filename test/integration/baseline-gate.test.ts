@@ -110,7 +110,7 @@ test('two identical -race builds of the bundled reproducer: both grow outside th
   assert.match(md, /^\*\*head: alike\*\*/m);
   assert.match(
     md,
-    /^\| RSS outside the Go runtime \| \+[\d.]+ KiB \| \+[\d.]+ KiB \| [-+][\d.]+ (B|KiB) \(.* to .*\) \| [\d.]+ KiB \| alike \|$/m,
+    /^\| RSS outside the Go runtime \| \+[\d.]+ KiB \| \+[\d.]+ KiB \| [-+][\d.]+ (B|KiB) \(.* to .*\) \| [\d.]+ (KiB|MiB) \| alike \|$/m,
   );
   assert.equal(file.warnings, undefined, 'the same build answers alike');
   assert.match(r.stdout, /baseline gate, head against base: alike/);
