@@ -161,22 +161,14 @@ async function checkCgroupSource(o: SampleOptions): Promise<CgroupSource | undef
     } catch (err) {
       throw new UsageError(`--cgroup: ${(err as Error).message}`);
     }
-    const found = cgroupProcesses(file);
-    const processes =
-      'reason' in found
-        ? undefined
-        : found.processes.map((p) => {
-            const { watched, ...rest } = p;
-            // With --pid, the process it names is the one watched, wherever it is.
-            const is = o.pid === undefined ? watched === true : p.pid === o.pid;
-            return is ? { ...rest, watched: true } : rest;
-          });
+    const found = cgroupProcesses(file, o.pid);
+    const processes = 'reason' in found ? undefined : found.processes;
     const said =
       'reason' in found
         ? `its processes are unknown: ${found.reason}`
         : found.processes.length === 0
           ? 'no process in it yet'
-          : `its processes: ${describeCgroupProcesses(processes!, found.more)}${o.pid === undefined ? ` (as with --pid ${found.processes[0]!.pid})` : ''}`;
+          : `its processes: ${describeCgroupProcesses(found.processes, found.more)}${o.pid === undefined ? ` (as with --pid ${found.processes[0]!.pid})` : ''}`;
     return {
       label: `cgroup ${file}`,
       read: () => readCgroupMemory(file),

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseProcStatus } from '../sample/proc-status.ts';
+import { buildSetting } from '../rundir/go-build.ts';
 import type { CgroupProcess } from '../rundir/schema.ts';
 import { identifyProcess } from '../target/identify.ts';
 
@@ -14,11 +15,15 @@ const MAX_LISTED = 10;
 
 /**
  * The processes of the cgroup named by --cgroup (its memory file), each identified as a --pid
- * target is (executable, runtime, Go build info), largest resident memory first. The first is
- * the one the memory is most likely in: the pack watches it as it would with --pid. Never
- * throws: a cgroup that cannot be listed gives a reason instead.
+ * target is (executable, runtime, Go build info), largest resident memory first. The one marked
+ * watched is `pid` (--pid) wherever it is, else the first: the one the memory is most likely in,
+ * which the pack watches as it would with --pid. Never throws: a cgroup that cannot be listed
+ * gives a reason instead.
  */
-export function cgroupProcesses(memoryFile: string): { processes: CgroupProcess[]; more: number } | { reason: string } {
+export function cgroupProcesses(
+  memoryFile: string,
+  pid?: number,
+): { processes: CgroupProcess[]; more: number } | { reason: string } {
   const root = dirname(memoryFile);
   const pids = new Map<number, string>();
   try {
@@ -29,9 +34,10 @@ export function cgroupProcesses(memoryFile: string): { processes: CgroupProcess[
   const found = [...pids].map(([pid, cgroup]) => ({ pid, cgroup, rssBytes: rssOf(pid) }));
   // A process gone between the listing and its status is left out (rssOf gave undefined).
   const alive = found.filter((p) => p.rssBytes !== undefined).sort((a, b) => b.rssBytes! - a.rssBytes!);
-  const processes = alive.slice(0, MAX_LISTED).map((p, i): CgroupProcess => {
+  const watched = pid ?? alive[0]?.pid;
+  const processes = alive.slice(0, MAX_LISTED).map((p): CgroupProcess => {
     const id = identifyProcess(p.pid);
-    const race = id.goBuild?.settings.find((s) => s.key === '-race')?.value === 'true';
+    const race = id.goBuild !== undefined && buildSetting(id.goBuild, '-race') === 'true';
     return {
       pid: p.pid,
       ...(p.cgroup !== '' && { cgroup: p.cgroup }),
@@ -40,7 +46,7 @@ export function cgroupProcesses(memoryFile: string): { processes: CgroupProcess[
       runtime: id.runtime,
       ...(id.runtimeVersion !== undefined && { runtimeVersion: id.runtimeVersion }),
       ...(race && { race }),
-      ...(i === 0 && { watched: true }),
+      ...(p.pid === watched && { watched: true }),
     };
   });
   return { processes, more: alive.length - processes.length };

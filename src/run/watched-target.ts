@@ -11,7 +11,7 @@ import type { SessionParts, SessionTarget, SessionTargetPlan } from './session.t
 export interface CgroupSource {
   label: string;
   read: () => Promise<number>;
-  /** Its processes as found when the watch started, identified (src/target/cgroup-processes.ts). */
+  /** Its processes as found when the watch started, identified (src/run/cgroup-processes.ts). */
   processes?: CgroupProcess[];
   /** What was found in it, in words, for the console and events.ndjson. */
   found?: string;
