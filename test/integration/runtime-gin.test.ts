@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isGrowthKind } from '../../src/analyse/diagnosis.ts';
-import { FILES, type Sample } from '../../src/rundir/schema.ts';
+import { readNdjson } from '../../src/rundir/ndjson.ts';
+import { FILES, SCHEMA, type Sample } from '../../src/rundir/schema.ts';
 import { ensureGinPlainBinary } from '../helpers/go-fixture.ts';
 import { soakServer } from '../helpers/soak.ts';
 
@@ -20,13 +21,7 @@ before(async () => {
   ginPlain = await ensureGinPlainBinary();
 });
 
-function samplesOf(dir: string): Sample[] {
-  return readFileSync(join(dir, FILES.samples), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => JSON.parse(l) as Sample);
-}
+const samplesOf = (dir: string): Sample[] => readNdjson<Sample>(join(dir, FILES.samples), SCHEMA.samples).records;
 
 test('Gin without /metrics, 8 KiB kept per request: go-heap-growth from gctrace', async () => {
   const s = await soakServer({
