@@ -31,6 +31,7 @@ import { ensureBundledBinary } from '../src/target/bundled-build.ts';
 import { ensureFixtureBinary, ensureGinPlainBinary, ensureGoBinary } from './helpers/go-fixture.ts';
 import { ensureJvmFixture } from './helpers/jvm-fixture.ts';
 import { ensureHarnessBinary } from './helpers/k6-harness.ts';
+import { failureAccount } from './helpers/failure-account.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -89,20 +90,29 @@ function testFiles(): string[] {
   );
 }
 
-/** What failed, named again at the end: the two lanes' output is interleaved. */
-const failed: string[] = [];
+/**
+ * What failed, named again at the end with the test runner's own account of each failure: the
+ * lanes' output is interleaved, and a CI log is often kept only by its tail.
+ */
+const failed: { label: string; account: string }[] = [];
 
 function exec(command: string[], label: string): Promise<boolean> {
   const started = Date.now();
   console.log(`\n# start ${label}: ${command.join(' ')}`);
-  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return new Promise((done) => {
     let settled = false;
     const end = (outcome: string, ok: boolean): void => {
       if (settled) return; // a command that cannot start reports 'error', then 'close'
       settled = true;
       console.log(`# end ${label}: ${outcome}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (!ok) failed.push(label);
+      if (!ok) failed.push({ label, account: failureAccount(output) });
       done(ok);
     };
     child.on('error', (err) => end(`could not start ${command[0]}: ${err.message}`, false));
@@ -225,7 +235,9 @@ async function main(): Promise<void> {
       ? `, the machine's CPUs ${(((cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total)) * 100).toFixed(0)}% busy`
       : '';
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s${busy}`;
-  console.log(`\n# npm test: ${took}, ${failed.length === 0 ? 'passed' : `FAILED: ${failed.join(', ')}`}`);
+  for (const f of failed) console.log(`\n# what failed in ${f.label}:\n${f.account || '(no failing test named; see its output above)'}`);
+  const names = failed.map((f) => f.label).join(', ');
+  console.log(`\n# npm test: ${took}, ${failed.length === 0 ? 'passed' : `FAILED: ${names}`}`);
   if (oks.includes(false)) process.exitCode = 1;
 }
 
