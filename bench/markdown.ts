@@ -63,7 +63,8 @@ const GOALS = {
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const f = (x: number, d = 2) => x.toFixed(d);
 const pct = (x: number | undefined, d = 1) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(d)}%`);
-const yes = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'yes' : '**no**');
+const yes = (ok: boolean | undefined, unresolved?: true) =>
+  ok === undefined ? (unresolved ? 'not resolved' : 'n/a') : ok ? 'yes' : '**no**';
 const runLength = (s: number | undefined) =>
   s === undefined ? '' : s % 3600 === 0 ? `${s / 3600}-hour` : `${Math.round(s / 60)}-minute`;
 const runDuration = (s: number | undefined) =>
@@ -135,6 +136,7 @@ interface GoalRow {
   goal: string;
   measured: string;
   met: boolean | undefined;
+  unresolved?: true;
 }
 
 function goalRows(r: BenchResults): GoalRow[] {
@@ -380,7 +382,7 @@ export function renderResults(r: BenchResults): string {
   out.push('');
   out.push('| goal | measured | met |');
   out.push('| --- | --- | --- |');
-  for (const g of goalRows(r)) out.push(`| ${g.goal} | ${g.measured} | ${yes(g.met)} |`);
+  for (const g of goalRows(r)) out.push(`| ${g.goal} | ${g.measured} | ${yes(g.met, g.unresolved)} |`);
 
   if (r.burst) out.push(...renderBurst(r.burst, sectionLoad(r.burst.load)));
 

@@ -35,15 +35,51 @@ export function ratio(a: number, b: number): number | undefined {
   return a / b;
 }
 
-/** Median of per-round ratios a[i]/b[i]: pairs measured back to back share the same noise. */
-export function pairedRatio(a: readonly number[], b: readonly number[]): number | undefined {
+/** Per-round ratios a[i]/b[i], those that mean something; extra rounds on one side are ignored. */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.min(a.length, b.length);
   const rs: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = ratio(a[i]!, b[i]!);
     if (r !== undefined) rs.push(r);
   }
+  return rs;
+}
+
+/** Median of per-round ratios a[i]/b[i]: pairs measured back to back share the same noise. */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number | undefined {
+  const rs = pairedRatios(a, b);
   return rs.length === 0 ? undefined : median(rs);
+}
+
+/** P(X <= k) for X ~ Binomial(n, 1/2). */
+function binomialHalfCdf(k: number, n: number): number {
+  let term = 0.5 ** n; // P(X = 0)
+  let sum = 0;
+  for (let i = 0; i <= k; i++) {
+    sum += term;
+    term = (term * (n - i)) / (i + 1);
+  }
+  return sum;
+}
+
+/**
+ * A distribution-free confidence interval of the median: the j-th smallest and j-th largest of
+ * the values, j the largest rank whose interval still covers the median with at least the
+ * confidence asked (each value falls either side of the true median with probability 1/2). It
+ * assumes nothing about the shape of the noise, which on a shared machine is anything but
+ * normal. Undefined when there are too few values for that confidence (fewer than 5 at 90%).
+ */
+export function medianInterval(values: readonly number[], confidence = 0.9): [number, number] | undefined {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const n = v.length;
+  let rank = 0;
+  // Coverage of [v(j), v(n+1-j)] is 1 - 2 P(X <= j-1).
+  for (let j = 1; j <= n >> 1; j++) {
+    if (1 - 2 * binomialHalfCdf(j - 1, n) >= confidence) rank = j;
+    else break;
+  }
+  return rank === 0 ? undefined : [v[rank - 1]!, v[n - rank]!];
 }
 
 export function min(values: readonly number[]): number {

@@ -11,6 +11,7 @@
  *   npm run bench:verdicts                         every server, twice (about 3 minutes a run)
  *   npm run bench:verdicts -- --quick --runs 1     the representative third (`quick: yes`), once
  *   npm run bench:verdicts -- --only go-slow-leak,c-pool --runs 3 --out /tmp/v.md
+ *   npm run bench:verdicts -- --parallel 2        two soaks at a time (most of a soak is rests)
  *   npm run bench:verdicts -- --render bench/results/<machine>/<date>-verdicts.json   Markdown again
  */
 import { spawnSync } from 'node:child_process';
@@ -25,10 +26,11 @@ import { readCorpus, type CorpusServer } from './verdicts/corpus.ts';
 import { renderVerdictBench, type VerdictBenchResults } from './verdicts/markdown.ts';
 import { isRight, type RunRecord } from './verdicts/matrix.ts';
 import { prepareServer, type PreparedServer } from './verdicts/prepare.ts';
-import { SOAK_FLAGS, soakOnce, stopCurrentSoak, type SoakOutcome } from './verdicts/soak.ts';
+import { SOAK_FLAGS, soakOnce, stopSoaks, type SoakOutcome } from './verdicts/soak.ts';
 
 const USAGE = `usage: npm run bench:verdicts -- [--runs R (default 2)] [--quick] [--only NAME,...] [--out FILE.md]
-                                [--run-timeout MINUTES (default 12)] [--keep DIR] [--list] [--render FILE.json]`;
+                                [--run-timeout MINUTES (default 12)] [--parallel N (default 1)]
+                                [--keep DIR] [--list] [--render FILE.json]`;
 
 class BenchUsageError extends Error {}
 
@@ -36,6 +38,8 @@ interface Plan {
   servers: CorpusServer[];
   runs: number;
   quick: boolean;
+  /** Soaks at a time. */
+  parallel: number;
   runTimeoutMs: number;
   out: string;
   keep: string;
@@ -52,6 +56,7 @@ function plan(argv: string[]): Plan {
       only: { type: 'string' },
       out: { type: 'string' },
       'run-timeout': { type: 'string' },
+      parallel: { type: 'string' },
       keep: { type: 'string' },
       list: { type: 'boolean' },
       render: { type: 'string' },
@@ -83,6 +88,7 @@ function plan(argv: string[]): Plan {
     servers,
     runs: count(v.runs, 'runs', 2),
     quick: v.quick === true,
+    parallel: count(v.parallel, 'parallel', 1),
     runTimeoutMs: count(v['run-timeout'], 'run-timeout', 12) * 60_000,
     out: v.out ?? join(REPO_ROOT, 'bench', 'results', describeMachine().name, file),
     keep: v.keep ?? join(REPO_ROOT, 'reports', `bench-verdicts-${stamp}`),
@@ -156,6 +162,7 @@ function newResults(p: Plan, argv: string[]): VerdictBenchResults {
     date: new Date().toISOString().slice(0, 10),
     quick: p.quick,
     runsPerServer: p.runs,
+    parallel: p.parallel,
     command: `npm run bench:verdicts -- ${argv.join(' ')}`.trim(),
     soakFlags: SOAK_FLAGS,
     machine,
@@ -167,14 +174,26 @@ function newResults(p: Plan, argv: string[]): VerdictBenchResults {
   };
 }
 
-/** Run by run over all servers, so that a change in the machine's load falls on every server alike. */
+/**
+ * Run by run over all servers, so that a change in the machine's load falls on every server alike;
+ * with --parallel N, N soaks at a time take the next from that queue. Most of a soak is rests at
+ * two probes a second, so two side by side mostly overlap one's rest with the other's burst; when
+ * their bursts meet, each gets half the machine, as on a shared CI runner, and a verdict that
+ * changed with that would be wrong there too.
+ */
 async function soakAll(p: Plan, built: Map<string, PreparedServer>, res: VerdictBenchResults, started: number) {
-  const total = built.size * p.runs;
-  for (let run = 1; run <= p.runs; run++) {
+  const queue: { s: CorpusServer; prepared: PreparedServer; run: number }[] = [];
+  for (let run = 1; run <= p.runs; run++)
     for (const s of p.servers) {
       const prepared = built.get(s.name);
-      if (!prepared) continue;
-      log(`[${res.runs.length + 1}/${total}] ${s.name} run ${run}: soak (load ${loadAverage()[0].toFixed(2)})`);
+      if (prepared) queue.push({ s, prepared, run });
+    }
+  const total = queue.length;
+  let begun = 0;
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const { s, prepared, run } = next;
+      log(`[${++begun}/${total}] ${s.name} run ${run}: soak (load ${loadAverage()[0].toFixed(2)})`);
       const o = await soakOnce({
         command: prepared.command,
         outDir: p.keep,
@@ -184,13 +203,14 @@ async function soakAll(p: Plan, built: Map<string, PreparedServer>, res: Verdict
       const record = recordOf(s, run, o);
       res.runs.push(record);
       log(
-        `  ${o.kind ?? 'no verdict'} (${o.got}), exit ${o.exitCode}, ${Math.round(o.wallS)} s: ${isRight(record) ? 'right' : `WRONG, expected ${s.accept.join(' or ')}`}`,
+        `  ${s.name} run ${run}: ${o.kind ?? 'no verdict'} (${o.got}), exit ${o.exitCode}, ${Math.round(o.wallS)} s: ${isRight(record) ? 'right' : `WRONG, expected ${s.accept.join(' or ')}`}`,
       );
       res.loadAfter = loadAverage();
       res.wallS = (performance.now() - started) / 1000;
       write(p.out, res);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(p.parallel, Math.max(1, total)) }, worker));
 }
 
 /**
@@ -233,12 +253,12 @@ async function main(argv: string[]): Promise<number> {
     ['SIGTERM', 143],
   ] as const)
     process.once(signal, () => {
-      stopCurrentSoak();
+      stopSoaks();
       rmSync(root, { recursive: true, force: true });
       log(`interrupted (${signal}); ${res.runs.length} runs written to ${p.out}`);
       process.exit(code);
     });
-  log(`${p.servers.length} servers × ${p.runs} runs; builds in ${root}; run directories in ${p.keep}`);
+  log(`${p.servers.length} servers × ${p.runs} runs, ${p.parallel} at a time; builds in ${root}; run directories in ${p.keep}`);
   try {
     await soakAll(p, await buildAll(p, root, res), res, started);
   } finally {

@@ -19,6 +19,8 @@ export interface VerdictBenchResults {
   date: string;
   quick: boolean;
   runsPerServer: number;
+  /** Soaks run at a time (--parallel); absent in files written before the flag: one. */
+  parallel?: number;
   command: string;
   soakFlags: readonly string[];
   machine: Machine;
@@ -112,7 +114,7 @@ export function renderVerdictBench(res: VerdictBenchResults): string {
   return [
     `# Verdict corpus: ${res.date}${res.quick ? ' (quick third)' : ''}`,
     '',
-    `Command: \`${res.command}\`. Each server ${res.runsPerServer} time(s), soak flags \`${res.soakFlags.join(' ')}\`.`,
+    `Command: \`${res.command}\`. Each server ${res.runsPerServer} time(s), ${res.parallel ?? 1} soak(s) at a time, soak flags \`${res.soakFlags.join(' ')}\`.`,
     `Machine: ${m.cpus} CPUs, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node.js ${m.node}; ` +
       `load average before ${m.loadBefore.join(' ')}, after ${res.loadAfter.map((x) => x.toFixed(2)).join(' ')}.`,
     `Toolchains: ${Object.entries(res.toolchains)

@@ -46,11 +46,11 @@ interface Exit {
   timedOut: boolean;
 }
 
-let current: ChildProcess | undefined;
+const running = new Set<ChildProcess>();
 
-/** Stops the soak under way (the pack then stops its target): for an interrupted benchmark. */
-export function stopCurrentSoak(): void {
-  current?.kill('SIGTERM');
+/** Stops the soaks under way (the pack then stops their targets): for an interrupted benchmark. */
+export function stopSoaks(): void {
+  for (const child of running) child.kill('SIGTERM');
 }
 
 /** The CLI as `npm run scenario:soak` runs it; SIGTERM at the time limit (the pack stops its target), then SIGKILL. */
@@ -60,7 +60,7 @@ function runCli(args: string[], timeoutMs: number): Promise<Exit> {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    current = child;
+    running.add(child);
     let stderr = '';
     let timedOut = false;
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
@@ -72,7 +72,7 @@ function runCli(args: string[], timeoutMs: number): Promise<Exit> {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      current = undefined;
+      running.delete(child);
       resolve({ code, stderr, timedOut });
     });
   });

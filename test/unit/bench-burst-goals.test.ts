@@ -45,7 +45,7 @@ test('burst goals: decided on quiet rounds only, all rounds shown beside', () =>
     goals.map((g) => g.met),
     [true, true, true],
   );
-  assert.match(goals[0]!.measured, /^1\.10 over 1 quiet round; all 2 rounds: /);
+  assert.match(goals[0]!.measured, /^1\.10 over 1 quiet round \(too few for an interval: decided on the median\); all 2 rounds: /);
 });
 
 test('burst goals: no quiet round is "not measured", never met or missed', () => {
@@ -58,6 +58,37 @@ test('burst goals: no quiet round is "not measured", never met or missed', () =>
   }
   assert.equal(compareToWrk(runs, 'pack-net', 'net/http'), undefined, 'no runs on that target');
   assert.match(burstGoals(undefined, 'x')[0]!.measured, /^not measured \(wrk did not run\)$/);
+});
+
+/** Nine quiet rounds with wrk at 10 µs of target CPU per request, the engine at the ratios given. */
+function nineRounds(targetRatios: number[]): BurstMeasurement[] {
+  return targetRatios.flatMap((r, i) => [
+    run('pack-net', i + 1, 50_000, 10, 10 * r, 0),
+    run('wrk', i + 1, 50_000, 10, 10, 0),
+  ]);
+}
+
+test('burst goals: met or missed only when the median\'s 90% interval is on one side of the limit', () => {
+  const target = (ratios: number[]) => burstGoals(compareToWrk(nineRounds(ratios), 'pack-net', 'gin'), 'Gin')[1]!;
+  // The 2-core AMD EPYC, 2026-12-06: per-round ratios of the target's CPU that straddle 1.05.
+  const straddles = target([0.93, 1.08, 0.91, 1.07, 1.08, 0.98, 0.99, 0.98, 0.97]);
+  assert.equal(straddles.met, undefined);
+  assert.equal(straddles.unresolved, true);
+  assert.match(
+    straddles.measured,
+    /^0\.98 \(90% interval 0\.93-1\.08\) over 9 quiet rounds: the interval holds 1\.05, within this machine's noise; more rounds would tell; all 9 rounds: 0\.98$/,
+  );
+  const met = target([0.93, 1.0, 0.91, 1.02, 1.03, 0.98, 0.99, 0.98, 0.97]);
+  assert.equal(met.met, true);
+  assert.equal(met.unresolved, undefined);
+  assert.match(met.measured, /^0\.98 \(90% interval 0\.93-1\.02\) over 9 quiet rounds; all 9 rounds/);
+  const missed = target([1.12, 1.2, 1.1, 1.15, 1.3, 1.18, 1.09, 1.07, 1.14]);
+  assert.equal(missed.met, false);
+  assert.equal(missed.unresolved, undefined);
+  // Fewer than five rounds: no interval, decided on the median, and it says so.
+  const few = burstGoals(compareToWrk(nineRounds([1.1, 1.0, 1.0]), 'pack-net', 'gin'), 'Gin')[1]!;
+  assert.equal(few.met, true);
+  assert.match(few.measured, /^1\.00 over 3 quiet rounds \(too few for an interval: decided on the median\)/);
 });
 
 test('a machine is named by its CPU model and count', () => {

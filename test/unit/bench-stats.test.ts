@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { max, median, min, pairedRatio, percentile, ratio, rotatedOrder } from '../../bench/stats.ts';
+import { max, median, medianInterval, min, pairedRatio, percentile, ratio, rotatedOrder } from '../../bench/stats.ts';
 import { parseHey, parseWrk } from '../../bench/burst.ts';
 
 test('median: odd and even counts, unsorted input left as it was', () => {
@@ -99,4 +99,15 @@ Error distribution:
     errors: 0,
   });
   assert.throws(() => parseHey('nothing'), /cannot read hey/);
+});
+
+test("the median's interval: order statistics that cover it at the confidence asked, none for too few values", () => {
+  const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => n - i); // unsorted on purpose
+  assert.equal(medianInterval(upTo(4)), undefined, 'four values cover the median at 87.5% at best');
+  assert.deepEqual(medianInterval(upTo(5)), [1, 5], 'the extremes of five: 93.75%');
+  // Nine: [2nd, 8th] covers 1 - 2 * 10/512 = 96.1%; [3rd, 7th] only 82.0%.
+  assert.deepEqual(medianInterval(upTo(9)), [2, 8]);
+  assert.deepEqual(medianInterval(upTo(9), 0.8), [3, 7]);
+  assert.deepEqual(medianInterval(upTo(30)), [11, 20]);
+  assert.deepEqual(medianInterval([1, Number.NaN, 2, 3, 4, 5]), [1, 5], 'values that are not numbers are left out');
 });
