@@ -128,9 +128,11 @@ test('JVM that keeps nothing (simpleclient_hotspot, client_java 1.x, Micrometer)
     assert.ok(['stable', 'high-water-held'].includes(s.verdict.kind), s.text);
     if (s.verdict.kind === 'high-water-held') {
       assert.match(s.verdict.summary, /The JVM keeps the heap it committed/);
+      // The heap's line says either where it ended, or (when a collection took most of the load's
+      // rise back) that it came back down: seen in a CI run, +52.3 MiB under load, 25.3 MiB at rest.
       assert.match(
         s.text,
-        /Java heap used ends at [\d.]+ MiB \(baseline [\d.]+ MiB\), (garbage not yet collected included|but no collection ran after the load)/,
+        /Java heap used (ends at [\d.]+ MiB \(baseline [\d.]+ MiB\), (garbage not yet collected included|but no collection ran after the load)|rose \+[\d.]+ MiB during burst but was back to [\d.]+ MiB at the end of idle-after \(baseline [\d.]+ MiB\): the load's live data did not stay)/,
       );
     }
     assertJvmWords(s);
