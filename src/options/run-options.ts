@@ -352,8 +352,9 @@ Traffic:
          --probe-timeout 1s
   burst: --requests 1000000  --connections 100  --request-timeout 10s
          --engine net|autocannon  (default net, the pack's node:net client: exact against every server
-                                  in the HTTP/1.1 conformance suite, and the fastest: 0.92 of wrk's
-                                  rate against autocannon's 0.32 in bench/results/2026-11-29.md;
+                                  in the HTTP/1.1 conformance suite, and the fastest: wrk's rate at
+                                  0.93 of its CPU per request, autocannon's at 0.76 of its rate
+                                  (a quiet 2-core machine, docs/engines.md);
                                   autocannon miscounts some answers (1xx, resets, server closes)
                                   and its runs say so)
          --burst-threads N  threads of the net engine (default: one per core left once the
