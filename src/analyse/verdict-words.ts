@@ -23,6 +23,7 @@ import {
   type HeldFacts,
 } from './verdict-decide.ts';
 import { THRESHOLDS } from './thresholds.ts';
+import { FLOOR } from './retained.ts';
 import { retainedVerdict, undecidedCaveat } from './retained-words.ts';
 
 /**
@@ -567,6 +568,12 @@ function discountWords(ctx: Context, x: Discount, caveats: string[]): string[] {
       const heaps = x.heaps.map((k) => ctx.fig(k)!.label).join(' and ');
       return [
         `${rss.label} rose ${formatSignedBytes(x.rise)} (fitted) in ${x.window.window} while ${heaps} stayed flat: under ${formatSignedBytes(THRESHOLDS.allocatorRestBytes)} with no heap growing, this is the C allocator touching memory it keeps for reuse (glibc malloc gives each new thread an arena of its own), not kept data, so it is not counted. A native leak grows on: a longer idle phase takes it past ${formatSignedBytes(THRESHOLDS.allocatorRestBytes)}.`,
+      ];
+    }
+    case 'held-shrank': {
+      const outside = ctx.fig(ctx.profile.outside?.key)?.label ?? 'RSS outside the runtime';
+      return [
+        `${outside} rose ${formatSignedBytes(x.rise)} (fitted) in ${x.window.window} while ${ctx.fig(x.held)?.label ?? x.held} fell ${formatMiB(x.fell)}: the pages ${ctx.profile.runtimeWords} gave back leave RSS later than its own count, so the difference rises for a while without anything new being kept; under ${formatSignedBytes(FLOOR.bytes)}, it is not counted.`,
       ];
     }
     case 'no-idle-after':

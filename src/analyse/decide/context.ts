@@ -129,6 +129,7 @@ export type Discount =
   | { type: 'runtime-filling'; window: WindowFigure; rise: number; outside: number }
   | { type: 'uncollected-at-rest'; window: WindowFigure; rise: number; outside: number }
   | { type: 'allocator-at-rest'; window: WindowFigure; rise: number; heaps: DiagnosedFigure[] }
+  | { type: 'held-shrank'; window: WindowFigure; rise: number; held: DiagnosedFigure; fell: number }
   | { type: 'no-idle-after'; window: WindowFigure; what: 'heap' | 'rss' };
 
 /** What the load left behind, measured at the end of the idle phase after it. */
