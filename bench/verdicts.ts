@@ -13,9 +13,10 @@
  *   npm run bench:verdicts -- --only go-slow-leak,c-pool --runs 3 --out /tmp/v.md
  *   npm run bench:verdicts -- --parallel 2        two soaks at a time (most of a soak is rests)
  *   npm run bench:verdicts -- --render bench/results/<machine>/<date>-verdicts.json   Markdown again
+ *   npm run bench:verdicts -- --reanalyse FILE.json [--keep DIR]   today's analysis on its kept runs
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,11 +27,12 @@ import { readCorpus, type CorpusServer } from './verdicts/corpus.ts';
 import { renderVerdictBench, type VerdictBenchResults } from './verdicts/markdown.ts';
 import { isRight, type RunRecord } from './verdicts/matrix.ts';
 import { prepareServer, type PreparedServer } from './verdicts/prepare.ts';
+import { reanalyseRuns } from './verdicts/reanalyse.ts';
 import { SOAK_FLAGS, soakOnce, stopSoaks, type SoakOutcome } from './verdicts/soak.ts';
 
 const USAGE = `usage: npm run bench:verdicts -- [--runs R (default 2)] [--quick] [--only NAME,...] [--out FILE.md]
                                 [--run-timeout MINUTES (default 12)] [--parallel N (default 1)]
-                                [--keep DIR] [--list] [--render FILE.json]`;
+                                [--keep DIR] [--list] [--render FILE.json] [--reanalyse FILE.json]`;
 
 class BenchUsageError extends Error {}
 
@@ -45,6 +47,9 @@ interface Plan {
   keep: string;
   list: boolean;
   render: string | undefined;
+  reanalyse: string | undefined;
+  /** --keep as given (the run directories of the file --reanalyse reads). */
+  keepGiven: boolean;
 }
 
 function plan(argv: string[]): Plan {
@@ -60,6 +65,7 @@ function plan(argv: string[]): Plan {
       keep: { type: 'string' },
       list: { type: 'boolean' },
       render: { type: 'string' },
+      reanalyse: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -94,6 +100,8 @@ function plan(argv: string[]): Plan {
     keep: v.keep ?? join(REPO_ROOT, 'reports', `bench-verdicts-${stamp}`),
     list: v.list === true,
     render: v.render,
+    reanalyse: v.reanalyse,
+    keepGiven: v.keep !== undefined,
   };
 }
 
@@ -163,6 +171,7 @@ function newResults(p: Plan, argv: string[]): VerdictBenchResults {
     quick: p.quick,
     runsPerServer: p.runs,
     parallel: p.parallel,
+    keep: relative(REPO_ROOT, p.keep) || '.',
     command: `npm run bench:verdicts -- ${argv.join(' ')}`.trim(),
     soakFlags: SOAK_FLAGS,
     machine,
@@ -219,9 +228,7 @@ async function soakAll(p: Plan, built: Map<string, PreparedServer>, res: Verdict
  * measured (the verdict, the exit code, the evidence, the time) is left as it was.
  */
 function render(file: string): void {
-  const res = JSON.parse(readFileSync(file, 'utf8')) as VerdictBenchResults;
-  if (res.schema !== 'leakbench.bench-verdicts/1')
-    throw new BenchUsageError(`--render: ${file} is not a bench:verdicts results file (schema ${String(res.schema)})`);
+  const res = readResults(file, '--render');
   const corpus = new Map(readCorpus().map((s) => [s.name, s]));
   res.runs = res.runs.map((r) => {
     const s = corpus.get(r.server);
@@ -233,6 +240,37 @@ function render(file: string): void {
   log(`rendered ${file.replace(/\.json$/, '.md')} with the corpus's labels`);
 }
 
+/** `--reanalyse FILE.json`: the kept runs of a results file through today's analysis, written beside it. */
+function reanalyse(file: string, p: Plan): void {
+  const res = readResults(file, '--reanalyse');
+  const kept = p.keepGiven ? p.keep : res.keep === undefined ? undefined : join(REPO_ROOT, res.keep);
+  if (kept === undefined)
+    throw new BenchUsageError(`--reanalyse: ${file} does not say where its run directories are; give --keep DIR`);
+  if (!existsSync(kept)) throw new BenchUsageError(`--reanalyse: no run directories at ${kept} (--keep DIR)`);
+  const again = reanalyseRuns(res.runs, kept);
+  for (const c of again.changed) log(`changed: ${c}`);
+  if (again.missing.length > 0) log(`left as measured (no run directory or no verdict): ${again.missing.join(', ')}`);
+  const out = file.replace(/\.json$/, '') + '-reanalysed.md';
+  write(out, {
+    ...res,
+    runs: again.runs,
+    command: `${res.command}, then npm run bench:verdicts -- --reanalyse ${relative(REPO_ROOT, file)} at commit ${headCommit()}`,
+  });
+  log(`${again.changed.length} verdict(s) changed; written to ${relative(process.cwd(), out) || out} and .json`);
+}
+
+function headCommit(): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
+function readResults(file: string, flag: string): VerdictBenchResults {
+  const res = JSON.parse(readFileSync(file, 'utf8')) as VerdictBenchResults;
+  if (res.schema !== 'leakbench.bench-verdicts/1')
+    throw new BenchUsageError(`${flag}: ${file} is not a bench:verdicts results file (schema ${String(res.schema)})`);
+  return res;
+}
+
 async function main(argv: string[]): Promise<number> {
   const p = plan(argv);
   if (p.list) {
@@ -242,6 +280,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (p.render !== undefined) {
     render(p.render);
+    return 0;
+  }
+  if (p.reanalyse !== undefined) {
+    reanalyse(p.reanalyse, p);
     return 0;
   }
   const started = performance.now();

@@ -21,6 +21,8 @@ export interface VerdictBenchResults {
   runsPerServer: number;
   /** Soaks run at a time (--parallel); absent in files written before the flag: one. */
   parallel?: number;
+  /** Where the run directories were kept, relative to the repository (absent in older files). */
+  keep?: string;
   command: string;
   soakFlags: readonly string[];
   machine: Machine;

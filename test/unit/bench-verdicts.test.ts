@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BEHAVIOURS,
   CorpusLabelError,
@@ -21,6 +24,9 @@ import {
   type RunRecord,
 } from '../../bench/verdicts/matrix.ts';
 import { renderVerdictBench } from '../../bench/verdicts/markdown.ts';
+import { reanalyseRuns } from '../../bench/verdicts/reanalyse.ts';
+import { materialise } from '../helpers/fixture-run.ts';
+import { tempDir } from '../helpers/synthetic-run.ts';
 
 test('every corpus file carries its label: what it does, its behaviour, the class it should get', () => {
   const corpus = readCorpus();
@@ -219,4 +225,35 @@ test('the Markdown lists each wrong verdict with its evidence line', () => {
   assert.match(text, /\*\*cache\*\* run 2: expected stable or bounded, got `heap-growth` \(growth, exit 4\)/);
   assert.match(text, /evidence: live heap \+3 MiB \\\| per burst/);
   assert.match(text, /\| Node\.js, bounded \| 1 \| 1 \| · \| · \| · \|/);
+});
+
+test('--reanalyse: a kept run through the analysis as it is now; a run without its directory is left as measured', () => {
+  const keep = tempDir('leakbench-reanalyse-');
+  const dir = join(keep, 'node-lru-late-1');
+  mkdirSync(dir);
+  // A corpus run that the analysis of its day called heap-growth (exit 4); bounded since.
+  materialise(fileURLToPath(new URL('../fixtures/corpus-runs/node-lru-late-second-rest/', import.meta.url)), dir);
+  const measured: RunRecord = {
+    server: 'node-lru-late',
+    runtime: 'node',
+    behaviour: 'cache late',
+    expect: 'bounded',
+    accept: ['bounded'],
+    run: 1,
+    kind: 'heap-growth',
+    got: 'growth',
+    exitCode: 4,
+    summary: 'RSS grows with the V8 heap',
+    evidence: '',
+    wallS: 115,
+  };
+  const gone: RunRecord = { ...measured, run: 2 };
+  const again = reanalyseRuns([measured, gone], keep);
+  assert.equal(again.runs[0]!.kind, 'plateau');
+  assert.equal(again.runs[0]!.got, 'bounded');
+  assert.equal(again.runs[0]!.exitCode, 0, 'what --fail-on growth exits with on a bounded verdict');
+  assert.equal(again.runs[0]!.wallS, 115, 'what the soak measured stays');
+  assert.deepEqual(again.changed, ['node-lru-late-1: heap-growth -> plateau']);
+  assert.deepEqual(again.runs[1], gone);
+  assert.deepEqual(again.missing, ['node-lru-late-2']);
 });
