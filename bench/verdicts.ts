@@ -300,7 +300,9 @@ async function main(argv: string[]): Promise<number> {
       log(`interrupted (${signal}); ${res.runs.length} runs written to ${p.out}`);
       process.exit(code);
     });
-  log(`${p.servers.length} servers × ${p.runs} runs, ${p.parallel} at a time; builds in ${root}; run directories in ${p.keep}`);
+  log(
+    `${p.servers.length} servers × ${p.runs} runs, ${p.parallel} at a time; builds in ${root}; run directories in ${p.keep}`,
+  );
   try {
     await soakAll(p, await buildAll(p, root, res), res, started);
   } finally {

@@ -235,7 +235,8 @@ async function main(): Promise<void> {
       ? `, the machine's CPUs ${(((cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total)) * 100).toFixed(0)}% busy`
       : '';
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s${busy}`;
-  for (const f of failed) console.log(`\n# what failed in ${f.label}:\n${f.account || '(no failing test named; see its output above)'}`);
+  for (const f of failed)
+    console.log(`\n# what failed in ${f.label}:\n${f.account || '(no failing test named; see its output above)'}`);
   const names = failed.map((f) => f.label).join(', ');
   console.log(`\n# npm test: ${took}, ${failed.length === 0 ? 'passed' : `FAILED: ${names}`}`);
   if (oks.includes(false)) process.exitCode = 1;

@@ -45,7 +45,10 @@ test('burst goals: decided on quiet rounds only, all rounds shown beside', () =>
     goals.map((g) => g.met),
     [true, true, true],
   );
-  assert.match(goals[0]!.measured, /^1\.10 over 1 quiet round \(too few for an interval: decided on the median\); all 2 rounds: /);
+  assert.match(
+    goals[0]!.measured,
+    /^1\.10 over 1 quiet round \(too few for an interval: decided on the median\); all 2 rounds: /,
+  );
 });
 
 test('burst goals: no quiet round is "not measured", never met or missed', () => {
@@ -68,7 +71,7 @@ function nineRounds(targetRatios: number[]): BurstMeasurement[] {
   ]);
 }
 
-test('burst goals: met or missed only when the median\'s 90% interval is on one side of the limit', () => {
+test("burst goals: met or missed only when the median's 90% interval is on one side of the limit", () => {
   const target = (ratios: number[]) => burstGoals(compareToWrk(nineRounds(ratios), 'pack-net', 'gin'), 'Gin')[1]!;
   // The 2-core AMD EPYC, 2026-12-06: per-round ratios of the target's CPU that straddle 1.05.
   const straddles = target([0.93, 1.08, 0.91, 1.07, 1.08, 0.98, 0.99, 0.98, 0.97]);
