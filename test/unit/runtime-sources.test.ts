@@ -89,6 +89,24 @@ test('roles: a /metrics figure wins and is checked against the runtime figure; e
   assert.equal(node.samples[0]!.v8HeapUsed, 7);
 });
 
+test('gctrace on a small live heap: the note says whole MiB hide a leak of under about 1 MiB; a larger heap, nothing', () => {
+  // go-slow-leak watched 30 minutes: "0 MB" live at every collection while it kept 16 KiB a minute.
+  const small = resolveRoleFigures(
+    [
+      { t: 0, gcTraceLive: 0 },
+      { t: 1800, gcTraceLive: 2 ** 20 },
+    ],
+    'go',
+  );
+  assert.equal(small.notes.length, 2);
+  assert.match(
+    small.notes[1]!,
+    /^gctrace counts the live heap in whole MiB, and it stayed under 4\.0 MiB here: a leak of less than about 1 MiB over the run shows in neither it nor RSS/,
+  );
+  const large = resolveRoleFigures([{ t: 0, gcTraceLive: 20 * 2 ** 20 }], 'go');
+  assert.equal(large.notes.length, 1);
+});
+
 const plateauVerdict: Verdict = {
   kind: 'plateau',
   summary: 'RSS rose under load and stopped.',
